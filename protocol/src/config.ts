@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/** A ZeroMQ endpoint: tcp, ipc or inproc. */
+export const EndpointSchema = z.string().regex(/^(tcp|ipc|inproc):\/\/.+/, { error: 'an endpoint looks like tcp://127.0.0.1:7700' });
+
+/** The rig's config.json under the rig home. Every field has a default, so an empty file is a working rig. */
+export const RigConfigSchema = z.strictObject({
+  brain: z
+    .strictObject({
+      router: EndpointSchema.default('tcp://127.0.0.1:7700'),
+      pub: EndpointSchema.default('tcp://127.0.0.1:7701'),
+    })
+    .prefault({}),
+  heartbeat_ms: z.int().min(50).max(60_000).default(1_000),
+  /** A peer silent for this many heartbeat intervals is dead (Paranoid Pirate). */
+  heartbeat_liveness: z.int().min(2).max(20).default(3),
+  retry: z
+    .strictObject({ base_ms: z.int().min(0).default(2_000), cap_ms: z.int().min(0).default(60_000) })
+    .prefault({}),
+  /** Aging: a queued task gains one priority point per this many seconds of waiting. */
+  aging_s_per_point: z.number().positive().default(60),
+  max_frame_bytes: z.int().min(1024).default(1024 * 1024),
+  ollama_url: z.url().default('http://127.0.0.1:11434'),
+  escalation: z
+    .strictObject({
+      gateway_url: z.url().optional(),
+      rig_id: z.string().optional(),
+      after_failures: z.int().min(1).default(2),
+      on_decline: z.enum(['fail', 'hold']).default('fail'),
+    })
+    .prefault({}),
+});
+/** The rig's config. */
+export type RigConfig = z.infer<typeof RigConfigSchema>;
+
+/** A model in a rig profile: what it needs and how long it takes to load. */
+export const ProfileModelSchema = z.strictObject({
+  kind: z.enum(['llm', 'script']),
+  gpus: z.int().min(1),
+  vram_mb_per_gpu: z.int().min(0),
+  load_s: z.number().min(0),
+});
+
+/** A rig profile (the format of shared/workloads/rig-5x1060.json): cards, models, timings. */
+export const RigProfileSchema = z.strictObject({
+  name: z.string(),
+  about: z.string().optional(),
+  gpus: z.array(
+    z.strictObject({
+      index: z.int().min(0),
+      name: z.string(),
+      vram_mb: z.int().min(1),
+      power_limit_w: z.number().optional(),
+      note: z.string().optional(),
+    }),
+  ),
+  cpu_slots: z.int().min(1),
+  brain: z.strictObject({ model: z.string(), gpus: z.array(z.int().min(0)) }).optional(),
+  models: z.record(z.string(), ProfileModelSchema),
+  unload_s: z.number().min(0),
+  vram_headroom_mb: z.int().min(0).default(0),
+});
+/** A rig profile. */
+export type RigProfile = z.infer<typeof RigProfileSchema>;

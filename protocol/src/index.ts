@@ -1,0 +1,69 @@
+/**
+ * @rigmind/protocol: the zod schemas the rig and the gateway share, the types inferred from them,
+ * and the dispatch rule. Nothing here does I/O.
+ */
+export { PROTOCOL_VERSION, MAX_FRAME_BYTES } from './version.js';
+export { RoleSchema, SenderSchema, type Role, type Sender } from './roles.js';
+export {
+  TaskClassSchema,
+  TaskTypeSchema,
+  ExecutorSchema,
+  TaskStatusSchema,
+  TaskSourceSchema,
+  TaskNameSchema,
+  PrioritySchema,
+  TaskSchema,
+  TERMINAL_STATUSES,
+  type TaskClass,
+  type TaskType,
+  type Executor,
+  type TaskStatus,
+  type Task,
+} from './task.js';
+export { PlanSchema, PlanTaskSchema, TaskDefaultsSchema, type Plan, type PlanTask, type TaskDefaults } from './plan.js';
+export {
+  GpuInfoSchema,
+  WorkerInfoSchema,
+  HeldTaskSchema,
+  AttemptOutcomeSchema,
+  AttemptResultSchema,
+  type GpuInfo,
+  type WorkerInfo,
+  type HeldTask,
+  type AttemptOutcome,
+  type AttemptResult,
+} from './worker-info.js';
+export {
+  TaskStatusRowSchema,
+  PlanStateSchema,
+  PlanStatusSchema,
+  WorkerStatusSchema,
+  type TaskStatusRow,
+  type PlanState,
+  type PlanStatus,
+  type WorkerStatus,
+} from './status.js';
+export {
+  ESCALATION_LIMITS,
+  UntrustedDataSchema,
+  LocalAttemptSchema,
+  EscalationReasonSchema,
+  EscalationRequestSchema,
+  AdviceSchema,
+  EscalationStateSchema,
+  EscalationResponseSchema,
+  type UntrustedData,
+  type LocalAttempt,
+  type EscalationReason,
+  type EscalationRequest,
+  type EscalationRequestInput,
+  type Advice,
+  type EscalationState,
+  type EscalationResponse,
+} from './escalation.js';
+export { EventTypeSchema, EventSchema, type EventType, type RigEvent } from './events.js';
+export { MessageSchema, type Message, type MessageKind, type MessageOf, type Payload } from './messages.js';
+export { DISPATCH_RULE, WORKER_COMMANDS, maySend } from './dispatch-rule.js';
+export { formatPath, type Parsed, type ProtocolError, type ProtocolErrorCode, type ProtocolIssue } from './errors.js';
+export { parseMessage, createMessage, encodeMessage, toIssues, type ParseOptions } from './parse.js';
+export { EndpointSchema, RigConfigSchema, ProfileModelSchema, RigProfileSchema, type RigConfig, type RigProfile } from './config.js';

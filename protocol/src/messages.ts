@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { AdviceSchema, EscalationRequestSchema } from './escalation.js';
+import { PlanSchema } from './plan.js';
+import { SenderSchema } from './roles.js';
+import { PlanStatusSchema, WorkerStatusSchema } from './status.js';
+import { TaskSchema } from './task.js';
+import { AttemptResultSchema, HeldTaskSchema, WorkerInfoSchema } from './worker-info.js';
+
+/** The envelope every message travels in: version, sender, id, time. The `kind` is added per message. */
+const envelope = {
+  v: z.literal(1, { error: 'protocol version must be 1' }),
+  sender: SenderSchema,
+  msg_id: z.string().min(1).max(128),
+  ts: z.iso.datetime(),
+  /** For replies: the msg_id being answered. */
+  re: z.string().max(128).optional(),
+};
+
+const message = <K extends string, S extends z.core.$ZodLooseShape>(kind: K, shape: S) =>
+  z.strictObject({ ...envelope, kind: z.literal(kind), ...shape });
+
+// Worker to brain: requests and reports.
+const Register = message('register', { worker: WorkerInfoSchema, running: z.array(HeldTaskSchema) });
+const Heartbeat = message('heartbeat', { running: z.array(HeldTaskSchema).optional() });
+const TaskStarted = message('task_started', { task_id: z.string(), attempt: z.int().min(1), pid: z.int().nullable() });
+const TaskResult = message('task_result', { task_id: z.string(), attempt: z.int().min(1), result: AttemptResultSchema });
+const Goodbye = message('goodbye', { reason: z.string().max(500) });
+
+// Brain to worker: commands. Only the brain may send these (see dispatch-rule.ts).
+const Welcome = message('welcome', {
+  heartbeat_ms: z.int().min(50),
+  liveness: z.int().min(1),
+  /** Attempts the worker reported that the brain no longer wants: the worker must stop them. */
+  abandon: z.array(HeldTaskSchema),
+});
+const Dispatch = message('dispatch', { task: TaskSchema, attempt: z.int().min(1), log_dir: z.string() });
+const CancelTask = message('cancel_task', { task_id: z.string(), attempt: z.int().min(1), reason: z.string() });
+const Reregister = message('reregister', { reason: z.string() });
+
+// Client to brain: requests.
+const SubmitPlan = message('submit_plan', { plan: PlanSchema, source: z.string().max(200).optional() });
+const StatusRequest = message('status_request', { plan_id: z.string().optional(), include_tasks: z.boolean().optional() });
+const CancelRequest = message('cancel_request', { target: z.string().min(1) });
+const RetryRequest = message('retry_request', { task_id: z.string().min(1) });
+const LogsRequest = message('logs_request', { task_id: z.string().min(1) });
+const EscalateRequest = message('escalate_request', { task_id: z.string().min(1) });
+
+// Brain to client: replies.
+const PlanAccepted = message('plan_accepted', {
+  plan_id: z.string(),
+  tasks: z.array(z.strictObject({ name: z.string(), task_id: z.string(), fix_applied: z.string().optional() })),
+});
+const StatusReply = message('status_reply', { plans: z.array(PlanStatusSchema), workers: z.array(WorkerStatusSchema) });
+const Ack = message('ack', { detail: z.string(), affected: z.array(z.string()) });
+const Refused = message('refused', {
+  code: z.string(),
+  message: z.string(),
+  issues: z.array(z.strictObject({ path: z.string(), message: z.string(), line: z.int().optional() })),
+});
+const LogsReply = message('logs_reply', {
+  task_id: z.string(),
+  attempts: z.array(
+    z.strictObject({
+      attempt: z.int(),
+      worker_id: z.string().nullable(),
+      outcome: z.string().nullable(),
+      stdout_path: z.string().nullable(),
+      stderr_path: z.string().nullable(),
+    }),
+  ),
+});
+
+// Brain and gateway: the escalation pair. Advice is data for the brain, never a command.
+const Escalation = message('escalation', { request: EscalationRequestSchema });
+const AdviceMessage = message('advice', { escalation_id: z.string(), task_id: z.string(), advice: AdviceSchema });
+
+/** Every message on the wire, one discriminated union on `kind`. */
+export const MessageSchema = z.discriminatedUnion('kind', [
+  Register,
+  Heartbeat,
+  TaskStarted,
+  TaskResult,
+  Goodbye,
+  Welcome,
+  Dispatch,
+  CancelTask,
+  Reregister,
+  SubmitPlan,
+  StatusRequest,
+  CancelRequest,
+  RetryRequest,
+  LogsRequest,
+  EscalateRequest,
+  PlanAccepted,
+  StatusReply,
+  Ack,
+  Refused,
+  LogsReply,
+  Escalation,
+  AdviceMessage,
+]);
+/** A wire message. */
+export type Message = z.infer<typeof MessageSchema>;
+/** A message's kind. */
+export type MessageKind = Message['kind'];
+/** The message of one kind. */
+export type MessageOf<K extends MessageKind> = Extract<Message, { kind: K }>;
+/** A message's payload: what a sender writes, without the envelope. */
+export type Payload<K extends MessageKind> = Omit<MessageOf<K>, 'v' | 'sender' | 'msg_id' | 'ts' | 'kind' | 're'>;

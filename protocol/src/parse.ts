@@ -1,0 +1,91 @@
+import type { z } from 'zod';
+import { maySend } from './dispatch-rule.js';
+import { formatPath, type Parsed, type ProtocolError, type ProtocolIssue } from './errors.js';
+import { MessageSchema, type Message, type MessageKind, type MessageOf, type Payload } from './messages.js';
+import { RoleSchema, type Role, type Sender } from './roles.js';
+import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from './version.js';
+
+/** zod issues as protocol issues, with readable paths. */
+export function toIssues(error: z.core.$ZodError): ProtocolIssue[] {
+  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+}
+
+const refuse = (code: ProtocolError['code'], message: string, issues: ProtocolIssue[] = []): Parsed<never> => ({
+  ok: false,
+  error: { code, message, issues },
+});
+
+const KNOWN_KINDS = new Set<string>(MessageSchema.options.map((option) => option.shape.kind.value));
+
+/** Options for {@link parseMessage}. */
+export interface ParseOptions {
+  /** Roles this receiver accepts messages from; a worker accepts only the brain. */
+  readonly from?: readonly Role[];
+  /** Frame size limit in bytes. */
+  readonly maxBytes?: number;
+}
+
+/**
+ * Parse one frame into a message, enforcing size, version, schema and the dispatch rule.
+ * Never throws on bad input: the brain and workers run every frame through here.
+ */
+export function parseMessage(frame: Uint8Array | string, options: ParseOptions = {}): Parsed<Message> {
+  const maxBytes = options.maxBytes ?? MAX_FRAME_BYTES;
+  const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
+  if (size > maxBytes) return refuse('frame_too_large', `frame of ${size} bytes is over the ${maxBytes}-byte limit`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(typeof frame === 'string' ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('utf8'));
+  } catch (error) {
+    return refuse('invalid_json', `frame is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return refuse('invalid_message', 'a message must be a JSON object');
+  }
+  const record = raw as Record<string, unknown>;
+  if (record['v'] !== PROTOCOL_VERSION) {
+    return refuse('version_mismatch', `protocol version ${JSON.stringify(record['v'])} is not ${PROTOCOL_VERSION}`, [
+      { path: 'v', message: `expected ${PROTOCOL_VERSION}` },
+    ]);
+  }
+  // The dispatch rule is checked before the body so that a forbidden command is named as such, whatever its body.
+  const kind = record['kind'];
+  const role = RoleSchema.safeParse((record['sender'] as Record<string, unknown> | undefined)?.['role']);
+  if (typeof kind === 'string' && KNOWN_KINDS.has(kind) && role.success && !maySend(role.data, kind as MessageKind)) {
+    return refuse('dispatch_forbidden', `a ${role.data} may not send '${kind}': the dispatch rule gives it to ${describeAllowed(kind as MessageKind)}`, [
+      { path: 'sender.role', message: `'${role.data}' may not send '${kind}'` },
+    ]);
+  }
+  const parsed = MessageSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = toIssues(parsed.error);
+    const first = issues[0];
+    return refuse('invalid_message', `invalid '${String(kind)}' message${first ? `: ${first.path}: ${first.message}` : ''}`, issues);
+  }
+  if (options.from && !options.from.includes(parsed.data.sender.role)) {
+    return refuse('unexpected_sender', `this receiver takes no messages from a ${parsed.data.sender.role}`, [
+      { path: 'sender.role', message: `expected one of ${options.from.join(', ')}` },
+    ]);
+  }
+  return { ok: true, value: parsed.data };
+}
+
+function describeAllowed(kind: MessageKind): string {
+  return RoleSchema.options.filter((role) => maySend(role, kind)).join(' or ');
+}
+
+/** Build a message of `kind` from `sender`, filling in the envelope. */
+export function createMessage<K extends MessageKind>(
+  kind: K,
+  sender: Sender,
+  payload: Payload<K>,
+  re?: string,
+): MessageOf<K> {
+  const base = { v: PROTOCOL_VERSION, sender, msg_id: globalThis.crypto.randomUUID(), ts: new Date().toISOString(), kind };
+  return (re === undefined ? { ...base, ...payload } : { ...base, re, ...payload }) as unknown as MessageOf<K>;
+}
+
+/** Encode a message as one frame. */
+export function encodeMessage(message: Message): string {
+  return JSON.stringify(message);
+}

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { TaskClassSchema, TaskStatusSchema } from './task.js';
+
+/** One task's line in a plan's status. */
+export const TaskStatusRowSchema = z.strictObject({
+  task_id: z.string(),
+  name: z.string(),
+  task_class: TaskClassSchema,
+  status: TaskStatusSchema,
+  priority: z.int(),
+  attempts: z.int().min(0),
+  worker_id: z.string().nullable(),
+  return_code: z.int().nullable(),
+  elapsed_seconds: z.number().nullable(),
+  cause: z.string().nullable(),
+  source: z.string(),
+  fix_applied: z.string().nullable(),
+  next_attempt_at: z.string().nullable(),
+});
+/** A task's status row. */
+export type TaskStatusRow = z.infer<typeof TaskStatusRowSchema>;
+
+/** A plan's state, derived from its tasks. */
+export const PlanStateSchema = z.enum(['running', 'completed', 'failed', 'canceled']);
+/** A plan's state. */
+export type PlanState = z.infer<typeof PlanStateSchema>;
+
+/** A plan's status: counts by task status, plus the tasks themselves when one plan is asked for. */
+export const PlanStatusSchema = z.strictObject({
+  plan_id: z.string(),
+  plan: z.string(),
+  state: PlanStateSchema,
+  submitted_at: z.string(),
+  finished_at: z.string().nullable(),
+  counts: z.record(TaskStatusSchema, z.int()),
+  total: z.int(),
+  tasks: z.array(TaskStatusRowSchema).optional(),
+});
+/** A plan's status. */
+export type PlanStatus = z.infer<typeof PlanStatusSchema>;
+
+/** A worker as the brain sees it. */
+export const WorkerStatusSchema = z.strictObject({
+  id: z.string(),
+  alive: z.boolean(),
+  classes: z.array(z.string()),
+  gpus: z.array(z.int()),
+  slots: z.int(),
+  busy: z.int(),
+  simulated: z.boolean(),
+  last_seen: z.string(),
+});
+/** A worker's status. */
+export type WorkerStatus = z.infer<typeof WorkerStatusSchema>;

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+/** What a task needs: plain CPU, a GPU script (Whisper, embeddings), an Ollama LLM, or the brain's own resource work. */
+export const TaskClassSchema = z.enum(['cpu', 'script', 'llm', 'resource']);
+/** A task's class. */
+export type TaskClass = z.infer<typeof TaskClassSchema>;
+
+/** How a task runs: a shell command or an LLM prompt. */
+export const TaskTypeSchema = z.enum(['shell', 'llm']);
+/** A task's type. */
+export type TaskType = z.infer<typeof TaskTypeSchema>;
+
+/** Who runs a task: the brain's own cards or a worker. */
+export const ExecutorSchema = z.enum(['brain', 'worker']);
+/** A task's executor. */
+export type Executor = z.infer<typeof ExecutorSchema>;
+
+/**
+ * Task states. `blocked` is the seed's private list (dependencies not complete), `queued` the public queue,
+ * `leased` dispatched to a worker, `running` started, `retry_wait` backing off before the next attempt,
+ * `waiting_external` escalated and waiting for the gateway.
+ */
+export const TaskStatusSchema = z.enum([
+  'blocked',
+  'queued',
+  'leased',
+  'running',
+  'retry_wait',
+  'waiting_external',
+  'completed',
+  'failed',
+  'canceled',
+]);
+/** A task's state. */
+export type TaskStatus = z.infer<typeof TaskStatusSchema>;
+
+/** States a task never leaves on its own. */
+export const TERMINAL_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'canceled'];
+
+/** Who a task came from: a person's plan, the brain itself, or advice relayed from the gateway. */
+export const TaskSourceSchema = z.string().min(1).max(200);
+
+/** A task name: what `depends_on` refers to. Kept shell- and file-name safe. */
+export const TaskNameSchema = z
+  .string()
+  .min(1, { error: 'a task name cannot be empty' })
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, {
+    error: 'a task name may hold letters, digits, _ . : - and must start with a letter or digit',
+  });
+
+/** Priority 1 (cleanup) to 10 (urgent); 5 is normal work. */
+export const PrioritySchema = z
+  .int({ error: 'priority must be a whole number from 1 to 10' })
+  .min(1, { error: 'priority must be from 1 to 10' })
+  .max(10, { error: 'priority must be from 1 to 10' });
+
+/** The fields a task has once the brain has accepted it: the seed's schema plus rigmind's additions. */
+export const TaskSchema = z.strictObject({
+  task_id: z.string().min(1),
+  plan_id: z.string().min(1),
+  name: TaskNameSchema,
+  type: TaskTypeSchema,
+  command: z.string().optional(),
+  prompt: z.string().optional(),
+  model: z.string().optional(),
+  task_class: TaskClassSchema,
+  executor: ExecutorSchema,
+  depends_on: z.array(TaskNameSchema),
+  priority: PrioritySchema,
+  status: TaskStatusSchema,
+  created_at: z.iso.datetime(),
+  retry_count: z.int().min(0),
+  max_retries: z.int().min(0).max(20),
+  timeout_s: z.number().positive(),
+  estimate_s: z.number().nonnegative().optional(),
+  vram_mb: z.int().nonnegative().optional(),
+  requires_external: z.boolean(),
+  sensitive: z.boolean(),
+  source: TaskSourceSchema,
+  fix_applied: z.string().optional(),
+  cwd: z.string().optional(),
+  env: z.record(z.string(), z.string()).optional(),
+});
+/** An accepted task. */
+export type Task = z.infer<typeof TaskSchema>;

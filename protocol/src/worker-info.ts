@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { TaskClassSchema } from './task.js';
+
+/** A card as a worker reports it on registration. */
+export const GpuInfoSchema = z.strictObject({
+  index: z.int().min(0),
+  vram_mb: z.int().min(0),
+  name: z.string().max(200).optional(),
+  uuid: z.string().max(200).optional(),
+});
+/** A card's identity and size. */
+export type GpuInfo = z.infer<typeof GpuInfoSchema>;
+
+/** What a worker tells the brain about itself when it registers: enough that adding a worker needs no brain config. */
+export const WorkerInfoSchema = z.strictObject({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: 'a worker id may hold letters, digits, _ . -' }),
+  gpus: z.array(GpuInfoSchema).max(64),
+  classes: z.array(TaskClassSchema.exclude(['resource'])).min(1),
+  prefer: TaskClassSchema.exclude(['resource']).optional(),
+  slots: z.int().min(1).max(256),
+  simulated: z.boolean(),
+  host: z.string().max(255),
+  pid: z.int().min(1),
+  ollama_url: z.string().max(500).optional(),
+});
+/** A worker's self-description. */
+export type WorkerInfo = z.infer<typeof WorkerInfoSchema>;
+
+/** A task a worker holds: which attempt of which task. */
+export const HeldTaskSchema = z.strictObject({
+  task_id: z.string().min(1),
+  attempt: z.int().min(1),
+});
+/** A held task. */
+export type HeldTask = z.infer<typeof HeldTaskSchema>;
+
+/** How one attempt ended, as the worker saw it. Expected failures are values, not exceptions. */
+export const AttemptOutcomeSchema = z.enum(['completed', 'failed', 'timeout', 'canceled', 'error']);
+/** An attempt's outcome. */
+export type AttemptOutcome = z.infer<typeof AttemptOutcomeSchema>;
+
+/** The result of one attempt: the seed's enhanced log fields, plus LLM token counts. */
+export const AttemptResultSchema = z.strictObject({
+  outcome: AttemptOutcomeSchema,
+  return_code: z.int().nullable(),
+  signal: z.string().nullable(),
+  elapsed_seconds: z.number().min(0),
+  output_lines: z.int().min(0),
+  error_snippet: z.string().max(2_000),
+  stdout_path: z.string().optional(),
+  stderr_path: z.string().optional(),
+  tokens_generated: z.int().min(0).optional(),
+  tokens_per_second: z.number().min(0).optional(),
+  simulated: z.boolean().optional(),
+  output: z.string().max(1_000_000).optional(),
+});
+/** An attempt's result. */
+export type AttemptResult = z.infer<typeof AttemptResultSchema>;

@@ -83,9 +83,10 @@ export function resolveTasks(
   for (const cycle of cycles) {
     const first = cycle[0]!;
     const last = cycle[cycle.length - 1]!;
-    const names = [...cycle, first].map((index) => planTasks[index]?.name ?? `#${index + 1}`);
+    // Named along depends_on, the way a reader follows the file: a -> b means a depends on b.
+    const names = [first, ...cycle.slice(1).reverse(), first].map((index) => planTasks[index]?.name ?? `#${index + 1}`);
     const edge = (planTasks[first]?.depends_on ?? []).indexOf(planTasks[last]?.name ?? '');
-    const message = `dependency cycle: ${names.join(' -> ')} (each task waits for the one before it)`;
+    const message = `dependency cycle: ${names.join(' -> ')} (each task depends on the next)`;
     issue('cycle', `tasks[${first}].depends_on${edge >= 0 ? `[${edge}]` : ''}`, message, first);
   }
   const tasks: ResolvedTask[] = [];

@@ -1,23 +1,26 @@
 /** Stable codes for what is wrong with a plan; tools and tests match on these, never on the message. */
-export type PlanIssueCode =
-  | 'parse_error'
-  | 'unknown_format'
-  | 'unreadable_file'
-  | 'empty_plan'
-  | 'invalid_field'
-  | 'unknown_field'
-  | 'missing_field'
-  | 'priority_out_of_range'
-  | 'duplicate_name'
-  | 'unknown_dependency'
-  | 'self_dependency'
-  | 'cycle'
-  | 'missing_command'
-  | 'missing_prompt'
-  | 'ambiguous_type'
-  | 'type_mismatch'
-  | 'class_mismatch'
-  | 'resource_class';
+export const PLAN_ISSUE_CODES = [
+  'parse_error',
+  'unknown_format',
+  'unreadable_file',
+  'empty_plan',
+  'invalid_field',
+  'unknown_field',
+  'missing_field',
+  'priority_out_of_range',
+  'duplicate_name',
+  'unknown_dependency',
+  'self_dependency',
+  'cycle',
+  'missing_command',
+  'missing_prompt',
+  'ambiguous_type',
+  'type_mismatch',
+  'class_mismatch',
+  'resource_class',
+] as const;
+/** One of the stable plan issue codes. */
+export type PlanIssueCode = (typeof PLAN_ISSUE_CODES)[number];
 
 /**
  * One problem in a plan. `path` is the full path in the plan (`tasks[3].depends_on[0]`); `index` is the task's

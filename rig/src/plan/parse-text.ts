@@ -16,7 +16,9 @@ const syntaxIssue = (context: IssueContext, message: string, line: number | unde
 };
 
 /** Parse JSON text; a syntax error is an issue at its line. */
-export function parseJsonText(text: string, context: IssueContext = {}): RawParse {
+export function parseJsonText(source: string, context: IssueContext = {}): RawParse {
+  // Editors on Windows write a byte-order mark that JSON.parse rejects; it is not the user's mistake.
+  const text = source.startsWith('\uFEFF') ? source.slice(1) : source;
   let raw: unknown;
   try {
     raw = JSON.parse(text);

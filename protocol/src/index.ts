@@ -67,3 +67,16 @@ export { DISPATCH_RULE, WORKER_COMMANDS, maySend } from './dispatch-rule.js';
 export { formatPath, type Parsed, type ProtocolError, type ProtocolErrorCode, type ProtocolIssue } from './errors.js';
 export { parseMessage, createMessage, encodeMessage, toIssues, type ParseOptions } from './parse.js';
 export { EndpointSchema, RigConfigSchema, ProfileModelSchema, RigProfileSchema, type RigConfig, type RigProfile } from './config.js';
+export {
+  SIGNATURE_HEADERS,
+  SIGNATURE_SCHEME,
+  SIGNATURE_MAX_SKEW_MS,
+  SigningError,
+  sha256Hex,
+  canonicalString,
+  computeSignature,
+  signatureMatches,
+  signRequest,
+  type SignedParts,
+  type SignRequestInput,
+} from './signing.js';

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { redactDeep } from '../sanitize/redact.js';
+import type { Db } from '../store/open-db.js';
+
+/** What an audit record is about. */
+export type AuditKind =
+  | 'request_accepted'
+  | 'request_refused'
+  | 'upstream_call'
+  | 'escalation_completed'
+  | 'escalation_deferred'
+  | 'escalation_failed'
+  | 'admin';
+
+/** One record as stored. `detail` is the exact JSON text that was hashed. */
+export interface AuditRecord {
+  readonly seq: number;
+  readonly ts: string;
+  readonly kind: string;
+  readonly actor: string;
+  readonly detail: string;
+  readonly prev_hash: string;
+  readonly hash: string;
+}
+
+/** The `prev_hash` of the first record. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** SHA-256 over the previous hash and every field of the record, one per line. */
+export function hashRecord(record: Omit<AuditRecord, 'hash'>): string {
+  return createHash('sha256')
+    .update([record.prev_hash, String(record.seq), record.ts, record.kind, record.actor, record.detail].join('\n'))
+    .digest('hex');
+}
+
+/**
+ * The append-only, hash-chained audit log, in gateway.db so the server and the admin CLI can both append
+ * safely (each append is one immediate transaction: read the head, write the next record).
+ */
+export class AuditLog {
+  readonly #append: (kind: string, actor: string, detail: string, ts: string) => AuditRecord;
+
+  constructor(
+    db: Db,
+    private readonly now: () => number,
+  ) {
+    const head = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
+    const insert = db.prepare('INSERT INTO audit (seq, ts, kind, actor, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const tx = db.transaction((kind: string, actor: string, detail: string, ts: string): AuditRecord => {
+      const last = head.get() as { seq: number; hash: string } | undefined;
+      const base = { seq: (last?.seq ?? 0) + 1, ts, kind, actor, detail, prev_hash: last?.hash ?? GENESIS_HASH };
+      const record = { ...base, hash: hashRecord(base) };
+      insert.run(record.seq, record.ts, record.kind, record.actor, record.detail, record.prev_hash, record.hash);
+      return record;
+    });
+    this.#append = (kind, actor, detail, ts) => tx.immediate(kind, actor, detail, ts);
+  }
+
+  /** Append one record. Detail is redacted before it is stored. Throws only if the database fails. */
+  append(kind: AuditKind, actor: string, detail: Record<string, unknown>): AuditRecord {
+    return this.#append(kind, actor, JSON.stringify(redactDeep(detail)), new Date(this.now()).toISOString());
+  }
+}
+
+/** The first bad record, or the chain's head when all is well. */
+export type AuditVerification =
+  | { readonly ok: true; readonly records: number; readonly head: string }
+  | { readonly ok: false; readonly seq: number; readonly reason: string };
+
+/**
+ * Walk the chain in `seq` order. Finds a changed record (hash mismatch), a removed one (gap in seq or a
+ * broken prev link) and a reordered pair (broken prev link). A cut at the tail needs the head recorded elsewhere.
+ */
+export function verifyAudit(db: Db): AuditVerification {
+  const rows = db.prepare('SELECT seq, ts, kind, actor, detail, prev_hash, hash FROM audit ORDER BY seq').iterate() as IterableIterator<AuditRecord>;
+  let expectedSeq = 1;
+  let prev = GENESIS_HASH;
+  let count = 0;
+  for (const row of rows) {
+    if (row.seq !== expectedSeq) return { ok: false, seq: row.seq, reason: `expected record ${expectedSeq} here: a record was removed` };
+    if (row.prev_hash !== prev) return { ok: false, seq: row.seq, reason: 'prev_hash does not match the record before it: removed or reordered' };
+    if (hashRecord(row) !== row.hash) return { ok: false, seq: row.seq, reason: 'hash does not match the record: it was changed' };
+    prev = row.hash;
+    expectedSeq += 1;
+    count += 1;
+  }
+  return { ok: true, records: count, head: prev };
+}

@@ -1,0 +1,75 @@
+import type { Db } from '../store/open-db.js';
+
+/** A rig as the registry lists it (never with its secret). */
+export interface RigSummary {
+  readonly rig_id: string;
+  readonly name: string;
+  readonly created_at: string;
+  readonly revoked_at: string | null;
+}
+
+/** An active rig with the secret its requests are checked against. */
+export interface RigCredential {
+  readonly rigId: string;
+  readonly name: string;
+  readonly secret: string;
+}
+
+/** Result of adding a rig. The secret is shown once and never listed again. */
+export type AddRigResult =
+  | { readonly ok: true; readonly rigId: string; readonly name: string; readonly secret: string }
+  | { readonly ok: false; readonly code: 'name_taken' | 'invalid_name'; readonly message: string };
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * Rig credentials in gateway.db. HMAC needs the shared secret on both ends, so the secret itself is what is
+ * kept (the database file is mode 0600); only the rig id and secret are stored, nothing about the rig's host.
+ */
+export class RigRegistry {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number,
+    private readonly randomBytes: (size: number) => Buffer,
+  ) {}
+
+  /** Issue a credential for a new rig name. */
+  add(name: string): AddRigResult {
+    if (!NAME.test(name)) return { ok: false, code: 'invalid_name', message: 'a rig name holds letters, digits, _ . - (at most 64)' };
+    const rigId = `rig_${this.randomBytes(8).toString('hex')}`;
+    const secret = this.randomBytes(32).toString('base64url');
+    const taken = this.db.prepare('SELECT 1 FROM rigs WHERE name = ?').get(name);
+    if (taken !== undefined) return { ok: false, code: 'name_taken', message: `a rig named ${name} already exists (revoked names stay taken)` };
+    this.db.prepare('INSERT INTO rigs (rig_id, name, secret, created_at) VALUES (?, ?, ?, ?)').run(rigId, name, secret, this.now());
+    return { ok: true, rigId, name, secret };
+  }
+
+  /** Every rig, active and revoked. */
+  list(): RigSummary[] {
+    const rows = this.db.prepare('SELECT rig_id, name, created_at, revoked_at FROM rigs ORDER BY created_at, name').all() as {
+      rig_id: string;
+      name: string;
+      created_at: number;
+      revoked_at: number | null;
+    }[];
+    return rows.map((row) => ({
+      rig_id: row.rig_id,
+      name: row.name,
+      created_at: new Date(row.created_at).toISOString(),
+      revoked_at: row.revoked_at === null ? null : new Date(row.revoked_at).toISOString(),
+    }));
+  }
+
+  /** Revoke by name; false when there is no such active rig. */
+  revoke(name: string): boolean {
+    return this.db.prepare('UPDATE rigs SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL').run(this.now(), name).changes === 1;
+  }
+
+  /** The active rig with this id, if any. */
+  findActive(rigId: string): RigCredential | undefined {
+    const row = this.db.prepare('SELECT rig_id, name, secret FROM rigs WHERE rig_id = ? AND revoked_at IS NULL').get(rigId) as
+      | { rig_id: string; name: string; secret: string }
+      | undefined;
+    return row === undefined ? undefined : { rigId: row.rig_id, name: row.name, secret: row.secret };
+  }
+}

@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { toIssues, type ProtocolIssue } from '@rigmind/protocol';
+import { GatewayConfigSchema, type GatewayConfig } from './config-schema.js';
+import type { GatewayEnv } from './env.js';
+
+/** A config that could not be loaded, as a value. */
+export interface ConfigProblem {
+  readonly code: 'config_missing' | 'config_invalid_json' | 'config_invalid' | 'api_key_missing';
+  readonly message: string;
+  readonly issues: readonly ProtocolIssue[];
+}
+
+/** A loaded config or why not. */
+export type ConfigResult = { readonly ok: true; readonly config: GatewayConfig } | { readonly ok: false; readonly problem: ConfigProblem };
+
+/** Parse config JSON text (from `<home>/config.json`). */
+export function parseConfig(text: string): ConfigResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, problem: { code: 'config_invalid_json', message: `config.json is not JSON: ${(error as Error).message}`, issues: [] } };
+  }
+  const parsed = GatewayConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = toIssues(parsed.error);
+    const first = issues[0];
+    return { ok: false, problem: { code: 'config_invalid', message: `config.json is invalid${first ? `: ${first.path}: ${first.message}` : ''}`, issues } };
+  }
+  return { ok: true, config: parsed.data };
+}
+
+/** Read and validate `<home>/config.json`. */
+export function loadConfig(home: string): ConfigResult {
+  const path = join(home, 'config.json');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return { ok: false, problem: { code: 'config_missing', message: `cannot read ${path}: ${(error as Error).message}`, issues: [] } };
+  }
+  return parseConfig(text);
+}
+
+/** The Anthropic API key: from the configured file (relative paths under CREDENTIALS_DIRECTORY), else the environment. */
+export function resolveApiKey(config: GatewayConfig, env: GatewayEnv): { ok: true; apiKey: string } | { ok: false; problem: ConfigProblem } {
+  const file = config.upstream.api_key_file;
+  if (file !== undefined) {
+    const path = file.startsWith('/') || env.CREDENTIALS_DIRECTORY === undefined ? file : join(env.CREDENTIALS_DIRECTORY, file);
+    try {
+      const key = readFileSync(path, 'utf8').trim();
+      if (key !== '') return { ok: true, apiKey: key };
+    } catch (error) {
+      return { ok: false, problem: { code: 'api_key_missing', message: `cannot read the API key file ${path}: ${(error as Error).message}`, issues: [] } };
+    }
+  }
+  if (env.RIGMIND_GATEWAY_API_KEY !== undefined) return { ok: true, apiKey: env.RIGMIND_GATEWAY_API_KEY };
+  return { ok: false, problem: { code: 'api_key_missing', message: 'no API key: set upstream.api_key_file or RIGMIND_GATEWAY_API_KEY', issues: [] } };
+}

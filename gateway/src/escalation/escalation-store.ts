@@ -1,0 +1,80 @@
+import type { EscalationResponse, EscalationState } from '@rigmind/protocol';
+import type { Db } from '../store/open-db.js';
+
+/** An escalation as the durable outbox keeps it. `request` is the redacted EscalationRequest as JSON. */
+export interface EscalationRow {
+  readonly id: string;
+  readonly rig_id: string;
+  readonly task_id: string;
+  readonly state: EscalationState;
+  readonly request: string;
+  readonly model: string;
+  readonly max_tokens: number;
+  readonly response: string | null;
+  readonly deliveries: number;
+  readonly next_attempt_at: number;
+  readonly created_at: number;
+  readonly updated_at: number;
+}
+
+/** What a new escalation is stored with. */
+export interface NewEscalation {
+  readonly id: string;
+  readonly rigId: string;
+  readonly taskId: string;
+  readonly request: string;
+  readonly model: string;
+  readonly maxTokens: number;
+}
+
+/**
+ * The escalations table: every accepted escalation, answered or not, so `GET /v1/escalations/:id` serves both
+ * and nothing accepted is lost across a restart. A pending row is leased by pushing `next_attempt_at` ahead
+ * while someone works on it; after a crash the lease runs out and the outbox takes the row over.
+ */
+export class EscalationStore {
+  readonly #claim;
+
+  constructor(private readonly db: Db) {
+    const due = db.prepare("SELECT * FROM escalations WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?");
+    const lease = db.prepare('UPDATE escalations SET next_attempt_at = ?, updated_at = ? WHERE id = ?');
+    this.#claim = db.transaction((now: number, leaseUntil: number, limit: number): EscalationRow[] => {
+      const rows = due.all(now, limit) as EscalationRow[];
+      for (const row of rows) lease.run(leaseUntil, now, row.id);
+      return rows;
+    });
+  }
+
+  /** Store a new pending escalation, leased to its caller until `leaseUntil`. */
+  create(entry: NewEscalation, now: number, leaseUntil: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO escalations (id, rig_id, task_id, state, request, model, max_tokens, deliveries, next_attempt_at, created_at, updated_at)
+         VALUES (?, ?, ?, 'pending', ?, ?, ?, 0, ?, ?, ?)`,
+      )
+      .run(entry.id, entry.rigId, entry.taskId, entry.request, entry.model, entry.maxTokens, leaseUntil, now, now);
+  }
+
+  /** One escalation, if it exists. */
+  get(id: string): EscalationRow | undefined {
+    return this.db.prepare('SELECT * FROM escalations WHERE id = ?').get(id) as EscalationRow | undefined;
+  }
+
+  /** Lease up to `limit` due pending escalations (one transaction, so two loops never take the same row). */
+  claimDue(now: number, leaseUntil: number, limit: number): EscalationRow[] {
+    return this.#claim.immediate(now, leaseUntil, limit);
+  }
+
+  /** Record a final answer (completed or failed). */
+  finish(id: string, response: EscalationResponse, now: number): void {
+    this.db
+      .prepare('UPDATE escalations SET state = ?, response = ?, deliveries = deliveries + 1, updated_at = ? WHERE id = ?')
+      .run(response.state, JSON.stringify(response), now, id);
+  }
+
+  /** Put an undelivered escalation back for a later try; returns how many deliveries it has had. */
+  defer(id: string, nextAttemptAt: number, now: number): number {
+    this.db.prepare('UPDATE escalations SET deliveries = deliveries + 1, next_attempt_at = ?, updated_at = ? WHERE id = ?').run(nextAttemptAt, now, id);
+    return (this.db.prepare('SELECT deliveries FROM escalations WHERE id = ?').get(id) as { deliveries: number }).deliveries;
+  }
+}

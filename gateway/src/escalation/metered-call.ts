@@ -1,0 +1,102 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Ledger } from '../budget/ledger.js';
+import { costMicroUsd, microToUsd, type ModelPrice, type TokenUsage } from '../config/prices.js';
+import type { GatewayLogger } from '../log/logger.js';
+import { callAnthropic, type CallRequest } from '../upstream/anthropic-call.js';
+import type { Try } from '../upstream/retry-loop.js';
+import { isThrottled, type UpstreamGate } from '../upstream/upstream-gate.js';
+
+/** A successful, paid-for call. */
+export interface MeteredReply {
+  readonly text: string;
+  readonly usage: TokenUsage;
+  readonly microUsd: number;
+  readonly stopReason: string | null;
+}
+
+/** Why a metered call did not produce a reply. */
+export interface MeteredFailure {
+  readonly reason: 'budget_exceeded' | 'ledger_unavailable' | 'billing_refused' | 'refused' | 'egress_refused' | 'unreachable';
+  readonly message: string;
+}
+
+/** Everything one call needs besides the request. */
+export interface MeterDeps {
+  readonly client: Anthropic;
+  readonly gate: UpstreamGate;
+  readonly ledger: Ledger;
+  readonly audit: AuditLog;
+  readonly logger: GatewayLogger;
+  readonly now: () => number;
+  readonly bytesPerToken: number;
+}
+
+/** Who and what a call is for, and its price. */
+export interface CallContext {
+  readonly rigId: string;
+  readonly rigName: string;
+  readonly escalationId: string;
+  readonly taskId: string;
+  readonly price: ModelPrice;
+  readonly priceVersion: string;
+}
+
+/** Worst-case input tokens: UTF-8 bytes over a conservative bytes-per-token, plus framing. */
+export function estimateInputTokens(request: CallRequest, bytesPerToken: number): number {
+  let bytes = Buffer.byteLength(request.system);
+  for (const turn of request.messages) bytes += Buffer.byteLength(turn.content) + 16;
+  return Math.ceil(bytes / bytesPerToken) + 32;
+}
+
+/**
+ * One upstream call under the budget: reserve the worst case, call through the gate, then settle the
+ * reservation with the actual cost as one ledger row. A ledger error means no call is made (fail closed).
+ */
+export async function meteredCall(deps: MeterDeps, context: CallContext, request: CallRequest): Promise<Try<MeteredReply, MeteredFailure>> {
+  const estimated = estimateInputTokens(request, deps.bytesPerToken);
+  const worstCase = costMicroUsd(context.price, { input: estimated, output: request.maxTokens, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 });
+  let reservationId: number;
+  try {
+    const reserved = deps.ledger.reserve(
+      { rigId: context.rigId, escalationId: context.escalationId, taskId: context.taskId, model: request.model, priceVersion: context.priceVersion, microUsd: worstCase },
+      deps.now(),
+    );
+    if (!reserved.ok) {
+      const message = `${reserved.scope} budget: ${microToUsd(reserved.committedMicro).toFixed(6)} of ${microToUsd(reserved.capMicro).toFixed(2)} USD committed; this call may cost up to ${microToUsd(worstCase).toFixed(6)} USD`;
+      return { done: false, retryable: false, retryAfterMs: undefined, failure: { reason: 'budget_exceeded', message } };
+    }
+    reservationId = reserved.reservationId;
+  } catch (error) {
+    deps.logger.error({ err: error, escalation_id: context.escalationId }, 'ledger failed: refusing to call upstream');
+    return { done: false, retryable: false, retryAfterMs: undefined, failure: { reason: 'ledger_unavailable', message: 'the cost ledger is unavailable' } };
+  }
+
+  const started = performance.now();
+  const result = await deps.gate.run(estimated, () => callAnthropic(deps.client, request, deps.now));
+  if (isThrottled(result)) {
+    deps.ledger.release(reservationId);
+    return { done: false, retryable: true, retryAfterMs: result.retryAfterMs, failure: { reason: 'unreachable', message: `upstream rate limit resets in ${result.retryAfterMs} ms` } };
+  }
+  const latencyMs = performance.now() - started;
+  deps.gate.observe(result.header);
+  const none: TokenUsage = { input: 0, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
+  const usage = result.ok ? result.usage : none;
+  // A body that could not be read may still have been billed: count the worst case rather than nothing.
+  const microUsd = result.ok ? costMicroUsd(context.price, usage) : result.maybeCharged ? worstCase : 0;
+  const outcome = result.ok ? 'ok' : result.outcome;
+  deps.ledger.settle(reservationId, {
+    ts: deps.now(), rigId: context.rigId, escalationId: context.escalationId, taskId: context.taskId, model: request.model, usage,
+    priceVersion: context.priceVersion, microUsd, latencyMs, outcome, httpStatus: result.ok ? result.status : result.status, requestId: result.requestId,
+  });
+  deps.audit.append('upstream_call', context.rigName, {
+    escalation_id: context.escalationId, model: request.model, outcome, http_status: result.status, request_id: result.requestId,
+    usd: microToUsd(microUsd), latency_ms: Math.round(latencyMs),
+  });
+  deps.logger.info({ escalation_id: context.escalationId, outcome, status: result.status, request_id: result.requestId, latency_ms: Math.round(latencyMs) }, 'upstream call');
+
+  if (result.ok) return { done: true, value: { text: result.text, usage, microUsd, stopReason: result.stopReason } };
+  const reason: MeteredFailure['reason'] =
+    result.kind === 'billing' ? 'billing_refused' : result.outcome === 'egress_refused' ? 'egress_refused' : result.kind === 'fatal' ? 'refused' : 'unreachable';
+  return { done: false, retryable: result.kind === 'retryable', retryAfterMs: result.retryAfterMs, failure: { reason, message: result.message } };
+}

@@ -1,0 +1,104 @@
+import { randomBytes as cryptoRandomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Hono } from 'hono';
+import type { Dispatcher } from 'undici';
+import { AuditLog } from './audit/audit-log.js';
+import { NonceStore } from './auth/nonce-store.js';
+import { RigRegistry } from './auth/rig-registry.js';
+import { Ledger } from './budget/ledger.js';
+import type { GatewayConfig } from './config/config-schema.js';
+import { usdToMicro } from './config/prices.js';
+import { EscalationService } from './escalation/escalation-service.js';
+import { EscalationStore } from './escalation/escalation-store.js';
+import { OutboxWorker } from './escalation/outbox-worker.js';
+import { createApp } from './http/app.js';
+import type { SignedVariables } from './http/signed-requests.js';
+import { RigLimiter } from './limits/rig-limiter.js';
+import { createGatewayLogger, type GatewayLogger } from './log/logger.js';
+import { openGatewayDb, type Db } from './store/open-db.js';
+import { createAnthropicClient } from './upstream/anthropic-call.js';
+import { createEgress, type Egress } from './upstream/egress.js';
+import { UpstreamGate } from './upstream/upstream-gate.js';
+
+/** What a gateway is built from. Everything with side effects can be injected. */
+export interface GatewayOptions {
+  readonly home: string;
+  readonly config: GatewayConfig;
+  readonly apiKey: string;
+  readonly logger?: GatewayLogger;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Uniform in [0, 1), for jitter. */
+  readonly random?: () => number;
+  readonly randomBytes?: (size: number) => Buffer;
+  /** Base dispatcher under the egress guard (the guard is always added). */
+  readonly upstreamDispatcher?: Dispatcher;
+}
+
+/** A built gateway: its HTTP app, its stores, and the outbox loop to start and stop. */
+export interface Gateway {
+  readonly app: Hono<{ Variables: SignedVariables }>;
+  readonly db: Db;
+  readonly config: GatewayConfig;
+  readonly registry: RigRegistry;
+  readonly audit: AuditLog;
+  readonly ledger: Ledger;
+  readonly store: EscalationStore;
+  readonly outbox: OutboxWorker;
+  readonly egress: Egress;
+  readonly logger: GatewayLogger;
+  /** Stop the outbox and limiters, close the upstream pool and the database. */
+  close(): Promise<void>;
+}
+
+/** Assemble a gateway on `<home>/gateway.db`. Leftover reservations of a crashed run are settled first. */
+export function createGateway(options: GatewayOptions): Gateway {
+  const { config, home } = options;
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => delay(ms));
+  const random = options.random ?? Math.random;
+  const randomBytes = options.randomBytes ?? cryptoRandomBytes;
+  const logger = options.logger ?? createGatewayLogger();
+
+  const db = openGatewayDb(home);
+  const registry = new RigRegistry(db, now, randomBytes);
+  const audit = new AuditLog(db, now);
+  const nonces = new NonceStore(db, config.auth.max_skew_ms);
+  const ledger = new Ledger(db, {
+    overallDaily: usdToMicro(config.budgets.overall.daily_usd),
+    overallMonthly: usdToMicro(config.budgets.overall.monthly_usd),
+    rigDaily: usdToMicro(config.budgets.per_rig.daily_usd),
+    rigMonthly: usdToMicro(config.budgets.per_rig.monthly_usd),
+  });
+  const orphans = ledger.settleOrphans(now());
+  if (orphans > 0) logger.warn({ orphans }, 'settled reservations left by an interrupted run at their worst-case cost');
+
+  const egress = createEgress(config.upstream.base_url, options.upstreamDispatcher);
+  const client = createAnthropicClient({ apiKey: options.apiKey, baseUrl: config.upstream.base_url, timeoutMs: config.upstream.timeout_ms, fetch: egress.fetch });
+  const gate = new UpstreamGate(config.upstream.max_concurrency, config.upstream.max_wait_ms, { now, sleep });
+  const store = new EscalationStore(db);
+  const service = new EscalationService({ config, store, ledger, audit, gate, client, logger, now, sleep, random, randomBytes });
+  const rigLimiter = new RigLimiter(
+    { concurrency: config.rate_limits.per_rig.concurrency, requestsPerMinute: config.rate_limits.per_rig.requests_per_minute, queue: config.rate_limits.per_rig.queue },
+    now,
+  );
+  const outbox = new OutboxWorker(store, service, registry, logger, now, { pollMs: config.outbox.poll_ms, batch: config.outbox.batch, leaseMs: config.outbox.lease_ms });
+  const app = createApp({
+    config, store, service, rigLimiter, audit, logger, now, randomBytes, db, registry, nonces,
+    maxSkewMs: config.auth.max_skew_ms, bodyLimitBytes: config.body_limit_bytes,
+  });
+
+  let closed = false;
+  return {
+    app, db, config, registry, audit, ledger, store, outbox, egress, logger,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await outbox.stop();
+      await rigLimiter.stop();
+      await gate.stop();
+      await egress.close();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { EscalationRequestSchema, EscalationResponseSchema, toIssues, type EscalationResponse } from '@rigmind/protocol';
+import { Hono } from 'hono';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { GatewayConfig } from '../config/config-schema.js';
+import type { EscalationService } from '../escalation/escalation-service.js';
+import type { EscalationStore } from '../escalation/escalation-store.js';
+import type { RigLimiter } from '../limits/rig-limiter.js';
+import type { GatewayLogger } from '../log/logger.js';
+import { redactDeep } from '../sanitize/redact.js';
+import { errorJson } from './error-body.js';
+import type { SignedVariables } from './signed-requests.js';
+
+/** What the escalation routes need. */
+export interface EscalationRouteDeps {
+  readonly config: GatewayConfig;
+  readonly store: EscalationStore;
+  readonly service: EscalationService;
+  readonly rigLimiter: RigLimiter;
+  readonly audit: AuditLog;
+  readonly logger: GatewayLogger;
+  readonly now: () => number;
+  readonly randomBytes: (size: number) => Buffer;
+}
+
+/** POST /v1/escalations and GET /v1/escalations/:id. Mounted behind the signature check. */
+export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: SignedVariables }> {
+  const app = new Hono<{ Variables: SignedVariables }>();
+  const { config, audit } = deps;
+
+  app.post('/', async (c) => {
+    const rig = c.get('rig');
+    const refuse = (status: 400 | 429, code: string, message: string, issues?: { path: string; message: string }[]): Response => {
+      audit.append('request_refused', rig.name, { method: 'POST', path: '/v1/escalations', code, reason: message });
+      return errorJson(c, status, code, message, issues);
+    };
+    let raw: unknown;
+    try {
+      raw = JSON.parse(Buffer.from(c.get('body')).toString('utf8'));
+    } catch (error) {
+      return refuse(400, 'invalid_json', `body is not JSON: ${(error as Error).message}`);
+    }
+    const parsed = EscalationRequestSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issues = toIssues(parsed.error);
+      const first = issues[0];
+      return refuse(400, 'invalid_request', `invalid escalation request${first ? `: ${first.path}: ${first.message}` : ''}`, issues);
+    }
+    const hint = parsed.data.model_hint;
+    if (hint !== undefined && !config.models.allowed.includes(hint)) {
+      return refuse(400, 'model_not_allowed', `model ${hint} is not allowed here`, [{ path: 'model_hint', message: `allowed: ${config.models.allowed.join(', ')}` }]);
+    }
+    const limited = await deps.rigLimiter.run(rig.rigId, async () => {
+      const found = new Set<string>();
+      // Redacted once, here: the outbox, ledger, audit and every upstream try see only this copy.
+      const request = redactDeep(parsed.data, found);
+      const id = `esc_${deps.randomBytes(12).toString('hex')}`;
+      const model = hint ?? config.models.default;
+      const maxTokens = Math.min(request.max_tokens, config.max_tokens_cap);
+      const now = deps.now();
+      deps.store.create({ id, rigId: rig.rigId, taskId: request.task.task_id, request: JSON.stringify(request), model, maxTokens }, now, now + config.outbox.lease_ms);
+      audit.append('request_accepted', rig.name, {
+        escalation_id: id, task_id: request.task.task_id, reason: request.reason, model, max_tokens: maxTokens, redacted: [...found],
+      });
+      const row = deps.store.get(id);
+      if (row === undefined) throw new Error(`escalation ${id} vanished after insert`);
+      const delivery = await deps.service.deliver(row, rig.name);
+      deps.service.apply(row, rig.name, delivery);
+      return { id, delivery };
+    });
+    if (!limited.ok) {
+      c.header('Retry-After', String(limited.retryAfterS));
+      return refuse(429, 'rate_limited', `rig rate limit: ${limited.message}`);
+    }
+    const { id, delivery } = limited.value;
+    if (delivery.kind === 'deferred') {
+      const pending: EscalationResponse = { id, state: 'pending', proposed_by: 'gateway' };
+      return c.json(pending, 202);
+    }
+    if (delivery.kind === 'refused') {
+      return delivery.code === 'budget_exceeded'
+        ? errorJson(c, 402, 'budget_exceeded', delivery.message)
+        : errorJson(c, 503, 'ledger_unavailable', 'the cost ledger is unavailable; no call was made');
+    }
+    return c.json(delivery.response, 200);
+  });
+
+  app.get('/:id', (c) => {
+    const rig = c.get('rig');
+    const id = c.req.param('id');
+    const row = deps.store.get(id);
+    audit.append('request_accepted', rig.name, { method: 'GET', path: '/v1/escalations/:id', escalation_id: id, found: row?.rig_id === rig.rigId });
+    // Another rig's escalation is reported as missing, not as forbidden: ids are not to be probed.
+    if (row === undefined || row.rig_id !== rig.rigId) return errorJson(c, 404, 'not_found', `no escalation ${id} for this rig`);
+    if (row.response === null) {
+      const pending: EscalationResponse = { id, state: 'pending', proposed_by: 'gateway' };
+      return c.json(pending, 200);
+    }
+    return c.json(EscalationResponseSchema.parse(JSON.parse(row.response)), 200);
+  });
+
+  return app;
+}

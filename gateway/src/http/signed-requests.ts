@@ -1,0 +1,61 @@
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { NonceStore } from '../auth/nonce-store.js';
+import type { RigCredential, RigRegistry } from '../auth/rig-registry.js';
+import { verifySignedRequest } from '../auth/verify-request.js';
+import type { GatewayLogger } from '../log/logger.js';
+import { errorJson } from './error-body.js';
+
+/** Values the signed-request middleware leaves for the routes. */
+export interface SignedVariables {
+  rig: RigCredential;
+  body: Uint8Array;
+}
+
+/** What the middleware needs. */
+export interface SignedRequestDeps {
+  readonly registry: RigRegistry;
+  readonly nonces: NonceStore;
+  readonly audit: AuditLog;
+  readonly logger: GatewayLogger;
+  readonly now: () => number;
+  readonly maxSkewMs: number;
+  readonly bodyLimitBytes: number;
+}
+
+/** Refuse bodies over the limit with 413 before anything reads them. */
+export function limitBody(limitBytes: number): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: limitBytes,
+    onError: (c) => errorJson(c, 413, 'body_too_large', `request body is over the ${limitBytes}-byte limit`),
+  });
+}
+
+/** Check every request's HMAC signature; refused requests get 401 and an audit record saying why. */
+export function requireSignature(deps: SignedRequestDeps): MiddlewareHandler<{ Variables: SignedVariables }> {
+  return async (c, next) => {
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    const url = new URL(c.req.url);
+    const pathWithQuery = `${url.pathname}${url.search}`;
+    const result = verifySignedRequest({
+      method: c.req.method,
+      pathWithQuery,
+      header: (name) => c.req.header(name),
+      body,
+      now: deps.now(),
+      maxSkewMs: deps.maxSkewMs,
+      registry: deps.registry,
+      nonces: deps.nonces,
+    });
+    if (!result.ok) {
+      deps.audit.append('request_refused', 'unauthenticated', { method: c.req.method, path: url.pathname, code: result.code, reason: result.message });
+      deps.logger.warn({ path: url.pathname, code: result.code }, 'request refused');
+      return errorJson(c, 401, result.code, result.message);
+    }
+    c.set('rig', result.rig);
+    c.set('body', body);
+    await next();
+    return undefined;
+  };
+}

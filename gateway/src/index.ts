@@ -1,0 +1,27 @@
+/**
+ * @rigmind/gateway: the Raspberry Pi gateway, the rig's only egress to Claude. It authenticates, validates,
+ * rate-limits, sanitizes, budgets, ledgers and audits escalations.
+ */
+export { GatewayConfigSchema, type GatewayConfig, type GatewayConfigInput } from './config/config-schema.js';
+export { GatewayEnvSchema, gatewayEnv, resolveGatewayHome, type GatewayEnv } from './config/env.js';
+export { loadConfig, parseConfig, resolveApiKey, type ConfigProblem, type ConfigResult } from './config/load-config.js';
+export { PriceTableSchema, ModelPriceSchema, priceFor, costMicroUsd, microToUsd, usdToMicro, type PriceTable, type ModelPrice, type TokenUsage } from './config/prices.js';
+export { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
+export { listenGateway, type RunningGateway } from './server.js';
+export { createGatewayLogger, type GatewayLogger, type GatewayLoggerOptions } from './log/logger.js';
+export { openGatewayDb, type Db } from './store/open-db.js';
+export { RigRegistry, type RigSummary, type RigCredential, type AddRigResult } from './auth/rig-registry.js';
+export { verifySignedRequest, type AuthErrorCode, type AuthResult } from './auth/verify-request.js';
+export { AuditLog, verifyAudit, hashRecord, GENESIS_HASH, type AuditRecord, type AuditKind, type AuditVerification } from './audit/audit-log.js';
+export { Ledger, budgetWindows, type BudgetCaps, type LedgerEntry, type Reservation, type ReserveResult } from './budget/ledger.js';
+export { REDACTION_RULES, redactText, redactDeep, type RedactionRule, type Redacted } from './sanitize/redact.js';
+export { UNTRUSTED_TAG, markerFrom, neutralize, wrapUntrusted, untrustedDataRule } from './sanitize/spotlight.js';
+export { buildAdvicePrompt, repairTurn, type AdvicePrompt } from './advice/advice-prompt.js';
+export { parseAdvice, type ParsedAdvice } from './advice/parse-advice.js';
+export { createEgress, originGuard, EgressRefusedError, type Egress, type EgressFetch } from './upstream/egress.js';
+export { UpstreamGate, parseRetryAfterMs, isThrottled } from './upstream/upstream-gate.js';
+export { retryLoop, backoffMs, type RetryPolicy, type RetryOutcome, type Try } from './upstream/retry-loop.js';
+export { costReport, costReportCsv } from './reports/cost-report.js';
+export { auditReport } from './reports/audit-report.js';
+export { CostReportQuerySchema, CostReportSchema, CostRowSchema, AuditReportQuerySchema, AuditReportSchema, type CostReport, type CostRow, type AuditReport } from './reports/report-schemas.js';
+export { ErrorBodySchema, type ErrorBody } from './http/error-body.js';

@@ -1,0 +1,66 @@
+import Bottleneck from 'bottleneck';
+
+/** Per-rig limits. */
+export interface RigLimits {
+  readonly concurrency: number;
+  readonly requestsPerMinute: number;
+  readonly queue: number;
+}
+
+/** A job run under the rig's limits, or a refusal with how long to wait. */
+export type Limited<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly retryAfterS: number; readonly message: string };
+
+/**
+ * Per-rig rate limiting with bottleneck: a concurrency cap with a short queue, and a per-minute reservoir.
+ * Over either limit the request is refused at once (429 with Retry-After) rather than held open.
+ */
+export class RigLimiter {
+  readonly #limiters = new Map<string, { limiter: Bottleneck; windowStart: number }>();
+
+  constructor(
+    private readonly limits: RigLimits,
+    private readonly now: () => number,
+  ) {}
+
+  /** Run `job` for `rigId` if its limits allow. */
+  async run<T>(rigId: string, job: () => Promise<T>): Promise<Limited<T>> {
+    const entry = this.#entry(rigId);
+    const reservoir = await entry.limiter.currentReservoir();
+    const elapsed = (this.now() - entry.windowStart) % 60_000;
+    const retryAfterS = Math.max(1, Math.ceil((60_000 - elapsed) / 1000));
+    if (reservoir !== null && reservoir <= 0) return { ok: false, retryAfterS, message: `over ${this.limits.requestsPerMinute} requests per minute` };
+    const counts = entry.limiter.counts();
+    if ((counts.QUEUED ?? 0) + (counts.RECEIVED ?? 0) >= this.limits.queue && (counts.RUNNING ?? 0) + (counts.EXECUTING ?? 0) >= this.limits.concurrency) {
+      return { ok: false, retryAfterS: 1, message: `over ${this.limits.concurrency} concurrent requests with ${this.limits.queue} queued` };
+    }
+    try {
+      return { ok: true, value: await entry.limiter.schedule(job) };
+    } catch (error) {
+      if (error instanceof Bottleneck.BottleneckError) return { ok: false, retryAfterS: 1, message: error.message };
+      throw error;
+    }
+  }
+
+  /** Stop every limiter (pending jobs are dropped). */
+  async stop(): Promise<void> {
+    await Promise.all([...this.#limiters.values()].map(({ limiter }) => limiter.stop({ dropWaitingJobs: true })));
+    this.#limiters.clear();
+  }
+
+  #entry(rigId: string): { limiter: Bottleneck; windowStart: number } {
+    let entry = this.#limiters.get(rigId);
+    if (entry === undefined) {
+      const limiter = new Bottleneck({
+        maxConcurrent: this.limits.concurrency,
+        highWater: this.limits.queue,
+        strategy: Bottleneck.strategy.OVERFLOW,
+        reservoir: this.limits.requestsPerMinute,
+        reservoirRefreshAmount: this.limits.requestsPerMinute,
+        reservoirRefreshInterval: 60_000,
+      });
+      entry = { limiter, windowStart: this.now() };
+      this.#limiters.set(rigId, entry);
+    }
+    return entry;
+  }
+}

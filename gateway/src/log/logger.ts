@@ -1,0 +1,43 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { redactDeep, redactText } from '../sanitize/redact.js';
+
+/** A pino logger. */
+export type GatewayLogger = Logger;
+
+/** Options for {@link createGatewayLogger}. */
+export interface GatewayLoggerOptions {
+  readonly level?: string;
+  /** Where JSON lines go; stderr by default. Tests pass a stream to read what was logged. */
+  readonly destination?: DestinationStream;
+}
+
+/**
+ * A pino JSON logger that redacts every string it is given (message and fields), so a secret that slipped
+ * into an error message cannot reach a log file.
+ */
+export function createGatewayLogger(options: GatewayLoggerOptions = {}): GatewayLogger {
+  return pino(
+    {
+      name: 'gateway',
+      level: options.level ?? 'info',
+      base: { component: 'gateway' },
+      formatters: { log: (object) => redactDeep(plainErrors(object)) },
+      hooks: {
+        logMethod(args, method) {
+          const cleaned = args.map((arg: unknown) => (typeof arg === 'string' ? redactText(arg).text : arg));
+          method.apply(this, cleaned as Parameters<typeof method>);
+        },
+      },
+    },
+    options.destination ?? pino.destination(2),
+  );
+}
+
+// Errors keep message and stack in non-enumerable properties, which redaction would otherwise drop.
+function plainErrors(object: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(object)) {
+    out[key] = value instanceof Error ? { type: value.name, message: value.message, stack: value.stack } : value;
+  }
+  return out;
+}

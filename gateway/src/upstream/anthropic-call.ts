@@ -1,0 +1,161 @@
+import Anthropic, { APIConnectionError, APIError } from '@anthropic-ai/sdk';
+import type { TokenUsage } from '../config/prices.js';
+import { EgressRefusedError, type EgressFetch } from './egress.js';
+import { parseRetryAfterMs, type HeaderLookup } from './upstream-gate.js';
+
+/** One turn sent to Claude. */
+export interface ChatTurn {
+  readonly role: 'user' | 'assistant';
+  readonly content: string;
+}
+
+/** What one upstream call asks for. */
+export interface CallRequest {
+  readonly model: string;
+  readonly maxTokens: number;
+  readonly system: string;
+  readonly messages: readonly ChatTurn[];
+}
+
+/** Why a call failed, in ledger terms, and whether trying again can help. */
+export type CallFailureKind = 'retryable' | 'billing' | 'fatal';
+
+/** The outcome of one HTTP call to Anthropic, as a value. */
+export type CallOutcome =
+  | {
+      readonly ok: true;
+      readonly text: string;
+      readonly usage: TokenUsage;
+      readonly stopReason: string | null;
+      readonly status: number;
+      readonly requestId: string | null;
+      readonly header: HeaderLookup;
+    }
+  | {
+      readonly ok: false;
+      readonly kind: CallFailureKind;
+      /** Ledger outcome: rate_limited, overloaded, server_error, connection_error, billing_refused, refused, malformed, egress_refused. */
+      readonly outcome: string;
+      /** Whether Anthropic may have charged for it (a 200 whose body could not be read). */
+      readonly maybeCharged: boolean;
+      readonly status: number | null;
+      readonly retryAfterMs: number | undefined;
+      readonly requestId: string | null;
+      readonly message: string;
+      readonly header: HeaderLookup;
+    };
+
+/** Settings of the SDK client. */
+export interface AnthropicClientOptions {
+  readonly apiKey: string;
+  readonly baseUrl: string;
+  readonly timeoutMs: number;
+  readonly fetch: EgressFetch;
+}
+
+/**
+ * The SDK client with its own retries off (the gateway has exactly one retry loop), an explicit base URL
+ * (so ANTHROPIC_BASE_URL cannot redirect the key), the egress-guarded fetch, and SDK logging off.
+ */
+export function createAnthropicClient(options: AnthropicClientOptions): Anthropic {
+  return new Anthropic({
+    apiKey: options.apiKey,
+    baseURL: options.baseUrl,
+    maxRetries: 0,
+    timeout: options.timeoutMs,
+    fetch: options.fetch,
+    logLevel: 'off',
+  });
+}
+
+const BILLING = /billing|credit balance|spend(ing)? limit|insufficient (funds|credit)|payment/i;
+const noHeaders: HeaderLookup = () => undefined;
+
+/** Make one Messages API call and classify what happened. Never throws for anything upstream does. */
+export async function callAnthropic(client: Anthropic, request: CallRequest, now: () => number): Promise<CallOutcome> {
+  try {
+    const { data, response, request_id } = await client.messages
+      .create({
+        model: request.model,
+        max_tokens: request.maxTokens,
+        system: request.system,
+        messages: request.messages.map((turn) => ({ role: turn.role, content: turn.content })),
+      })
+      .withResponse();
+    const header: HeaderLookup = (name) => response.headers.get(name);
+    if (!Array.isArray(data.content) || typeof data.usage?.input_tokens !== 'number' || typeof data.usage.output_tokens !== 'number') {
+      return failure('retryable', 'malformed', true, response.status, request_id, 'response has no content or usage', header, now);
+    }
+    const text = data.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
+    const usage = data.usage;
+    const written = usage.cache_creation_input_tokens ?? 0;
+    const split = usage.cache_creation;
+    return {
+      ok: true,
+      text,
+      usage: {
+        input: usage.input_tokens,
+        output: usage.output_tokens,
+        // Without the TTL breakdown a cache write is billed as the 5-minute tier, the one the API defaults to.
+        cacheWrite5m: split ? split.ephemeral_5m_input_tokens : written,
+        cacheWrite1h: split ? split.ephemeral_1h_input_tokens : 0,
+        cacheRead: usage.cache_read_input_tokens ?? 0,
+      },
+      stopReason: data.stop_reason,
+      status: response.status,
+      requestId: request_id ?? null,
+      header,
+    };
+  } catch (error) {
+    return classify(error, now);
+  }
+}
+
+function classify(error: unknown, now: () => number): CallOutcome {
+  if (error instanceof APIConnectionError) {
+    if (causeChain(error).some((cause) => cause instanceof EgressRefusedError)) {
+      return failure('fatal', 'egress_refused', false, null, null, error.message, noHeaders, now);
+    }
+    return failure('retryable', 'connection_error', false, null, null, error.message, noHeaders, now);
+  }
+  if (error instanceof APIError && typeof error.status === 'number') {
+    const status = error.status;
+    const header: HeaderLookup = (name) => error.headers?.get(name);
+    const requestId = error.requestID ?? null;
+    const type = error.type ?? '';
+    const text = `${type} ${error.apiMessage ?? error.message}`;
+    if (type === 'billing_error' || status === 402 || ((status === 400 || status === 403 || status === 429) && BILLING.test(text))) {
+      return failure('billing', 'billing_refused', false, status, requestId, text, header, now);
+    }
+    if (status === 429) return failure('retryable', 'rate_limited', false, status, requestId, text, header, now);
+    if (status === 529) return failure('retryable', 'overloaded', false, status, requestId, text, header, now);
+    if (status >= 500 || status === 408 || status === 409) return failure('retryable', 'server_error', false, status, requestId, text, header, now);
+    return failure('fatal', 'refused', false, status, requestId, text, header, now);
+  }
+  // A status line and headers arrived but the body could not be parsed: the call may well have been billed.
+  const message = error instanceof Error ? error.message : String(error);
+  return failure('retryable', 'malformed', true, null, null, message, noHeaders, now);
+}
+
+function failure(
+  kind: CallFailureKind,
+  outcome: string,
+  maybeCharged: boolean,
+  status: number | null,
+  requestId: string | null | undefined,
+  message: string,
+  header: HeaderLookup,
+  now: () => number,
+): CallOutcome {
+  return { ok: false, kind, outcome, maybeCharged, status, retryAfterMs: parseRetryAfterMs(header, now()), requestId: requestId ?? null, message, header };
+}
+
+function causeChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth += 1) {
+    chain.push(current);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return chain;
+}

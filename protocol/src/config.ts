@@ -21,6 +21,8 @@ export const RigConfigSchema = z.strictObject({
   aging_s_per_point: z.number().positive().default(60),
   max_frame_bytes: z.int().min(1024).default(1024 * 1024),
   ollama_url: z.url().default('http://127.0.0.1:11434'),
+  /** Model for llm tasks that name none: the seed's worker model. */
+  default_llm_model: z.string().min(1).default('qwen2.5:7b'),
   escalation: z
     .strictObject({
       gateway_url: z.url().optional(),

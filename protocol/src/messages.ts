@@ -33,7 +33,7 @@ const Welcome = message('welcome', {
   /** Attempts the worker reported that the brain no longer wants: the worker must stop them. */
   abandon: z.array(HeldTaskSchema),
 });
-const Dispatch = message('dispatch', { task: TaskSchema, attempt: z.int().min(1), log_dir: z.string() });
+const Dispatch = message('dispatch', { task: TaskSchema, attempt: z.int().min(1) });
 const CancelTask = message('cancel_task', { task_id: z.string(), attempt: z.int().min(1), reason: z.string() });
 const Reregister = message('reregister', { reason: z.string() });
 

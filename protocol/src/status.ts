@@ -32,7 +32,7 @@ export const PlanStatusSchema = z.strictObject({
   state: PlanStateSchema,
   submitted_at: z.string(),
   finished_at: z.string().nullable(),
-  counts: z.record(TaskStatusSchema, z.int()),
+  counts: z.partialRecord(TaskStatusSchema, z.int()),
   total: z.int(),
   tasks: z.array(TaskStatusRowSchema).optional(),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TaskClassSchema } from './task.js';
+import { ExecutorSchema, TaskClassSchema } from './task.js';
 
 /** A card as a worker reports it on registration. */
 export const GpuInfoSchema = z.strictObject({
@@ -21,6 +21,8 @@ export const WorkerInfoSchema = z.strictObject({
   gpus: z.array(GpuInfoSchema).max(64),
   classes: z.array(TaskClassSchema.exclude(['resource'])).min(1),
   prefer: TaskClassSchema.exclude(['resource']).optional(),
+  /** `brain` for the process that runs tasks on the brain's own cards (executor: brain). */
+  executor: ExecutorSchema,
   slots: z.int().min(1).max(256),
   simulated: z.boolean(),
   host: z.string().max(255),

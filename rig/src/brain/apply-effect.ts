@@ -1,0 +1,89 @@
+import type { TaskRow } from '../store/rows.js';
+import type { FinishEffect, PlanFinished } from '../store/transitions.js';
+import type { BrainContext } from './brain-context.js';
+
+/** Put a queued task row into the in-memory ready queue (or route it to the escalation path). */
+export function enqueue(ctx: BrainContext, row: TaskRow): void {
+  if (row.requires_external === 1 && row.status === 'queued') {
+    if (ctx.escalation !== undefined) {
+      ctx.escalation.escalate(row.task_id, 'requires_external');
+    } else {
+      const cause = 'requires_external, but no gateway is configured (escalation.gateway_url in config.json)';
+      ctx.transitions.setStatus(row.task_id, 'waiting_external', cause);
+      ctx.events.emit({ event_type: 'task_escalated', plan_id: row.plan_id, task_id: row.task_id, plan_task_id: row.name, cause });
+    }
+    return;
+  }
+  ctx.queue.add({
+    task_id: row.task_id,
+    task_class: row.task_class,
+    executor: row.executor,
+    priority: row.priority,
+    queued_at: row.queued_at ?? ctx.now(),
+    seq: row.seq,
+  });
+}
+
+/** Queue tasks by id after a transition released them, announcing each. */
+export function release(ctx: BrainContext, taskIds: readonly string[]): void {
+  for (const id of taskIds) {
+    const row = ctx.store.task(id);
+    if (row === undefined || row.status !== 'queued') continue;
+    ctx.events.emit({ event_type: 'task_released', plan_id: row.plan_id, task_id: id, plan_task_id: row.name });
+    enqueue(ctx, row);
+  }
+  if (taskIds.length > 0) ctx.schedulePump();
+}
+
+/** Announce and follow up what a finished attempt (or a lost lease) did to a task. */
+export function applyEffect(ctx: BrainContext, taskId: string, effect: FinishEffect, detail: { worker_id?: string; attempt?: number } = {}): void {
+  const row = ctx.store.task(taskId);
+  if (row === undefined || effect.kind === 'stale') return;
+  const base = { plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name, ...detail };
+  switch (effect.kind) {
+    case 'completed':
+      release(ctx, effect.released);
+      break;
+    case 'retry':
+      if (effect.delay_ms === 0) {
+        ctx.events.emit({ event_type: 'task_requeued', ...base, cause: row.cause ?? 'retry' });
+        enqueue(ctx, row);
+        ctx.schedulePump();
+      } else {
+        ctx.retryAt.set(taskId, effect.next_attempt_at);
+        ctx.events.emit({ event_type: 'task_retry_scheduled', ...base, cause: row.cause ?? 'retry', duration_ms: effect.delay_ms });
+      }
+      maybeEscalateAfterFailures(ctx, row);
+      break;
+    case 'failed':
+      for (const id of effect.cascaded) {
+        const dependent = ctx.store.task(id);
+        ctx.queue.remove(id);
+        ctx.retryAt.delete(id);
+        ctx.events.emit({
+          event_type: 'task_failed',
+          plan_id: row.plan_id,
+          task_id: id,
+          plan_task_id: dependent?.name ?? id,
+          cause: dependent?.cause ?? `upstream_failed: ${row.name}`,
+        });
+      }
+      break;
+  }
+  if ('plan' in effect && effect.plan !== undefined) announcePlan(ctx, effect.plan);
+}
+
+/** Announce a plan that reached a terminal state. */
+export function announcePlan(ctx: BrainContext, plan: PlanFinished): void {
+  const type = plan.state === 'completed' ? 'plan_completed' : plan.state === 'failed' ? 'plan_failed' : 'plan_canceled';
+  ctx.events.emit({ event_type: type, plan_id: plan.plan_id });
+}
+
+function maybeEscalateAfterFailures(ctx: BrainContext, row: TaskRow): void {
+  if (ctx.escalation === undefined || row.sensitive === 1) return;
+  if (row.retry_count >= ctx.config.escalation.after_failures && (row.task_class === 'llm' || row.type === 'llm')) {
+    ctx.retryAt.delete(row.task_id);
+    ctx.queue.remove(row.task_id);
+    ctx.escalation.escalate(row.task_id, 'repeated_failure');
+  }
+}

@@ -1,0 +1,198 @@
+import type { Logger } from 'pino';
+import { createMessage, type Message, type RigConfig } from '@rigmind/protocol';
+import type { RigHome } from '../config/rig-home.js';
+import { Store } from '../store/store.js';
+import { Transitions } from '../store/transitions.js';
+import { EventPublisher, RouterSocket, type RoutedFrame } from '../transport/zmq.js';
+import type { BrainContext, PlanResolver } from './brain-context.js';
+import { enqueue } from './apply-effect.js';
+import { onCancel, onLogs, onRetry, onStatus, onSubmitPlan } from './client-handlers.js';
+import { pump } from './dispatcher.js';
+import { EventBus } from './event-bus.js';
+import { ReadyQueue } from './ready-queue.js';
+import { onGoodbye, onRegister, onTaskResult, onTaskStarted, reapSilentWorkers, touchWorker } from './worker-handlers.js';
+import { WorkerRegistry } from './worker-registry.js';
+
+/** What a brain needs from outside: where it lives, its config, a logger, and (for tests) a clock. */
+export interface BrainOptions {
+  readonly home: RigHome;
+  readonly config: RigConfig;
+  readonly logger: Logger;
+  readonly resolvePlan: PlanResolver;
+  readonly now?: () => number;
+  readonly random?: () => number;
+}
+
+/** The brain: owns the state database, binds the ROUTER and PUB sockets, schedules, and is the only one that commands. */
+export class Brain {
+  readonly ctx: BrainContext;
+  readonly #publisher: EventPublisher;
+  #timers: NodeJS.Timeout[] = [];
+  #pumpQueued = false;
+  #loop: Promise<void> | undefined;
+  #stopped = false;
+
+  constructor(options: BrainOptions) {
+    const now = options.now ?? Date.now;
+    const store = new Store(options.home.dbPath, now);
+    const onError = (error: Error) => options.logger.error({ err: error }, 'socket send failed');
+    this.#publisher = new EventPublisher(onError);
+    const self = this;
+    this.ctx = {
+      home: options.home,
+      config: options.config,
+      store,
+      transitions: new Transitions(store, options.config.retry, options.random),
+      queue: new ReadyQueue(options.config.aging_s_per_point * 1000),
+      workers: new WorkerRegistry(),
+      router: new RouterSocket({ maxMessageBytes: options.config.max_frame_bytes }, onError),
+      events: new EventBus(store, this.#publisher, options.logger),
+      logger: options.logger,
+      resolvePlan: options.resolvePlan,
+      now,
+      id: 'brain',
+      escalation: undefined,
+      retryAt: new Map(),
+      schedulePump() {
+        self.#schedulePump();
+      },
+    };
+  }
+
+  /** Bind sockets, rebuild memory from the database, and start serving. */
+  async start(): Promise<void> {
+    const { ctx } = this;
+    await ctx.router.bind(ctx.config.brain.router);
+    await this.#publisher.bind(ctx.config.brain.pub);
+    const recovered = this.#recover();
+    ctx.events.emit({ event_type: 'brain_started', detail: { router: ctx.config.brain.router, pub: ctx.config.brain.pub, ...recovered } });
+    this.#loop = this.#receive();
+    this.#timers.push(setInterval(() => this.#heartbeat(), ctx.config.heartbeat_ms));
+    this.#timers.push(setInterval(() => this.#releaseRetries(), Math.min(100, ctx.config.heartbeat_ms)));
+    this.#schedulePump();
+  }
+
+  /** Stop serving and close everything; durable state stays as it is for the next start. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const timer of this.#timers) clearInterval(timer);
+    this.ctx.events.emit({ event_type: 'brain_stopped' });
+    await this.ctx.router.close();
+    this.#publisher.close();
+    await this.#loop;
+    this.ctx.store.close();
+  }
+
+  /** Queued and backing-off tasks return to memory; leases wait for their workers to re-register, or expire. */
+  #recover(): { queued: number; retry_wait: number; leases: number } {
+    const { ctx } = this;
+    const queued = ctx.store.tasksIn(['queued']);
+    for (const row of queued) enqueue(ctx, row);
+    const waiting = ctx.store.tasksIn(['retry_wait']);
+    for (const row of waiting) ctx.retryAt.set(row.task_id, row.next_attempt_at ?? ctx.now());
+    const leases = ctx.store.leases();
+    // A lease's worker gets the liveness window, counted from now, to come back and claim it.
+    for (const lease of leases) ctx.workers.ensure(lease.worker_id, ctx.now()).leases.add(lease.task_id);
+    return { queued: queued.length, retry_wait: waiting.length, leases: leases.length };
+  }
+
+  async #receive(): Promise<void> {
+    const { ctx } = this;
+    for await (const frame of ctx.router.frames({ maxBytes: ctx.config.max_frame_bytes })) {
+      try {
+        this.#handle(frame);
+      } catch (error) {
+        // A bug in one handler must not take the brain down; the frame is logged and dropped.
+        ctx.logger.error({ err: error }, 'handler failed');
+      }
+    }
+  }
+
+  #handle(frame: RoutedFrame): void {
+    const { ctx } = this;
+    const reply = (message: Message) => ctx.router.send(frame.identity, message);
+    if (!frame.parsed.ok) {
+      ctx.logger.warn({ code: frame.parsed.error.code, issues: frame.parsed.error.issues.slice(0, 5) }, `refused frame: ${frame.parsed.error.message}`);
+      reply(createMessage('refused', { role: 'brain', id: ctx.id }, { code: frame.parsed.error.code, message: frame.parsed.error.message, issues: [...frame.parsed.error.issues] }));
+      return;
+    }
+    const message = frame.parsed.value;
+    switch (message.kind) {
+      case 'register':
+        onRegister(ctx, frame.identity, message);
+        return;
+      case 'heartbeat':
+        touchWorker(ctx, frame.identity, message);
+        return;
+      case 'task_started':
+        if (touchWorker(ctx, frame.identity, message)) onTaskStarted(ctx, message);
+        return;
+      case 'task_result':
+        // A result is applied even from an unknown connection: the lease check decides whether it counts.
+        touchWorker(ctx, frame.identity, message);
+        onTaskResult(ctx, frame.identity, message);
+        return;
+      case 'goodbye':
+        if (touchWorker(ctx, frame.identity, message)) onGoodbye(ctx, message);
+        return;
+      case 'submit_plan':
+        onSubmitPlan(ctx, message, reply);
+        return;
+      case 'status_request':
+        onStatus(ctx, message, reply);
+        return;
+      case 'cancel_request':
+        onCancel(ctx, message, reply);
+        return;
+      case 'retry_request':
+        onRetry(ctx, message, reply);
+        return;
+      case 'logs_request':
+        onLogs(ctx, message, reply);
+        return;
+      case 'escalate_request':
+        if (ctx.escalation === undefined) {
+          reply(createMessage('refused', { role: 'brain', id: ctx.id }, { code: 'no_gateway', message: 'no gateway is configured (escalation.gateway_url in config.json)', issues: [] }, message.msg_id));
+        } else {
+          ctx.escalation.escalate(message.task_id, 'manual');
+          reply(createMessage('ack', { role: 'brain', id: ctx.id }, { detail: 'escalation started', affected: [message.task_id] }, message.msg_id));
+        }
+        return;
+      default:
+        reply(createMessage('refused', { role: 'brain', id: ctx.id }, { code: 'unexpected_kind', message: `the brain does not take '${message.kind}' messages`, issues: [] }, message.msg_id));
+    }
+  }
+
+  #heartbeat(): void {
+    const { ctx } = this;
+    for (const worker of ctx.workers.all()) {
+      if (worker.identity !== undefined) ctx.router.send(worker.identity, createMessage('heartbeat', { role: 'brain', id: ctx.id }, {}));
+    }
+    reapSilentWorkers(ctx);
+  }
+
+  #releaseRetries(): void {
+    const { ctx } = this;
+    const now = ctx.now();
+    for (const [taskId, at] of ctx.retryAt) {
+      if (at > now) continue;
+      ctx.retryAt.delete(taskId);
+      if (!ctx.transitions.requeue(taskId)) continue;
+      const row = ctx.store.task(taskId);
+      if (row === undefined) continue;
+      ctx.events.emit({ event_type: 'task_requeued', plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name, cause: 'backoff over' });
+      enqueue(ctx, row);
+      this.#schedulePump();
+    }
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpQueued || this.#stopped) return;
+    this.#pumpQueued = true;
+    setImmediate(() => {
+      this.#pumpQueued = false;
+      if (!this.#stopped) pump(this.ctx);
+    });
+  }
+}

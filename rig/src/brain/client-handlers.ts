@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { createMessage, type Message, type MessageOf, type Payload } from '@rigmind/protocol';
+import { cancelTarget, retryTask } from '../store/operator-actions.js';
+import type { BrainContext } from './brain-context.js';
+import { announcePlan, enqueue, release } from './apply-effect.js';
+import { planStatus } from './status-view.js';
+
+type Reply = (message: Message) => void;
+
+const sender = (ctx: BrainContext) => ({ role: 'brain' as const, id: ctx.id });
+
+function refuse(ctx: BrainContext, reply: Reply, re: string, code: string, message: string, issues: Payload<'refused'>['issues'] = []): void {
+  reply(createMessage('refused', sender(ctx), { code, message, issues }, re));
+}
+
+/** A plan id: the plan's name, made safe, plus a short random suffix so resubmitting the same plan is a new plan. */
+export function newPlanId(name: string): string {
+  const slug = name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48) || 'plan';
+  return `${slug}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Validate, store, queue. Nothing is queued unless the whole plan is valid. */
+export function onSubmitPlan(ctx: BrainContext, message: MessageOf<'submit_plan'>, reply: Reply): void {
+  const resolved = ctx.resolvePlan(message.plan);
+  if (!resolved.ok) {
+    const first = resolved.issues[0];
+    ctx.events.emit({ event_type: 'plan_refused', cause: first?.message ?? 'invalid plan', detail: { plan: message.plan.plan, issues: resolved.issues.length } });
+    refuse(ctx, reply, message.msg_id, 'plan_invalid', `plan '${message.plan.plan}' refused: ${resolved.issues.length} problem(s)`, resolved.issues.map((issue) => ({ path: issue.path, message: `${issue.code}: ${issue.message}`, ...(issue.line !== undefined ? { line: issue.line } : {}) })));
+    return;
+  }
+  const planId = newPlanId(message.plan.plan);
+  const source = message.source ?? `client:${message.sender.id}`;
+  const inserted = ctx.store.insertPlan({
+    plan_id: planId,
+    name: message.plan.plan,
+    description: message.plan.description,
+    notes: message.plan.notes,
+    source,
+    allow_external_sensitive: message.plan.allow_external_sensitive === true,
+    tasks: resolved.tasks,
+  });
+  reply(
+    createMessage(
+      'plan_accepted',
+      sender(ctx),
+      {
+        plan_id: planId,
+        tasks: resolved.tasks.map((task) => ({
+          name: task.name,
+          task_id: inserted.task_ids.get(task.name) as string,
+          ...(task.fix_applied !== undefined ? { fix_applied: task.fix_applied } : {}),
+        })),
+      },
+      message.msg_id,
+    ),
+  );
+  ctx.events.emit({ event_type: 'plan_submitted', plan_id: planId, detail: { plan: message.plan.plan, tasks: resolved.tasks.length, source } });
+  for (const task of resolved.tasks) {
+    if (task.fix_applied !== undefined) {
+      ctx.logger.info({ plan_id: planId, plan_task_id: task.name, fix_applied: task.fix_applied }, `definition auto-fix on ${task.name}: ${task.fix_applied}`);
+    }
+  }
+  // Bulk path: the rows were just written as queued; avoid a read-back per task for large plans.
+  const rows = ctx.store.db.prepare("SELECT * FROM tasks WHERE plan_id = ? AND status = 'queued' ORDER BY seq").all(planId) as Parameters<typeof enqueue>[1][];
+  for (const row of rows) enqueue(ctx, row);
+  ctx.schedulePump();
+}
+
+/** Plans and workers, as one document. */
+export function onStatus(ctx: BrainContext, message: MessageOf<'status_request'>, reply: Reply): void {
+  const deadAfter = ctx.config.heartbeat_ms * ctx.config.heartbeat_liveness;
+  const workers = ctx.workers.status(ctx.now(), deadAfter);
+  if (message.plan_id !== undefined) {
+    const plan = ctx.store.plan(message.plan_id);
+    if (plan === undefined) {
+      refuse(ctx, reply, message.msg_id, 'not_found', `no plan '${message.plan_id}'`);
+      return;
+    }
+    reply(createMessage('status_reply', sender(ctx), { plans: [planStatus(ctx.store, plan, message.include_tasks !== false)], workers }, message.msg_id));
+    return;
+  }
+  const plans = ctx.store.plans(20).map((plan) => planStatus(ctx.store, plan, message.include_tasks === true));
+  reply(createMessage('status_reply', sender(ctx), { plans, workers }, message.msg_id));
+}
+
+/** Cancel a plan or a task; running attempts are called back from their workers. */
+export function onCancel(ctx: BrainContext, message: MessageOf<'cancel_request'>, reply: Reply): void {
+  const effect = cancelTarget(ctx.store, ctx.transitions, message.target);
+  if ('code' in effect) {
+    refuse(ctx, reply, message.msg_id, effect.code, effect.message);
+    return;
+  }
+  for (const id of effect.canceled) {
+    ctx.queue.remove(id);
+    ctx.retryAt.delete(id);
+    const row = ctx.store.task(id);
+    ctx.events.emit({ event_type: 'task_canceled', plan_id: row?.plan_id, task_id: id, plan_task_id: row?.name, cause: row?.cause ?? 'canceled' });
+  }
+  for (const lease of effect.revoked) {
+    const worker = ctx.workers.get(lease.worker_id);
+    worker?.leases.delete(lease.task_id);
+    if (worker?.identity !== undefined) {
+      ctx.router.send(worker.identity, createMessage('cancel_task', sender(ctx), { task_id: lease.task_id, attempt: lease.attempt, reason: 'canceled by operator' }));
+    }
+  }
+  if (effect.plan !== undefined) announcePlan(ctx, effect.plan);
+  reply(createMessage('ack', sender(ctx), { detail: `canceled ${effect.canceled.length} task(s)`, affected: effect.canceled }, message.msg_id));
+  ctx.schedulePump();
+}
+
+/** Re-queue a failed task and the dependents that failed because of it. */
+export function onRetry(ctx: BrainContext, message: MessageOf<'retry_request'>, reply: Reply): void {
+  const effect = retryTask(ctx.store, message.task_id);
+  if ('code' in effect) {
+    refuse(ctx, reply, message.msg_id, effect.code, effect.message);
+    return;
+  }
+  for (const id of effect.reset) {
+    const row = ctx.store.task(id);
+    ctx.events.emit({ event_type: 'task_requeued', plan_id: row?.plan_id, task_id: id, plan_task_id: row?.name, cause: 'retry requested by operator' });
+  }
+  release(ctx, effect.requeued);
+  reply(createMessage('ack', sender(ctx), { detail: `re-queued ${effect.reset.length} task(s)`, affected: effect.reset }, message.msg_id));
+}
+
+/** Where a task's output is. */
+export function onLogs(ctx: BrainContext, message: MessageOf<'logs_request'>, reply: Reply): void {
+  const row = ctx.store.task(message.task_id);
+  if (row === undefined) {
+    refuse(ctx, reply, message.msg_id, 'not_found', `no task '${message.task_id}'`);
+    return;
+  }
+  const attempts = ctx.store.attempts(message.task_id).map((attempt) => ({
+    attempt: attempt.attempt,
+    worker_id: attempt.worker_id,
+    outcome: attempt.outcome,
+    stdout_path: attempt.stdout_path,
+    stderr_path: attempt.stderr_path,
+  }));
+  reply(createMessage('logs_reply', sender(ctx), { task_id: message.task_id, attempts }, message.msg_id));
+}

@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import type { RigEvent } from '@rigmind/protocol';
+import type { Store } from '../store/store.js';
+import type { EventPublisher } from '../transport/zmq.js';
+
+/** An event before the bus stamps it; undefined fields are dropped. */
+export type EventInput = { event_type: RigEvent['event_type'] } & {
+  [K in Exclude<keyof RigEvent, 'timestamp' | 'seq' | 'event_type'>]?: RigEvent[K] | undefined;
+};
+
+/**
+ * One place every brain event goes through: stored (the durable record), published on the PUB socket (live
+ * subscribers, `submit --wait`), and logged as a pino JSON line (the seed's brain_decisions.log, structured).
+ */
+export class EventBus {
+  constructor(
+    private readonly store: Store,
+    private readonly publisher: EventPublisher | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Record and publish an event. */
+  emit(input: EventInput): RigEvent {
+    const event = { timestamp: this.store.isoNow() } as RigEvent;
+    for (const [key, value] of Object.entries(input)) if (value !== undefined) (event as Record<string, unknown>)[key] = value;
+    const seq = this.store.appendEvent(event);
+    const stamped = { ...event, seq };
+    this.publisher?.publish(event.event_type, JSON.stringify(stamped));
+    const level = event.event_type === 'task_failed' || event.event_type === 'worker_lost' ? 'warn' : 'info';
+    this.logger[level]({ event: stamped }, describe(stamped));
+    return stamped;
+  }
+}
+
+function describe(event: RigEvent): string {
+  const who = event.plan_task_id ?? event.task_id ?? event.plan_id ?? event.worker_id ?? '';
+  const where = event.worker_id !== undefined && who !== event.worker_id ? ` on ${event.worker_id}` : '';
+  const why = event.cause !== undefined ? ` (${event.cause})` : event.error ? ` (${event.error})` : '';
+  return `${event.event_type} ${who}${where}${why}`.trim();
+}

@@ -1,0 +1,146 @@
+import { createMessage, type HeldTask, type MessageOf } from '@rigmind/protocol';
+import type { BrainContext } from './brain-context.js';
+import { applyEffect } from './apply-effect.js';
+
+const brainSender = (ctx: BrainContext) => ({ role: 'brain' as const, id: ctx.id });
+
+/**
+ * A worker (re-)registers. It reports the attempts it still holds: the brain keeps the ones that are still its
+ * live leases, tells it to abandon the rest, and re-queues leases of this worker that it no longer holds.
+ */
+export function onRegister(ctx: BrainContext, identity: Buffer, message: MessageOf<'register'>): void {
+  const info = message.worker;
+  const now = ctx.now();
+  const entry = ctx.workers.ensure(info.id, now);
+  const firstTime = entry.info === undefined;
+  entry.info = info;
+  entry.identity = identity;
+  entry.lastSeen = now;
+  ctx.store.upsertWorker(info.id, info);
+  const held = new Map(message.running.map((task) => [task.task_id, task.attempt]));
+  const abandon: HeldTask[] = [];
+  for (const task of message.running) {
+    const lease = ctx.store.db.prepare('SELECT attempt, worker_id FROM leases WHERE task_id = ?').get(task.task_id) as
+      | { attempt: number; worker_id: string }
+      | undefined;
+    if (lease !== undefined && lease.attempt === task.attempt && lease.worker_id === info.id) entry.leases.add(task.task_id);
+    else abandon.push(task);
+  }
+  for (const lease of ctx.store.leases()) {
+    if (lease.worker_id === info.id && held.get(lease.task_id) !== lease.attempt) {
+      entry.leases.delete(lease.task_id);
+      const effect = ctx.transitions.loseLease(lease.task_id, `worker ${info.id} restarted without the task`);
+      applyEffect(ctx, lease.task_id, effect, { worker_id: info.id, attempt: lease.attempt });
+    }
+  }
+  ctx.router.send(
+    identity,
+    createMessage('welcome', brainSender(ctx), { heartbeat_ms: ctx.config.heartbeat_ms, liveness: ctx.config.heartbeat_liveness, abandon }, message.msg_id),
+  );
+  ctx.events.emit({
+    event_type: 'worker_registered',
+    worker_id: info.id,
+    detail: {
+      gpus: info.gpus.map((gpu) => gpu.index),
+      classes: info.classes,
+      prefer: info.prefer ?? null,
+      slots: info.slots,
+      simulated: info.simulated,
+      executor: info.executor,
+      kept: entry.leases.size,
+      abandoned: abandon.length,
+      first_time: firstTime,
+    },
+  });
+  ctx.schedulePump();
+}
+
+/** Any message from a worker proves it alive; one the brain does not know is asked to register. */
+export function touchWorker(ctx: BrainContext, identity: Buffer, message: MessageOf<'heartbeat' | 'task_started' | 'task_result' | 'goodbye'>): boolean {
+  const entry = ctx.workers.get(message.sender.id);
+  if (entry === undefined || entry.info === undefined || entry.identity === undefined || !entry.identity.equals(identity)) {
+    if (message.kind !== 'goodbye') {
+      ctx.router.send(identity, createMessage('reregister', brainSender(ctx), { reason: 'unknown worker or new connection' }, message.msg_id));
+    }
+    return false;
+  }
+  entry.lastSeen = ctx.now();
+  return true;
+}
+
+/** The worker started an attempt. */
+export function onTaskStarted(ctx: BrainContext, message: MessageOf<'task_started'>): void {
+  if (!ctx.transitions.markRunning(message.task_id, message.attempt)) return;
+  const row = ctx.store.task(message.task_id);
+  ctx.events.emit({
+    event_type: 'task_started',
+    plan_id: row?.plan_id,
+    task_id: message.task_id,
+    plan_task_id: row?.name,
+    worker_id: message.sender.id,
+    attempt: message.attempt,
+    detail: { pid: message.pid },
+  });
+}
+
+/** The worker reports how an attempt ended. Always acknowledged, so the worker can forget it; applied once. */
+export function onTaskResult(ctx: BrainContext, identity: Buffer, message: MessageOf<'task_result'>): void {
+  const workerId = message.sender.id;
+  const effect = ctx.transitions.finish(message.task_id, message.attempt, message.result, workerId);
+  ctx.router.send(identity, createMessage('ack', brainSender(ctx), { detail: effect.kind, affected: [message.task_id] }, message.msg_id));
+  ctx.workers.get(workerId)?.leases.delete(message.task_id);
+  ctx.schedulePump();
+  if (effect.kind === 'stale') return;
+  const row = ctx.store.task(message.task_id);
+  if (row === undefined) return;
+  const result = message.result;
+  const base = {
+    plan_id: row.plan_id,
+    task_id: row.task_id,
+    plan_task_id: row.name,
+    worker_id: workerId,
+    attempt: message.attempt,
+    elapsed_seconds: result.elapsed_seconds,
+    duration_ms: Math.round(result.elapsed_seconds * 1000),
+    return_code: result.return_code,
+    ...(result.tokens_generated !== undefined ? { tokens_generated: result.tokens_generated } : {}),
+  };
+  if (effect.kind === 'completed') {
+    ctx.events.emit({ event_type: 'task_completed', ...base, detail: { output_lines: result.output_lines, simulated: result.simulated === true } });
+  } else if (effect.kind === 'failed') {
+    ctx.events.emit({ event_type: 'task_failed', ...base, error: result.error_snippet, cause: effect.cause });
+  }
+  applyEffect(ctx, message.task_id, effect, { worker_id: workerId, attempt: message.attempt });
+}
+
+/** A worker left on purpose: its leases go back to the queue now rather than after the liveness timeout. */
+export function onGoodbye(ctx: BrainContext, message: MessageOf<'goodbye'>): void {
+  dropWorker(ctx, message.sender.id, `worker ${message.sender.id} left: ${message.reason}`, 'worker_left');
+}
+
+/** Heartbeat tick: workers silent for `liveness` intervals are dead; their leases go back to the queue at once. */
+export function reapSilentWorkers(ctx: BrainContext): void {
+  const deadline = ctx.now() - ctx.config.heartbeat_ms * ctx.config.heartbeat_liveness;
+  for (const entry of ctx.workers.all()) {
+    if (entry.lastSeen < deadline) {
+      dropWorker(ctx, entry.id, `worker ${entry.id} silent for ${ctx.config.heartbeat_liveness} heartbeats`, 'worker_lost');
+    }
+  }
+}
+
+function dropWorker(ctx: BrainContext, workerId: string, reason: string, type: 'worker_lost' | 'worker_left'): void {
+  const entry = ctx.workers.get(workerId);
+  if (entry === undefined) return;
+  ctx.workers.delete(workerId);
+  const leases = ctx.store.leases().filter((lease) => lease.worker_id === workerId);
+  ctx.events.emit({ event_type: type, worker_id: workerId, cause: reason, detail: { leases: leases.map((lease) => lease.task_id) } });
+  for (const lease of leases) {
+    const effect = ctx.transitions.loseLease(lease.task_id, reason);
+    if (effect.kind === 'failed') {
+      const row = ctx.store.task(lease.task_id);
+      ctx.events.emit({ event_type: 'task_failed', plan_id: row?.plan_id, task_id: lease.task_id, plan_task_id: row?.name, worker_id: workerId, cause: effect.cause });
+    }
+    applyEffect(ctx, lease.task_id, effect, { worker_id: workerId, attempt: lease.attempt });
+  }
+  ctx.schedulePump();
+}

@@ -1,0 +1,68 @@
+import type { TaskClass, WorkerInfo, WorkerStatus } from '@rigmind/protocol';
+
+/** A worker as the brain tracks it between heartbeats. */
+export interface WorkerEntry {
+  readonly id: string;
+  /** Undefined until the worker registers (after a brain restart, leases name workers not yet heard from). */
+  info: WorkerInfo | undefined;
+  identity: Buffer | undefined;
+  lastSeen: number;
+  readonly leases: Set<string>;
+  lastDispatch: number;
+}
+
+/** Live workers by id. Adding a worker needs no brain config: it registers and appears here. */
+export class WorkerRegistry {
+  readonly #workers = new Map<string, WorkerEntry>();
+
+  /** Every tracked worker. */
+  all(): WorkerEntry[] {
+    return [...this.#workers.values()];
+  }
+
+  /** One worker. */
+  get(id: string): WorkerEntry | undefined {
+    return this.#workers.get(id);
+  }
+
+  /** Track a worker id (registered or only named by a lease). */
+  ensure(id: string, now: number): WorkerEntry {
+    let entry = this.#workers.get(id);
+    if (entry === undefined) {
+      entry = { id, info: undefined, identity: undefined, lastSeen: now, leases: new Set(), lastDispatch: 0 };
+      this.#workers.set(id, entry);
+    }
+    return entry;
+  }
+
+  /** Forget a worker. */
+  delete(id: string): void {
+    this.#workers.delete(id);
+  }
+
+  /** Registered workers with a free slot, the least recently fed first. */
+  withFreeSlots(): WorkerEntry[] {
+    return this.all()
+      .filter((entry) => entry.info !== undefined && entry.identity !== undefined && entry.leases.size < entry.info.slots)
+      .sort((a, b) => a.lastDispatch - b.lastDispatch);
+  }
+
+  /** Status rows for `rigmind status`. */
+  status(now: number, deadAfterMs: number): WorkerStatus[] {
+    return this.all()
+      .filter((entry) => entry.info !== undefined)
+      .map((entry) => {
+        const info = entry.info as WorkerInfo;
+        return {
+          id: entry.id,
+          alive: now - entry.lastSeen <= deadAfterMs,
+          classes: info.classes as TaskClass[],
+          gpus: info.gpus.map((gpu) => gpu.index),
+          slots: info.slots,
+          busy: entry.leases.size,
+          simulated: info.simulated,
+          last_seen: new Date(entry.lastSeen).toISOString(),
+        };
+      });
+  }
+}

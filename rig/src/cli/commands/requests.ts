@@ -1,0 +1,94 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { MessageKind, MessageOf, Payload, PlanStatus } from '@rigmind/protocol';
+import { BrainClient } from '../../client/brain-client.js';
+import { CliError, openHome, printJson } from '../context.js';
+import { renderPlanStatus } from '../render-status.js';
+
+/** Send one request to the brain named by the home's config; a refusal becomes a CliError naming its code. */
+export async function ask<K extends MessageKind>(command: Command, kind: K, payload: Payload<K>): Promise<Exclude<Awaited<ReturnType<BrainClient['request']>>, { ok: false }>['reply']> {
+  const { config } = openHome(command.optsWithGlobals<{ home?: string }>().home);
+  const client = new BrainClient(config.brain.router);
+  try {
+    const result = await client.request(kind, payload);
+    if (!result.ok) {
+      const lines = result.issues.map((issue) => `  ${issue.line !== undefined ? `line ${issue.line}: ` : ''}${issue.path}: ${issue.message}`);
+      throw new CliError([`${result.code}: ${result.message}`, ...lines].join('\n'), result.code === 'brain_unreachable' ? 3 : 1, result.code);
+    }
+    return result.reply;
+  } finally {
+    await client.close();
+  }
+}
+
+/** `rigmind status`, `cancel`, `retry`, `logs`: one request each. */
+export function registerRequests(program: Command): void {
+  program
+    .command('status [plan_id]')
+    .description('plans and workers; with a plan id, every task of that plan')
+    .option('--json', 'print one JSON document')
+    .action(async (planId: string | undefined, options: { json?: boolean }, command: Command) => {
+      const reply = (await ask(command, 'status_request', planId === undefined ? {} : { plan_id: planId, include_tasks: true })) as MessageOf<'status_reply'>;
+      if (options.json === true) {
+        printJson({ plans: reply.plans, workers: reply.workers });
+        return;
+      }
+      process.stdout.write(`${renderOverview(reply.plans, reply.workers, planId !== undefined)}\n`);
+    });
+
+  program
+    .command('cancel <target>')
+    .description('cancel a plan (PLAN_ID) or one task and its dependents (TASK_ID)')
+    .option('--json', 'print one JSON document')
+    .action(async (target: string, options: { json?: boolean }, command: Command) => {
+      const reply = (await ask(command, 'cancel_request', { target })) as MessageOf<'ack'>;
+      if (options.json === true) printJson({ detail: reply.detail, affected: reply.affected });
+      else process.stdout.write(`${reply.detail}\n${reply.affected.map((id) => `  ${id}`).join('\n')}\n`);
+    });
+
+  program
+    .command('retry <task_id>')
+    .description('re-queue a failed task together with the dependents that failed because of it')
+    .option('--json', 'print one JSON document')
+    .action(async (taskId: string, options: { json?: boolean }, command: Command) => {
+      const reply = (await ask(command, 'retry_request', { task_id: taskId })) as MessageOf<'ack'>;
+      if (options.json === true) printJson({ detail: reply.detail, affected: reply.affected });
+      else process.stdout.write(`${reply.detail}\n${reply.affected.map((id) => `  ${id}`).join('\n')}\n`);
+    });
+
+  program
+    .command('logs <task_id>')
+    .description("print a task's stdout and stderr, attempt by attempt")
+    .option('--json', 'print one JSON document with the file paths')
+    .action(async (taskId: string, options: { json?: boolean }, command: Command) => {
+      const reply = (await ask(command, 'logs_request', { task_id: taskId })) as MessageOf<'logs_reply'>;
+      if (options.json === true) {
+        printJson(reply.attempts);
+        return;
+      }
+      if (reply.attempts.length === 0) process.stdout.write(`${taskId} has not run yet\n`);
+      for (const attempt of reply.attempts) {
+        process.stdout.write(`== attempt ${attempt.attempt} on ${attempt.worker_id ?? '?'}: ${attempt.outcome ?? 'running'}\n`);
+        for (const [label, path] of [['stdout', attempt.stdout_path], ['stderr', attempt.stderr_path]] as const) {
+          if (path === null) continue;
+          const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => `(cannot read ${path}: ${error.code ?? error.message})\n`);
+          if (text !== '') process.stdout.write(`-- ${label} (${path})\n${text}${text.endsWith('\n') ? '' : '\n'}`);
+        }
+      }
+    });
+}
+
+function renderOverview(plans: PlanStatus[], workers: MessageOf<'status_reply'>['workers'], detail: boolean): string {
+  const lines: string[] = [];
+  if (workers.length > 0) {
+    lines.push('workers:');
+    for (const worker of workers) {
+      lines.push(`  ${worker.id.padEnd(12)} ${worker.alive ? 'alive' : 'LOST '} busy ${worker.busy}/${worker.slots}  gpus [${worker.gpus.join(',')}]  ${worker.classes.join(',')}${worker.simulated ? '  (simulated)' : ''}`);
+    }
+  } else {
+    lines.push('workers: none registered');
+  }
+  if (plans.length === 0) lines.push('plans: none');
+  for (const plan of plans) lines.push(renderPlanStatus(plan, detail));
+  return lines.join('\n');
+}

@@ -1,0 +1,112 @@
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { execa } from 'execa';
+import { BrainClient } from '../../client/brain-client.js';
+import { GpuProbe } from '../../gpu/gpu-probe.js';
+import { CliError, openHome, printJson } from '../context.js';
+import { renderPlanStatus } from '../render-status.js';
+import { untilSignal } from '../signals.js';
+import { submitPlanFile } from './submit.js';
+
+const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url)).replace(/\.ts$/, import.meta.url.endsWith('.ts') ? '.ts' : '.js');
+const DEMO_PLAN = fileURLToPath(new URL('../../../../examples/plans/demo.md', import.meta.url));
+
+interface UpFlags {
+  workers: string;
+  demo?: boolean;
+  json?: boolean;
+}
+
+/** What this machine offers, found out before starting workers. */
+async function detectMachine(ollamaUrl: string): Promise<{ gpus: number[]; gpuNote: string; ollama: boolean }> {
+  const probe = await new GpuProbe({ timeoutMs: 5_000 }).probe();
+  const gpus = probe.ok ? probe.samples.map((sample) => sample.index) : [];
+  const gpuNote = probe.ok ? `${gpus.length} NVIDIA GPU(s)` : probe.code;
+  let ollama = false;
+  try {
+    const response = await fetch(new URL('/api/tags', ollamaUrl), { signal: AbortSignal.timeout(1_000) });
+    ollama = response.ok;
+  } catch {
+    ollama = false;
+  }
+  return { gpus, gpuNote, ollama };
+}
+
+/** `rigmind up`: a brain and its workers in one foreground command; Ctrl-C stops them all. */
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('run a brain and its workers in the foreground (Ctrl-C stops them all); --demo runs the example plan')
+    .option('--workers <n>', 'number of workers', '3')
+    .option('--demo', 'run the bundled demo plan in a fresh scratch home, print a summary and stop')
+    .option('--json', 'with --demo: print the final status as one JSON document')
+    .action(async (flags: UpFlags, command: Command) => {
+      const count = Number(flags.workers);
+      if (!Number.isInteger(count) || count < 1 || count > 64) throw new CliError(`--workers: '${flags.workers}' is not a whole number from 1 to 64`);
+      let homeFlag = command.optsWithGlobals<{ home?: string }>().home;
+      if (flags.demo === true && homeFlag === undefined) {
+        // The demo never touches a real rig home, and talks over ipc sockets so it cannot collide with a running brain.
+        homeFlag = join(tmpdir(), `rigmind-demo-${process.getuid?.() ?? 'user'}`);
+        rmSync(homeFlag, { recursive: true, force: true });
+        mkdirSync(join(homeFlag, 'run'), { recursive: true });
+        writeFileSync(join(homeFlag, 'config.json'), JSON.stringify({ brain: { router: `ipc://${homeFlag}/run/brain.sock`, pub: `ipc://${homeFlag}/run/events.sock` } }, null, 2));
+      }
+      const { home, config } = openHome(homeFlag);
+      const say = (line: string) => process.stderr.write(`${line}\n`);
+      const machine = await detectMachine(config.ollama_url);
+      const simulateGpus = machine.gpus.length === 0;
+      const simulateLlm = simulateGpus || !machine.ollama;
+      if (simulateGpus) say(`rigmind: no NVIDIA GPU found (${machine.gpuNote}): script and llm tasks run on SIMULATED GPUs (timed, not run)`);
+      else say(`rigmind: ${machine.gpuNote}`);
+      if (!simulateGpus && !machine.ollama) say(`rigmind: no Ollama at ${config.ollama_url}: llm tasks are SIMULATED`);
+      const workDir = join(home.dir, 'work');
+      mkdirSync(workDir, { recursive: true });
+      const children: { name: string; kill: (signal: NodeJS.Signals) => void; done: Promise<unknown> }[] = [];
+      const spawnChild = (name: string, args: string[]) => {
+        const proc = execa(process.execPath, [...process.execArgv, MAIN, '--home', home.dir, ...args], {
+          stdio: ['ignore', 'inherit', 'inherit'],
+          env: { RIGMIND_WORK: workDir },
+          reject: false,
+          cleanup: true,
+          forceKillAfterDelay: 10_000,
+        });
+        children.push({ name, kill: (signal) => proc.kill(signal), done: proc });
+      };
+      spawnChild('brain', ['brain', '--quiet']);
+      const client = new BrainClient(config.brain.router);
+      try {
+        const ready = await client.request('status_request', {}, 20_000);
+        if (!ready.ok) throw new CliError(`the brain did not come up: ${ready.message}`, 3);
+        for (let i = 1; i <= count; i += 1) {
+          const gpu = simulateGpus ? i - 1 : machine.gpus[(i - 1) % machine.gpus.length];
+          const args = ['worker', '--id', `w${i}`, '--quiet', '--gpus', String(gpu)];
+          if (simulateGpus) args.push('--simulate');
+          else if (simulateLlm) args.push('--simulate-llm');
+          spawnChild(`w${i}`, args);
+        }
+        say(`rigmind: brain on ${config.brain.router}, ${count} worker(s); home ${home.dir}`);
+        if (flags.demo !== true) {
+          await untilSignal();
+          return;
+        }
+        if (!existsSync(DEMO_PLAN)) throw new CliError(`the demo plan is missing: ${DEMO_PLAN}`);
+        const { final } = await submitPlanFile(config.brain, DEMO_PLAN, { wait: true, json: flags.json === true, source: 'demo' });
+        if (final === undefined) return;
+        if (flags.json === true) printJson(final);
+        else {
+          process.stdout.write(`\n${renderPlanStatus(final, true)}\n\n`);
+          const simulatedNote = simulateLlm ? ' GPU/LLM work marked [simulated] was timed, not run.' : '';
+          process.stdout.write(`demo ${final.state}: ${final.counts.completed ?? 0}/${final.total} tasks completed.${simulatedNote}\n`);
+          process.stdout.write(`state, logs and task output: ${home.dir} (rigmind --home ${home.dir} logs TASK_ID)\n`);
+        }
+        if (final.state !== 'completed') process.exitCode = 1;
+      } finally {
+        await client.close();
+        for (const child of children.slice().reverse()) child.kill('SIGTERM');
+        await Promise.all(children.map((child) => child.done));
+      }
+    });
+}

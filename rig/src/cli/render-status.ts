@@ -1,0 +1,22 @@
+import type { PlanStatus } from '@rigmind/protocol';
+
+/** A plan's status for a person: a summary line, and a table of tasks when there are rows. */
+export function renderPlanStatus(plan: PlanStatus, withTasks: boolean): string {
+  const counts = Object.entries(plan.counts)
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${n} ${status}`)
+    .join(', ');
+  const lines = [`${plan.plan_id}  ${plan.state.toUpperCase()}  ${counts}  (${plan.total} tasks, submitted ${plan.submitted_at})`];
+  if (withTasks && plan.tasks !== undefined) {
+    const width = Math.min(40, Math.max(4, ...plan.tasks.map((task) => task.name.length)));
+    lines.push(`  ${'task'.padEnd(width)}  ${'status'.padEnd(16)} try  worker      rc    secs  cause`);
+    for (const task of plan.tasks) {
+      const rc = task.return_code === null ? '-' : String(task.return_code);
+      const secs = task.elapsed_seconds === null ? '-' : task.elapsed_seconds.toFixed(1);
+      lines.push(
+        `  ${task.name.padEnd(width)}  ${task.status.padEnd(16)} ${String(task.attempts).padStart(3)}  ${(task.worker_id ?? '-').padEnd(10)} ${rc.padStart(3)} ${secs.padStart(7)}  ${task.cause ?? ''}${task.fix_applied !== null ? `  [fix: ${task.fix_applied}]` : ''}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}

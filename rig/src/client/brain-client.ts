@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { createMessage, type Message, type MessageKind, type Payload } from '@rigmind/protocol';
+import { DealerSocket } from '../transport/zmq.js';
+
+/** A request that got no answer or a refusal, as a value. */
+export interface ClientFailure {
+  readonly ok: false;
+  readonly code: string;
+  readonly message: string;
+  readonly issues: readonly { path: string; message: string; line?: number | undefined }[];
+}
+
+/** A reply from the brain, or why there is none. */
+export type ClientResult = { readonly ok: true; readonly reply: Message } | ClientFailure;
+
+/** A client's connection to the brain: requests go out on a DEALER, replies are matched by `re`. */
+export class BrainClient {
+  readonly #socket: DealerSocket;
+  readonly #pending = new Map<string, (message: Message) => void>();
+  readonly #loop: Promise<void>;
+  readonly id: string;
+  #lastInvalid: string | undefined;
+
+  constructor(
+    private readonly endpoint: string,
+    maxFrameBytes = 16 * 1024 * 1024,
+  ) {
+    this.id = `cli-${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+    this.#socket = new DealerSocket({ maxMessageBytes: maxFrameBytes }, () => undefined);
+    this.#socket.connect(endpoint);
+    this.#loop = this.#receive();
+  }
+
+  async #receive(): Promise<void> {
+    for await (const parsed of this.#socket.messages({ from: ['brain'], maxBytes: 64 * 1024 * 1024 })) {
+      if (!parsed.ok) {
+        // A reply this client cannot parse (a newer brain?) still answers its request, as a refusal saying why.
+        this.#lastInvalid = parsed.error.message;
+        continue;
+      }
+      const re = parsed.value.re;
+      if (re === undefined) continue;
+      this.#pending.get(re)?.(parsed.value);
+    }
+  }
+
+  /** Send one request and wait for its reply; a refusal or silence is a value naming what went wrong. */
+  async request<K extends MessageKind>(kind: K, payload: Payload<K>, timeoutMs = 5_000): Promise<ClientResult> {
+    const message = createMessage(kind, { role: 'client', id: this.id }, payload);
+    const reply = new Promise<Message | undefined>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(message.msg_id);
+        resolve(undefined);
+      }, timeoutMs);
+      this.#pending.set(message.msg_id, (answer) => {
+        clearTimeout(timer);
+        this.#pending.delete(message.msg_id);
+        resolve(answer);
+      });
+    });
+    this.#socket.send(message);
+    const answer = await reply;
+    if (answer === undefined) {
+      return {
+        ok: false,
+        code: 'brain_unreachable',
+        message:
+          this.#lastInvalid !== undefined
+            ? `no valid answer from the brain at ${this.endpoint}: ${this.#lastInvalid}`
+            : `no answer from a brain at ${this.endpoint} within ${timeoutMs} ms; is it running? (rigmind brain, or rigmind up)`,
+        issues: [],
+      };
+    }
+    if (answer.kind === 'refused') return { ok: false, code: answer.code, message: answer.message, issues: answer.issues };
+    return { ok: true, reply: answer };
+  }
+
+  /** Close the connection. */
+  async close(): Promise<void> {
+    this.#socket.close();
+    await this.#loop;
+  }
+}

@@ -1,0 +1,42 @@
+import { EventSchema, type PlanStatus, type RigEvent } from '@rigmind/protocol';
+import { EventSubscriber } from '../transport/zmq.js';
+import type { BrainClient } from './brain-client.js';
+
+/** What a waiting client sees: each event of the plan and each status poll. */
+export interface WaitHooks {
+  readonly onEvent?: (event: RigEvent) => void;
+  readonly onStatus?: (status: PlanStatus) => void;
+}
+
+/**
+ * Wait until a plan is finished. Events arrive live on the PUB socket; status is also polled, because a SUB socket
+ * may miss what was published before it joined and a plan's end must never be missed.
+ */
+export async function waitForPlan(client: BrainClient, pubEndpoint: string, planId: string, hooks: WaitHooks = {}, pollMs = 500): Promise<PlanStatus> {
+  const subscriber = new EventSubscriber();
+  subscriber.connect(pubEndpoint);
+  const events = (async () => {
+    for await (const document of subscriber.documents()) {
+      const parsed = EventSchema.safeParse(JSON.parse(document.json));
+      if (parsed.success && parsed.data.plan_id === planId) hooks.onEvent?.(parsed.data);
+    }
+  })();
+  try {
+    for (;;) {
+      const result = await client.request('status_request', { plan_id: planId, include_tasks: true });
+      if (result.ok && result.reply.kind === 'status_reply') {
+        const status = result.reply.plans[0];
+        if (status !== undefined) {
+          hooks.onStatus?.(status);
+          if (status.state !== 'running') return status;
+        }
+      } else if (!result.ok && result.code !== 'brain_unreachable') {
+        throw new Error(`${result.code}: ${result.message}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  } finally {
+    subscriber.close();
+    await events.catch(() => undefined);
+  }
+}

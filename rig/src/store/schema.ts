@@ -1,0 +1,108 @@
+/**
+ * The brain's durable state. SQLite in WAL mode is the source of truth: the in-memory ready queue
+ * is rebuilt from it on every start.
+ */
+export const SCHEMA_VERSION = 1;
+
+/** DDL for a fresh database. */
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE IF NOT EXISTS plans (
+  plan_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  description TEXT,
+  notes TEXT,
+  source TEXT NOT NULL,
+  allow_external_sensitive INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL,
+  submitted_at TEXT NOT NULL,
+  finished_at TEXT
+);
+
+CREATE TABLE IF NOT EXISTS tasks (
+  task_id TEXT PRIMARY KEY,
+  plan_id TEXT NOT NULL REFERENCES plans(plan_id),
+  seq INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  command TEXT,
+  prompt TEXT,
+  model TEXT,
+  task_class TEXT NOT NULL,
+  executor TEXT NOT NULL,
+  depends_on TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  retry_count INTEGER NOT NULL DEFAULT 0,
+  max_retries INTEGER NOT NULL,
+  timeout_s REAL NOT NULL,
+  estimate_s REAL,
+  vram_mb INTEGER,
+  requires_external INTEGER NOT NULL,
+  sensitive INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  fix_applied TEXT,
+  cwd TEXT,
+  env TEXT,
+  pending_deps INTEGER NOT NULL,
+  queued_at INTEGER,
+  next_attempt_at INTEGER,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  cause TEXT,
+  output TEXT,
+  finished_at TEXT,
+  UNIQUE (plan_id, name)
+);
+CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks(status);
+CREATE INDEX IF NOT EXISTS tasks_by_plan_status ON tasks(plan_id, status);
+
+CREATE TABLE IF NOT EXISTS deps (
+  task_id TEXT NOT NULL,
+  needs_task_id TEXT NOT NULL,
+  PRIMARY KEY (needs_task_id, task_id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS attempts (
+  task_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  worker_id TEXT,
+  started_at TEXT NOT NULL,
+  ended_at TEXT,
+  outcome TEXT,
+  return_code INTEGER,
+  signal TEXT,
+  elapsed_seconds REAL,
+  output_lines INTEGER,
+  error_snippet TEXT,
+  stdout_path TEXT,
+  stderr_path TEXT,
+  tokens_generated INTEGER,
+  simulated INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (task_id, attempt)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS leases (
+  task_id TEXT PRIMARY KEY,
+  attempt INTEGER NOT NULL,
+  worker_id TEXT NOT NULL,
+  leased_at INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  ts TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  plan_id TEXT,
+  task_id TEXT,
+  body TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS workers (
+  worker_id TEXT PRIMARY KEY,
+  info TEXT NOT NULL,
+  first_seen TEXT NOT NULL,
+  last_seen TEXT NOT NULL
+);
+`;

@@ -1,0 +1,183 @@
+import Database from 'better-sqlite3';
+import type { RigEvent } from '@rigmind/protocol';
+import type { AttemptRow, NewTask, PlanRow, TaskRow } from './rows.js';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+
+/** Thrown when the database cannot be opened or is of a newer schema: broken infrastructure, not bad input. */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    readonly code: 'store_open_failed' | 'store_schema_newer',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A plan to insert, already resolved and ordered. */
+export interface NewPlan {
+  readonly plan_id: string;
+  readonly name: string;
+  readonly description?: string | undefined;
+  readonly notes?: string | undefined;
+  readonly source: string;
+  readonly allow_external_sensitive: boolean;
+  readonly tasks: readonly NewTask[];
+}
+
+/** The SQLite connection and the statements every transition uses. */
+export class Store {
+  readonly db: Database.Database;
+  readonly now: () => number;
+
+  constructor(path: string, now: () => number = Date.now) {
+    this.now = now;
+    try {
+      this.db = new Database(path);
+    } catch (error) {
+      throw new StoreError('store_open_failed', `cannot open the state database ${path}: ${(error as Error).message}`);
+    }
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode survives a killed process; only an OS crash can lose the last commits.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new StoreError('store_schema_newer', `${path} has schema ${version}; this rigmind knows ${SCHEMA_VERSION}`);
+    }
+    this.db.exec(SCHEMA_SQL);
+    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }
+
+  /** ISO time from the injected clock. */
+  isoNow(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  /** Insert a plan and its tasks in one transaction; tasks without dependencies are queued at once. */
+  insertPlan(plan: NewPlan): { task_ids: Map<string, string>; queued: string[]; submitted_at: string } {
+    const submittedAt = this.isoNow();
+    const nowMs = this.now();
+    const insertPlan = this.db.prepare(
+      `INSERT INTO plans (plan_id, name, description, notes, source, allow_external_sensitive, state, submitted_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`,
+    );
+    const insertTask = this.db.prepare(
+      `INSERT INTO tasks (task_id, plan_id, seq, name, type, command, prompt, model, task_class, executor, depends_on,
+         priority, status, created_at, max_retries, timeout_s, estimate_s, vram_mb, requires_external, sensitive, source,
+         fix_applied, cwd, env, pending_deps, queued_at)
+       VALUES (@task_id, @plan_id, @seq, @name, @type, @command, @prompt, @model, @task_class, @executor, @depends_on,
+         @priority, @status, @created_at, @max_retries, @timeout_s, @estimate_s, @vram_mb, @requires_external, @sensitive,
+         @source, @fix_applied, @cwd, @env, @pending_deps, @queued_at)`,
+    );
+    const insertDep = this.db.prepare('INSERT OR IGNORE INTO deps (task_id, needs_task_id) VALUES (?, ?)');
+    const ids = new Map<string, string>();
+    for (const task of plan.tasks) ids.set(task.name, `${plan.plan_id}.${task.name}`);
+    const queued: string[] = [];
+    this.db.transaction(() => {
+      insertPlan.run(plan.plan_id, plan.name, plan.description ?? null, plan.notes ?? null, plan.source, plan.allow_external_sensitive ? 1 : 0, submittedAt);
+      plan.tasks.forEach((task, seq) => {
+        const taskId = ids.get(task.name) as string;
+        const deps = [...new Set(task.depends_on)];
+        const ready = deps.length === 0;
+        if (ready) queued.push(taskId);
+        insertTask.run({
+          task_id: taskId,
+          plan_id: plan.plan_id,
+          seq,
+          name: task.name,
+          type: task.type,
+          command: task.command ?? null,
+          prompt: task.prompt ?? null,
+          model: task.model ?? null,
+          task_class: task.task_class,
+          executor: task.executor,
+          depends_on: JSON.stringify(deps),
+          priority: task.priority,
+          status: ready ? 'queued' : 'blocked',
+          created_at: submittedAt,
+          max_retries: task.max_retries,
+          timeout_s: task.timeout_s,
+          estimate_s: task.estimate_s ?? null,
+          vram_mb: task.vram_mb ?? null,
+          requires_external: task.requires_external ? 1 : 0,
+          sensitive: task.sensitive ? 1 : 0,
+          source: plan.source,
+          fix_applied: task.fix_applied ?? null,
+          cwd: task.cwd ?? null,
+          env: task.env === undefined ? null : JSON.stringify(task.env),
+          pending_deps: deps.length,
+          queued_at: ready ? nowMs : null,
+        });
+        for (const dep of deps) insertDep.run(taskId, ids.get(dep) as string);
+      });
+    })();
+    return { task_ids: ids, queued, submitted_at: submittedAt };
+  }
+
+  /** One task by id. */
+  task(taskId: string): TaskRow | undefined {
+    return this.db.prepare('SELECT * FROM tasks WHERE task_id = ?').get(taskId) as TaskRow | undefined;
+  }
+
+  /** One plan by id. */
+  plan(planId: string): PlanRow | undefined {
+    return this.db.prepare('SELECT * FROM plans WHERE plan_id = ?').get(planId) as PlanRow | undefined;
+  }
+
+  /** Plans, newest first. */
+  plans(limit = 50): PlanRow[] {
+    return this.db.prepare('SELECT * FROM plans ORDER BY submitted_at DESC, rowid DESC LIMIT ?').all(limit) as PlanRow[];
+  }
+
+  /** A plan's tasks in plan order. */
+  planTasks(planId: string): TaskRow[] {
+    return this.db.prepare('SELECT * FROM tasks WHERE plan_id = ? ORDER BY seq').all(planId) as TaskRow[];
+  }
+
+  /** Tasks in the given states (for rebuilding memory on start). */
+  tasksIn(statuses: readonly string[]): TaskRow[] {
+    const marks = statuses.map(() => '?').join(',');
+    return this.db.prepare(`SELECT * FROM tasks WHERE status IN (${marks}) ORDER BY queued_at, seq`).all(...statuses) as TaskRow[];
+  }
+
+  /** A task's attempts, oldest first. */
+  attempts(taskId: string): AttemptRow[] {
+    return this.db.prepare('SELECT * FROM attempts WHERE task_id = ? ORDER BY attempt').all(taskId) as AttemptRow[];
+  }
+
+  /** Every live lease. */
+  leases(): { task_id: string; attempt: number; worker_id: string; leased_at: number }[] {
+    return this.db.prepare('SELECT * FROM leases').all() as { task_id: string; attempt: number; worker_id: string; leased_at: number }[];
+  }
+
+  /** Record an event; returns its sequence number. */
+  appendEvent(event: RigEvent): number {
+    const info = this.db
+      .prepare('INSERT INTO events (ts, event_type, plan_id, task_id, body) VALUES (?, ?, ?, ?, ?)')
+      .run(event.timestamp, event.event_type, event.plan_id ?? null, event.task_id ?? null, JSON.stringify(event));
+    return Number(info.lastInsertRowid);
+  }
+
+  /** Events after a sequence number, oldest first. */
+  eventsSince(seq: number, limit = 1000): RigEvent[] {
+    const rows = this.db.prepare('SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as { seq: number; body: string }[];
+    return rows.map((row) => ({ ...(JSON.parse(row.body) as RigEvent), seq: row.seq }));
+  }
+
+  /** Remember a worker that registered. */
+  upsertWorker(workerId: string, info: unknown): void {
+    const now = this.isoNow();
+    this.db
+      .prepare(
+        `INSERT INTO workers (worker_id, info, first_seen, last_seen) VALUES (?, ?, ?, ?)
+         ON CONFLICT(worker_id) DO UPDATE SET info = excluded.info, last_seen = excluded.last_seen`,
+      )
+      .run(workerId, JSON.stringify(info), now, now);
+  }
+
+  /** Close the database. */
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

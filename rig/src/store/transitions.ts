@@ -1,0 +1,239 @@
+import type { AttemptResult, PlanState } from '@rigmind/protocol';
+import { backoffDelay, type BackoffPolicy } from './backoff.js';
+import type { TaskRow } from './rows.js';
+import type { Store } from './store.js';
+
+const LIVE = "('blocked','queued','leased','running','retry_wait','waiting_external')";
+
+/** A plan that has just reached a terminal state. */
+export interface PlanFinished {
+  readonly plan_id: string;
+  readonly state: Exclude<PlanState, 'running'>;
+}
+
+/** What finishing an attempt did. */
+export type FinishEffect =
+  | { readonly kind: 'stale' }
+  | { readonly kind: 'completed'; readonly released: string[]; readonly plan?: PlanFinished }
+  | { readonly kind: 'retry'; readonly delay_ms: number; readonly next_attempt_at: number }
+  | { readonly kind: 'failed'; readonly cause: string; readonly cascaded: string[]; readonly plan?: PlanFinished };
+
+/**
+ * The task state machine's transitions, each one SQLite transaction. The in-memory queue follows what these return.
+ */
+export class Transitions {
+  constructor(
+    private readonly store: Store,
+    private readonly backoff: BackoffPolicy,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  private get db() {
+    return this.store.db;
+  }
+
+  /** Lease a queued task to a worker: a new attempt. Returns the attempt number, or undefined if it is no longer queued. */
+  lease(taskId: string, workerId: string): { attempt: number; row: TaskRow } | undefined {
+    return this.db.transaction(() => {
+      const row = this.store.task(taskId);
+      if (row === undefined || row.status !== 'queued') return undefined;
+      const attempt = row.attempts + 1;
+      this.db.prepare("UPDATE tasks SET status = 'leased', attempts = ? WHERE task_id = ?").run(attempt, taskId);
+      this.db
+        .prepare('INSERT INTO attempts (task_id, attempt, worker_id, started_at) VALUES (?, ?, ?, ?)')
+        .run(taskId, attempt, workerId, this.store.isoNow());
+      this.db.prepare('INSERT OR REPLACE INTO leases (task_id, attempt, worker_id, leased_at) VALUES (?, ?, ?, ?)').run(taskId, attempt, workerId, this.store.now());
+      return { attempt, row: { ...row, status: 'leased' as const, attempts: attempt } };
+    })();
+  }
+
+  /** Whether (task, attempt) is the task's live lease. */
+  isCurrent(taskId: string, attempt: number): boolean {
+    const lease = this.db.prepare('SELECT attempt FROM leases WHERE task_id = ?').get(taskId) as { attempt: number } | undefined;
+    return lease?.attempt === attempt;
+  }
+
+  /** The worker reports the attempt started. */
+  markRunning(taskId: string, attempt: number): boolean {
+    if (!this.isCurrent(taskId, attempt)) return false;
+    this.db.prepare("UPDATE tasks SET status = 'running' WHERE task_id = ? AND status = 'leased'").run(taskId);
+    return true;
+  }
+
+  /** Record an attempt's result and move the task on: complete and release dependents, back off and retry, or fail. */
+  finish(taskId: string, attempt: number, result: AttemptResult, workerId: string): FinishEffect {
+    return this.db.transaction((): FinishEffect => {
+      if (!this.isCurrent(taskId, attempt)) return { kind: 'stale' };
+      this.db.prepare('DELETE FROM leases WHERE task_id = ?').run(taskId);
+      this.db
+        .prepare(
+          `UPDATE attempts SET ended_at = ?, outcome = ?, return_code = ?, signal = ?, elapsed_seconds = ?, output_lines = ?,
+             error_snippet = ?, stdout_path = ?, stderr_path = ?, tokens_generated = ?, simulated = ?, worker_id = ?
+           WHERE task_id = ? AND attempt = ?`,
+        )
+        .run(
+          this.store.isoNow(),
+          result.outcome,
+          result.return_code,
+          result.signal,
+          result.elapsed_seconds,
+          result.output_lines,
+          result.error_snippet,
+          result.stdout_path ?? null,
+          result.stderr_path ?? null,
+          result.tokens_generated ?? null,
+          result.simulated === true ? 1 : 0,
+          workerId,
+          taskId,
+          attempt,
+        );
+      const row = this.store.task(taskId) as TaskRow;
+      if (result.outcome === 'completed') return this.complete(row, result.output ?? null);
+      if (result.outcome === 'canceled') return { kind: 'failed', cause: 'canceled', cascaded: [] };
+      const cause = describeFailure(result);
+      return this.failOrRetry(row, cause, true);
+    })();
+  }
+
+  /** A worker died holding this lease: the attempt ends, the task goes straight back to the queue (or fails if out of retries). */
+  loseLease(taskId: string, reason: string): FinishEffect {
+    return this.db.transaction((): FinishEffect => {
+      const lease = this.db.prepare('SELECT attempt FROM leases WHERE task_id = ?').get(taskId) as { attempt: number } | undefined;
+      if (lease === undefined) return { kind: 'stale' };
+      this.db.prepare('DELETE FROM leases WHERE task_id = ?').run(taskId);
+      this.db
+        .prepare("UPDATE attempts SET ended_at = ?, outcome = 'error', error_snippet = ? WHERE task_id = ? AND attempt = ?")
+        .run(this.store.isoNow(), reason, taskId, lease.attempt);
+      const row = this.store.task(taskId) as TaskRow;
+      return this.failOrRetry(row, reason, false);
+    })();
+  }
+
+  /** A retry_wait task whose backoff is over goes back to the queue. */
+  requeue(taskId: string): boolean {
+    const info = this.db
+      .prepare("UPDATE tasks SET status = 'queued', queued_at = ?, next_attempt_at = NULL WHERE task_id = ? AND status = 'retry_wait'")
+      .run(this.store.now(), taskId);
+    return info.changes === 1;
+  }
+
+  /** Complete a task without a worker (advice answered it); same cascade as a worker's completion. */
+  completeDirectly(taskId: string, output: string, source: string): FinishEffect {
+    return this.db.transaction((): FinishEffect => {
+      const row = this.store.task(taskId);
+      if (row === undefined || isTerminal(row.status)) return { kind: 'stale' };
+      this.db.prepare('UPDATE tasks SET source = ? WHERE task_id = ?').run(source, taskId);
+      return this.complete(row, output);
+    })();
+  }
+
+  /** Fail a task now with a cause (a definition error, a decline), cascading to its dependents. */
+  failDirectly(taskId: string, cause: string): FinishEffect {
+    return this.db.transaction((): FinishEffect => {
+      const row = this.store.task(taskId);
+      if (row === undefined || isTerminal(row.status)) return { kind: 'stale' };
+      this.db.prepare('DELETE FROM leases WHERE task_id = ?').run(taskId);
+      return this.fail(row, cause);
+    })();
+  }
+
+  /** Move a task to another live state (waiting_external and back). */
+  setStatus(taskId: string, status: 'waiting_external' | 'queued', cause: string | null): void {
+    this.db
+      .prepare(`UPDATE tasks SET status = ?, cause = ?, queued_at = CASE WHEN ? = 'queued' THEN ? ELSE queued_at END WHERE task_id = ?`)
+      .run(status, cause, status, this.store.now(), taskId);
+  }
+
+  private complete(row: TaskRow, output: string | null): FinishEffect {
+    const now = this.store.now();
+    this.db
+      .prepare("UPDATE tasks SET status = 'completed', cause = NULL, output = ?, finished_at = ? WHERE task_id = ?")
+      .run(output, this.store.isoNow(), row.task_id);
+    const dependents = this.db.prepare('SELECT task_id FROM deps WHERE needs_task_id = ?').pluck().all(row.task_id) as string[];
+    const released: string[] = [];
+    const decrement = this.db.prepare('UPDATE tasks SET pending_deps = pending_deps - 1 WHERE task_id = ? AND status = ? RETURNING pending_deps');
+    const release = this.db.prepare("UPDATE tasks SET status = 'queued', queued_at = ? WHERE task_id = ?");
+    for (const id of dependents) {
+      const left = decrement.pluck().get(id, 'blocked') as number | undefined;
+      if (left === 0) {
+        release.run(now, id);
+        released.push(id);
+      }
+    }
+    const plan = this.planFinished(row.plan_id);
+    return plan === undefined ? { kind: 'completed', released } : { kind: 'completed', released, plan };
+  }
+
+  private failOrRetry(row: TaskRow, cause: string, backoff: boolean): FinishEffect {
+    const retries = row.retry_count + 1;
+    if (retries > row.max_retries) {
+      this.db.prepare('UPDATE tasks SET retry_count = ? WHERE task_id = ?').run(retries, row.task_id);
+      return this.fail(row, `${cause} (after ${row.attempts} attempt${row.attempts === 1 ? '' : 's'})`);
+    }
+    const delay = backoff ? backoffDelay(this.backoff, retries, this.random) : 0;
+    const at = this.store.now() + delay;
+    if (delay === 0) {
+      this.db
+        .prepare("UPDATE tasks SET status = 'queued', retry_count = ?, cause = ?, queued_at = ?, next_attempt_at = NULL WHERE task_id = ?")
+        .run(retries, cause, at, row.task_id);
+    } else {
+      this.db
+        .prepare("UPDATE tasks SET status = 'retry_wait', retry_count = ?, cause = ?, next_attempt_at = ? WHERE task_id = ?")
+        .run(retries, cause, at, row.task_id);
+    }
+    return { kind: 'retry', delay_ms: delay, next_attempt_at: at };
+  }
+
+  private fail(row: TaskRow, cause: string): FinishEffect {
+    const finished = this.store.isoNow();
+    this.db.prepare("UPDATE tasks SET status = 'failed', cause = ?, finished_at = ? WHERE task_id = ?").run(cause, finished, row.task_id);
+    const cascaded = this.cascade(row.task_id, 'failed', `upstream_failed: ${row.name}`);
+    const plan = this.planFinished(row.plan_id);
+    return plan === undefined ? { kind: 'failed', cause, cascaded } : { kind: 'failed', cause, cascaded, plan };
+  }
+
+  /** Mark every live transitive dependent of `taskId` with `status` and `cause`. Returns their ids. */
+  cascade(taskId: string, status: 'failed' | 'canceled', cause: string): string[] {
+    const next = this.db.prepare('SELECT task_id FROM deps WHERE needs_task_id = ?').pluck();
+    const mark = this.db.prepare(`UPDATE tasks SET status = ?, cause = ?, finished_at = ? WHERE task_id = ? AND status IN ${LIVE}`);
+    const finished = this.store.isoNow();
+    const out: string[] = [];
+    const seen = new Set<string>([taskId]);
+    const stack = [taskId];
+    while (stack.length > 0) {
+      const id = stack.pop() as string;
+      for (const dependent of next.all(id) as string[]) {
+        if (seen.has(dependent)) continue;
+        seen.add(dependent);
+        if (mark.run(status, cause, finished, dependent).changes === 1) out.push(dependent);
+        stack.push(dependent);
+      }
+    }
+    return out;
+  }
+
+  /** If no task of the plan is live any more, settle the plan's state and say so. */
+  planFinished(planId: string): PlanFinished | undefined {
+    const live = this.db.prepare(`SELECT 1 FROM tasks WHERE plan_id = ? AND status IN ${LIVE} LIMIT 1`).get(planId);
+    if (live !== undefined) return undefined;
+    const plan = this.store.plan(planId);
+    if (plan === undefined || plan.state !== 'running') return undefined;
+    const counts = this.db.prepare('SELECT status, count(*) AS n FROM tasks WHERE plan_id = ? GROUP BY status').all(planId) as { status: string; n: number }[];
+    const has = (status: string) => counts.some((count) => count.status === status && count.n > 0);
+    const state = has('failed') ? 'failed' : has('canceled') ? 'canceled' : 'completed';
+    this.db.prepare('UPDATE plans SET state = ?, finished_at = ? WHERE plan_id = ?').run(state, this.store.isoNow(), planId);
+    return { plan_id: planId, state };
+  }
+}
+
+/** Whether a status is terminal. */
+export function isTerminal(status: string): boolean {
+  return status === 'completed' || status === 'failed' || status === 'canceled';
+}
+
+function describeFailure(result: AttemptResult): string {
+  if (result.outcome === 'timeout') return `timeout after ${result.elapsed_seconds.toFixed(1)}s`;
+  if (result.outcome === 'error') return `error: ${result.error_snippet.slice(-200)}`;
+  if (result.signal !== null) return `killed by ${result.signal}`;
+  return `exit code ${String(result.return_code)}`;
+}

@@ -1,0 +1,24 @@
+import type { AttemptResult, Task } from '@rigmind/protocol';
+
+/** What a runner gets for one attempt. */
+export interface RunRequest {
+  readonly task: Task;
+  readonly attempt: number;
+  /** Where stdout and stderr of this attempt go. */
+  readonly stdoutPath: string;
+  readonly stderrPath: string;
+  /** Aborted when the brain cancels the attempt or the worker stops. */
+  readonly signal: AbortSignal;
+  /** Called once the attempt has a process (shell) or a request (llm) under way. */
+  readonly onStarted: (pid: number | null) => void;
+}
+
+/** Runs one attempt of one kind of task. A failed task is a result, never an exception. */
+export interface TaskRunner {
+  run(request: RunRequest): Promise<AttemptResult>;
+}
+
+/** The last `n` characters of a text: the seed's error_snippet. */
+export function tail(text: string, n = 200): string {
+  return text.length <= n ? text : text.slice(text.length - n);
+}

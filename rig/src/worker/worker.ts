@@ -1,0 +1,206 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { createMessage, type AttemptResult, type HeldTask, type Message, type MessageOf, type Task, type WorkerInfo } from '@rigmind/protocol';
+import { DealerSocket } from '../transport/zmq.js';
+import type { TaskRunner } from './task-runner.js';
+
+/** Everything a worker needs: who it is, where the brain is, and how to run each kind of task. */
+export interface WorkerOptions {
+  readonly info: WorkerInfo;
+  readonly endpoint: string;
+  readonly taskLogDir: string;
+  readonly logger: Logger;
+  readonly maxFrameBytes: number;
+  /** Heartbeat interval until the brain's welcome says otherwise (ms). */
+  readonly heartbeatMs: number;
+  readonly liveness: number;
+  /** Picks the runner for a task. */
+  readonly runnerFor: (task: Task) => TaskRunner;
+}
+
+interface Running {
+  readonly attempt: number;
+  readonly abort: AbortController;
+}
+
+/**
+ * A worker: a DEALER to the brain that registers, heartbeats, runs what it is dispatched and reports results until
+ * they are acknowledged. It follows the ZeroMQ guide's Paranoid Pirate pattern: if the brain is silent for
+ * `liveness` heartbeats, it drops the socket, waits with backoff, reconnects and registers again, reporting the
+ * attempts it still holds so that none runs twice.
+ */
+export class Worker {
+  #socket: DealerSocket | undefined;
+  #heartbeatMs: number;
+  #liveness: number;
+  #lastHeard = 0;
+  #reconnectDelay: number;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  readonly #running = new Map<string, Running>();
+  /** Results not yet acknowledged, by the msg_id that carried them. */
+  readonly #unacked = new Map<string, MessageOf<'task_result'>>();
+  readonly #loops = new Set<Promise<void>>();
+  readonly #attempts = new Set<Promise<void>>();
+
+  constructor(private readonly options: WorkerOptions) {
+    this.#heartbeatMs = options.heartbeatMs;
+    this.#liveness = options.liveness;
+    this.#reconnectDelay = options.heartbeatMs;
+  }
+
+  private get sender() {
+    return { role: 'worker' as const, id: this.options.info.id };
+  }
+
+  /** Attempts currently running. */
+  held(): HeldTask[] {
+    const held = [...this.#running].map(([task_id, run]) => ({ task_id, attempt: run.attempt }));
+    for (const result of this.#unacked.values()) held.push({ task_id: result.task_id, attempt: result.attempt });
+    return held;
+  }
+
+  /** Connect and register. */
+  start(): void {
+    this.#connect();
+    this.#timer = setInterval(() => this.#tick(), this.#heartbeatMs);
+  }
+
+  /** Leave cleanly: say goodbye, stop every attempt (killing its process group), close. */
+  async stop(reason = 'shutting down'): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    for (const run of this.#running.values()) run.abort.abort();
+    await Promise.allSettled([...this.#attempts]);
+    this.#send(createMessage('goodbye', this.sender, { reason }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    this.#socket?.close();
+    await Promise.allSettled([...this.#loops]);
+  }
+
+  #connect(): void {
+    const socket = new DealerSocket({ maxMessageBytes: this.options.maxFrameBytes }, (error) => this.options.logger.warn({ err: error }, 'send failed'));
+    socket.connect(this.options.endpoint);
+    this.#socket = socket;
+    this.#lastHeard = Date.now();
+    const loop = this.#receive(socket).finally(() => this.#loops.delete(loop));
+    this.#loops.add(loop);
+    this.#register();
+  }
+
+  #register(): void {
+    this.#send(createMessage('register', this.sender, { worker: this.options.info, running: this.held() }));
+  }
+
+  #send(message: Message): void {
+    this.#socket?.send(message);
+  }
+
+  async #receive(socket: DealerSocket): Promise<void> {
+    for await (const parsed of socket.messages({ from: ['brain'], maxBytes: this.options.maxFrameBytes })) {
+      if (socket !== this.#socket) break;
+      if (!parsed.ok) {
+        this.options.logger.warn({ code: parsed.error.code }, `refused frame from brain: ${parsed.error.message}`);
+        continue;
+      }
+      this.#lastHeard = Date.now();
+      this.#reconnectDelay = this.#heartbeatMs;
+      try {
+        this.#handle(parsed.value);
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'handler failed');
+      }
+    }
+  }
+
+  #handle(message: Message): void {
+    switch (message.kind) {
+      case 'welcome':
+        this.#heartbeatMs = message.heartbeat_ms;
+        this.#liveness = message.liveness;
+        for (const task of message.abandon) this.#running.get(task.task_id)?.abort.abort();
+        for (const task of message.abandon) {
+          for (const [id, result] of this.#unacked) if (result.task_id === task.task_id && result.attempt === task.attempt) this.#unacked.delete(id);
+        }
+        for (const result of this.#unacked.values()) this.#send(result);
+        this.options.logger.info({ brain: message.sender.id, abandoned: message.abandon.length }, 'registered with the brain');
+        return;
+      case 'reregister':
+        this.#register();
+        return;
+      case 'dispatch':
+        this.#startAttempt(message.task, message.attempt);
+        return;
+      case 'cancel_task': {
+        const run = this.#running.get(message.task_id);
+        if (run !== undefined && run.attempt === message.attempt) run.abort.abort();
+        return;
+      }
+      case 'ack':
+        if (message.re !== undefined) this.#unacked.delete(message.re);
+        return;
+      case 'heartbeat':
+        return;
+      default:
+        this.options.logger.warn({ kind: message.kind }, 'unexpected message from brain');
+    }
+  }
+
+  #startAttempt(task: Task, attempt: number): void {
+    const current = this.#running.get(task.task_id);
+    if (current !== undefined) {
+      if (current.attempt === attempt) return;
+      current.abort.abort();
+    }
+    const abort = new AbortController();
+    this.#running.set(task.task_id, { attempt, abort });
+    const base = join(this.options.taskLogDir, `${task.task_id}.${attempt}`);
+    const runner = this.options.runnerFor(task);
+    const work = runner
+      .run({
+        task,
+        attempt,
+        stdoutPath: `${base}.stdout`,
+        stderrPath: `${base}.stderr`,
+        signal: abort.signal,
+        onStarted: (pid) => this.#send(createMessage('task_started', this.sender, { task_id: task.task_id, attempt, pid })),
+      })
+      .catch((error: unknown): AttemptResult => ({
+        outcome: 'error',
+        return_code: null,
+        signal: null,
+        elapsed_seconds: 0,
+        output_lines: 0,
+        error_snippet: `worker error: ${(error as Error).message}`.slice(-200),
+      }))
+      .then((result) => {
+        if (this.#running.get(task.task_id)?.attempt === attempt) this.#running.delete(task.task_id);
+        const message = createMessage('task_result', this.sender, { task_id: task.task_id, attempt, result });
+        this.#unacked.set(message.msg_id, message);
+        this.#send(message);
+      })
+      .finally(() => this.#attempts.delete(work));
+    this.#attempts.add(work);
+  }
+
+  #tick(): void {
+    if (this.#stopped) return;
+    const silentFor = Date.now() - this.#lastHeard;
+    if (silentFor > this.#heartbeatMs * this.#liveness) {
+      this.options.logger.warn({ silent_ms: silentFor, retry_in_ms: this.#reconnectDelay }, 'brain silent; reconnecting');
+      this.#socket?.close();
+      this.#socket = undefined;
+      const delay = this.#reconnectDelay;
+      this.#reconnectDelay = Math.min(this.#reconnectDelay * 2, this.#heartbeatMs * 32);
+      this.#lastHeard = Date.now() + delay;
+      setTimeout(() => {
+        if (!this.#stopped) this.#connect();
+      }, delay).unref();
+      return;
+    }
+    this.#send(createMessage('heartbeat', this.sender, { running: this.held() }));
+    // A result frame lost on the way is sent again; the brain applies a result once and acknowledges every copy.
+    for (const result of this.#unacked.values()) this.#send(result);
+  }
+}

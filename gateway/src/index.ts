@@ -16,6 +16,7 @@ export { AuditLog, verifyAudit, hashRecord, GENESIS_HASH, type AuditRecord, type
 export { Ledger, budgetWindows, type BudgetCaps, type LedgerEntry, type Reservation, type ReserveResult } from './budget/ledger.js';
 export { REDACTION_RULES, redactText, redactDeep, type RedactionRule, type Redacted } from './sanitize/redact.js';
 export { UNTRUSTED_TAG, markerFrom, neutralize, wrapUntrusted, untrustedDataRule } from './sanitize/spotlight.js';
+export { estimateInputTokens } from './escalation/metered-call.js';
 export { buildAdvicePrompt, repairTurn, type AdvicePrompt } from './advice/advice-prompt.js';
 export { parseAdvice, type ParsedAdvice } from './advice/parse-advice.js';
 export { createEgress, originGuard, EgressRefusedError, type Egress, type EgressFetch } from './upstream/egress.js';

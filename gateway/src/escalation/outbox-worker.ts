@@ -36,10 +36,13 @@ export class OutboxWorker {
 
   /** Run one tick now (also used by tests); resolves when the tick's deliveries are recorded. */
   async tick(): Promise<number> {
-    const now = this.now();
-    const rows = this.store.claimDue(now, now + this.settings.leaseMs, this.settings.batch);
-    for (const row of rows) {
-      if (this.#stopped) break;
+    let delivered = 0;
+    // One row leased at a time: a stop between rows leaves no row leased without being worked on.
+    while (delivered < this.settings.batch && !this.#stopped) {
+      const now = this.now();
+      const [row] = this.store.claimDue(now, now + this.settings.leaseMs, 1);
+      if (row === undefined) break;
+      delivered += 1;
       const rigName = this.rigs.findActive(row.rig_id)?.name ?? row.rig_id;
       try {
         const delivery = await this.service.deliver(row, rigName);
@@ -49,7 +52,7 @@ export class OutboxWorker {
         this.logger.error({ err: error, escalation_id: row.id }, 'outbox delivery failed');
       }
     }
-    return rows.length;
+    return delivered;
   }
 
   /** Stop polling and wait for a tick in progress to finish. */

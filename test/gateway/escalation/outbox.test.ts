@@ -1,0 +1,69 @@
+import { EscalationResponseSchema, type EscalationResponse } from '@rigmind/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startAnthropicStub, type AnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
+import { escalationBody, startHarness, type Harness } from '../gateway-harness.js';
+
+let harness: Harness | undefined;
+let revived: AnthropicStub | undefined;
+afterEach(async () => {
+  await harness?.close();
+  await revived?.close();
+  harness = undefined;
+  revived = undefined;
+});
+
+async function pollUntilDone(h: Harness, id: string, limitMs: number): Promise<EscalationResponse> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const body = EscalationResponseSchema.parse(await (await h.signed('GET', `/v1/escalations/${id}`)).json());
+    if (body.state !== 'pending' || Date.now() > deadline) return body;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+function ledgerOutcomes(h: Harness): string[] {
+  return (h.gateway.db.prepare('SELECT outcome FROM ledger ORDER BY id').all() as { outcome: string }[]).map((row) => row.outcome);
+}
+
+describe('durable outbox', () => {
+  it('accepts with 202 while upstream is down and delivers when it is back', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const port = h.stub.port;
+    await h.stub.close();
+
+    const response = await h.signed('POST', '/v1/escalations', escalationBody());
+    expect(response.status).toBe(202);
+    const pending = EscalationResponseSchema.parse(await response.json());
+    expect(pending.state).toBe('pending');
+    expect(ledgerOutcomes(h).every((outcome) => outcome === 'connection_error')).toBe(true);
+
+    revived = await startAnthropicStub({ port });
+    const done = await pollUntilDone(h, pending.id, 5_000);
+    expect(done.state).toBe('completed');
+    expect(done.advice).toEqual({ type: 'answer', text: 'stub answer' });
+    expect(revived.received).toHaveLength(1);
+    // One ledger row per upstream call: the refused connections and the one that answered.
+    expect(ledgerOutcomes(h).filter((outcome) => outcome === 'ok')).toHaveLength(1);
+  });
+
+  it('loses nothing across a gateway restart', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const port = h.stub.port;
+    await h.stub.close();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const response = await h.signed('POST', '/v1/escalations', escalationBody({ task: { task_id: `task-${i}`, name: `t${i}`, type: 'llm', task_class: 'llm', prompt: 'p' } }));
+      expect(response.status).toBe(202);
+      ids.push(EscalationResponseSchema.parse(await response.json()).id);
+    }
+    await h.server.close();
+    revived = await startAnthropicStub({ port });
+    await h.restart();
+    for (const id of ids) expect((await pollUntilDone(h, id, 5_000)).state).toBe('completed');
+    expect(revived.received).toHaveLength(3);
+    const perEscalation = h.gateway.db.prepare("SELECT escalation_id, COUNT(*) AS n FROM ledger WHERE outcome = 'ok' GROUP BY escalation_id").all();
+    expect(perEscalation).toHaveLength(3);
+  });
+});

@@ -1,0 +1,67 @@
+import { CostReportSchema } from '@rigmind/gateway';
+import { afterEach, describe, expect, it } from 'vitest';
+import { escalationBody, startHarness, type Harness } from '../gateway-harness.js';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+describe('cost reports', () => {
+  it('add up to the ledger in JSON and CSV, whatever the grouping', async () => {
+    harness = await startHarness();
+    const h = harness;
+    h.stub.script({ kind: 'ok', usage: { cache_creation_input_tokens: 100, cache_read_input_tokens: 50 } });
+    for (let i = 0; i < 3; i += 1) {
+      const body = escalationBody({ task: { task_id: `task-${i % 2}`, name: 'n', type: 'llm', task_class: 'llm', prompt: `p${i}` }, ...(i === 2 ? { model_hint: 'claude-test-2' } : {}) });
+      expect((await h.signed('POST', '/v1/escalations', body)).status).toBe(200);
+    }
+    h.stub.script({ kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' });
+    expect((await h.signed('POST', '/v1/escalations', escalationBody())).status).toBe(200);
+
+    const ledger = h.gateway.db.prepare('SELECT COUNT(*) AS calls, SUM(micro_usd) AS micro, SUM(input_tokens) AS input, SUM(cache_read_tokens) AS cache_read FROM ledger').get() as {
+      calls: number; micro: number; input: number; cache_read: number;
+    };
+    expect(ledger.calls).toBe(5);
+    expect(ledger.cache_read).toBe(50);
+    const today = new Date().toISOString().slice(0, 10);
+    for (const groupBy of ['day', 'model', 'rig', 'task'] as const) {
+      const path = `/v1/reports/cost?from=${today}&to=${today}&group_by=${groupBy}`;
+      const report = CostReportSchema.parse(await (await h.signed('GET', path)).json());
+      expect(report.total.calls).toBe(ledger.calls);
+      expect(report.total.input_tokens).toBe(ledger.input);
+      expect(report.total.usd).toBeCloseTo(ledger.micro / 1e6, 9);
+      expect(report.rows.reduce((sum, row) => sum + row.usd, 0)).toBeCloseTo(ledger.micro / 1e6, 9);
+      expect(report.rows.reduce((sum, row) => sum + row.calls, 0)).toBe(ledger.calls);
+
+      const csv = await (await h.signed('GET', `${path}&format=csv`)).text();
+      const lines = csv.trim().split('\r\n');
+      expect(lines[0]).toBe(`${groupBy},calls,input_tokens,output_tokens,cache_write_tokens,cache_read_tokens,usd`);
+      const rows = lines.slice(1, -1).map((line) => line.split(','));
+      expect(rows).toHaveLength(report.rows.length);
+      expect(rows.reduce((sum, cells) => sum + Number(cells[6]), 0)).toBeCloseTo(ledger.micro / 1e6, 9);
+      expect(lines.at(-1)?.startsWith('total,5,')).toBe(true);
+    }
+    const byModel = CostReportSchema.parse(await (await h.signed('GET', `/v1/reports/cost?group_by=model`)).json());
+    expect(byModel.rows.map((row) => row.key)).toEqual(['claude-test-1', 'claude-test-2']);
+    const byRig = CostReportSchema.parse(await (await h.signed('GET', `/v1/reports/cost?group_by=rig`)).json());
+    expect(byRig.rows.map((row) => row.key)).toEqual(['rig-a']);
+  });
+
+  it('refuses a bad query with the parameter named', async () => {
+    harness = await startHarness();
+    const response = await harness.signed('GET', '/v1/reports/cost?group_by=week');
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { issues: { path: string }[] } };
+    expect(body.error.issues[0]?.path).toBe('group_by');
+  });
+
+  it('serves the audit report with the chain verified', async () => {
+    harness = await startHarness();
+    expect((await harness.signed('POST', '/v1/escalations', escalationBody())).status).toBe(200);
+    const report = (await (await harness.signed('GET', '/v1/reports/audit')).json()) as { chain: { ok: boolean }; records: { kind: string }[] };
+    expect(report.chain.ok).toBe(true);
+    expect(report.records.map((r) => r.kind)).toEqual(expect.arrayContaining(['request_accepted', 'upstream_call', 'escalation_completed']));
+  });
+});

@@ -1,0 +1,38 @@
+import { redactDeep, redactText } from '@rigmind/gateway';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SECRET_CORPUS } from '../../fixtures/anthropic-secrets/secret-corpus.js';
+
+describe('redactText', () => {
+  it.each(SECRET_CORPUS.map((entry) => [entry.kind, entry] as const))('removes a %s', (_kind, entry) => {
+    const result = redactText(entry.text);
+    expect(result.text).not.toContain(entry.secret);
+    expect(result.text).toContain('[REDACTED:');
+  });
+
+  it('names the kind it removed and keeps the text around it readable', () => {
+    expect(redactText('password=hunter22 and more').text).toBe('password=[REDACTED:password] and more');
+    expect(redactText('https://bob:pa55word@git.example.com/repo').text).toBe('https://bob:[REDACTED:url_password]@git.example.com/repo');
+    expect(redactText('id AKIAIOSFODNN7EXAMPLE').kinds).toEqual(['aws_access_key']);
+  });
+
+  it('leaves ordinary rig text alone', () => {
+    const ordinary = 'max_tokens: 1024, tokens: 55, ran 2025-01-31 12:00 on gpu 3 at 192.168.1.100, exit 137, vram 6144 MB';
+    expect(redactText(ordinary).text).toBe(ordinary);
+  });
+
+  it('is idempotent: redacting redacted text changes nothing', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.constantFrom(...SECRET_CORPUS.map((entry) => entry.text)), (noise, secret) => {
+        const once = redactText(`${noise} ${secret} ${noise}`).text;
+        expect(redactText(once).text).toBe(once);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('redacts every string in nested data and keeps keys', () => {
+    const value = redactDeep({ a: ['mail me at a@b.io'], b: { password: 'x', note: 'token=abcdef1234' }, n: 3 });
+    expect(value).toEqual({ a: ['mail me at [REDACTED:email]'], b: { password: 'x', note: 'token=[REDACTED:password]' }, n: 3 });
+  });
+});

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { AuditLog, verifyAudit } from '../audit/audit-log.js';
+import { RigRegistry } from '../auth/rig-registry.js';
+import { auditReport } from '../reports/audit-report.js';
+import { costReport, costReportCsv } from '../reports/cost-report.js';
+import { AuditReportQuerySchema, CostReportQuerySchema } from '../reports/report-schemas.js';
+import { openGatewayDb, type Db } from '../store/open-db.js';
+
+/** Where a command writes, and its clock. */
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly now: () => number;
+}
+
+function withDb<T>(home: string, run: (db: Db) => T): T {
+  const db = openGatewayDb(home);
+  try {
+    return run(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** `rigs add NAME`: issue a credential and print it once. */
+export function rigsAdd(home: string, name: string, io: CliIo): number {
+  return withDb(home, (db) => {
+    const result = new RigRegistry(db, io.now, randomBytes).add(name);
+    if (!result.ok) {
+      io.err(`${result.code}: ${result.message}\n`);
+      return 1;
+    }
+    new AuditLog(db, io.now).append('admin', 'cli', { action: 'rigs_add', rig: name, rig_id: result.rigId });
+    io.out(`rig id:     ${result.rigId}\nrig secret: ${result.secret}\n\nThe secret is shown only this once. Put both in the rig's config (escalation.rig_id and its secret file).\n`);
+    return 0;
+  });
+}
+
+/** `rigs list`. */
+export function rigsList(home: string, io: CliIo): number {
+  return withDb(home, (db) => {
+    const rigs = new RigRegistry(db, io.now, randomBytes).list();
+    if (rigs.length === 0) io.out('no rigs\n');
+    for (const rig of rigs) io.out(`${rig.name}\t${rig.rig_id}\tcreated ${rig.created_at}\t${rig.revoked_at === null ? 'active' : `revoked ${rig.revoked_at}`}\n`);
+    return 0;
+  });
+}
+
+/** `rigs revoke NAME`. */
+export function rigsRevoke(home: string, name: string, io: CliIo): number {
+  return withDb(home, (db) => {
+    if (!new RigRegistry(db, io.now, randomBytes).revoke(name)) {
+      io.err(`no active rig named ${name}\n`);
+      return 1;
+    }
+    new AuditLog(db, io.now).append('admin', 'cli', { action: 'rigs_revoke', rig: name });
+    io.out(`revoked ${name}\n`);
+    return 0;
+  });
+}
+
+/** `audit verify`: exit 1 naming the first bad record. */
+export function auditVerify(home: string, io: CliIo): number {
+  return withDb(home, (db) => {
+    const result = verifyAudit(db);
+    if (!result.ok) {
+      io.err(`audit chain broken at record ${result.seq}: ${result.reason}\n`);
+      return 1;
+    }
+    io.out(`audit chain ok: ${result.records} records, head ${result.head}\n`);
+    return 0;
+  });
+}
+
+/** `report cost`. */
+export function reportCost(home: string, options: Record<string, unknown>, io: CliIo): number {
+  const query = CostReportQuerySchema.safeParse({ from: options['from'], to: options['to'], group_by: options['groupBy'], format: options['format'] });
+  if (!query.success) {
+    io.err(`invalid options: ${query.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}\n`);
+    return 2;
+  }
+  return withDb(home, (db) => {
+    const report = costReport(db, query.data, io.now());
+    io.out(query.data.format === 'csv' ? costReportCsv(report) : `${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  });
+}
+
+/** `report audit`. */
+export function reportAudit(home: string, options: Record<string, unknown>, io: CliIo): number {
+  const query = AuditReportQuerySchema.safeParse({ from: options['from'], to: options['to'], kind: options['kind'], limit: options['limit'] });
+  if (!query.success) {
+    io.err(`invalid options: ${query.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}\n`);
+    return 2;
+  }
+  return withDb(home, (db) => {
+    io.out(`${JSON.stringify(auditReport(db, query.data), null, 2)}\n`);
+    return 0;
+  });
+}

@@ -1,0 +1,74 @@
+import { Command, CommanderError } from 'commander';
+import { gatewayEnv, resolveGatewayHome, type GatewayEnv } from '../config/env.js';
+import { auditVerify, reportAudit, reportCost, rigsAdd, rigsList, rigsRevoke, type CliIo } from './admin-commands.js';
+import { serve } from './serve-command.js';
+import type { RunningGateway } from '../server.js';
+
+/** What a CLI run ended with; `running` is set by `serve`, which keeps the process alive. */
+export interface CliResult {
+  readonly code: number;
+  readonly running?: RunningGateway;
+}
+
+/** Run the `rigmind-gateway` command line on `argv` (without node and script). No process globals are touched. */
+export async function runCli(argv: readonly string[], io: CliIo, env: GatewayEnv = gatewayEnv()): Promise<CliResult> {
+  let result: CliResult = { code: 0 };
+  const program = new Command('rigmind-gateway')
+    .description("rigmind's Raspberry Pi gateway: the rig's only way out to Claude")
+    .option('--home <dir>', 'state folder (config.json, gateway.db); default RIGMIND_GATEWAY_HOME or ~/.rigmind-gateway')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+  const home = (): string => resolveGatewayHome(program.opts<{ home?: string }>().home, env);
+
+  program
+    .command('serve')
+    .description('serve the gateway API')
+    .option('--host <host>', 'listen address (overrides config.json)')
+    .option('--port <port>', 'listen port (overrides config.json)')
+    .action(async (options: { host?: string; port?: string }) => {
+      result = await serve(home(), options, env, io);
+    });
+
+  const rigs = program.command('rigs').description('manage rig credentials');
+  rigs.command('add <name>').description('issue a credential (the secret is printed once)').action((name: string) => {
+    result = { code: rigsAdd(home(), name, io) };
+  });
+  rigs.command('list').description('list rigs').action(() => {
+    result = { code: rigsList(home(), io) };
+  });
+  rigs.command('revoke <name>').description('revoke a rig').action((name: string) => {
+    result = { code: rigsRevoke(home(), name, io) };
+  });
+
+  program.command('audit').description('the audit log').command('verify').description('check the hash chain; exit 1 at the first bad record').action(() => {
+    result = { code: auditVerify(home(), io) };
+  });
+
+  const report = program.command('report').description('reports');
+  report
+    .command('cost')
+    .option('--from <day>', 'first UTC day, YYYY-MM-DD (default: first of this month)')
+    .option('--to <day>', 'last UTC day, YYYY-MM-DD (default: today)')
+    .option('--group-by <key>', 'day, model, rig or task', 'day')
+    .option('--format <format>', 'json or csv', 'json')
+    .action((options: Record<string, unknown>) => {
+      result = { code: reportCost(home(), options, io) };
+    });
+  report
+    .command('audit')
+    .option('--from <day>', 'first UTC day')
+    .option('--to <day>', 'last UTC day')
+    .option('--kind <kind>', 'only records of this kind')
+    .option('--limit <n>', 'at most this many records', '1000')
+    .action((options: Record<string, unknown>) => {
+      result = { code: reportAudit(home(), options, io) };
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return { code: error.exitCode };
+    throw error;
+  }
+  return result;
+}

@@ -1,0 +1,38 @@
+import type { GatewayEnv } from '../config/env.js';
+import { loadConfig, resolveApiKey } from '../config/load-config.js';
+import { createGateway } from '../gateway.js';
+import { createGatewayLogger } from '../log/logger.js';
+import { listenGateway, type RunningGateway } from '../server.js';
+import type { CliIo } from './admin-commands.js';
+
+/** Options of `serve`. */
+export interface ServeOptions {
+  readonly host?: string;
+  readonly port?: string;
+}
+
+/** `serve`: load and check the config, then listen; the caller keeps `running` until SIGINT or SIGTERM. */
+export async function serve(home: string, options: ServeOptions, env: GatewayEnv, io: CliIo): Promise<{ code: number; running?: RunningGateway }> {
+  const loaded = loadConfig(home);
+  if (!loaded.ok) {
+    io.err(`${loaded.problem.message}\n${loaded.problem.issues.map((issue) => `  ${issue.path}: ${issue.message}\n`).join('')}`);
+    return { code: 2 };
+  }
+  const key = resolveApiKey(loaded.config, env);
+  if (!key.ok) {
+    io.err(`${key.problem.message}\n`);
+    return { code: 2 };
+  }
+  const host = options.host ?? loaded.config.listen.host;
+  const port = options.port === undefined ? loaded.config.listen.port : Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    io.err(`--port must be a whole number from 0 to 65535\n`);
+    return { code: 2 };
+  }
+  const logger = createGatewayLogger({ level: env.RIGMIND_GATEWAY_LOG_LEVEL ?? 'info' });
+  const gateway = createGateway({ home, config: loaded.config, apiKey: key.apiKey, logger });
+  gateway.audit.append('admin', 'cli', { action: 'serve', upstream: loaded.config.upstream.base_url });
+  const running = await listenGateway(gateway, host, port);
+  io.out(`rigmind gateway listening on ${running.url}\n`);
+  return { code: 0, running };
+}

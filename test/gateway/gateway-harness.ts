@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { signRequest } from '@rigmind/protocol';
+import { signRequest, type EscalationRequestInput } from '@rigmind/protocol';
 import { createGateway, createGatewayLogger, GatewayConfigSchema, listenGateway, type Gateway, type GatewayConfig, type GatewayConfigInput, type RunningGateway } from '@rigmind/gateway';
 import { startAnthropicStub, type AnthropicStub, type AnthropicStubOptions } from '../fixtures/anthropic-stub/anthropic-stub.js';
 
@@ -114,8 +114,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   return harness;
 }
 
-/** A minimal valid escalation request. */
-export function escalationBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+/** A minimal valid escalation request; overrides may be invalid on purpose. */
+export function escalationBody(overrides: Record<string, unknown> = {}): EscalationRequestInput {
   return {
     task: { task_id: 'task-1', name: 'summarise', type: 'llm', task_class: 'llm', prompt: 'Summarise the attached report.' },
     reason: 'repeated_failure',
@@ -124,5 +124,5 @@ export function escalationBody(overrides: Record<string, unknown> = {}): Record<
     attempts: [{ attempt: 1, model: 'qwen:7b', error_snippet: 'context too long' }],
     max_tokens: 256,
     ...overrides,
-  };
+  } as EscalationRequestInput;
 }

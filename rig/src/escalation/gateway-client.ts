@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  EscalationRequestSchema,
+  EscalationResponseSchema,
+  signRequest,
+  type EscalationRequestInput,
+  type EscalationResponse,
+} from '@rigmind/protocol';
+import { fetch as undiciFetch, type Dispatcher } from 'undici';
+
+/** Why an escalation did not come back with advice. */
+export type GatewayFailureCode =
+  | 'unreachable'
+  | 'unauthorized'
+  | 'refused'
+  | 'rate_limited'
+  | 'budget_exceeded'
+  | 'failed'
+  | 'timeout'
+  | 'server_error'
+  | 'invalid_response';
+
+/** An escalation's outcome, as a value: advice, or why not and whether asking again later can help. */
+export type GatewayResult =
+  | { readonly ok: true; readonly response: EscalationResponse }
+  | {
+      readonly ok: false;
+      readonly code: GatewayFailureCode;
+      readonly retryable: boolean;
+      readonly message: string;
+      /** The gateway's own error code, when it sent one (e.g. stale_request, upstream_billing). */
+      readonly gatewayCode?: string;
+      readonly retryAfterMs?: number;
+      /** Set once the gateway has accepted the escalation: poll it with {@link GatewayClient.poll}. */
+      readonly escalationId?: string;
+    };
+
+/** The subset of fetch the client uses; undici's by default. */
+export type ClientFetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string; dispatcher?: Dispatcher; signal?: AbortSignal }) => Promise<{
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}>;
+
+/** Settings of the client. I/O is injectable so tests need no module mocks. */
+export interface GatewayClientOptions {
+  readonly baseUrl: string;
+  readonly rigId: string;
+  readonly secret: string;
+  readonly fetch?: ClientFetch;
+  readonly dispatcher?: Dispatcher;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly nonce?: () => string;
+  /** Wait between polls of a pending escalation. */
+  readonly pollIntervalMs?: number;
+  /** Give up polling after this long (the escalation stays at the gateway; poll again later with its id). */
+  readonly pollTimeoutMs?: number;
+  /** Longest one HTTP exchange may take (the gateway may be retrying upstream meanwhile). */
+  readonly requestTimeoutMs?: number;
+}
+
+type Exchange = { readonly kind: 'response'; readonly status: number; readonly retryAfter: string | null; readonly body: string } | { readonly kind: 'network'; readonly message: string };
+
+/**
+ * The rig's client for its gateway: signs each request with the shared HMAC scheme, posts an escalation,
+ * follows a 202 by polling, and returns every outcome as a value parsed with the protocol's schemas.
+ */
+export class GatewayClient {
+  readonly #fetch: ClientFetch;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #nonce: () => string;
+  readonly #base: string;
+
+  constructor(private readonly options: GatewayClientOptions) {
+    this.#fetch = options.fetch ?? ((url, init) => undiciFetch(url, init));
+    this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? ((ms) => delay(ms));
+    this.#nonce = options.nonce ?? randomUUID;
+    this.#base = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  /** Send an escalation and wait for its advice (polling if the gateway defers it). */
+  async escalate(request: EscalationRequestInput): Promise<GatewayResult> {
+    const parsed = EscalationRequestSchema.safeParse(request);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      return { ok: false, code: 'refused', retryable: false, message: `invalid escalation request: ${first?.path.join('.') ?? ''}: ${first?.message ?? ''}` };
+    }
+    const exchange = await this.#send('POST', '/v1/escalations', JSON.stringify(parsed.data));
+    const result = this.#interpret(exchange, undefined);
+    if (result.ok && result.response.state === 'pending') return this.poll(result.response.id);
+    return result;
+  }
+
+  /** Poll an accepted escalation until it is no longer pending or the poll timeout passes. */
+  async poll(id: string): Promise<GatewayResult> {
+    const interval = this.options.pollIntervalMs ?? 2_000;
+    const deadline = this.#now() + (this.options.pollTimeoutMs ?? 10 * 60_000);
+    // Bounded: one poll per interval until the deadline.
+    for (;;) {
+      const result = await this.fetchEscalation(id);
+      const pending = result.ok ? result.response.state === 'pending' : result.code === 'unreachable' || result.code === 'server_error';
+      if (!pending) return result;
+      if (this.#now() + interval > deadline) {
+        return { ok: false, code: 'timeout', retryable: true, message: `escalation ${id} still pending after polling`, escalationId: id };
+      }
+      await this.#sleep(interval);
+    }
+  }
+
+  /** One GET of an escalation; a pending one comes back as `ok` with state `pending`. */
+  async fetchEscalation(id: string): Promise<GatewayResult> {
+    return this.#interpret(await this.#send('GET', `/v1/escalations/${encodeURIComponent(id)}`, ''), id);
+  }
+
+  async #send(method: string, path: string, body: string): Promise<Exchange> {
+    const headers: Record<string, string> = {
+      ...signRequest({ rigId: this.options.rigId, secret: this.options.secret, method, pathWithQuery: path, body, now: this.#now(), nonce: this.#nonce() }),
+      accept: 'application/json',
+    };
+    if (body !== '') headers['content-type'] = 'application/json';
+    try {
+      const response = await this.#fetch(`${this.#base}${path}`, {
+        method,
+        headers,
+        ...(body === '' ? {} : { body }),
+        ...(this.options.dispatcher === undefined ? {} : { dispatcher: this.options.dispatcher }),
+        signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 10 * 60_000),
+      });
+      return { kind: 'response', status: response.status, retryAfter: response.headers.get('retry-after'), body: await response.text() };
+    } catch (error) {
+      return { kind: 'network', message: error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error) };
+    }
+  }
+
+  #interpret(exchange: Exchange, knownId: string | undefined): GatewayResult {
+    const withId = knownId === undefined ? {} : { escalationId: knownId };
+    if (exchange.kind === 'network') return { ok: false, code: 'unreachable', retryable: true, message: `gateway unreachable: ${exchange.message}`, ...withId };
+    const { status } = exchange;
+    if (status === 200 || status === 202) {
+      const parsed = EscalationResponseSchema.safeParse(safeJson(exchange.body));
+      if (!parsed.success) return { ok: false, code: 'invalid_response', retryable: false, message: `gateway sent an invalid escalation response (HTTP ${status})`, ...withId };
+      const response = parsed.data;
+      if (response.state === 'failed') {
+        return { ok: false, code: 'failed', retryable: false, message: response.error?.message ?? 'escalation failed', escalationId: response.id, ...(response.error ? { gatewayCode: response.error.code } : {}) };
+      }
+      return { ok: true, response };
+    }
+    const error = parseError(exchange.body);
+    const base = { message: error?.message ?? `gateway answered HTTP ${status}`, ...(error ? { gatewayCode: error.code } : {}), ...withId };
+    if (status === 401) return { ok: false, code: 'unauthorized', retryable: false, ...base };
+    if (status === 402) return { ok: false, code: 'budget_exceeded', retryable: false, ...base };
+    if (status === 429) {
+      const seconds = Number(exchange.retryAfter);
+      return { ok: false, code: 'rate_limited', retryable: true, ...base, ...(Number.isFinite(seconds) && exchange.retryAfter !== null ? { retryAfterMs: seconds * 1000 } : {}) };
+    }
+    if (status >= 500) return { ok: false, code: 'server_error', retryable: true, ...base };
+    return { ok: false, code: 'refused', retryable: false, ...base };
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseError(text: string): { code: string; message: string } | undefined {
+  const body = safeJson(text) as { error?: { code?: unknown; message?: unknown } } | undefined;
+  const code = body?.error?.code;
+  const message = body?.error?.message;
+  return typeof code === 'string' && typeof message === 'string' ? { code, message } : undefined;
+}

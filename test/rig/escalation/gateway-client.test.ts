@@ -1,0 +1,82 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GatewayClient } from '../../../rig/src/escalation/gateway-client.js';
+import { startAnthropicStub, type AnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
+import { escalationBody, startHarness, testConfig, type Harness } from '../../gateway/gateway-harness.js';
+
+let harness: Harness | undefined;
+let revived: AnthropicStub | undefined;
+afterEach(async () => {
+  await harness?.close();
+  await revived?.close();
+  harness = undefined;
+  revived = undefined;
+});
+
+const clientFor = (h: Harness, overrides: Partial<ConstructorParameters<typeof GatewayClient>[0]> = {}) =>
+  new GatewayClient({ baseUrl: h.server.url, rigId: h.rig.rigId, secret: h.rig.secret, pollIntervalMs: 20, pollTimeoutMs: 5_000, ...overrides });
+
+describe('GatewayClient against the real gateway', () => {
+  it('returns advice for an answered escalation', async () => {
+    harness = await startHarness();
+    const result = await clientFor(harness).escalate(escalationBody());
+    expect(result).toMatchObject({ ok: true, response: { state: 'completed', proposed_by: 'gateway', advice: { type: 'answer' } } });
+  });
+
+  it('follows a 202 by polling until the gateway delivers', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const port = h.stub.port;
+    await h.stub.close();
+    const client = clientFor(h, { sleep: async (ms) => {
+      revived ??= await startAnthropicStub({ port });
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    } });
+    const result = await client.escalate(escalationBody());
+    expect(result.ok).toBe(true);
+    expect(result.ok && result.response.state).toBe('completed');
+    expect(revived?.received).toHaveLength(1);
+  });
+
+  it('gives up polling with a retryable timeout that keeps the escalation id', async () => {
+    harness = await startHarness();
+    await harness.stub.close();
+    const result = await clientFor(harness, { pollTimeoutMs: 100 }).escalate(escalationBody());
+    expect(result).toMatchObject({ ok: false, code: 'timeout', retryable: true });
+    expect(!result.ok && result.escalationId?.startsWith('esc_')).toBe(true);
+  });
+
+  it('reports refusals as values: bad credentials, budget, billing, local validation', async () => {
+    harness = await startHarness({ config: (url) => testConfig(url, { budgets: { overall: { daily_usd: 100, monthly_usd: 100 }, per_rig: { daily_usd: 0, monthly_usd: 100 } } }) });
+    const h = harness;
+    expect(await clientFor(h, { secret: 'wrong' }).escalate(escalationBody())).toMatchObject({ ok: false, code: 'unauthorized', retryable: false, gatewayCode: 'bad_signature' });
+    expect(await clientFor(h).escalate(escalationBody())).toMatchObject({ ok: false, code: 'budget_exceeded', retryable: false, gatewayCode: 'budget_exceeded' });
+    expect(await clientFor(h).escalate({ ...escalationBody(), instructions: '' })).toMatchObject({ ok: false, code: 'refused', retryable: false });
+    expect(h.stub.received).toHaveLength(0);
+  });
+
+  it('reports an upstream billing refusal as a failed escalation', async () => {
+    harness = await startHarness();
+    harness.stub.script({ kind: 'error', status: 403, type: 'billing_error', message: 'spend limit reached' });
+    expect(await clientFor(harness).escalate(escalationBody())).toMatchObject({ ok: false, code: 'failed', retryable: false, gatewayCode: 'upstream_billing' });
+  });
+
+  it('says unreachable when no gateway listens, and invalid_response when something else answers', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', () => resolve()));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const unreachable = await new GatewayClient({ baseUrl: `http://127.0.0.1:${port}`, rigId: 'r', secret: 's' }).escalate(escalationBody());
+    expect(unreachable).toMatchObject({ ok: false, code: 'unreachable', retryable: true });
+
+    const impostor = createServer((_req, res) => res.end('{"id":"x","state":"completed"}'));
+    await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', () => resolve()));
+    const url = `http://127.0.0.1:${(impostor.address() as AddressInfo).port}`;
+    try {
+      expect(await new GatewayClient({ baseUrl: url, rigId: 'r', secret: 's' }).escalate(escalationBody())).toMatchObject({ ok: false, code: 'invalid_response' });
+    } finally {
+      await new Promise<void>((resolve) => impostor.close(() => resolve()));
+    }
+  });
+});

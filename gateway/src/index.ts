@@ -26,3 +26,4 @@ export { costReport, costReportCsv } from './reports/cost-report.js';
 export { auditReport } from './reports/audit-report.js';
 export { CostReportQuerySchema, CostReportSchema, CostRowSchema, AuditReportQuerySchema, AuditReportSchema, type CostReport, type CostRow, type AuditReport } from './reports/report-schemas.js';
 export { ErrorBodySchema, type ErrorBody } from './http/error-body.js';
+export { buildOpenApi, renderOpenApi } from './http/openapi.js';

@@ -74,8 +74,8 @@ export class RigHarness {
   }
 
   /** Start a worker and wait until the brain lists it. */
-  async startWorker(id: string, extra: readonly string[] = []): Promise<{ proc: ResultPromise }> {
-    const proc = this.spawn(['worker', '--id', id, ...extra]);
+  async startWorker(id: string, extra: readonly string[] = [], env: Record<string, string> = {}): Promise<{ proc: ResultPromise }> {
+    const proc = this.spawn(['worker', '--id', id, ...extra], env);
     await this.until(async () => (await this.workers()).some((w) => w.id === id && w.alive), 20_000, `worker ${id} registered`);
     return { proc };
   }

@@ -76,6 +76,11 @@ export class BrainClient {
     return { ok: true, reply: answer };
   }
 
+  /** Whether a brain answers within `timeoutMs`; a refusal from it still proves it is there. */
+  async reachable(timeoutMs = 5_000): Promise<ClientResult> {
+    return this.request('status_request', { include_tasks: false }, timeoutMs);
+  }
+
   /** Close the connection. */
   async close(): Promise<void> {
     this.#socket.close();

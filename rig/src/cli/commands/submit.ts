@@ -22,6 +22,9 @@ export async function submitPlanFile(
   if (!resolved.ok) throw new CliError(formatPlanIssues(resolved.issues, file).join('\n'), 1, 'plan_invalid');
   const client = new BrainClient(endpoints.router);
   try {
+    // A quick round trip first, so that a missing brain is reported in seconds, not after the long submit timeout.
+    const ping = await client.reachable();
+    if (!ping.ok && ping.code === 'brain_unreachable') throw new CliError(`${ping.code}: ${ping.message}`, 3, ping.code);
     const result = await client.request('submit_plan', { plan: loaded.plan, source: options.source ?? `cli:${file}` }, 30_000);
     if (!result.ok) {
       const lines = result.issues.map((issue) => `  ${issue.path}: ${issue.message}`);

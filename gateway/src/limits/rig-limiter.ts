@@ -1,4 +1,5 @@
 import Bottleneck from 'bottleneck';
+import { yieldWithoutTimerClamp } from './bottleneck-tuning.js';
 
 /** Per-rig limits. */
 export interface RigLimits {
@@ -50,14 +51,14 @@ export class RigLimiter {
   #entry(rigId: string): { limiter: Bottleneck; windowStart: number } {
     let entry = this.#limiters.get(rigId);
     if (entry === undefined) {
-      const limiter = new Bottleneck({
+      const limiter = yieldWithoutTimerClamp(new Bottleneck({
         maxConcurrent: this.limits.concurrency,
         highWater: this.limits.queue,
         strategy: Bottleneck.strategy.OVERFLOW,
         reservoir: this.limits.requestsPerMinute,
         reservoirRefreshAmount: this.limits.requestsPerMinute,
         reservoirRefreshInterval: 60_000,
-      });
+      }));
       entry = { limiter, windowStart: this.now() };
       this.#limiters.set(rigId, entry);
     }

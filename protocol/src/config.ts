@@ -17,6 +17,11 @@ export const RigConfigSchema = z.strictObject({
   retry: z
     .strictObject({ base_ms: z.int().min(0).default(2_000), cap_ms: z.int().min(0).default(60_000) })
     .prefault({}),
+  /**
+   * Tasks a worker may hold beyond its slots, queued on the worker, so that it starts the next one the moment a
+   * slot frees instead of after a round trip to the brain. 0 turns prefetch off.
+   */
+  prefetch: z.int().min(0).max(16).default(1),
   /** Aging: a queued task gains one priority point per this many seconds of waiting. */
   aging_s_per_point: z.number().positive().default(60),
   max_frame_bytes: z.int().min(1024).default(1024 * 1024),

@@ -13,7 +13,7 @@ export function pump(ctx: BrainContext): number {
   let progress = true;
   while (progress && ctx.queue.size > 0) {
     progress = false;
-    for (const worker of ctx.workers.withFreeSlots()) {
+    for (const worker of ctx.workers.withFreeSlots(ctx.config.prefetch)) {
       const info = worker.info;
       if (info === undefined || worker.identity === undefined) continue;
       const entry = ctx.queue.pick({ classes: info.classes as TaskClass[], prefer: info.prefer, executor: info.executor }, now);

@@ -26,11 +26,14 @@ export class EventBus {
     const seq = this.store.appendEvent(event);
     const stamped = { ...event, seq };
     this.publisher?.publish(event.event_type, JSON.stringify(stamped));
-    const level = event.event_type === 'task_failed' || event.event_type === 'worker_lost' ? 'warn' : 'info';
+    const level = event.event_type === 'task_failed' || event.event_type === 'worker_lost' ? 'warn' : CHATTY.has(event.event_type) ? 'debug' : 'info';
     this.logger[level]({ event: stamped }, describe(stamped));
     return stamped;
   }
 }
+
+/** Per-task bookkeeping events: in the database and on the PUB socket always, in the log file at debug level. */
+const CHATTY = new Set<RigEvent['event_type']>(['task_dispatched', 'task_released', 'task_started']);
 
 function describe(event: RigEvent): string {
   const who = event.plan_task_id ?? event.task_id ?? event.plan_id ?? event.worker_id ?? '';

@@ -40,11 +40,11 @@ export class WorkerRegistry {
     this.#workers.delete(id);
   }
 
-  /** Registered workers with a free slot, the least recently fed first. */
-  withFreeSlots(): WorkerEntry[] {
+  /** Registered workers that can take another task (slots plus `prefetch`), the least busy and least recently fed first. */
+  withFreeSlots(prefetch: number): WorkerEntry[] {
     return this.all()
-      .filter((entry) => entry.info !== undefined && entry.identity !== undefined && entry.leases.size < entry.info.slots)
-      .sort((a, b) => a.lastDispatch - b.lastDispatch);
+      .filter((entry) => entry.info !== undefined && entry.identity !== undefined && entry.leases.size < entry.info.slots + prefetch)
+      .sort((a, b) => a.leases.size / (a.info?.slots ?? 1) - b.leases.size / (b.info?.slots ?? 1) || a.lastDispatch - b.lastDispatch);
   }
 
   /** Status rows for `rigmind status`. */

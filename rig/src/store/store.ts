@@ -29,6 +29,17 @@ export interface NewPlan {
 export class Store {
   readonly db: Database.Database;
   readonly now: () => number;
+  readonly #statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, prepared once: the hot path runs the same few statements for every task. */
+  stmt(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
 
   constructor(path: string, now: () => number = Date.now) {
     this.now = now;
@@ -117,12 +128,12 @@ export class Store {
 
   /** One task by id. */
   task(taskId: string): TaskRow | undefined {
-    return this.db.prepare('SELECT * FROM tasks WHERE task_id = ?').get(taskId) as TaskRow | undefined;
+    return this.stmt('SELECT * FROM tasks WHERE task_id = ?').get(taskId) as TaskRow | undefined;
   }
 
   /** One plan by id. */
   plan(planId: string): PlanRow | undefined {
-    return this.db.prepare('SELECT * FROM plans WHERE plan_id = ?').get(planId) as PlanRow | undefined;
+    return this.stmt('SELECT * FROM plans WHERE plan_id = ?').get(planId) as PlanRow | undefined;
   }
 
   /** Plans, newest first. */
@@ -153,8 +164,8 @@ export class Store {
 
   /** Record an event; returns its sequence number. */
   appendEvent(event: RigEvent): number {
-    const info = this.db
-      .prepare('INSERT INTO events (ts, event_type, plan_id, task_id, body) VALUES (?, ?, ?, ?, ?)')
+    const info = this
+      .stmt('INSERT INTO events (ts, event_type, plan_id, task_id, body) VALUES (?, ?, ?, ?, ?)')
       .run(event.timestamp, event.event_type, event.plan_id ?? null, event.task_id ?? null, JSON.stringify(event));
     return Number(info.lastInsertRowid);
   }

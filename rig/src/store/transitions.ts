@@ -38,25 +38,25 @@ export class Transitions {
       const row = this.store.task(taskId);
       if (row === undefined || row.status !== 'queued') return undefined;
       const attempt = row.attempts + 1;
-      this.db.prepare("UPDATE tasks SET status = 'leased', attempts = ? WHERE task_id = ?").run(attempt, taskId);
-      this.db
-        .prepare('INSERT INTO attempts (task_id, attempt, worker_id, started_at) VALUES (?, ?, ?, ?)')
+      this.store.stmt("UPDATE tasks SET status = 'leased', attempts = ? WHERE task_id = ?").run(attempt, taskId);
+      this.store
+        .stmt('INSERT INTO attempts (task_id, attempt, worker_id, started_at) VALUES (?, ?, ?, ?)')
         .run(taskId, attempt, workerId, this.store.isoNow());
-      this.db.prepare('INSERT OR REPLACE INTO leases (task_id, attempt, worker_id, leased_at) VALUES (?, ?, ?, ?)').run(taskId, attempt, workerId, this.store.now());
+      this.store.stmt('INSERT OR REPLACE INTO leases (task_id, attempt, worker_id, leased_at) VALUES (?, ?, ?, ?)').run(taskId, attempt, workerId, this.store.now());
       return { attempt, row: { ...row, status: 'leased' as const, attempts: attempt } };
     })();
   }
 
   /** Whether (task, attempt) is the task's live lease. */
   isCurrent(taskId: string, attempt: number): boolean {
-    const lease = this.db.prepare('SELECT attempt FROM leases WHERE task_id = ?').get(taskId) as { attempt: number } | undefined;
+    const lease = this.store.stmt('SELECT attempt FROM leases WHERE task_id = ?').get(taskId) as { attempt: number } | undefined;
     return lease?.attempt === attempt;
   }
 
   /** The worker reports the attempt started. */
   markRunning(taskId: string, attempt: number): boolean {
     if (!this.isCurrent(taskId, attempt)) return false;
-    this.db.prepare("UPDATE tasks SET status = 'running' WHERE task_id = ? AND status = 'leased'").run(taskId);
+    this.store.stmt("UPDATE tasks SET status = 'running' WHERE task_id = ? AND status = 'leased'").run(taskId);
     return true;
   }
 
@@ -64,9 +64,9 @@ export class Transitions {
   finish(taskId: string, attempt: number, result: AttemptResult, workerId: string): FinishEffect {
     return this.db.transaction((): FinishEffect => {
       if (!this.isCurrent(taskId, attempt)) return { kind: 'stale' };
-      this.db.prepare('DELETE FROM leases WHERE task_id = ?').run(taskId);
-      this.db
-        .prepare(
+      this.store.stmt('DELETE FROM leases WHERE task_id = ?').run(taskId);
+      this.store
+        .stmt(
           `UPDATE attempts SET ended_at = ?, outcome = ?, return_code = ?, signal = ?, elapsed_seconds = ?, output_lines = ?,
              error_snippet = ?, stdout_path = ?, stderr_path = ?, tokens_generated = ?, simulated = ?, worker_id = ?
            WHERE task_id = ? AND attempt = ?`,
@@ -98,11 +98,11 @@ export class Transitions {
   /** A worker died holding this lease: the attempt ends, the task goes straight back to the queue (or fails if out of retries). */
   loseLease(taskId: string, reason: string): FinishEffect {
     return this.db.transaction((): FinishEffect => {
-      const lease = this.db.prepare('SELECT attempt FROM leases WHERE task_id = ?').get(taskId) as { attempt: number } | undefined;
+      const lease = this.store.stmt('SELECT attempt FROM leases WHERE task_id = ?').get(taskId) as { attempt: number } | undefined;
       if (lease === undefined) return { kind: 'stale' };
-      this.db.prepare('DELETE FROM leases WHERE task_id = ?').run(taskId);
-      this.db
-        .prepare("UPDATE attempts SET ended_at = ?, outcome = 'error', error_snippet = ? WHERE task_id = ? AND attempt = ?")
+      this.store.stmt('DELETE FROM leases WHERE task_id = ?').run(taskId);
+      this.store
+        .stmt("UPDATE attempts SET ended_at = ?, outcome = 'error', error_snippet = ? WHERE task_id = ? AND attempt = ?")
         .run(this.store.isoNow(), reason, taskId, lease.attempt);
       const row = this.store.task(taskId) as TaskRow;
       return this.failOrRetry(row, reason, false);
@@ -122,7 +122,7 @@ export class Transitions {
     return this.db.transaction((): FinishEffect => {
       const row = this.store.task(taskId);
       if (row === undefined || isTerminal(row.status)) return { kind: 'stale' };
-      this.db.prepare('UPDATE tasks SET source = ? WHERE task_id = ?').run(source, taskId);
+      this.store.stmt('UPDATE tasks SET source = ? WHERE task_id = ?').run(source, taskId);
       return this.complete(row, output);
     })();
   }
@@ -132,7 +132,7 @@ export class Transitions {
     return this.db.transaction((): FinishEffect => {
       const row = this.store.task(taskId);
       if (row === undefined || isTerminal(row.status)) return { kind: 'stale' };
-      this.db.prepare('DELETE FROM leases WHERE task_id = ?').run(taskId);
+      this.store.stmt('DELETE FROM leases WHERE task_id = ?').run(taskId);
       return this.fail(row, cause);
     })();
   }
@@ -149,12 +149,12 @@ export class Transitions {
     this.db
       .prepare("UPDATE tasks SET status = 'completed', cause = NULL, output = ?, finished_at = ? WHERE task_id = ?")
       .run(output, this.store.isoNow(), row.task_id);
-    const dependents = this.db.prepare('SELECT task_id FROM deps WHERE needs_task_id = ?').pluck().all(row.task_id) as string[];
+    const dependents = this.store.stmt('SELECT task_id FROM deps WHERE needs_task_id = ?').pluck(true).all(row.task_id) as string[];
     const released: string[] = [];
-    const decrement = this.db.prepare('UPDATE tasks SET pending_deps = pending_deps - 1 WHERE task_id = ? AND status = ? RETURNING pending_deps');
-    const release = this.db.prepare("UPDATE tasks SET status = 'queued', queued_at = ? WHERE task_id = ?");
+    const decrement = this.store.stmt('UPDATE tasks SET pending_deps = pending_deps - 1 WHERE task_id = ? AND status = ? RETURNING pending_deps');
+    const release = this.store.stmt("UPDATE tasks SET status = 'queued', queued_at = ? WHERE task_id = ?");
     for (const id of dependents) {
-      const left = decrement.pluck().get(id, 'blocked') as number | undefined;
+      const left = decrement.pluck(true).get(id, 'blocked') as number | undefined;
       if (left === 0) {
         release.run(now, id);
         released.push(id);
@@ -167,18 +167,18 @@ export class Transitions {
   private failOrRetry(row: TaskRow, cause: string, backoff: boolean): FinishEffect {
     const retries = row.retry_count + 1;
     if (retries > row.max_retries) {
-      this.db.prepare('UPDATE tasks SET retry_count = ? WHERE task_id = ?').run(retries, row.task_id);
+      this.store.stmt('UPDATE tasks SET retry_count = ? WHERE task_id = ?').run(retries, row.task_id);
       return this.fail(row, `${cause} (after ${row.attempts} attempt${row.attempts === 1 ? '' : 's'})`);
     }
     const delay = backoff ? backoffDelay(this.backoff, retries, this.random) : 0;
     const at = this.store.now() + delay;
     if (delay === 0) {
-      this.db
-        .prepare("UPDATE tasks SET status = 'queued', retry_count = ?, cause = ?, queued_at = ?, next_attempt_at = NULL WHERE task_id = ?")
+      this.store
+        .stmt("UPDATE tasks SET status = 'queued', retry_count = ?, cause = ?, queued_at = ?, next_attempt_at = NULL WHERE task_id = ?")
         .run(retries, cause, at, row.task_id);
     } else {
-      this.db
-        .prepare("UPDATE tasks SET status = 'retry_wait', retry_count = ?, cause = ?, next_attempt_at = ? WHERE task_id = ?")
+      this.store
+        .stmt("UPDATE tasks SET status = 'retry_wait', retry_count = ?, cause = ?, next_attempt_at = ? WHERE task_id = ?")
         .run(retries, cause, at, row.task_id);
     }
     return { kind: 'retry', delay_ms: delay, next_attempt_at: at };
@@ -186,7 +186,7 @@ export class Transitions {
 
   private fail(row: TaskRow, cause: string): FinishEffect {
     const finished = this.store.isoNow();
-    this.db.prepare("UPDATE tasks SET status = 'failed', cause = ?, finished_at = ? WHERE task_id = ?").run(cause, finished, row.task_id);
+    this.store.stmt("UPDATE tasks SET status = 'failed', cause = ?, finished_at = ? WHERE task_id = ?").run(cause, finished, row.task_id);
     const cascaded = this.cascade(row.task_id, 'failed', `upstream_failed: ${row.name}`);
     const plan = this.planFinished(row.plan_id);
     return plan === undefined ? { kind: 'failed', cause, cascaded } : { kind: 'failed', cause, cascaded, plan };
@@ -194,8 +194,8 @@ export class Transitions {
 
   /** Mark every live transitive dependent of `taskId` with `status` and `cause`. Returns their ids. */
   cascade(taskId: string, status: 'failed' | 'canceled', cause: string): string[] {
-    const next = this.db.prepare('SELECT task_id FROM deps WHERE needs_task_id = ?').pluck();
-    const mark = this.db.prepare(`UPDATE tasks SET status = ?, cause = ?, finished_at = ? WHERE task_id = ? AND status IN ${LIVE}`);
+    const next = this.store.stmt('SELECT task_id FROM deps WHERE needs_task_id = ?').pluck();
+    const mark = this.store.stmt(`UPDATE tasks SET status = ?, cause = ?, finished_at = ? WHERE task_id = ? AND status IN ${LIVE}`);
     const finished = this.store.isoNow();
     const out: string[] = [];
     const seen = new Set<string>([taskId]);
@@ -214,14 +214,14 @@ export class Transitions {
 
   /** If no task of the plan is live any more, settle the plan's state and say so. */
   planFinished(planId: string): PlanFinished | undefined {
-    const live = this.db.prepare(`SELECT 1 FROM tasks WHERE plan_id = ? AND status IN ${LIVE} LIMIT 1`).get(planId);
+    const live = this.store.stmt(`SELECT 1 FROM tasks WHERE plan_id = ? AND status IN ${LIVE} LIMIT 1`).get(planId);
     if (live !== undefined) return undefined;
     const plan = this.store.plan(planId);
     if (plan === undefined || plan.state !== 'running') return undefined;
-    const counts = this.db.prepare('SELECT status, count(*) AS n FROM tasks WHERE plan_id = ? GROUP BY status').all(planId) as { status: string; n: number }[];
+    const counts = this.store.stmt('SELECT status, count(*) AS n FROM tasks WHERE plan_id = ? GROUP BY status').all(planId) as { status: string; n: number }[];
     const has = (status: string) => counts.some((count) => count.status === status && count.n > 0);
     const state = has('failed') ? 'failed' : has('canceled') ? 'canceled' : 'completed';
-    this.db.prepare('UPDATE plans SET state = ?, finished_at = ? WHERE plan_id = ?').run(state, this.store.isoNow(), planId);
+    this.store.stmt('UPDATE plans SET state = ?, finished_at = ? WHERE plan_id = ?').run(state, this.store.isoNow(), planId);
     return { plan_id: planId, state };
   }
 }

@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, openSync, readSync, fstatSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { execa, type Options } from 'execa';
 import type { AttemptResult } from '@rigmind/protocol';
 import type { Sentinel } from './sentinel.js';
@@ -34,13 +34,16 @@ export class ShellRunner implements TaskRunner {
     const ld = [this.env.ldLibraryPath, this.env.inheritedLdLibraryPath].filter((part) => part !== undefined && part !== '').join(':');
     let timedOut = false;
     let canceled = false;
+    // The child writes straight into the files (its fds are the files'), with no pipe through this process.
+    const outFd = openSync(request.stdoutPath, 'w');
+    const errFd = openSync(request.stderrPath, 'w');
     const options = {
       detached: true,
       cleanup: false,
       reject: false,
       stdin: 'ignore',
-      stdout: { file: request.stdoutPath },
-      stderr: { file: request.stderrPath },
+      stdout: createWriteStream(request.stdoutPath, { fd: outFd, autoClose: false }),
+      stderr: createWriteStream(request.stderrPath, { fd: errFd, autoClose: false }),
       ...(task.cwd !== undefined ? { cwd: task.cwd } : {}),
       env: {
         ...task.env,
@@ -52,6 +55,8 @@ export class ShellRunner implements TaskRunner {
       },
     } satisfies Options;
     const child = execa('bash', ['-c', command], options);
+    closeSync(outFd);
+    closeSync(errFd);
     const pgid = child.pid;
     if (pgid !== undefined) this.sentinel.watch(pgid);
     request.onStarted(pgid ?? null);
@@ -121,6 +126,8 @@ function readTail(path: string, bytes: number): string {
 }
 
 async function countLines(path: string): Promise<number> {
+  const data = readSmall(path);
+  if (data !== undefined) return linesIn(data);
   let lines = 0;
   let last = 10;
   let any = false;
@@ -130,4 +137,24 @@ async function countLines(path: string): Promise<number> {
     if (chunk.length > 0) last = chunk[chunk.length - 1] as number;
   }
   return any && last !== 10 ? lines + 1 : lines;
+}
+
+/** A file's bytes when it is small enough to read at once (most task output is). */
+function readSmall(path: string): Buffer | undefined {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      return fstatSync(fd).size <= 1024 * 1024 ? readFileSync(fd) : undefined;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+
+function linesIn(data: Buffer): number {
+  let lines = 0;
+  for (let i = data.indexOf(10); i !== -1; i = data.indexOf(10, i + 1)) lines += 1;
+  return data.length > 0 && data[data.length - 1] !== 10 ? lines + 1 : lines;
 }

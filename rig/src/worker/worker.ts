@@ -23,6 +23,11 @@ interface Running {
   readonly abort: AbortController;
 }
 
+interface Waiting {
+  readonly task: Task;
+  readonly attempt: number;
+}
+
 /**
  * A worker: a DEALER to the brain that registers, heartbeats, runs what it is dispatched and reports results until
  * they are acknowledged. It follows the ZeroMQ guide's Paranoid Pirate pattern: if the brain is silent for
@@ -38,6 +43,8 @@ export class Worker {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   readonly #running = new Map<string, Running>();
+  /** Prefetched dispatches waiting for a free slot, in the order the brain sent them. */
+  readonly #waiting: Waiting[] = [];
   /** Results not yet acknowledged, by the msg_id that carried them. */
   readonly #unacked = new Map<string, MessageOf<'task_result'>>();
   readonly #loops = new Set<Promise<void>>();
@@ -56,6 +63,7 @@ export class Worker {
   /** Attempts currently running. */
   held(): HeldTask[] {
     const held = [...this.#running].map(([task_id, run]) => ({ task_id, attempt: run.attempt }));
+    for (const wait of this.#waiting) held.push({ task_id: wait.task.task_id, attempt: wait.attempt });
     for (const result of this.#unacked.values()) held.push({ task_id: result.task_id, attempt: result.attempt });
     return held;
   }
@@ -71,6 +79,7 @@ export class Worker {
     if (this.#stopped) return;
     this.#stopped = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#waiting.length = 0;
     for (const run of this.#running.values()) run.abort.abort();
     await Promise.allSettled([...this.#attempts]);
     this.#send(createMessage('goodbye', this.sender, { reason }));
@@ -119,7 +128,10 @@ export class Worker {
       case 'welcome':
         this.#heartbeatMs = message.heartbeat_ms;
         this.#liveness = message.liveness;
-        for (const task of message.abandon) this.#running.get(task.task_id)?.abort.abort();
+        for (const task of message.abandon) {
+          this.#running.get(task.task_id)?.abort.abort();
+          this.#dropWaiting(task.task_id, task.attempt);
+        }
         for (const task of message.abandon) {
           for (const [id, result] of this.#unacked) if (result.task_id === task.task_id && result.attempt === task.attempt) this.#unacked.delete(id);
         }
@@ -130,11 +142,15 @@ export class Worker {
         this.#register();
         return;
       case 'dispatch':
-        this.#startAttempt(message.task, message.attempt);
+        if (this.#running.size < this.options.info.slots) this.#startAttempt(message.task, message.attempt);
+        else if (!this.#waiting.some((wait) => wait.task.task_id === message.task.task_id && wait.attempt === message.attempt)) {
+          this.#waiting.push({ task: message.task, attempt: message.attempt });
+        }
         return;
       case 'cancel_task': {
         const run = this.#running.get(message.task_id);
         if (run !== undefined && run.attempt === message.attempt) run.abort.abort();
+        this.#dropWaiting(message.task_id, message.attempt);
         return;
       }
       case 'ack':
@@ -144,6 +160,19 @@ export class Worker {
         return;
       default:
         this.options.logger.warn({ kind: message.kind }, 'unexpected message from brain');
+    }
+  }
+
+  #dropWaiting(taskId: string, attempt: number): void {
+    const index = this.#waiting.findIndex((wait) => wait.task.task_id === taskId && wait.attempt === attempt);
+    if (index !== -1) this.#waiting.splice(index, 1);
+  }
+
+  #startNext(): void {
+    while (!this.#stopped && this.#running.size < this.options.info.slots) {
+      const next = this.#waiting.shift();
+      if (next === undefined) return;
+      this.#startAttempt(next.task, next.attempt);
     }
   }
 
@@ -176,6 +205,8 @@ export class Worker {
       }))
       .then((result) => {
         if (this.#running.get(task.task_id)?.attempt === attempt) this.#running.delete(task.task_id);
+        // The next prefetched task starts before the result goes out: no round trip between two tasks.
+        this.#startNext();
         const message = createMessage('task_result', this.sender, { task_id: task.task_id, attempt, result });
         this.#unacked.set(message.msg_id, message);
         this.#send(message);

@@ -1,0 +1,117 @@
+// Broker overhead: N short shell tasks (`true`) through a real brain and 2 real workers, against the same N
+// commands spawned directly with execa at the same concurrency, in one run; plus dispatch latency and the
+// time to accept a 10,000-task plan. Run: node -C source --import tsx bench/broker/dispatch-overhead.ts
+import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
+import type { MessageOf, Plan } from '@rigmind/protocol';
+import { RigHarness } from '../../test/helpers/rig-harness.js';
+
+/** A bench result: a name and flat numeric metrics. */
+export interface BenchResult {
+  readonly name: string;
+  readonly metrics: Record<string, number>;
+}
+
+/** Settings of one run. */
+export interface BrokerBenchOptions {
+  readonly tasks?: number;
+  readonly workers?: number;
+  readonly bigPlan?: number;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** The baseline: the same commands, through a shell as the rig runs them, `concurrency` at a time. */
+async function direct(count: number, concurrency: number): Promise<number> {
+  const start = performance.now();
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      next += 1;
+      await execa('bash', ['-c', 'true'], { reject: false, stdin: 'ignore' });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  return performance.now() - start;
+}
+
+/** Run the broker bench. */
+export async function run(options: BrokerBenchOptions = {}): Promise<BenchResult> {
+  const count = options.tasks ?? 400;
+  const workers = options.workers ?? 2;
+  const bigPlan = options.bigPlan ?? 10_000;
+  const rig = new RigHarness({ heartbeatMs: 1_000 });
+  try {
+    await rig.startBrain();
+    for (let i = 1; i <= workers; i += 1) await rig.startWorker(`w${i}`, ['--slots', '1']);
+    // Warm both paths once so neither pays first-spawn costs inside the measurement.
+    await direct(10, workers);
+    const plan = (n: number, name: string): Plan => ({ plan: name, tasks: Array.from({ length: n }, (_, i) => ({ name: `t${i}`, command: 'true', max_retries: 0 })) });
+    const warm = await rig.client.request('submit_plan', { plan: plan(10, 'warm') });
+    if (!warm.ok) throw new Error(warm.message);
+    await rig.finished((warm.reply as MessageOf<'plan_accepted'>).plan_id, 60_000);
+
+    const baselineMs = await direct(count, workers);
+    const started = performance.now();
+    const submitted = await rig.client.request('submit_plan', { plan: plan(count, 'bench') }, 60_000);
+    if (!submitted.ok) throw new Error(submitted.message);
+    const planId = (submitted.reply as MessageOf<'plan_accepted'>).plan_id;
+    let state = 'running';
+    while (state === 'running') {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const status = await rig.client.request('status_request', { plan_id: planId, include_tasks: false });
+      if (status.ok && status.reply.kind === 'status_reply') state = status.reply.plans[0]?.state ?? 'running';
+    }
+    const rigMs = performance.now() - started;
+    if (state !== 'completed') throw new Error(`bench plan ended ${state}`);
+
+    // Dispatch latency: a chain of tasks, each released by its predecessor's completion, so every hop is a full
+    // round trip (worker result -> brain: record, release, lease -> worker: spawn). Measured from the events.
+    const chain = await rig.client.request('submit_plan', { plan: { plan: 'chain', tasks: Array.from({ length: 200 }, (_, i) => ({ name: `c${i}`, command: 'true', ...(i > 0 ? { depends_on: [`c${i - 1}`] } : {}) })) } }, 60_000);
+    if (!chain.ok) throw new Error(chain.message);
+    const chainId = (chain.reply as MessageOf<'plan_accepted'>).plan_id;
+    await rig.finished(chainId, 120_000);
+    const latencies = rig.readDb((db) =>
+      (db
+        .prepare(
+          `SELECT (julianday(s.ts) - julianday(c.ts)) * 86400000.0 AS ms
+           FROM events c JOIN tasks p ON p.task_id = c.task_id
+           JOIN tasks t ON t.plan_id = c.plan_id AND t.depends_on = json_array(p.name)
+           JOIN events s ON s.task_id = t.task_id AND s.event_type = 'task_started'
+           WHERE c.plan_id = ? AND c.event_type = 'task_completed'`,
+        )
+        .pluck()
+        .all(chainId) as number[]).sort((a, b) => a - b),
+    );
+
+    // Acceptance of a big plan: validation, ordering, one SQLite transaction, the reply. No workers take it.
+    for (let i = 1; i <= workers; i += 1) await rig.run(['cancel', planId]).catch(() => undefined);
+    const bigStart = performance.now();
+    const big = await rig.client.request('submit_plan', { plan: { plan: 'big', tasks: Array.from({ length: bigPlan }, (_, i) => ({ name: `t${i}`, command: 'true', depends_on: i === 0 ? [] : [`t${i - 1}`] })) } }, 60_000);
+    const bigMs = performance.now() - bigStart;
+    if (!big.ok) throw new Error(big.message);
+
+    return {
+      name: 'broker',
+      metrics: {
+        tasks: count,
+        workers,
+        direct_ms: Math.round(baselineMs),
+        rig_ms: Math.round(rigMs),
+        ratio: Number((rigMs / baselineMs).toFixed(3)),
+        dispatch_hops: latencies.length,
+        dispatch_p50_ms: Number(percentile(latencies, 50).toFixed(2)),
+        dispatch_p99_ms: Number(percentile(latencies, 99).toFixed(2)),
+        accept_10k_plan_ms: Math.round(bigMs),
+      },
+    };
+  } finally {
+    await rig.cleanup();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  console.log(JSON.stringify(await run(), null, 2));
+}

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { backoffDelay } from '../../../rig/src/store/backoff.js';
+import type { NewTask } from '../../../rig/src/store/rows.js';
+import { Store } from '../../../rig/src/store/store.js';
+import { Transitions } from '../../../rig/src/store/transitions.js';
+
+let dir: string;
+let store: Store;
+let now: number;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rigmind-store-'));
+  now = 1_000_000;
+  store = new Store(join(dir, 'state.db'), () => now);
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const task = (name: string, depends_on: string[] = [], max_retries = 3): NewTask => ({
+  name, type: 'shell', command: 'true', task_class: 'cpu', executor: 'worker', depends_on, priority: 5, max_retries, timeout_s: 10,
+  requires_external: false, sensitive: false,
+});
+const failed = { outcome: 'failed', return_code: 1, signal: null, elapsed_seconds: 0.1, output_lines: 0, error_snippet: 'boom' } as const;
+const ok = { ...failed, outcome: 'completed', return_code: 0, error_snippet: '' } as const;
+
+describe('backoff', () => {
+  it('is exponential with full jitter, capped', () => {
+    const policy = { base_ms: 1_000, cap_ms: 10_000 };
+    expect(backoffDelay(policy, 1, () => 0.999)).toBe(999);
+    expect(backoffDelay(policy, 3, () => 0.5)).toBe(2_000);
+    expect(backoffDelay(policy, 10, () => 0.999)).toBe(9_990);
+    expect(backoffDelay(policy, 4, () => 0)).toBe(0);
+  });
+});
+
+describe('Transitions', () => {
+  it('leases once, ignores a stale or duplicate result, and releases dependents on completion', () => {
+    store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a'), task('b', ['a'])] });
+    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 }, () => 0.5);
+    const lease = transitions.lease('p.a', 'w1');
+    expect(lease?.attempt).toBe(1);
+    expect(transitions.lease('p.a', 'w2')).toBeUndefined();
+    expect(transitions.finish('p.a', 2, ok, 'w1')).toEqual({ kind: 'stale' });
+    expect(transitions.finish('p.a', 1, ok, 'w1')).toEqual({ kind: 'completed', released: ['p.b'] });
+    expect(transitions.finish('p.a', 1, ok, 'w1')).toEqual({ kind: 'stale' });
+    expect(store.task('p.b')?.status).toBe('queued');
+  });
+
+  it('backs off a failed attempt, fails after max_retries with the history, and cascades', () => {
+    store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a', [], 1), task('b', ['a']), task('c', ['b'])] });
+    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 }, () => 0.5);
+    transitions.lease('p.a', 'w1');
+    expect(transitions.finish('p.a', 1, failed, 'w1')).toEqual({ kind: 'retry', delay_ms: 500, next_attempt_at: now + 500 });
+    expect(store.task('p.a')).toMatchObject({ status: 'retry_wait', retry_count: 1, cause: 'exit code 1' });
+    now += 500;
+    expect(transitions.requeue('p.a')).toBe(true);
+    transitions.lease('p.a', 'w1');
+    const effect = transitions.finish('p.a', 2, failed, 'w1');
+    expect(effect).toMatchObject({ kind: 'failed', cause: 'exit code 1 (after 2 attempts)', cascaded: ['p.b', 'p.c'], plan: { plan_id: 'p', state: 'failed' } });
+    expect(store.task('p.c')).toMatchObject({ status: 'failed', cause: 'upstream_failed: a' });
+    expect(store.attempts('p.a').map((a) => a.outcome)).toEqual(['failed', 'failed']);
+  });
+
+  it('puts a lost lease straight back in the queue', () => {
+    store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
+    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 });
+    transitions.lease('p.a', 'w1');
+    expect(transitions.loseLease('p.a', 'worker w1 silent')).toMatchObject({ kind: 'retry', delay_ms: 0 });
+    expect(store.task('p.a')).toMatchObject({ status: 'queued', retry_count: 1 });
+    expect(store.leases()).toEqual([]);
+  });
+});

@@ -24,11 +24,14 @@ export interface SignedRequestDeps {
   readonly bodyLimitBytes: number;
 }
 
-/** Refuse bodies over the limit with 413 before anything reads them. */
-export function limitBody(limitBytes: number): MiddlewareHandler {
+/** Refuse bodies over the limit with 413 before anything reads them (and audit the refusal). */
+export function limitBody(limitBytes: number, audit: AuditLog): MiddlewareHandler {
   return bodyLimit({
     maxSize: limitBytes,
-    onError: (c) => errorJson(c, 413, 'body_too_large', `request body is over the ${limitBytes}-byte limit`),
+    onError: (c) => {
+      audit.append('request_refused', 'unauthenticated', { method: c.req.method, path: new URL(c.req.url).pathname, code: 'body_too_large' });
+      return errorJson(c, 413, 'body_too_large', `request body is over the ${limitBytes}-byte limit`);
+    },
   });
 }
 

@@ -1,4 +1,5 @@
 import Bottleneck from 'bottleneck';
+import { yieldWithoutTimerClamp } from '../limits/bottleneck-tuning.js';
 
 /** Why the gate would not let a call through in time. */
 export interface GateThrottled {
@@ -32,7 +33,7 @@ export class UpstreamGate {
     private readonly maxWaitMs: number,
     private readonly clock: GateClock,
   ) {
-    this.#limiter = new Bottleneck({ maxConcurrent });
+    this.#limiter = yieldWithoutTimerClamp(new Bottleneck({ maxConcurrent }));
   }
 
   /** Run `call` when the limits allow it, or say how long until they would. */

@@ -2,14 +2,27 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import type { PlanStatus } from '@rigmind/protocol';
 import { BrainClient } from '../../rig/src/client/brain-client.js';
 
 /** The repository root and the CLI entry, run from TypeScript source as in development. */
 export const REPO = resolve(import.meta.dirname, '../..');
-export const CLI = join(REPO, 'rig/src/cli/main.ts');
+export const CLI = join(REPO, 'rig/src/cli/bin.ts');
 export const NODE_ARGS = ['-C', 'source', '--import', 'tsx'];
+
+/** Run the CLI against a home as a real process. */
+function spawnCli(home: string, work: string, args: readonly string[], env: Record<string, string>) {
+  return execa(process.execPath, [...NODE_ARGS, CLI, '--home', home, ...args], {
+    cwd: REPO,
+    reject: false,
+    env: { RIGMIND_WORK: work, RIGMIND_LOG_LEVEL: 'warn', ...env },
+    stdin: 'ignore',
+  });
+}
+
+/** A CLI process started by the harness. */
+export type CliProcess = ReturnType<typeof spawnCli>;
 
 /** Config for tests: ipc sockets in the home (unique per test), fast heartbeats and backoff. */
 export interface HarnessOptions {
@@ -24,7 +37,7 @@ export class RigHarness {
   readonly work: string;
   readonly router: string;
   readonly pub: string;
-  readonly procs = new Set<ResultPromise>();
+  readonly procs = new Set<CliProcess>();
   #client: BrainClient | undefined;
 
   constructor(options: HarnessOptions = {}) {
@@ -43,13 +56,8 @@ export class RigHarness {
   }
 
   /** Run the CLI as a real process (not awaited). */
-  spawn(args: readonly string[], env: Record<string, string> = {}): ResultPromise {
-    const proc = execa(process.execPath, [...NODE_ARGS, CLI, '--home', this.home, ...args], {
-      cwd: REPO,
-      reject: false,
-      env: { RIGMIND_WORK: this.work, RIGMIND_LOG_LEVEL: 'warn', ...env },
-      stdin: 'ignore',
-    });
+  spawn(args: readonly string[], env: Record<string, string> = {}): CliProcess {
+    const proc = spawnCli(this.home, this.work, args, env);
     this.procs.add(proc);
     void proc.finally(() => this.procs.delete(proc));
     return proc;
@@ -57,16 +65,11 @@ export class RigHarness {
 
   /** Run a CLI command to completion. */
   async run(args: readonly string[], env: Record<string, string> = {}) {
-    return execa(process.execPath, [...NODE_ARGS, CLI, '--home', this.home, ...args], {
-      cwd: REPO,
-      reject: false,
-      env: { RIGMIND_WORK: this.work, RIGMIND_LOG_LEVEL: 'warn', ...env },
-      stdin: 'ignore',
-    });
+    return spawnCli(this.home, this.work, args, env);
   }
 
   /** Start a brain and wait until it answers. (The process is wrapped: an async function returning it would wait for its exit.) */
-  async startBrain(): Promise<{ proc: ResultPromise }> {
+  async startBrain(): Promise<{ proc: CliProcess }> {
     const proc = this.spawn(['brain']);
     const result = await this.client.request('status_request', {}, 20_000);
     if (!result.ok) throw new Error(`brain did not start: ${result.message}`);
@@ -74,7 +77,7 @@ export class RigHarness {
   }
 
   /** Start a worker and wait until the brain lists it. */
-  async startWorker(id: string, extra: readonly string[] = [], env: Record<string, string> = {}): Promise<{ proc: ResultPromise }> {
+  async startWorker(id: string, extra: readonly string[] = [], env: Record<string, string> = {}): Promise<{ proc: CliProcess }> {
     const proc = this.spawn(['worker', '--id', id, ...extra], env);
     await this.until(async () => (await this.workers()).some((w) => w.id === id && w.alive), 20_000, `worker ${id} registered`);
     return { proc };

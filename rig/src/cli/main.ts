@@ -33,7 +33,3 @@ export async function main(argv: readonly string[]): Promise<void> {
     throw error;
   }
 }
-
-if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '\0')) {
-  await main(process.argv);
-}

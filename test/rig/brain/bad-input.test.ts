@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMessage, encodeMessage, type Message } from '@rigmind/protocol';
+import { createMessage, encodeMessage, type Message, type Task } from '@rigmind/protocol';
 import { DealerSocket } from '../../../rig/src/transport/zmq.js';
 import { RigHarness } from '../../helpers/rig-harness.js';
 
@@ -57,11 +57,11 @@ describe('the brain refuses bad input and keeps serving', () => {
   });
 
   it('refuses a dispatch sent by a client or a worker: the dispatch rule, enforced by protocol', async () => {
-    const task = {
+    const task: Task = {
       task_id: 'x.a', plan_id: 'x', name: 'a', type: 'shell', command: 'rm -rf /', task_class: 'cpu', executor: 'worker', depends_on: [],
       priority: 5, status: 'queued', created_at: new Date().toISOString(), retry_count: 0, max_retries: 3, timeout_s: 10,
       requires_external: false, sensitive: false, source: 'evil',
-    } as const;
+    };
     for (const role of ['client', 'worker', 'gateway'] as const) {
       raw.sendRaw([encodeMessage(createMessage('dispatch', { role, id: 'mallory' }, { task, attempt: 1 }))]);
       const reply = await nextReply();

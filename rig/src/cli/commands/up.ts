@@ -11,7 +11,8 @@ import { renderPlanStatus } from '../render-status.js';
 import { untilSignal } from '../signals.js';
 import { submitPlanFile } from './submit.js';
 
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url)).replace(/\.ts$/, import.meta.url.endsWith('.ts') ? '.ts' : '.js');
+/** Children run the same entry this process was started from (main.ts under tsx, the bin shim, or dist). */
+const ENTRY = process.argv[1] ?? fileURLToPath(new URL('../bin.js', import.meta.url));
 const DEMO_PLAN = fileURLToPath(new URL('../../../../examples/plans/demo.md', import.meta.url));
 
 interface UpFlags {
@@ -66,7 +67,7 @@ export function registerUp(program: Command): void {
       mkdirSync(workDir, { recursive: true });
       const children: { name: string; kill: (signal: NodeJS.Signals) => void; done: Promise<unknown> }[] = [];
       const spawnChild = (name: string, args: string[]) => {
-        const proc = execa(process.execPath, [...process.execArgv, MAIN, '--home', home.dir, ...args], {
+        const proc = execa(process.execPath, [...process.execArgv, ENTRY, '--home', home.dir, ...args], {
           stdio: ['ignore', 'inherit', 'inherit'],
           env: { RIGMIND_WORK: workDir },
           reject: false,

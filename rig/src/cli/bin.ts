@@ -1,0 +1,4 @@
+/** The `rigmind` executable: run the CLI with this process's arguments. */
+import { main } from './main.js';
+
+await main(process.argv);

@@ -32,6 +32,11 @@ export const RigConfigSchema = z.strictObject({
     .strictObject({
       gateway_url: z.url().optional(),
       rig_id: z.string().optional(),
+      /** File holding the rig's gateway secret (from `rigmind-gateway rigs add`); relative to the rig home. */
+      secret_file: z.string().default('keys/gateway.secret'),
+      /** Backoff between tries while the gateway is unreachable. */
+      retry_base_ms: z.int().min(0).default(5_000),
+      retry_cap_ms: z.int().min(0).default(300_000),
       after_failures: z.int().min(1).default(2),
       on_decline: z.enum(['fail', 'hold']).default('fail'),
     })

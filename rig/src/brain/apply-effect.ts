@@ -29,6 +29,7 @@ export function release(ctx: BrainContext, taskIds: readonly string[]): void {
   for (const id of taskIds) {
     const row = ctx.store.task(id);
     if (row === undefined || row.status !== 'queued') continue;
+    if (ctx.escalation?.onReleased(row) === true) continue;
     ctx.events.emit({ event_type: 'task_released', plan_id: row.plan_id, task_id: id, plan_task_id: row.name });
     enqueue(ctx, row);
   }
@@ -79,11 +80,9 @@ export function announcePlan(ctx: BrainContext, plan: PlanFinished): void {
   ctx.events.emit({ event_type: type, plan_id: plan.plan_id });
 }
 
+/** The seed's criterion: a task that failed locally `after_failures` times (2 by default) goes to the external tier. */
 function maybeEscalateAfterFailures(ctx: BrainContext, row: TaskRow): void {
-  if (ctx.escalation === undefined || row.sensitive === 1) return;
-  if (row.retry_count >= ctx.config.escalation.after_failures && (row.task_class === 'llm' || row.type === 'llm')) {
-    ctx.retryAt.delete(row.task_id);
-    ctx.queue.remove(row.task_id);
-    ctx.escalation.escalate(row.task_id, 'repeated_failure');
-  }
+  if (ctx.escalation === undefined) return;
+  const fresh = ctx.store.task(row.task_id);
+  if (fresh !== undefined && fresh.retry_count >= ctx.config.escalation.after_failures) ctx.escalation.escalate(row.task_id, 'repeated_failure');
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { Plan, RigConfig } from '@rigmind/protocol';
+import type { EscalationReason, Plan, RigConfig } from '@rigmind/protocol';
 import type { RigHome } from '../config/rig-home.js';
-import type { NewTask } from '../store/rows.js';
+import type { NewTask, TaskRow } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import type { Transitions } from '../store/transitions.js';
 import type { RouterSocket } from '../transport/zmq.js';
@@ -22,8 +22,17 @@ export type PlanResolver = (plan: Plan) => { ok: true; tasks: NewTask[] } | { ok
 
 /** Hooks the escalation path plugs into; absent means no gateway is configured. */
 export interface EscalationHooks {
-  /** A released task flagged requires_external, or one that failed locally too often: hand it to the gateway. */
-  escalate(taskId: string, reason: 'requires_external' | 'repeated_failure' | 'manual'): void;
+  /**
+   * Hand a task to the gateway (flagged requires_external, failed locally too often, low confidence, or by hand).
+   * Returns false when it is not taken (a sensitive task the plan keeps local): the caller carries on locally.
+   */
+  escalate(taskId: string, reason: EscalationReason): boolean;
+  /** A released task whose advised subtasks are done: true if the hook completed it. */
+  onReleased(row: TaskRow): boolean;
+  /** Resume and start timers. */
+  start(): void;
+  /** Stop timers and wait for requests under way. */
+  stop(): Promise<void>;
 }
 
 /** Everything the brain's parts share. One object so handlers stay small functions. */

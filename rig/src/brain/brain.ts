@@ -4,7 +4,7 @@ import type { RigHome } from '../config/rig-home.js';
 import { Store } from '../store/store.js';
 import { Transitions } from '../store/transitions.js';
 import { EventPublisher, RouterSocket, type RoutedFrame } from '../transport/zmq.js';
-import type { BrainContext, PlanResolver } from './brain-context.js';
+import type { BrainContext, EscalationHooks, PlanResolver } from './brain-context.js';
 import { enqueue } from './apply-effect.js';
 import { onCancel, onLogs, onRetry, onStatus, onSubmitPlan } from './client-handlers.js';
 import { pump } from './dispatcher.js';
@@ -21,6 +21,8 @@ export interface BrainOptions {
   readonly resolvePlan: PlanResolver;
   readonly now?: () => number;
   readonly random?: () => number;
+  /** The escalation path, when a gateway is configured. */
+  readonly escalation?: (ctx: BrainContext) => EscalationHooks;
 }
 
 /** The brain: owns the state database, binds the ROUTER and PUB sockets, schedules, and is the only one that commands. */
@@ -28,6 +30,7 @@ export class Brain {
   readonly ctx: BrainContext;
   readonly #publisher: EventPublisher;
   #timers: NodeJS.Timeout[] = [];
+  readonly #escalationFactory: ((ctx: BrainContext) => EscalationHooks) | undefined;
   #pumpQueued = false;
   #loop: Promise<void> | undefined;
   #stopped = false;
@@ -38,6 +41,7 @@ export class Brain {
     const onError = (error: Error) => options.logger.error({ err: error }, 'socket send failed');
     this.#publisher = new EventPublisher(onError);
     const self = this;
+    this.#escalationFactory = options.escalation;
     this.ctx = {
       home: options.home,
       config: options.config,
@@ -64,7 +68,9 @@ export class Brain {
     const { ctx } = this;
     await ctx.router.bind(ctx.config.brain.router);
     await this.#publisher.bind(ctx.config.brain.pub);
+    if (this.#escalationFactory !== undefined) ctx.escalation = this.#escalationFactory(ctx);
     const recovered = this.#recover();
+    ctx.escalation?.start();
     ctx.events.emit({ event_type: 'brain_started', detail: { router: ctx.config.brain.router, pub: ctx.config.brain.pub, ...recovered } });
     this.#loop = this.#receive();
     this.#timers.push(setInterval(() => this.#heartbeat(), ctx.config.heartbeat_ms));
@@ -77,6 +83,7 @@ export class Brain {
     if (this.#stopped) return;
     this.#stopped = true;
     for (const timer of this.#timers) clearInterval(timer);
+    await this.ctx.escalation?.stop();
     this.ctx.events.emit({ event_type: 'brain_stopped' });
     await this.ctx.router.close();
     this.#publisher.close();

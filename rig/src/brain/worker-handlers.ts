@@ -1,4 +1,5 @@
 import { createMessage, type HeldTask, type MessageOf } from '@rigmind/protocol';
+import { LOW_CONFIDENCE_MARKER } from '../escalation/low-confidence.js';
 import type { BrainContext } from './brain-context.js';
 import { applyEffect } from './apply-effect.js';
 
@@ -86,14 +87,16 @@ export function onTaskStarted(ctx: BrainContext, message: MessageOf<'task_starte
 /** The worker reports how an attempt ended. Always acknowledged, so the worker can forget it; applied once. */
 export function onTaskResult(ctx: BrainContext, identity: Buffer, message: MessageOf<'task_result'>): void {
   const workerId = message.sender.id;
-  const effect = ctx.transitions.finish(message.task_id, message.attempt, message.result, workerId);
+  let result = message.result;
+  const lowConfidence = ctx.escalation !== undefined && result.outcome === 'completed' && result.output?.includes(LOW_CONFIDENCE_MARKER) === true;
+  if (lowConfidence) result = { ...result, outcome: 'failed', error_snippet: 'the model marked its answer as low confidence' };
+  const effect = ctx.transitions.finish(message.task_id, message.attempt, result, workerId);
   ctx.router.send(identity, createMessage('ack', brainSender(ctx), { detail: effect.kind, affected: [message.task_id] }, message.msg_id));
   ctx.workers.get(workerId)?.leases.delete(message.task_id);
   ctx.schedulePump();
   if (effect.kind === 'stale') return;
   const row = ctx.store.task(message.task_id);
   if (row === undefined) return;
-  const result = message.result;
   const base = {
     plan_id: row.plan_id,
     task_id: row.task_id,
@@ -111,6 +114,7 @@ export function onTaskResult(ctx: BrainContext, identity: Buffer, message: Messa
     ctx.events.emit({ event_type: 'task_failed', ...base, error: result.error_snippet, cause: effect.cause });
   }
   applyEffect(ctx, message.task_id, effect, { worker_id: workerId, attempt: message.attempt });
+  if (lowConfidence) ctx.escalation?.escalate(message.task_id, 'low_confidence');
 }
 
 /** A worker left on purpose: its leases go back to the queue now rather than after the liveness timeout. */

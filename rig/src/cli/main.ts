@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerBrain } from './commands/brain.js';
+import { registerEscalate } from './commands/escalate.js';
 import { registerRequests } from './commands/requests.js';
 import { registerSubmit } from './commands/submit.js';
 import { registerUp } from './commands/up.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerUp(program);
   registerSubmit(program);
   registerRequests(program);
+  registerEscalate(program);
   return program;
 }
 

@@ -99,6 +99,17 @@ CREATE TABLE IF NOT EXISTS events (
   body TEXT NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS escalations (
+  task_id TEXT PRIMARY KEY,
+  reason TEXT NOT NULL,
+  state TEXT NOT NULL,
+  escalation_id TEXT,
+  tries INTEGER NOT NULL DEFAULT 0,
+  next_at INTEGER NOT NULL,
+  detail TEXT,
+  updated_at TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS workers (
   worker_id TEXT PRIMARY KEY,
   info TEXT NOT NULL,

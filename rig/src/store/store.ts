@@ -68,12 +68,27 @@ export class Store {
   /** Insert a plan and its tasks in one transaction; tasks without dependencies are queued at once. */
   insertPlan(plan: NewPlan): { task_ids: Map<string, string>; queued: string[]; submitted_at: string } {
     const submittedAt = this.isoNow();
+    const ids = new Map<string, string>();
+    for (const task of plan.tasks) ids.set(task.name, `${plan.plan_id}.${task.name}`);
+    let queued: string[] = [];
+    this.db.transaction(() => {
+      this.stmt(
+        `INSERT INTO plans (plan_id, name, description, notes, source, allow_external_sensitive, state, submitted_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`,
+      ).run(plan.plan_id, plan.name, plan.description ?? null, plan.notes ?? null, plan.source, plan.allow_external_sensitive ? 1 : 0, submittedAt);
+      queued = this.insertTasks(plan.plan_id, plan.tasks, ids, plan.source, 0);
+    })();
+    return { task_ids: ids, queued, submitted_at: submittedAt };
+  }
+
+  /**
+   * Insert resolved tasks into a plan (call inside a transaction). `ids` maps each task name (and any name a
+   * dependency may use) to its task id. Tasks without dependencies are queued; returns their ids.
+   */
+  insertTasks(planId: string, tasks: readonly NewTask[], ids: ReadonlyMap<string, string>, source: string, firstSeq: number): string[] {
+    const createdAt = this.isoNow();
     const nowMs = this.now();
-    const insertPlan = this.db.prepare(
-      `INSERT INTO plans (plan_id, name, description, notes, source, allow_external_sensitive, state, submitted_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`,
-    );
-    const insertTask = this.db.prepare(
+    const insertTask = this.stmt(
       `INSERT INTO tasks (task_id, plan_id, seq, name, type, command, prompt, model, task_class, executor, depends_on,
          priority, status, created_at, max_retries, timeout_s, estimate_s, vram_mb, requires_external, sensitive, source,
          fix_applied, cwd, env, pending_deps, queued_at)
@@ -81,49 +96,44 @@ export class Store {
          @priority, @status, @created_at, @max_retries, @timeout_s, @estimate_s, @vram_mb, @requires_external, @sensitive,
          @source, @fix_applied, @cwd, @env, @pending_deps, @queued_at)`,
     );
-    const insertDep = this.db.prepare('INSERT OR IGNORE INTO deps (task_id, needs_task_id) VALUES (?, ?)');
-    const ids = new Map<string, string>();
-    for (const task of plan.tasks) ids.set(task.name, `${plan.plan_id}.${task.name}`);
+    const insertDep = this.stmt('INSERT OR IGNORE INTO deps (task_id, needs_task_id) VALUES (?, ?)');
     const queued: string[] = [];
-    this.db.transaction(() => {
-      insertPlan.run(plan.plan_id, plan.name, plan.description ?? null, plan.notes ?? null, plan.source, plan.allow_external_sensitive ? 1 : 0, submittedAt);
-      plan.tasks.forEach((task, seq) => {
-        const taskId = ids.get(task.name) as string;
-        const deps = [...new Set(task.depends_on)];
-        const ready = deps.length === 0;
-        if (ready) queued.push(taskId);
-        insertTask.run({
-          task_id: taskId,
-          plan_id: plan.plan_id,
-          seq,
-          name: task.name,
-          type: task.type,
-          command: task.command ?? null,
-          prompt: task.prompt ?? null,
-          model: task.model ?? null,
-          task_class: task.task_class,
-          executor: task.executor,
-          depends_on: JSON.stringify(deps),
-          priority: task.priority,
-          status: ready ? 'queued' : 'blocked',
-          created_at: submittedAt,
-          max_retries: task.max_retries,
-          timeout_s: task.timeout_s,
-          estimate_s: task.estimate_s ?? null,
-          vram_mb: task.vram_mb ?? null,
-          requires_external: task.requires_external ? 1 : 0,
-          sensitive: task.sensitive ? 1 : 0,
-          source: plan.source,
-          fix_applied: task.fix_applied ?? null,
-          cwd: task.cwd ?? null,
-          env: task.env === undefined ? null : JSON.stringify(task.env),
-          pending_deps: deps.length,
-          queued_at: ready ? nowMs : null,
-        });
-        for (const dep of deps) insertDep.run(taskId, ids.get(dep) as string);
+    tasks.forEach((task, index) => {
+      const taskId = ids.get(task.name) as string;
+      const deps = [...new Set(task.depends_on)];
+      const ready = deps.length === 0;
+      if (ready) queued.push(taskId);
+      insertTask.run({
+        task_id: taskId,
+        plan_id: planId,
+        seq: firstSeq + index,
+        name: task.name,
+        type: task.type,
+        command: task.command ?? null,
+        prompt: task.prompt ?? null,
+        model: task.model ?? null,
+        task_class: task.task_class,
+        executor: task.executor,
+        depends_on: JSON.stringify(deps),
+        priority: task.priority,
+        status: ready ? 'queued' : 'blocked',
+        created_at: createdAt,
+        max_retries: task.max_retries,
+        timeout_s: task.timeout_s,
+        estimate_s: task.estimate_s ?? null,
+        vram_mb: task.vram_mb ?? null,
+        requires_external: task.requires_external ? 1 : 0,
+        sensitive: task.sensitive ? 1 : 0,
+        source,
+        fix_applied: task.fix_applied ?? null,
+        cwd: task.cwd ?? null,
+        env: task.env === undefined ? null : JSON.stringify(task.env),
+        pending_deps: deps.length,
+        queued_at: ready ? nowMs : null,
       });
-    })();
-    return { task_ids: ids, queued, submitted_at: submittedAt };
+      for (const dep of deps) insertDep.run(taskId, ids.get(dep) as string);
+    });
+    return queued;
   }
 
   /** One task by id. */

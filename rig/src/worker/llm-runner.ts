@@ -1,5 +1,6 @@
 import { createWriteStream, writeFileSync } from 'node:fs';
 import type { AttemptResult } from '@rigmind/protocol';
+import { BRAIN_SYSTEM_PROMPT } from '../escalation/low-confidence.js';
 import { OllamaClient } from '../ollama/ollama-client.js';
 import { tail, type RunRequest, type TaskRunner } from './task-runner.js';
 
@@ -26,6 +27,8 @@ export class LlmRunner implements TaskRunner {
     const result = await this.client.generate({
       model,
       prompt: task.prompt ?? '',
+      // The brain's own model is told how to say it is unsure; the brain escalates such answers.
+      ...(task.executor === 'brain' ? { system: BRAIN_SYSTEM_PROMPT } : {}),
       timeoutMs: task.timeout_s * 1000,
       signal: request.signal,
       onToken: (text) => out.write(text),

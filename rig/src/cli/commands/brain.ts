@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { Brain } from '../../brain/brain.js';
 import { createLogger } from '../../log/logger.js';
 import { resolvePlan } from '../../plan/resolve-plan.js';
+import { Escalator } from '../../escalation/escalator.js';
+import { gatewayClientFor } from '../gateway-config.js';
 import { openHome } from '../context.js';
 import { untilSignal } from '../signals.js';
 
@@ -14,10 +16,12 @@ export function registerBrain(program: Command): void {
     .action(async (options: { quiet?: boolean }, command: Command) => {
       const { home, config } = openHome(command.optsWithGlobals<{ home?: string }>().home);
       const logger = createLogger({ name: 'brain', logDir: home.logDir, console: true, ...(options.quiet === true ? { consoleLevel: 'warn' } : {}) });
+      const gateway = gatewayClientFor(home, config);
       const brain = new Brain({
         home,
         config,
         logger,
+        ...(gateway !== undefined ? { escalation: (ctx) => new Escalator(ctx, gateway) } : {}),
         resolvePlan: (plan) => {
           const resolved = resolvePlan(plan);
           return resolved.ok ? { ok: true, tasks: resolved.tasks } : { ok: false, issues: resolved.issues };

@@ -1,0 +1,55 @@
+import type { EscalationReason } from '@rigmind/protocol';
+import type { Store } from '../store/store.js';
+
+/** Where an escalation stands on the rig's side. */
+export type EscalationState = 'sending' | 'awaiting_subtasks' | 'held' | 'done';
+
+/** A row of the escalations table: the rig's durable memory of a handoff, so a brain restart resumes it. */
+export interface EscalationRow {
+  task_id: string;
+  reason: EscalationReason;
+  state: EscalationState;
+  escalation_id: string | null;
+  tries: number;
+  next_at: number;
+  detail: string | null;
+  updated_at: string;
+}
+
+/** The escalations table. */
+export class EscalationStore {
+  constructor(private readonly store: Store) {}
+
+  /** Start (or restart) the handoff of a task. */
+  begin(taskId: string, reason: EscalationReason): void {
+    this.store
+      .stmt(
+        `INSERT INTO escalations (task_id, reason, state, tries, next_at, updated_at) VALUES (?, ?, 'sending', 0, ?, ?)
+         ON CONFLICT(task_id) DO UPDATE SET reason = excluded.reason, state = 'sending', escalation_id = NULL, tries = 0,
+           next_at = excluded.next_at, detail = NULL, updated_at = excluded.updated_at`,
+      )
+      .run(taskId, reason, this.store.now(), this.store.isoNow());
+  }
+
+  /** One escalation. */
+  get(taskId: string): EscalationRow | undefined {
+    return this.store.stmt('SELECT * FROM escalations WHERE task_id = ?').get(taskId) as EscalationRow | undefined;
+  }
+
+  /** Escalations still being sent (to resume after a restart). */
+  sending(): EscalationRow[] {
+    return this.store.stmt("SELECT * FROM escalations WHERE state = 'sending' ORDER BY next_at").all() as EscalationRow[];
+  }
+
+  /** Record a try that did not bring advice: when to try again, and the gateway's id if it has one. */
+  retryLater(taskId: string, nextAt: number, escalationId: string | undefined, detail: string): void {
+    this.store
+      .stmt('UPDATE escalations SET tries = tries + 1, next_at = ?, escalation_id = COALESCE(?, escalation_id), detail = ?, updated_at = ? WHERE task_id = ?')
+      .run(nextAt, escalationId ?? null, detail, this.store.isoNow(), taskId);
+  }
+
+  /** Move an escalation to another state. */
+  setState(taskId: string, state: EscalationState, detail: string | null): void {
+    this.store.stmt('UPDATE escalations SET state = ?, detail = ?, updated_at = ? WHERE task_id = ?').run(state, detail, this.store.isoNow(), taskId);
+  }
+}

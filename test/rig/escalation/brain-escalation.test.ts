@@ -1,0 +1,128 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type AddressInfo, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MessageOf, Plan } from '@rigmind/protocol';
+import { startHarness, type Harness } from '../../gateway/gateway-harness.js';
+import { RigHarness } from '../../helpers/rig-harness.js';
+
+/** Claude's stand-in advice, chosen by what the handoff says about the task. */
+function advise(body: unknown): string {
+  const text = JSON.stringify(body);
+  if (text.includes('split_me')) {
+    return JSON.stringify({ type: 'subtasks', rationale: 'two steps', tasks: [{ name: 'one', command: 'echo one' }, { name: 'two', depends_on: ['one'], command: 'echo two' }] });
+  }
+  if (text.includes('to_brain')) return JSON.stringify({ type: 'subtasks', tasks: [{ name: 'grab', command: 'true', executor: 'brain' }] });
+  if (text.includes('declined')) return JSON.stringify({ type: 'decline', reason: 'not enough information' });
+  return JSON.stringify({ type: 'answer', text: 'the external answer' });
+}
+
+let gateway: Harness | undefined;
+let rig: RigHarness | undefined;
+let relay: Server | undefined;
+afterEach(async () => {
+  await rig?.cleanup();
+  relay?.close();
+  relay = undefined;
+  await gateway?.close();
+  rig = undefined;
+  gateway = undefined;
+});
+
+/** A loopback port nothing listens on (yet). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+function rigFor(gw: Harness, url = gw.server.url): RigHarness {
+  const harness = new RigHarness({
+    extraConfig: { escalation: { gateway_url: url, rig_id: gw.rig.rigId, secret_file: 'keys/gateway.secret', after_failures: 2, retry_base_ms: 100, retry_cap_ms: 400 } },
+  });
+  mkdirSync(join(harness.home, 'keys'), { recursive: true });
+  writeFileSync(join(harness.home, 'keys', 'gateway.secret'), gw.rig.secret, { mode: 0o600 });
+  return harness;
+}
+
+async function submit(harness: RigHarness, plan: Plan): Promise<string> {
+  const result = await harness.client.request('submit_plan', { plan });
+  if (!result.ok) throw new Error(`refused: ${result.message}`);
+  return (result.reply as MessageOf<'plan_accepted'>).plan_id;
+}
+
+describe('the brain escalates through the gateway, and advice comes back into the brain only', () => {
+  it('escalates after two local failures; integrates an answer, subtasks and a decline; keeps sensitive tasks local', async () => {
+    gateway = await startHarness({ stub: { reply: advise } });
+    rig = rigFor(gateway);
+    await rig.startBrain();
+    await rig.startWorker('w1', ['--slots', '2']);
+    const planId = await submit(rig, {
+      plan: 'escalations',
+      tasks: [
+        { name: 'answer_me', command: 'echo local try >&2; exit 1', max_retries: 5 },
+        { name: 'after_answer', depends_on: ['answer_me'], command: 'echo after' },
+        { name: 'split_me', command: 'false', requires_external: true },
+        { name: 'declined', command: 'false', requires_external: true },
+        { name: 'to_brain', command: 'false', requires_external: true },
+        { name: 'secret', command: 'cat /etc/shadow', requires_external: true, sensitive: true },
+      ],
+    });
+    const final = await rig.finished(planId, 40_000);
+    const byName = Object.fromEntries((final.tasks ?? []).map((task) => [task.name, task]));
+    // Two local failures, then the external tier answered; the dependent ran.
+    expect(byName['answer_me']).toMatchObject({ status: 'completed', attempts: 2, source: 'external:gateway' });
+    expect(byName['after_answer']).toMatchObject({ status: 'completed' });
+    const output = rig.readDb((db) => db.prepare('SELECT output FROM tasks WHERE task_id = ?').pluck().get(`${planId}.answer_me`));
+    expect(output).toBe('the external answer');
+    // Subtasks were validated like a plan, recorded as external, run by the workers, then the parent completed.
+    expect(byName['split_me.one']).toMatchObject({ status: 'completed', source: 'external:gateway', worker_id: 'w1' });
+    expect(byName['split_me.two']).toMatchObject({ status: 'completed', source: 'external:gateway' });
+    expect(byName['split_me']).toMatchObject({ status: 'completed', attempts: 0 });
+    const order = rig.readDb((db) => db.prepare("SELECT json_extract(body, '$.plan_task_id') FROM events WHERE event_type = 'task_completed' AND plan_id = ? ORDER BY seq").pluck().all(planId)) as string[];
+    expect(order.indexOf('split_me.one')).toBeLessThan(order.indexOf('split_me.two'));
+    expect(order.indexOf('split_me.two')).toBeLessThan(order.indexOf('split_me'));
+    // A decline fails the task with the reason (on_decline: fail).
+    expect(byName['declined']).toMatchObject({ status: 'failed' });
+    expect(byName['declined']?.cause).toContain('declined by the external tier: not enough information');
+    // Advice cannot put work on the brain's executor, let alone dispatch: refused, the task failed.
+    expect(byName['to_brain']?.cause).toContain('advice may not assign tasks to the brain executor');
+    expect(Object.keys(byName).some((name) => name.startsWith('to_brain.'))).toBe(false);
+    // A sensitive task is never sent out unless the plan allows it.
+    expect(byName['secret']?.cause).toContain('sensitive task');
+    const upstream = gateway.stub.received.map((request) => request.body).join('\n');
+    expect(upstream).not.toContain('/etc/shadow');
+    expect(upstream).toContain('answer_me');
+    expect(upstream).toContain('local try');
+  });
+
+  it('waits as waiting_external while the gateway is down, across a brain restart, and delivers when it returns', async () => {
+    gateway = await startHarness({ stub: { reply: advise } });
+    const port = await freePort();
+    rig = rigFor(gateway, `http://127.0.0.1:${port}`);
+    const brain = await rig.startBrain();
+    await rig.startWorker('w1');
+    const planId = await submit(rig, { plan: 'offline', tasks: [{ name: 'ask', command: 'false', requires_external: true }] });
+    await rig.until(async () => ((await rig?.status(planId))?.tasks?.[0]?.cause ?? '').includes('waiting for the gateway'), 10_000, 'waiting for the gateway');
+    expect((await rig.status(planId)).tasks?.[0]?.status).toBe('waiting_external');
+
+    brain.proc.kill('SIGKILL');
+    await brain.proc;
+    await rig.startBrain();
+    expect((await rig.status(planId)).tasks?.[0]?.status).toBe('waiting_external');
+
+    // The gateway comes back on its address: a loopback relay to the running gateway opens on that port.
+    const target = Number(new URL(gateway.server.url).port);
+    relay = createServer((socket) => {
+      const upstream = connect(target, '127.0.0.1');
+      socket.pipe(upstream).pipe(socket);
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => relay?.listen(port, '127.0.0.1', resolve));
+    const final = await rig.finished(planId, 20_000);
+    expect(final.tasks?.[0]).toMatchObject({ status: 'completed', source: 'external:gateway' });
+  });
+});

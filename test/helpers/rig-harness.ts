@@ -11,9 +11,13 @@ export const REPO = resolve(import.meta.dirname, '../..');
 export const CLI = join(REPO, 'rig/src/cli/bin.ts');
 export const NODE_ARGS = ['-C', 'source', '--import', 'tsx'];
 
-/** Run the CLI against a home as a real process. */
-function spawnCli(home: string, work: string, args: readonly string[], env: Record<string, string>) {
-  return execa(process.execPath, [...NODE_ARGS, CLI, '--home', home, ...args], {
+/** The built CLI (`npm run build`), for benchmarks of what is deployed. */
+export const CLI_DIST = join(REPO, 'rig/dist/cli/bin.js');
+
+/** Run the CLI against a home as a real process (from source through tsx, or from dist). */
+function spawnCli(home: string, work: string, args: readonly string[], env: Record<string, string>, dist = false) {
+  const entry = dist ? [CLI_DIST] : [...NODE_ARGS, CLI];
+  return execa(process.execPath, [...entry, '--home', home, ...args], {
     cwd: REPO,
     reject: false,
     env: { RIGMIND_WORK: work, RIGMIND_LOG_LEVEL: 'warn', ...env },
@@ -29,6 +33,8 @@ export interface HarnessOptions {
   readonly heartbeatMs?: number;
   readonly retry?: { base_ms: number; cap_ms: number };
   readonly extraConfig?: Record<string, unknown>;
+  /** Run brain and workers from `dist/` (built) instead of the TypeScript source. */
+  readonly dist?: boolean;
 }
 
 /** A rig home in a temp folder with helpers to run real brain and worker processes against it. */
@@ -39,8 +45,10 @@ export class RigHarness {
   readonly pub: string;
   readonly procs = new Set<CliProcess>();
   #client: BrainClient | undefined;
+  readonly #dist: boolean;
 
   constructor(options: HarnessOptions = {}) {
+    this.#dist = options.dist === true;
     this.home = mkdtempSync(join(tmpdir(), 'rigmind-test-'));
     this.work = join(this.home, 'work');
     this.router = `ipc://${this.home}/brain.sock`;
@@ -57,7 +65,7 @@ export class RigHarness {
 
   /** Run the CLI as a real process (not awaited). */
   spawn(args: readonly string[], env: Record<string, string> = {}): CliProcess {
-    const proc = spawnCli(this.home, this.work, args, env);
+    const proc = spawnCli(this.home, this.work, args, env, this.#dist);
     this.procs.add(proc);
     void proc.finally(() => this.procs.delete(proc));
     return proc;
@@ -65,7 +73,7 @@ export class RigHarness {
 
   /** Run a CLI command to completion. */
   async run(args: readonly string[], env: Record<string, string> = {}) {
-    return spawnCli(this.home, this.work, args, env);
+    return spawnCli(this.home, this.work, args, env, this.#dist);
   }
 
   /** Start a brain and wait until it answers. (The process is wrapped: an async function returning it would wait for its exit.) */

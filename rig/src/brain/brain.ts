@@ -108,7 +108,9 @@ export class Brain {
     const { ctx } = this;
     for await (const frame of ctx.router.frames({ maxBytes: ctx.config.max_frame_bytes })) {
       try {
-        this.#handle(frame);
+        // One transaction per frame: its state changes and events commit together, once. Nested transactions
+        // in the handlers become savepoints. Replies go out after the commit (sends are queued past this tick).
+        this.#atomically(() => this.#handle(frame));
       } catch (error) {
         // A bug in one handler must not take the brain down; the frame is logged and dropped.
         ctx.logger.error({ err: error }, 'handler failed');
@@ -171,7 +173,15 @@ export class Brain {
     }
   }
 
+  #atomically(work: () => void): void {
+    this.ctx.store.db.transaction(work)();
+  }
+
   #heartbeat(): void {
+    this.#atomically(() => this.#heartbeatNow());
+  }
+
+  #heartbeatNow(): void {
     const { ctx } = this;
     for (const worker of ctx.workers.all()) {
       if (worker.identity !== undefined) ctx.router.send(worker.identity, createMessage('heartbeat', { role: 'brain', id: ctx.id }, {}));
@@ -180,6 +190,12 @@ export class Brain {
   }
 
   #releaseRetries(): void {
+    const { ctx } = this;
+    if (ctx.retryAt.size === 0) return;
+    this.#atomically(() => this.#releaseRetriesNow());
+  }
+
+  #releaseRetriesNow(): void {
     const { ctx } = this;
     const now = ctx.now();
     for (const [taskId, at] of ctx.retryAt) {
@@ -199,7 +215,7 @@ export class Brain {
     this.#pumpQueued = true;
     setImmediate(() => {
       this.#pumpQueued = false;
-      if (!this.#stopped) pump(this.ctx);
+      if (!this.#stopped) this.#atomically(() => pump(this.ctx));
     });
   }
 }

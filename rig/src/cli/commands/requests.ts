@@ -69,6 +69,7 @@ export function registerRequests(program: Command): void {
       if (reply.attempts.length === 0) process.stdout.write(`${taskId} has not run yet\n`);
       for (const attempt of reply.attempts) {
         process.stdout.write(`== attempt ${attempt.attempt} on ${attempt.worker_id ?? '?'}: ${attempt.outcome ?? 'running'}\n`);
+        if (attempt.stdout_path === null && attempt.stderr_path === null && attempt.outcome !== null) process.stdout.write('(no output)\n');
         for (const [label, path] of [['stdout', attempt.stdout_path], ['stderr', attempt.stderr_path]] as const) {
           if (path === null) continue;
           const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => `(cannot read ${path}: ${error.code ?? error.message})\n`);

@@ -28,6 +28,20 @@ export const RigConfigSchema = z.strictObject({
   ollama_url: z.url().default('http://127.0.0.1:11434'),
   /** Model for llm tasks that name none: the seed's worker model. */
   default_llm_model: z.string().min(1).default('qwen2.5:7b'),
+  gpu: z
+    .strictObject({
+      /** How often a worker reads its cards with nvidia-smi. */
+      poll_ms: z.int().min(100).default(5_000),
+      /** Thermal guard: a card at stop_at_c takes no new work until below resume_below_c; alert at alert_at_c. */
+      stop_at_c: z.number().default(83),
+      resume_below_c: z.number().default(78),
+      alert_at_c: z.number().default(85),
+      /** Longest wait for a card's VRAM to clear after an unload (the seed measured 5-10 s). */
+      unload_timeout_ms: z.int().min(100).default(60_000),
+      /** A card counts as free when nvidia-smi shows at most this much VRAM used. */
+      free_vram_mb: z.int().min(0).default(300),
+    })
+    .prefault({}),
   escalation: z
     .strictObject({
       gateway_url: z.url().optional(),

@@ -11,6 +11,7 @@ export const DISPATCH_RULE = {
   task_started: ['worker'],
   task_result: ['worker'],
   goodbye: ['worker'],
+  worker_event: ['worker'],
   welcome: ['brain'],
   dispatch: ['brain'],
   cancel_task: ['brain'],

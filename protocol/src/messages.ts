@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AdviceSchema, EscalationRequestSchema } from './escalation.js';
+import { EventSchema } from './events.js';
 import { PlanSchema } from './plan.js';
 import { SenderSchema } from './roles.js';
 import { PlanStatusSchema, WorkerStatusSchema } from './status.js';
@@ -21,7 +22,13 @@ const message = <K extends string, S extends z.core.$ZodLooseShape>(kind: K, sha
 
 // Worker to brain: requests and reports.
 const Register = message('register', { worker: WorkerInfoSchema, running: z.array(HeldTaskSchema) });
-const Heartbeat = message('heartbeat', { running: z.array(HeldTaskSchema).optional() });
+const Heartbeat = message('heartbeat', {
+  running: z.array(HeldTaskSchema).optional(),
+  /** False while the worker takes no new work (every card resting after running hot). */
+  accepting: z.boolean().optional(),
+});
+/** What a worker saw happen on its cards (state changes, loads, heat), for the brain's event stream. */
+const WorkerEvent = message('worker_event', { event: EventSchema });
 const TaskStarted = message('task_started', { task_id: z.string(), attempt: z.int().min(1), pid: z.int().nullable() });
 const TaskResult = message('task_result', { task_id: z.string(), attempt: z.int().min(1), result: AttemptResultSchema });
 const Goodbye = message('goodbye', { reason: z.string().max(500) });
@@ -81,6 +88,7 @@ export const MessageSchema = z.discriminatedUnion('kind', [
   TaskStarted,
   TaskResult,
   Goodbye,
+  WorkerEvent,
   Welcome,
   Dispatch,
   CancelTask,

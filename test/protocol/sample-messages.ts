@@ -45,6 +45,7 @@ export function sampleMessages(): { [K in MessageKind]: MessageOf<K> } {
       result: { outcome: 'completed', return_code: 0, signal: null, elapsed_seconds: 4.2, output_lines: 12, error_snippet: '' },
     }),
     goodbye: make('goodbye', { reason: 'shutting down' }),
+    worker_event: make('worker_event', { event: { timestamp: '2026-11-28T00:00:00.000Z', event_type: 'model_loaded', gpu_id: 1, worker_id: 'w1' } }),
     welcome: make('welcome', { heartbeat_ms: 1000, liveness: 3, abandon: [] }),
     dispatch: make('dispatch', { task: sampleTask, attempt: 1 }),
     cancel_task: make('cancel_task', { task_id: 't-1', attempt: 1, reason: 'canceled by user' }),

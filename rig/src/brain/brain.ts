@@ -10,7 +10,7 @@ import { onCancel, onLogs, onRetry, onStatus, onSubmitPlan } from './client-hand
 import { pump } from './dispatcher.js';
 import { EventBus } from './event-bus.js';
 import { ReadyQueue } from './ready-queue.js';
-import { onGoodbye, onRegister, onTaskResult, onTaskStarted, reapSilentWorkers, touchWorker } from './worker-handlers.js';
+import { onGoodbye, onHeartbeat, onRegister, onTaskResult, onTaskStarted, onWorkerEvent, reapSilentWorkers, touchWorker } from './worker-handlers.js';
 import { WorkerRegistry } from './worker-registry.js';
 
 /** What a brain needs from outside: where it lives, its config, a logger, and (for tests) a clock. */
@@ -132,7 +132,10 @@ export class Brain {
         onRegister(ctx, frame.identity, message);
         return;
       case 'heartbeat':
-        touchWorker(ctx, frame.identity, message);
+        if (touchWorker(ctx, frame.identity, message)) onHeartbeat(ctx, message);
+        return;
+      case 'worker_event':
+        if (touchWorker(ctx, frame.identity, message)) onWorkerEvent(ctx, message);
         return;
       case 'task_started':
         if (touchWorker(ctx, frame.identity, message)) onTaskStarted(ctx, message);

@@ -57,7 +57,7 @@ export function onRegister(ctx: BrainContext, identity: Buffer, message: Message
 }
 
 /** Any message from a worker proves it alive; one the brain does not know is asked to register. */
-export function touchWorker(ctx: BrainContext, identity: Buffer, message: MessageOf<'heartbeat' | 'task_started' | 'task_result' | 'goodbye'>): boolean {
+export function touchWorker(ctx: BrainContext, identity: Buffer, message: MessageOf<'heartbeat' | 'task_started' | 'task_result' | 'goodbye' | 'worker_event'>): boolean {
   const entry = ctx.workers.get(message.sender.id);
   if (entry === undefined || entry.info === undefined || entry.identity === undefined || !entry.identity.equals(identity)) {
     if (message.kind !== 'goodbye') {
@@ -67,6 +67,28 @@ export function touchWorker(ctx: BrainContext, identity: Buffer, message: Messag
   }
   entry.lastSeen = ctx.now();
   return true;
+}
+
+/** Card events a worker may add to the brain's stream; anything else from a worker is not its to report. */
+const WORKER_EVENT_TYPES = new Set<string>(['gpu_state', 'gpu_allocated', 'model_loaded', 'model_unloaded', 'gpu_thermal']);
+
+/** A worker reports what happened on its cards. */
+export function onWorkerEvent(ctx: BrainContext, message: MessageOf<'worker_event'>): void {
+  const { event } = message;
+  if (!WORKER_EVENT_TYPES.has(event.event_type)) {
+    ctx.logger.warn({ worker_id: message.sender.id, event_type: event.event_type }, 'worker event of a type workers do not report; dropped');
+    return;
+  }
+  const { timestamp, seq: _seq, ...rest } = event;
+  ctx.events.emit({ ...rest, worker_id: message.sender.id, detail: { ...event.detail, observed_at: timestamp } });
+}
+
+/** A heartbeat: the worker is alive, and says whether it takes new work. */
+export function onHeartbeat(ctx: BrainContext, message: MessageOf<'heartbeat'>): void {
+  const entry = ctx.workers.get(message.sender.id);
+  if (entry === undefined || message.accepting === undefined || entry.accepting === message.accepting) return;
+  entry.accepting = message.accepting;
+  if (message.accepting) ctx.schedulePump();
 }
 
 /** The worker started an attempt. */

@@ -9,6 +9,8 @@ export interface WorkerEntry {
   lastSeen: number;
   readonly leases: Set<string>;
   lastDispatch: number;
+  /** False while the worker's cards rest after running hot: it is offered nothing. */
+  accepting: boolean;
 }
 
 /** Live workers by id. Adding a worker needs no brain config: it registers and appears here. */
@@ -29,7 +31,7 @@ export class WorkerRegistry {
   ensure(id: string, now: number): WorkerEntry {
     let entry = this.#workers.get(id);
     if (entry === undefined) {
-      entry = { id, info: undefined, identity: undefined, lastSeen: now, leases: new Set(), lastDispatch: 0 };
+      entry = { id, info: undefined, identity: undefined, lastSeen: now, leases: new Set(), lastDispatch: 0, accepting: true };
       this.#workers.set(id, entry);
     }
     return entry;
@@ -43,7 +45,7 @@ export class WorkerRegistry {
   /** Registered workers that can take another task (slots plus `prefetch`), the least busy and least recently fed first. */
   withFreeSlots(prefetch: number): WorkerEntry[] {
     return this.all()
-      .filter((entry) => entry.info !== undefined && entry.identity !== undefined && entry.leases.size < entry.info.slots + prefetch)
+      .filter((entry) => entry.info !== undefined && entry.identity !== undefined && entry.accepting && entry.leases.size < entry.info.slots + prefetch)
       .sort((a, b) => a.leases.size / (a.info?.slots ?? 1) - b.leases.size / (b.info?.slots ?? 1) || a.lastDispatch - b.lastDispatch);
   }
 

@@ -15,6 +15,8 @@ export class LlmRunner implements TaskRunner {
   constructor(
     private readonly client: OllamaClient,
     private readonly defaultModel: string,
+    /** keep_alive of each request; -1 when a card manager owns loading, so Ollama never unloads behind its back. */
+    private readonly keepAlive?: string | number,
   ) {}
 
   async run(request: RunRequest): Promise<AttemptResult> {
@@ -30,6 +32,7 @@ export class LlmRunner implements TaskRunner {
       // The brain's own model is told how to say it is unsure; the brain escalates such answers.
       ...(task.executor === 'brain' ? { system: BRAIN_SYSTEM_PROMPT } : {}),
       timeoutMs: task.timeout_s * 1000,
+      ...(this.keepAlive !== undefined ? { keepAlive: this.keepAlive } : {}),
       signal: request.signal,
       onToken: (text) => out.write(text),
     });
@@ -68,6 +71,6 @@ export class LlmRunner implements TaskRunner {
 }
 
 /** The llm runner for a worker's Ollama server. */
-export function createLlmRunner(baseUrl: string, defaultModel: string): LlmRunner {
-  return new LlmRunner(new OllamaClient({ baseUrl }), defaultModel);
+export function createLlmRunner(client: OllamaClient, defaultModel: string, keepAlive?: string | number): LlmRunner {
+  return new LlmRunner(client, defaultModel, keepAlive);
 }

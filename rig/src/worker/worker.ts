@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { createMessage, type AttemptResult, type HeldTask, type Message, type MessageOf, type Task, type WorkerInfo } from '@rigmind/protocol';
+import { createMessage, type AttemptResult, type HeldTask, type Message, type MessageOf, type RigEvent, type Task, type WorkerInfo } from '@rigmind/protocol';
 import { DealerSocket } from '../transport/zmq.js';
 import type { TaskRunner } from './task-runner.js';
 
@@ -42,6 +42,7 @@ export class Worker {
   #reconnectDelay: number;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #accepting = true;
   readonly #running = new Map<string, Running>();
   /** Prefetched dispatches waiting for a free slot, in the order the brain sent them. */
   readonly #waiting: Waiting[] = [];
@@ -66,6 +67,19 @@ export class Worker {
     for (const wait of this.#waiting) held.push({ task_id: wait.task.task_id, attempt: wait.attempt });
     for (const result of this.#unacked.values()) held.push({ task_id: result.task_id, attempt: result.attempt });
     return held;
+  }
+
+  /** Report what happened on a card (state, load, heat) to the brain's event stream. */
+  report(event: RigEvent): void {
+    this.#send(createMessage('worker_event', this.sender, { event: { ...event, worker_id: this.options.info.id } }));
+  }
+
+  /** Take new work or not (the thermal guard): running attempts go on; dispatched ones wait on the worker. */
+  setAccepting(accepting: boolean): void {
+    if (accepting === this.#accepting) return;
+    this.#accepting = accepting;
+    this.#send(createMessage('heartbeat', this.sender, { running: this.held(), accepting }));
+    if (accepting) this.#startNext();
   }
 
   /** Connect and register. */
@@ -142,7 +156,7 @@ export class Worker {
         this.#register();
         return;
       case 'dispatch':
-        if (this.#running.size < this.options.info.slots) this.#startAttempt(message.task, message.attempt);
+        if (this.#accepting && this.#running.size < this.options.info.slots) this.#startAttempt(message.task, message.attempt);
         else if (!this.#waiting.some((wait) => wait.task.task_id === message.task.task_id && wait.attempt === message.attempt)) {
           this.#waiting.push({ task: message.task, attempt: message.attempt });
         }
@@ -169,7 +183,7 @@ export class Worker {
   }
 
   #startNext(): void {
-    while (!this.#stopped && this.#running.size < this.options.info.slots) {
+    while (!this.#stopped && this.#accepting && this.#running.size < this.options.info.slots) {
       const next = this.#waiting.shift();
       if (next === undefined) return;
       this.#startAttempt(next.task, next.attempt);
@@ -230,7 +244,7 @@ export class Worker {
       }, delay).unref();
       return;
     }
-    this.#send(createMessage('heartbeat', this.sender, { running: this.held() }));
+    this.#send(createMessage('heartbeat', this.sender, { running: this.held(), accepting: this.#accepting }));
     // A result frame lost on the way is sent again; the brain applies a result once and acknowledges every copy.
     for (const result of this.#unacked.values()) this.#send(result);
   }

@@ -1,13 +1,10 @@
 import { hostname } from 'node:os';
 import { Option, type Command } from 'commander';
-import { TaskClassSchema, type GpuInfo, type Task, type WorkerInfo } from '@rigmind/protocol';
+import { TaskClassSchema, type GpuInfo, type WorkerInfo } from '@rigmind/protocol';
 import { rigEnv } from '../../config/env.js';
 import { createLogger } from '../../log/logger.js';
+import { assembleWorker } from '../../worker/assemble-worker.js';
 import { detectGpus, simulatedGpus } from '../../worker/detect-gpus.js';
-import { createLlmRunner } from '../../worker/llm-runner.js';
-import { Sentinel } from '../../worker/sentinel.js';
-import { ShellRunner } from '../../worker/shell-runner.js';
-import { SimulatedRunner } from '../../worker/simulated-runner.js';
 import { Worker } from '../../worker/worker.js';
 import { CliError, openHome } from '../context.js';
 import { untilSignal } from '../signals.js';
@@ -99,24 +96,25 @@ export function registerWorker(program: Command): void {
         pid: process.pid,
         ...(simulateLlm ? {} : { ollama_url: ollamaUrl }),
       };
-      const sentinel = Sentinel.start();
       const env = rigEnv();
-      const shell = new ShellRunner(
-        { gpus: gpus.map((gpu) => gpu.index), ldLibraryPath: flags.ldLibraryPath ?? env.RIGMIND_LD_LIBRARY_PATH, inheritedLdLibraryPath: env.LD_LIBRARY_PATH, killGraceMs: 5_000 },
-        sentinel,
-      );
-      const sim = new SimulatedRunner(gpus.map((gpu) => gpu.index), Number(flags.timeScale), 5);
-      const llm = createLlmRunner(ollamaUrl, config.default_llm_model);
-      const runnerFor = (task: Task) => {
-        if (task.type === 'llm') return simulateLlm ? sim : llm;
-        if (task.task_class === 'script' && flags.simulate === true) return sim;
-        return shell;
-      };
-      const worker = new Worker({ info, endpoint: config.brain.router, taskLogDir: home.taskLogDir, logger, maxFrameBytes: config.max_frame_bytes, heartbeatMs: config.heartbeat_ms, liveness: config.heartbeat_liveness, runnerFor });
+      const parts = assembleWorker({
+        workerId: flags.id,
+        gpus,
+        config,
+        logger,
+        simulateGpus: flags.simulate === true,
+        simulateLlm,
+        ollamaUrl,
+        timeScale: Number(flags.timeScale),
+        ldLibraryPath: flags.ldLibraryPath ?? env.RIGMIND_LD_LIBRARY_PATH,
+        inheritedLdLibraryPath: env.LD_LIBRARY_PATH,
+      });
+      const worker = new Worker({ info, endpoint: config.brain.router, taskLogDir: home.taskLogDir, logger, maxFrameBytes: config.max_frame_bytes, heartbeatMs: config.heartbeat_ms, liveness: config.heartbeat_liveness, runnerFor: parts.runnerFor });
+      parts.start({ report: (event) => worker.report(event), setAccepting: (accepting) => worker.setAccepting(accepting) });
       worker.start();
       logger.info({ worker: info.id, gpus: gpus.map((gpu) => gpu.index), classes, slots, simulated }, `worker ${info.id} connecting to ${config.brain.router}`);
       await untilSignal();
       await worker.stop();
-      sentinel.close();
+      await parts.stop();
     });
 }

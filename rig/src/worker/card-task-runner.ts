@@ -1,0 +1,56 @@
+import type { AttemptResult } from '@rigmind/protocol';
+import type { CardManager, CardResult } from '../gpu/card-manager.js';
+import { tail, type RunRequest, type TaskRunner } from './task-runner.js';
+
+/**
+ * Runs GPU tasks through the card's manager, in the seed's switching order: an llm task has its model loaded
+ * first (unloading another model and waiting for its VRAM); a script task frees the card of any LLM, waits for
+ * the VRAM, runs, and waits for its own VRAM to clear. cpu tasks do not touch the card.
+ */
+export class CardTaskRunner implements TaskRunner {
+  constructor(
+    private readonly card: CardManager,
+    private readonly shell: TaskRunner,
+    private readonly llm: TaskRunner,
+    private readonly defaultModel: string,
+  ) {}
+
+  async run(request: RunRequest): Promise<AttemptResult> {
+    const { task } = request;
+    if (task.type === 'llm') {
+      const loaded = await this.card.loadLlm(task.model ?? this.defaultModel);
+      if (!loaded.ok) return cardFailure(loaded, request);
+      return this.card.runLlmTask(task.task_id, () => this.llm.run(request));
+    }
+    if (task.task_class !== 'script') return this.shell.run(request);
+    const started = await this.card.startScript(task.model ?? 'script', task.task_id);
+    if (!started.ok) return cardFailure(started, request);
+    let loaded: Promise<CardResult> | undefined;
+    const result = await this.shell.run({
+      ...request,
+      onStarted: (pid) => {
+        request.onStarted(pid);
+        loaded = this.card.scriptLoaded(task.task_id);
+      },
+    });
+    await loaded;
+    const ended = await this.card.scriptEnded(task.task_id);
+    if (!ended.ok && result.outcome === 'completed') {
+      // The work is done; the card is in error and the next task on it will find out. Say so in the record.
+      return { ...result, error_snippet: tail(`card: ${ended.code}: ${ended.message}`) };
+    }
+    return result;
+  }
+}
+
+function cardFailure(failure: Extract<CardResult, { ok: false }>, request: RunRequest): AttemptResult {
+  request.onStarted(null);
+  return {
+    outcome: 'error',
+    return_code: null,
+    signal: null,
+    elapsed_seconds: 0,
+    output_lines: 0,
+    error_snippet: tail(`gpu ${failure.code}: ${failure.message}`),
+  };
+}

@@ -1,0 +1,100 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { MessageOf, Plan } from '@rigmind/protocol';
+import { makeFakeGpus, updateFakeGpuState } from '../../fixtures/nvidia-smi/fake-gpus.js';
+import { startOllamaStub } from '../../fixtures/ollama-stub/stub-server.js';
+import { RigHarness } from '../../helpers/rig-harness.js';
+
+let rig: RigHarness;
+let cleanups: (() => Promise<unknown>)[] = [];
+beforeEach(() => {
+  rig = new RigHarness({ extraConfig: { gpu: { poll_ms: 150, unload_timeout_ms: 10_000 } } });
+  cleanups = [];
+});
+afterEach(async () => {
+  await rig.cleanup();
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+async function submit(plan: Plan): Promise<string> {
+  const result = await rig.client.request('submit_plan', { plan });
+  if (!result.ok) throw new Error(`refused: ${result.message}`);
+  return (result.reply as MessageOf<'plan_accepted'>).plan_id;
+}
+
+type Row = { event_type: string; task: string | null; to: string | null; kind: string | null };
+const gpuEvents = (planId: string) =>
+  rig.readDb((db) =>
+    db
+      .prepare(
+        `SELECT event_type, json_extract(body, '$.plan_task_id') AS task, json_extract(body, '$.detail.to') AS "to",
+                json_extract(body, '$.detail.kind') AS kind
+         FROM events WHERE event_type IN ('gpu_state', 'model_loaded', 'model_unloaded', 'task_completed', 'gpu_thermal')
+           AND (plan_id = ? OR plan_id IS NULL) ORDER BY seq`,
+      )
+      .all(planId) as Row[],
+  );
+
+describe('a worker on (stand-in) GPUs', () => {
+  it('switches its card from LLM to script work and back, waiting for the VRAM before each load', async () => {
+    const gpus = await makeFakeGpus();
+    cleanups.push(() => gpus.remove());
+    const ollama = await startOllamaStub({
+      models: [{ name: 'qwen2.5:7b', load_ms: 100, vram_mb: 5200, gpus: [1] }],
+      nvidia_smi_state: gpus.statePath,
+      unload_delay_ms: 100,
+      vram_release_lag_ms: 400,
+    });
+    cleanups.push(() => ollama.close());
+    await rig.startBrain();
+    await rig.startWorker('gpu1', ['--gpus', '1', '--ollama', ollama.url], gpus.env);
+    const planId = await submit({
+      plan: 'switch',
+      tasks: [
+        { name: 'summarize', type: 'llm', model: 'qwen2.5:7b', prompt: 'Summarize the transcript in one line.' },
+        { name: 'embed', task_class: 'script', model: 'all-mpnet-base-v2', command: 'echo "embedding on $CUDA_VISIBLE_DEVICES"', depends_on: ['summarize'] },
+        { name: 'title', type: 'llm', model: 'qwen2.5:7b', prompt: 'Give it a title.', depends_on: ['embed'] },
+      ],
+    });
+    const final = await rig.finished(planId, 30_000);
+    expect(final.state).toBe('completed');
+    const states = gpuEvents(planId).filter((e) => e.event_type === 'gpu_state').map((e) => e.to);
+    // The seed's switch: load the LLM, run it, unload it and wait for VRAM, run the script, clear, load the LLM again.
+    expect(states).toEqual([
+      'booting_llm', 'llm_ready', 'llm_busy', 'llm_ready',
+      'unloading', 'idle', 'booting_script', 'script_busy', 'unloading', 'idle',
+      'booting_llm', 'llm_ready', 'llm_busy', 'llm_ready',
+    ]);
+    const kinds = gpuEvents(planId).map((e) => e.event_type);
+    expect(kinds.filter((k) => k === 'model_loaded').length).toBeGreaterThanOrEqual(2);
+    expect(kinds).toContain('model_unloaded');
+    // The LLM was out of Ollama and its VRAM back in nvidia-smi before the script started: the stub logged the unload
+    // request, and the second load came after.
+    const requests = ollama.state.requests.map((request) => `${request.path}:${String((request.body as { keep_alive?: unknown } | null)?.keep_alive ?? '')}`);
+    expect(requests.some((line) => line === '/api/generate:0')).toBe(true);
+    const tokens = rig.readDb((db) => db.prepare('SELECT tokens_generated FROM attempts WHERE task_id = ?').pluck().get(`${planId}.summarize`)) as number;
+    expect(tokens).toBeGreaterThan(0);
+  });
+
+  it('stops a hot card taking new work and resumes it once cool (thermal guard)', async () => {
+    const gpus = await makeFakeGpus();
+    cleanups.push(() => gpus.remove());
+    await updateFakeGpuState(gpus.statePath, (state) => {
+      const card = state.gpus.find((gpu) => gpu.index === 2);
+      if (card !== undefined) card.temperature_c = 88;
+    });
+    await rig.startBrain();
+    await rig.startWorker('gpu2', ['--gpus', '2', '--simulate-llm'], gpus.env);
+    await rig.until(() => gpuEvents('none').some((e) => e.event_type === 'gpu_thermal' && e.kind === 'hot'), 10_000, 'card reported hot');
+    const planId = await submit({ plan: 'heat', tasks: [{ name: 'work', command: 'echo done' }] });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await rig.status(planId)).tasks?.[0]?.status).toBe('queued');
+    expect(gpuEvents('none').some((e) => e.event_type === 'gpu_thermal' && e.kind === 'alert')).toBe(true);
+    await updateFakeGpuState(gpus.statePath, (state) => {
+      const card = state.gpus.find((gpu) => gpu.index === 2);
+      if (card !== undefined) card.temperature_c = 70;
+    });
+    const final = await rig.finished(planId, 10_000);
+    expect(final.state).toBe('completed');
+    expect(gpuEvents('none').some((e) => e.event_type === 'gpu_thermal' && e.kind === 'cooled')).toBe(true);
+  });
+});

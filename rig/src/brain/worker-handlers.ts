@@ -1,7 +1,7 @@
 import { createMessage, type HeldTask, type MessageOf } from '@rigmind/protocol';
 import { LOW_CONFIDENCE_MARKER } from '../escalation/low-confidence.js';
 import type { BrainContext } from './brain-context.js';
-import { applyEffect } from './apply-effect.js';
+import { applyEffect, enqueue } from './apply-effect.js';
 
 const brainSender = (ctx: BrainContext) => ({ role: 'brain' as const, id: ctx.id });
 
@@ -137,6 +137,32 @@ export function onTaskResult(ctx: BrainContext, identity: Buffer, message: Messa
   }
   applyEffect(ctx, message.task_id, effect, { worker_id: workerId, attempt: message.attempt });
   if (lowConfidence) ctx.escalation?.escalate(message.task_id, 'low_confidence');
+  if (result.context_exceeded !== undefined && effect.kind === 'retry') rerouteTooLong(ctx, message.task_id, result.context_exceeded);
+}
+
+/**
+ * A prompt too long for the worker's model: retrying it there cannot help. It moves to the brain's model if a
+ * brain executor is registered, else to the external tier, else it fails saying why. Never truncated.
+ */
+function rerouteTooLong(ctx: BrainContext, taskId: string, exceeded: { model: string; estimated_tokens: number; context_length: number }): void {
+  const row = ctx.store.task(taskId);
+  if (row === undefined) return;
+  const why = `context_too_long: ~${exceeded.estimated_tokens} tokens for ${exceeded.model} (${exceeded.context_length})`;
+  ctx.queue.remove(taskId);
+  ctx.retryAt.delete(taskId);
+  const brainExecutor = ctx.workers.all().some((worker) => worker.info?.executor === 'brain');
+  if (row.executor === 'worker' && brainExecutor) {
+    ctx.store.stmt("UPDATE tasks SET executor = 'brain', model = NULL, status = 'queued', queued_at = ?, next_attempt_at = NULL, cause = ? WHERE task_id = ?").run(ctx.now(), `${why}; moved to the brain's model`, taskId);
+    const moved = ctx.store.task(taskId);
+    ctx.events.emit({ event_type: 'task_requeued', plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name, cause: `${why}; moved to the brain's model` });
+    if (moved !== undefined) enqueue(ctx, moved);
+    ctx.schedulePump();
+    return;
+  }
+  if (ctx.escalation?.escalate(taskId, 'context_too_long') === true) return;
+  const effect = ctx.transitions.failDirectly(taskId, why);
+  ctx.events.emit({ event_type: 'task_failed', plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name, cause: why });
+  applyEffect(ctx, taskId, effect);
 }
 
 /** A worker left on purpose: its leases go back to the queue now rather than after the liveness timeout. */

@@ -18,6 +18,11 @@ export class CardTaskRunner implements TaskRunner {
   async run(request: RunRequest): Promise<AttemptResult> {
     const { task } = request;
     if (task.type === 'llm') {
+      const refused = await this.llm.precheck?.(request);
+      if (refused !== undefined) {
+        request.onStarted(null);
+        return refused;
+      }
       const loaded = await this.card.loadLlm(task.model ?? this.defaultModel);
       if (!loaded.ok) return cardFailure(loaded, request);
       return this.card.runLlmTask(task.task_id, () => this.llm.run(request));

@@ -16,6 +16,8 @@ export interface RunRequest {
 /** Runs one attempt of one kind of task. A failed task is a result, never an exception. */
 export interface TaskRunner {
   run(request: RunRequest): Promise<AttemptResult>;
+  /** A refusal decided before any work (e.g. a prompt too long for the model), so no model is loaded for it. */
+  precheck?(request: RunRequest): Promise<AttemptResult | undefined>;
 }
 
 /** The last `n` characters of a text: the seed's error_snippet. */

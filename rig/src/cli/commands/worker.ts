@@ -20,6 +20,7 @@ interface WorkerFlags {
   simulateLlm?: boolean;
   timeScale: string;
   ollama?: string;
+  model?: string;
   ldLibraryPath?: string;
   quiet?: boolean;
 }
@@ -57,6 +58,7 @@ export function registerWorker(program: Command): void {
     .option('--simulate-llm', 'real GPUs but no Ollama: llm tasks are simulated')
     .option('--time-scale <x>', 'simulated seconds per estimated second', '0.05')
     .option('--ollama <url>', 'Ollama server of this worker (default: config ollama_url)')
+    .option('--model <name>', "model for llm tasks that name none (default: config default_llm_model; the brain executor's is its 14B)")
     .option('--ld-library-path <path>', 'prepended to LD_LIBRARY_PATH of every task (CUDA libraries)')
     .option('--quiet', 'only warnings on the terminal')
     .action(async (flags: WorkerFlags, command: Command) => {
@@ -100,7 +102,7 @@ export function registerWorker(program: Command): void {
       const parts = assembleWorker({
         workerId: flags.id,
         gpus,
-        config,
+        config: flags.model === undefined ? config : { ...config, default_llm_model: flags.model },
         logger,
         simulateGpus: flags.simulate === true,
         simulateLlm,

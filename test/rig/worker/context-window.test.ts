@@ -1,0 +1,58 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { MessageOf, Plan } from '@rigmind/protocol';
+import { makeFakeGpus } from '../../fixtures/nvidia-smi/fake-gpus.js';
+import { startOllamaStub, type OllamaStub } from '../../fixtures/ollama-stub/stub-server.js';
+import { RigHarness } from '../../helpers/rig-harness.js';
+
+let rig: RigHarness;
+let ollama: OllamaStub;
+let gpus: Awaited<ReturnType<typeof makeFakeGpus>>;
+beforeEach(async () => {
+  rig = new RigHarness();
+  gpus = await makeFakeGpus();
+  ollama = await startOllamaStub({
+    models: [
+      { name: 'qwen2.5:7b', context_length: 600, gpus: [1] },
+      { name: 'qwen2.5:14b', context_length: 32_768, gpus: [0, 3] },
+    ],
+  });
+});
+afterEach(async () => {
+  await rig.cleanup();
+  await ollama.close();
+  await gpus.remove();
+});
+
+async function submit(plan: Plan): Promise<string> {
+  const result = await rig.client.request('submit_plan', { plan });
+  if (!result.ok) throw new Error(`refused: ${result.message}`);
+  return (result.reply as MessageOf<'plan_accepted'>).plan_id;
+}
+
+const longPrompt = `Summarize this transcript: ${'the quick brown fox jumps over the lazy dog '.repeat(200)}`;
+
+describe('a prompt longer than the model context', () => {
+  it('is never truncated: without a bigger model it fails at once, saying why', async () => {
+    await rig.startBrain();
+    await rig.startWorker('w1', ['--gpus', '1', '--ollama', ollama.url], gpus.env);
+    const planId = await submit({ plan: 'long', tasks: [{ name: 'too_long', type: 'llm', model: 'qwen2.5:7b', prompt: longPrompt}] });
+    const final = await rig.finished(planId, 15_000);
+    expect(final.tasks?.[0]).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(final.tasks?.[0]?.cause).toMatch(/^context_too_long: ~\d+ tokens for qwen2\.5:7b \(600\)/);
+    // Nothing was generated, and the model was not even loaded for it.
+    expect(ollama.state.requests.filter((request) => request.path === '/api/generate')).toHaveLength(0);
+  });
+
+  it("moves to the brain's model when a brain executor is there", async () => {
+    await rig.startBrain();
+    await rig.startWorker('w1', ['--gpus', '1', '--ollama', ollama.url], gpus.env);
+    await rig.startWorker('brain-gpu', ['--gpus', '0,3', '--executor', 'brain', '--model', 'qwen2.5:14b', '--ollama', ollama.url], gpus.env);
+    const planId = await submit({ plan: 'long', tasks: [{ name: 'too_long', type: 'llm', model: 'qwen2.5:7b', prompt: longPrompt}] });
+    const final = await rig.finished(planId, 15_000);
+    expect(final.tasks?.[0]).toMatchObject({ status: 'completed', worker_id: 'brain-gpu' });
+    const generated = ollama.state.requests
+      .filter((request) => request.path === '/api/generate' && ((request.body as { prompt?: string }).prompt ?? '') !== '')
+      .map((request) => (request.body as { model: string }).model);
+    expect(generated).toEqual(['qwen2.5:14b']);
+  });
+});

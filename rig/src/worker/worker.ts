@@ -18,6 +18,9 @@ export interface WorkerOptions {
   readonly runnerFor: (task: Task) => TaskRunner;
 }
 
+/** How long a task runs before its start is reported on its own. */
+const STARTED_DELAY_MS = 20;
+
 interface Running {
   readonly attempt: number;
   readonly abort: AbortController;
@@ -200,6 +203,7 @@ export class Worker {
     this.#running.set(task.task_id, { attempt, abort });
     const base = join(this.options.taskLogDir, `${task.task_id}.${attempt}`);
     const runner = this.options.runnerFor(task);
+    let startedTimer: NodeJS.Timeout | undefined;
     const work = runner
       .run({
         task,
@@ -207,7 +211,14 @@ export class Worker {
         stdoutPath: `${base}.stdout`,
         stderrPath: `${base}.stderr`,
         signal: abort.signal,
-        onStarted: (pid) => this.#send(createMessage('task_started', this.sender, { task_id: task.task_id, attempt, pid })),
+        onStarted: (pid) => {
+          // A task that ends within STARTED_DELAY_MS is reported by its result alone (the brain records the start
+          // from it): half the messages for the short tasks that dominate a busy queue, no delay for long ones.
+          startedTimer = setTimeout(() => {
+            startedTimer = undefined;
+            this.#send(createMessage('task_started', this.sender, { task_id: task.task_id, attempt, pid }));
+          }, STARTED_DELAY_MS);
+        },
       })
       .catch((error: unknown): AttemptResult => ({
         outcome: 'error',
@@ -218,6 +229,7 @@ export class Worker {
         error_snippet: `worker error: ${(error as Error).message}`.slice(-200),
       }))
       .then((result) => {
+        if (startedTimer !== undefined) clearTimeout(startedTimer);
         if (this.#running.get(task.task_id)?.attempt === attempt) this.#running.delete(task.task_id);
         // The next prefetched task starts before the result goes out: no round trip between two tasks.
         this.#startNext();

@@ -1,0 +1,60 @@
+import type { RigSpec } from '../scheduler/types.js';
+import type { LowerBound } from './lower-bound.js';
+import type { SimResult } from './simulator.js';
+
+/** The numbers `rigmind simulate --json` prints. */
+export interface SimMetrics {
+  readonly policy: string;
+  readonly makespan_s: number;
+  /** Model instances evicted to make room for another (each unload of a loaded model). */
+  readonly swaps: number;
+  readonly loads_by_model: Record<string, number>;
+  /** Per card: fraction of the makespan spent running tasks (loads, unloads and idle time excluded). */
+  readonly gpu_busy_fraction: Record<string, number>;
+  /** Per priority: seconds from ready to the start of the run that completed. */
+  readonly wait_s: Record<string, { mean: number; max: number; count: number }>;
+  readonly lower_bound_s: number;
+  readonly critical_path_s: number;
+  readonly gpu_work_bound_s: number;
+  readonly preemptions: number;
+}
+
+const round = (value: number, places = 2): number => Number(value.toFixed(places));
+
+/** Summarize a simulation. */
+export function computeMetrics(policy: string, result: SimResult, rig: RigSpec, bound: LowerBound): SimMetrics {
+  const loads: Record<string, number> = {};
+  let swaps = 0;
+  const busy = new Map<number, number>(rig.cards.map((card) => [card.gpu, 0]));
+  for (const entry of result.trace) {
+    if (entry.kind === 'load' && entry.model !== null) loads[entry.model] = (loads[entry.model] ?? 0) + 1;
+    if (entry.kind === 'unload') swaps += 1;
+    if (entry.kind === 'run') for (const gpu of entry.gpus) busy.set(gpu, (busy.get(gpu) ?? 0) + entry.end_s - entry.start_s);
+  }
+  const span = result.makespanS;
+  const gpuBusy: Record<string, number> = {};
+  for (const [gpu, seconds] of busy) gpuBusy[String(gpu)] = span > 0 ? round(seconds / span, 3) : 0;
+  const waits = new Map<number, number[]>();
+  for (const task of result.tasks) {
+    const list = waits.get(task.priority) ?? [];
+    list.push(task.startS - task.readyAtS);
+    waits.set(task.priority, list);
+  }
+  const wait: Record<string, { mean: number; max: number; count: number }> = {};
+  for (const priority of [...waits.keys()].sort((a, b) => b - a)) {
+    const list = waits.get(priority) ?? [];
+    wait[String(priority)] = { mean: round(list.reduce((a, b) => a + b, 0) / Math.max(1, list.length)), max: round(Math.max(0, ...list)), count: list.length };
+  }
+  return {
+    policy,
+    makespan_s: round(span),
+    swaps,
+    loads_by_model: loads,
+    gpu_busy_fraction: gpuBusy,
+    wait_s: wait,
+    lower_bound_s: round(bound.boundS),
+    critical_path_s: round(bound.criticalPathS),
+    gpu_work_bound_s: round(bound.gpuWorkS),
+    preemptions: result.preemptions,
+  };
+}

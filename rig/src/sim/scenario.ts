@@ -99,7 +99,7 @@ export async function loadScenario(path: string, rigPath?: string): Promise<Scen
   const submissions = scenario?.submissions ?? [{ at_s: 0, plan: path }];
   const plans: { atS: number; plan: Plan; where: string }[] = [];
   for (const [index, submission] of submissions.entries()) {
-    const where = typeof submission.plan === 'string' ? resolve(base, submission.plan) : `${path}: submissions[${index}].plan`;
+    const where = scenario === undefined ? path : typeof submission.plan === 'string' ? resolve(base, submission.plan) : `${path}: submissions[${index}].plan`;
     const loaded = typeof submission.plan === 'string' ? await loadPlanFile(where) : parsePlanText(JSON.stringify(submission.plan), 'json', where);
     if (!loaded.ok) return fail('plan_invalid', formatPlanIssues(loaded.issues, where).join('\n'));
     plans.push({ atS: submission.at_s, plan: loaded.plan, where });

@@ -133,7 +133,8 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
     const involved = [...new Set([...gpus, ...unload])];
     for (const gpu of involved) if (card(gpu).busyUntilS !== null) throw new SimulationError(`${name}: card ${gpu} is busy`);
     const tokens = new Map(involved.map((gpu) => [gpu, ++card(gpu).token]));
-    const live = (): boolean => involved.every((gpu) => card(gpu).token === tokens.get(gpu));
+    // Cards freed only for their memory leave the job after the unload; later phases check the job's own cards.
+    const live = (cardsOfPhase: readonly number[]): boolean => cardsOfPhase.every((gpu) => card(gpu).token === tokens.get(gpu));
     const hold = (untilS: number): void => {
       for (const gpu of involved) card(gpu).busyUntilS = untilS;
     };
@@ -153,14 +154,14 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
       trace.push({ kind: 'load', name, model: load, gpus: [...gpus], start_s: now, end_s: now + loadS });
       for (const gpu of gpus) card(gpu).busyUntilS = now + loadS;
       events.push(now + loadS, () => {
-        if (!live()) return;
+        if (!live(gpus)) return;
         for (const gpu of gpus) card(gpu).endLoad();
         if (task === null) release();
         else startRun(task, gpus);
       });
     };
     const release = (): void => {
-      for (const gpu of involved) card(gpu).busyUntilS = null;
+      for (const gpu of gpus) card(gpu).busyUntilS = null;
     };
     if (task !== null) {
       task.state = 'running';
@@ -186,7 +187,7 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
     for (const entry of entries) entry.end_s = now + unloadS;
     hold(now + unloadS);
     events.push(now + unloadS, () => {
-      if (!live()) return;
+      if (!live(involved)) return;
       for (const gpu of dropping) card(gpu).endUnload();
       loadPhase();
     });

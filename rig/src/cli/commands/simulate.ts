@@ -1,0 +1,49 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { isPolicyName, POLICY_NAMES } from '../../scheduler/policies.js';
+import { loadScenario } from '../../sim/scenario.js';
+import { runScenario } from '../../sim/run-scenario.js';
+import { SimulationError } from '../../sim/simulator.js';
+import { renderSummary } from '../../sim/summary-table.js';
+import { traceToJsonLines } from '../../sim/trace.js';
+import { CliError, printJson } from '../context.js';
+
+interface SimulateFlags {
+  readonly policy: string;
+  readonly rig?: string;
+  readonly json?: boolean;
+  readonly trace?: string;
+}
+
+/** `rigmind simulate SCENARIO --policy naive|swap-aware [--rig PROFILE] [--json] [--trace FILE]`. */
+export function registerSimulate(program: Command): void {
+  program
+    .command('simulate <scenario>')
+    .description('run a scheduling policy on a simulated rig in virtual time (SCENARIO: a plan file or a scenario JSON)')
+    .option('--policy <name>', `scheduling policy: ${POLICY_NAMES.join(' or ')}`, 'swap-aware')
+    .option('--rig <profile>', 'rig profile JSON (default: the scenario\'s rig, else examples/rigs/rig-5x1060.json)')
+    .option('--json', 'print the metrics as one JSON document')
+    .option('--trace <file>', 'write every run, load and unload as JSON lines')
+    .action(async (scenario: string, flags: SimulateFlags) => {
+      if (!isPolicyName(flags.policy)) throw new CliError(`unknown policy '${flags.policy}': use ${POLICY_NAMES.join(' or ')}`, 2, 'unknown_policy');
+      const loaded = await loadScenario(scenario, flags.rig);
+      if (!loaded.ok) throw new CliError(loaded.message, 2, loaded.code);
+      let run;
+      try {
+        run = runScenario(loaded.specs, loaded.profile, flags.policy);
+      } catch (error) {
+        // A policy or simulator bug, not the user's input: still one line, with the code, not a stack.
+        if (error instanceof SimulationError) throw new CliError(`simulation failed: ${error.message}`, 1, error.code);
+        throw error;
+      }
+      if (flags.trace !== undefined) {
+        try {
+          await writeFile(flags.trace, traceToJsonLines(run.result.trace));
+        } catch (error) {
+          throw new CliError(`cannot write trace '${flags.trace}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, 2, 'trace_unwritable');
+        }
+      }
+      if (flags.json === true) printJson(run.metrics);
+      else process.stdout.write(`${renderSummary(run.metrics, { scenario, rig: loaded.rigSource, tasks: loaded.specs.length })}\n`);
+    });
+}

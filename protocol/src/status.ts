@@ -16,6 +16,8 @@ export const TaskStatusRowSchema = z.strictObject({
   source: z.string(),
   fix_applied: z.string().nullable(),
   next_attempt_at: z.string().nullable(),
+  /** The last attempt ran on simulated GPUs or a simulated LLM: timed, not run. */
+  simulated: z.boolean(),
 });
 /** A task's status row. */
 export type TaskStatusRow = z.infer<typeof TaskStatusRowSchema>;

@@ -2,7 +2,7 @@ import type { PlanStatus, TaskStatus, TaskStatusRow } from '@rigmind/protocol';
 import type { PlanRow, TaskRow } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 
-type JoinedRow = TaskRow & { a_worker: string | null; a_rc: number | null; a_elapsed: number | null };
+type JoinedRow = TaskRow & { a_worker: string | null; a_rc: number | null; a_elapsed: number | null; a_sim: number | null };
 
 /** A plan's status from the database: counts always, every task's row when asked. */
 export function planStatus(store: Store, plan: PlanRow, includeTasks: boolean): PlanStatus {
@@ -24,7 +24,7 @@ export function planStatus(store: Store, plan: PlanRow, includeTasks: boolean): 
   if (includeTasks) {
     const rows = store.db
       .prepare(
-        `SELECT t.*, a.worker_id AS a_worker, a.return_code AS a_rc, a.elapsed_seconds AS a_elapsed
+        `SELECT t.*, a.worker_id AS a_worker, a.return_code AS a_rc, a.elapsed_seconds AS a_elapsed, a.simulated AS a_sim
          FROM tasks t LEFT JOIN attempts a ON a.task_id = t.task_id AND a.attempt = t.attempts
          WHERE t.plan_id = ? ORDER BY t.seq`,
       )
@@ -49,5 +49,6 @@ function toStatusRow(row: JoinedRow): TaskStatusRow {
     source: row.source,
     fix_applied: row.fix_applied,
     next_attempt_at: row.next_attempt_at === null ? null : new Date(row.next_attempt_at).toISOString(),
+    simulated: row.a_sim === 1,
   };
 }

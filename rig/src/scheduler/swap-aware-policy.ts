@@ -14,9 +14,9 @@ export function maxWaitS(priority: number, knobs: SchedulerKnobs): number {
 /**
  * The default policy. In order: cpu work into cpu slots; the brain's tasks on its cards (and the brain model
  * reloaded ahead of its next task); overdue tasks (waited past their bound; urgent ones at once, preempting when
- * worth it) on the cheapest card; then batching: a free card keeps running its resident model's work; then
- * switching: a free card moves to the model whose demand most outweighs the switch (a model nobody serves first);
- * finally a card with nothing to do loads the model upcoming work will need.
+ * worth it) on the cheapest card; multi-card worker models; then balancing: free cards move between models while
+ * that shortens the longest drain time (loading ahead for upcoming work when nothing is ready); finally batching:
+ * each free card runs the next task of a model it holds, or a script that fits beside.
  */
 export function swapAwarePolicy(input: SchedulerInput): SchedulerOutput {
   const state = new PlanState(input);
@@ -125,7 +125,7 @@ function drain(state: PlanState, model: string | null, demand: number, servers: 
  * cards end up split in proportion to the work ahead, and each model is loaded as few times as that allows.
  */
 function placeSwitches(state: PlanState, brain: BrainOutlook): void {
-  const { rig, nowS, knobs } = state.input;
+  const { rig, knobs } = state.input;
   for (;;) {
     const { demand, tails } = weightedDemand(state);
     let best: { gpu: number; model: string | null; placement: Placement; gain: number } | undefined;
@@ -156,7 +156,6 @@ function placeSwitches(state: PlanState, brain: BrainOutlook): void {
     if (task !== undefined) state.commit(best.placement, task);
     else if (best.model !== null) state.commit(best.placement, null, best.model);
     else return;
-    void nowS;
   }
 }
 

@@ -11,6 +11,7 @@ interface BenchResult {
 const BENCHES: Record<string, () => Promise<{ run: () => Promise<BenchResult> }>> = {
   broker: () => import('./broker/dispatch-overhead.js'),
   gateway: () => import('./gateway/escalation-latency.js'),
+  sim: () => import('./sim/simulator-speed.js'),
 };
 
 const only = process.argv.slice(2);

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerBrain } from './commands/brain.js';
 import { registerEscalate } from './commands/escalate.js';
 import { registerRequests } from './commands/requests.js';
+import { registerSimulate } from './commands/simulate.js';
 import { registerSubmit } from './commands/submit.js';
 import { registerUp } from './commands/up.js';
 import { registerWorker } from './commands/worker.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerSubmit(program);
   registerRequests(program);
   registerEscalate(program);
+  registerSimulate(program);
   return program;
 }
 

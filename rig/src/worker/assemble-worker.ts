@@ -12,6 +12,7 @@ import { createLlmRunner } from './llm-runner.js';
 import { Sentinel } from './sentinel.js';
 import { ShellRunner } from './shell-runner.js';
 import { SimulatedRunner } from './simulated-runner.js';
+import type { RigTimings } from '../sim/rig-timings.js';
 import type { TaskRunner } from './task-runner.js';
 
 /** What a worker process is made of, besides its connection. */
@@ -33,8 +34,12 @@ export interface WorkerPartsOptions {
   readonly simulateGpus: boolean;
   /** Ollama is simulated: llm tasks are timed, not run. */
   readonly simulateLlm: boolean;
+  /** cpu tasks are timed, not run (a rig profile simulated live). */
+  readonly simulateCpu?: boolean;
   readonly ollamaUrl: string;
   readonly timeScale: number;
+  /** Simulated cards follow this profile's timings (`up --simulate PROFILE`). */
+  readonly timings?: RigTimings | undefined;
   readonly ldLibraryPath?: string | undefined;
   readonly inheritedLdLibraryPath?: string | undefined;
   /** For tests: how nvidia-smi is reached. */
@@ -52,7 +57,12 @@ export function assembleWorker(options: WorkerPartsOptions): WorkerParts {
     { gpus: indices, ldLibraryPath: options.ldLibraryPath, inheritedLdLibraryPath: options.inheritedLdLibraryPath, killGraceMs: 5_000 },
     sentinel,
   );
-  const sim = new SimulatedRunner(indices, options.timeScale, 5);
+  const sim = new SimulatedRunner(indices, {
+    timeScale: options.timeScale,
+    maxWaitS: options.timings !== undefined ? Number.POSITIVE_INFINITY : 5,
+    timings: options.timings,
+    defaultModel: options.config.default_llm_model,
+  });
   const realGpus = !options.simulateGpus && indices.length > 0;
   const ollama = new OllamaClient({ baseUrl: options.ollamaUrl });
   const llm = createLlmRunner(ollama, options.config.default_llm_model, realGpus ? -1 : undefined);
@@ -75,6 +85,7 @@ export function assembleWorker(options: WorkerPartsOptions): WorkerParts {
   }
   return {
     runnerFor(task) {
+      if (task.task_class === 'cpu' && task.type === 'shell' && options.simulateCpu === true) return sim;
       if (task.type === 'llm' && options.simulateLlm && card === undefined) return sim;
       if (task.task_class === 'script' && options.simulateGpus) return sim;
       if (task.type === 'llm' && options.simulateGpus) return sim;
@@ -83,6 +94,7 @@ export function assembleWorker(options: WorkerPartsOptions): WorkerParts {
     },
     start(hooks) {
       report = hooks.report;
+      sim.reportTo(hooks.report);
       if (!realGpus) return;
       const { stop_at_c, resume_below_c, alert_at_c } = options.config.gpu;
       const guard = new ThermalGuard({ thresholds: { stop_at_c, resume_below_c, alert_at_c }, workerId: options.workerId });

@@ -1,36 +1,78 @@
 import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AttemptResult } from '@rigmind/protocol';
+import type { AttemptResult, RigEvent } from '@rigmind/protocol';
+import type { RigTimings } from '../sim/rig-timings.js';
 import type { RunRequest, TaskRunner } from './task-runner.js';
 
+/** How a simulated card spends its time. */
+export interface SimulatedTimings {
+  /** Seconds of waiting per simulated second. */
+  readonly timeScale: number;
+  /** Ceiling on one task's wait (s), so a demo of long tasks stays short; Infinity with a rig profile. */
+  readonly maxWaitS: number;
+  /** A rig profile's load, unload and run times (`rigmind up --simulate PROFILE`); without one, only estimates. */
+  readonly timings?: RigTimings | undefined;
+  /** The model of llm tasks that name none. */
+  readonly defaultModel: string;
+}
+
 /**
- * Stands in for GPU work on a machine without GPUs (or without Ollama): it runs nothing, waits the task's
- * estimate (scaled), and says plainly in the output and the result that the work was simulated.
+ * Stands in for GPU work on a machine without GPUs (or without Ollama): it runs nothing, waits the task's time
+ * (scaled), and says plainly in the output and the result that the work was simulated. With a rig profile it also
+ * holds a model per card and pays the profile's unload and load times when a task needs another model, reporting
+ * model_unloaded / model_loaded events marked simulated.
  */
 export class SimulatedRunner implements TaskRunner {
+  #loaded: string | null = null;
+  #report: (event: RigEvent) => void = () => undefined;
+
   constructor(
     private readonly gpus: readonly number[],
-    /** Seconds of waiting per estimated second. */
-    private readonly timeScale: number,
-    /** Ceiling on one simulated task's wait (s), so a demo of long tasks stays short. */
-    private readonly maxWaitS: number,
+    private readonly time: SimulatedTimings,
   ) {}
+
+  /** Where card events go (the worker's report). */
+  reportTo(report: (event: RigEvent) => void): void {
+    this.#report = report;
+  }
 
   async run(request: RunRequest): Promise<AttemptResult> {
     const { task } = request;
     const started = performance.now();
-    const waitS = Math.min(this.maxWaitS, (task.estimate_s ?? 1) * this.timeScale);
-    const what = task.type === 'llm' ? `prompt ${JSON.stringify((task.prompt ?? '').slice(0, 120))} to ${task.model ?? 'the default model'}` : `command: ${task.command ?? ''}`;
-    const line = `[simulated] ${task.task_class} task on simulated GPU ${this.gpus.join(',') || '-'}: nothing was run; would have run ${what}\n`;
-    writeFileSync(request.stdoutPath, line);
+    const gpu = this.gpus[0] ?? null;
+    const model = task.type === 'llm' ? (task.model ?? this.time.defaultModel) : (task.model ?? null);
+    const what = task.type === 'llm' ? `prompt ${JSON.stringify((task.prompt ?? '').slice(0, 120))} to ${model ?? ''}` : `command: ${task.command ?? ''}`;
+    writeFileSync(request.stdoutPath, `[simulated] ${task.task_class} task on simulated GPU ${this.gpus.join(',') || '-'}: nothing was run; would have run ${what}\n`);
     writeFileSync(request.stderrPath, '');
     request.onStarted(null);
-    let canceled = false;
+    const wait = (seconds: number) => sleep(Math.min(this.time.maxWaitS, seconds * this.time.timeScale) * 1000, undefined, { signal: request.signal });
     try {
-      await sleep(waitS * 1000, undefined, { signal: request.signal });
+      const timings = this.time.timings;
+      if (timings !== undefined && gpu !== null && model !== null && model !== this.#loaded) {
+        if (this.#loaded !== null) {
+          const unloadS = timings.unloadS(gpu, this.#loaded);
+          await wait(unloadS);
+          this.#card('model_unloaded', gpu, this.#loaded, unloadS);
+          this.#loaded = null;
+        }
+        const loadS = timings.loadS(gpu, model);
+        await wait(loadS);
+        this.#loaded = model;
+        this.#card('model_loaded', gpu, model, loadS);
+      }
+      await wait(timings !== undefined ? timings.runS(gpu, model, task) : (task.estimate_s ?? 1));
     } catch {
-      canceled = true;
+      return this.#result(request, started, true);
     }
+    return this.#result(request, started, false);
+  }
+
+  #card(type: 'model_loaded' | 'model_unloaded', gpu: number, model: string, seconds: number): void {
+    this.#report({ timestamp: new Date().toISOString(), event_type: type, gpu_id: gpu, duration_ms: seconds * 1000, detail: { model, simulated: true, gpus: [...this.gpus] } });
+  }
+
+  #result(request: RunRequest, started: number, canceled: boolean): AttemptResult {
+    const { task } = request;
     return {
       outcome: canceled ? 'canceled' : 'completed',
       return_code: canceled ? null : 0,

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import type { RigProfile } from '@rigmind/protocol';
 import { execa } from 'execa';
 import { BrainClient } from '../../client/brain-client.js';
 import { GpuProbe } from '../../gpu/gpu-probe.js';
+import { loadRigProfile } from '../../sim/scenario.js';
 import { CliError, openHome, printJson } from '../context.js';
 import { renderPlanStatus } from '../render-status.js';
 import { untilSignal } from '../signals.js';
@@ -19,6 +21,23 @@ interface UpFlags {
   workers: string;
   demo?: boolean;
   json?: boolean;
+  simulate?: string;
+  timeScale: string;
+}
+
+/** The workers of a rig profile on simulated cards: one per card, the brain's cards together, and the cpu slots. */
+function profileWorkers(profile: RigProfile, profilePath: string, timeScale: string): { name: string; args: string[] }[] {
+  const brainGpus = profile.brain?.gpus ?? [];
+  const common = ['--quiet', '--simulate', '--profile', profilePath, '--time-scale', timeScale];
+  const workers = profile.gpus
+    .filter((gpu) => !brainGpus.includes(gpu.index))
+    .map((gpu) => ({ name: `gpu${gpu.index}`, args: ['worker', '--id', `gpu${gpu.index}`, '--gpus', String(gpu.index), '--classes', 'script,llm', ...common] }));
+  if (profile.brain !== undefined && brainGpus.length > 0) {
+    const id = `brain-gpu${brainGpus.join('-')}`;
+    workers.push({ name: id, args: ['worker', '--id', id, '--gpus', brainGpus.join(','), '--classes', 'script,llm', '--executor', 'brain', '--model', profile.brain.model, ...common] });
+  }
+  workers.push({ name: 'cpu', args: ['worker', '--id', 'cpu', '--classes', 'cpu', '--slots', String(profile.cpu_slots), '--simulate-cpu', '--profile', profilePath, '--time-scale', timeScale, '--quiet'] });
+  return workers;
 }
 
 /** What this machine offers, found out before starting workers. */
@@ -44,6 +63,8 @@ export function registerUp(program: Command): void {
     .option('--workers <n>', 'number of workers', '3')
     .option('--demo', 'run the bundled demo plan in a fresh scratch home, print a summary and stop')
     .option('--json', 'with --demo: print the final status as one JSON document')
+    .option('--simulate <profile>', "the rig of a profile on SIMULATED GPUs, with the profile's load, unload and run times")
+    .option('--time-scale <x>', 'with --simulate: wall seconds per simulated second', '0.01')
     .action(async (flags: UpFlags, command: Command) => {
       const count = Number(flags.workers);
       if (!Number.isInteger(count) || count < 1 || count > 64) throw new CliError(`--workers: '${flags.workers}' is not a whole number from 1 to 64`);
@@ -57,10 +78,18 @@ export function registerUp(program: Command): void {
       }
       const { home, config } = openHome(homeFlag);
       const say = (line: string) => process.stderr.write(`${line}\n`);
-      const machine = await detectMachine(config.ollama_url);
+      let profile: RigProfile | undefined;
+      if (flags.simulate !== undefined) {
+        const loaded = await loadRigProfile(flags.simulate);
+        if (!loaded.ok) throw new CliError(loaded.message);
+        profile = loaded.profile;
+        if (!(Number(flags.timeScale) > 0)) throw new CliError(`--time-scale: '${flags.timeScale}' is not a number above 0`);
+      }
+      const machine = profile !== undefined ? { gpus: [], gpuNote: 'simulated', ollama: false } : await detectMachine(config.ollama_url);
       const simulateGpus = machine.gpus.length === 0;
       const simulateLlm = simulateGpus || !machine.ollama;
-      if (simulateGpus) say(`rigmind: no NVIDIA GPU found (${machine.gpuNote}): script and llm tasks run on SIMULATED GPUs (timed, not run)`);
+      if (profile !== undefined) say(`rigmind: SIMULATED rig '${profile.name}' (${profile.gpus.length} cards, ${profile.cpu_slots} cpu slots) at ${flags.timeScale}x time: script and llm tasks are timed, not run`);
+      else if (simulateGpus) say(`rigmind: no NVIDIA GPU found (${machine.gpuNote}): script and llm tasks run on SIMULATED GPUs (timed, not run)`);
       else say(`rigmind: ${machine.gpuNote}`);
       if (!simulateGpus && !machine.ollama) say(`rigmind: no Ollama at ${config.ollama_url}: llm tasks are SIMULATED`);
       const workDir = join(home.dir, 'work');
@@ -81,14 +110,18 @@ export function registerUp(program: Command): void {
       try {
         const ready = await client.request('status_request', {}, 20_000);
         if (!ready.ok) throw new CliError(`the brain did not come up: ${ready.message}`, 3);
-        for (let i = 1; i <= count; i += 1) {
-          const gpu = simulateGpus ? i - 1 : machine.gpus[(i - 1) % machine.gpus.length];
-          const args = ['worker', '--id', `w${i}`, '--quiet', '--gpus', String(gpu)];
-          if (simulateGpus) args.push('--simulate');
-          else if (simulateLlm) args.push('--simulate-llm');
-          spawnChild(`w${i}`, args);
-        }
-        say(`rigmind: brain on ${config.brain.router}, ${count} worker(s); home ${home.dir}`);
+        const workers =
+          profile !== undefined && flags.simulate !== undefined
+            ? profileWorkers(profile, flags.simulate, flags.timeScale)
+            : Array.from({ length: count }, (_, index) => {
+                const gpu = simulateGpus ? index : machine.gpus[index % machine.gpus.length];
+                const args = ['worker', '--id', `w${index + 1}`, '--quiet', '--gpus', String(gpu)];
+                if (simulateGpus) args.push('--simulate');
+                else if (simulateLlm) args.push('--simulate-llm');
+                return { name: `w${index + 1}`, args };
+              });
+        for (const worker of workers) spawnChild(worker.name, worker.args);
+        say(`rigmind: brain on ${config.brain.router}, ${workers.length} worker(s): ${workers.map((worker) => worker.name).join(', ')}; home ${home.dir}`);
         if (flags.demo !== true) {
           await untilSignal();
           return;

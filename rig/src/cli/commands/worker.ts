@@ -3,6 +3,8 @@ import { Option, type Command } from 'commander';
 import { TaskClassSchema, type GpuInfo, type WorkerInfo } from '@rigmind/protocol';
 import { rigEnv } from '../../config/env.js';
 import { createLogger } from '../../log/logger.js';
+import { profileTimings, type RigTimings } from '../../sim/rig-timings.js';
+import { loadRigProfile } from '../../sim/scenario.js';
 import { assembleWorker } from '../../worker/assemble-worker.js';
 import { detectGpus, simulatedGpus } from '../../worker/detect-gpus.js';
 import { Worker } from '../../worker/worker.js';
@@ -18,9 +20,11 @@ interface WorkerFlags {
   executor: 'worker' | 'brain';
   simulate?: boolean;
   simulateLlm?: boolean;
+  simulateCpu?: boolean;
   timeScale: string;
   ollama?: string;
   model?: string;
+  profile?: string;
   ldLibraryPath?: string;
   quiet?: boolean;
 }
@@ -56,7 +60,9 @@ export function registerWorker(program: Command): void {
     .addOption(new Option('--executor <who>', 'run worker tasks, or the brain-executor tasks on the brain cards').choices(['worker', 'brain']).default('worker'))
     .option('--simulate', 'simulated GPUs: script and llm tasks are not run, only timed (labelled simulated)')
     .option('--simulate-llm', 'real GPUs but no Ollama: llm tasks are simulated')
-    .option('--time-scale <x>', 'simulated seconds per estimated second', '0.05')
+    .option('--simulate-cpu', 'cpu tasks are timed, not run too (a whole rig profile simulated live)')
+    .option('--time-scale <x>', 'wall seconds per simulated second', '0.05')
+    .option('--profile <file>', 'with --simulate: cards follow this rig profile (model load, unload and run times)')
     .option('--ollama <url>', 'Ollama server of this worker (default: config ollama_url)')
     .option('--model <name>', "model for llm tasks that name none (default: config default_llm_model; the brain executor's is its 14B)")
     .option('--ld-library-path <path>', 'prepended to LD_LIBRARY_PATH of every task (CUDA libraries)')
@@ -70,6 +76,8 @@ export function registerWorker(program: Command): void {
       if (simulated) {
         gpus = simulatedGpus(wanted ?? [0]);
         logger.info({ gpus: gpus.map((gpu) => gpu.index) }, 'SIMULATED GPUs: script and llm tasks will be timed, not run');
+      } else if (flags.classes !== undefined && parseClasses(flags.classes).every((taskClass) => taskClass === 'cpu') && wanted === undefined) {
+        // A cpu-only worker by choice: no GPUs to look for.
       } else {
         const found = await detectGpus(wanted);
         if (found.ok) gpus = found.gpus;
@@ -81,11 +89,12 @@ export function registerWorker(program: Command): void {
         throw new CliError(`--classes ${classes.join(',')}: this worker has no GPUs, so it can only serve cpu (use --simulate for simulated GPUs)`);
       }
       const prefer = flags.prefer === undefined ? undefined : parseClasses(flags.prefer)[0];
-      const slots = flags.slots === undefined ? Math.max(1, gpus.length === 0 ? 2 : gpus.length) : Number(flags.slots);
+      // One task per card; the brain executor's model spans its cards, so it runs one task at a time.
+      const slots = flags.slots === undefined ? (flags.executor === 'brain' ? 1 : Math.max(1, gpus.length === 0 ? 2 : gpus.length)) : Number(flags.slots);
       if (!Number.isInteger(slots) || slots < 1) throw new CliError(`--slots: '${flags.slots}' is not a whole number of at least 1`);
       const ollamaUrl = flags.ollama ?? config.ollama_url;
       const simulateLlm = simulated || flags.simulateLlm === true;
-      simulated = simulated || simulateLlm;
+      simulated = simulated || simulateLlm || flags.simulateCpu === true;
       const info: WorkerInfo = {
         id: flags.id,
         gpus,
@@ -99,6 +108,15 @@ export function registerWorker(program: Command): void {
         ...(simulateLlm ? {} : { ollama_url: ollamaUrl }),
       };
       const env = rigEnv();
+      const timeScale = Number(flags.timeScale);
+      if (!(timeScale >= 0)) throw new CliError(`--time-scale: '${flags.timeScale}' is not a number of at least 0`);
+      let timings: RigTimings | undefined;
+      if (flags.profile !== undefined) {
+        if (flags.simulate !== true && flags.simulateCpu !== true) throw new CliError('--profile goes with --simulate or --simulate-cpu');
+        const loaded = await loadRigProfile(flags.profile);
+        if (!loaded.ok) throw new CliError(loaded.message);
+        timings = profileTimings(loaded.profile);
+      }
       const parts = assembleWorker({
         workerId: flags.id,
         gpus,
@@ -106,8 +124,10 @@ export function registerWorker(program: Command): void {
         logger,
         simulateGpus: flags.simulate === true,
         simulateLlm,
+        simulateCpu: flags.simulateCpu === true,
         ollamaUrl,
-        timeScale: Number(flags.timeScale),
+        timeScale,
+        timings,
         ldLibraryPath: flags.ldLibraryPath ?? env.RIGMIND_LD_LIBRARY_PATH,
         inheritedLdLibraryPath: env.LD_LIBRARY_PATH,
       });

@@ -41,9 +41,7 @@ export function registerRequests(program: Command): void {
     .description('cancel a plan (PLAN_ID) or one task and its dependents (TASK_ID)')
     .option('--json', 'print one JSON document')
     .action(async (target: string, options: { json?: boolean }, command: Command) => {
-      const reply = (await ask(command, 'cancel_request', { target })) as MessageOf<'ack'>;
-      if (options.json === true) printJson({ detail: reply.detail, affected: reply.affected });
-      else process.stdout.write(`${reply.detail}\n${reply.affected.map((id) => `  ${id}`).join('\n')}\n`);
+      printAck((await ask(command, 'cancel_request', { target })) as MessageOf<'ack'>, options.json === true);
     });
 
   program
@@ -51,9 +49,7 @@ export function registerRequests(program: Command): void {
     .description('re-queue a failed task together with the dependents that failed because of it')
     .option('--json', 'print one JSON document')
     .action(async (taskId: string, options: { json?: boolean }, command: Command) => {
-      const reply = (await ask(command, 'retry_request', { task_id: taskId })) as MessageOf<'ack'>;
-      if (options.json === true) printJson({ detail: reply.detail, affected: reply.affected });
-      else process.stdout.write(`${reply.detail}\n${reply.affected.map((id) => `  ${id}`).join('\n')}\n`);
+      printAck((await ask(command, 'retry_request', { task_id: taskId })) as MessageOf<'ack'>, options.json === true);
     });
 
   program
@@ -77,6 +73,12 @@ export function registerRequests(program: Command): void {
         }
       }
     });
+}
+
+/** What an action did, for a person or as JSON. */
+function printAck(reply: MessageOf<'ack'>, json: boolean): void {
+  if (json) printJson({ detail: reply.detail, affected: reply.affected });
+  else process.stdout.write(`${reply.detail}\n${reply.affected.map((id) => `  ${id}`).join('\n')}\n`);
 }
 
 function renderOverview(plans: PlanStatus[], workers: MessageOf<'status_reply'>['workers'], detail: boolean): string {

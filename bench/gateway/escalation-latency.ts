@@ -1,21 +1,36 @@
-// Added latency of a full escalation through the gateway (signature check, validation, redaction, budget
-// reservation and settlement, audit, upstream call, advice parsing) over a direct call to the same stand-in.
-// Open loop at a fixed rate, bounded count. Run: node -C source --import tsx bench/gateway/escalation-latency.ts
+// Added latency of a full escalation through the gateway (signature check, validation, redaction, rate limits,
+// budget reservation and settlement, outbox, ledger, audit, upstream call, advice parsing) over a direct call to
+// the same Anthropic stand-in. Three processes, as in production: the gateway (bench/gateway/gateway-process.mjs)
+// and the stand-in (bench/gateway/stand-in.ts) each in their own, the load generator here. Both paths are driven
+// from the same open loop at the same fixed rate, interleaved (a direct call half a period after each gateway
+// call), so they share whatever the machine is doing. Bounded count, 127.0.0.1 only; both children exit when
+// this process closes their stdin, or dies.
+// Run: node -C source --import tsx bench/gateway/escalation-latency.ts
+// Env: RIGMIND_BENCH_GATEWAY_FROM=dist runs the compiled gateway (after `npx tsc -b gateway`), with the
+// systemd unit's node flags; the default runs its TypeScript source through tsx. RIGMIND_BENCH_GATEWAY_CPU_PROF=DIR
+// profiles the gateway process (node --cpu-prof).
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { signRequest } from '@rigmind/protocol';
-import { createGateway, createGatewayLogger, GatewayConfigSchema, listenGateway } from '@rigmind/gateway';
+import { buildAdvicePrompt, markerFrom, redactDeep } from '@rigmind/gateway';
+import { EscalationRequestSchema } from '@rigmind/protocol';
 import { Agent, fetch } from 'undici';
-import { startAnthropicStub } from '../../test/fixtures/anthropic-stub/anthropic-stub.js';
 
 /** Settings of one bench run. */
 export interface LatencyBenchOptions {
+  /** Requests per second on each path (gateway and direct). */
   readonly ratePerSecond?: number;
+  /** Requests measured on each path. */
   readonly requests?: number;
+  /** Warm-up requests on each path, at the same rate, not measured. */
+  readonly warmup?: number;
+  /** Run the gateway from its TypeScript source (tsx) or from gateway/dist. */
+  readonly from?: 'source' | 'dist';
 }
 
 /** A bench result: a name and flat numeric metrics. */
@@ -24,91 +39,177 @@ export interface BenchResult {
   readonly metrics: Record<string, number>;
 }
 
+const MODEL = 'claude-bench';
+
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-/** Fire `count` calls at `rate` per second (open loop: late calls do not delay the next) and collect latencies in ms. */
-async function openLoop(count: number, rate: number, call: () => Promise<number>): Promise<{ latencies: number[]; errors: number }> {
-  const latencies: number[] = [];
-  let errors = 0;
+interface Lane {
+  readonly latencies: number[];
+  errors: number;
+}
+
+/**
+ * Open loop: `count` rounds at `rate` per second; each round starts one call of every lane, spaced evenly
+ * inside the period (gateway at 0, direct at half a period). A late call never delays the next one.
+ */
+async function openLoop(count: number, rate: number, calls: readonly (() => Promise<number>)[]): Promise<Lane[]> {
+  const lanes: Lane[] = calls.map(() => ({ latencies: [], errors: 0 }));
+  const period = 1000 / rate;
   const start = performance.now();
   const pending: Promise<void>[] = [];
   for (let i = 0; i < count; i += 1) {
-    const due = start + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    const sent = performance.now();
-    pending.push(
-      call().then(
-        (status) => {
-          if (status === 200) latencies.push(performance.now() - sent);
-          else errors += 1;
-        },
-        () => {
-          errors += 1;
-        },
-      ),
-    );
+    for (let k = 0; k < calls.length; k += 1) {
+      const due = start + i * period + (k * period) / calls.length;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      const lane = lanes[k] as Lane;
+      const call = calls[k] as () => Promise<number>;
+      const sent = performance.now();
+      pending.push(
+        call().then(
+          (status) => {
+            if (status === 200) lane.latencies.push(performance.now() - sent);
+            else lane.errors += 1;
+          },
+          () => {
+            lane.errors += 1;
+          },
+        ),
+      );
+    }
   }
   await Promise.all(pending);
-  return { latencies: latencies.sort((a, b) => a - b), errors };
+  for (const lane of lanes) lane.latencies.sort((a, b) => a - b);
+  return lanes;
 }
 
-/** Run the bench: direct phase, then gateway phase, same stand-in, same rate and count. */
+/** Start a child that prints one JSON line when ready; it exits when its stdin closes. */
+async function startChild<T>(name: string, args: string[], env: NodeJS.ProcessEnv, stderrFd: number | 'inherit'): Promise<{ child: ChildProcess; ready: T }> {
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', stderrFd], env: { ...process.env, ...env } });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const ready = await new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s`)), 60_000);
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      resolve(JSON.parse(line) as T);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${code}) before it was ready`));
+    });
+  });
+  return { child, ready };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.stdin?.end();
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Resident set size of a process, in MB (Linux). */
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
+}
+
+/** User plus system CPU time a process has used, in ms (Linux, assuming 100 clock ticks per second). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Run the bench: both paths interleaved at the same rate, against one stand-in process. */
 export async function run(options: LatencyBenchOptions = {}): Promise<BenchResult> {
   const rate = options.ratePerSecond ?? 200;
   const count = options.requests ?? 2_000;
+  const warmup = options.warmup ?? 400;
+  const from = options.from ?? (process.env.RIGMIND_BENCH_GATEWAY_FROM === 'dist' ? 'dist' : 'source');
+  const here = import.meta.dirname;
   const home = mkdtempSync(join(tmpdir(), 'rigmind-bench-'));
-  const stub = await startAnthropicStub();
-  const sink = new Writable({ write: (_chunk, _encoding, callback) => callback() });
-  const config = GatewayConfigSchema.parse({
-    upstream: { base_url: stub.url, max_concurrency: 64 },
-    models: { allowed: ['claude-bench'], default: 'claude-bench' },
-    rate_limits: { per_rig: { concurrency: 256, requests_per_minute: 1_000_000, queue: 256 } },
-    budgets: { overall: { daily_usd: 1e6, monthly_usd: 1e6 }, per_rig: { daily_usd: 1e6, monthly_usd: 1e6 } },
-    prices: { version: 'bench', models: { 'claude-bench': [{ effective_from: '2020-01-01', input: 3, output: 15, cache_write_5m: 3.75, cache_write_1h: 6, cache_read: 0.3 }] } },
-  });
-  // Logging stays on at info, as in production, into a sink.
-  const gateway = createGateway({ home, config, apiKey: stub.apiKey, logger: createGatewayLogger({ level: 'info', destination: sink }) });
-  const added = gateway.registry.add('bench');
-  if (!added.ok) throw new Error(added.message);
-  const server = await listenGateway(gateway, '127.0.0.1', 0);
-  const agent = new Agent({ connections: 256 });
-  const escalation = JSON.stringify({
-    task: { task_id: 'bench-1', name: 'bench', type: 'llm', task_class: 'llm', prompt: 'Summarise the log below in one line.' },
-    reason: 'repeated_failure',
-    instructions: 'Summarise in one sentence.',
-    untrusted: [{ label: 'log', content: 'line of log output\n'.repeat(40) }],
-    attempts: [{ attempt: 1, model: 'qwen:7b', error_snippet: 'timeout after 120 s' }],
-    max_tokens: 256,
-  });
-  const viaGateway = async (): Promise<number> => {
-    const headers = signRequest({ rigId: added.rigId, secret: added.secret, method: 'POST', pathWithQuery: '/v1/escalations', body: escalation, now: Date.now(), nonce: randomUUID() });
-    const response = await fetch(`${server.url}/v1/escalations`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: escalation, dispatcher: agent });
-    await response.arrayBuffer();
-    return response.status;
+  const children: ChildProcess[] = [];
+  const killAll = (): void => {
+    for (const child of children) child.kill('SIGKILL');
   };
+  process.once('exit', killAll);
+  const logFd = openSync(join(home, 'gateway.log'), 'a');
+  const agents = [new Agent({ connections: 256 }), new Agent({ connections: 256 })] as const;
   try {
-    // Warm up both paths; the gateway's upstream body becomes the direct call's body, so both send the same bytes upstream.
-    for (let i = 0; i < 50; i += 1) await viaGateway();
-    const upstreamBody = stub.received.at(-1)?.body ?? '';
-    const direct = async (): Promise<number> => {
-      const response = await fetch(`${stub.url}/v1/messages`, {
-        method: 'POST',
-        headers: { 'x-api-key': stub.apiKey, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
-        body: upstreamBody,
-        dispatcher: agent,
-      });
-      await response.arrayBuffer();
-      return response.status;
+    const stub = await startChild<{ url: string; apiKey: string }>('stand-in', ['-C', 'source', '--import', 'tsx', join(here, 'stand-in.ts')], {}, 'inherit');
+    children.push(stub.child);
+    const config = {
+      listen: { host: '127.0.0.1', port: 0 },
+      upstream: { base_url: stub.ready.url, max_concurrency: 64 },
+      models: { allowed: [MODEL], default: MODEL },
+      rate_limits: { per_rig: { concurrency: 256, requests_per_minute: 1_000_000, queue: 256 } },
+      budgets: { overall: { daily_usd: 1e6, monthly_usd: 1e6 }, per_rig: { daily_usd: 1e6, monthly_usd: 1e6 } },
+      prices: { version: 'bench', models: { [MODEL]: [{ effective_from: '2020-01-01', input: 3, output: 15, cache_write_5m: 3.75, cache_write_1h: 6, cache_read: 0.3 }] } },
     };
-    for (let i = 0; i < 50; i += 1) await direct();
-    stub.received.length = 0;
+    // From dist: the systemd unit's flags. From source: tsx, as gateway/bin/gateway.js runs it.
+    const gatewayArgs = from === 'dist' ? ['--max-semi-space-size=1'] : ['-C', 'source', '--import', 'tsx'];
+    // RIGMIND_BENCH_GATEWAY_CPU_PROF=DIR writes a V8 CPU profile of the gateway process into DIR.
+    const profileDir = process.env.RIGMIND_BENCH_GATEWAY_CPU_PROF;
+    if (profileDir !== undefined && profileDir !== '') gatewayArgs.unshift('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
+    const gw = await startChild<{ url: string; rigId: string; secret: string }>(
+      'gateway',
+      [...gatewayArgs, join(here, 'gateway-process.mjs'), home, JSON.stringify(config)],
+      { RIGMIND_GATEWAY_API_KEY: stub.ready.apiKey },
+      logFd,
+    );
+    children.push(gw.child);
+    const pid = gw.child.pid as number;
 
-    const directRun = await openLoop(count, rate, direct);
-    stub.received.length = 0;
-    const gatewayRun = await openLoop(count, rate, viaGateway);
+    const escalationInput = {
+      task: { task_id: 'bench-1', name: 'bench', type: 'llm', task_class: 'llm', prompt: 'Summarise the log below in one line.' },
+      reason: 'repeated_failure',
+      instructions: 'Summarise in one sentence.',
+      untrusted: [{ label: 'log', content: 'line of log output\n'.repeat(40) }],
+      attempts: [{ attempt: 1, model: 'qwen:7b', error_snippet: 'timeout after 120 s' }],
+      max_tokens: 256,
+    };
+    const escalation = JSON.stringify(escalationInput);
+    // The direct call sends what the gateway sends upstream for this escalation: the same prompt, same size.
+    const prompt = buildAdvicePrompt(redactDeep(EscalationRequestSchema.parse(escalationInput)), markerFrom(Buffer.alloc(16, 7)));
+    const upstreamBody = JSON.stringify({ model: MODEL, max_tokens: 256, system: prompt.system, messages: [{ role: 'user', content: prompt.user }] });
+
+    const viaGateway = (): Promise<number> => {
+      const headers = signRequest({ rigId: gw.ready.rigId, secret: gw.ready.secret, method: 'POST', pathWithQuery: '/v1/escalations', body: escalation, now: Date.now(), nonce: randomUUID() });
+      return fetch(`${gw.ready.url}/v1/escalations`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: escalation, dispatcher: agents[0] }).then(async (response) => {
+        await response.arrayBuffer();
+        return response.status;
+      });
+    };
+    const direct = (): Promise<number> =>
+      fetch(`${stub.ready.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': stub.ready.apiKey, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+        body: upstreamBody,
+        dispatcher: agents[1],
+      }).then(async (response) => {
+        await response.arrayBuffer();
+        return response.status;
+      });
+
+    // Idle: started, then a few health checks, then a second of quiet.
+    for (let i = 0; i < 50; i += 1) await fetch(`${gw.ready.url}/healthz`, { dispatcher: agents[0] }).then((r) => r.arrayBuffer());
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const idleRss = rssMb(pid);
+
+    // Warm-up at the measured rate, so JIT, connection pools and SQLite pages are warm on both paths.
+    const warm = await openLoop(warmup, rate, [viaGateway, direct]);
+    if (warm.some((lane) => lane.errors > 0)) throw new Error(`warm-up failed: ${warm.map((lane) => lane.errors).join(' / ')} errors (see ${join(home, 'gateway.log')})`);
+
+    const cpuBefore = cpuMs(pid);
+    const [gatewayRun, directRun] = (await openLoop(count, rate, [viaGateway, direct])) as [Lane, Lane];
+    const cpuUsed = cpuMs(pid) - cpuBefore;
+    const loadedRss = rssMb(pid);
+
     const d50 = percentile(directRun.latencies, 50);
     const d99 = percentile(directRun.latencies, 99);
     const g50 = percentile(gatewayRun.latencies, 50);
@@ -118,6 +219,7 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
       metrics: {
         rate_per_s: rate,
         requests: count,
+        gateway_from_dist: from === 'dist' ? 1 : 0,
         direct_p50_ms: round(d50),
         direct_p99_ms: round(d99),
         gateway_p50_ms: round(g50),
@@ -126,13 +228,16 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
         added_p99_ms: round(g99 - d99),
         direct_errors: directRun.errors,
         gateway_errors: gatewayRun.errors,
-        gateway_rss_mb: Math.round(process.memoryUsage().rss / 1024 / 1024),
+        gateway_cpu_ms_per_request: round(cpuUsed / count),
+        gateway_idle_rss_mb: idleRss,
+        gateway_loaded_rss_mb: loadedRss,
       },
     };
   } finally {
-    await server.close();
-    await agent.close();
-    await stub.close();
+    await Promise.all([...children].reverse().map((child) => stopChild(child)));
+    process.removeListener('exit', killAll);
+    await Promise.all(agents.map((agent) => agent.close()));
+    closeSync(logFd);
     rmSync(home, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,35 @@
+// The gateway as its own process, for bench/gateway/escalation-latency.ts. Plain JavaScript so the same file runs
+// the compiled gateway (`node gateway-process.mjs`: @rigmind/gateway resolves to gateway/dist) or its source
+// (`node -C source --import tsx gateway-process.mjs`). Logs go to stderr at info, as under systemd.
+// argv[2]: the state folder; argv[3]: config.json's content. RIGMIND_GATEWAY_API_KEY: the stand-in's key.
+// Prints one JSON line ({ url, rigId, secret }) once it listens; stops when stdin closes (so it never outlives
+// the bench) or on SIGTERM.
+import { createGateway, createGatewayLogger, GatewayConfigSchema, listenGateway } from '@rigmind/gateway';
+
+const [home, configText] = process.argv.slice(2);
+const apiKey = process.env.RIGMIND_GATEWAY_API_KEY;
+if (home === undefined || configText === undefined || apiKey === undefined) {
+  process.stderr.write('usage: RIGMIND_GATEWAY_API_KEY=... gateway-process.mjs HOME CONFIG_JSON\n');
+  process.exit(2);
+}
+const config = GatewayConfigSchema.parse(JSON.parse(configText));
+const gateway = createGateway({ home, config, apiKey, logger: createGatewayLogger({ level: 'info' }) });
+const added = gateway.registry.add('bench');
+if (!added.ok) throw new Error(added.message);
+const running = await listenGateway(gateway, '127.0.0.1', 0);
+
+let closing = false;
+const stop = () => {
+  if (closing) return;
+  closing = true;
+  running.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.stdin.on('end', stop);
+process.stdin.on('error', stop);
+process.stdin.resume();
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);
+process.stdout.write(`${JSON.stringify({ url: running.url, rigId: added.rigId, secret: added.secret })}\n`);

@@ -54,6 +54,10 @@ export function budgetWindows(ts: number): { day: string; month: string } {
  * The cost ledger and budget reservations. Reserving checks every cap and inserts in one immediate
  * transaction, and better-sqlite3 is synchronous, so concurrent requests cannot both fit under a cap
  * that only one fits under. Any database error throws; callers fail closed.
+ *
+ * The caps are checked against the `spend` table (per day and rig: ledger plus open reservations), which every
+ * write here updates in the same transaction as the row it adds or removes, so the check reads at most a
+ * month of days rather than every call of the month. It is rebuilt from ledger and reservations on construction.
  */
 export class Ledger {
   readonly #reserve;
@@ -64,17 +68,25 @@ export class Ledger {
     private readonly db: Db,
     private readonly caps: BudgetCaps,
   ) {
+    db.transaction(() => {
+      db.prepare('DELETE FROM spend').run();
+      db.prepare(`INSERT INTO spend (day, month, rig_id, micro_usd)
+        SELECT day, MIN(month), rig_id, SUM(micro_usd) FROM (
+          SELECT day, month, rig_id, micro_usd FROM ledger
+          UNION ALL
+          SELECT day, month, rig_id, micro_usd FROM reservations
+        ) GROUP BY day, rig_id`).run();
+    }).immediate();
     const committed = db.prepare(`
       SELECT
         COALESCE(SUM(CASE WHEN day = @day THEN micro_usd END), 0) AS overall_daily,
         COALESCE(SUM(micro_usd), 0) AS overall_monthly,
         COALESCE(SUM(CASE WHEN day = @day AND rig_id = @rig THEN micro_usd END), 0) AS rig_daily,
         COALESCE(SUM(CASE WHEN rig_id = @rig THEN micro_usd END), 0) AS rig_monthly
-      FROM (
-        SELECT day, rig_id, micro_usd FROM ledger WHERE month = @month
-        UNION ALL
-        SELECT day, rig_id, micro_usd FROM reservations WHERE month = @month
-      )`);
+      FROM spend WHERE month = @month`);
+    const addSpend = db.prepare(
+      'INSERT INTO spend (day, month, rig_id, micro_usd) VALUES (?, ?, ?, ?) ON CONFLICT (day, rig_id) DO UPDATE SET micro_usd = micro_usd + excluded.micro_usd',
+    );
     const insertReservation = db.prepare(
       'INSERT INTO reservations (ts, day, month, rig_id, escalation_id, task_id, model, price_version, micro_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -92,21 +104,27 @@ export class Ledger {
         if (sums[scope] + microUsd > cap) return { ok: false, code: 'budget_exceeded', scope, capMicro: cap, committedMicro: sums[scope] };
       }
       const info = insertReservation.run(ts, day, month, hold.rigId, hold.escalationId, hold.taskId, hold.model, hold.priceVersion, microUsd);
+      addSpend.run(day, month, hold.rigId, microUsd);
       return { ok: true, reservationId: Number(info.lastInsertRowid) };
     });
-    const deleteReservation = db.prepare('DELETE FROM reservations WHERE id = ?');
+    const deleteReservation = db.prepare('DELETE FROM reservations WHERE id = ? RETURNING day, month, rig_id, micro_usd');
+    const dropReservation = (reservationId: number): void => {
+      const held = deleteReservation.get(reservationId) as { day: string; month: string; rig_id: string; micro_usd: number } | undefined;
+      if (held !== undefined) addSpend.run(held.day, held.month, held.rig_id, -held.micro_usd);
+    };
     const insertEntry = db.prepare(`INSERT INTO ledger (ts, day, month, rig_id, escalation_id, task_id, model, input_tokens, output_tokens,
       cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, price_version, micro_usd, latency_ms, outcome, http_status, request_id)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#settle = db.transaction((reservationId: number, entry: LedgerEntry) => {
-      deleteReservation.run(reservationId);
+      dropReservation(reservationId);
       const { day, month } = budgetWindows(entry.ts);
       const u = entry.usage;
       insertEntry.run(entry.ts, day, month, entry.rigId, entry.escalationId, entry.taskId, entry.model, u.input, u.output,
         u.cacheWrite5m, u.cacheWrite1h, u.cacheRead, entry.priceVersion, entry.microUsd, entry.latencyMs, entry.outcome,
         entry.httpStatus, entry.requestId);
+      addSpend.run(day, month, entry.rigId, entry.microUsd);
     });
-    this.#release = deleteReservation;
+    this.#release = db.transaction(dropReservation);
   }
 
   /** Reserve a worst-case amount for one upstream call, if every cap allows it. */
@@ -121,7 +139,7 @@ export class Ledger {
 
   /** Drop a reservation whose call never reached upstream. */
   release(reservationId: number): void {
-    this.#release.run(reservationId);
+    this.#release.immediate(reservationId);
   }
 
   /**

@@ -71,6 +71,18 @@ CREATE TABLE IF NOT EXISTS ledger (
 CREATE INDEX IF NOT EXISTS ledger_by_day ON ledger(day);
 CREATE INDEX IF NOT EXISTS ledger_by_month ON ledger(month);
 
+-- Spend per UTC day and rig: settled ledger rows plus open reservations, kept in step with both inside the
+-- ledger's own transactions, so a budget check reads at most a month of days instead of every call of the
+-- month. Derived data: the gateway rebuilds it from ledger and reservations whenever it starts.
+CREATE TABLE IF NOT EXISTS spend (
+  day TEXT NOT NULL,
+  month TEXT NOT NULL,
+  rig_id TEXT NOT NULL,
+  micro_usd INTEGER NOT NULL,
+  PRIMARY KEY (day, rig_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS spend_by_month ON spend(month);
+
 CREATE TABLE IF NOT EXISTS audit (
   seq INTEGER PRIMARY KEY,
   ts TEXT NOT NULL,

@@ -68,4 +68,39 @@ describe('budgets under concurrency', () => {
     expect(row).toEqual({ micro_usd: 1234, outcome: 'interrupted' });
     expect((h.gateway.db.prepare('SELECT COUNT(*) AS n FROM reservations').get() as { n: number }).n).toBe(0);
   });
+
+  it('keeps the per-day spend totals equal to ledger plus open reservations, and rebuilds them on start', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const totals = (): unknown => ({
+      spend: h.gateway.db.prepare('SELECT day, rig_id, micro_usd FROM spend WHERE micro_usd != 0 ORDER BY day, rig_id').all(),
+      source: h.gateway.db
+        .prepare(`SELECT day, rig_id, SUM(micro_usd) AS micro_usd FROM (SELECT day, rig_id, micro_usd FROM ledger UNION ALL
+          SELECT day, rig_id, micro_usd FROM reservations) GROUP BY day, rig_id HAVING SUM(micro_usd) != 0 ORDER BY day, rig_id`)
+        .all(),
+    });
+    const same = (): void => {
+      const { spend, source } = totals() as { spend: unknown[]; source: unknown[] };
+      expect(spend).toEqual(source);
+    };
+    expect((await h.signed('POST', '/v1/escalations', escalationBody())).status).toBe(200);
+    const day1 = Date.parse('2025-01-31T23:59:00Z');
+    const hold = (micro: number, ts: number) => {
+      const r = h.gateway.ledger.reserve({ rigId: h.rig.rigId, escalationId: 'esc_s', taskId: 't', model: TEST_MODEL, priceVersion: 'v', microUsd: micro }, ts);
+      if (!r.ok) throw new Error('reserve refused');
+      return r.reservationId;
+    };
+    const released = hold(500, day1);
+    const settled = hold(700, day1);
+    same();
+    h.gateway.ledger.release(released);
+    // Settled on the next day (and month): the hold leaves the old day, the cost lands on the new one.
+    const none = { input: 0, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
+    h.gateway.ledger.settle(settled, { ts: day1 + 120_000, rigId: h.rig.rigId, escalationId: 'esc_s', taskId: 't', model: TEST_MODEL, usage: none, priceVersion: 'v', microUsd: 650, latencyMs: 1, outcome: 'ok', httpStatus: 200, requestId: null });
+    hold(300, day1);
+    same();
+    h.gateway.db.exec('DELETE FROM spend');
+    await h.restart();
+    same();
+  });
 });

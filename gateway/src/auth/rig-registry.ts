@@ -27,11 +27,16 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
  * kept (the database file is mode 0600); only the rig id and secret are stored, nothing about the rig's host.
  */
 export class RigRegistry {
+  readonly #findActive;
+
   constructor(
     private readonly db: Db,
     private readonly now: () => number,
     private readonly randomBytes: (size: number) => Buffer,
-  ) {}
+  ) {
+    // Every signed request looks its rig up: prepared once. Revocation still takes effect on the next request.
+    this.#findActive = db.prepare('SELECT rig_id, name, secret FROM rigs WHERE rig_id = ? AND revoked_at IS NULL');
+  }
 
   /** Issue a credential for a new rig name. */
   add(name: string): AddRigResult {
@@ -67,7 +72,7 @@ export class RigRegistry {
 
   /** The active rig with this id, if any. */
   findActive(rigId: string): RigCredential | undefined {
-    const row = this.db.prepare('SELECT rig_id, name, secret FROM rigs WHERE rig_id = ? AND revoked_at IS NULL').get(rigId) as
+    const row = this.#findActive.get(rigId) as
       | { rig_id: string; name: string; secret: string }
       | undefined;
     return row === undefined ? undefined : { rigId: row.rig_id, name: row.name, secret: row.secret };

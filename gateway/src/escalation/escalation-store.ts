@@ -34,8 +34,22 @@ export interface NewEscalation {
  */
 export class EscalationStore {
   readonly #claim;
+  readonly #insert;
+  readonly #get;
+  readonly #finish;
+  readonly #defer;
+  readonly #deliveries;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
+    // Prepared once: preparing is a parse and plan per call, on every request's path.
+    this.#insert = db.prepare(
+      `INSERT INTO escalations (id, rig_id, task_id, state, request, model, max_tokens, deliveries, next_attempt_at, created_at, updated_at)
+       VALUES (?, ?, ?, 'pending', ?, ?, ?, 0, ?, ?, ?)`,
+    );
+    this.#get = db.prepare('SELECT * FROM escalations WHERE id = ?');
+    this.#finish = db.prepare('UPDATE escalations SET state = ?, response = ?, deliveries = deliveries + 1, updated_at = ? WHERE id = ?');
+    this.#defer = db.prepare('UPDATE escalations SET deliveries = deliveries + 1, next_attempt_at = ?, updated_at = ? WHERE id = ?');
+    this.#deliveries = db.prepare('SELECT deliveries FROM escalations WHERE id = ?');
     const due = db.prepare("SELECT * FROM escalations WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?");
     const lease = db.prepare('UPDATE escalations SET next_attempt_at = ?, updated_at = ? WHERE id = ?');
     this.#claim = db.transaction((now: number, leaseUntil: number, limit: number): EscalationRow[] => {
@@ -47,17 +61,12 @@ export class EscalationStore {
 
   /** Store a new pending escalation, leased to its caller until `leaseUntil`. */
   create(entry: NewEscalation, now: number, leaseUntil: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO escalations (id, rig_id, task_id, state, request, model, max_tokens, deliveries, next_attempt_at, created_at, updated_at)
-         VALUES (?, ?, ?, 'pending', ?, ?, ?, 0, ?, ?, ?)`,
-      )
-      .run(entry.id, entry.rigId, entry.taskId, entry.request, entry.model, entry.maxTokens, leaseUntil, now, now);
+    this.#insert.run(entry.id, entry.rigId, entry.taskId, entry.request, entry.model, entry.maxTokens, leaseUntil, now, now);
   }
 
   /** One escalation, if it exists. */
   get(id: string): EscalationRow | undefined {
-    return this.db.prepare('SELECT * FROM escalations WHERE id = ?').get(id) as EscalationRow | undefined;
+    return this.#get.get(id) as EscalationRow | undefined;
   }
 
   /** Lease up to `limit` due pending escalations (one transaction, so two loops never take the same row). */
@@ -67,14 +76,12 @@ export class EscalationStore {
 
   /** Record a final answer (completed or failed). */
   finish(id: string, response: EscalationResponse, now: number): void {
-    this.db
-      .prepare('UPDATE escalations SET state = ?, response = ?, deliveries = deliveries + 1, updated_at = ? WHERE id = ?')
-      .run(response.state, JSON.stringify(response), now, id);
+    this.#finish.run(response.state, JSON.stringify(response), now, id);
   }
 
   /** Put an undelivered escalation back for a later try; returns how many deliveries it has had. */
   defer(id: string, nextAttemptAt: number, now: number): number {
-    this.db.prepare('UPDATE escalations SET deliveries = deliveries + 1, next_attempt_at = ?, updated_at = ? WHERE id = ?').run(nextAttemptAt, now, id);
-    return (this.db.prepare('SELECT deliveries FROM escalations WHERE id = ?').get(id) as { deliveries: number }).deliveries;
+    this.#defer.run(nextAttemptAt, now, id);
+    return (this.#deliveries.get(id) as { deliveries: number }).deliveries;
   }
 }

@@ -86,7 +86,7 @@ export class Brain {
     await this.ctx.escalation?.stop();
     this.ctx.events.emit({ event_type: 'brain_stopped' });
     await this.ctx.router.close();
-    this.#publisher.close();
+    await this.#publisher.close();
     await this.#loop;
     this.ctx.store.close();
   }

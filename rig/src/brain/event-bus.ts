@@ -25,7 +25,7 @@ export class EventBus {
     for (const [key, value] of Object.entries(input)) if (value !== undefined) (event as Record<string, unknown>)[key] = value;
     const seq = this.store.appendEvent(event);
     const stamped = { ...event, seq };
-    this.publisher?.publish(event.event_type, JSON.stringify(stamped));
+    this.publisher?.publish(event.event_type, () => JSON.stringify(stamped));
     const level = event.event_type === 'task_failed' || event.event_type === 'worker_lost' ? 'warn' : CHATTY.has(event.event_type) ? 'debug' : 'info';
     this.logger[level]({ event: stamped }, describe(stamped));
     return stamped;

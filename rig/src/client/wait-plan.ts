@@ -23,12 +23,17 @@ export async function waitForPlan(client: BrainClient, pubEndpoint: string, plan
   })();
   try {
     for (;;) {
-      const result = await client.request('status_request', { plan_id: planId, include_tasks: true });
+      // Counts while it runs (cheap for a plan of thousands of tasks); every task once it is done.
+      const result = await client.request('status_request', { plan_id: planId, include_tasks: false });
       if (result.ok && result.reply.kind === 'status_reply') {
         const status = result.reply.plans[0];
         if (status !== undefined) {
           hooks.onStatus?.(status);
-          if (status.state !== 'running') return status;
+          if (status.state !== 'running') {
+            const full = await client.request('status_request', { plan_id: planId, include_tasks: true }, 30_000);
+            if (full.ok && full.reply.kind === 'status_reply' && full.reply.plans[0] !== undefined) return full.reply.plans[0];
+            return status;
+          }
         }
       } else if (!result.ok && result.code !== 'brain_unreachable') {
         throw new Error(`${result.code}: ${result.message}`);

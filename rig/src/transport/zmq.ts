@@ -1,4 +1,4 @@
-import { Dealer, Publisher, Router, Subscriber } from 'zeromq';
+import { Dealer, Router, Subscriber, XPublisher } from 'zeromq';
 import { encodeMessage, parseMessage, type Message, type Parsed, type ParseOptions } from '@rigmind/protocol';
 
 /**
@@ -122,25 +122,60 @@ export class DealerSocket {
   }
 }
 
-/** The brain's event PUB. Topic frame is the event type, so subscribers can filter. */
+/**
+ * The brain's event PUB (an XPUB, so it hears subscriptions). Topic frame is the event type, so subscribers can
+ * filter. With nobody subscribed to a topic, publishing it costs nothing: on a busy rig with no one watching,
+ * the socket calls were the brain's largest cost per task.
+ */
 export class EventPublisher {
-  readonly #socket = new Publisher({ linger: 0, sendHighWaterMark: 100_000 });
+  readonly #socket = new XPublisher({ linger: 0, sendHighWaterMark: 100_000 });
   readonly #queue: SendQueue;
+  /** Subscribed topic prefixes and how many subscribers hold each. */
+  readonly #prefixes = new Map<string, number>();
+  #loop: Promise<void> | undefined;
+
   constructor(onError: (error: Error) => void) {
     this.#queue = new SendQueue(onError);
   }
-  /** Bind to an endpoint. */
+
+  /** Bind to an endpoint and start hearing subscriptions. */
   async bind(endpoint: string): Promise<void> {
     await this.#socket.bind(endpoint);
+    this.#loop = this.#subscriptions();
   }
-  /** Publish one JSON document under a topic. */
-  publish(topic: string, json: string): void {
-    this.#queue.push(() => this.#socket.send([topic, json]));
+
+  async #subscriptions(): Promise<void> {
+    try {
+      for await (const [frame] of this.#socket) {
+        if (frame === undefined || frame.length === 0) continue;
+        const prefix = frame.subarray(1).toString('utf8');
+        const count = (this.#prefixes.get(prefix) ?? 0) + (frame[0] === 1 ? 1 : -1);
+        if (count > 0) this.#prefixes.set(prefix, count);
+        else this.#prefixes.delete(prefix);
+      }
+    } catch (error) {
+      if (!this.#socket.closed) throw error;
+    }
   }
+
+  /** Whether anyone listens to `topic`. */
+  wanted(topic: string): boolean {
+    for (const prefix of this.#prefixes.keys()) if (topic.startsWith(prefix)) return true;
+    return false;
+  }
+
+  /** Publish one JSON document under a topic (built only if someone listens). */
+  publish(topic: string, json: () => string): void {
+    if (!this.wanted(topic)) return;
+    const body = json();
+    this.#queue.push(() => this.#socket.send([topic, body]));
+  }
+
   /** Close the socket. */
-  close(): void {
+  async close(): Promise<void> {
     this.#queue.close();
     this.#socket.close();
+    await this.#loop;
   }
 }
 

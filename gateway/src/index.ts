@@ -20,6 +20,7 @@ export { estimateInputTokens } from './escalation/metered-call.js';
 export { buildAdvicePrompt, repairTurn, type AdvicePrompt } from './advice/advice-prompt.js';
 export { parseAdvice, type ParsedAdvice } from './advice/parse-advice.js';
 export { createEgress, originGuard, EgressRefusedError, type Egress, type EgressFetch } from './upstream/egress.js';
+export { FastLaneLimiter, yieldWithoutTimerClamp } from './limits/bottleneck-tuning.js';
 export { UpstreamGate, parseRetryAfterMs, isThrottled } from './upstream/upstream-gate.js';
 export { retryLoop, backoffMs, type RetryPolicy, type RetryOutcome, type Try } from './upstream/retry-loop.js';
 export { costReport, costReportCsv } from './reports/cost-report.js';

@@ -1,5 +1,5 @@
 import Bottleneck from 'bottleneck';
-import { yieldWithoutTimerClamp } from './bottleneck-tuning.js';
+import { FastLaneLimiter } from './bottleneck-tuning.js';
 
 /** Per-rig limits. */
 export interface RigLimits {
@@ -16,7 +16,7 @@ export type Limited<T> = { readonly ok: true; readonly value: T } | { readonly o
  * Over either limit the request is refused at once (429 with Retry-After) rather than held open.
  */
 export class RigLimiter {
-  readonly #limiters = new Map<string, { limiter: Bottleneck; windowStart: number }>();
+  readonly #limiters = new Map<string, { limiter: FastLaneLimiter; windowStart: number }>();
 
   constructor(
     private readonly limits: RigLimits,
@@ -26,12 +26,12 @@ export class RigLimiter {
   /** Run `job` for `rigId` if its limits allow. */
   async run<T>(rigId: string, job: () => Promise<T>): Promise<Limited<T>> {
     const entry = this.#entry(rigId);
-    const reservoir = await entry.limiter.currentReservoir();
+    const known = entry.limiter.reservoirNow();
+    const reservoir = known === undefined ? await entry.limiter.limiter.currentReservoir() : known;
     const elapsed = (this.now() - entry.windowStart) % 60_000;
     const retryAfterS = Math.max(1, Math.ceil((60_000 - elapsed) / 1000));
     if (reservoir !== null && reservoir <= 0) return { ok: false, retryAfterS, message: `over ${this.limits.requestsPerMinute} requests per minute` };
-    const counts = entry.limiter.counts();
-    if ((counts.QUEUED ?? 0) + (counts.RECEIVED ?? 0) >= this.limits.queue && (counts.RUNNING ?? 0) + (counts.EXECUTING ?? 0) >= this.limits.concurrency) {
+    if (entry.limiter.waiting() >= this.limits.queue && entry.limiter.running() >= this.limits.concurrency) {
       return { ok: false, retryAfterS: 1, message: `over ${this.limits.concurrency} concurrent requests with ${this.limits.queue} queued` };
     }
     try {
@@ -44,21 +44,21 @@ export class RigLimiter {
 
   /** Stop every limiter (pending jobs are dropped). */
   async stop(): Promise<void> {
-    await Promise.all([...this.#limiters.values()].map(({ limiter }) => limiter.stop({ dropWaitingJobs: true })));
+    await Promise.all([...this.#limiters.values()].map(({ limiter }) => limiter.stop()));
     this.#limiters.clear();
   }
 
-  #entry(rigId: string): { limiter: Bottleneck; windowStart: number } {
+  #entry(rigId: string): { limiter: FastLaneLimiter; windowStart: number } {
     let entry = this.#limiters.get(rigId);
     if (entry === undefined) {
-      const limiter = yieldWithoutTimerClamp(new Bottleneck({
+      const limiter = new FastLaneLimiter({
         maxConcurrent: this.limits.concurrency,
         highWater: this.limits.queue,
         strategy: Bottleneck.strategy.OVERFLOW,
         reservoir: this.limits.requestsPerMinute,
         reservoirRefreshAmount: this.limits.requestsPerMinute,
         reservoirRefreshInterval: 60_000,
-      }));
+      });
       entry = { limiter, windowStart: this.now() };
       this.#limiters.set(rigId, entry);
     }

@@ -1,5 +1,4 @@
-import Bottleneck from 'bottleneck';
-import { yieldWithoutTimerClamp } from '../limits/bottleneck-tuning.js';
+import { FastLaneLimiter } from '../limits/bottleneck-tuning.js';
 
 /** Why the gate would not let a call through in time. */
 export interface GateThrottled {
@@ -23,7 +22,7 @@ export interface GateClock {
  * A call that would wait longer than `maxWaitMs` is not made: the caller defers it instead of holding a request open.
  */
 export class UpstreamGate {
-  readonly #limiter: Bottleneck;
+  readonly #limiter: FastLaneLimiter;
   #pausedUntil = 0;
   #tokensRemaining: number | undefined;
   #tokensResetAt = 0;
@@ -33,7 +32,7 @@ export class UpstreamGate {
     private readonly maxWaitMs: number,
     private readonly clock: GateClock,
   ) {
-    this.#limiter = yieldWithoutTimerClamp(new Bottleneck({ maxConcurrent }));
+    this.#limiter = new FastLaneLimiter({ maxConcurrent });
   }
 
   /** Run `call` when the limits allow it, or say how long until they would. */
@@ -75,7 +74,7 @@ export class UpstreamGate {
 
   /** Stop accepting calls; queued ones are dropped. */
   async stop(): Promise<void> {
-    await this.#limiter.stop({ dropWaitingJobs: true });
+    await this.#limiter.stop();
   }
 }
 

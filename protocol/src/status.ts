@@ -51,6 +51,11 @@ export const WorkerStatusSchema = z.strictObject({
   busy: z.int(),
   simulated: z.boolean(),
   last_seen: z.string(),
+  /** Mean generation speed of the worker's llm attempts (Ollama's eval_count / eval_duration); null before any. */
+  tokens_per_second: z.number().nullable(),
+  /** Attempts the worker finished, and how many failed. */
+  completed: z.int().min(0),
+  failed: z.int().min(0),
 });
 /** A worker's status. */
 export type WorkerStatus = z.infer<typeof WorkerStatusSchema>;

@@ -59,7 +59,7 @@ export function sampleMessages(): { [K in MessageKind]: MessageOf<K> } {
     plan_accepted: make('plan_accepted', { plan_id: 'p-1', tasks: [{ name: 'a', task_id: 't-1', fix_applied: 'task_class inferred as cpu' }] }),
     status_reply: make('status_reply', {
       plans: [{ plan_id: 'p-1', plan: 'p', state: 'running', submitted_at: '2025-03-01T12:00:00.000Z', finished_at: null, counts, total: 5 }],
-      workers: [{ id: 'w1', alive: true, classes: ['cpu'], gpus: [0], slots: 2, busy: 1, simulated: true, last_seen: '2025-03-01T12:00:01.000Z' }],
+      workers: [{ id: 'w1', alive: true, classes: ['cpu'], gpus: [0], slots: 2, busy: 1, simulated: true, last_seen: '2025-03-01T12:00:01.000Z', tokens_per_second: 14.5, completed: 3, failed: 1 }],
     }),
     ack: make('ack', { detail: 'canceled', affected: ['t-1'] }),
     refused: make('refused', { code: 'cycle', message: 'plan refused', issues: [{ path: 'tasks[0].depends_on[0]', message: 'dependency cycle: a -> b -> a', line: 4 }] }),

@@ -69,7 +69,18 @@ export function onSubmitPlan(ctx: BrainContext, message: MessageOf<'submit_plan'
 /** Plans and workers, as one document. */
 export function onStatus(ctx: BrainContext, message: MessageOf<'status_request'>, reply: Reply): void {
   const deadAfter = ctx.config.heartbeat_ms * ctx.config.heartbeat_liveness;
-  const workers = ctx.workers.status(ctx.now(), deadAfter);
+  const stats = new Map(
+    (
+      ctx.store.db
+        .prepare(
+          `SELECT worker_id, avg(tokens_per_second) AS tps, sum(outcome = 'completed') AS completed,
+                  sum(outcome IN ('failed', 'timeout', 'error')) AS failed
+           FROM attempts WHERE worker_id IS NOT NULL GROUP BY worker_id`,
+        )
+        .all() as { worker_id: string; tps: number | null; completed: number; failed: number }[]
+    ).map((row) => [row.worker_id, { tokens_per_second: row.tps, completed: row.completed, failed: row.failed }]),
+  );
+  const workers = ctx.workers.status(ctx.now(), deadAfter, stats);
   if (message.plan_id !== undefined) {
     const plan = ctx.store.plan(message.plan_id);
     if (plan === undefined) {

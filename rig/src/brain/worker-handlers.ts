@@ -129,7 +129,11 @@ export function onTaskResult(ctx: BrainContext, identity: Buffer, message: Messa
     ...(result.tokens_generated !== undefined ? { tokens_generated: result.tokens_generated } : {}),
   };
   if (effect.kind === 'completed') {
-    ctx.events.emit({ event_type: 'task_completed', ...base, detail: { output_lines: result.output_lines, simulated: result.simulated === true } });
+    ctx.events.emit({
+      event_type: 'task_completed',
+      ...base,
+      detail: { output_lines: result.output_lines, simulated: result.simulated === true, ...(result.tokens_per_second !== undefined ? { tokens_per_second: result.tokens_per_second } : {}) },
+    });
   } else if (effect.kind === 'failed') {
     ctx.events.emit({ event_type: 'task_failed', ...base, error: result.error_snippet, cause: effect.cause });
   }

@@ -13,6 +13,13 @@ export interface WorkerEntry {
   accepting: boolean;
 }
 
+/** What a worker has done, from the attempts table. */
+export interface WorkerStats {
+  readonly tokens_per_second: number | null;
+  readonly completed: number;
+  readonly failed: number;
+}
+
 /** Live workers by id. Adding a worker needs no brain config: it registers and appears here. */
 export class WorkerRegistry {
   readonly #workers = new Map<string, WorkerEntry>();
@@ -50,7 +57,7 @@ export class WorkerRegistry {
   }
 
   /** Status rows for `rigmind status`. */
-  status(now: number, deadAfterMs: number): WorkerStatus[] {
+  status(now: number, deadAfterMs: number, stats: ReadonlyMap<string, WorkerStats> = new Map()): WorkerStatus[] {
     return this.all()
       .filter((entry) => entry.info !== undefined)
       .map((entry) => {
@@ -64,6 +71,9 @@ export class WorkerRegistry {
           busy: entry.leases.size,
           simulated: info.simulated,
           last_seen: new Date(entry.lastSeen).toISOString(),
+          tokens_per_second: stats.get(entry.id)?.tokens_per_second ?? null,
+          completed: stats.get(entry.id)?.completed ?? 0,
+          failed: stats.get(entry.id)?.failed ?? 0,
         };
       });
   }

@@ -87,6 +87,7 @@ export interface AttemptRow {
   stdout_path: string | null;
   stderr_path: string | null;
   tokens_generated: number | null;
+  tokens_per_second: number | null;
   simulated: number;
 }
 

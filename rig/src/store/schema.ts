@@ -4,6 +4,11 @@
  */
 export const SCHEMA_VERSION = 1;
 
+/** Columns added after a table first shipped: added in place to databases that lack them. */
+export const ADDED_COLUMNS: readonly { table: string; column: string; ddl: string }[] = [
+  { table: 'attempts', column: 'tokens_per_second', ddl: 'ALTER TABLE attempts ADD COLUMN tokens_per_second REAL' },
+];
+
 /** DDL for a fresh database. */
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -79,6 +84,7 @@ CREATE TABLE IF NOT EXISTS attempts (
   stdout_path TEXT,
   stderr_path TEXT,
   tokens_generated INTEGER,
+  tokens_per_second REAL,
   simulated INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (task_id, attempt)
 ) WITHOUT ROWID;

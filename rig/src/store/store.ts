@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import type { RigEvent } from '@rigmind/protocol';
 import type { AttemptRow, NewTask, PlanRow, TaskRow } from './rows.js';
-import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { ADDED_COLUMNS, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 
 /** Thrown when the database cannot be opened or is of a newer schema: broken infrastructure, not bad input. */
 export class StoreError extends Error {
@@ -57,6 +57,10 @@ export class Store {
       throw new StoreError('store_schema_newer', `${path} has schema ${version}; this rigmind knows ${SCHEMA_VERSION}`);
     }
     this.db.exec(SCHEMA_SQL);
+    for (const added of ADDED_COLUMNS) {
+      const columns = this.db.prepare(`SELECT name FROM pragma_table_info('${added.table}')`).pluck().all() as string[];
+      if (!columns.includes(added.column)) this.db.exec(added.ddl);
+    }
     this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }
 

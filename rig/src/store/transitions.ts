@@ -68,7 +68,7 @@ export class Transitions {
       this.store
         .stmt(
           `UPDATE attempts SET ended_at = ?, outcome = ?, return_code = ?, signal = ?, elapsed_seconds = ?, output_lines = ?,
-             error_snippet = ?, stdout_path = ?, stderr_path = ?, tokens_generated = ?, simulated = ?, worker_id = ?
+             error_snippet = ?, stdout_path = ?, stderr_path = ?, tokens_generated = ?, tokens_per_second = ?, simulated = ?, worker_id = ?
            WHERE task_id = ? AND attempt = ?`,
         )
         .run(
@@ -82,6 +82,7 @@ export class Transitions {
           result.stdout_path ?? null,
           result.stderr_path ?? null,
           result.tokens_generated ?? null,
+          result.tokens_per_second ?? null,
           result.simulated === true ? 1 : 0,
           workerId,
           taskId,

@@ -73,6 +73,12 @@ describe('a worker on (stand-in) GPUs', () => {
     expect(requests.some((line) => line === '/api/generate:0')).toBe(true);
     const tokens = rig.readDb((db) => db.prepare('SELECT tokens_generated FROM attempts WHERE task_id = ?').pluck().get(`${planId}.summarize`)) as number;
     expect(tokens).toBeGreaterThan(0);
+    // Tokens per second, the seed's missing metric, per task and per worker.
+    const perTask = rig.readDb((db) => db.prepare('SELECT tokens_per_second FROM attempts WHERE task_id = ?').pluck().get(`${planId}.summarize`)) as number;
+    expect(perTask).toBeGreaterThan(0);
+    const worker = (await rig.workers()).find((w) => w.id === 'gpu1');
+    expect(worker?.tokens_per_second).toBeGreaterThan(0);
+    expect(worker).toMatchObject({ completed: 3, failed: 0 });
   });
 
   it('stops a hot card taking new work and resumes it once cool (thermal guard)', async () => {

@@ -86,7 +86,7 @@ function renderOverview(plans: PlanStatus[], workers: MessageOf<'status_reply'>[
   if (workers.length > 0) {
     lines.push('workers:');
     for (const worker of workers) {
-      lines.push(`  ${worker.id.padEnd(12)} ${worker.alive ? 'alive' : 'LOST '} busy ${worker.busy}/${worker.slots}  gpus [${worker.gpus.join(',')}]  ${worker.classes.join(',')}${worker.simulated ? '  (simulated)' : ''}`);
+      lines.push(`  ${worker.id.padEnd(12)} ${worker.alive ? 'alive' : 'LOST '} busy ${worker.busy}/${worker.slots}  gpus [${worker.gpus.join(',')}]  ${worker.classes.join(',')}  done ${worker.completed}, failed ${worker.failed}${worker.tokens_per_second !== null ? `, ${worker.tokens_per_second.toFixed(1)} tok/s` : ''}${worker.simulated ? '  (simulated)' : ''}`);
     }
   } else {
     lines.push('workers: none registered');

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { NonceStore } from '../auth/nonce-store.js';
@@ -24,15 +24,25 @@ export interface SignedRequestDeps {
   readonly bodyLimitBytes: number;
 }
 
-/** Refuse bodies over the limit with 413 before anything reads them (and audit the refusal). */
+/**
+ * Refuse bodies over the limit with 413 before anything reads them (and audit the refusal). A declared
+ * Content-Length without Transfer-Encoding is all Node's parser will read, so it is checked without touching the
+ * body (hono's bodyLimit would first turn it into a web stream, which costs every request a ReadableStream and
+ * a copy); other bodies are counted as they stream, by hono's bodyLimit.
+ */
 export function limitBody(limitBytes: number, audit: AuditLog): MiddlewareHandler {
-  return bodyLimit({
-    maxSize: limitBytes,
-    onError: (c) => {
-      audit.append('request_refused', 'unauthenticated', { method: c.req.method, path: new URL(c.req.url).pathname, code: 'body_too_large' });
-      return errorJson(c, 413, 'body_too_large', `request body is over the ${limitBytes}-byte limit`);
-    },
-  });
+  const tooLarge = (c: Context): Response => {
+    audit.append('request_refused', 'unauthenticated', { method: c.req.method, path: new URL(c.req.url).pathname, code: 'body_too_large' });
+    return errorJson(c, 413, 'body_too_large', `request body is over the ${limitBytes}-byte limit`);
+  };
+  const streamed = bodyLimit({ maxSize: limitBytes, onError: tooLarge });
+  return async (c, next) => {
+    const declared = c.req.header('content-length');
+    if (declared === undefined || c.req.header('transfer-encoding') !== undefined) return streamed(c, next);
+    if (Number.parseInt(declared, 10) > limitBytes) return tooLarge(c);
+    await next();
+    return undefined;
+  };
 }
 
 /** Check every request's HMAC signature; refused requests get 401 and an audit record saying why. */

@@ -1,4 +1,5 @@
-import { EscalationResponseSchema } from '@rigmind/protocol';
+import { randomUUID } from 'node:crypto';
+import { EscalationResponseSchema, signRequest } from '@rigmind/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { escalationBody, startHarness, type Harness } from '../gateway-harness.js';
 
@@ -60,6 +61,27 @@ describe('request validation', () => {
     const body = (await response.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('body_too_large');
     expect(body.error.message).toContain('1048576');
+  });
+
+  it('counts a chunked body (no Content-Length) as it streams: 413 over the limit, accepted under it', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const chunked = (text: string): Promise<Response> => {
+      const headers = signRequest({ rigId: h.rig.rigId, secret: h.rig.secret, method: 'POST', pathWithQuery: '/v1/escalations', body: text, now: Date.now(), nonce: randomUUID() });
+      const bytes = new TextEncoder().encode(text);
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let at = 0; at < bytes.length; at += 64 * 1024) controller.enqueue(bytes.subarray(at, at + 64 * 1024));
+          controller.close();
+        },
+      });
+      return fetch(`${h.server.url}/v1/escalations`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    };
+    const big = await chunked(JSON.stringify(escalationBody({ untrusted: [{ label: 'log', content: 'x'.repeat(1_100_000) }] })));
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: { code: string } }).error.code).toBe('body_too_large');
+    const small = await chunked(JSON.stringify(escalationBody()));
+    expect(small.status).toBe(200);
   });
 
   it('clamps max_tokens to the cap and uses an allowed model hint', async () => {

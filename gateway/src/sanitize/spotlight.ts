@@ -17,11 +17,23 @@ export function markerFrom(randomBytes: Uint8Array): string {
 const TAG_LIKE = /(<|&lt;|&#0*60;|&#x0*3c;)(\s*\/?\s*)(untrusted[\s_-]*data|system|instructions|task)\b/gi;
 const TAG_NAME = /untrusted[\s_-]*data/gi;
 
+// A prompt neutralises every block with the same marker: compile its pattern once, not once per block.
+let lastMarker = '';
+let lastMarkerPattern: RegExp | undefined;
+function markerPattern(marker: string): RegExp | undefined {
+  if (marker !== lastMarker) {
+    lastMarker = marker;
+    // Case-insensitive: the marker is hex, and a data author could vary the case.
+    lastMarkerPattern = /^[0-9a-f]+$/i.test(marker) ? new RegExp(marker, 'gi') : undefined;
+  }
+  return lastMarkerPattern;
+}
+
 /** Text with delimiter look-alikes and the marker made inert; the data stays readable. */
 export function neutralize(text: string, marker: string): string {
   let out = text;
-  // Case-insensitive: the marker is hex, and a data author could vary the case.
-  if (/^[0-9a-f]+$/i.test(marker)) out = out.replace(new RegExp(marker, 'gi'), '[marker removed]');
+  const pattern = markerPattern(marker);
+  if (pattern !== undefined) out = out.replace(pattern, '[marker removed]');
   out = out.replace(TAG_LIKE, (_match, _open: string, slash: string, name: string) => `[tag ${slash.trim()}${name.replace(TAG_NAME, 'untrusted-data')} removed]`);
   out = out.replace(TAG_NAME, 'untrusted-data');
   return out;

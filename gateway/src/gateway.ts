@@ -15,7 +15,7 @@ import { createApp } from './http/app.js';
 import type { SignedVariables } from './http/signed-requests.js';
 import { RigLimiter } from './limits/rig-limiter.js';
 import { createGatewayLogger, type GatewayLogger } from './log/logger.js';
-import { openGatewayDb, type Db } from './store/open-db.js';
+import { atomically as atomicallyOn, openGatewayDb, type Db } from './store/open-db.js';
 import { createAnthropicClient } from './upstream/anthropic-call.js';
 import { createEgress, type Egress } from './upstream/egress.js';
 import { UpstreamGate } from './upstream/upstream-gate.js';
@@ -61,6 +61,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger ?? createGatewayLogger();
 
   const db = openGatewayDb(home);
+  const atomically = atomicallyOn(db);
   const registry = new RigRegistry(db, now, randomBytes);
   const audit = new AuditLog(db, now);
   const nonces = new NonceStore(db, config.auth.max_skew_ms);
@@ -77,14 +78,14 @@ export function createGateway(options: GatewayOptions): Gateway {
   const client = createAnthropicClient({ apiKey: options.apiKey, baseUrl: config.upstream.base_url, timeoutMs: config.upstream.timeout_ms, fetch: egress.fetch });
   const gate = new UpstreamGate(config.upstream.max_concurrency, config.upstream.max_wait_ms, { now, sleep });
   const store = new EscalationStore(db);
-  const service = new EscalationService({ config, store, ledger, audit, gate, client, logger, now, sleep, random, randomBytes });
+  const service = new EscalationService({ config, store, ledger, audit, gate, client, logger, now, sleep, random, randomBytes, atomically });
   const rigLimiter = new RigLimiter(
     { concurrency: config.rate_limits.per_rig.concurrency, requestsPerMinute: config.rate_limits.per_rig.requests_per_minute, queue: config.rate_limits.per_rig.queue },
     now,
   );
   const outbox = new OutboxWorker(store, service, registry, logger, now, { pollMs: config.outbox.poll_ms, batch: config.outbox.batch, leaseMs: config.outbox.lease_ms });
   const app = createApp({
-    config, store, service, rigLimiter, audit, logger, now, randomBytes, db, registry, nonces,
+    config, store, service, rigLimiter, audit, logger, now, randomBytes, db, registry, nonces, atomically,
     maxSkewMs: config.auth.max_skew_ms, bodyLimitBytes: config.body_limit_bytes,
   });
 

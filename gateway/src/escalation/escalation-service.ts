@@ -7,6 +7,7 @@ import type { Ledger } from '../budget/ledger.js';
 import type { GatewayConfig } from '../config/config-schema.js';
 import { microToUsd, priceFor, type TokenUsage } from '../config/prices.js';
 import type { GatewayLogger } from '../log/logger.js';
+import type { Atomically } from '../store/open-db.js';
 import { markerFrom } from '../sanitize/spotlight.js';
 import type { ChatTurn } from '../upstream/anthropic-call.js';
 import { backoffMs, retryLoop, type RetryOutcome } from '../upstream/retry-loop.js';
@@ -27,6 +28,7 @@ export interface EscalationServiceDeps {
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
   readonly randomBytes: (size: number) => Buffer;
+  readonly atomically: Atomically;
 }
 
 /** What a delivery attempt ended in. `refused` means no answer and no call made for it (budget or ledger). */
@@ -48,10 +50,12 @@ interface Spent {
 export class EscalationService {
   constructor(private readonly deps: EscalationServiceDeps) {}
 
-  /** Try to answer one stored escalation now. */
-  async deliver(row: EscalationRow, rigName: string): Promise<Delivery> {
+  /**
+   * Try to answer one stored escalation now. `request` is the row's request already parsed, when the caller
+   * has it (the route, which just stored it); otherwise it is read back from the row.
+   */
+  async deliver(row: EscalationRow, rigName: string, request: EscalationRequest = EscalationRequestSchema.parse(JSON.parse(row.request))): Promise<Delivery> {
     const { config } = this.deps;
-    const request: EscalationRequest = EscalationRequestSchema.parse(JSON.parse(row.request));
     const price = priceFor(config.prices, row.model, new Date(this.deps.now()).toISOString().slice(0, 10));
     if (price === undefined) {
       return this.failed(row, 'model_not_priced', `no price in force for ${row.model}; the gateway will not spend without one`);
@@ -82,8 +86,12 @@ export class EscalationService {
     return { kind: 'final', response: this.completed(row, parsed.advice, spent) };
   }
 
-  /** Record a delivery's result in the outbox and the audit log. */
+  /** Record a delivery's result in the outbox and the audit log, in one transaction. */
   apply(row: EscalationRow, rigName: string, delivery: Delivery): void {
+    this.deps.atomically(() => this.#apply(row, rigName, delivery));
+  }
+
+  #apply(row: EscalationRow, rigName: string, delivery: Delivery): void {
     const now = this.deps.now();
     const { store, audit, config } = this.deps;
     if (delivery.kind === 'deferred') {

@@ -59,9 +59,13 @@ export class EscalationStore {
     });
   }
 
-  /** Store a new pending escalation, leased to its caller until `leaseUntil`. */
-  create(entry: NewEscalation, now: number, leaseUntil: number): void {
+  /** Store a new pending escalation, leased to its caller until `leaseUntil`; returns the row as stored. */
+  create(entry: NewEscalation, now: number, leaseUntil: number): EscalationRow {
     this.#insert.run(entry.id, entry.rigId, entry.taskId, entry.request, entry.model, entry.maxTokens, leaseUntil, now, now);
+    return {
+      id: entry.id, rig_id: entry.rigId, task_id: entry.taskId, state: 'pending', request: entry.request, model: entry.model, max_tokens: entry.maxTokens,
+      response: null, deliveries: 0, next_attempt_at: leaseUntil, created_at: now, updated_at: now,
+    };
   }
 
   /** One escalation, if it exists. */

@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Ledger } from '../budget/ledger.js';
 import { costMicroUsd, microToUsd, type ModelPrice, type TokenUsage } from '../config/prices.js';
 import type { GatewayLogger } from '../log/logger.js';
+import type { Atomically } from '../store/open-db.js';
 import { callAnthropic, type CallRequest } from '../upstream/anthropic-call.js';
 import type { Try } from '../upstream/retry-loop.js';
 import { isThrottled, type UpstreamGate } from '../upstream/upstream-gate.js';
@@ -30,6 +31,7 @@ export interface MeterDeps {
   readonly logger: GatewayLogger;
   readonly now: () => number;
   readonly bytesPerToken: number;
+  readonly atomically: Atomically;
 }
 
 /** Who and what a call is for, and its price. */
@@ -85,13 +87,16 @@ export async function meteredCall(deps: MeterDeps, context: CallContext, request
   // A body that could not be read may still have been billed: count the worst case rather than nothing.
   const microUsd = result.ok ? costMicroUsd(context.price, usage) : result.maybeCharged ? worstCase : 0;
   const outcome = result.ok ? 'ok' : result.outcome;
-  deps.ledger.settle(reservationId, {
-    ts: deps.now(), rigId: context.rigId, escalationId: context.escalationId, taskId: context.taskId, model: request.model, usage,
-    priceVersion: context.priceVersion, microUsd, latencyMs, outcome, httpStatus: result.ok ? result.status : result.status, requestId: result.requestId,
-  });
-  deps.audit.append('upstream_call', context.rigName, {
-    escalation_id: context.escalationId, model: request.model, outcome, http_status: result.status, request_id: result.requestId,
-    usd: microToUsd(microUsd), latency_ms: Math.round(latencyMs),
+  // The ledger row and its audit record commit together.
+  deps.atomically(() => {
+    deps.ledger.settle(reservationId, {
+      ts: deps.now(), rigId: context.rigId, escalationId: context.escalationId, taskId: context.taskId, model: request.model, usage,
+      priceVersion: context.priceVersion, microUsd, latencyMs, outcome, httpStatus: result.ok ? result.status : result.status, requestId: result.requestId,
+    });
+    deps.audit.append('upstream_call', context.rigName, {
+      escalation_id: context.escalationId, model: request.model, outcome, http_status: result.status, request_id: result.requestId,
+      usd: microToUsd(microUsd), latency_ms: Math.round(latencyMs),
+    });
   });
   deps.logger.info({ escalation_id: context.escalationId, outcome, status: result.status, request_id: result.requestId, latency_ms: Math.round(latencyMs) }, 'upstream call');
 

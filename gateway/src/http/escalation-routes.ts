@@ -6,6 +6,7 @@ import type { EscalationService } from '../escalation/escalation-service.js';
 import type { EscalationStore } from '../escalation/escalation-store.js';
 import type { RigLimiter } from '../limits/rig-limiter.js';
 import type { GatewayLogger } from '../log/logger.js';
+import type { Atomically } from '../store/open-db.js';
 import { redactDeep } from '../sanitize/redact.js';
 import { errorJson } from './error-body.js';
 import type { SignedVariables } from './signed-requests.js';
@@ -20,6 +21,7 @@ export interface EscalationRouteDeps {
   readonly logger: GatewayLogger;
   readonly now: () => number;
   readonly randomBytes: (size: number) => Buffer;
+  readonly atomically: Atomically;
 }
 
 /** POST /v1/escalations and GET /v1/escalations/:id. Mounted behind the signature check. */
@@ -57,13 +59,15 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
       const model = hint ?? config.models.default;
       const maxTokens = Math.min(request.max_tokens, config.max_tokens_cap);
       const now = deps.now();
-      deps.store.create({ id, rigId: rig.rigId, taskId: request.task.task_id, request: JSON.stringify(request), model, maxTokens }, now, now + config.outbox.lease_ms);
-      audit.append('request_accepted', rig.name, {
-        escalation_id: id, task_id: request.task.task_id, reason: request.reason, model, max_tokens: maxTokens, redacted: [...found],
+      // The outbox row and its audit record commit together, before anything goes upstream.
+      const row = deps.atomically(() => {
+        const created = deps.store.create({ id, rigId: rig.rigId, taskId: request.task.task_id, request: JSON.stringify(request), model, maxTokens }, now, now + config.outbox.lease_ms);
+        audit.append('request_accepted', rig.name, {
+          escalation_id: id, task_id: request.task.task_id, reason: request.reason, model, max_tokens: maxTokens, redacted: [...found],
+        });
+        return created;
       });
-      const row = deps.store.get(id);
-      if (row === undefined) throw new Error(`escalation ${id} vanished after insert`);
-      const delivery = await deps.service.deliver(row, rig.name);
+      const delivery = await deps.service.deliver(row, rig.name, request);
       deps.service.apply(row, rig.name, delivery);
       return { id, delivery };
     });

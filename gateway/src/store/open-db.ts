@@ -6,6 +6,18 @@ import { GATEWAY_SCHEMA_SQL, GATEWAY_SCHEMA_VERSION } from './schema.js';
 /** A better-sqlite3 handle. */
 export type Db = Database.Database;
 
+/** Runs a function in one immediate transaction (a savepoint when one is already open), all or nothing. */
+export type Atomically = <T>(fn: () => T) => T;
+
+/**
+ * One transaction around several writes: a request's writes that belong together (its outbox row and its audit
+ * record, a ledger row and its audit record) commit once instead of once each.
+ */
+export function atomically(db: Db): Atomically {
+  const tx = db.transaction((fn: () => unknown) => fn());
+  return <T>(fn: () => T): T => tx.immediate(fn) as T;
+}
+
 /** Open (creating if needed) `<home>/gateway.db` in WAL mode with the schema applied. */
 export function openGatewayDb(home: string): Db {
   mkdirSync(home, { recursive: true, mode: 0o700 });

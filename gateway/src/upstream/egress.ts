@@ -36,9 +36,62 @@ export interface Egress {
   close(): Promise<void>;
 }
 
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+type BufferedBody = string | Uint8Array | ArrayBuffer | null | undefined;
+
+function isBuffered(body: unknown): body is BufferedBody {
+  return body === null || body === undefined || typeof body === 'string' || body instanceof Uint8Array || body instanceof ArrayBuffer;
+}
+
+/** Request headers as undici's flat [name, value, ...] list. */
+function flatHeaders(headers: RequestInit['headers']): string[] {
+  const flat: string[] = [];
+  if (headers === undefined || headers === null) return flat;
+  for (const [name, value] of headers instanceof Headers ? headers : new Headers(headers)) flat.push(name, value);
+  return flat;
+}
+
+/** Response headers from undici's object form. */
+function responseHeaders(raw: Record<string, string | string[] | undefined>): Headers {
+  const headers = new Headers();
+  for (const name in raw) {
+    const value = raw[name];
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else if (value !== undefined) headers.append(name, value);
+  }
+  return headers;
+}
+
+/**
+ * A call with an in-memory body (the SDK's JSON requests) over the dispatcher's request API, the response body
+ * read whole into a Response. Same dispatcher, same guard, same abort signal as fetch; a redirect is an error,
+ * as with fetch's `redirect: 'error'`. It skips fetch's web-stream machinery, which costs more CPU than the
+ * rest of an upstream call on a Pi (the SDK reads non-streamed bodies whole anyway).
+ */
+async function requestBuffered(dispatcher: Dispatcher, url: URL, init: RequestInit): Promise<Response> {
+  const { statusCode, headers, body } = await dispatcher.request({
+    origin: url.origin,
+    path: `${url.pathname}${url.search}`,
+    method: (init.method ?? 'GET').toUpperCase() as Dispatcher.HttpMethod,
+    headers: flatHeaders(init.headers),
+    body: (init.body ?? null) as string | Uint8Array | null,
+    signal: init.signal ?? undefined,
+  });
+  if (REDIRECTS.has(statusCode) && headers.location !== undefined) {
+    await body.dump();
+    throw new TypeError('fetch failed', { cause: new Error(`unexpected redirect (${statusCode}) from the upstream`) });
+  }
+  const bytes = await body.arrayBuffer();
+  const empty = statusCode === 204 || statusCode === 205 || statusCode === 304 || init.method?.toUpperCase() === 'HEAD';
+  return new Response(empty ? null : bytes, { status: statusCode, headers: responseHeaders(headers) });
+}
+
 /**
  * The gateway's only way out: every request goes through an undici Agent guarded by {@link originGuard}, and the
  * URL is checked before dispatch as well, so neither a stray base URL nor a redirect can reach another host.
+ * Requests with an in-memory body use the dispatcher's request API directly; anything else goes through
+ * undici's fetch on the same dispatcher.
  */
 export function createEgress(upstreamBaseUrl: string, base: Dispatcher = new Agent({ keepAliveTimeout: 30_000 })): Egress {
   const origin = new URL(upstreamBaseUrl).origin;
@@ -46,6 +99,7 @@ export function createEgress(upstreamBaseUrl: string, base: Dispatcher = new Age
   const guardedFetch: EgressFetch = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     if (url.origin !== origin) throw new EgressRefusedError(url.origin);
+    if (!(input instanceof Request) && isBuffered(init?.body)) return requestBuffered(dispatcher, url, init ?? {});
     // undici's fetch and Node's global fetch are separate copies of the same implementation; the shapes match.
     const response = await undiciFetch(url, { ...(init as Record<string, unknown>), dispatcher, redirect: 'error' } as Parameters<typeof undiciFetch>[1]);
     return response as unknown as Response;

@@ -72,4 +72,30 @@ describe('egress guard', () => {
       await new Promise<void>((resolve) => upstream.close(() => resolve()));
     }
   });
+
+  it('returns status, headers and body of an in-memory request, and aborts it on its signal', async () => {
+    stub = await startAnthropicStub();
+    const egress = createEgress(stub.url);
+    try {
+      const body = JSON.stringify({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
+      const ok = await egress.fetch(`${stub.url}/v1/messages?beta=true`, {
+        method: 'post',
+        body,
+        headers: new Headers({ 'x-api-key': stub.apiKey, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }),
+      });
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('request-id')).toMatch(/^req_stub_/);
+      expect(((await ok.json()) as { type: string }).type).toBe('message');
+      expect(stub.received.at(-1)).toMatchObject({ method: 'POST', path: '/v1/messages?beta=true', body });
+
+      stub.script({ kind: 'hang' });
+      const controller = new AbortController();
+      const hung = egress.fetch(`${stub.url}/v1/messages`, { method: 'POST', body, headers: { 'x-api-key': stub.apiKey, 'anthropic-version': '2023-06-01' }, signal: controller.signal });
+      setTimeout(() => controller.abort(), 20);
+      await expect(hung).rejects.toMatchObject({ name: 'AbortError' });
+    } finally {
+      await egress.close();
+    }
+  });
 });
+

@@ -15,6 +15,7 @@ import { createApp } from './http/app.js';
 import type { SignedVariables } from './http/signed-requests.js';
 import { RigLimiter } from './limits/rig-limiter.js';
 import { createGatewayLogger, type GatewayLogger } from './log/logger.js';
+import { startCheckpointer } from './store/checkpointer.js';
 import { atomically as atomicallyOn, openGatewayDb, type Db } from './store/open-db.js';
 import { createAnthropicClient } from './upstream/anthropic-call.js';
 import { createEgress, type Egress } from './upstream/egress.js';
@@ -33,6 +34,8 @@ export interface GatewayOptions {
   readonly randomBytes?: (size: number) => Buffer;
   /** Base dispatcher under the egress guard (the guard is always added). */
   readonly upstreamDispatcher?: Dispatcher;
+  /** Checkpoint the WAL from a worker thread, off the request path (default true). */
+  readonly checkpointInWorker?: boolean;
 }
 
 /** A built gateway: its HTTP app, its stores, and the outbox loop to start and stop. */
@@ -62,6 +65,9 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const db = openGatewayDb(home);
   const atomically = atomicallyOn(db);
+  const checkpointer = options.checkpointInWorker === false
+    ? undefined
+    : startCheckpointer(db, { onError: (message) => logger.warn({ message }, 'WAL checkpoint worker: SQLite checkpoints on commit instead') });
   const registry = new RigRegistry(db, now, randomBytes);
   const audit = new AuditLog(db, now);
   const nonces = new NonceStore(db, config.auth.max_skew_ms);
@@ -99,6 +105,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       await rigLimiter.stop();
       await gate.stop();
       await egress.close();
+      await checkpointer?.stop();
       db.close();
     },
   };

@@ -19,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { signRequest } from '@rigmind/protocol';
 import { buildAdvicePrompt, markerFrom, redactDeep } from '@rigmind/gateway';
 import { EscalationRequestSchema } from '@rigmind/protocol';
-import { Agent, fetch } from 'undici';
+import { Agent } from 'undici';
 
 /** Settings of one bench run. */
 export interface LatencyBenchOptions {
@@ -178,26 +178,25 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
     const prompt = buildAdvicePrompt(redactDeep(EscalationRequestSchema.parse(escalationInput)), markerFrom(Buffer.alloc(16, 7)));
     const upstreamBody = JSON.stringify({ model: MODEL, max_tokens: 256, system: prompt.system, messages: [{ role: 'user', content: prompt.user }] });
 
-    const viaGateway = (): Promise<number> => {
+    // Both lanes use undici's request API on their own keep-alive pools: the cheapest client there is, so the
+    // load generator takes as little CPU as possible from the two processes being measured.
+    const gatewayOrigin = new URL(gw.ready.url).origin;
+    const standInOrigin = new URL(stub.ready.url).origin;
+    const viaGateway = async (): Promise<number> => {
       const headers = signRequest({ rigId: gw.ready.rigId, secret: gw.ready.secret, method: 'POST', pathWithQuery: '/v1/escalations', body: escalation, now: Date.now(), nonce: randomUUID() });
-      return fetch(`${gw.ready.url}/v1/escalations`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: escalation, dispatcher: agents[0] }).then(async (response) => {
-        await response.arrayBuffer();
-        return response.status;
-      });
+      const response = await agents[0].request({ origin: gatewayOrigin, path: '/v1/escalations', method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: escalation });
+      await response.body.arrayBuffer();
+      return response.statusCode;
     };
-    const direct = (): Promise<number> =>
-      fetch(`${stub.ready.url}/v1/messages`, {
-        method: 'POST',
-        headers: { 'x-api-key': stub.ready.apiKey, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
-        body: upstreamBody,
-        dispatcher: agents[1],
-      }).then(async (response) => {
-        await response.arrayBuffer();
-        return response.status;
-      });
+    const directHeaders = { 'x-api-key': stub.ready.apiKey, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' };
+    const direct = async (): Promise<number> => {
+      const response = await agents[1].request({ origin: standInOrigin, path: '/v1/messages', method: 'POST', headers: directHeaders, body: upstreamBody });
+      await response.body.arrayBuffer();
+      return response.statusCode;
+    };
 
     // Idle: started, then a few health checks, then a second of quiet.
-    for (let i = 0; i < 50; i += 1) await fetch(`${gw.ready.url}/healthz`, { dispatcher: agents[0] }).then((r) => r.arrayBuffer());
+    for (let i = 0; i < 50; i += 1) await agents[0].request({ origin: gatewayOrigin, path: '/healthz', method: 'GET' }).then((r) => r.body.arrayBuffer());
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const idleRss = rssMb(pid);
 
@@ -205,9 +204,12 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
     const warm = await openLoop(warmup, rate, [viaGateway, direct]);
     if (warm.some((lane) => lane.errors > 0)) throw new Error(`warm-up failed: ${warm.map((lane) => lane.errors).join(' / ')} errors (see ${join(home, 'gateway.log')})`);
 
-    const cpuBefore = cpuMs(pid);
+    const stubPid = stub.child.pid as number;
+    const cpuBefore = [cpuMs(pid), cpuMs(stubPid), process.cpuUsage()] as const;
     const [gatewayRun, directRun] = (await openLoop(count, rate, [viaGateway, direct])) as [Lane, Lane];
-    const cpuUsed = cpuMs(pid) - cpuBefore;
+    const cpuUsed = cpuMs(pid) - cpuBefore[0];
+    const stubCpuUsed = cpuMs(stubPid) - cpuBefore[1];
+    const ownCpu = process.cpuUsage(cpuBefore[2]);
     const loadedRss = rssMb(pid);
 
     const d50 = percentile(directRun.latencies, 50);
@@ -229,6 +231,9 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
         direct_errors: directRun.errors,
         gateway_errors: gatewayRun.errors,
         gateway_cpu_ms_per_request: round(cpuUsed / count),
+        // Per round (one gateway call and one direct call), for judging how loaded the machine was.
+        stand_in_cpu_ms_per_round: round(stubCpuUsed / count),
+        load_generator_cpu_ms_per_round: round((ownCpu.user + ownCpu.system) / 1000 / count),
         gateway_idle_rss_mb: idleRss,
         gateway_loaded_rss_mb: loadedRss,
       },

@@ -8,7 +8,8 @@
 // Run: node -C source --import tsx bench/gateway/escalation-latency.ts
 // Env: RIGMIND_BENCH_GATEWAY_FROM=dist runs the compiled gateway (after `npx tsc -b gateway`), with the
 // systemd unit's node flags; the default runs its TypeScript source through tsx. RIGMIND_BENCH_GATEWAY_CPU_PROF=DIR
-// profiles the gateway process (node --cpu-prof).
+// profiles the gateway process (node --cpu-prof). RIGMIND_BENCH_RATE and RIGMIND_BENCH_REQUESTS change the
+// rate (per lane) and the count of a direct run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
@@ -252,6 +253,9 @@ function round(value: number): number {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const result = await run();
+  // Direct runs may set the rate and count: RIGMIND_BENCH_RATE=20 RIGMIND_BENCH_REQUESTS=400.
+  const rate = Number(process.env.RIGMIND_BENCH_RATE ?? 200);
+  const requests = Number(process.env.RIGMIND_BENCH_REQUESTS ?? 2_000);
+  const result = await run({ ratePerSecond: rate, requests, warmup: Math.min(400, requests) });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }

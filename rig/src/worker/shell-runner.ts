@@ -1,7 +1,7 @@
 import { execa, type Options } from 'execa';
 import type { AttemptResult } from '@rigmind/protocol';
 import { LazyFile } from './lazy-file.js';
-import type { Sentinel } from './sentinel.js';
+import { SENTINEL_ENV, type Sentinel } from './sentinel.js';
 import { tail, type RunRequest, type TaskRunner } from './task-runner.js';
 
 /** How a shell task's environment is built. */
@@ -50,11 +50,11 @@ export class ShellRunner implements TaskRunner {
         RIGMIND_TASK_ID: task.task_id,
         RIGMIND_PLAN_ID: task.plan_id,
         RIGMIND_ATTEMPT: String(request.attempt),
+        [SENTINEL_ENV]: this.sentinel.token,
       },
     } satisfies Options;
     const child = execa('bash', ['-c', task.command ?? ''], options);
     const pgid = child.pid;
-    if (pgid !== undefined) this.sentinel.watch(pgid);
     request.onStarted(pgid ?? null);
     const stdout = new LazyFile(request.stdoutPath);
     const stderr = new LazyFile(request.stderrPath);
@@ -91,7 +91,6 @@ export class ShellRunner implements TaskRunner {
     if (pgid !== undefined) {
       // Whatever the task left behind in its group goes with it (and so do the pipes it held open).
       signalGroup(pgid, 'SIGKILL');
-      this.sentinel.forget(pgid);
     }
     const result = await child;
     const [stdoutPath, stderrPath] = await Promise.all([stdout.close(), stderr.close()]);

@@ -18,7 +18,7 @@ export interface BrokerBenchOptions {
   readonly tasks?: number;
   readonly workers?: number;
   readonly bigPlan?: number;
-  /** The brain's prefetch setting (tasks held by a worker beyond its slots). */
+  /** The brain's prefetch setting (tasks held by a worker beyond its slots); the rig's default if unset. */
   readonly prefetch?: number;
 }
 
@@ -42,7 +42,7 @@ export async function run(options: BrokerBenchOptions = {}): Promise<BenchResult
   const bigPlan = options.bigPlan ?? 10_000;
   // What is measured is what is deployed: brain and workers run the built JavaScript.
   await execa('npx', ['tsc', '-b'], { cwd: REPO });
-  const rig = new RigHarness({ heartbeatMs: 1_000, dist: true, extraConfig: { prefetch: options.prefetch ?? 1 } });
+  const rig = new RigHarness({ heartbeatMs: 1_000, dist: true, ...(options.prefetch !== undefined ? { extraConfig: { prefetch: options.prefetch } } : {}) });
   try {
     await rig.startBrain();
     for (let i = 1; i <= workers; i += 1) await rig.startWorker(`w${i}`, ['--slots', '1']);

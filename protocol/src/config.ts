@@ -19,9 +19,11 @@ export const RigConfigSchema = z.strictObject({
     .prefault({}),
   /**
    * Tasks a worker may hold beyond its slots, queued on the worker, so that it starts the next one the moment a
-   * slot frees instead of after a round trip to the brain. 0 turns prefetch off.
+   * slot frees instead of after a round trip to the brain. Only while the worker's recent tasks are short
+   * (under prefetch_below_s): long GPU work gains nothing from it and keeps its placement open. 0 turns it off.
    */
-  prefetch: z.int().min(0).max(16).default(1),
+  prefetch: z.int().min(0).max(16).default(2),
+  prefetch_below_s: z.number().min(0).default(5),
   /** Aging: a queued task gains one priority point per this many seconds of waiting. */
   aging_s_per_point: z.number().positive().default(60),
   max_frame_bytes: z.int().min(1024).default(1024 * 1024),

@@ -110,7 +110,11 @@ export class Brain {
       try {
         // One transaction per frame: its state changes and events commit together, once. Nested transactions
         // in the handlers become savepoints. Replies go out after the commit (sends are queued past this tick).
-        this.#atomically(() => this.#handle(frame));
+        this.#atomically(() => {
+          this.#handle(frame);
+          // Work the frame released is dispatched in the same commit: one transaction per result, not two.
+          this.#pumpNow();
+        });
       } catch (error) {
         // A bug in one handler must not take the brain down; the frame is logged and dropped.
         ctx.logger.error({ err: error }, 'handler failed');
@@ -217,8 +221,14 @@ export class Brain {
     if (this.#pumpQueued || this.#stopped) return;
     this.#pumpQueued = true;
     setImmediate(() => {
-      this.#pumpQueued = false;
-      if (!this.#stopped) this.#atomically(() => pump(this.ctx));
+      if (this.#pumpQueued && !this.#stopped) this.#atomically(() => this.#pumpNow());
     });
+  }
+
+  /** Run a requested pump now, inside the caller's transaction. */
+  #pumpNow(): void {
+    if (!this.#pumpQueued || this.#stopped) return;
+    this.#pumpQueued = false;
+    pump(this.ctx);
   }
 }

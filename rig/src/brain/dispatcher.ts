@@ -13,7 +13,7 @@ export function pump(ctx: BrainContext): number {
   let progress = true;
   while (progress && ctx.queue.size > 0) {
     progress = false;
-    for (const worker of ctx.workers.withFreeSlots(ctx.config.prefetch)) {
+    for (const worker of ctx.workers.withFreeSlots({ prefetch: ctx.config.prefetch, belowS: ctx.config.prefetch_below_s })) {
       const info = worker.info;
       if (info === undefined || worker.identity === undefined) continue;
       const entry = ctx.queue.pick({ classes: info.classes as TaskClass[], prefer: info.prefer, executor: info.executor }, now);

@@ -112,7 +112,12 @@ export function onTaskResult(ctx: BrainContext, identity: Buffer, message: Messa
   if (lowConfidence) result = { ...result, outcome: 'failed', error_snippet: 'the model marked its answer as low confidence' };
   const effect = ctx.transitions.finish(message.task_id, message.attempt, result, workerId);
   ctx.router.send(identity, createMessage('ack', brainSender(ctx), { detail: effect.kind, affected: [message.task_id] }, message.msg_id));
-  ctx.workers.get(workerId)?.leases.delete(message.task_id);
+  const worker = ctx.workers.get(workerId);
+  if (worker !== undefined) {
+    worker.leases.delete(message.task_id);
+    const runS = message.result.elapsed_seconds;
+    worker.recentRunS = worker.recentRunS === undefined ? runS : 0.8 * worker.recentRunS + 0.2 * runS;
+  }
   ctx.schedulePump();
   if (effect.kind === 'stale') return;
   const row = ctx.store.task(message.task_id);

@@ -11,6 +11,20 @@ export interface WorkerEntry {
   lastDispatch: number;
   /** False while the worker's cards rest after running hot: it is offered nothing. */
   accepting: boolean;
+  /** Moving average of its attempts' run time (s); undefined before the first result. */
+  recentRunS: number | undefined;
+}
+
+/** When a worker may hold tasks beyond its slots. */
+export interface PrefetchPolicy {
+  readonly prefetch: number;
+  readonly belowS: number;
+}
+
+/** Tasks beyond its slots a worker may hold now: the full prefetch while its tasks are short, one before it has run any. */
+export function prefetchFor(entry: WorkerEntry, policy: PrefetchPolicy): number {
+  if (entry.recentRunS === undefined) return Math.min(1, policy.prefetch);
+  return entry.recentRunS < policy.belowS ? policy.prefetch : 0;
 }
 
 /** What a worker has done, from the attempts table. */
@@ -38,7 +52,7 @@ export class WorkerRegistry {
   ensure(id: string, now: number): WorkerEntry {
     let entry = this.#workers.get(id);
     if (entry === undefined) {
-      entry = { id, info: undefined, identity: undefined, lastSeen: now, leases: new Set(), lastDispatch: 0, accepting: true };
+      entry = { id, info: undefined, identity: undefined, lastSeen: now, leases: new Set(), lastDispatch: 0, accepting: true, recentRunS: undefined };
       this.#workers.set(id, entry);
     }
     return entry;
@@ -49,10 +63,10 @@ export class WorkerRegistry {
     this.#workers.delete(id);
   }
 
-  /** Registered workers that can take another task (slots plus `prefetch`), the least busy and least recently fed first. */
-  withFreeSlots(prefetch: number): WorkerEntry[] {
+  /** Registered workers that can take another task (slots plus prefetch), the least busy and least recently fed first. */
+  withFreeSlots(policy: PrefetchPolicy): WorkerEntry[] {
     return this.all()
-      .filter((entry) => entry.info !== undefined && entry.identity !== undefined && entry.accepting && entry.leases.size < entry.info.slots + prefetch)
+      .filter((entry) => entry.info !== undefined && entry.identity !== undefined && entry.accepting && entry.leases.size < entry.info.slots + prefetchFor(entry, policy))
       .sort((a, b) => a.leases.size / (a.info?.slots ?? 1) - b.leases.size / (b.info?.slots ?? 1) || a.lastDispatch - b.lastDispatch);
   }
 

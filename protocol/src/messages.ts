@@ -40,7 +40,12 @@ const Welcome = message('welcome', {
   /** Attempts the worker reported that the brain no longer wants: the worker must stop them. */
   abandon: z.array(HeldTaskSchema),
 });
-const Dispatch = message('dispatch', { task: TaskSchema, attempt: z.int().min(1) });
+const Dispatch = message('dispatch', {
+  task: TaskSchema,
+  attempt: z.int().min(1),
+  /** Results of this worker the brain has recorded (their msg_ids): an ack riding on the next dispatch. */
+  acks: z.array(z.string().max(128)).max(1_000).optional(),
+});
 const CancelTask = message('cancel_task', { task_id: z.string(), attempt: z.int().min(1), reason: z.string() });
 const Reregister = message('reregister', { reason: z.string() });
 

@@ -50,6 +50,8 @@ export interface BrainContext {
   readonly now: () => number;
   readonly id: string;
   escalation: EscalationHooks | undefined;
+  /** Result acks not sent yet, by worker: they ride on the next dispatch to that worker, or go alone at the turn's end. */
+  readonly pendingAcks: Map<string, { identity: Buffer; msgIds: string[] }>;
   /** Tasks backing off: id -> when to re-queue (ms). */
   readonly retryAt: Map<string, number>;
   /** Ask the dispatcher to run soon (coalesced). */

@@ -10,7 +10,7 @@ import { onCancel, onLogs, onRetry, onStatus, onSubmitPlan } from './client-hand
 import { pump } from './dispatcher.js';
 import { EventBus } from './event-bus.js';
 import { ReadyQueue } from './ready-queue.js';
-import { onGoodbye, onHeartbeat, onRegister, onTaskResult, onTaskStarted, onWorkerEvent, reapSilentWorkers, touchWorker } from './worker-handlers.js';
+import { flushAcks, onGoodbye, onHeartbeat, onRegister, onTaskResult, onTaskStarted, onWorkerEvent, reapSilentWorkers, touchWorker } from './worker-handlers.js';
 import { WorkerRegistry } from './worker-registry.js';
 
 /** What a brain needs from outside: where it lives, its config, a logger, and (for tests) a clock. */
@@ -57,6 +57,7 @@ export class Brain {
       id: 'brain',
       escalation: undefined,
       retryAt: new Map(),
+      pendingAcks: new Map(),
       schedulePump() {
         self.#schedulePump();
       },
@@ -114,6 +115,7 @@ export class Brain {
           this.#handle(frame);
           // Work the frame released is dispatched in the same commit: one transaction per result, not two.
           this.#pumpNow();
+          flushAcks(ctx);
         });
       } catch (error) {
         // A bug in one handler must not take the brain down; the frame is logged and dropped.

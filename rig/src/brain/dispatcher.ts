@@ -24,9 +24,12 @@ export function pump(ctx: BrainContext): number {
       worker.leases.add(entry.task_id);
       worker.lastDispatch = now + dispatched;
       const task = rowToTask(leased.row);
+      const pending = ctx.pendingAcks.get(worker.id);
+      const acks = pending !== undefined && pending.identity.equals(worker.identity) ? pending.msgIds : undefined;
+      if (acks !== undefined) ctx.pendingAcks.delete(worker.id);
       ctx.router.send(
         worker.identity,
-        createMessage('dispatch', { role: 'brain', id: ctx.id }, { task, attempt: leased.attempt }),
+        createMessage('dispatch', { role: 'brain', id: ctx.id }, { task, attempt: leased.attempt, ...(acks !== undefined ? { acks } : {}) }),
       );
       ctx.events.emit({
         event_type: 'task_dispatched',

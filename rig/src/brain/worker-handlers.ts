@@ -111,7 +111,12 @@ export function onTaskResult(ctx: BrainContext, identity: Buffer, message: Messa
   const lowConfidence = ctx.escalation !== undefined && result.outcome === 'completed' && result.output?.includes(LOW_CONFIDENCE_MARKER) === true;
   if (lowConfidence) result = { ...result, outcome: 'failed', error_snippet: 'the model marked its answer as low confidence' };
   const effect = ctx.transitions.finish(message.task_id, message.attempt, result, workerId);
-  ctx.router.send(identity, createMessage('ack', brainSender(ctx), { detail: effect.kind, affected: [message.task_id] }, message.msg_id));
+  const pending = ctx.pendingAcks.get(workerId);
+  if (pending !== undefined && pending.identity.equals(identity)) pending.msgIds.push(message.msg_id);
+  else {
+    if (pending !== undefined) flushAcks(ctx, workerId);
+    ctx.pendingAcks.set(workerId, { identity, msgIds: [message.msg_id] });
+  }
   const worker = ctx.workers.get(workerId);
   if (worker !== undefined) {
     worker.leases.delete(message.task_id);
@@ -170,6 +175,19 @@ function rerouteTooLong(ctx: BrainContext, taskId: string, exceeded: { model: st
   const effect = ctx.transitions.failDirectly(taskId, why);
   ctx.events.emit({ event_type: 'task_failed', plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name, cause: why });
   applyEffect(ctx, taskId, effect);
+}
+
+/** Send the acks still waiting for a dispatch to ride on (one worker, or all at the end of a turn). */
+export function flushAcks(ctx: BrainContext, workerId?: string): void {
+  const ids = workerId === undefined ? [...ctx.pendingAcks.keys()] : [workerId];
+  for (const id of ids) {
+    const pending = ctx.pendingAcks.get(id);
+    ctx.pendingAcks.delete(id);
+    if (pending === undefined) continue;
+    for (const msgId of pending.msgIds) {
+      ctx.router.send(pending.identity, createMessage('ack', brainSender(ctx), { detail: 'recorded', affected: [] }, msgId));
+    }
+  }
 }
 
 /** A worker left on purpose: its leases go back to the queue now rather than after the liveness timeout. */

@@ -159,6 +159,7 @@ export class Worker {
         this.#register();
         return;
       case 'dispatch':
+        for (const id of message.acks ?? []) this.#unacked.delete(id);
         if (this.#accepting && this.#running.size < this.options.info.slots) this.#startAttempt(message.task, message.attempt);
         else if (!this.#waiting.some((wait) => wait.task.task_id === message.task.task_id && wait.attempt === message.attempt)) {
           this.#waiting.push({ task: message.task, attempt: message.attempt });

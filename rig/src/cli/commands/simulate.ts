@@ -6,6 +6,9 @@ import { runScenario } from '../../sim/run-scenario.js';
 import { SimulationError } from '../../sim/simulator.js';
 import { renderSummary } from '../../sim/summary-table.js';
 import { traceToJsonLines } from '../../sim/trace.js';
+import { resolveHome } from '../../config/env.js';
+import { rigHome } from '../../config/rig-home.js';
+import { measuredLoadTimes, withMeasuredLoads } from '../../sim/measured-timings.js';
 import { CliError, printJson } from '../context.js';
 
 interface SimulateFlags {
@@ -13,6 +16,7 @@ interface SimulateFlags {
   readonly rig?: string;
   readonly json?: boolean;
   readonly trace?: string;
+  readonly measured?: boolean;
 }
 
 /** `rigmind simulate SCENARIO --policy naive|swap-aware [--rig PROFILE] [--json] [--trace FILE]`. */
@@ -24,13 +28,25 @@ export function registerSimulate(program: Command): void {
     .option('--rig <profile>', 'rig profile JSON (default: the scenario\'s rig, else examples/rigs/rig-5x1060.json)')
     .option('--json', 'print the metrics as one JSON document')
     .option('--trace <file>', 'write every run, load and unload as JSON lines')
-    .action(async (scenario: string, flags: SimulateFlags) => {
+    .option('--measured', "use the load times this rig measured (the home's event log) instead of the profile's")
+    .action(async (scenario: string, flags: SimulateFlags, command: Command) => {
       if (!isPolicyName(flags.policy)) throw new CliError(`unknown policy '${flags.policy}': use ${POLICY_NAMES.join(' or ')}`, 2, 'unknown_policy');
       const loaded = await loadScenario(scenario, flags.rig);
       if (!loaded.ok) throw new CliError(loaded.message, 2, loaded.code);
+      let profile = loaded.profile;
+      if (flags.measured === true) {
+        const home = rigHome(resolveHome(command.optsWithGlobals<{ home?: string }>().home));
+        const adjusted = withMeasuredLoads(profile, measuredLoadTimes(home.dbPath));
+        profile = adjusted.profile;
+        process.stderr.write(
+          adjusted.replaced.length === 0
+            ? `no measured load times in ${home.dbPath}: the profile's are used\n`
+            : `measured load times from ${home.dbPath}:\n${adjusted.replaced.map((line) => `  ${line}`).join('\n')}\n`,
+        );
+      }
       let run;
       try {
-        run = runScenario(loaded.specs, loaded.profile, flags.policy);
+        run = runScenario(loaded.specs, profile, flags.policy);
       } catch (error) {
         // A policy or simulator bug, not the user's input: still one line, with the code, not a stack.
         if (error instanceof SimulationError) throw new CliError(`simulation failed: ${error.message}`, 1, error.code);

@@ -79,13 +79,6 @@ export class ReadyQueue {
     this.#live.delete(taskId);
   }
 
-  /** Ready tasks per class, for status and metrics. */
-  depthByClass(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const entry of this.#live.values()) out[entry.task_class] = (out[entry.task_class] ?? 0) + 1;
-    return out;
-  }
-
   /** The task this worker should run next, without removing it. */
   pick(worker: WorkerAppetite, now: number): ReadyEntry | undefined {
     const served = new Set(worker.classes);

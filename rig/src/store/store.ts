@@ -184,12 +184,6 @@ export class Store {
     return Number(info.lastInsertRowid);
   }
 
-  /** Events after a sequence number, oldest first. */
-  eventsSince(seq: number, limit = 1000): RigEvent[] {
-    const rows = this.db.prepare('SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as { seq: number; body: string }[];
-    return rows.map((row) => ({ ...(JSON.parse(row.body) as RigEvent), seq: row.seq }));
-  }
-
   /** Remember a worker that registered. */
   upsertWorker(workerId: string, info: unknown): void {
     const now = this.isoNow();

@@ -44,6 +44,18 @@ export const RigConfigSchema = z.strictObject({
       free_vram_mb: z.int().min(0).default(300),
     })
     .prefault({}),
+  /** How GPU work is placed on the cards. */
+  scheduler: z
+    .strictObject({
+      /**
+       * `swap-aware` (default) plans which card holds which model from the queue, what will soon be ready and
+       * switch costs; `naive` is the seed's behaviour: each worker takes the next task of a class it serves.
+       */
+      policy: z.enum(['swap-aware', 'naive']).default('swap-aware'),
+      /** A rig profile (examples/rigs/rig-5x1060.json's format) for model sizes and load times; relative to the rig home. */
+      rig_profile: z.string().optional(),
+    })
+    .prefault({}),
   escalation: z
     .strictObject({
       gateway_url: z.url().optional(),

@@ -14,6 +14,8 @@ export {
   PrioritySchema,
   TaskSchema,
   TERMINAL_STATUSES,
+  ResourceActionSchema,
+  type ResourceAction,
   type TaskClass,
   type TaskType,
   type Executor,

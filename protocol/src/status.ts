@@ -9,6 +9,8 @@ export const TaskStatusRowSchema = z.strictObject({
   status: TaskStatusSchema,
   priority: z.int(),
   attempts: z.int().min(0),
+  /** Times the scheduler stopped it for urgent work and re-queued it (not failures, not retries). */
+  preemptions: z.int().min(0),
   worker_id: z.string().nullable(),
   return_code: z.int().nullable(),
   elapsed_seconds: z.number().nullable(),

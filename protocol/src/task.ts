@@ -34,6 +34,14 @@ export const TaskStatusSchema = z.enum([
 /** A task's state. */
 export type TaskStatus = z.infer<typeof TaskStatusSchema>;
 
+/**
+ * What a `resource` task does to its card; it travels in the task's `command`. The brain alone creates them
+ * (plans may not use the class): load an LLM ahead of its work, or free a card of one.
+ */
+export const ResourceActionSchema = z.enum(['load_llm', 'unload_llm']);
+/** A resource task's action. */
+export type ResourceAction = z.infer<typeof ResourceActionSchema>;
+
 /** States a task never leaves on its own. */
 export const TERMINAL_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'canceled'];
 

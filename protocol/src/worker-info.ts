@@ -28,6 +28,8 @@ export const WorkerInfoSchema = z.strictObject({
   host: z.string().max(255),
   pid: z.int().min(1),
   ollama_url: z.string().max(500).optional(),
+  /** The model its llm tasks run when they name none: the brain's model (14B) on the brain executor. */
+  model: z.string().max(200).optional(),
 });
 /** A worker's self-description. */
 export type WorkerInfo = z.infer<typeof WorkerInfoSchema>;

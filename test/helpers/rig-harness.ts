@@ -77,8 +77,8 @@ export class RigHarness {
   }
 
   /** Start a brain and wait until it answers. (The process is wrapped: an async function returning it would wait for its exit.) */
-  async startBrain(): Promise<{ proc: CliProcess }> {
-    const proc = this.spawn(['brain']);
+  async startBrain(args: readonly string[] = []): Promise<{ proc: CliProcess }> {
+    const proc = this.spawn(['brain', ...args]);
     const result = await this.client.request('status_request', {}, 20_000);
     if (!result.ok) throw new Error(`brain did not start: ${result.message}`);
     return { proc };

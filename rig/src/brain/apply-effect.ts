@@ -4,6 +4,11 @@ import type { BrainContext } from './brain-context.js';
 
 /** Put a queued task row into the in-memory ready queue (or route it to the escalation path). */
 export function enqueue(ctx: BrainContext, row: TaskRow): void {
+  if (row.task_class === 'resource') {
+    // A load planned for a card as it was then; the scheduler plans anew from the cards as they are now.
+    ctx.transitions.cancelResource(row.task_id, 'resource task not run: the scheduler plans loads anew');
+    return;
+  }
   if (row.requires_external === 1 && row.status === 'queued') {
     if (ctx.escalation !== undefined) {
       ctx.escalation.escalate(row.task_id, 'requires_external');
@@ -21,6 +26,9 @@ export function enqueue(ctx: BrainContext, row: TaskRow): void {
     priority: row.priority,
     queued_at: row.queued_at ?? ctx.now(),
     seq: row.seq,
+    model: row.model,
+    estimate_s: row.estimate_s,
+    vram_mb: row.vram_mb,
   });
 }
 

@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
-import type { EscalationReason, Plan, RigConfig } from '@rigmind/protocol';
+import type { EscalationReason, Plan, RigConfig, RigEvent } from '@rigmind/protocol';
 import type { RigHome } from '../config/rig-home.js';
 import type { NewTask, TaskRow } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import type { Transitions } from '../store/transitions.js';
 import type { RouterSocket } from '../transport/zmq.js';
 import type { EventBus } from './event-bus.js';
-import type { ReadyQueue } from './ready-queue.js';
-import type { WorkerRegistry } from './worker-registry.js';
+import type { ReadyQueue, WorkerAppetite } from './ready-queue.js';
+import type { WorkerEntry, WorkerRegistry } from './worker-registry.js';
 
 /** A plan problem as the brain reports it to a client. */
 export interface PlanProblem {
@@ -35,6 +35,20 @@ export interface EscalationHooks {
   stop(): Promise<void>;
 }
 
+/** The live GPU scheduler (policy `swap-aware`); absent under `naive`, where the seed's order feeds every worker. */
+export interface GpuScheduler {
+  onRegister(worker: WorkerEntry): void;
+  onDrop(workerId: string): void;
+  onWorkerEvent(workerId: string, event: RigEvent): void;
+  /** Work arrived or finished: what is soon ready has changed. */
+  invalidate(): void;
+  /** Place GPU work on the cards (inside the pump's transaction). */
+  place(): void;
+  /** What the seed's pump may still offer a worker after placement. */
+  appetite(worker: WorkerEntry): WorkerAppetite | undefined;
+  stop(): void;
+}
+
 /** Everything the brain's parts share. One object so handlers stay small functions. */
 export interface BrainContext {
   readonly home: RigHome;
@@ -50,6 +64,7 @@ export interface BrainContext {
   readonly now: () => number;
   readonly id: string;
   escalation: EscalationHooks | undefined;
+  scheduler: GpuScheduler | undefined;
   /** Result acks not sent yet, by worker: they ride on the next dispatch to that worker, or go alone at the turn's end. */
   readonly pendingAcks: Map<string, { identity: Buffer; msgIds: string[] }>;
   /** Tasks backing off: id -> when to re-queue (ms). */

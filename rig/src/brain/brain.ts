@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { createMessage, type Message, type RigConfig } from '@rigmind/protocol';
+import { createMessage, type Message, type RigConfig, type RigProfile } from '@rigmind/protocol';
 import type { RigHome } from '../config/rig-home.js';
 import { Store } from '../store/store.js';
 import { Transitions } from '../store/transitions.js';
@@ -7,7 +7,10 @@ import { EventPublisher, RouterSocket, type RoutedFrame } from '../transport/zmq
 import type { BrainContext, EscalationHooks, PlanResolver } from './brain-context.js';
 import { enqueue } from './apply-effect.js';
 import { onCancel, onLogs, onRetry, onStatus, onSubmitPlan } from './client-handlers.js';
+import { measuredLoadTimes } from '../sim/measured-timings.js';
 import { pump } from './dispatcher.js';
+import { LiveRigSpec } from './live-rig-spec.js';
+import { LiveScheduler } from './live-scheduler.js';
 import { EventBus } from './event-bus.js';
 import { ReadyQueue } from './ready-queue.js';
 import { flushAcks, onGoodbye, onHeartbeat, onRegister, onTaskResult, onTaskStarted, onWorkerEvent, reapSilentWorkers, touchWorker } from './worker-handlers.js';
@@ -23,6 +26,10 @@ export interface BrainOptions {
   readonly random?: () => number;
   /** The escalation path, when a gateway is configured. */
   readonly escalation?: (ctx: BrainContext) => EscalationHooks;
+  /** The rig profile the swap-aware scheduler takes model sizes and load times from (measured loads replace them). */
+  readonly profile?: RigProfile | undefined;
+  /** Wall seconds per rig second for the scheduler's clock: below 1 only for a simulated rig (`up --simulate`). */
+  readonly timeScale?: number | undefined;
 }
 
 /** The brain: owns the state database, binds the ROUTER and PUB sockets, schedules, and is the only one that commands. */
@@ -56,12 +63,18 @@ export class Brain {
       now,
       id: 'brain',
       escalation: undefined,
+      scheduler: undefined,
       retryAt: new Map(),
       pendingAcks: new Map(),
       schedulePump() {
         self.#schedulePump();
       },
     };
+    if (options.config.scheduler.policy === 'swap-aware') {
+      const spec = new LiveRigSpec(options.profile);
+      spec.seed(measuredLoadTimes(options.home.dbPath));
+      this.ctx.scheduler = new LiveScheduler(this.ctx, spec, undefined, options.timeScale ?? 1);
+    }
   }
 
   /** Bind sockets, rebuild memory from the database, and start serving. */
@@ -84,6 +97,7 @@ export class Brain {
     if (this.#stopped) return;
     this.#stopped = true;
     for (const timer of this.#timers) clearInterval(timer);
+    this.ctx.scheduler?.stop();
     await this.ctx.escalation?.stop();
     this.ctx.events.emit({ event_type: 'brain_stopped' });
     await this.ctx.router.close();
@@ -231,6 +245,12 @@ export class Brain {
   #pumpNow(): void {
     if (!this.#pumpQueued || this.#stopped) return;
     this.#pumpQueued = false;
-    pump(this.ctx);
+    const { scheduler } = this.ctx;
+    if (scheduler === undefined) {
+      pump(this.ctx);
+      return;
+    }
+    scheduler.place();
+    pump(this.ctx, (worker) => scheduler.appetite(worker));
   }
 }

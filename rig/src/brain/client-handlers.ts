@@ -63,6 +63,7 @@ export function onSubmitPlan(ctx: BrainContext, message: MessageOf<'submit_plan'
   // Bulk path: the rows were just written as queued; avoid a read-back per task for large plans.
   const rows = ctx.store.db.prepare("SELECT * FROM tasks WHERE plan_id = ? AND status = 'queued' ORDER BY seq").all(planId) as Parameters<typeof enqueue>[1][];
   for (const row of rows) enqueue(ctx, row);
+  ctx.scheduler?.invalidate();
   ctx.schedulePump();
 }
 

@@ -1,48 +1,70 @@
 import { createMessage, type TaskClass } from '@rigmind/protocol';
-import { rowToTask } from '../store/rows.js';
+import { rowToTask, type TaskRow } from '../store/rows.js';
 import type { BrainContext } from './brain-context.js';
+import type { WorkerAppetite } from './ready-queue.js';
+import type { WorkerEntry } from './worker-registry.js';
 
 /**
- * Hand ready tasks to workers with free slots, until no worker can take anything more.
- * Each hand-over is a lease in SQLite first, then a `dispatch` frame: a crash between the two leaves a lease that
- * the worker never heard of, which the liveness check returns to the queue.
+ * Hand ready tasks to workers with free slots, until no worker can take anything more: the seed's order (the
+ * `naive` policy, and under `swap-aware` the way cpu work and workers the scheduler does not place are fed).
+ * `appetite` narrows what a worker is offered; undefined from it skips the worker.
  */
-export function pump(ctx: BrainContext): number {
+export function pump(ctx: BrainContext, appetite: (worker: WorkerEntry) => WorkerAppetite | undefined = defaultAppetite): number {
   let dispatched = 0;
   const now = ctx.now();
   let progress = true;
   while (progress && ctx.queue.size > 0) {
     progress = false;
     for (const worker of ctx.workers.withFreeSlots({ prefetch: ctx.config.prefetch, belowS: ctx.config.prefetch_below_s })) {
-      const info = worker.info;
-      if (info === undefined || worker.identity === undefined) continue;
-      const entry = ctx.queue.pick({ classes: info.classes as TaskClass[], prefer: info.prefer, executor: info.executor }, now);
+      const wants = appetite(worker);
+      if (wants === undefined) continue;
+      const entry = ctx.queue.pick(wants, now);
       if (entry === undefined) continue;
-      ctx.queue.remove(entry.task_id);
-      const leased = ctx.transitions.lease(entry.task_id, worker.id);
-      if (leased === undefined) continue;
-      worker.leases.add(entry.task_id);
-      worker.lastDispatch = now + dispatched;
-      const task = rowToTask(leased.row);
-      const pending = ctx.pendingAcks.get(worker.id);
-      const acks = pending !== undefined && pending.identity.equals(worker.identity) ? pending.msgIds : undefined;
-      if (acks !== undefined) ctx.pendingAcks.delete(worker.id);
-      ctx.router.send(
-        worker.identity,
-        createMessage('dispatch', { role: 'brain', id: ctx.id }, { task, attempt: leased.attempt, ...(acks !== undefined ? { acks } : {}) }),
-      );
-      ctx.events.emit({
-        event_type: 'task_dispatched',
-        plan_id: task.plan_id,
-        task_id: task.task_id,
-        plan_task_id: task.name,
-        worker_id: worker.id,
-        attempt: leased.attempt,
-        duration_ms: Math.max(0, now - entry.queued_at),
-      });
+      if (dispatchTo(ctx, worker, entry.task_id, now + dispatched) === undefined) continue;
       dispatched += 1;
       progress = true;
     }
   }
   return dispatched;
+}
+
+/** What a registered worker serves. */
+export function defaultAppetite(worker: WorkerEntry): WorkerAppetite | undefined {
+  const info = worker.info;
+  if (info === undefined) return undefined;
+  return { classes: info.classes as TaskClass[], prefer: info.prefer, executor: info.executor };
+}
+
+/**
+ * Lease one queued task to a worker and send it the `dispatch`. The lease is in SQLite first: a crash between the
+ * two leaves a lease the worker never heard of, which the liveness check returns to the queue. Returns the leased
+ * row, or undefined when the task is no longer queued or the worker has no connection.
+ */
+export function dispatchTo(ctx: BrainContext, worker: WorkerEntry, taskId: string, now: number = ctx.now(), detail?: Record<string, unknown>): TaskRow | undefined {
+  if (worker.identity === undefined) return undefined;
+  const queuedAt = ctx.queue.get(taskId)?.queued_at;
+  ctx.queue.remove(taskId);
+  const leased = ctx.transitions.lease(taskId, worker.id);
+  if (leased === undefined) return undefined;
+  worker.leases.add(taskId);
+  worker.lastDispatch = now;
+  const task = rowToTask(leased.row);
+  const pending = ctx.pendingAcks.get(worker.id);
+  const acks = pending !== undefined && pending.identity.equals(worker.identity) ? pending.msgIds : undefined;
+  if (acks !== undefined) ctx.pendingAcks.delete(worker.id);
+  ctx.router.send(
+    worker.identity,
+    createMessage('dispatch', { role: 'brain', id: ctx.id }, { task, attempt: leased.attempt, ...(acks !== undefined ? { acks } : {}) }),
+  );
+  ctx.events.emit({
+    event_type: 'task_dispatched',
+    plan_id: task.plan_id,
+    task_id: task.task_id,
+    plan_task_id: task.name,
+    worker_id: worker.id,
+    attempt: leased.attempt,
+    duration_ms: Math.max(0, ctx.now() - (queuedAt ?? leased.row.queued_at ?? ctx.now())),
+    ...(detail !== undefined ? { detail } : {}),
+  });
+  return leased.row;
 }

@@ -9,6 +9,10 @@ export interface ReadyEntry {
   /** When it entered the queue (ms): its age drives aging. */
   readonly queued_at: number;
   readonly seq: number;
+  /** What the swap-aware scheduler needs to place GPU work (absent in the simulator's naive queue). */
+  readonly model?: string | null;
+  readonly estimate_s?: number | null;
+  readonly vram_mb?: number | null;
 }
 
 /** What a worker can take. */
@@ -77,6 +81,16 @@ export class ReadyQueue {
   /** Drop a task (leased, canceled). */
   remove(taskId: string): void {
     this.#live.delete(taskId);
+  }
+
+  /** Every ready task, in no particular order. */
+  entries(): IterableIterator<ReadyEntry> {
+    return this.#live.values();
+  }
+
+  /** One ready task. */
+  get(taskId: string): ReadyEntry | undefined {
+    return this.#live.get(taskId);
   }
 
   /** The task this worker should run next, without removing it. */

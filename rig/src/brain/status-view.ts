@@ -42,6 +42,7 @@ function toStatusRow(row: JoinedRow): TaskStatusRow {
     status: row.status,
     priority: row.priority,
     attempts: row.attempts,
+    preemptions: row.preemptions,
     worker_id: row.a_worker,
     return_code: row.a_rc,
     elapsed_seconds: row.a_elapsed,

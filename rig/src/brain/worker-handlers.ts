@@ -18,6 +18,7 @@ export function onRegister(ctx: BrainContext, identity: Buffer, message: Message
   entry.identity = identity;
   entry.lastSeen = now;
   ctx.store.upsertWorker(info.id, info);
+  ctx.scheduler?.onRegister(entry);
   const held = new Map(message.running.map((task) => [task.task_id, task.attempt]));
   const abandon: HeldTask[] = [];
   for (const task of message.running) {
@@ -79,6 +80,7 @@ export function onWorkerEvent(ctx: BrainContext, message: MessageOf<'worker_even
     ctx.logger.warn({ worker_id: message.sender.id, event_type: event.event_type }, 'worker event of a type workers do not report; dropped');
     return;
   }
+  ctx.scheduler?.onWorkerEvent(message.sender.id, event);
   const { timestamp, seq: _seq, ...rest } = event;
   ctx.events.emit({ ...rest, worker_id: message.sender.id, detail: { ...event.detail, observed_at: timestamp } });
 }
@@ -123,6 +125,7 @@ export function onTaskResult(ctx: BrainContext, identity: Buffer, message: Messa
     const runS = message.result.elapsed_seconds;
     worker.recentRunS = worker.recentRunS === undefined ? runS : 0.8 * worker.recentRunS + 0.2 * runS;
   }
+  ctx.scheduler?.invalidate();
   ctx.schedulePump();
   if (effect.kind === 'stale') return;
   const row = ctx.store.task(message.task_id);
@@ -209,6 +212,7 @@ function dropWorker(ctx: BrainContext, workerId: string, reason: string, type: '
   const entry = ctx.workers.get(workerId);
   if (entry === undefined) return;
   ctx.workers.delete(workerId);
+  ctx.scheduler?.onDrop(workerId);
   const leases = ctx.store.leases().filter((lease) => lease.worker_id === workerId);
   ctx.events.emit({ event_type: type, worker_id: workerId, cause: reason, detail: { leases: leases.map((lease) => lease.task_id) } });
   for (const lease of leases) {

@@ -50,6 +50,7 @@ export function taskNeed(task: NeedSource, rig: RigSpec, defaultLlm: string = DE
 
 /** Whether `model` fits on a card already holding `resident` (the profile's headroom kept free). */
 export function fitsBeside(rig: RigSpec, vramMb: number, resident: readonly string[], model: string | null, extraMb = 0): boolean {
+  if (rig.oneModelPerCard === true && resident.length > 0) return false;
   const used = resident.reduce((sum, name) => sum + (rig.models[name]?.vramMbPerGpu ?? 0), 0);
   const adding = model === null ? 0 : (rig.models[model]?.vramMbPerGpu ?? 0);
   return used + adding + extraMb + rig.headroomMb <= vramMb;

@@ -71,6 +71,11 @@ export interface RigSpec {
   readonly headroomMb: number;
   readonly cpuSlots: number;
   readonly brain: { readonly model: string; readonly gpus: readonly number[] } | null;
+  /**
+   * Each card holds one model at a time (the live workers: a script frees the card of any LLM first, as the
+   * seed does); nothing is co-resident whatever the VRAM. Absent: models share a card where VRAM allows.
+   */
+  readonly oneModelPerCard?: boolean;
 }
 
 /** The policy knobs, each with its default. */

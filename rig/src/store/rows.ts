@@ -53,6 +53,8 @@ export interface TaskRow {
   queued_at: number | null;
   next_attempt_at: number | null;
   attempts: number;
+  /** Times the scheduler stopped it for urgent work and put it back in the queue (not failures). */
+  preemptions: number;
   cause: string | null;
   output: string | null;
   finished_at: string | null;

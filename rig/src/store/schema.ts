@@ -7,6 +7,7 @@ export const SCHEMA_VERSION = 1;
 /** Columns added after a table first shipped: added in place to databases that lack them. */
 export const ADDED_COLUMNS: readonly { table: string; column: string; ddl: string }[] = [
   { table: 'attempts', column: 'tokens_per_second', ddl: 'ALTER TABLE attempts ADD COLUMN tokens_per_second REAL' },
+  { table: 'tasks', column: 'preemptions', ddl: 'ALTER TABLE tasks ADD COLUMN preemptions INTEGER NOT NULL DEFAULT 0' },
 ];
 
 /** DDL for a fresh database. */
@@ -58,6 +59,7 @@ CREATE TABLE IF NOT EXISTS tasks (
   cause TEXT,
   output TEXT,
   finished_at TEXT,
+  preemptions INTEGER NOT NULL DEFAULT 0,
   UNIQUE (plan_id, name)
 );
 CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks(status);
@@ -68,6 +70,9 @@ CREATE TABLE IF NOT EXISTS deps (
   needs_task_id TEXT NOT NULL,
   PRIMARY KEY (needs_task_id, task_id)
 ) WITHOUT ROWID;
+
+-- The live scheduler looks up a blocked task's dependencies (the primary key serves the other direction).
+CREATE INDEX IF NOT EXISTS deps_by_task ON deps(task_id);
 
 CREATE TABLE IF NOT EXISTS attempts (
   task_id TEXT NOT NULL,

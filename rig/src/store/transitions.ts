@@ -110,6 +110,32 @@ export class Transitions {
     })();
   }
 
+  /**
+   * The scheduler stops a running attempt for urgent work: the attempt ends `canceled` (preempted), the task goes
+   * back to the queue keeping its place in line (queued_at) and its retries, and the preemption is counted.
+   */
+  preempt(taskId: string, reason: string): { attempt: number; worker_id: string } | undefined {
+    return this.db.transaction(() => {
+      const lease = this.store.stmt('SELECT attempt, worker_id FROM leases WHERE task_id = ?').get(taskId) as { attempt: number; worker_id: string } | undefined;
+      if (lease === undefined) return undefined;
+      this.store.stmt('DELETE FROM leases WHERE task_id = ?').run(taskId);
+      this.store
+        .stmt("UPDATE attempts SET ended_at = ?, outcome = 'canceled', error_snippet = ? WHERE task_id = ? AND attempt = ?")
+        .run(this.store.isoNow(), reason, taskId, lease.attempt);
+      this.store
+        .stmt("UPDATE tasks SET status = 'queued', preemptions = preemptions + 1, cause = ?, queued_at = coalesce(queued_at, ?) WHERE task_id = ?")
+        .run(reason, this.store.now(), taskId);
+      return lease;
+    })();
+  }
+
+  /** Cancel a resource task that will not run (it was planned for cards as they were). */
+  cancelResource(taskId: string, cause: string): void {
+    this.store
+      .stmt("UPDATE tasks SET status = 'canceled', cause = ?, finished_at = ? WHERE task_id = ? AND task_class = 'resource' AND status IN ('queued','retry_wait')")
+      .run(cause, this.store.isoNow(), taskId);
+  }
+
   /** A retry_wait task whose backoff is over goes back to the queue. */
   requeue(taskId: string): boolean {
     const info = this.db
@@ -219,7 +245,8 @@ export class Transitions {
     if (live !== undefined) return undefined;
     const plan = this.store.plan(planId);
     if (plan === undefined || plan.state !== 'running') return undefined;
-    const counts = this.store.stmt('SELECT status, count(*) AS n FROM tasks WHERE plan_id = ? GROUP BY status').all(planId) as { status: string; n: number }[];
+    // The brain's own resource tasks (model loads) do not decide whether the plan's work succeeded.
+    const counts = this.store.stmt("SELECT status, count(*) AS n FROM tasks WHERE plan_id = ? AND task_class != 'resource' GROUP BY status").all(planId) as { status: string; n: number }[];
     const has = (status: string) => counts.some((count) => count.status === status && count.n > 0);
     const state = has('failed') ? 'failed' : has('canceled') ? 'canceled' : 'completed';
     this.store.stmt('UPDATE plans SET state = ?, finished_at = ? WHERE plan_id = ?').run(state, this.store.isoNow(), planId);

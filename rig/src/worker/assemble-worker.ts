@@ -9,6 +9,7 @@ import { vramFreedCheck } from '../gpu/vram-check.js';
 import { OllamaClient } from '../ollama/ollama-client.js';
 import { CardTaskRunner } from './card-task-runner.js';
 import { createLlmRunner } from './llm-runner.js';
+import { resourceRefused } from './resource-result.js';
 import { Sentinel } from './sentinel.js';
 import { ShellRunner } from './shell-runner.js';
 import { SimulatedRunner } from './simulated-runner.js';
@@ -45,6 +46,9 @@ export interface WorkerPartsOptions {
   /** For tests: how nvidia-smi is reached. */
   readonly probe?: GpuProbe;
 }
+
+/** Resource tasks reach only workers with cards; one without says so rather than pretend. */
+const noCard: TaskRunner = { run: async (request) => resourceRefused(request, 'this worker has no GPU to load a model on') };
 
 /**
  * Build a worker's runners. On real GPUs the first card gets a CardManager (the seed's LLM/script switching, with
@@ -85,6 +89,7 @@ export function assembleWorker(options: WorkerPartsOptions): WorkerParts {
   }
   return {
     runnerFor(task) {
+      if (task.task_class === 'resource') return card !== undefined && !options.simulateLlm ? card : options.simulateGpus || options.simulateLlm ? sim : noCard;
       if (task.task_class === 'cpu' && task.type === 'shell' && options.simulateCpu === true) return sim;
       if (task.type === 'llm' && options.simulateLlm && card === undefined) return sim;
       if (task.task_class === 'script' && options.simulateGpus) return sim;

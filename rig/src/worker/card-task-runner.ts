@@ -1,5 +1,6 @@
 import type { AttemptResult } from '@rigmind/protocol';
 import type { CardManager, CardResult } from '../gpu/card-manager.js';
+import { resourceRefused, resourceResult } from './resource-result.js';
 import { tail, type RunRequest, type TaskRunner } from './task-runner.js';
 
 /**
@@ -17,6 +18,7 @@ export class CardTaskRunner implements TaskRunner {
 
   async run(request: RunRequest): Promise<AttemptResult> {
     const { task } = request;
+    if (task.task_class === 'resource') return this.#resource(request);
     if (task.type === 'llm') {
       const refused = await this.llm.precheck?.(request);
       if (refused !== undefined) {
@@ -45,6 +47,23 @@ export class CardTaskRunner implements TaskRunner {
       return { ...result, error_snippet: tail(`card: ${ended.code}: ${ended.message}`) };
     }
     return result;
+  }
+
+  /** The brain's load_llm / unload_llm: the same card operations a task's switch uses, done ahead of the task. */
+  async #resource(request: RunRequest): Promise<AttemptResult> {
+    const { task } = request;
+    const started = performance.now();
+    if (task.command === 'load_llm' && task.model !== undefined) {
+      request.onStarted(null);
+      const loaded = await this.card.loadLlm(task.model);
+      return resourceResult(request, started, loaded.ok ? { ok: true, note: `loaded ${task.model}` } : loaded);
+    }
+    if (task.command === 'unload_llm') {
+      request.onStarted(null);
+      const freed = await this.card.freeCard(`unload_llm ${task.model ?? ''}`.trim());
+      return resourceResult(request, started, freed.ok ? { ok: true, note: `unloaded ${task.model ?? 'the card'}, VRAM free` } : freed);
+    }
+    return resourceRefused(request, `unknown resource action '${task.command ?? ''}'`);
   }
 }
 

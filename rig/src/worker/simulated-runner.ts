@@ -41,30 +41,45 @@ export class SimulatedRunner implements TaskRunner {
     const started = performance.now();
     const gpu = this.gpus[0] ?? null;
     const model = task.type === 'llm' ? (task.model ?? this.time.defaultModel) : (task.model ?? null);
-    const what = task.type === 'llm' ? `prompt ${JSON.stringify((task.prompt ?? '').slice(0, 120))} to ${model ?? ''}` : `command: ${task.command ?? ''}`;
+    const what = task.task_class === 'resource' ? `${task.command ?? ''} ${model ?? ''}` : task.type === 'llm' ? `prompt ${JSON.stringify((task.prompt ?? '').slice(0, 120))} to ${model ?? ''}` : `command: ${task.command ?? ''}`;
     writeFileSync(request.stdoutPath, `[simulated] ${task.task_class} task on simulated GPU ${this.gpus.join(',') || '-'}: nothing was run; would have run ${what}\n`);
     writeFileSync(request.stderrPath, '');
     request.onStarted(null);
     const wait = (seconds: number) => sleep(Math.min(this.time.maxWaitS, seconds * this.time.timeScale) * 1000, undefined, { signal: request.signal });
     try {
-      const timings = this.time.timings;
-      if (timings !== undefined && gpu !== null && model !== null && model !== this.#loaded) {
-        if (this.#loaded !== null) {
-          const unloadS = timings.unloadS(gpu, this.#loaded);
-          await wait(unloadS);
-          this.#card('model_unloaded', gpu, this.#loaded, unloadS);
-          this.#loaded = null;
-        }
-        const loadS = timings.loadS(gpu, model);
-        await wait(loadS);
-        this.#loaded = model;
-        this.#card('model_loaded', gpu, model, loadS);
+      if (task.task_class === 'resource') {
+        // The brain's load_llm / unload_llm: only the switch, no work after it.
+        if (task.command === 'unload_llm') await this.#unload(gpu, wait);
+        else await this.#switchTo(gpu, model, wait);
+        return this.#result(request, started, false);
       }
+      await this.#switchTo(gpu, model, wait);
+      const timings = this.time.timings;
       await wait(timings !== undefined ? timings.runS(gpu, model, task) : (task.estimate_s ?? 1));
     } catch {
       return this.#result(request, started, true);
     }
     return this.#result(request, started, false);
+  }
+
+  /** With a profile: have `model` on the card, paying the profile's unload and load times. */
+  async #switchTo(gpu: number | null, model: string | null, wait: (seconds: number) => Promise<void>): Promise<void> {
+    const timings = this.time.timings;
+    if (timings === undefined || gpu === null || model === null || model === this.#loaded) return;
+    await this.#unload(gpu, wait);
+    const loadS = timings.loadS(gpu, model);
+    await wait(loadS);
+    this.#loaded = model;
+    this.#card('model_loaded', gpu, model, loadS);
+  }
+
+  async #unload(gpu: number | null, wait: (seconds: number) => Promise<void>): Promise<void> {
+    const timings = this.time.timings;
+    if (timings === undefined || gpu === null || this.#loaded === null) return;
+    const unloadS = timings.unloadS(gpu, this.#loaded);
+    await wait(unloadS);
+    this.#card('model_unloaded', gpu, this.#loaded, unloadS);
+    this.#loaded = null;
   }
 
   #card(type: 'model_loaded' | 'model_unloaded', gpu: number, model: string, seconds: number): void {

@@ -1,11 +1,14 @@
-import type { Command } from 'commander';
+import { isAbsolute, join } from 'node:path';
+import { Option, type Command } from 'commander';
+import type { RigProfile } from '@rigmind/protocol';
 import { Brain } from '../../brain/brain.js';
 import { createLogger } from '../../log/logger.js';
 import { resolvePlan } from '../../plan/resolve-plan.js';
 import { Escalator } from '../../escalation/escalator.js';
 import { gatewayClientFor } from '../gateway-config.js';
-import { openHome } from '../context.js';
+import { CliError, openHome } from '../context.js';
 import { untilSignal } from '../signals.js';
+import { loadRigProfile } from '../../sim/scenario.js';
 
 /** `rigmind brain`: run the brain in the foreground until SIGINT or SIGTERM. */
 export function registerBrain(program: Command): void {
@@ -13,14 +16,30 @@ export function registerBrain(program: Command): void {
     .command('brain')
     .description('run the brain: the state database, the scheduler and the sockets workers and clients talk to')
     .option('--quiet', 'only warnings on the terminal (events still go to logs/brain.log)')
-    .action(async (options: { quiet?: boolean }, command: Command) => {
-      const { home, config } = openHome(command.optsWithGlobals<{ home?: string }>().home);
+    .option('--profile <file>', "rig profile for the swap-aware scheduler's model sizes and load times (default: config scheduler.rig_profile)")
+    .option('--time-scale <x>', "wall seconds per rig second for the scheduler's clock (a simulated rig: `up --simulate` sets it)")
+    .addOption(new Option('--policy <name>', 'GPU scheduling policy (default: config scheduler.policy, swap-aware)').choices(['swap-aware', 'naive']))
+    .action(async (options: { quiet?: boolean; profile?: string; policy?: 'swap-aware' | 'naive'; timeScale?: string }, command: Command) => {
+      const timeScale = options.timeScale === undefined ? 1 : Number(options.timeScale);
+      if (!(timeScale > 0 && timeScale <= 1)) throw new CliError(`--time-scale: '${options.timeScale ?? ''}' is not a number above 0 and at most 1`);
+      const opened = openHome(command.optsWithGlobals<{ home?: string }>().home);
+      const { home } = opened;
+      const config = options.policy === undefined ? opened.config : { ...opened.config, scheduler: { ...opened.config.scheduler, policy: options.policy } };
+      const profilePath = options.profile ?? (config.scheduler.rig_profile === undefined ? undefined : isAbsolute(config.scheduler.rig_profile) ? config.scheduler.rig_profile : join(home.dir, config.scheduler.rig_profile));
+      let profile: RigProfile | undefined;
+      if (profilePath !== undefined) {
+        const loaded = await loadRigProfile(profilePath);
+        if (!loaded.ok) throw new CliError(loaded.message);
+        profile = loaded.profile;
+      }
       const logger = createLogger({ name: 'brain', logDir: home.logDir, console: true, ...(options.quiet === true ? { consoleLevel: 'warn' } : {}) });
       const gateway = gatewayClientFor(home, config);
       const brain = new Brain({
         home,
         config,
         logger,
+        profile,
+        timeScale,
         ...(gateway !== undefined ? { escalation: (ctx) => new Escalator(ctx, gateway) } : {}),
         resolvePlan: (plan) => {
           const resolved = resolvePlan(plan);
@@ -28,7 +47,10 @@ export function registerBrain(program: Command): void {
         },
       });
       await brain.start();
-      logger.info({ router: config.brain.router, pub: config.brain.pub, home: home.dir }, `brain up on ${config.brain.router}`);
+      logger.info(
+        { router: config.brain.router, pub: config.brain.pub, home: home.dir, policy: config.scheduler.policy, profile: profile?.name ?? null },
+        `brain up on ${config.brain.router}, scheduling GPU work ${config.scheduler.policy}${profile !== undefined ? ` with profile '${profile.name}'` : ''}`,
+      );
       await untilSignal();
       await brain.stop();
     });

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { RigProfile } from '@rigmind/protocol';
 import { execa } from 'execa';
 import { BrainClient } from '../../client/brain-client.js';
@@ -23,6 +23,7 @@ interface UpFlags {
   json?: boolean;
   simulate?: string;
   timeScale: string;
+  policy?: 'swap-aware' | 'naive';
 }
 
 /** The workers of a rig profile on simulated cards: one per card, the brain's cards together, and the cpu slots. */
@@ -65,6 +66,7 @@ export function registerUp(program: Command): void {
     .option('--json', 'with --demo: print the final status as one JSON document')
     .option('--simulate <profile>', "the rig of a profile on SIMULATED GPUs, with the profile's load, unload and run times")
     .option('--time-scale <x>', 'with --simulate: wall seconds per simulated second', '0.01')
+    .addOption(new Option('--policy <name>', "GPU scheduling policy for the brain (default: the config's, swap-aware)").choices(['swap-aware', 'naive']))
     .action(async (flags: UpFlags, command: Command) => {
       const count = Number(flags.workers);
       if (!Number.isInteger(count) || count < 1 || count > 64) throw new CliError(`--workers: '${flags.workers}' is not a whole number from 1 to 64`);
@@ -105,7 +107,7 @@ export function registerUp(program: Command): void {
         });
         children.push({ name, kill: (signal) => proc.kill(signal), done: proc });
       };
-      spawnChild('brain', ['brain', '--quiet']);
+      spawnChild('brain', ['brain', '--quiet', ...(flags.simulate !== undefined ? ['--profile', flags.simulate, '--time-scale', flags.timeScale] : []), ...(flags.policy !== undefined ? ['--policy', flags.policy] : [])]);
       const client = new BrainClient(config.brain.router);
       try {
         const ready = await client.request('status_request', {}, 20_000);

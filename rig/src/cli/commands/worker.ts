@@ -106,6 +106,7 @@ export function registerWorker(program: Command): void {
         host: hostname(),
         pid: process.pid,
         ...(simulateLlm ? {} : { ollama_url: ollamaUrl }),
+        model: flags.model ?? config.default_llm_model,
       };
       const env = rigEnv();
       const timeScale = Number(flags.timeScale);

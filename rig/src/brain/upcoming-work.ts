@@ -1,0 +1,71 @@
+import type { Store } from '../store/store.js';
+import type { UpcomingTask } from '../scheduler/types.js';
+
+/** A blocked GPU task one step from ready, as the query returns it. */
+interface UpcomingRow {
+  task_id: string;
+  task_class: 'script' | 'llm';
+  model: string | null;
+  priority: number;
+  seq: number;
+  estimate_s: number | null;
+  vram_mb: number | null;
+  wait_s: number | null;
+}
+
+/** Most blocked tasks the scheduler looks ahead at; beyond that, the nearest ones by priority and plan order. */
+const LIMIT = 256;
+
+/**
+ * GPU work that will soon be ready: blocked worker tasks whose dependencies are all running or done, expected
+ * ready when the slowest of those running would finish if it had just started. A dependency still waiting in the
+ * queue rules a task out: counting it would have a card kept for work that cannot come until the card does other
+ * work first (a transcript, then its embedding, then a summary by the LLM already on the card).
+ * The scheduler loads models ahead for it. Read at most once per `ttlMs`: the DAG moves at the pace of tasks.
+ */
+export class UpcomingWork {
+  #cached: { at: number; tasks: UpcomingTask[] } | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly ttlMs = 1_000,
+  ) {}
+
+  /** The upcoming tasks at `now` (ms; `nowS` is the scheduler's clock); `resolveModel` gives a task's model need (an llm task naming none gets the default). */
+  list(now: number, nowS: number, estimateOf: (row: { task_class: 'script' | 'llm'; estimate_s: number | null }) => number, resolveModel: (row: { task_class: 'script' | 'llm'; model: string | null }) => string | null): UpcomingTask[] {
+    if (this.#cached !== undefined && now - this.#cached.at < this.ttlMs) return this.#cached.tasks;
+    const rows = this.store
+      .stmt(
+        `SELECT t.task_id, t.task_class, t.model, t.priority, t.seq, t.estimate_s, t.vram_mb,
+           (SELECT max(coalesce(u.estimate_s, 30)) FROM deps d JOIN tasks u ON u.task_id = d.needs_task_id
+             WHERE d.task_id = t.task_id AND u.status != 'completed') AS wait_s
+         FROM tasks t
+         WHERE t.status = 'blocked' AND t.executor = 'worker' AND t.task_class IN ('script', 'llm')
+           AND NOT EXISTS (SELECT 1 FROM deps d JOIN tasks u ON u.task_id = d.needs_task_id
+                           WHERE d.task_id = t.task_id AND u.status NOT IN ('leased', 'running', 'completed'))
+         ORDER BY t.priority DESC, t.seq
+         LIMIT ${LIMIT}`,
+      )
+      .all() as UpcomingRow[];
+    const tasks = rows.map((row) => ({
+      id: row.task_id,
+      taskClass: row.task_class,
+      executor: 'worker' as const,
+      model: resolveModel(row),
+      priority: row.priority,
+      readyAtS: nowS,
+      seq: row.seq,
+      estimateS: estimateOf(row),
+      vramMb: row.vram_mb ?? 0,
+      tailS: 0,
+      etaS: nowS + (row.wait_s ?? 0),
+    }));
+    this.#cached = { at: now, tasks };
+    return tasks;
+  }
+
+  /** Forget the cached list (a plan arrived, a task finished). */
+  invalidate(): void {
+    this.#cached = undefined;
+  }
+}

@@ -1,0 +1,89 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { MessageOf, PlanTask } from '@rigmind/protocol';
+import { REPO, RigHarness } from '../../helpers/rig-harness.js';
+
+const PROFILE = `${REPO}/examples/rigs/rig-5x1060.json`;
+/** Simulated cards at 1/100 of the profile's time: a 7B load (95 s) takes about a second. */
+const SIM = ['--simulate', '--profile', PROFILE, '--time-scale', '0.01'];
+
+let rig: RigHarness;
+beforeEach(() => {
+  rig = new RigHarness();
+});
+afterEach(async () => {
+  await rig.cleanup();
+});
+
+async function submit(plan: string, tasks: readonly Partial<PlanTask>[]): Promise<string> {
+  const submitted = await rig.client.request('submit_plan', { plan: { plan, tasks: tasks as PlanTask[] } });
+  if (!submitted.ok) throw new Error(submitted.message);
+  return (submitted.reply as MessageOf<'plan_accepted'>).plan_id;
+}
+
+describe('the live swap-aware scheduler', () => {
+  it('is the default: it loads models ahead of coming work as resource tasks the brain creates, in status and events', async () => {
+    await rig.startBrain(['--profile', PROFILE]);
+    await rig.startWorker('g1', ['--gpus', '1', ...SIM]);
+    await rig.startWorker('g2', ['--gpus', '2', ...SIM]);
+    // While one card transcribes (200 s here, 2 s of wall time), the other should get the 7B ready for the segments.
+    const planId = await submit('ahead', [
+      { name: 'transcribe', task_class: 'script', model: 'whisper-small.en', command: 'python transcribe.py', estimate_s: 200 },
+      ...[1, 2].map((n) => ({ name: `segment_${n}`, type: 'llm' as const, model: 'qwen2.5:7b', prompt: `segment part ${n}`, estimate_s: 30, depends_on: ['transcribe'] })),
+    ]);
+    const final = await rig.finished(planId, 60_000);
+    expect(final.state).toBe('completed');
+    const resources = final.tasks?.filter((task) => task.task_class === 'resource') ?? [];
+    expect(resources.length).toBeGreaterThan(0);
+    for (const task of resources) {
+      expect(task).toMatchObject({ priority: 10, source: 'brain', status: 'completed', simulated: true, attempts: 1 });
+      expect(task.name).toMatch(/^(load_llm|unload_llm)\.gpu[12]\./);
+    }
+    const load = resources.find((task) => task.name.startsWith('load_llm.') && task.name.includes('qwen2.5:7b'));
+    expect(load).toBeDefined();
+    for (const task of final.tasks?.filter((t) => t.task_class !== 'resource') ?? []) expect(task).toMatchObject({ status: 'completed', attempts: 1 });
+    // Ahead: the load was dispatched (and shown as dispatched, with what and why) before the transcript was done.
+    const seqOf = (type: string, taskId: string | undefined) =>
+      rig.readDb((db) => db.prepare('SELECT min(seq) FROM events WHERE event_type = ? AND task_id = ?').pluck().get(type, taskId)) as number;
+    expect(seqOf('task_dispatched', load?.task_id)).toBeLessThan(seqOf('task_completed', `${planId}.transcribe`));
+    const detail = rig.readDb((db) => db.prepare("SELECT json_extract(body, '$.detail') FROM events WHERE event_type = 'task_dispatched' AND task_id = ?").pluck().get(load?.task_id)) as string;
+    expect(JSON.parse(detail)).toMatchObject({ resource: 'load_llm', model: 'qwen2.5:7b' });
+    // Batching: no card loaded the 7B twice.
+    const loads = rig.readDb((db) =>
+      db.prepare("SELECT json_extract(body, '$.gpu_id') FROM events WHERE event_type = 'model_loaded' AND json_extract(body, '$.detail.model') = 'qwen2.5:7b'").pluck().all(),
+    ) as number[];
+    expect(new Set(loads).size).toBe(loads.length);
+  });
+
+  it('preempts a long low-priority task for an urgent one: re-queued and counted, not failed', async () => {
+    await rig.startBrain(['--profile', PROFILE]);
+    await rig.startWorker('g1', ['--gpus', '1', ...SIM]);
+    // The brain expects 600 s of work (6 s here at 1/100): waiting for it costs more than the 1 s already done.
+    const slow = await submit('slow', [{ name: 'long_embed', task_class: 'script', model: 'all-mpnet-base-v2', command: 'python embed.py all', estimate_s: 600, priority: 2 }]);
+    await rig.until(async () => (await rig.status(slow)).tasks?.[0]?.status === 'running', 20_000, 'the long task running');
+    const urgent = await submit('urgent', [{ name: 'answer_now', type: 'llm', model: 'qwen2.5:7b', prompt: 'now', estimate_s: 20, priority: 10 }]);
+    const done = await rig.finished(urgent, 30_000);
+    expect(done.state).toBe('completed');
+    const slowFinal = await rig.finished(slow, 60_000);
+    expect(slowFinal.state).toBe('completed');
+    const long = slowFinal.tasks?.find((task) => task.name === 'long_embed');
+    expect(long).toMatchObject({ status: 'completed', preemptions: 1, attempts: 2 });
+    const retries = rig.readDb((db) => db.prepare("SELECT retry_count FROM tasks WHERE name = 'long_embed'").pluck().get()) as number;
+    expect(retries).toBe(0);
+    const events = rig.readDb((db) => db.prepare("SELECT task_id FROM events WHERE event_type = 'task_preempted'").pluck().all()) as string[];
+    expect(events).toEqual([long?.task_id]);
+    const first = rig.readDb((db) => db.prepare("SELECT outcome, error_snippet FROM attempts WHERE task_id = ? AND attempt = 1").get(long?.task_id)) as { outcome: string; error_snippet: string };
+    expect(first).toEqual({ outcome: 'canceled', error_snippet: 'preempted for urgent work' });
+  });
+
+  it('under --policy naive keeps the seed behaviour: workers switch models themselves, no resource tasks', async () => {
+    await rig.startBrain(['--profile', PROFILE, '--policy', 'naive']);
+    await rig.startWorker('g1', ['--gpus', '1', ...SIM]);
+    const planId = await submit('naive', [
+      { name: 'segment', type: 'llm', model: 'qwen2.5:7b', prompt: 'segment', estimate_s: 10 },
+      { name: 'embed', task_class: 'script', model: 'all-mpnet-base-v2', command: 'python embed.py', estimate_s: 5 },
+    ]);
+    const final = await rig.finished(planId, 30_000);
+    expect(final.state).toBe('completed');
+    expect(final.tasks?.map((task) => task.task_class).sort()).toEqual(['llm', 'script']);
+  });
+});

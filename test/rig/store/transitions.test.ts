@@ -74,3 +74,31 @@ describe('Transitions', () => {
     expect(store.leases()).toEqual([]);
   });
 });
+
+describe('Transitions for the scheduler', () => {
+  it('preempt: the attempt ends canceled, the task is queued again in its old place, counted, with its retries intact', () => {
+    const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 });
+    store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
+    const queuedAt = store.task('p.a')?.queued_at;
+    now += 5_000;
+    transitions.lease('p.a', 'w1');
+    expect(transitions.preempt('p.a', 'preempted for urgent work')).toEqual({ attempt: 1, worker_id: 'w1' });
+    expect(store.task('p.a')).toMatchObject({ status: 'queued', preemptions: 1, retry_count: 0, queued_at: queuedAt });
+    expect(store.db.prepare('SELECT outcome, error_snippet FROM attempts WHERE task_id = ?').get('p.a')).toEqual({ outcome: 'canceled', error_snippet: 'preempted for urgent work' });
+    // The preempted attempt's late result is stale; nothing is leased any more to preempt.
+    expect(transitions.finish('p.a', 1, ok, 'w1')).toEqual({ kind: 'stale' });
+    expect(transitions.preempt('p.a', 'again')).toBeUndefined();
+    expect(transitions.lease('p.a', 'w2')?.attempt).toBe(2);
+  });
+
+  it("a plan's outcome is its own tasks': a failed resource task does not fail it", () => {
+    const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 });
+    store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
+    const load: NewTask = { ...task('load_llm.gpu1.qwen2.5:7b.1'), type: 'llm', command: 'load_llm', model: 'qwen2.5:7b', task_class: 'resource', priority: 10, max_retries: 0 };
+    store.insertTasks('p', [load], new Map([[load.name, 'p.load']]), 'brain', 1);
+    transitions.lease('p.load', 'w1');
+    transitions.lease('p.a', 'w1');
+    expect(transitions.finish('p.load', 1, failed, 'w1')).toMatchObject({ kind: 'failed' });
+    expect(transitions.finish('p.a', 1, ok, 'w1')).toMatchObject({ kind: 'completed', plan: { plan_id: 'p', state: 'completed' } });
+  });
+});

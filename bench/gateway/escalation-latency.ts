@@ -20,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { signRequest } from '@rigmind/protocol';
 import { buildAdvicePrompt, markerFrom, redactDeep } from '@rigmind/gateway';
 import { EscalationRequestSchema } from '@rigmind/protocol';
+import Database from 'better-sqlite3';
 import { Agent } from 'undici';
 
 /** Settings of one bench run. */
@@ -126,11 +127,20 @@ function rssMb(pid: number): number {
   return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
 }
 
-/** User plus system CPU time a process has used, in ms (Linux, assuming 100 clock ticks per second). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/**
+ * User plus system CPU time a process has used, in ms (Linux, assuming 100 clock ticks per second); with `thread`,
+ * only that thread's (the main thread's id is the pid).
+ */
+function cpuMs(pid: number, thread?: number): number {
+  const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Time a process's main thread has waited for a core while runnable, in ms (Linux schedstat). */
+function runQueueWaitMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(' ');
+  return Number(fields[1]) / 1e6;
 }
 
 /** Run the bench: both paths interleaved at the same rate, against one stand-in process. */
@@ -216,13 +226,20 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
 
     const stubPid = stub.child.pid as number;
     gw.child.stdin?.write('reset\n');
-    const cpuBefore = [cpuMs(pid), cpuMs(stubPid), process.cpuUsage()] as const;
+    const cpuBefore = [cpuMs(pid), cpuMs(stubPid), process.cpuUsage(), cpuMs(pid, pid)] as const;
+    const waitBefore = [runQueueWaitMs(pid), runQueueWaitMs(stubPid)] as const;
     const [gatewayRun, directRun] = (await openLoop(count, rate, [viaGateway, direct])) as [Lane, Lane];
+    const waited = [runQueueWaitMs(pid) - waitBefore[0], runQueueWaitMs(stubPid) - waitBefore[1]] as const;
     const cpuUsed = cpuMs(pid) - cpuBefore[0];
+    const mainThreadCpuUsed = cpuMs(pid, pid) - cpuBefore[3];
     const stubCpuUsed = cpuMs(stubPid) - cpuBefore[1];
     const ownCpu = process.cpuUsage(cpuBefore[2]);
     const loadedRss = rssMb(pid);
     const stats = await gatewayStats(gw);
+    // The upstream part of each measured escalation, as the gateway timed it for its ledger (SDK call to parsed reply).
+    const ledger = new Database(join(home, 'gateway.db'), { readonly: true });
+    const upstream = (ledger.prepare('SELECT latency_ms FROM ledger ORDER BY id DESC LIMIT ?').all(count) as { latency_ms: number }[]).map((row) => row.latency_ms).sort((a, b) => a - b);
+    ledger.close();
 
     const d50 = percentile(directRun.latencies, 50);
     const d99 = percentile(directRun.latencies, 99);
@@ -246,10 +263,20 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
         direct_errors: directRun.errors,
         gateway_errors: gatewayRun.errors,
         gateway_cpu_ms_per_request: round(cpuUsed / count),
+        // The rest is the WAL checkpoint thread, V8's GC helpers and libuv's pool (the asynchronous log writes).
+        gateway_main_thread_cpu_ms_per_request: round(mainThreadCpuUsed / count),
         // Per round (one gateway call and one direct call), for judging how loaded the machine was.
         stand_in_cpu_ms_per_round: round(stubCpuUsed / count),
+        // How long the main thread, runnable, waited for one of the machine's cores: the machine's share of a delay.
+        gateway_run_queue_wait_ms_per_request: round(waited[0] / count),
+        stand_in_run_queue_wait_ms_per_round: round(waited[1] / count),
         load_generator_cpu_ms_per_round: round((ownCpu.user + ownCpu.system) / 1000 / count),
-        // Over the measured run: intervals of a 1 ms timer in the gateway (so 1 ms means never blocked) and its GCs.
+        // Over the measured run, inside the gateway: from Node's request event to the response's end (all routes,
+        // escalations and nothing else in the measured run), intervals of a 1 ms timer (1 ms: never blocked), GCs.
+        gateway_inside_p50_ms: stats.inside_p50_ms ?? Number.NaN,
+        gateway_inside_p99_ms: stats.inside_p99_ms ?? Number.NaN,
+        gateway_upstream_call_p50_ms: round(percentile(upstream, 50)),
+        gateway_upstream_call_p99_ms: round(percentile(upstream, 99)),
         gateway_loop_timer_p50_ms: stats.loop_p50_ms ?? Number.NaN,
         gateway_loop_timer_p99_ms: stats.loop_p99_ms ?? Number.NaN,
         gateway_loop_timer_max_ms: stats.loop_max_ms ?? Number.NaN,

@@ -8,18 +8,19 @@
 // Run: node -C source --import tsx bench/gateway/escalation-latency.ts
 // Env: RIGMIND_BENCH_GATEWAY_FROM=dist runs the compiled gateway (after `npx tsc -b gateway`), with the
 // systemd unit's node flags; the default runs its TypeScript source through tsx. RIGMIND_BENCH_GATEWAY_CPU_PROF=DIR
-// profiles the gateway process (node --cpu-prof). RIGMIND_BENCH_RATE and RIGMIND_BENCH_REQUESTS change the
-// rate (per lane) and the count of a direct run.
+// profiles the gateway process (node --cpu-prof); RIGMIND_BENCH_GATEWAY_NODE_FLAGS adds node flags to it.
+// RIGMIND_BENCH_RATE and RIGMIND_BENCH_REQUESTS change the rate (per lane) and the count of a direct run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { signRequest } from '@rigmind/protocol';
 import { buildAdvicePrompt, markerFrom, redactDeep } from '@rigmind/gateway';
 import { EscalationRequestSchema } from '@rigmind/protocol';
+import Database from 'better-sqlite3';
 import { Agent } from 'undici';
 
 /** Settings of one bench run. */
@@ -87,7 +88,7 @@ async function openLoop(count: number, rate: number, calls: readonly (() => Prom
 }
 
 /** Start a child that prints one JSON line when ready; it exits when its stdin closes. */
-async function startChild<T>(name: string, args: string[], env: NodeJS.ProcessEnv, stderrFd: number | 'inherit'): Promise<{ child: ChildProcess; ready: T }> {
+async function startChild<T>(name: string, args: string[], env: NodeJS.ProcessEnv, stderrFd: number | 'inherit'): Promise<{ child: ChildProcess; ready: T; lines: Interface }> {
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', stderrFd], env: { ...process.env, ...env } });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const ready = await new Promise<T>((resolve, reject) => {
@@ -101,7 +102,14 @@ async function startChild<T>(name: string, args: string[], env: NodeJS.ProcessEn
       reject(new Error(`${name} exited (${code}) before it was ready`));
     });
   });
-  return { child, ready };
+  return { child, ready, lines };
+}
+
+/** The gateway's event-loop and GC figures for the window since its last `reset` (see gateway-process.mjs). */
+async function gatewayStats(gateway: { child: ChildProcess; lines: Interface }): Promise<Record<string, number>> {
+  const line = new Promise<string>((resolve) => gateway.lines.once('line', resolve));
+  gateway.child.stdin?.write('stats\n');
+  return JSON.parse(await line) as Record<string, number>;
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -119,11 +127,20 @@ function rssMb(pid: number): number {
   return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
 }
 
-/** User plus system CPU time a process has used, in ms (Linux, assuming 100 clock ticks per second). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/**
+ * User plus system CPU time a process has used, in ms (Linux, assuming 100 clock ticks per second); with `thread`,
+ * only that thread's (the main thread's id is the pid).
+ */
+function cpuMs(pid: number, thread?: number): number {
+  const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Time a process's main thread has waited for a core while runnable, in ms (Linux schedstat). */
+function runQueueWaitMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(' ');
+  return Number(fields[1]) / 1e6;
 }
 
 /** Run the bench: both paths interleaved at the same rate, against one stand-in process. */
@@ -154,6 +171,8 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
     };
     // From dist: the systemd unit's flags. From source: tsx, as gateway/bin/gateway.js runs it.
     const gatewayArgs = from === 'dist' ? ['--max-semi-space-size=1'] : ['-C', 'source', '--import', 'tsx'];
+    // RIGMIND_BENCH_GATEWAY_NODE_FLAGS: more node flags for the gateway, after the unit's (a later V8 flag wins).
+    gatewayArgs.push(...(process.env.RIGMIND_BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== ''));
     // RIGMIND_BENCH_GATEWAY_CPU_PROF=DIR writes a V8 CPU profile of the gateway process into DIR.
     const profileDir = process.env.RIGMIND_BENCH_GATEWAY_CPU_PROF;
     if (profileDir !== undefined && profileDir !== '') gatewayArgs.unshift('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
@@ -206,17 +225,28 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
     if (warm.some((lane) => lane.errors > 0)) throw new Error(`warm-up failed: ${warm.map((lane) => lane.errors).join(' / ')} errors (see ${join(home, 'gateway.log')})`);
 
     const stubPid = stub.child.pid as number;
-    const cpuBefore = [cpuMs(pid), cpuMs(stubPid), process.cpuUsage()] as const;
+    gw.child.stdin?.write('reset\n');
+    const cpuBefore = [cpuMs(pid), cpuMs(stubPid), process.cpuUsage(), cpuMs(pid, pid)] as const;
+    const waitBefore = [runQueueWaitMs(pid), runQueueWaitMs(stubPid)] as const;
     const [gatewayRun, directRun] = (await openLoop(count, rate, [viaGateway, direct])) as [Lane, Lane];
+    const waited = [runQueueWaitMs(pid) - waitBefore[0], runQueueWaitMs(stubPid) - waitBefore[1]] as const;
     const cpuUsed = cpuMs(pid) - cpuBefore[0];
+    const mainThreadCpuUsed = cpuMs(pid, pid) - cpuBefore[3];
     const stubCpuUsed = cpuMs(stubPid) - cpuBefore[1];
     const ownCpu = process.cpuUsage(cpuBefore[2]);
     const loadedRss = rssMb(pid);
+    const stats = await gatewayStats(gw);
+    // The upstream part of each measured escalation, as the gateway timed it for its ledger (SDK call to parsed reply).
+    const ledger = new Database(join(home, 'gateway.db'), { readonly: true });
+    const upstream = (ledger.prepare('SELECT latency_ms FROM ledger ORDER BY id DESC LIMIT ?').all(count) as { latency_ms: number }[]).map((row) => row.latency_ms).sort((a, b) => a - b);
+    ledger.close();
 
     const d50 = percentile(directRun.latencies, 50);
     const d99 = percentile(directRun.latencies, 99);
     const g50 = percentile(gatewayRun.latencies, 50);
     const g99 = percentile(gatewayRun.latencies, 99);
+    const d90 = percentile(directRun.latencies, 90);
+    const g90 = percentile(gatewayRun.latencies, 90);
     return {
       name: 'gateway-escalation-latency',
       metrics: {
@@ -229,12 +259,30 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
         gateway_p99_ms: round(g99),
         added_p50_ms: round(g50 - d50),
         added_p99_ms: round(g99 - d99),
+        added_p90_ms: round(g90 - d90),
         direct_errors: directRun.errors,
         gateway_errors: gatewayRun.errors,
         gateway_cpu_ms_per_request: round(cpuUsed / count),
+        // The rest is the WAL checkpoint thread, V8's GC helpers and libuv's pool (the asynchronous log writes).
+        gateway_main_thread_cpu_ms_per_request: round(mainThreadCpuUsed / count),
         // Per round (one gateway call and one direct call), for judging how loaded the machine was.
         stand_in_cpu_ms_per_round: round(stubCpuUsed / count),
+        // How long the main thread, runnable, waited for one of the machine's cores: the machine's share of a delay.
+        gateway_run_queue_wait_ms_per_request: round(waited[0] / count),
+        stand_in_run_queue_wait_ms_per_round: round(waited[1] / count),
         load_generator_cpu_ms_per_round: round((ownCpu.user + ownCpu.system) / 1000 / count),
+        // Over the measured run, inside the gateway: from Node's request event to the response's end (all routes,
+        // escalations and nothing else in the measured run), intervals of a 1 ms timer (1 ms: never blocked), GCs.
+        gateway_inside_p50_ms: stats.inside_p50_ms ?? Number.NaN,
+        gateway_inside_p99_ms: stats.inside_p99_ms ?? Number.NaN,
+        gateway_upstream_call_p50_ms: round(percentile(upstream, 50)),
+        gateway_upstream_call_p99_ms: round(percentile(upstream, 99)),
+        gateway_loop_timer_p50_ms: stats.loop_p50_ms ?? Number.NaN,
+        gateway_loop_timer_p99_ms: stats.loop_p99_ms ?? Number.NaN,
+        gateway_loop_timer_max_ms: stats.loop_max_ms ?? Number.NaN,
+        gateway_gc_count: stats.gc_count ?? Number.NaN,
+        gateway_gc_ms: stats.gc_ms ?? Number.NaN,
+        gateway_gc_max_ms: stats.gc_max_ms ?? Number.NaN,
         gateway_idle_rss_mb: idleRss,
         gateway_loaded_rss_mb: loadedRss,
       },

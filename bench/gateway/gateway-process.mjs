@@ -3,7 +3,11 @@
 // (`node -C source --import tsx gateway-process.mjs`). Logs go to stderr at info, as under systemd.
 // argv[2]: the state folder; argv[3]: config.json's content. RIGMIND_GATEWAY_API_KEY: the stand-in's key.
 // Prints one JSON line ({ url, rigId, secret }) once it listens; stops when stdin closes (so it never outlives
-// the bench) or on SIGTERM.
+// the bench) or on SIGTERM. Stdin lines: `reset` starts a measured window, `stats` prints one JSON line about it
+// (event-loop timer intervals and garbage collections), so the bench can say where a slow request's time went.
+import { subscribe } from 'node:diagnostics_channel';
+import { createHistogram, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { createGateway, createGatewayLogger, GatewayConfigSchema, listenGateway } from '@rigmind/gateway';
 
 const [home, configText] = process.argv.slice(2);
@@ -27,6 +31,37 @@ const stop = () => {
     () => process.exit(1),
   );
 };
+// A 1 ms timer's intervals: how long the event loop was kept from running it (1 ms when never blocked).
+const loop = monitorEventLoopDelay({ resolution: 1 });
+loop.enable();
+let gc = { count: 0, ms: 0, maxMs: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gc.count += 1;
+    gc.ms += entry.duration;
+    gc.maxMs = Math.max(gc.maxMs, entry.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
+// Inside the gateway: from Node's 'request' event to the response's last byte handed to the socket. What the
+// bench sees on top of this is the sockets and the wait for a core.
+let inside = createHistogram();
+const started = new WeakMap();
+subscribe('http.server.request.start', ({ request }) => started.set(request, process.hrtime.bigint()));
+subscribe('http.server.response.finish', ({ request }) => {
+  const at = started.get(request);
+  if (at !== undefined) inside.record(Number(process.hrtime.bigint() - at) || 1);
+});
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line === 'reset') {
+    loop.reset();
+    inside = createHistogram();
+    gc = { count: 0, ms: 0, maxMs: 0 };
+  } else if (line === 'stats') {
+    const ms = (ns) => Math.round(ns / 1e4) / 100;
+    const stats = { loop_p50_ms: ms(loop.percentile(50)), loop_p99_ms: ms(loop.percentile(99)), loop_max_ms: ms(loop.max), inside_p50_ms: ms(inside.percentile(50)), inside_p99_ms: ms(inside.percentile(99)), gc_count: gc.count, gc_ms: Math.round(gc.ms), gc_max_ms: Math.round(gc.maxMs * 100) / 100 };
+    process.stdout.write(`${JSON.stringify(stats)}\n`);
+  }
+});
 process.stdin.on('end', stop);
 process.stdin.on('error', stop);
 process.stdin.resume();

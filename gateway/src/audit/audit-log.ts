@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { redactDeep } from '../sanitize/redact.js';
-import type { Db } from '../store/open-db.js';
+import { immediateOrJoined, type Db } from '../store/open-db.js';
 
 /** What an audit record is about. */
 export type AuditKind =
@@ -35,7 +35,7 @@ export function hashRecord(record: Omit<AuditRecord, 'hash'>): string {
 
 /**
  * The append-only, hash-chained audit log, in gateway.db so the server and the admin CLI can both append
- * safely (each append is one immediate transaction: read the head, write the next record).
+ * safely (each append reads the head and writes the next record in one immediate transaction, its own or the caller's).
  */
 export class AuditLog {
   readonly #append: (kind: string, actor: string, detail: string, ts: string) => AuditRecord;
@@ -46,14 +46,13 @@ export class AuditLog {
   ) {
     const head = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
     const insert = db.prepare('INSERT INTO audit (seq, ts, kind, actor, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    const tx = db.transaction((kind: string, actor: string, detail: string, ts: string): AuditRecord => {
+    this.#append = immediateOrJoined(db, (kind: string, actor: string, detail: string, ts: string): AuditRecord => {
       const last = head.get() as { seq: number; hash: string } | undefined;
       const base = { seq: (last?.seq ?? 0) + 1, ts, kind, actor, detail, prev_hash: last?.hash ?? GENESIS_HASH };
       const record = { ...base, hash: hashRecord(base) };
       insert.run(record.seq, record.ts, record.kind, record.actor, record.detail, record.prev_hash, record.hash);
       return record;
     });
-    this.#append = (kind, actor, detail, ts) => tx.immediate(kind, actor, detail, ts);
   }
 
   /** Append one record. Detail is redacted before it is stored. Throws only if the database fails. */

@@ -1,5 +1,5 @@
 import type { TokenUsage } from '../config/prices.js';
-import type { Db } from '../store/open-db.js';
+import { immediateOrJoined, type Db } from '../store/open-db.js';
 
 /** Budget caps in micro-USD. */
 export interface BudgetCaps {
@@ -52,7 +52,7 @@ export function budgetWindows(ts: number): { day: string; month: string } {
 
 /**
  * The cost ledger and budget reservations. Reserving checks every cap and inserts in one immediate
- * transaction, and better-sqlite3 is synchronous, so concurrent requests cannot both fit under a cap
+ * transaction (a savepoint inside the caller's when one is open), and better-sqlite3 is synchronous, so concurrent requests cannot both fit under a cap
  * that only one fits under. Any database error throws; callers fail closed.
  *
  * The caps are checked against the `spend` table (per day and rig: ledger plus open reservations), which every
@@ -115,7 +115,7 @@ export class Ledger {
     const insertEntry = db.prepare(`INSERT INTO ledger (ts, day, month, rig_id, escalation_id, task_id, model, input_tokens, output_tokens,
       cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, price_version, micro_usd, latency_ms, outcome, http_status, request_id)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.#settle = db.transaction((reservationId: number, entry: LedgerEntry) => {
+    this.#settle = immediateOrJoined(db, (reservationId: number, entry: LedgerEntry): void => {
       dropReservation(reservationId);
       const { day, month } = budgetWindows(entry.ts);
       const u = entry.usage;
@@ -124,22 +124,24 @@ export class Ledger {
         entry.httpStatus, entry.requestId);
       addSpend.run(day, month, entry.rigId, entry.microUsd);
     });
-    this.#release = db.transaction(dropReservation);
+    this.#release = immediateOrJoined(db, dropReservation);
   }
 
   /** Reserve a worst-case amount for one upstream call, if every cap allows it. */
   reserve(hold: Reservation, ts: number): ReserveResult {
+    // A savepoint when the caller's transaction is open: callers catch a failed reservation and go on (fail
+    // closed, but the escalation's row still commits), so a half-written reservation must roll back on its own.
     return this.#reserve.immediate(hold, ts);
   }
 
   /** Replace a reservation with the call's ledger row, in one transaction. */
   settle(reservationId: number, entry: LedgerEntry): void {
-    this.#settle.immediate(reservationId, entry);
+    this.#settle(reservationId, entry);
   }
 
   /** Drop a reservation whose call never reached upstream. */
   release(reservationId: number): void {
-    this.#release.immediate(reservationId);
+    this.#release(reservationId);
   }
 
   /**

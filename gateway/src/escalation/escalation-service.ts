@@ -9,11 +9,14 @@ import { microToUsd, priceFor, type TokenUsage } from '../config/prices.js';
 import type { GatewayLogger } from '../log/logger.js';
 import type { Atomically } from '../store/open-db.js';
 import { markerFrom } from '../sanitize/spotlight.js';
-import type { ChatTurn } from '../upstream/anthropic-call.js';
-import { backoffMs, retryLoop, type RetryOutcome } from '../upstream/retry-loop.js';
+import type { CallRequest, ChatTurn } from '../upstream/anthropic-call.js';
+import { backoffMs, retryLoop, type RetryOutcome, type Try } from '../upstream/retry-loop.js';
 import type { UpstreamGate } from '../upstream/upstream-gate.js';
 import type { EscalationRow, EscalationStore } from './escalation-store.js';
-import { meteredCall, type CallContext, type MeteredFailure, type MeteredReply } from './metered-call.js';
+import {
+  meteredCall, placeCall, reserveCall, writeSettlements,
+  type CallContext, type MeterDeps, type MeteredFailure, type MeteredReply, type Reserved, type Settlement,
+} from './metered-call.js';
 
 /** Injected I/O and collaborators of the service. */
 export interface EscalationServiceDeps {
@@ -31,11 +34,20 @@ export interface EscalationServiceDeps {
   readonly atomically: Atomically;
 }
 
-/** What a delivery attempt ended in. `refused` means no answer and no call made for it (budget or ledger). */
-export type Delivery =
+/**
+ * What a delivery attempt ended in. `refused` means no answer and no call made for it (budget or ledger).
+ * `settlements` are the calls' ledger rows and audit records, written by {@link EscalationService.apply}.
+ */
+export type Delivery = (
   | { readonly kind: 'final'; readonly response: EscalationResponse }
   | { readonly kind: 'deferred'; readonly message: string }
-  | { readonly kind: 'refused'; readonly code: 'budget_exceeded' | 'ledger_unavailable'; readonly message: string; readonly response: EscalationResponse };
+  | { readonly kind: 'refused'; readonly code: 'budget_exceeded' | 'ledger_unavailable'; readonly message: string; readonly response: EscalationResponse }
+) & { readonly settlements: readonly Settlement[] };
+
+/** What a delivery needs before its first call goes out, or the delivery it already is (no price in force). */
+export type Begun =
+  | { readonly ready: true; readonly context: CallContext; readonly system: string; readonly user: string; readonly first: Try<Reserved, MeteredFailure> }
+  | { readonly ready: false; readonly delivery: Delivery };
 
 /** Sum of usage over the calls an escalation made. */
 interface Spent {
@@ -48,31 +60,63 @@ interface Spent {
  * for an invalid reply, and the final EscalationResponse. Also applies a delivery's result to the outbox.
  */
 export class EscalationService {
-  constructor(private readonly deps: EscalationServiceDeps) {}
+  readonly #meter: MeterDeps;
+
+  constructor(private readonly deps: EscalationServiceDeps) {
+    this.#meter = { ...deps, bytesPerToken: deps.config.budgets.bytes_per_token_estimate };
+  }
 
   /**
-   * Try to answer one stored escalation now. `request` is the row's request already parsed, when the caller
-   * has it (the route, which just stored it); otherwise it is read back from the row.
+   * The synchronous start of a delivery: price, prompt, and the first call's budget reservation. The route runs
+   * it inside the transaction that stores the escalation, so row, audit record and reservation commit together.
    */
-  async deliver(row: EscalationRow, rigName: string, request: EscalationRequest = EscalationRequestSchema.parse(JSON.parse(row.request))): Promise<Delivery> {
+  begin(row: EscalationRow, rigName: string, request: EscalationRequest): Begun {
     const { config } = this.deps;
     const price = priceFor(config.prices, row.model, new Date(this.deps.now()).toISOString().slice(0, 10));
     if (price === undefined) {
-      return this.failed(row, 'model_not_priced', `no price in force for ${row.model}; the gateway will not spend without one`);
+      return { ready: false, delivery: this.failed(row, 'model_not_priced', `no price in force for ${row.model}; the gateway will not spend without one`, []) };
     }
     const context: CallContext = { rigId: row.rig_id, rigName, escalationId: row.id, taskId: row.task_id, price, priceVersion: config.prices.version };
     const prompt = buildAdvicePrompt(request, markerFrom(this.deps.randomBytes(16)));
-    const spent: Spent = { usage: { input: 0, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 }, micro: 0 };
-    const turns: ChatTurn[] = [{ role: 'user', content: prompt.user }];
+    const first = reserveCall(this.#meter, context, this.#request(row, prompt.system, [{ role: 'user', content: prompt.user }]));
+    return { ready: true, context, system: prompt.system, user: prompt.user, first };
+  }
 
-    const first = await this.call(context, row, prompt.system, turns);
-    if (!first.ok) return this.fromFailure(row, first);
+  /**
+   * Try to answer one stored escalation now. `begun` is its start when the caller made it (the route, in the
+   * transaction that stored the row); otherwise it is made here, from the row's request.
+   */
+  async deliver(row: EscalationRow, rigName: string, begun: Begun = this.begin(row, rigName, EscalationRequestSchema.parse(JSON.parse(row.request)))): Promise<Delivery> {
+    if (!begun.ready) return begun.delivery;
+    const settlements: Settlement[] = [];
+    try {
+      return await this.#deliver(row, begun, settlements);
+    } catch (error) {
+      // A bug or a broken database: still record the calls made, so their reservations do not hold the budget.
+      try {
+        this.#flush(settlements);
+      } catch (flushError) {
+        this.deps.logger.error({ err: flushError, escalation_id: row.id }, 'could not record the calls of a failed delivery');
+      }
+      throw error;
+    }
+  }
+
+  async #deliver(row: EscalationRow, begun: Extract<Begun, { ready: true }>, settlements: Settlement[]): Promise<Delivery> {
+    const { context, system } = begun;
+    const spent: Spent = { usage: { input: 0, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 }, micro: 0 };
+    const turns: ChatTurn[] = [{ role: 'user', content: begun.user }];
+
+    const first = await this.call(context, row, system, turns, settlements, begun.first);
+    if (!first.ok) return this.fromFailure(row, first, settlements);
     add(spent, first.value);
     let parsed = parseAdvice(first.value.text);
     if (!parsed.ok) {
+      // The repair call's reservation is checked against the first call's actual cost, not its worst case.
+      this.#flush(settlements);
       // One repair turn: show the model what was wrong. A second failure becomes a decline, never a guess.
       const repairTurns: ChatTurn[] = [...turns, { role: 'assistant', content: first.value.text }, { role: 'user', content: repairTurn(parsed.problem) }];
-      const second = await this.call(context, row, prompt.system, repairTurns);
+      const second = await this.call(context, row, system, repairTurns, settlements);
       if (second.ok) {
         add(spent, second.value);
         parsed = parseAdvice(second.value.text);
@@ -80,15 +124,25 @@ export class EscalationService {
       if (!parsed.ok) {
         const problem = parsed.problem;
         const advice: Advice = { type: 'decline', reason: `the external tier's reply could not be used: ${problem}`.slice(0, 20_000) };
-        return { kind: 'final', response: this.completed(row, advice, spent) };
+        return { kind: 'final', response: this.completed(row, advice, spent), settlements };
       }
     }
-    return { kind: 'final', response: this.completed(row, parsed.advice, spent) };
+    return { kind: 'final', response: this.completed(row, parsed.advice, spent), settlements };
   }
 
-  /** Record a delivery's result in the outbox and the audit log, in one transaction. */
+  /** Record a delivery's calls (ledger and audit) and its result (outbox and audit), in one transaction. */
   apply(row: EscalationRow, rigName: string, delivery: Delivery): void {
-    this.deps.atomically(() => this.#apply(row, rigName, delivery));
+    this.deps.atomically(() => {
+      writeSettlements(this.deps, delivery.settlements);
+      this.#apply(row, rigName, delivery);
+    });
+  }
+
+  // Settlements so far, in their own transaction, when something is about to wait or spend on top of them.
+  #flush(settlements: Settlement[]): void {
+    if (settlements.length === 0) return;
+    this.deps.atomically(() => writeSettlements(this.deps, settlements));
+    settlements.length = 0;
   }
 
   #apply(row: EscalationRow, rigName: string, delivery: Delivery): void {
@@ -118,25 +172,43 @@ export class EscalationService {
     });
   }
 
-  private async call(context: CallContext, row: EscalationRow, system: string, messages: ChatTurn[]): Promise<RetryOutcome<MeteredReply, MeteredFailure>> {
+  // One retry loop; the first try may use a reservation made beforehand. Settlements are written before any
+  // backoff, so a wait never holds a finished call's worst case.
+  private async call(
+    context: CallContext, row: EscalationRow, system: string, messages: ChatTurn[], settlements: Settlement[], reserved?: Try<Reserved, MeteredFailure>,
+  ): Promise<RetryOutcome<MeteredReply, MeteredFailure>> {
     const { config } = this.deps;
-    const meter = { ...this.deps, bytesPerToken: config.budgets.bytes_per_token_estimate };
+    const request = this.#request(row, system, messages);
     const policy = { attempts: config.retry.attempts, baseMs: config.retry.base_ms, capMs: config.retry.cap_ms, maxRetryAfterMs: config.retry.max_retry_after_ms };
-    return retryLoop(policy, this.deps, () => meteredCall(meter, context, { model: row.model, maxTokens: row.max_tokens, system, messages }));
+    const io = {
+      random: this.deps.random,
+      sleep: async (ms: number): Promise<void> => {
+        this.#flush(settlements);
+        await this.deps.sleep(ms);
+      },
+    };
+    return retryLoop(policy, io, async (n) => {
+      if (n > 1 || reserved === undefined) return meteredCall(this.#meter, context, request, settlements);
+      return reserved.done ? placeCall(this.#meter, context, request, reserved.value, settlements) : reserved;
+    });
+  }
+
+  #request(row: EscalationRow, system: string, messages: readonly ChatTurn[]): CallRequest {
+    return { model: row.model, maxTokens: row.max_tokens, system, messages };
   }
 
   // Only the first call's failure lands here; a failed repair call becomes a decline instead.
-  private fromFailure(row: EscalationRow, outcome: Extract<RetryOutcome<MeteredReply, MeteredFailure>, { ok: false }>): Delivery {
+  private fromFailure(row: EscalationRow, outcome: Extract<RetryOutcome<MeteredReply, MeteredFailure>, { ok: false }>, settlements: readonly Settlement[]): Delivery {
     const { reason, message } = outcome.failure;
-    if (reason === 'unreachable') return { kind: 'deferred', message };
+    if (reason === 'unreachable') return { kind: 'deferred', message, settlements };
     if (reason === 'budget_exceeded' || reason === 'ledger_unavailable') {
-      return { kind: 'refused', code: reason, message, response: this.failedResponse(row, reason, message) };
+      return { kind: 'refused', code: reason, message, response: this.failedResponse(row, reason, message), settlements };
     }
-    return this.failed(row, reason === 'billing_refused' ? 'upstream_billing' : reason, message);
+    return this.failed(row, reason === 'billing_refused' ? 'upstream_billing' : reason, message, settlements);
   }
 
-  private failed(row: EscalationRow, code: string, message: string): Delivery {
-    return { kind: 'final', response: this.failedResponse(row, code, message) };
+  private failed(row: EscalationRow, code: string, message: string, settlements: readonly Settlement[]): Delivery {
+    return { kind: 'final', response: this.failedResponse(row, code, message), settlements };
   }
 
   private failedResponse(row: EscalationRow, code: string, message: string): EscalationResponse {

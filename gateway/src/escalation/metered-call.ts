@@ -1,9 +1,8 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Ledger } from '../budget/ledger.js';
+import type { Ledger, LedgerEntry } from '../budget/ledger.js';
 import { costMicroUsd, microToUsd, type ModelPrice, type TokenUsage } from '../config/prices.js';
 import type { GatewayLogger } from '../log/logger.js';
-import type { Atomically } from '../store/open-db.js';
 import { callAnthropic, type CallRequest } from '../upstream/anthropic-call.js';
 import type { Try } from '../upstream/retry-loop.js';
 import { isThrottled, type UpstreamGate } from '../upstream/upstream-gate.js';
@@ -31,7 +30,6 @@ export interface MeterDeps {
   readonly logger: GatewayLogger;
   readonly now: () => number;
   readonly bytesPerToken: number;
-  readonly atomically: Atomically;
 }
 
 /** Who and what a call is for, and its price. */
@@ -51,33 +49,59 @@ export function estimateInputTokens(request: CallRequest, bytesPerToken: number)
   return Math.ceil(bytes / bytesPerToken) + 32;
 }
 
+/** A call's reservation: its id and the worst case it holds. */
+export interface Reserved {
+  readonly reservationId: number;
+  readonly estimatedTokens: number;
+  readonly worstCaseMicro: number;
+}
+
 /**
- * One upstream call under the budget: reserve the worst case, call through the gate, then settle the
- * reservation with the actual cost as one ledger row. A ledger error means no call is made (fail closed).
+ * A finished call's ledger row (replacing its reservation) and `upstream_call` audit record, not yet written:
+ * {@link writeSettlements} writes them in the transaction that records what the delivery came to.
  */
-export async function meteredCall(deps: MeterDeps, context: CallContext, request: CallRequest): Promise<Try<MeteredReply, MeteredFailure>> {
-  const estimated = estimateInputTokens(request, deps.bytesPerToken);
-  const worstCase = costMicroUsd(context.price, { input: estimated, output: request.maxTokens, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 });
-  let reservationId: number;
+export interface Settlement {
+  readonly reservationId: number;
+  readonly entry: LedgerEntry;
+  readonly rigName: string;
+  readonly audit: Record<string, unknown>;
+}
+
+/**
+ * Reserve the worst case of one call. Synchronous, so the first call's reservation can commit with the
+ * escalation's outbox row. A ledger error is a refusal: no call is made without a reservation (fail closed).
+ */
+export function reserveCall(deps: MeterDeps, context: CallContext, request: CallRequest): Try<Reserved, MeteredFailure> {
+  const estimatedTokens = estimateInputTokens(request, deps.bytesPerToken);
+  const worstCaseMicro = costMicroUsd(context.price, { input: estimatedTokens, output: request.maxTokens, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 });
   try {
     const reserved = deps.ledger.reserve(
-      { rigId: context.rigId, escalationId: context.escalationId, taskId: context.taskId, model: request.model, priceVersion: context.priceVersion, microUsd: worstCase },
+      { rigId: context.rigId, escalationId: context.escalationId, taskId: context.taskId, model: request.model, priceVersion: context.priceVersion, microUsd: worstCaseMicro },
       deps.now(),
     );
     if (!reserved.ok) {
-      const message = `${reserved.scope} budget: ${microToUsd(reserved.committedMicro).toFixed(6)} of ${microToUsd(reserved.capMicro).toFixed(2)} USD committed; this call may cost up to ${microToUsd(worstCase).toFixed(6)} USD`;
+      const message = `${reserved.scope} budget: ${microToUsd(reserved.committedMicro).toFixed(6)} of ${microToUsd(reserved.capMicro).toFixed(2)} USD committed; this call may cost up to ${microToUsd(worstCaseMicro).toFixed(6)} USD`;
       return { done: false, retryable: false, retryAfterMs: undefined, failure: { reason: 'budget_exceeded', message } };
     }
-    reservationId = reserved.reservationId;
+    return { done: true, value: { reservationId: reserved.reservationId, estimatedTokens, worstCaseMicro } };
   } catch (error) {
     deps.logger.error({ err: error, escalation_id: context.escalationId }, 'ledger failed: refusing to call upstream');
     return { done: false, retryable: false, retryAfterMs: undefined, failure: { reason: 'ledger_unavailable', message: 'the cost ledger is unavailable' } };
   }
+}
 
+/**
+ * Make a reserved call through the gate. Its settlement goes to `settlements` for the caller to write; until then
+ * the reservation keeps holding the worst case, so the budget errs on the safe side. A call the gate throttles
+ * never left: its reservation is released at once.
+ */
+export async function placeCall(
+  deps: MeterDeps, context: CallContext, request: CallRequest, reserved: Reserved, settlements: Settlement[],
+): Promise<Try<MeteredReply, MeteredFailure>> {
   const started = performance.now();
-  const result = await deps.gate.run(estimated, () => callAnthropic(deps.client, request, deps.now));
+  const result = await deps.gate.run(reserved.estimatedTokens, () => callAnthropic(deps.client, request, deps.now));
   if (isThrottled(result)) {
-    deps.ledger.release(reservationId);
+    deps.ledger.release(reserved.reservationId);
     return { done: false, retryable: true, retryAfterMs: result.retryAfterMs, failure: { reason: 'unreachable', message: `upstream rate limit resets in ${result.retryAfterMs} ms` } };
   }
   const latencyMs = performance.now() - started;
@@ -85,18 +109,19 @@ export async function meteredCall(deps: MeterDeps, context: CallContext, request
   const none: TokenUsage = { input: 0, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
   const usage = result.ok ? result.usage : none;
   // A body that could not be read may still have been billed: count the worst case rather than nothing.
-  const microUsd = result.ok ? costMicroUsd(context.price, usage) : result.maybeCharged ? worstCase : 0;
+  const microUsd = result.ok ? costMicroUsd(context.price, usage) : result.maybeCharged ? reserved.worstCaseMicro : 0;
   const outcome = result.ok ? 'ok' : result.outcome;
-  // The ledger row and its audit record commit together.
-  deps.atomically(() => {
-    deps.ledger.settle(reservationId, {
+  settlements.push({
+    reservationId: reserved.reservationId,
+    entry: {
       ts: deps.now(), rigId: context.rigId, escalationId: context.escalationId, taskId: context.taskId, model: request.model, usage,
-      priceVersion: context.priceVersion, microUsd, latencyMs, outcome, httpStatus: result.ok ? result.status : result.status, requestId: result.requestId,
-    });
-    deps.audit.append('upstream_call', context.rigName, {
+      priceVersion: context.priceVersion, microUsd, latencyMs, outcome, httpStatus: result.status, requestId: result.requestId,
+    },
+    rigName: context.rigName,
+    audit: {
       escalation_id: context.escalationId, model: request.model, outcome, http_status: result.status, request_id: result.requestId,
       usd: microToUsd(microUsd), latency_ms: Math.round(latencyMs),
-    });
+    },
   });
   deps.logger.info({ escalation_id: context.escalationId, outcome, status: result.status, request_id: result.requestId, latency_ms: Math.round(latencyMs) }, 'upstream call');
 
@@ -104,4 +129,18 @@ export async function meteredCall(deps: MeterDeps, context: CallContext, request
   const reason: MeteredFailure['reason'] =
     result.kind === 'billing' ? 'billing_refused' : result.outcome === 'egress_refused' ? 'egress_refused' : result.kind === 'fatal' ? 'refused' : 'unreachable';
   return { done: false, retryable: result.kind === 'retryable', retryAfterMs: result.retryAfterMs, failure: { reason, message: result.message } };
+}
+
+/** One upstream call under the budget: reserve the worst case, then call (one try of the retry loop). */
+export async function meteredCall(deps: MeterDeps, context: CallContext, request: CallRequest, settlements: Settlement[]): Promise<Try<MeteredReply, MeteredFailure>> {
+  const reserved = reserveCall(deps, context, request);
+  return reserved.done ? placeCall(deps, context, request, reserved.value, settlements) : reserved;
+}
+
+/** Write settlements: each reservation becomes its ledger row, with its audit record. Call inside a transaction. */
+export function writeSettlements(deps: Pick<MeterDeps, 'ledger' | 'audit'>, settlements: readonly Settlement[]): void {
+  for (const settlement of settlements) {
+    deps.ledger.settle(settlement.reservationId, settlement.entry);
+    deps.audit.append('upstream_call', settlement.rigName, settlement.audit);
+  }
 }

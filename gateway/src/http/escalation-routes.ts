@@ -59,15 +59,16 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
       const model = hint ?? config.models.default;
       const maxTokens = Math.min(request.max_tokens, config.max_tokens_cap);
       const now = deps.now();
-      // The outbox row and its audit record commit together, before anything goes upstream.
-      const row = deps.atomically(() => {
+      // The outbox row, its audit record and the first call's reservation commit together, before anything goes
+      // upstream: one commit, and a crash after it leaves the row for the outbox and the reservation to settle.
+      const { row, begun } = deps.atomically(() => {
         const created = deps.store.create({ id, rigId: rig.rigId, taskId: request.task.task_id, request: JSON.stringify(request), model, maxTokens }, now, now + config.outbox.lease_ms);
         audit.append('request_accepted', rig.name, {
           escalation_id: id, task_id: request.task.task_id, reason: request.reason, model, max_tokens: maxTokens, redacted: [...found],
         });
-        return created;
+        return { row: created, begun: deps.service.begin(created, rig.name, request) };
       });
-      const delivery = await deps.service.deliver(row, rig.name, request);
+      const delivery = await deps.service.deliver(row, rig.name, begun);
       deps.service.apply(row, rig.name, delivery);
       return { id, delivery };
     });

@@ -58,6 +58,8 @@ export interface Redacted {
 
 /** Replace every secret and personal datum in `text` with `[REDACTED:kind]`. */
 export function redactText(text: string, rules: readonly RedactionRule[] = REDACTION_RULES): Redacted {
+  // Most strings (ids, names, ordinary text) hold nothing to redact: one scan says so instead of one per rule.
+  if (anyRuleMayMatch(rules)?.test(text) === false) return { text, kinds: [] };
   let out = text;
   const kinds = new Set<string>();
   for (const rule of rules) {
@@ -75,6 +77,22 @@ export function redactText(text: string, rules: readonly RedactionRule[] = REDAC
     });
   }
   return { text: out, kinds: [...kinds] };
+}
+
+const prefilters = new WeakMap<readonly RedactionRule[], RegExp | null>();
+/**
+ * One pattern matching wherever any rule could: the rules' alternation, case-insensitive. Ignoring case only adds
+ * matches, so a miss proves no rule matches. Rules with flags beyond g and i (multiline, dotAll, unicode) would
+ * change what the union means, so such a list gets no prefilter.
+ */
+function anyRuleMayMatch(rules: readonly RedactionRule[]): RegExp | null {
+  let union = prefilters.get(rules);
+  if (union === undefined) {
+    const plain = rules.every((rule) => /^[gi]*$/.test(rule.pattern.flags));
+    union = plain && rules.length > 0 ? new RegExp(rules.map((rule) => `(?:${rule.pattern.source})`).join('|'), 'i') : null;
+    prefilters.set(rules, union);
+  }
+  return union;
 }
 
 const groupCounts = new WeakMap<RegExp, number>();

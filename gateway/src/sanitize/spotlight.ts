@@ -17,23 +17,16 @@ export function markerFrom(randomBytes: Uint8Array): string {
 const TAG_LIKE = /(<|&lt;|&#0*60;|&#x0*3c;)(\s*\/?\s*)(untrusted[\s_-]*data|system|instructions|task)\b/gi;
 const TAG_NAME = /untrusted[\s_-]*data/gi;
 
-// A prompt neutralises every block with the same marker: compile its pattern once, not once per block.
-let lastMarker = '';
-let lastMarkerPattern: RegExp | undefined;
-function markerPattern(marker: string): RegExp | undefined {
-  if (marker !== lastMarker) {
-    lastMarker = marker;
-    // Case-insensitive: the marker is hex, and a data author could vary the case.
-    lastMarkerPattern = /^[0-9a-f]+$/i.test(marker) ? new RegExp(marker, 'gi') : undefined;
-  }
-  return lastMarkerPattern;
-}
+// Hex digits are ASCII and toLowerCase keeps ASCII text contiguous, so a case-insensitive occurrence of the (lower
+// case, hex) marker is always a plain substring of the lower-cased text. That test is cheap; compiling a regular
+// expression for each prompt's fresh marker is not, and the marker almost never occurs (the data's author cannot know it).
+const HEX_MARKER = /^[0-9a-f]+$/;
 
 /** Text with delimiter look-alikes and the marker made inert; the data stays readable. */
 export function neutralize(text: string, marker: string): string {
   let out = text;
-  const pattern = markerPattern(marker);
-  if (pattern !== undefined) out = out.replace(pattern, '[marker removed]');
+  const lower = marker.toLowerCase();
+  if (HEX_MARKER.test(lower) && out.toLowerCase().includes(lower)) out = out.replace(new RegExp(lower, 'gi'), '[marker removed]');
   out = out.replace(TAG_LIKE, (_match, _open: string, slash: string, name: string) => `[tag ${slash.trim()}${name.replace(TAG_NAME, 'untrusted-data')} removed]`);
   out = out.replace(TAG_NAME, 'untrusted-data');
   return out;

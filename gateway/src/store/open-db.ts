@@ -6,16 +6,29 @@ import { GATEWAY_SCHEMA_SQL, GATEWAY_SCHEMA_VERSION } from './schema.js';
 /** A better-sqlite3 handle. */
 export type Db = Database.Database;
 
-/** Runs a function in one immediate transaction (a savepoint when one is already open), all or nothing. */
+/** Runs a function in one immediate transaction, or inside the one already open, all or nothing. */
 export type Atomically = <T>(fn: () => T) => T;
 
 /**
- * One transaction around several writes: a request's writes that belong together (its outbox row and its audit
- * record, a ledger row and its audit record) commit once instead of once each.
+ * `fn` as one immediate transaction, or as part of the transaction already open on `db`, without a savepoint.
+ * Only for writes whose failure no caller catches inside an outer transaction: then the outer transaction rolls
+ * back everything a savepoint would have, and the savepoint's two extra statements are saved. (A write that is
+ * caught and survived, like a budget reservation, needs its savepoint.) Synchronous code cannot find another
+ * caller's transaction open, so an open one is ours.
+ */
+export function immediateOrJoined<A extends unknown[], R>(db: Db, fn: (...args: A) => R): (...args: A) => R {
+  const tx = db.transaction(fn);
+  return (...args: A): R => (db.inTransaction ? fn(...args) : tx.immediate(...args));
+}
+
+/**
+ * One transaction around several writes: a request's writes that belong together (its outbox row, its audit
+ * record and its first budget reservation; a delivery's ledger rows, its outcome and their audit records)
+ * commit once instead of once each.
  */
 export function atomically(db: Db): Atomically {
-  const tx = db.transaction((fn: () => unknown) => fn());
-  return <T>(fn: () => T): T => tx.immediate(fn) as T;
+  const run = immediateOrJoined(db, (fn: () => unknown) => fn());
+  return <T>(fn: () => T): T => run(fn) as T;
 }
 
 /** Open (creating if needed) `<home>/gateway.db` in WAL mode with the schema applied. */

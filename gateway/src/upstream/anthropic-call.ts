@@ -55,7 +55,7 @@ export interface AnthropicClientOptions {
 
 /**
  * The SDK client with its own retries off (the gateway has exactly one retry loop), an explicit base URL
- * (so ANTHROPIC_BASE_URL cannot redirect the key), the egress-guarded fetch, and SDK logging off.
+ * (so ANTHROPIC_BASE_URL cannot redirect the key), the egress-guarded fetch, and SDK logging and tracing off.
  */
 export function createAnthropicClient(options: AnthropicClientOptions): Anthropic {
   return new Anthropic({
@@ -65,6 +65,8 @@ export function createAnthropicClient(options: AnthropicClientOptions): Anthropi
     timeout: options.timeoutMs,
     fetch: options.fetch,
     logLevel: 'off',
+    // No spans: the gateway exports no traces, and building a no-op span per call costs CPU on every escalation.
+    openTelemetry: false,
   });
 }
 

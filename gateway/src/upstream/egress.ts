@@ -1,4 +1,5 @@
 import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { BufferedResponse } from './buffered-response.js';
 
 /** A request to a host other than the configured upstream. A bug or an attack, never a normal outcome. */
 export class EgressRefusedError extends Error {
@@ -52,20 +53,20 @@ function flatHeaders(headers: RequestInit['headers']): string[] {
   return flat;
 }
 
-/** Response headers from undici's object form. */
-function responseHeaders(raw: Record<string, string | string[] | undefined>): Headers {
-  const headers = new Headers();
+/** Response headers from undici's object form, as name/value pairs (a Response copies its init's headers anyway). */
+function responseHeaders(raw: Record<string, string | string[] | undefined>): [string, string][] {
+  const pairs: [string, string][] = [];
   for (const name in raw) {
     const value = raw[name];
-    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-    else if (value !== undefined) headers.append(name, value);
+    if (Array.isArray(value)) for (const item of value) pairs.push([name, item]);
+    else if (value !== undefined) pairs.push([name, value]);
   }
-  return headers;
+  return pairs;
 }
 
 /**
  * A call with an in-memory body (the SDK's JSON requests) over the dispatcher's request API, the response body
- * read whole into a Response. Same dispatcher, same guard, same abort signal as fetch; a redirect is an error,
+ * read whole into a {@link BufferedResponse}. Same dispatcher, same guard, same abort signal as fetch; a redirect is an error,
  * as with fetch's `redirect: 'error'`. It skips fetch's web-stream machinery, which costs more CPU than the
  * rest of an upstream call on a Pi (the SDK reads non-streamed bodies whole anyway).
  */
@@ -82,9 +83,9 @@ async function requestBuffered(dispatcher: Dispatcher, url: URL, init: RequestIn
     await body.dump();
     throw new TypeError('fetch failed', { cause: new Error(`unexpected redirect (${statusCode}) from the upstream`) });
   }
-  const bytes = await body.arrayBuffer();
+  const bytes = new Uint8Array(await body.arrayBuffer());
   const empty = statusCode === 204 || statusCode === 205 || statusCode === 304 || init.method?.toUpperCase() === 'HEAD';
-  return new Response(empty ? null : bytes, { status: statusCode, headers: responseHeaders(headers) });
+  return new BufferedResponse(empty ? null : bytes, { status: statusCode, headers: responseHeaders(headers) });
 }
 
 /**

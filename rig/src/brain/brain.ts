@@ -14,7 +14,7 @@ import { LiveScheduler } from './live-scheduler.js';
 import { EventBus } from './event-bus.js';
 import { ReadyQueue } from './ready-queue.js';
 import { flushAcks, onGoodbye, onHeartbeat, onRegister, onTaskResult, onTaskStarted, onWorkerEvent, reapSilentWorkers, touchWorker } from './worker-handlers.js';
-import { WorkerRegistry } from './worker-registry.js';
+import { RECONNECT_CAP_HEARTBEATS, WorkerRegistry } from './worker-registry.js';
 
 /** What a brain needs from outside: where it lives, its config, a logger, and (for tests) a clock. */
 export interface BrainOptions {
@@ -114,8 +114,10 @@ export class Brain {
     const waiting = ctx.store.tasksIn(['retry_wait']);
     for (const row of waiting) ctx.retryAt.set(row.task_id, row.next_attempt_at ?? ctx.now());
     const leases = ctx.store.leases();
-    // A lease's worker gets the liveness window, counted from now, to come back and claim it.
-    for (const lease of leases) ctx.workers.ensure(lease.worker_id, ctx.now()).leases.add(lease.task_id);
+    // A lease's worker gets its longest reconnect wait plus the liveness window, counted from now, to come back and
+    // claim it: re-queueing sooner would run again a task the worker may be finishing.
+    const grace = ctx.config.heartbeat_ms * RECONNECT_CAP_HEARTBEATS;
+    for (const lease of leases) ctx.workers.ensure(lease.worker_id, ctx.now() + grace).leases.add(lease.task_id);
     return { queued: queued.length, retry_wait: waiting.length, leases: leases.length };
   }
 

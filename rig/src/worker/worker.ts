@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { createMessage, type AttemptResult, type HeldTask, type Message, type MessageOf, type RigEvent, type Task, type WorkerInfo } from '@rigmind/protocol';
 import { DealerSocket } from '../transport/zmq.js';
 import type { TaskRunner } from './task-runner.js';
+import { RECONNECT_CAP_HEARTBEATS } from '../brain/worker-registry.js';
 
 /** Everything a worker needs: who it is, where the brain is, and how to run each kind of task. */
 export interface WorkerOptions {
@@ -250,7 +251,7 @@ export class Worker {
       this.#socket?.close();
       this.#socket = undefined;
       const delay = this.#reconnectDelay;
-      this.#reconnectDelay = Math.min(this.#reconnectDelay * 2, this.#heartbeatMs * 32);
+      this.#reconnectDelay = Math.min(this.#reconnectDelay * 2, this.#heartbeatMs * RECONNECT_CAP_HEARTBEATS);
       this.#lastHeard = Date.now() + delay;
       setTimeout(() => {
         if (!this.#stopped) this.#connect();

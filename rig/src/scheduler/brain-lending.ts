@@ -1,4 +1,5 @@
 import type { PlanState } from './plan-state.js';
+import type { RigSpec, SchedTask, SchedulerKnobs } from './types.js';
 
 /** What the swap-aware policy knows about the brain's cards during one decision. */
 export interface BrainOutlook {
@@ -14,12 +15,17 @@ export interface BrainOutlook {
   readonly resident: boolean;
 }
 
+/** Seconds to get the brain's model back on its cards: free them, load it, plus the reclaim margin. */
+export function brainLeadS(rig: RigSpec, knobs: SchedulerKnobs): number {
+  return rig.brain === null ? 0 : rig.unloadS + (rig.models[rig.brain.model]?.loadS ?? 0) + knobs.reclaimMarginS;
+}
+
 /** Read the brain's needs from the ready, upcoming and running tasks. */
 export function brainOutlook(state: PlanState): BrainOutlook {
   const { rig, nowS, knobs, upcoming, cards } = state.input;
   if (rig.brain === null) return { gpus: [], model: null, nextNeedS: Infinity, leadS: 0, reclaim: false, resident: false };
   const { gpus, model } = rig.brain;
-  const leadS = rig.unloadS + (rig.models[model]?.loadS ?? 0) + knobs.reclaimMarginS;
+  const leadS = brainLeadS(rig, knobs);
   let nextNeedS = Infinity;
   if (state.pending.some((task) => task.executor === 'brain')) nextNeedS = nowS;
   if (cards.some((card) => card.running?.executor === 'brain')) nextNeedS = nowS;
@@ -43,11 +49,48 @@ export function mayLend(state: PlanState, brain: BrainOutlook, gpus: readonly nu
   const endS = nowS + costS + runS;
   if (!evictsBrain && brain.resident) return endS <= brain.nextNeedS;
   if (endS > brain.nextNeedS - brain.leadS) return false;
-  // A switch on a card due back soon must buy at least as much work time as it costs.
-  if (costS > 0 && brain.nextNeedS - brain.leadS - nowS - costS < costS) return false;
+  // A switch on a card due back soon must buy enough work time to pay for itself: an LLM loaded for one task before
+  // the reclaim costs more card time than it saves.
+  if (costS > 0 && brain.nextNeedS - brain.leadS - nowS - costS < costS * knobs.lendPaybackFactor) return false;
   if (!evictsBrain || brain.model === null) return true;
   const reload = rig.models[brain.model]?.loadS ?? 0;
   let backlog = 0;
   for (const task of state.pending) if (task.executor === 'worker' && task.taskClass !== 'cpu') backlog += task.estimateS;
   return backlog / Math.max(1, rig.cards.length) >= knobs.lendFactor * reload;
+}
+
+/**
+ * The last task a lent brain card should run before the reclaim, or undefined to let it go idle (or to leave the
+ * choice to ordinary batching when more than one task still fits). When no two of its model's ready tasks fit in the
+ * time left before the brain model must be reloaded, running a task of d seconds delays the brain by d - window
+ * (if it overruns) and leaves window - d less for the worker cards holding that model to share; the task balancing
+ * the two is the one that ends the batch soonest. A task may overrun the window by less than it saves the others.
+ * Candidates are the model's ready tasks of the highest priority among them.
+ */
+export function lastLentTask(state: PlanState, brain: BrainOutlook, gpu: number): { readonly decided: boolean; readonly task: SchedTask | undefined } {
+  const { nowS, rig } = state.input;
+  const undecided = { decided: false, task: undefined };
+  if (!brain.gpus.includes(gpu) || brain.model === null || state.modelsOn(gpu).includes(brain.model)) return undecided;
+  if (state.pending.some((task) => task.executor === 'brain')) return undecided;
+  const windowS = brain.nextNeedS - brain.leadS - nowS;
+  const model = state.modelsOn(gpu)[0];
+  if (!(windowS > 0) || model === undefined) return undecided;
+  const ofModel = state.pending.filter((task) => task.executor === 'worker' && task.taskClass !== 'cpu' && task.model === model);
+  // Only among the most important of them: balancing must not let a long low-priority task overtake.
+  const top = Math.max(...ofModel.map((task) => task.priority));
+  const candidates = ofModel.filter((task) => task.priority === top);
+  const [shortest, next] = candidates.map((task) => task.estimateS).sort((a, b) => a - b);
+  if (shortest === undefined || windowS >= shortest + (next ?? Infinity)) return undecided;
+  let workers = 0;
+  for (const card of rig.cards) if (!brain.gpus.includes(card.gpu) && state.modelsOn(card.gpu).includes(model)) workers += 1;
+  const cost = (runS: number): number => Math.max(runS - windowS, (windowS - runS) / Math.max(1, workers));
+  let best: SchedTask | undefined;
+  let bestCost = cost(0);
+  for (const task of candidates) {
+    if (cost(task.estimateS) < bestCost) {
+      bestCost = cost(task.estimateS);
+      best = task;
+    }
+  }
+  return { decided: true, task: best };
 }

@@ -1,4 +1,4 @@
-import { brainOutlook, mayLend, type BrainOutlook } from './brain-lending.js';
+import { brainOutlook, lastLentTask, mayLend, type BrainOutlook } from './brain-lending.js';
 import { PlanState, type Placement } from './plan-state.js';
 import { choosePreemption } from './preemption.js';
 import type { SchedTask, SchedulerInput, SchedulerKnobs, SchedulerOutput } from './types.js';
@@ -97,6 +97,14 @@ function placeOverdue(state: PlanState, brain: BrainOutlook): void {
 }
 
 function placeWarm(state: PlanState, brain: BrainOutlook): void {
+  for (const gpu of brain.gpus) {
+    if (!state.available().includes(gpu)) continue;
+    const last = lastLentTask(state, brain, gpu);
+    if (!last.decided) continue;
+    // Decided: this card runs the balancing last task or nothing, so ordinary batching must not fill it.
+    if (last.task !== undefined) state.commit({ gpus: [gpu], unload: [], load: null, costS: 0 }, last.task);
+    else state.held.add(gpu);
+  }
   let placed = true;
   while (placed) {
     placed = false;

@@ -103,7 +103,9 @@ export const SchedulerKnobsSchema = z.strictObject({
   /** Lend brain cards only while the worker backlog per card is at least this many times the brain model's reload. */
   lendFactor: z.number().min(0).default(1),
   /** Extra seconds before a brain task's expected start by which the brain model should be back. */
-  reclaimMarginS: z.number().min(0).default(15),
+  reclaimMarginS: z.number().min(0).default(0),
+  /** A model switch on a lent brain card must leave at least this many times its cost of work before the reclaim. */
+  lendPaybackFactor: z.number().min(0).default(2),
   /** How much more a model with work and no instance weighs than its work alone (it must load before anything runs). */
   unservedFactor: z.number().min(1).default(2),
   /** A card switches models only when that shortens the longer drain time by more than this. */

@@ -1,7 +1,7 @@
 import type { ResolvedTask } from '../plan/resolve-plan.js';
 import { DEFAULT_LLM_MODEL, taskNeed } from '../scheduler/rig-spec.js';
 import type { RigSpec, SchedTask, UpcomingTask } from '../scheduler/types.js';
-import { estimateReadyTimes, type DagNode } from '../scheduler/upcoming.js';
+import { estimateReadyTimes, type DagNode, type ModelServers } from '../scheduler/upcoming.js';
 import type { RigTimings } from './rig-timings.js';
 
 /** A task to simulate: a resolved plan task with a scenario-wide id, its dependencies' ids and its submission time. */
@@ -76,7 +76,7 @@ export function readyTasks(states: Iterable<SimTaskState>): SchedTask[] {
 }
 
 /** Blocked tasks with their expected ready time; brain tasks also weigh the work still ahead of them. */
-export function upcomingTasks(states: ReadonlyMap<string, SimTaskState>, nowS: number, rig: RigSpec, runningEnd: ReadonlyMap<string, number>): UpcomingTask[] {
+export function upcomingTasks(states: ReadonlyMap<string, SimTaskState>, nowS: number, rig: RigSpec, runningEnd: ReadonlyMap<string, number>, servers?: ModelServers): UpcomingTask[] {
   const nodes: DagNode[] = [];
   for (const task of states.values()) {
     if (task.state === 'unsubmitted') continue;
@@ -89,9 +89,10 @@ export function upcomingTasks(states: ReadonlyMap<string, SimTaskState>, nowS: n
       endS: runningEnd.get(task.spec.id),
       contended: task.sched.executor === 'brain',
       gpuWorkS: task.sched.estimateS * width,
+      model: task.sched.model,
     });
   }
-  const etas = estimateReadyTimes(nodes, nowS, Math.max(1, rig.cards.length - (rig.brain?.gpus.length ?? 0)));
+  const etas = estimateReadyTimes(nodes, nowS, Math.max(1, rig.cards.length - (rig.brain?.gpus.length ?? 0)), servers);
   const out: UpcomingTask[] = [];
   for (const [id, etaS] of etas) {
     const task = states.get(id);

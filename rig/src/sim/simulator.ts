@@ -1,6 +1,7 @@
 import type { RigProfile } from '@rigmind/protocol';
 import { DEFAULT_LLM_MODEL, mayLoadBeside, rigSpecFromProfile } from '../scheduler/rig-spec.js';
 import { DEFAULT_KNOBS, type CardView, type Decision, type Policy, type RigSpec, type SchedulerKnobs } from '../scheduler/types.js';
+import { modelServersOf } from '../scheduler/upcoming.js';
 import { EventQueue } from './event-queue.js';
 import { profileTimings, type RigTimings } from './rig-timings.js';
 import { SimCard } from './sim-card.js';
@@ -229,11 +230,12 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
 
   const decide = (): void => {
     policyCalls += 1;
+    const views = [...cards.values()].map((c) => cardView(c, rig));
     const output = options.policy({
       nowS: now,
       ready: readyTasks(tasks.values()),
-      upcoming: upcomingTasks(tasks, now, rig, runningEnd),
-      cards: [...cards.values()].map((c) => cardView(c, rig)),
+      upcoming: upcomingTasks(tasks, now, rig, runningEnd, modelServersOf(views, rig, knobs)),
+      cards: views,
       cpuFree: rig.cpuSlots - cpuBusy,
       rig,
       knobs,

@@ -17,12 +17,11 @@ async function both(path: string) {
 }
 
 describe('video-pipeline-12 on the seed rig', () => {
-  it('swap-aware finishes at least 1.3x sooner than naive, close to the plan-only lower bound', async () => {
+  it('swap-aware finishes at least 1.3x sooner than naive and within 1.2x of the plan-only lower bound', async () => {
     const { naive, swap } = await both(VIDEO);
     expect(naive.metrics.lower_bound_s).toBe(swap.metrics.lower_bound_s);
     expect(naive.metrics.makespan_s / swap.metrics.makespan_s).toBeGreaterThanOrEqual(1.3);
-    // The issue asks for 1.2x; the policy reaches 1.21x today (see docs/scheduling.md). This guards against regressions.
-    expect(swap.metrics.makespan_s / swap.metrics.lower_bound_s).toBeLessThanOrEqual(1.21);
+    expect(swap.metrics.makespan_s / swap.metrics.lower_bound_s).toBeLessThanOrEqual(1.2);
     expect(swap.metrics.makespan_s).toBeGreaterThanOrEqual(swap.metrics.lower_bound_s);
   });
 
@@ -33,6 +32,13 @@ describe('video-pipeline-12 on the seed rig', () => {
     expect(swap.metrics.gpu_work_bound_s).toBeCloseTo((2617 + 120 + loads) / rig.cards.length, 5);
     expect(swap.metrics.critical_path_s).toBe(141 + 80 + 3 + 20 + 60);
     expect(swap.metrics.lower_bound_s).toBe(Math.max(swap.metrics.gpu_work_bound_s, swap.metrics.critical_path_s));
+  });
+
+  it('on the mixed hour, swap-aware stays at least 1.5x sooner than naive and within 1.2x of the bound', async () => {
+    // Measured 1.52x and 1.19x (docs/scheduling.md): a guard against a change that helps the batch and hurts the mix.
+    const { naive, swap } = await both(MIXED);
+    expect(naive.metrics.makespan_s / swap.metrics.makespan_s).toBeGreaterThanOrEqual(1.5);
+    expect(swap.metrics.makespan_s / swap.metrics.lower_bound_s).toBeLessThanOrEqual(1.2);
   });
 
   it('both policies produce feasible traces that the checker accepts', async () => {

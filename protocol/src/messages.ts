@@ -45,6 +45,8 @@ const Dispatch = message('dispatch', {
   attempt: z.int().min(1),
   /** Results of this worker the brain has recorded (their msg_ids): an ack riding on the next dispatch. */
   acks: z.array(z.string().max(128)).max(1_000).optional(),
+  /** The worker's cards this attempt runs on (the brain lending one of its own cards); absent: all of them. */
+  gpus: z.array(z.int().min(0).max(63)).min(1).max(16).optional(),
 });
 const CancelTask = message('cancel_task', { task_id: z.string(), attempt: z.int().min(1), reason: z.string() });
 const Reregister = message('reregister', { reason: z.string() });

@@ -7,6 +7,8 @@ export interface CardRun {
   readonly model: string | null;
   readonly startedAtS: number;
   readonly estimateS: number;
+  /** Whose work it is: a brain task on the brain's cards, or worker work (on a worker's card or a lent one). */
+  readonly executor: 'brain' | 'worker';
 }
 
 /** What the brain believes about one card. */

@@ -38,9 +38,17 @@ export function defaultAppetite(worker: WorkerEntry): WorkerAppetite | undefined
 /**
  * Lease one queued task to a worker and send it the `dispatch`. The lease is in SQLite first: a crash between the
  * two leaves a lease the worker never heard of, which the liveness check returns to the queue. Returns the leased
- * row, or undefined when the task is no longer queued or the worker has no connection.
+ * row, or undefined when the task is no longer queued or the worker has no connection. `gpus` names the worker's
+ * cards the attempt runs on when not all of them (a brain card lent to worker work).
  */
-export function dispatchTo(ctx: BrainContext, worker: WorkerEntry, taskId: string, now: number = ctx.now(), detail?: Record<string, unknown>): TaskRow | undefined {
+export function dispatchTo(
+  ctx: BrainContext,
+  worker: WorkerEntry,
+  taskId: string,
+  now: number = ctx.now(),
+  detail?: Record<string, unknown>,
+  gpus?: readonly number[],
+): TaskRow | undefined {
   if (worker.identity === undefined) return undefined;
   const queuedAt = ctx.queue.get(taskId)?.queued_at;
   ctx.queue.remove(taskId);
@@ -54,7 +62,7 @@ export function dispatchTo(ctx: BrainContext, worker: WorkerEntry, taskId: strin
   if (acks !== undefined) ctx.pendingAcks.delete(worker.id);
   ctx.router.send(
     worker.identity,
-    createMessage('dispatch', { role: 'brain', id: ctx.id }, { task, attempt: leased.attempt, ...(acks !== undefined ? { acks } : {}) }),
+    createMessage('dispatch', { role: 'brain', id: ctx.id }, { task, attempt: leased.attempt, ...(acks !== undefined ? { acks } : {}), ...(gpus !== undefined ? { gpus: [...gpus] } : {}) }),
   );
   ctx.events.emit({
     event_type: 'task_dispatched',

@@ -45,8 +45,12 @@ export class LiveRigSpec {
     return this.profile?.models[model]?.kind ?? this.#kinds.get(model);
   }
 
-  /** The spec over `cards`. Live cards hold one model each (the workers switch as the seed does). */
-  spec(cards: readonly CardBelief[]): RigSpec {
+  /**
+   * The spec over `cards`. Live cards hold one model each (the workers switch as the seed does); the brain's cards,
+   * when `brain` is given, are lent to worker script work only (see RigSpec.lendsLlm), and the brain model spans
+   * exactly the brain worker's cards whatever the profile says.
+   */
+  spec(cards: readonly CardBelief[], brain: { readonly model: string; readonly gpus: readonly number[] } | null = null): RigSpec {
     const models: Record<string, ModelSpec> = {};
     const unloadS = this.profile?.unload_s ?? DEFAULT_UNLOAD_S;
     for (const [name, model] of Object.entries(this.profile?.models ?? {})) {
@@ -57,14 +61,18 @@ export class LiveRigSpec {
       const model = models[name];
       if (model !== undefined && load.n > 0) models[name] = { ...model, loadS: load.totalS / load.n };
     }
+    if (brain !== null) {
+      models[brain.model] = { ...(models[brain.model] ?? UNKNOWN.llm), kind: 'llm', gpus: brain.gpus.length };
+    }
     return {
       cards: cards.map((card) => ({ gpu: card.gpu, vramMb: card.vramMb })),
       models,
       unloadS,
       headroomMb: this.profile?.vram_headroom_mb ?? DEFAULT_HEADROOM_MB,
       cpuSlots: 0,
-      brain: null,
+      brain,
       oneModelPerCard: true,
+      lendsLlm: false,
     };
   }
 }

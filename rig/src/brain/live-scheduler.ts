@@ -1,9 +1,12 @@
 import { createMessage, type RigEvent, type TaskClass, type WorkerInfo } from '@rigmind/protocol';
 import { DEFAULT_KNOBS, type CardView, type Decision, type Policy, type SchedTask, type SchedulerKnobs } from '../scheduler/types.js';
 import { swapAwarePolicy } from '../scheduler/swap-aware-policy.js';
+import { modelServersOf } from '../scheduler/upcoming.js';
 import type { BrainContext } from './brain-context.js';
 import { enqueue } from './apply-effect.js';
 import { CardBook, type CardBelief } from './card-book.js';
+import { BrainWorkEta } from './brain-work-eta.js';
+import { beliefsOf, brainCardsOf, isBrainWorker, viewsOf, type BrainCards } from './card-views.js';
 import { dispatchTo } from './dispatcher.js';
 import type { LiveRigSpec } from './live-rig-spec.js';
 import type { WorkerAppetite } from './ready-queue.js';
@@ -14,27 +17,14 @@ import type { WorkerEntry } from './worker-registry.js';
 /** Seconds assumed for a task without an estimate. */
 const DEFAULT_ESTIMATE_S: Readonly<Record<'script' | 'llm', number>> = { script: 30, llm: 60 };
 const GPU_CLASSES: readonly TaskClass[] = ['script', 'llm'];
-const BRAIN_WORK_SQL = "SELECT plan_id FROM tasks WHERE status IN ('queued', 'blocked') AND executor = 'brain' AND task_class IN ('llm', 'script') LIMIT 1";
-
-/** A value read at most once per `ttlMs`. */
-class TtlValue<T> {
-  #cached: { at: number; value: T } | undefined;
-  constructor(
-    private readonly ttlMs: number,
-    private readonly read: () => T,
-  ) {}
-  get(now: number): T {
-    if (this.#cached === undefined || now - this.#cached.at >= this.ttlMs) this.#cached = { at: now, value: this.read() };
-    return this.#cached.value;
-  }
-  invalidate(): void {
-    this.#cached = undefined;
-  }
-}
-
 /** Whether the swap-aware scheduler places this worker's GPU work: one card, worker executor, GPU classes served. */
 export function isPlaced(info: WorkerInfo | undefined): boolean {
   return info !== undefined && info.executor === 'worker' && info.gpus.length === 1 && info.classes.some((c) => GPU_CLASSES.includes(c));
+}
+
+/** Placed workers, and the brain worker (its tasks, and its cards lent to worker scripts while it is idle). */
+function isScheduled(info: WorkerInfo | undefined): boolean {
+  return isPlaced(info) || isBrainWorker(info);
 }
 
 /**
@@ -42,14 +32,14 @@ export function isPlaced(info: WorkerInfo | undefined): boolean {
  * from ready, and the cards of single-card workers as the brain believes them, then carries out the decisions:
  * `start` leases the task to the card's worker, whose run makes the switch it needs; `prepare` (a card readied
  * for work not yet ready, or freed for it) is a `load_llm` / `unload_llm` resource task; `preempt` stops a running
- * task and re-queues it. The brain's own
- * cards, multi-card workers and cpu work stay with the seed's order (see `appetite`).
+ * task and re-queues it. The brain worker's cards are placed too: its tasks run there with the brain model, and
+ * while it is idle the policy may lend a card to worker scripts, taking it back ahead of the next brain task (see
+ * BrainWorkEta). Multi-card worker executors and cpu work stay with the seed's order (see `appetite`).
  */
 export class LiveScheduler {
   readonly cards = new CardBook();
   readonly #upcoming: UpcomingWork;
-  /** The plan of some live brain task, if any (read at most once a second). */
-  readonly #brainWork: TtlValue<string | undefined>;
+  readonly #brainEta: BrainWorkEta;
   readonly #knobs: SchedulerKnobs;
   #timer: NodeJS.Timeout | undefined;
 
@@ -61,7 +51,7 @@ export class LiveScheduler {
     private readonly timeScale = 1,
   ) {
     this.#upcoming = new UpcomingWork(ctx.store);
-    this.#brainWork = new TtlValue(1_000, () => ctx.store.stmt(BRAIN_WORK_SQL).pluck().get() as string | undefined);
+    this.#brainEta = new BrainWorkEta(ctx.store);
     this.#knobs = { ...DEFAULT_KNOBS, agingSPerPoint: ctx.config.aging_s_per_point };
   }
 
@@ -85,7 +75,7 @@ export class LiveScheduler {
   /** Work arrived or finished: the look-ahead is re-read at the next pump. */
   invalidate(): void {
     this.#upcoming.invalidate();
-    this.#brainWork.invalidate();
+    this.#brainEta.invalidate();
   }
 
   /** Stop the wake-up timer. */
@@ -100,7 +90,7 @@ export class LiveScheduler {
   appetite(worker: WorkerEntry): WorkerAppetite | undefined {
     const info = worker.info;
     if (info === undefined) return undefined;
-    if (!isPlaced(info)) return { classes: info.classes as TaskClass[], prefer: info.prefer, executor: info.executor };
+    if (!isScheduled(info)) return { classes: info.classes as TaskClass[], prefer: info.prefer, executor: info.executor };
     if (worker.leases.size > 0) return undefined;
     const classes = (info.classes as TaskClass[]).filter((c) => !GPU_CLASSES.includes(c));
     return classes.length === 0 ? undefined : { classes, executor: info.executor };
@@ -111,33 +101,37 @@ export class LiveScheduler {
     const { ctx } = this;
     const now = ctx.now();
     const nowS = this.#seconds(now);
-    const placed = ctx.workers.all().filter((worker) => isPlaced(worker.info) && worker.identity !== undefined);
     const views: CardView[] = [];
     const beliefs: CardBelief[] = [];
-    for (const worker of placed) {
-      const card = this.#cardOf(worker);
-      if (card === undefined) continue;
-      if (card.run !== null && !worker.leases.has(card.run.taskId)) card.run = null;
-      beliefs.push(card);
-      const busy = worker.leases.size > 0 || !worker.accepting;
-      const endS = card.run === null ? nowS + 1 : Math.max(nowS + 1, card.run.startedAtS + card.run.estimateS);
-      views.push({
-        gpu: card.gpu,
-        vramMb: card.vramMb,
-        models: [...card.models],
-        groups: {},
-        busyUntilS: busy ? endS : null,
-        running: card.run === null ? null : { taskId: card.run.taskId, priority: card.run.priority, executor: 'worker', model: card.run.model, gpus: [card.gpu], startedAtS: card.run.startedAtS },
-      });
+    for (const worker of ctx.workers.all()) {
+      if (!isPlaced(worker.info) || worker.identity === undefined) continue;
+      const cards = beliefsOf(this.cards, worker);
+      beliefs.push(...cards);
+      views.push(...viewsOf(worker, cards, nowS));
     }
-    this.#brainModelAhead(now, nowS);
+    const brain = brainCardsOf(ctx.workers.all());
+    if (brain !== undefined) {
+      const cards = beliefsOf(this.cards, brain.worker);
+      beliefs.push(...cards);
+      views.push(...viewsOf(brain.worker, cards, nowS, brain.model));
+    }
     if (views.length === 0) return;
-    const ready = this.#readyTasks(nowS);
-    const upcoming = this.#upcoming.list(now, nowS, (row) => row.estimate_s ?? DEFAULT_ESTIMATE_S[row.task_class], (row) => this.#modelOf(row.task_class, row.model));
-    const rig = this.spec.spec(beliefs);
+    const rig = this.spec.spec(beliefs, brain === undefined ? null : { model: brain.model, gpus: brain.gpus });
+    const ready = this.#readyTasks(nowS, brain);
+    const upcoming = [...this.#upcoming.list(now, nowS, (row) => row.estimate_s ?? DEFAULT_ESTIMATE_S[row.task_class], (row) => this.#modelOf(row.task_class, row.model))];
+    if (brain !== undefined) {
+      const eta = this.#brainEta.list(now, {
+        seconds: (ms) => this.#seconds(ms),
+        estimateOf: (taskClass, estimateS) => estimateS ?? (taskClass === 'cpu' ? 0 : DEFAULT_ESTIMATE_S[taskClass]),
+        modelOf: (row) => (row.executor === 'brain' ? brain.model : row.task_class === 'cpu' ? null : this.#modelOf(row.task_class, row.model)),
+        cards: rig.cards.length - brain.gpus.length,
+        servers: modelServersOf(views, rig, this.#knobs),
+      });
+      upcoming.push(...eta);
+    }
     const output = this.policy({ nowS, ready, upcoming, cards: views, cpuFree: 0, rig, knobs: this.#knobs });
     const taskById = new Map(ready.map((task) => [task.id, task]));
-    for (const decision of output.decisions) this.#apply(decision, taskById, upcoming, nowS);
+    for (const decision of output.decisions) this.#apply(decision, taskById, upcoming, nowS, brain);
     if (output.decisions.some((decision) => decision.kind === 'start')) {
       // What was just started makes its dependents "soon ready": look again, so free cards can get ready for them.
       this.#upcoming.invalidate();
@@ -146,42 +140,9 @@ export class LiveScheduler {
     this.#wakeAt(output.wakeAtS, now);
   }
 
-  /**
-   * The brain's cards hold the brain's model whenever brain work is on the way: an idle brain executor without it
-   * gets a `load_llm` as soon as a live plan has a brain task, rather than paying the 14B load when that task is
-   * finally ready at the end of the plan.
-   */
-  #brainModelAhead(now: number, nowS: number): void {
-    const { ctx } = this;
-    for (const worker of ctx.workers.all()) {
-      const info = worker.info;
-      if (info === undefined || info.executor !== 'brain' || info.model === undefined || worker.identity === undefined || worker.leases.size > 0) continue;
-      const card = this.cards.get(info.gpus[0]?.index ?? -1);
-      if (card === undefined || card.workerId !== worker.id || card.models.includes(info.model)) continue;
-      const planId = this.#brainWork.get(now);
-      if (planId === undefined) continue;
-      this.#resource(worker, card, 'load_llm', info.model, planId, 'the brain model, ahead of brain work', nowS);
-      for (const gpu of info.gpus) {
-        const other = this.cards.get(gpu.index);
-        if (other !== undefined && other !== card) other.models = [info.model];
-      }
-    }
-  }
-
   /** The scheduler's clock: estimates and load times are in rig seconds, which a simulated rig compresses. */
   #seconds(ms: number): number {
     return ms / 1000 / this.timeScale;
-  }
-
-  #cardOf(worker: WorkerEntry): CardBelief | undefined {
-    const gpu = worker.info?.gpus[0]?.index;
-    if (gpu === undefined) return undefined;
-    let card = this.cards.get(gpu);
-    if (card === undefined || card.workerId !== worker.id) {
-      this.cards.register(worker.id, worker.info?.gpus ?? []);
-      card = this.cards.get(gpu);
-    }
-    return card;
   }
 
   #modelOf(taskClass: 'script' | 'llm', model: string | null | undefined): string | null {
@@ -189,16 +150,18 @@ export class LiveScheduler {
     return model ?? null;
   }
 
-  #readyTasks(nowS: number): SchedTask[] {
+  /** Ready GPU work for the policy: worker tasks, and the brain's when a brain worker is there to place them on. */
+  #readyTasks(nowS: number, brain: BrainCards | undefined): SchedTask[] {
     const out: SchedTask[] = [];
     for (const entry of this.ctx.queue.entries()) {
-      if (entry.executor !== 'worker' || (entry.task_class !== 'script' && entry.task_class !== 'llm')) continue;
-      const model = this.#modelOf(entry.task_class, entry.model);
-      if (model !== null) this.spec.noteModel(model, entry.task_class === 'llm' ? 'llm' : 'script');
+      if (entry.task_class !== 'script' && entry.task_class !== 'llm') continue;
+      if (entry.executor === 'brain' && brain === undefined) continue;
+      const model = entry.executor === 'brain' && brain !== undefined ? brain.model : this.#modelOf(entry.task_class, entry.model);
+      if (model !== null && entry.executor === 'worker') this.spec.noteModel(model, entry.task_class === 'llm' ? 'llm' : 'script');
       out.push({
         id: entry.task_id,
         taskClass: entry.task_class,
-        executor: 'worker',
+        executor: entry.executor,
         model,
         priority: entry.priority,
         readyAtS: this.#seconds(entry.queued_at),
@@ -211,42 +174,68 @@ export class LiveScheduler {
     return out;
   }
 
-  #apply(decision: Decision, tasks: ReadonlyMap<string, SchedTask>, upcoming: readonly SchedTask[], nowS: number): void {
+  #apply(decision: Decision, tasks: ReadonlyMap<string, SchedTask>, upcoming: readonly SchedTask[], nowS: number, brain: BrainCards | undefined): void {
     const { ctx } = this;
     if (decision.kind === 'preempt') {
       this.#preempt(decision.taskId);
       return;
     }
     const gpu = decision.gpus[0];
-    if (decision.gpus.length !== 1 || gpu === undefined) return;
-    const card = this.cards.get(gpu);
+    const card = gpu === undefined ? undefined : this.cards.get(gpu);
     const worker = card === undefined ? undefined : ctx.workers.get(card.workerId);
     if (card === undefined || worker === undefined) return;
-    const llmHeld = card.models.find((model) => this.spec.kindOf(model) === 'llm');
+    const onBrain = brain !== undefined && worker === brain.worker;
+    // Only the brain worker's model spans cards; anything else wider is not placed live.
+    if (decision.gpus.length !== 1 && !(onBrain && decision.gpus.length === brain.gpus.length)) return;
+    // The brain worker does one thing at a time (its card manager switches the pair as one): one lent card per turn.
+    if (onBrain && worker.leases.size > 0) return;
+    const llmHeld = card.models.find((model) => this.spec.kindOf(model) === 'llm' || model === brain?.model);
     if (decision.kind === 'prepare') {
       const planId = [...tasks.values(), ...upcoming].find((task) => task.model === decision.model)?.id;
       const plan = planId === undefined ? undefined : ctx.store.task(planId)?.plan_id;
       if (plan === undefined) return;
-      if (this.spec.kindOf(decision.model) === 'llm') this.#resource(worker, card, 'load_llm', decision.model, plan, `ahead of ${decision.model} work`, nowS);
+      if (this.spec.kindOf(decision.model) === 'llm' || decision.model === brain?.model) this.#resource(worker, card, 'load_llm', decision.model, plan, `ahead of ${decision.model} work`, nowS);
       else if (llmHeld !== undefined) this.#resource(worker, card, 'unload_llm', llmHeld, plan, `card freed for ${decision.model} work`, nowS);
       return;
     }
     const task = tasks.get(decision.taskId);
     const row = ctx.store.task(decision.taskId);
     if (task === undefined || row === undefined || !(worker.info?.classes as TaskClass[] | undefined)?.includes(task.taskClass)) return;
+    // A brain task runs on all the brain's cards; worker work on a lent brain card is told which card.
+    const lent = onBrain && task.executor === 'worker' ? [card.gpu] : undefined;
     // The task's own run does the switch it needs (the worker checks a prompt fits before loading anything).
-    const leased = dispatchTo(ctx, worker, task.id, ctx.now(), { policy: 'swap-aware', gpus: [gpu], load: decision.load, unload: decision.unload });
+    const leased = dispatchTo(ctx, worker, task.id, ctx.now(), { policy: 'swap-aware', gpus: [...decision.gpus], load: decision.load, unload: decision.unload }, lent);
     if (leased === undefined) return;
+    const run = { taskId: task.id, priority: task.priority, model: task.model, startedAtS: nowS, estimateS: task.estimateS, executor: task.executor };
+    for (const freed of decision.unload) {
+      const other = this.cards.get(freed);
+      if (other !== undefined) other.models = [];
+    }
+    if (onBrain && task.executor === 'brain') {
+      for (const other of this.#cardsOf(worker)) other.models = [brain.model];
+    } else if (onBrain && task.model !== null) {
+      // Whatever the switch, the brain model spanning both cards is gone once one of them runs something else.
+      for (const other of this.#cardsOf(worker)) other.models = other.models.filter((model) => model !== brain.model);
+    }
     if (task.model !== null) card.models = this.spec.kindOf(task.model) === 'llm' || card.models.length === 0 ? [task.model] : card.models;
-    card.run = { taskId: task.id, priority: task.priority, model: task.model, startedAtS: nowS, estimateS: task.estimateS };
+    card.run = run;
   }
 
+  /** Load or free a model through a resource task; on the brain worker that is the model on all its cards. */
   #resource(worker: WorkerEntry, card: CardBelief, action: 'load_llm' | 'unload_llm', model: string, planId: string, why: string, nowS: number): void {
     const loadS = action === 'load_llm' ? (this.spec.spec([card]).models[model]?.loadS ?? 0) : 8;
-    const taskId = startResourceTask(this.ctx, worker, { action, model, gpu: card.gpu, planId, estimateS: loadS, why });
+    const brainCard = isBrainWorker(worker.info);
+    const cards = brainCard ? this.#cardsOf(worker) : [card];
+    const taskId = startResourceTask(this.ctx, worker, { action, model, gpu: card.gpu, gpus: cards.map((each) => each.gpu), planId, estimateS: loadS, why });
     if (taskId === undefined) return;
-    card.models = action === 'load_llm' ? [model] : card.models.filter((held) => held !== model);
-    card.run = { taskId, priority: 10, model: action === 'load_llm' ? model : null, startedAtS: nowS, estimateS: loadS };
+    for (const each of cards) each.models = action === 'load_llm' ? [model] : each.models.filter((held) => held !== model);
+    // Loading the brain model is the brain getting ready; anything else is worker-side switching. Priority 10: never preempted.
+    const executor = brainCard && action === 'load_llm' ? 'brain' : 'worker';
+    card.run = { taskId, priority: 10, model: action === 'load_llm' ? model : null, startedAtS: nowS, estimateS: loadS, executor };
+  }
+
+  #cardsOf(worker: WorkerEntry): CardBelief[] {
+    return this.cards.all().filter((card) => card.workerId === worker.id);
   }
 
   /** Stop a running task for urgent work: its attempt ends, it goes back to the queue in its old place, counted. */

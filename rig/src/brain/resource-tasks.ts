@@ -9,6 +9,8 @@ export interface ResourceOrder {
   readonly action: ResourceAction;
   readonly model: string;
   readonly gpu: number;
+  /** All the cards it acts on when more than `gpu` (the brain's model spans the brain worker's cards). */
+  readonly gpus?: readonly number[];
   /** The plan whose work it prepares: the task is listed, and counted as live, there. */
   readonly planId: string;
   /** Expected seconds (the model's load time). */
@@ -42,6 +44,6 @@ export function startResourceTask(ctx: BrainContext, worker: WorkerEntry, order:
     sensitive: false,
   };
   ctx.store.insertTasks(order.planId, [task], new Map([[name, taskId]]), 'brain', seq);
-  const leased = dispatchTo(ctx, worker, taskId, ctx.now(), { resource: order.action, model: order.model, gpus: [order.gpu], why: order.why });
+  const leased = dispatchTo(ctx, worker, taskId, ctx.now(), { resource: order.action, model: order.model, gpus: [...(order.gpus ?? [order.gpu])], why: order.why });
   return leased === undefined ? undefined : taskId;
 }

@@ -37,15 +37,18 @@ export function brainOutlook(state: PlanState): BrainOutlook {
 }
 
 /**
- * Whether worker work may use brain cards `gpus` for `runS` seconds after a switch of `costS`. While the brain is
+ * Whether worker work on `model` may use brain cards `gpus` for `runS` seconds after a switch of `costS`. While the brain is
  * idle its cards are lent: a script beside the brain model (co-resident) costs the brain nothing; evicting the brain
  * model is worth it only when the worker backlog per card exceeds `lendFactor` times its reload. Either way the work
  * must end early enough for the brain model to be back before the brain needs it.
  */
-export function mayLend(state: PlanState, brain: BrainOutlook, gpus: readonly number[], costS: number, runS: number, evictsBrain: boolean): boolean {
+export function mayLend(state: PlanState, brain: BrainOutlook, gpus: readonly number[], model: string | null, costS: number, runS: number, evictsBrain: boolean): boolean {
   if (!gpus.some((gpu) => brain.gpus.includes(gpu))) return true;
   const { nowS, knobs, rig } = state.input;
+  if (rig.lendsLlm === false && model !== null && model !== brain.model && rig.models[model]?.kind === 'llm') return false;
   if (state.pending.some((task) => task.executor === 'brain')) return false;
+  // A rig of brain cards alone: worker work has nowhere else to go, and the brain's next task may be waiting on it.
+  if (rig.cards.every((card) => brain.gpus.includes(card.gpu))) return true;
   const endS = nowS + costS + runS;
   if (!evictsBrain && brain.resident) return endS <= brain.nextNeedS;
   if (endS > brain.nextNeedS - brain.leadS) return false;

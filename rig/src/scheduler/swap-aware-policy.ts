@@ -65,7 +65,7 @@ function bestPlacement(state: PlanState, brain: BrainOutlook, task: SchedTask): 
     const placement = state.placementOn(gpus, task.model, task.vramMb);
     if (placement === undefined) continue;
     const evicts = brain.model !== null && placement.unload.some((gpu) => brain.gpus.includes(gpu)) && brain.resident;
-    if (!mayLend(state, brain, gpus, placement.costS, task.estimateS, evicts)) continue;
+    if (!mayLend(state, brain, gpus, task.model, placement.costS, task.estimateS, evicts)) continue;
     if (best === undefined || placement.costS < best.costS) best = placement;
   }
   return best;
@@ -81,7 +81,7 @@ function placeOverdue(state: PlanState, brain: BrainOutlook): void {
       continue;
     }
     if (task.priority >= knobs.urgentPriority) {
-      const allowed = (gpu: number): boolean => !state.held.has(gpu) && mayLend(state, brain, [gpu], 0, task.estimateS, false);
+      const allowed = (gpu: number): boolean => !state.held.has(gpu) && mayLend(state, brain, [gpu], task.model, 0, task.estimateS, false);
       const chosen = choosePreemption(state, task, allowed);
       if (chosen !== undefined) {
         state.decisions.push({ kind: 'preempt', taskId: chosen.victim });
@@ -147,7 +147,7 @@ function placeSwitches(state: PlanState, brain: BrainOutlook): void {
         if (placement === undefined || (model === null && placement.unload.length === 0)) continue;
         const task = state.pending.find((t) => t.executor === 'worker' && t.taskClass !== 'cpu' && t.model === model);
         const evicts = placement.unload.some((g) => brain.gpus.includes(g)) && brain.resident;
-        if (!mayLend(state, brain, [gpu], placement.costS, task?.estimateS ?? 0, evicts)) continue;
+        if (!mayLend(state, brain, [gpu], model, placement.costS, task?.estimateS ?? 0, evicts)) continue;
         const servers = model === null ? 0 : state.servers(model);
         const losesCurrent = current !== null && placement.unload.length > 0;
         const before = Math.max(drain(state, current, curDemand, curServers, tails), drain(state, model, work, servers, tails));

@@ -76,6 +76,11 @@ export interface RigSpec {
    * seed does); nothing is co-resident whatever the VRAM. Absent: models share a card where VRAM allows.
    */
   readonly oneModelPerCard?: boolean;
+  /**
+   * Whether brain cards may be lent to worker LLM work (absent: yes). The live brain says no: the brain's Ollama
+   * server spans its cards and cannot pin a worker's 7B to one of them, so a lent card runs script work only.
+   */
+  readonly lendsLlm?: boolean;
 }
 
 /** The policy knobs, each with its default. */

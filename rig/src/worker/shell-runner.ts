@@ -45,7 +45,7 @@ export class ShellRunner implements TaskRunner {
       ...(task.cwd !== undefined ? { cwd: task.cwd } : {}),
       env: {
         ...task.env,
-        CUDA_VISIBLE_DEVICES: this.env.gpus.join(','),
+        CUDA_VISIBLE_DEVICES: (request.gpus ?? this.env.gpus).join(','),
         ...(ld !== '' ? { LD_LIBRARY_PATH: ld } : {}),
         RIGMIND_TASK_ID: task.task_id,
         RIGMIND_PLAN_ID: task.plan_id,

@@ -23,7 +23,8 @@ export interface SimulatedTimings {
  * model_unloaded / model_loaded events marked simulated.
  */
 export class SimulatedRunner implements TaskRunner {
-  #loaded: string | null = null;
+  /** What each card holds: a model instance and all the cards it spans (the brain's 14B holds two). */
+  readonly #held = new Map<number, { readonly model: string; readonly gpus: readonly number[] }>();
   #report: (event: RigEvent) => void = () => undefined;
 
   constructor(
@@ -39,21 +40,22 @@ export class SimulatedRunner implements TaskRunner {
   async run(request: RunRequest): Promise<AttemptResult> {
     const { task } = request;
     const started = performance.now();
-    const gpu = this.gpus[0] ?? null;
+    const gpus = request.gpus ?? this.gpus;
+    const gpu = gpus[0] ?? null;
     const model = task.type === 'llm' ? (task.model ?? this.time.defaultModel) : (task.model ?? null);
     const what = task.task_class === 'resource' ? `${task.command ?? ''} ${model ?? ''}` : task.type === 'llm' ? `prompt ${JSON.stringify((task.prompt ?? '').slice(0, 120))} to ${model ?? ''}` : `command: ${task.command ?? ''}`;
-    writeFileSync(request.stdoutPath, `[simulated] ${task.task_class} task on simulated GPU ${this.gpus.join(',') || '-'}: nothing was run; would have run ${what}\n`);
+    writeFileSync(request.stdoutPath, `[simulated] ${task.task_class} task on simulated GPU ${gpus.join(',') || '-'}: nothing was run; would have run ${what}\n`);
     writeFileSync(request.stderrPath, '');
     request.onStarted(null);
     const wait = (seconds: number) => sleep(Math.min(this.time.maxWaitS, seconds * this.time.timeScale) * 1000, undefined, { signal: request.signal });
     try {
       if (task.task_class === 'resource') {
         // The brain's load_llm / unload_llm: only the switch, no work after it.
-        if (task.command === 'unload_llm') await this.#unload(gpu, wait);
-        else await this.#switchTo(gpu, model, wait);
+        if (task.command === 'unload_llm') await this.#unload(gpus, wait);
+        else await this.#switchTo(gpus, model, wait);
         return this.#result(request, started, false);
       }
-      await this.#switchTo(gpu, model, wait);
+      await this.#switchTo(gpus, model, wait);
       const timings = this.time.timings;
       await wait(timings !== undefined ? timings.runS(gpu, model, task) : (task.estimate_s ?? 1));
     } catch {
@@ -62,28 +64,35 @@ export class SimulatedRunner implements TaskRunner {
     return this.#result(request, started, false);
   }
 
-  /** With a profile: have `model` on the card, paying the profile's unload and load times. */
-  async #switchTo(gpu: number | null, model: string | null, wait: (seconds: number) => Promise<void>): Promise<void> {
+  /** With a profile: have `model` on `gpus`, paying the profile's unload and load times. */
+  async #switchTo(gpus: readonly number[], model: string | null, wait: (seconds: number) => Promise<void>): Promise<void> {
     const timings = this.time.timings;
-    if (timings === undefined || gpu === null || model === null || model === this.#loaded) return;
-    await this.#unload(gpu, wait);
+    const gpu = gpus[0];
+    if (timings === undefined || gpu === undefined || model === null) return;
+    if (gpus.every((card) => this.#held.get(card)?.model === model && this.#held.get(card)?.gpus.length === gpus.length)) return;
+    await this.#unload(gpus, wait);
     const loadS = timings.loadS(gpu, model);
     await wait(loadS);
-    this.#loaded = model;
-    this.#card('model_loaded', gpu, model, loadS);
+    for (const card of gpus) this.#held.set(card, { model, gpus: [...gpus] });
+    this.#card('model_loaded', gpus, model, loadS);
   }
 
-  async #unload(gpu: number | null, wait: (seconds: number) => Promise<void>): Promise<void> {
+  /** Free `gpus`: every model instance on them goes, from all the cards it spans. */
+  async #unload(gpus: readonly number[], wait: (seconds: number) => Promise<void>): Promise<void> {
     const timings = this.time.timings;
-    if (timings === undefined || gpu === null || this.#loaded === null) return;
-    const unloadS = timings.unloadS(gpu, this.#loaded);
-    await wait(unloadS);
-    this.#card('model_unloaded', gpu, this.#loaded, unloadS);
-    this.#loaded = null;
+    if (timings === undefined) return;
+    for (const card of gpus) {
+      const held = this.#held.get(card);
+      if (held === undefined) continue;
+      const unloadS = timings.unloadS(card, held.model);
+      await wait(unloadS);
+      for (const other of held.gpus) this.#held.delete(other);
+      this.#card('model_unloaded', held.gpus, held.model, unloadS);
+    }
   }
 
-  #card(type: 'model_loaded' | 'model_unloaded', gpu: number, model: string, seconds: number): void {
-    this.#report({ timestamp: new Date().toISOString(), event_type: type, gpu_id: gpu, duration_ms: seconds * 1000, detail: { model, simulated: true, gpus: [...this.gpus] } });
+  #card(type: 'model_loaded' | 'model_unloaded', gpus: readonly number[], model: string, seconds: number): void {
+    this.#report({ timestamp: new Date().toISOString(), event_type: type, ...(gpus[0] !== undefined ? { gpu_id: gpus[0] } : {}), duration_ms: seconds * 1000, detail: { model, simulated: true, gpus: [...gpus] } });
   }
 
   #result(request: RunRequest, started: number, canceled: boolean): AttemptResult {

@@ -11,6 +11,8 @@ export interface RunRequest {
   readonly signal: AbortSignal;
   /** Called once the attempt has a process (shell) or a request (llm) under way. */
   readonly onStarted: (pid: number | null) => void;
+  /** The cards this attempt runs on, when the brain named some of the worker's cards (lending); else all. */
+  readonly gpus?: readonly number[];
 }
 
 /** Runs one attempt of one kind of task. A failed task is a result, never an exception. */

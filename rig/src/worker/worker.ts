@@ -30,6 +30,7 @@ interface Running {
 interface Waiting {
   readonly task: Task;
   readonly attempt: number;
+  readonly gpus?: readonly number[] | undefined;
 }
 
 /**
@@ -161,9 +162,9 @@ export class Worker {
         return;
       case 'dispatch':
         for (const id of message.acks ?? []) this.#unacked.delete(id);
-        if (this.#accepting && this.#running.size < this.options.info.slots) this.#startAttempt(message.task, message.attempt);
+        if (this.#accepting && this.#running.size < this.options.info.slots) this.#startAttempt(message.task, message.attempt, message.gpus);
         else if (!this.#waiting.some((wait) => wait.task.task_id === message.task.task_id && wait.attempt === message.attempt)) {
-          this.#waiting.push({ task: message.task, attempt: message.attempt });
+          this.#waiting.push({ task: message.task, attempt: message.attempt, gpus: message.gpus });
         }
         return;
       case 'cancel_task': {
@@ -191,11 +192,11 @@ export class Worker {
     while (!this.#stopped && this.#accepting && this.#running.size < this.options.info.slots) {
       const next = this.#waiting.shift();
       if (next === undefined) return;
-      this.#startAttempt(next.task, next.attempt);
+      this.#startAttempt(next.task, next.attempt, next.gpus);
     }
   }
 
-  #startAttempt(task: Task, attempt: number): void {
+  #startAttempt(task: Task, attempt: number, gpus?: readonly number[]): void {
     const current = this.#running.get(task.task_id);
     if (current !== undefined) {
       if (current.attempt === attempt) return;
@@ -204,7 +205,9 @@ export class Worker {
     const abort = new AbortController();
     this.#running.set(task.task_id, { attempt, abort });
     const base = join(this.options.taskLogDir, `${task.task_id}.${attempt}`);
-    const runner = this.options.runnerFor(task);
+    const mine = this.options.info.gpus.map((gpu) => gpu.index);
+    const foreign = gpus?.filter((gpu) => !mine.includes(gpu)) ?? [];
+    const runner = foreign.length > 0 ? refuseCards(foreign, mine) : this.options.runnerFor(task);
     let startedTimer: NodeJS.Timeout | undefined;
     const work = runner
       .run({
@@ -213,6 +216,7 @@ export class Worker {
         stdoutPath: `${base}.stdout`,
         stderrPath: `${base}.stderr`,
         signal: abort.signal,
+        ...(gpus !== undefined ? { gpus } : {}),
         onStarted: (pid) => {
           // A task that ends within STARTED_DELAY_MS is reported by its result alone (the brain records the start
           // from it): half the messages for the short tasks that dominate a busy queue, no delay for long ones.
@@ -262,4 +266,15 @@ export class Worker {
     // A result frame lost on the way is sent again; the brain applies a result once and acknowledges every copy.
     for (const result of this.#unacked.values()) this.#send(result);
   }
+}
+
+/** A dispatch naming cards this worker does not have: refused as a result, so the brain places the task again. */
+function refuseCards(foreign: readonly number[], mine: readonly number[]): TaskRunner {
+  return {
+    run: async (request) => {
+      request.onStarted(null);
+      const message = `dispatch names gpu ${foreign.join(', ')}, not one of this worker's cards (${mine.join(', ') || 'none'})`;
+      return { outcome: 'error', return_code: null, signal: null, elapsed_seconds: 0, output_lines: 0, error_snippet: message.slice(-200) };
+    },
+  };
 }

@@ -75,6 +75,44 @@ describe('the live swap-aware scheduler', () => {
     expect(first).toEqual({ outcome: 'canceled', error_snippet: 'preempted for urgent work' });
   });
 
+  it("lends an idle brain's cards to worker scripts, one at a time, and takes them back ahead of the brain task", async () => {
+    await rig.startBrain(['--profile', PROFILE, '--time-scale', '0.01']);
+    await rig.startWorker('brain', ['--gpus', '0,3', '--classes', 'script,llm', '--executor', 'brain', '--model', 'qwen2.5:14b', ...SIM]);
+    await rig.startWorker('g1', ['--gpus', '1', ...SIM]);
+    await rig.startWorker('g2', ['--gpus', '2', ...SIM]);
+    // Transcripts (100 s each, 1 s here), an index over them (400 s), then the brain's summary on its 14B (135 s to load).
+    const transcripts = [1, 2, 3, 4, 5, 6].map((n) => `transcribe_${n}`);
+    const planId = await submit('lend', [
+      ...transcripts.map((name) => ({ name, task_class: 'script' as const, model: 'whisper-small.en', command: `python transcribe.py ${name}`, estimate_s: 100 })),
+      { name: 'index', task_class: 'script', model: 'all-mpnet-base-v2', command: 'python index.py', estimate_s: 400, depends_on: transcripts },
+      { name: 'summary', type: 'llm', executor: 'brain', prompt: 'summarize', estimate_s: 30, depends_on: ['index'] },
+    ]);
+    const final = await rig.finished(planId, 60_000);
+    expect(final.state).toBe('completed');
+    const byName = new Map(final.tasks?.map((task) => [task.name, task]));
+    expect(byName.get('summary')).toMatchObject({ status: 'completed', worker_id: 'brain', attempts: 1 });
+    type Dispatch = { task_id: string; worker: string; gpus: string };
+    const dispatches = rig.readDb((db) =>
+      db.prepare("SELECT task_id, json_extract(body, '$.worker_id') AS worker, json_extract(body, '$.detail.gpus') AS gpus FROM events WHERE event_type = 'task_dispatched' ORDER BY seq").all(),
+    ) as Dispatch[];
+    // Lent: transcripts ran on the brain worker, each told its one card.
+    const lent = dispatches.filter((row) => row.worker === 'brain' && row.task_id.includes('transcribe'));
+    expect(lent.length).toBeGreaterThan(0);
+    for (const row of lent) expect([[0], [3]]).toContainEqual(JSON.parse(row.gpus));
+    // One at a time: every attempt on the brain worker ended before the next was dispatched to it.
+    const onBrain = rig.readDb((db) =>
+      db.prepare("SELECT event_type FROM events WHERE event_type IN ('task_dispatched', 'task_completed') AND json_extract(body, '$.worker_id') = 'brain' ORDER BY seq").pluck().all(),
+    ) as string[];
+    onBrain.forEach((type, i) => expect(type).toBe(i % 2 === 0 ? 'task_dispatched' : 'task_completed'));
+    // Taken back ahead: a resource task loaded the 14B before the summary was dispatched, which then loaded nothing.
+    const load = final.tasks?.find((task) => task.task_class === 'resource' && task.name.startsWith('load_llm.') && task.name.includes('qwen2.5:14b'));
+    expect(load).toMatchObject({ status: 'completed', worker_id: 'brain' });
+    const order = dispatches.map((row) => row.task_id);
+    expect(order.indexOf(load?.task_id ?? '')).toBeLessThan(order.indexOf(`${planId}.summary`));
+    const summaryLoad = rig.readDb((db) => db.prepare("SELECT json_extract(body, '$.detail.load') FROM events WHERE event_type = 'task_dispatched' AND task_id = ?").pluck().get(`${planId}.summary`));
+    expect(summaryLoad).toBeNull();
+  });
+
   it('under --policy naive keeps the seed behaviour: workers switch models themselves, no resource tasks', async () => {
     await rig.startBrain(['--profile', PROFILE, '--policy', 'naive']);
     await rig.startWorker('g1', ['--gpus', '1', ...SIM]);

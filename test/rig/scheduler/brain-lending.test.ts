@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { swapAwarePolicy } from '../../../rig/src/scheduler/swap-aware-policy.js';
 import { DEFAULT_KNOBS, SchedulerKnobsSchema } from '../../../rig/src/scheduler/types.js';
-import { card, input, running, task, upcoming } from './fixtures.js';
+import type { SchedTask } from '../../../rig/src/scheduler/types.js';
+import { card, input, running, seedRig, task, upcoming } from './fixtures.js';
 
 // The 14B is back 7.5 s (unload) + 135 s (load) after its cards are freed, with the default margin of 0.
 const LEAD_S = 142.5;
@@ -64,5 +65,23 @@ describe('lending brain cards: a switch must pay for itself', () => {
   it('does when the factor allows it', () => {
     const decisions = swapAwarePolicy(state(SchedulerKnobsSchema.parse({ lendPaybackFactor: 1 }))).decisions;
     expect(decisions[0]).toMatchObject({ kind: 'start', gpus: [3], unload: [3], load: 'qwen2.5:7b' });
+  });
+});
+
+describe('lending brain cards: what the live brain allows', () => {
+  const idleBrain = [card(0), card(1, ['whisper-small.en'], 2000, running('t1', 1, 450)), card(2, ['qwen2.5:7b'], 2000, running('t2', 2, 450)), card(3), card(4, [], 2000, running('t4', 4, 450))];
+  const work = [task('seg', 'qwen2.5:7b', { estimateS: 600 }), task('embed', 'all-mpnet-base-v2', { estimateS: 600, seq: 1 })];
+
+  it('lends a card to script work but not to a worker LLM when the rig says lendsLlm: false', () => {
+    const lends = (rig = seedRig) => swapAwarePolicy(input({ nowS: NOW_S, cards: idleBrain, ready: work, rig })).decisions.filter((d) => d.kind === 'start');
+    expect(lends().map((d) => d.kind === 'start' && d.taskId).sort()).toEqual(['embed', 'seg']);
+    const live = lends({ ...seedRig, lendsLlm: false });
+    expect(live.map((d) => d.kind === 'start' && d.taskId)).toEqual(['embed']);
+  });
+
+  it('lends to work that has nowhere else to go, even with a brain task right after it', () => {
+    const brainOnly = { ...seedRig, cards: seedRig.cards.filter((c) => c.gpu === 0 || c.gpu === 3) };
+    const decisions = swapAwarePolicy(input({ nowS: NOW_S, cards: [card(0, ['qwen2.5:14b']), card(3, ['qwen2.5:14b'])], ready: [work[1] as SchedTask], upcoming: [summaryDue(0)], rig: brainOnly })).decisions;
+    expect(decisions).toMatchObject([{ kind: 'start', taskId: 'embed' }]);
   });
 });

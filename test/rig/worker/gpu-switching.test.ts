@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MessageOf, Plan } from '@rigmind/protocol';
 import { makeFakeGpus, updateFakeGpuState } from '../../fixtures/nvidia-smi/fake-gpus.js';
@@ -79,6 +80,42 @@ describe('a worker on (stand-in) GPUs', () => {
     const worker = (await rig.workers()).find((w) => w.id === 'gpu1');
     expect(worker?.tokens_per_second).toBeGreaterThan(0);
     expect(worker).toMatchObject({ completed: 3, failed: 0 });
+  });
+
+  it("lends an idle brain's card to a script: the 14B is unloaded first and the script sees only its card", async () => {
+    const gpus = await makeFakeGpus();
+    cleanups.push(() => gpus.remove());
+    const ollama = await startOllamaStub({
+      models: [{ name: 'qwen2.5:14b', load_ms: 100, vram_mb: 4900, gpus: [0, 3] }],
+      nvidia_smi_state: gpus.statePath,
+      unload_delay_ms: 100,
+      vram_release_lag_ms: 300,
+    });
+    cleanups.push(() => ollama.close());
+    await rig.startBrain();
+    await rig.startWorker('brain', ['--gpus', '0,3', '--classes', 'script,llm', '--executor', 'brain', '--model', 'qwen2.5:14b', '--ollama', ollama.url], gpus.env);
+    const planId = await submit({
+      plan: 'lend',
+      tasks: [
+        { name: 'ask', type: 'llm', executor: 'brain', prompt: 'Which clips matter?' },
+        { name: 'embed', task_class: 'script', model: 'all-mpnet-base-v2', command: 'echo "embedding on $CUDA_VISIBLE_DEVICES"', depends_on: ['ask'] },
+        { name: 'answer', type: 'llm', executor: 'brain', prompt: 'Answer from the embeddings.', depends_on: ['embed'] },
+      ],
+    });
+    const final = await rig.finished(planId, 30_000);
+    expect(final.state).toBe('completed');
+    expect(final.tasks?.find((task) => task.name === 'embed')).toMatchObject({ status: 'completed', worker_id: 'brain' });
+    // The brain named one card, and that card alone was visible to the script.
+    const detail = rig.readDb((db) => db.prepare("SELECT json_extract(body, '$.detail.gpus') FROM events WHERE event_type = 'task_dispatched' AND task_id = ?").pluck().get(`${planId}.embed`)) as string;
+    const [card] = JSON.parse(detail) as number[];
+    expect([0, 3]).toContain(card);
+    const stdoutPath = rig.readDb((db) => db.prepare('SELECT stdout_path FROM attempts WHERE task_id = ?').pluck().get(`${planId}.embed`)) as string;
+    expect(readFileSync(stdoutPath, 'utf8').trim()).toBe(`embedding on ${card}`);
+    // The 14B spanning both cards went (keep_alive 0) before the script, and came back for the answer.
+    const requests = ollama.state.requests.map((request) => String((request.body as { keep_alive?: unknown } | null)?.keep_alive ?? ''));
+    const unload = requests.indexOf('0');
+    expect(unload).toBeGreaterThan(-1);
+    expect(requests.slice(unload + 1)).toContain('-1');
   });
 
   it('stops a hot card taking new work and resumes it once cool (thermal guard)', async () => {

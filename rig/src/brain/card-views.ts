@@ -1,0 +1,65 @@
+import type { WorkerInfo } from '@rigmind/protocol';
+import type { CardView } from '../scheduler/types.js';
+import type { CardBelief, CardBook } from './card-book.js';
+import type { WorkerEntry } from './worker-registry.js';
+
+/** The brain worker the live policy places work on: its model spans its cards, which it may lend when idle. */
+export interface BrainCards {
+  readonly worker: WorkerEntry;
+  readonly model: string;
+  readonly gpus: readonly number[];
+}
+
+/** Whether a worker runs the brain's model on cards of its own (an executor `brain` with `--model` and GPUs). */
+export function isBrainWorker(info: WorkerInfo | undefined): info is WorkerInfo & { model: string } {
+  return info !== undefined && info.executor === 'brain' && info.model !== undefined && info.gpus.length > 0;
+}
+
+/** The first connected brain worker, as the policy's `rig.brain`. */
+export function brainCardsOf(workers: Iterable<WorkerEntry>): BrainCards | undefined {
+  for (const worker of workers) {
+    if (worker.identity !== undefined && isBrainWorker(worker.info)) return { worker, model: worker.info.model, gpus: worker.info.gpus.map((gpu) => gpu.index) };
+  }
+  return undefined;
+}
+
+/** A worker's cards in the book, registered (again) when the book has them under another worker. */
+export function beliefsOf(cards: CardBook, worker: WorkerEntry): CardBelief[] {
+  const gpus = worker.info?.gpus ?? [];
+  if (gpus.some((gpu) => cards.get(gpu.index)?.workerId !== worker.id)) cards.register(worker.id, gpus);
+  const out: CardBelief[] = [];
+  for (const gpu of gpus) {
+    const card = cards.get(gpu.index);
+    if (card === undefined) continue;
+    // A run the worker no longer holds has ended (its result is in), or was taken back.
+    if (card.run !== null && !worker.leases.has(card.run.taskId)) card.run = null;
+    out.push(card);
+  }
+  return out;
+}
+
+/**
+ * The policy's view of one worker's cards. A worker with a lease is busy on all its cards (a brain worker runs one
+ * thing at a time: its brain task on both cards, or one lent card's script, so the other waits); busy until the
+ * latest expected end. On a brain worker the brain model is on all its cards or none: a real card manager reports
+ * the 14B on its first card only.
+ */
+export function viewsOf(worker: WorkerEntry, cards: readonly CardBelief[], nowS: number, brainModel?: string): CardView[] {
+  const busy = worker.leases.size > 0 || !worker.accepting;
+  let endS = nowS + 1;
+  for (const card of cards) if (card.run !== null) endS = Math.max(endS, card.run.startedAtS + card.run.estimateS);
+  const brainOn = brainModel !== undefined && cards.some((card) => card.models.includes(brainModel));
+  if (brainOn) for (const card of cards) card.models = [brainModel];
+  const gpus = cards.map((card) => card.gpu);
+  return cards.map((card) => ({
+    gpu: card.gpu,
+    vramMb: card.vramMb,
+    models: [...card.models],
+    groups: brainOn && gpus.length > 1 ? { [brainModel]: gpus } : {},
+    busyUntilS: busy ? endS : null,
+    running:
+      card.run === null
+        ? null
+        : { taskId: card.run.taskId, priority: card.run.priority, executor: card.run.executor, model: card.run.model, gpus: card.run.executor === 'brain' ? gpus : [card.gpu], startedAtS: card.run.startedAtS },
+  }));
+}

@@ -42,69 +42,52 @@ const MAX_PLAN_TASKS = 5_000;
  * When the brain's blocked GPU tasks should become ready, from the whole DAG of their plans (the estimate the
  * simulator uses: the longest path, and the worker GPU work still ahead spread over the worker cards). The live
  * policy lends idle brain cards to worker work and takes them back this far ahead, so the brain model is loaded
- * again when its task arrives rather than after. Read at most once per `ttlMs`.
+ * again when its task arrives rather than after. The caller caches it: the DAG moves at the pace of tasks.
  */
-export class BrainWorkEta {
-  #cached: { at: number; tasks: UpcomingTask[] } | undefined;
-
-  constructor(
-    private readonly store: Store,
-    private readonly ttlMs = 1_000,
-  ) {}
-
-  /** The blocked brain tasks with their expected ready time, at `now` (ms). */
-  list(now: number, input: BrainEtaInput): UpcomingTask[] {
-    if (this.#cached !== undefined && now - this.#cached.at < this.ttlMs) return this.#cached.tasks;
-    const nowS = input.seconds(now);
-    const tasks: UpcomingTask[] = [];
-    for (const planId of this.store.stmt(PLANS_SQL).pluck().all() as string[]) {
-      const rows = this.store.stmt(TASKS_SQL).all(planId) as PlanTaskRow[];
-      if (rows.length > MAX_PLAN_TASKS) continue;
-      tasks.push(...this.#plan(rows, this.store.stmt(DEPS_SQL).all(planId) as { task_id: string; needs_task_id: string }[], nowS, input));
-    }
-    this.#cached = { at: now, tasks };
-    return tasks;
+export function brainWorkEta(store: Store, now: number, input: BrainEtaInput): UpcomingTask[] {
+  const nowS = input.seconds(now);
+  const tasks: UpcomingTask[] = [];
+  for (const planId of store.stmt(PLANS_SQL).pluck().all() as string[]) {
+    const rows = store.stmt(TASKS_SQL).all(planId) as PlanTaskRow[];
+    if (rows.length > MAX_PLAN_TASKS) continue;
+    tasks.push(...planEta(rows, store.stmt(DEPS_SQL).all(planId) as { task_id: string; needs_task_id: string }[], nowS, input));
   }
+  return tasks;
+}
 
-  /** Forget the cached list (a plan arrived, a task finished). */
-  invalidate(): void {
-    this.#cached = undefined;
-  }
-
-  #plan(rows: readonly PlanTaskRow[], deps: readonly { task_id: string; needs_task_id: string }[], nowS: number, input: BrainEtaInput): UpcomingTask[] {
-    const needs = new Map<string, string[]>();
-    for (const dep of deps) needs.set(dep.task_id, [...(needs.get(dep.task_id) ?? []), dep.needs_task_id]);
-    const nodes: DagNode[] = [];
-    const brainTasks = new Map<string, UpcomingTask>();
-    for (const row of rows) {
-      if (row.task_class === 'resource') continue;
-      const taskClass = row.task_class;
-      const estimateS = input.estimateOf(taskClass, row.estimate_s);
-      const model = input.modelOf({ executor: row.executor, task_class: taskClass, model: row.model });
-      const state = dagState(row.status);
-      nodes.push({
-        id: row.task_id,
-        deps: needs.get(row.task_id) ?? [],
-        estimateS,
-        state,
-        endS: row.leased_at === null ? undefined : input.seconds(row.leased_at) + estimateS,
-        contended: row.executor === 'brain',
-        gpuWorkS: taskClass === 'cpu' || row.executor === 'brain' ? 0 : estimateS,
-        model,
-      });
-      if (row.executor === 'brain' && row.status === 'blocked' && taskClass !== 'cpu') {
-        const task = { id: row.task_id, taskClass, executor: 'brain' as const, model, priority: row.priority, readyAtS: nowS, seq: row.seq, estimateS, vramMb: row.vram_mb ?? 0, tailS: 0 };
-        brainTasks.set(row.task_id, { ...task, etaS: nowS });
-      }
+function planEta(rows: readonly PlanTaskRow[], deps: readonly { task_id: string; needs_task_id: string }[], nowS: number, input: BrainEtaInput): UpcomingTask[] {
+  const needs = new Map<string, string[]>();
+  for (const dep of deps) needs.set(dep.task_id, [...(needs.get(dep.task_id) ?? []), dep.needs_task_id]);
+  const nodes: DagNode[] = [];
+  const brainTasks = new Map<string, UpcomingTask>();
+  for (const row of rows) {
+    if (row.task_class === 'resource') continue;
+    const taskClass = row.task_class;
+    const estimateS = input.estimateOf(taskClass, row.estimate_s);
+    const model = input.modelOf({ executor: row.executor, task_class: taskClass, model: row.model });
+    const state = dagState(row.status);
+    nodes.push({
+      id: row.task_id,
+      deps: needs.get(row.task_id) ?? [],
+      estimateS,
+      state,
+      endS: row.leased_at === null ? undefined : input.seconds(row.leased_at) + estimateS,
+      contended: row.executor === 'brain',
+      gpuWorkS: taskClass === 'cpu' || row.executor === 'brain' ? 0 : estimateS,
+      model,
+    });
+    if (row.executor === 'brain' && row.status === 'blocked' && taskClass !== 'cpu') {
+      const task = { id: row.task_id, taskClass, executor: 'brain' as const, model, priority: row.priority, readyAtS: nowS, seq: row.seq, estimateS, vramMb: row.vram_mb ?? 0, tailS: 0 };
+      brainTasks.set(row.task_id, { ...task, etaS: nowS });
     }
-    const etas = estimateReadyTimes(nodes, nowS, Math.max(1, input.cards), input.servers);
-    const out: UpcomingTask[] = [];
-    for (const [id, task] of brainTasks) {
-      const etaS = etas.get(id) ?? nowS;
-      out.push({ ...task, readyAtS: etaS, etaS });
-    }
-    return out;
   }
+  const etas = estimateReadyTimes(nodes, nowS, Math.max(1, input.cards), input.servers);
+  const out: UpcomingTask[] = [];
+  for (const [id, task] of brainTasks) {
+    const etaS = etas.get(id) ?? nowS;
+    out.push({ ...task, readyAtS: etaS, etaS });
+  }
+  return out;
 }
 
 /** A task's status as the estimate sees it: failed and canceled work is not coming, so it counts as done. */

@@ -1,11 +1,12 @@
 import { createMessage, type RigEvent, type TaskClass, type WorkerInfo } from '@rigmind/protocol';
-import { DEFAULT_KNOBS, type CardView, type Decision, type Policy, type SchedTask, type SchedulerKnobs } from '../scheduler/types.js';
+import { DEFAULT_KNOBS, type CardView, type Decision, type Policy, type SchedTask, type SchedulerKnobs, type UpcomingTask } from '../scheduler/types.js';
 import { swapAwarePolicy } from '../scheduler/swap-aware-policy.js';
 import { modelServersOf } from '../scheduler/upcoming.js';
 import type { BrainContext } from './brain-context.js';
 import { enqueue } from './apply-effect.js';
 import { CardBook, type CardBelief } from './card-book.js';
-import { BrainWorkEta } from './brain-work-eta.js';
+import { brainWorkEta } from './brain-work-eta.js';
+import { TtlCache } from './ttl-cache.js';
 import { beliefsOf, brainCardsOf, isBrainWorker, viewsOf, type BrainCards } from './card-views.js';
 import { dispatchTo } from './dispatcher.js';
 import type { LiveRigSpec } from './live-rig-spec.js';
@@ -39,7 +40,8 @@ function isScheduled(info: WorkerInfo | undefined): boolean {
 export class LiveScheduler {
   readonly cards = new CardBook();
   readonly #upcoming: UpcomingWork;
-  readonly #brainEta: BrainWorkEta;
+  /** The brain's blocked tasks with their expected ready time (re-read at most once a second). */
+  readonly #brainEta = new TtlCache<UpcomingTask[]>(1_000);
   readonly #knobs: SchedulerKnobs;
   #timer: NodeJS.Timeout | undefined;
 
@@ -51,7 +53,6 @@ export class LiveScheduler {
     private readonly timeScale = 1,
   ) {
     this.#upcoming = new UpcomingWork(ctx.store);
-    this.#brainEta = new BrainWorkEta(ctx.store);
     this.#knobs = { ...DEFAULT_KNOBS, agingSPerPoint: ctx.config.aging_s_per_point };
   }
 
@@ -120,13 +121,13 @@ export class LiveScheduler {
     const ready = this.#readyTasks(nowS, brain);
     const upcoming = [...this.#upcoming.list(now, nowS, (row) => row.estimate_s ?? DEFAULT_ESTIMATE_S[row.task_class], (row) => this.#modelOf(row.task_class, row.model))];
     if (brain !== undefined) {
-      const eta = this.#brainEta.list(now, {
+      const eta = this.#brainEta.get(now, () => brainWorkEta(ctx.store, now, {
         seconds: (ms) => this.#seconds(ms),
         estimateOf: (taskClass, estimateS) => estimateS ?? (taskClass === 'cpu' ? 0 : DEFAULT_ESTIMATE_S[taskClass]),
         modelOf: (row) => (row.executor === 'brain' ? brain.model : row.task_class === 'cpu' ? null : this.#modelOf(row.task_class, row.model)),
         cards: rig.cards.length - brain.gpus.length,
         servers: modelServersOf(views, rig, this.#knobs),
-      });
+      }));
       upcoming.push(...eta);
     }
     const output = this.policy({ nowS, ready, upcoming, cards: views, cpuFree: 0, rig, knobs: this.#knobs });

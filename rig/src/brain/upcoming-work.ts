@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.js';
 import type { UpcomingTask } from '../scheduler/types.js';
+import { TtlCache } from './ttl-cache.js';
 
 /** A blocked GPU task one step from ready, as the query returns it. */
 interface UpcomingRow {
@@ -24,16 +25,26 @@ const LIMIT = 256;
  * The scheduler loads models ahead for it. Read at most once per `ttlMs`: the DAG moves at the pace of tasks.
  */
 export class UpcomingWork {
-  #cached: { at: number; tasks: UpcomingTask[] } | undefined;
+  readonly #cache: TtlCache<UpcomingTask[]>;
 
   constructor(
     private readonly store: Store,
-    private readonly ttlMs = 1_000,
-  ) {}
+    ttlMs = 1_000,
+  ) {
+    this.#cache = new TtlCache(ttlMs);
+  }
 
   /** The upcoming tasks at `now` (ms; `nowS` is the scheduler's clock); `resolveModel` gives a task's model need (an llm task naming none gets the default). */
   list(now: number, nowS: number, estimateOf: (row: { task_class: 'script' | 'llm'; estimate_s: number | null }) => number, resolveModel: (row: { task_class: 'script' | 'llm'; model: string | null }) => string | null): UpcomingTask[] {
-    if (this.#cached !== undefined && now - this.#cached.at < this.ttlMs) return this.#cached.tasks;
+    return this.#cache.get(now, () => this.#read(nowS, estimateOf, resolveModel));
+  }
+
+  /** Forget the cached list (a plan arrived, a task finished). */
+  invalidate(): void {
+    this.#cache.invalidate();
+  }
+
+  #read(nowS: number, estimateOf: (row: { task_class: 'script' | 'llm'; estimate_s: number | null }) => number, resolveModel: (row: { task_class: 'script' | 'llm'; model: string | null }) => string | null): UpcomingTask[] {
     const rows = this.store
       .stmt(
         `SELECT t.task_id, t.task_class, t.model, t.priority, t.seq, t.estimate_s, t.vram_mb,
@@ -47,7 +58,7 @@ export class UpcomingWork {
          LIMIT ${LIMIT}`,
       )
       .all() as UpcomingRow[];
-    const tasks = rows.map((row) => ({
+    return rows.map((row) => ({
       id: row.task_id,
       taskClass: row.task_class,
       executor: 'worker' as const,
@@ -60,12 +71,5 @@ export class UpcomingWork {
       tailS: 0,
       etaS: nowS + (row.wait_s ?? 0),
     }));
-    this.#cached = { at: now, tasks };
-    return tasks;
-  }
-
-  /** Forget the cached list (a plan arrived, a task finished). */
-  invalidate(): void {
-    this.#cached = undefined;
   }
 }

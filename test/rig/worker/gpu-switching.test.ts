@@ -22,6 +22,15 @@ async function submit(plan: Plan): Promise<string> {
   return (result.reply as MessageOf<'plan_accepted'>).plan_id;
 }
 
+/** Fake nvidia-smi cards and an Ollama stand-in holding `model`, whose VRAM comes back `lagMs` after an unload. */
+async function standIns(model: { name: string; load_ms: number; vram_mb: number; gpus: number[] }, lagMs: number) {
+  const gpus = await makeFakeGpus();
+  cleanups.push(() => gpus.remove());
+  const ollama = await startOllamaStub({ models: [model], nvidia_smi_state: gpus.statePath, unload_delay_ms: 100, vram_release_lag_ms: lagMs });
+  cleanups.push(() => ollama.close());
+  return { gpus, ollama };
+}
+
 type Row = { event_type: string; task: string | null; to: string | null; kind: string | null };
 const gpuEvents = (planId: string) =>
   rig.readDb((db) =>
@@ -37,15 +46,7 @@ const gpuEvents = (planId: string) =>
 
 describe('a worker on (stand-in) GPUs', () => {
   it('switches its card from LLM to script work and back, waiting for the VRAM before each load', async () => {
-    const gpus = await makeFakeGpus();
-    cleanups.push(() => gpus.remove());
-    const ollama = await startOllamaStub({
-      models: [{ name: 'qwen2.5:7b', load_ms: 100, vram_mb: 5200, gpus: [1] }],
-      nvidia_smi_state: gpus.statePath,
-      unload_delay_ms: 100,
-      vram_release_lag_ms: 400,
-    });
-    cleanups.push(() => ollama.close());
+    const { gpus, ollama } = await standIns({ name: 'qwen2.5:7b', load_ms: 100, vram_mb: 5200, gpus: [1] }, 400);
     await rig.startBrain();
     await rig.startWorker('gpu1', ['--gpus', '1', '--ollama', ollama.url], gpus.env);
     const planId = await submit({
@@ -83,15 +84,7 @@ describe('a worker on (stand-in) GPUs', () => {
   });
 
   it("lends an idle brain's card to a script: the 14B is unloaded first and the script sees only its card", async () => {
-    const gpus = await makeFakeGpus();
-    cleanups.push(() => gpus.remove());
-    const ollama = await startOllamaStub({
-      models: [{ name: 'qwen2.5:14b', load_ms: 100, vram_mb: 4900, gpus: [0, 3] }],
-      nvidia_smi_state: gpus.statePath,
-      unload_delay_ms: 100,
-      vram_release_lag_ms: 300,
-    });
-    cleanups.push(() => ollama.close());
+    const { gpus, ollama } = await standIns({ name: 'qwen2.5:14b', load_ms: 100, vram_mb: 4900, gpus: [0, 3] }, 300);
     await rig.startBrain();
     await rig.startWorker('brain', ['--gpus', '0,3', '--classes', 'script,llm', '--executor', 'brain', '--model', 'qwen2.5:14b', '--ollama', ollama.url], gpus.env);
     const planId = await submit({

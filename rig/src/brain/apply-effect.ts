@@ -46,13 +46,17 @@ export function release(ctx: BrainContext, taskIds: readonly string[]): void {
 
 /** Announce and follow up what a finished attempt (or a lost lease) did to a task. */
 export function applyEffect(ctx: BrainContext, taskId: string, effect: FinishEffect, detail: { worker_id?: string; attempt?: number } = {}): void {
+  if (effect.kind === 'stale') return;
+  if (effect.kind === 'completed') {
+    // The busiest path needs nothing of the task's row: releasing reads the dependents' own.
+    release(ctx, effect.released);
+    if (effect.plan !== undefined) announcePlan(ctx, effect.plan);
+    return;
+  }
   const row = ctx.store.task(taskId);
-  if (row === undefined || effect.kind === 'stale') return;
+  if (row === undefined) return;
   const base = { plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name, ...detail };
   switch (effect.kind) {
-    case 'completed':
-      release(ctx, effect.released);
-      break;
     case 'retry':
       if (effect.delay_ms === 0) {
         ctx.events.emit({ event_type: 'task_requeued', ...base, cause: row.cause ?? 'retry' });

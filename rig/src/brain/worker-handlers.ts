@@ -98,17 +98,17 @@ export function onTaskStarted(ctx: BrainContext, message: MessageOf<'task_starte
   recordStart(ctx, message.task_id, message.attempt, message.sender.id, { pid: message.pid });
 }
 
-/** Mark an attempt running and say so, once; a short task's start is recorded from its result. */
-function recordStart(ctx: BrainContext, taskId: string, attempt: number, workerId: string, detail: Record<string, unknown>): void {
-  const row = ctx.store.task(taskId);
-  if (row === undefined || row.status !== 'leased' || !ctx.transitions.markRunning(taskId, attempt)) return;
-  ctx.events.emit({ event_type: 'task_started', plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name, worker_id: workerId, attempt, detail });
+/** Mark an attempt running and say so, once; a short task's start is recorded from its result. Returns the task's plan and name if it started now. */
+function recordStart(ctx: BrainContext, taskId: string, attempt: number, workerId: string, detail: Record<string, unknown>): { plan_id: string; name: string } | undefined {
+  const row = ctx.transitions.markRunning(taskId, attempt);
+  if (row !== undefined) ctx.events.emit({ event_type: 'task_started', plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name, worker_id: workerId, attempt, detail });
+  return row;
 }
 
 /** The worker reports how an attempt ended. Always acknowledged, so the worker can forget it; applied once. */
 export function onTaskResult(ctx: BrainContext, identity: Buffer, message: MessageOf<'task_result'>): void {
   const workerId = message.sender.id;
-  recordStart(ctx, message.task_id, message.attempt, workerId, { reported_with_result: true });
+  const started = recordStart(ctx, message.task_id, message.attempt, workerId, { reported_with_result: true });
   let result = message.result;
   const lowConfidence = ctx.escalation !== undefined && result.outcome === 'completed' && result.output?.includes(LOW_CONFIDENCE_MARKER) === true;
   if (lowConfidence) result = { ...result, outcome: 'failed', error_snippet: 'the model marked its answer as low confidence' };
@@ -128,11 +128,12 @@ export function onTaskResult(ctx: BrainContext, identity: Buffer, message: Messa
   ctx.scheduler?.invalidate();
   ctx.schedulePump();
   if (effect.kind === 'stale') return;
-  const row = ctx.store.task(message.task_id);
+  // A plan and a name do not change: the start recorded just now already read them.
+  const row = started ?? ctx.store.task(message.task_id);
   if (row === undefined) return;
   const base = {
     plan_id: row.plan_id,
-    task_id: row.task_id,
+    task_id: message.task_id,
     plan_task_id: row.name,
     worker_id: workerId,
     attempt: message.attempt,

@@ -53,18 +53,24 @@ export class Transitions {
     return lease?.attempt === attempt;
   }
 
-  /** The worker reports the attempt started. */
-  markRunning(taskId: string, attempt: number): boolean {
-    if (!this.isCurrent(taskId, attempt)) return false;
-    this.store.stmt("UPDATE tasks SET status = 'running' WHERE task_id = ? AND status = 'leased'").run(taskId);
-    return true;
+  /**
+   * The worker reports the attempt started: a leased task whose live lease it is becomes running. Returns the
+   * task's plan and name if it did (one statement: it runs for every task, on the result path for short ones).
+   */
+  markRunning(taskId: string, attempt: number): { plan_id: string; name: string } | undefined {
+    return this.store
+      .stmt(
+        `UPDATE tasks SET status = 'running' WHERE task_id = ? AND status = 'leased'
+           AND EXISTS (SELECT 1 FROM leases WHERE task_id = ? AND attempt = ?) RETURNING plan_id, name`,
+      )
+      .get(taskId, taskId, attempt) as { plan_id: string; name: string } | undefined;
   }
 
   /** Record an attempt's result and move the task on: complete and release dependents, back off and retry, or fail. */
   finish(taskId: string, attempt: number, result: AttemptResult, workerId: string): FinishEffect {
     return this.db.transaction((): FinishEffect => {
-      if (!this.isCurrent(taskId, attempt)) return { kind: 'stale' };
-      this.store.stmt('DELETE FROM leases WHERE task_id = ?').run(taskId);
+      // Deleting the lease is the check that it is this attempt's: one statement, not a read and a write.
+      if (this.store.stmt('DELETE FROM leases WHERE task_id = ? AND attempt = ?').run(taskId, attempt).changes === 0) return { kind: 'stale' };
       this.store
         .stmt(
           `UPDATE attempts SET ended_at = ?, outcome = ?, return_code = ?, signal = ?, elapsed_seconds = ?, output_lines = ?,

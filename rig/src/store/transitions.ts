@@ -179,8 +179,8 @@ export class Transitions {
 
   private complete(row: TaskRow, output: string | null): FinishEffect {
     const now = this.store.now();
-    this.db
-      .prepare("UPDATE tasks SET status = 'completed', cause = NULL, output = ?, finished_at = ? WHERE task_id = ?")
+    this.store
+      .stmt("UPDATE tasks SET status = 'completed', cause = NULL, output = ?, finished_at = ? WHERE task_id = ?")
       .run(output, this.store.isoNow(), row.task_id);
     const dependents = this.store.stmt('SELECT task_id FROM deps WHERE needs_task_id = ?').pluck(true).all(row.task_id) as string[];
     const released: string[] = [];

@@ -47,12 +47,6 @@ export class Transitions {
     })();
   }
 
-  /** Whether (task, attempt) is the task's live lease. */
-  isCurrent(taskId: string, attempt: number): boolean {
-    const lease = this.store.stmt('SELECT attempt FROM leases WHERE task_id = ?').get(taskId) as { attempt: number } | undefined;
-    return lease?.attempt === attempt;
-  }
-
   /**
    * The worker reports the attempt started: a leased task whose live lease it is becomes running. Returns the
    * task's plan and name if it did (one statement: it runs for every task, on the result path for short ones).

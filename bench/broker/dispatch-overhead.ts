@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import type { MessageOf, Plan } from '@rigmind/protocol';
 import { join } from 'node:path';
+import { EventSubscriber } from '../../rig/src/transport/zmq.js';
 import { REPO, RigHarness } from '../../test/helpers/rig-harness.js';
 
 /** A bench result: a name and flat numeric metrics. */
@@ -20,6 +21,33 @@ export interface BrokerBenchOptions {
   readonly bigPlan?: number;
   /** The brain's prefetch setting (tasks held by a worker beyond its slots); the rig's default if unset. */
   readonly prefetch?: number;
+}
+
+const PLAN_ENDS = ['plan_completed', 'plan_failed', 'plan_canceled'];
+
+/**
+ * Submit a plan and wait for its end as `rigmind submit --wait` hears it, from the brain's event stream: polling
+ * status would put load on the very brain being measured. Returns the plan id, its end (event type) and the ms taken.
+ */
+async function runPlan(rig: RigHarness, plan: Plan, timeoutMs = 120_000): Promise<{ planId: string; end: string; ms: number }> {
+  const subscriber = new EventSubscriber();
+  subscriber.connect(rig.pub, PLAN_ENDS);
+  // A SUB socket's subscription reaches the PUB a moment after connecting; an end published before would be missed.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const timer = setTimeout(() => subscriber.close(), timeoutMs);
+  try {
+    const started = performance.now();
+    const submitted = await rig.client.request('submit_plan', { plan }, 60_000);
+    if (!submitted.ok) throw new Error(submitted.message);
+    const planId = (submitted.reply as MessageOf<'plan_accepted'>).plan_id;
+    for await (const document of subscriber.documents()) {
+      if ((JSON.parse(document.json) as { plan_id?: string }).plan_id === planId) return { planId, end: document.topic, ms: performance.now() - started };
+    }
+    throw new Error(`plan ${planId} did not end within ${timeoutMs} ms`);
+  } finally {
+    clearTimeout(timer);
+    subscriber.close();
+  }
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -49,27 +77,15 @@ export async function run(options: BrokerBenchOptions = {}): Promise<BenchResult
     // Warm both paths once so neither pays first-spawn costs inside the measurement.
     await direct(10, workers);
     const plan = (n: number, name: string): Plan => ({ plan: name, tasks: Array.from({ length: n }, (_, i) => ({ name: `t${i}`, command: 'true', max_retries: 0 })) });
-    const warm = await rig.client.request('submit_plan', { plan: plan(10, 'warm') });
-    if (!warm.ok) throw new Error(warm.message);
-    await rig.finished((warm.reply as MessageOf<'plan_accepted'>).plan_id, 60_000);
+    await runPlan(rig, plan(10, 'warm'));
 
     // Three rounds, alternating, and the median: on a shared machine one round is at the mercy of its neighbours.
     const rounds: { direct: number; rig: number }[] = [];
-    let lastPlan: string;
     for (let round = 0; round < 3; round += 1) {
       const directMs = await direct(count, workers);
-      const started = performance.now();
-      const submitted = await rig.client.request('submit_plan', { plan: plan(count, `bench-${round}`) }, 60_000);
-      if (!submitted.ok) throw new Error(submitted.message);
-      lastPlan = (submitted.reply as MessageOf<'plan_accepted'>).plan_id;
-      let state = 'running';
-      while (state === 'running') {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        const status = await rig.client.request('status_request', { plan_id: lastPlan, include_tasks: false });
-        if (status.ok && status.reply.kind === 'status_reply') state = status.reply.plans[0]?.state ?? 'running';
-      }
-      if (state !== 'completed') throw new Error(`bench plan ended ${state}`);
-      rounds.push({ direct: directMs, rig: performance.now() - started });
+      const run = await runPlan(rig, plan(count, `bench-${round}`));
+      if (run.end !== 'plan_completed') throw new Error(`bench plan ended ${run.end}`);
+      rounds.push({ direct: directMs, rig: run.ms });
     }
     const ratios = rounds.map((r) => r.rig / r.direct).sort((a, b) => a - b);
     const median = rounds.slice().sort((a, b) => a.rig / a.direct - b.rig / b.direct)[1] as { direct: number; rig: number };
@@ -77,10 +93,8 @@ export async function run(options: BrokerBenchOptions = {}): Promise<BenchResult
     // Dispatch latency: a chain of tasks, each released by its predecessor's completion, so every hop is a full
     // round trip (worker result -> brain: record, release, lease -> worker). Per hop: the time between two
     // completions minus the second task's own run time as its worker measured it (which includes the spawn).
-    const chain = await rig.client.request('submit_plan', { plan: { plan: 'chain', tasks: Array.from({ length: 200 }, (_, i) => ({ name: `c${i}`, command: 'true', ...(i > 0 ? { depends_on: [`c${i - 1}`] } : {}) })) } }, 60_000);
-    if (!chain.ok) throw new Error(chain.message);
-    const chainId = (chain.reply as MessageOf<'plan_accepted'>).plan_id;
-    await rig.finished(chainId, 120_000);
+    const chainPlan: Plan = { plan: 'chain', tasks: Array.from({ length: 200 }, (_, i) => ({ name: `c${i}`, command: 'true', ...(i > 0 ? { depends_on: [`c${i - 1}`] } : {}) })) };
+    const { planId: chainId } = await runPlan(rig, chainPlan);
     const latencies = rig.readDb((db) =>
       (db
         .prepare(

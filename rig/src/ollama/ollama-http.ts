@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { ErrorBodySchema } from './ollama-schemas.js';
 import { ollamaFailure, type OllamaFailure, type OllamaResult } from './ollama-result.js';
@@ -61,6 +61,9 @@ export async function openRequest(
 
   let response: Dispatcher.ResponseData;
   try {
+    // undici is loaded on the first call: it adds ~20 MB to a process, and a worker that never talks to Ollama
+    // (cpu and script work) forks each task faster without it.
+    const { request } = await import('undici');
     response = await request(new URL(path, transport.baseUrl), {
       method,
       ...(transport.dispatcher ? { dispatcher: transport.dispatcher } : {}),

@@ -33,6 +33,7 @@ const PLANS_SQL = `SELECT DISTINCT plan_id FROM tasks
 const TASKS_SQL = `SELECT t.task_id, t.status, t.executor, t.task_class, t.model, t.priority, t.seq, t.estimate_s, t.vram_mb, l.leased_at
   FROM tasks t LEFT JOIN leases l ON l.task_id = t.task_id
   WHERE t.plan_id = ? AND t.task_class != 'resource' ORDER BY t.seq`;
+const COUNT_SQL = 'SELECT count(*) FROM tasks WHERE plan_id = ?';
 const DEPS_SQL = 'SELECT d.task_id, d.needs_task_id FROM deps d JOIN tasks t ON t.task_id = d.task_id WHERE t.plan_id = ?';
 
 /** Plans bigger than this are not walked every second; their brain tasks are seen one step ahead only. */
@@ -48,8 +49,8 @@ export function brainWorkEta(store: Store, now: number, input: BrainEtaInput): U
   const nowS = input.seconds(now);
   const tasks: UpcomingTask[] = [];
   for (const planId of store.stmt(PLANS_SQL).pluck().all() as string[]) {
+    if ((store.stmt(COUNT_SQL).pluck().get(planId) as number) > MAX_PLAN_TASKS) continue;
     const rows = store.stmt(TASKS_SQL).all(planId) as PlanTaskRow[];
-    if (rows.length > MAX_PLAN_TASKS) continue;
     tasks.push(...planEta(rows, store.stmt(DEPS_SQL).all(planId) as { task_id: string; needs_task_id: string }[], nowS, input));
   }
   return tasks;

@@ -72,12 +72,8 @@ export function onStatus(ctx: BrainContext, message: MessageOf<'status_request'>
   const deadAfter = ctx.config.heartbeat_ms * ctx.config.heartbeat_liveness;
   const stats = new Map(
     (
-      ctx.store.db
-        .prepare(
-          `SELECT worker_id, avg(tokens_per_second) AS tps, sum(outcome = 'completed') AS completed,
-                  sum(outcome IN ('failed', 'timeout', 'error')) AS failed
-           FROM attempts WHERE worker_id IS NOT NULL GROUP BY worker_id`,
-        )
+      ctx.store
+        .stmt('SELECT worker_id, CASE WHEN tps_n > 0 THEN tps_sum / tps_n END AS tps, completed, failed FROM worker_stats')
         .all() as { worker_id: string; tps: number | null; completed: number; failed: number }[]
     ).map((row) => [row.worker_id, { tokens_per_second: row.tps, completed: row.completed, failed: row.failed }]),
   );

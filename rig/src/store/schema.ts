@@ -128,3 +128,37 @@ CREATE TABLE IF NOT EXISTS workers (
   last_seen TEXT NOT NULL
 );
 `;
+
+/**
+ * Per-worker totals kept by a trigger as each attempt ends, so that `status` reads one row per worker instead of
+ * aggregating every attempt the rig ever ran (a scan that grows with the rig's history, on every status request).
+ * Applied after ADDED_COLUMNS (it reads tokens_per_second); a database from before it is counted once, here.
+ */
+export const DERIVED_SQL = `
+CREATE TABLE IF NOT EXISTS worker_stats (
+  worker_id TEXT PRIMARY KEY,
+  completed INTEGER NOT NULL DEFAULT 0,
+  failed INTEGER NOT NULL DEFAULT 0,
+  tps_sum REAL NOT NULL DEFAULT 0,
+  tps_n INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TRIGGER IF NOT EXISTS attempts_count_outcome AFTER UPDATE OF outcome ON attempts
+WHEN OLD.outcome IS NULL AND NEW.outcome IS NOT NULL AND NEW.worker_id IS NOT NULL
+BEGIN
+  INSERT INTO worker_stats (worker_id, completed, failed, tps_sum, tps_n)
+  VALUES (NEW.worker_id, NEW.outcome = 'completed', NEW.outcome IN ('failed', 'timeout', 'error'),
+          coalesce(NEW.tokens_per_second, 0), NEW.tokens_per_second IS NOT NULL)
+  ON CONFLICT (worker_id) DO UPDATE SET completed = completed + excluded.completed, failed = failed + excluded.failed,
+    tps_sum = tps_sum + excluded.tps_sum, tps_n = tps_n + excluded.tps_n;
+END;
+`;
+
+/** Counts a database's past attempts into worker_stats, the one time it is created. */
+export const BACKFILL_WORKER_STATS_SQL = `
+INSERT INTO worker_stats (worker_id, completed, failed, tps_sum, tps_n)
+SELECT worker_id, sum(outcome = 'completed'), sum(outcome IN ('failed', 'timeout', 'error')),
+       coalesce(sum(tokens_per_second), 0), count(tokens_per_second)
+FROM attempts WHERE worker_id IS NOT NULL AND outcome IS NOT NULL GROUP BY worker_id
+`;
+

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import type { RigEvent } from '@rigmind/protocol';
 import type { AttemptRow, NewTask, PlanRow, TaskRow } from './rows.js';
-import { ADDED_COLUMNS, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { ADDED_COLUMNS, BACKFILL_WORKER_STATS_SQL, DERIVED_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 
 /** Thrown when the database cannot be opened or is of a newer schema: broken infrastructure, not bad input. */
 export class StoreError extends Error {
@@ -61,6 +61,11 @@ export class Store {
       const columns = this.db.prepare(`SELECT name FROM pragma_table_info('${added.table}')`).pluck().all() as string[];
       if (!columns.includes(added.column)) this.db.exec(added.ddl);
     }
+    const hadStats = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'worker_stats'").get() !== undefined;
+    this.db.transaction(() => {
+      this.db.exec(DERIVED_SQL);
+      if (!hadStats) this.db.exec(BACKFILL_WORKER_STATS_SQL);
+    })();
     this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }
 

@@ -7,7 +7,8 @@ interface PlanTaskRow {
   task_id: string;
   status: string;
   executor: 'brain' | 'worker';
-  task_class: 'cpu' | 'script' | 'llm' | 'resource';
+  /** Never `resource`: the query leaves the brain's own load/unload tasks out. */
+  task_class: 'cpu' | 'script' | 'llm';
   model: string | null;
   priority: number;
   seq: number;
@@ -60,35 +61,29 @@ function planEta(rows: readonly PlanTaskRow[], deps: readonly { task_id: string;
   const needs = new Map<string, string[]>();
   for (const dep of deps) needs.set(dep.task_id, [...(needs.get(dep.task_id) ?? []), dep.needs_task_id]);
   const nodes: DagNode[] = [];
-  const brainTasks = new Map<string, UpcomingTask>();
+  const waiting: Omit<UpcomingTask, 'readyAtS' | 'etaS'>[] = [];
   for (const row of rows) {
-    if (row.task_class === 'resource') continue;
-    const taskClass = row.task_class;
-    const estimateS = input.estimateOf(taskClass, row.estimate_s);
-    const model = input.modelOf({ executor: row.executor, task_class: taskClass, model: row.model });
-    const state = dagState(row.status);
+    const estimateS = input.estimateOf(row.task_class, row.estimate_s);
+    const model = input.modelOf(row);
     nodes.push({
       id: row.task_id,
       deps: needs.get(row.task_id) ?? [],
       estimateS,
-      state,
+      state: dagState(row.status),
       endS: row.leased_at === null ? undefined : input.seconds(row.leased_at) + estimateS,
       contended: row.executor === 'brain',
-      gpuWorkS: taskClass === 'cpu' || row.executor === 'brain' ? 0 : estimateS,
+      gpuWorkS: row.task_class === 'cpu' || row.executor === 'brain' ? 0 : estimateS,
       model,
     });
-    if (row.executor === 'brain' && row.status === 'blocked' && taskClass !== 'cpu') {
-      const task = { id: row.task_id, taskClass, executor: 'brain' as const, model, priority: row.priority, readyAtS: nowS, seq: row.seq, estimateS, vramMb: row.vram_mb ?? 0, tailS: 0 };
-      brainTasks.set(row.task_id, { ...task, etaS: nowS });
+    if (row.executor === 'brain' && row.status === 'blocked' && row.task_class !== 'cpu') {
+      waiting.push({ id: row.task_id, taskClass: row.task_class, executor: 'brain', model, priority: row.priority, seq: row.seq, estimateS, vramMb: row.vram_mb ?? 0, tailS: 0 });
     }
   }
   const etas = estimateReadyTimes(nodes, nowS, Math.max(1, input.cards), input.servers);
-  const out: UpcomingTask[] = [];
-  for (const [id, task] of brainTasks) {
-    const etaS = etas.get(id) ?? nowS;
-    out.push({ ...task, readyAtS: etaS, etaS });
-  }
-  return out;
+  return waiting.map((task) => {
+    const etaS = etas.get(task.id) ?? nowS;
+    return { ...task, readyAtS: etaS, etaS };
+  });
 }
 
 /** A task's status as the estimate sees it: failed and canceled work is not coming, so it counts as done. */

@@ -23,8 +23,12 @@ export function brainCardsOf(workers: Iterable<WorkerEntry>): BrainCards | undef
   return undefined;
 }
 
-/** A worker's cards in the book, registered (again) when the book has them under another worker. */
-export function beliefsOf(cards: CardBook, worker: WorkerEntry): CardBelief[] {
+/**
+ * A worker's cards in the book, registered (again) when the book has them under another worker. On the brain
+ * worker (`brainModel` given) the brain model is on all its cards or none: a real card manager reports the 14B on
+ * its first card only.
+ */
+export function beliefsOf(cards: CardBook, worker: WorkerEntry, brainModel?: string): CardBelief[] {
   const gpus = worker.info?.gpus ?? [];
   if (gpus.some((gpu) => cards.get(gpu.index)?.workerId !== worker.id)) cards.register(worker.id, gpus);
   const out: CardBelief[] = [];
@@ -35,21 +39,20 @@ export function beliefsOf(cards: CardBook, worker: WorkerEntry): CardBelief[] {
     if (card.run !== null && !worker.leases.has(card.run.taskId)) card.run = null;
     out.push(card);
   }
+  if (brainModel !== undefined && out.some((card) => card.models.includes(brainModel))) for (const card of out) card.models = [brainModel];
   return out;
 }
 
 /**
  * The policy's view of one worker's cards. A worker with a lease is busy on all its cards (a brain worker runs one
  * thing at a time: its brain task on both cards, or one lent card's script, so the other waits); busy until the
- * latest expected end. On a brain worker the brain model is on all its cards or none: a real card manager reports
- * the 14B on its first card only.
+ * latest expected end. With `brainModel`, the brain model on the cards is one instance spanning them all.
  */
 export function viewsOf(worker: WorkerEntry, cards: readonly CardBelief[], nowS: number, brainModel?: string): CardView[] {
   const busy = worker.leases.size > 0 || !worker.accepting;
   let endS = nowS + 1;
   for (const card of cards) if (card.run !== null) endS = Math.max(endS, card.run.startedAtS + card.run.estimateS);
   const brainOn = brainModel !== undefined && cards.some((card) => card.models.includes(brainModel));
-  if (brainOn) for (const card of cards) card.models = [brainModel];
   const gpus = cards.map((card) => card.gpu);
   return cards.map((card) => ({
     gpu: card.gpu,

@@ -112,7 +112,7 @@ export class LiveScheduler {
     }
     const brain = brainCardsOf(ctx.workers.all());
     if (brain !== undefined) {
-      const cards = beliefsOf(this.cards, brain.worker);
+      const cards = beliefsOf(this.cards, brain.worker, brain.model);
       beliefs.push(...cards);
       views.push(...viewsOf(brain.worker, cards, nowS, brain.model));
     }
@@ -207,19 +207,20 @@ export class LiveScheduler {
     // The task's own run does the switch it needs (the worker checks a prompt fits before loading anything).
     const leased = dispatchTo(ctx, worker, task.id, ctx.now(), { policy: 'swap-aware', gpus: [...decision.gpus], load: decision.load, unload: decision.unload }, lent);
     if (leased === undefined) return;
-    const run = { taskId: task.id, priority: task.priority, model: task.model, startedAtS: nowS, estimateS: task.estimateS, executor: task.executor };
+    // What the run will hold: the freed cards (the whole 14B pair when it goes) empty, then the task's model on its cards.
     for (const freed of decision.unload) {
       const other = this.cards.get(freed);
       if (other !== undefined) other.models = [];
     }
-    if (onBrain && task.executor === 'brain') {
-      for (const other of this.#cardsOf(worker)) other.models = [brain.model];
-    } else if (onBrain && task.model !== null) {
-      // Whatever the switch, the brain model spanning both cards is gone once one of them runs something else.
-      for (const other of this.#cardsOf(worker)) other.models = other.models.filter((model) => model !== brain.model);
+    const model = task.model;
+    if (model !== null) {
+      const replaces = this.spec.kindOf(model) === 'llm' || model === brain?.model;
+      for (const gpu of decision.gpus) {
+        const each = this.cards.get(gpu);
+        if (each !== undefined && (replaces || each.models.length === 0)) each.models = [model];
+      }
     }
-    if (task.model !== null) card.models = this.spec.kindOf(task.model) === 'llm' || card.models.length === 0 ? [task.model] : card.models;
-    card.run = run;
+    card.run = { taskId: task.id, priority: task.priority, model, startedAtS: nowS, estimateS: task.estimateS, executor: task.executor };
   }
 
   /** Load or free a model through a resource task; on the brain worker that is the model on all its cards. */

@@ -1,7 +1,7 @@
 import type { AttemptResult } from '@rigmind/protocol';
 import type { CardManager, CardResult } from '../gpu/card-manager.js';
 import { resourceRefused, resourceResult } from './resource-result.js';
-import { tail, type RunRequest, type TaskRunner } from './task-runner.js';
+import { endedBeforeStart, tail, type RunRequest, type TaskRunner } from './task-runner.js';
 
 /**
  * Runs GPU tasks through the card's manager, in the seed's switching order: an llm task has its model loaded
@@ -68,13 +68,5 @@ export class CardTaskRunner implements TaskRunner {
 }
 
 function cardFailure(failure: Extract<CardResult, { ok: false }>, request: RunRequest): AttemptResult {
-  request.onStarted(null);
-  return {
-    outcome: 'error',
-    return_code: null,
-    signal: null,
-    elapsed_seconds: 0,
-    output_lines: 0,
-    error_snippet: tail(`gpu ${failure.code}: ${failure.message}`),
-  };
+  return endedBeforeStart(request, `gpu ${failure.code}: ${failure.message}`);
 }

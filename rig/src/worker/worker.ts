@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createMessage, type AttemptResult, type HeldTask, type Message, type MessageOf, type RigEvent, type Task, type WorkerInfo } from '@rigmind/protocol';
 import { DealerSocket } from '../transport/zmq.js';
-import type { TaskRunner } from './task-runner.js';
+import { endedBeforeStart, type TaskRunner } from './task-runner.js';
 import { RECONNECT_CAP_HEARTBEATS } from '../brain/worker-registry.js';
 
 /** Everything a worker needs: who it is, where the brain is, and how to run each kind of task. */
@@ -270,11 +270,5 @@ export class Worker {
 
 /** A dispatch naming cards this worker does not have: refused as a result, so the brain places the task again. */
 function refuseCards(foreign: readonly number[], mine: readonly number[]): TaskRunner {
-  return {
-    run: async (request) => {
-      request.onStarted(null);
-      const message = `dispatch names gpu ${foreign.join(', ')}, not one of this worker's cards (${mine.join(', ') || 'none'})`;
-      return { outcome: 'error', return_code: null, signal: null, elapsed_seconds: 0, output_lines: 0, error_snippet: message.slice(-200) };
-    },
-  };
+  return { run: async (request) => endedBeforeStart(request, `dispatch names gpu ${foreign.join(', ')}, not one of this worker's cards (${mine.join(', ') || 'none'})`) };
 }

@@ -69,7 +69,9 @@ CREATE TABLE IF NOT EXISTS ledger (
   request_id TEXT
 );
 CREATE INDEX IF NOT EXISTS ledger_by_day ON ledger(day);
-CREATE INDEX IF NOT EXISTS ledger_by_month ON ledger(month);
+-- Reports select by day; budget checks read the spend table. An index by month served no query and cost every
+-- upstream call one more page written; databases made before this drop it.
+DROP INDEX IF EXISTS ledger_by_month;
 
 -- Spend per UTC day and rig: settled ledger rows plus open reservations, kept in step with both inside the
 -- ledger's own transactions, so a budget check reads at most a month of days instead of every call of the

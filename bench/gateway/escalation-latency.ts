@@ -10,6 +10,8 @@
 // Env: RIGMIND_BENCH_GATEWAY_FROM=dist runs the compiled gateway (after `npx tsc -b gateway`), with the
 // systemd unit's node flags; the default runs its TypeScript source through tsx. RIGMIND_BENCH_GATEWAY_CPU_PROF=DIR
 // profiles the gateway process (node --cpu-prof); RIGMIND_BENCH_GATEWAY_NODE_FLAGS adds node flags to it.
+// RIGMIND_BENCH_GATEWAY_PROCESS=bare-proxy measures the floor instead: bench/gateway/bare-proxy.mjs in the
+// gateway's place, a proxy that does none of its work.
 // RIGMIND_BENCH_RATE and RIGMIND_BENCH_REQUESTS change the rate (per lane) and the count of a direct run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -40,6 +42,11 @@ export interface LatencyBenchOptions {
   readonly settle?: number;
   /** Run the gateway from its TypeScript source (tsx) or from gateway/dist. */
   readonly from?: 'source' | 'dist';
+  /**
+   * What stands where the gateway does: the gateway, or `bare-proxy` (bench/gateway/bare-proxy.mjs), a Node proxy
+   * that does none of the gateway's work: the floor, what one more process and HTTP hop cost on this machine.
+   */
+  readonly process?: 'gateway' | 'bare-proxy';
 }
 
 /** A bench result: a name and flat numeric metrics. */
@@ -157,6 +164,7 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
   const warmup = options.warmup ?? 400;
   const settle = options.settle ?? 3_600;
   const from = options.from ?? (process.env.RIGMIND_BENCH_GATEWAY_FROM === 'dist' ? 'dist' : 'source');
+  const bare = (options.process ?? (process.env.RIGMIND_BENCH_GATEWAY_PROCESS === 'bare-proxy' ? 'bare-proxy' : 'gateway')) === 'bare-proxy';
   const here = import.meta.dirname;
   const home = mkdtempSync(join(tmpdir(), 'rigmind-bench-'));
   const children: ChildProcess[] = [];
@@ -177,22 +185,6 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
       budgets: { overall: { daily_usd: 1e6, monthly_usd: 1e6 }, per_rig: { daily_usd: 1e6, monthly_usd: 1e6 } },
       prices: { version: 'bench', models: { [MODEL]: [{ effective_from: '2020-01-01', input: 3, output: 15, cache_write_5m: 3.75, cache_write_1h: 6, cache_read: 0.3 }] } },
     };
-    // From dist: the systemd unit's flags. From source: tsx, as gateway/bin/gateway.js runs it.
-    const gatewayArgs = from === 'dist' ? ['--max-semi-space-size=1'] : ['-C', 'source', '--import', 'tsx'];
-    // RIGMIND_BENCH_GATEWAY_NODE_FLAGS: more node flags for the gateway, after the unit's (a later V8 flag wins).
-    gatewayArgs.push(...(process.env.RIGMIND_BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== ''));
-    // RIGMIND_BENCH_GATEWAY_CPU_PROF=DIR writes a V8 CPU profile of the gateway process into DIR.
-    const profileDir = process.env.RIGMIND_BENCH_GATEWAY_CPU_PROF;
-    if (profileDir !== undefined && profileDir !== '') gatewayArgs.unshift('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
-    const gw = await startChild<{ url: string; rigId: string; secret: string }>(
-      'gateway',
-      [...gatewayArgs, join(here, 'gateway-process.mjs'), home, JSON.stringify(config)],
-      { RIGMIND_GATEWAY_API_KEY: stub.ready.apiKey },
-      logFd,
-    );
-    children.push(gw.child);
-    const pid = gw.child.pid as number;
-
     const escalationInput = {
       task: { task_id: 'bench-1', name: 'bench', type: 'llm', task_class: 'llm', prompt: 'Summarise the log below in one line.' },
       reason: 'repeated_failure',
@@ -205,6 +197,22 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
     // The direct call sends what the gateway sends upstream for this escalation: the same prompt, same size.
     const prompt = buildAdvicePrompt(redactDeep(EscalationRequestSchema.parse(escalationInput)), markerFrom(Buffer.alloc(16, 7)));
     const upstreamBody = JSON.stringify({ model: MODEL, max_tokens: 256, system: prompt.system, messages: [{ role: 'user', content: prompt.user }] });
+
+    // From dist: the systemd unit's flags. From source: tsx, as gateway/bin/gateway.js runs it.
+    const gatewayArgs = from === 'dist' ? ['--max-semi-space-size=1'] : ['-C', 'source', '--import', 'tsx'];
+    // RIGMIND_BENCH_GATEWAY_NODE_FLAGS: more node flags for the gateway, after the unit's (a later V8 flag wins).
+    gatewayArgs.push(...(process.env.RIGMIND_BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== ''));
+    // RIGMIND_BENCH_GATEWAY_CPU_PROF=DIR writes a V8 CPU profile of the gateway process into DIR.
+    const profileDir = process.env.RIGMIND_BENCH_GATEWAY_CPU_PROF;
+    if (profileDir !== undefined && profileDir !== '') gatewayArgs.unshift('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
+    const gw = await startChild<{ url: string; rigId: string; secret: string }>(
+      'gateway',
+      [...gatewayArgs, join(here, bare ? 'bare-proxy.mjs' : 'gateway-process.mjs'), home, JSON.stringify(config)],
+      { RIGMIND_GATEWAY_API_KEY: stub.ready.apiKey, RIGMIND_BENCH_UPSTREAM_BODY: upstreamBody },
+      logFd,
+    );
+    children.push(gw.child);
+    const pid = gw.child.pid as number;
 
     // Both lanes use undici's request API on their own keep-alive pools: the cheapest client there is, so the
     // load generator takes as little CPU as possible from the two processes being measured.
@@ -253,9 +261,12 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
     const loadedRss = rssMb(pid);
     const stats = await gatewayStats(gw);
     // The upstream part of each measured escalation, as the gateway timed it for its ledger (SDK call to parsed reply).
-    const ledger = new Database(join(home, 'gateway.db'), { readonly: true });
-    const upstream = (ledger.prepare('SELECT latency_ms FROM ledger ORDER BY id DESC LIMIT ?').all(count) as { latency_ms: number }[]).map((row) => row.latency_ms).sort((a, b) => a - b);
-    ledger.close();
+    let upstream: number[] = [];
+    if (!bare) {
+      const ledger = new Database(join(home, 'gateway.db'), { readonly: true });
+      upstream = (ledger.prepare('SELECT latency_ms FROM ledger ORDER BY id DESC LIMIT ?').all(count) as { latency_ms: number }[]).map((row) => row.latency_ms).sort((a, b) => a - b);
+      ledger.close();
+    }
 
     const d50 = percentile(directRun.latencies, 50);
     const d99 = percentile(directRun.latencies, 99);
@@ -264,7 +275,7 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
     const d90 = percentile(directRun.latencies, 90);
     const g90 = percentile(gatewayRun.latencies, 90);
     return {
-      name: 'gateway-escalation-latency',
+      name: bare ? 'gateway-escalation-latency-bare-proxy-floor' : 'gateway-escalation-latency',
       metrics: {
         rate_per_s: rate,
         requests: count,

@@ -208,7 +208,7 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
     const gw = await startChild<{ url: string; rigId: string; secret: string }>(
       'gateway',
       [...gatewayArgs, join(here, bare ? 'bare-proxy.mjs' : 'gateway-process.mjs'), home, JSON.stringify(config)],
-      { RIGMIND_GATEWAY_API_KEY: stub.ready.apiKey, RIGMIND_BENCH_UPSTREAM_BODY: upstreamBody },
+      { RIGMIND_GATEWAY_API_KEY: stub.ready.apiKey, ...(bare ? { RIGMIND_BENCH_UPSTREAM_BODY: upstreamBody } : {}) },
       logFd,
     );
     children.push(gw.child);
@@ -295,7 +295,6 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
         direct_errors: directRun.errors,
         gateway_errors: gatewayRun.errors,
         gateway_cpu_ms_per_request: round(cpuUsed / count),
-        // The rest is the WAL checkpoint thread, V8's GC helpers and libuv's pool (the asynchronous log writes).
         gateway_main_thread_cpu_ms_per_request: round(mainThreadCpuUsed / count),
         // V8's compiler and GC helpers, the WAL checkpoint thread, libuv's pool: small once V8 has compiled the
         // hot path; large means the measured window was not yet steady.

@@ -24,7 +24,7 @@ export { createEgress, originGuard, EgressRefusedError, type Egress, type Egress
 export { FastLaneLimiter, yieldWithoutTimerClamp } from './limits/bottleneck-tuning.js';
 export { UpstreamGate, parseRetryAfterMs, isThrottled } from './upstream/upstream-gate.js';
 export { retryLoop, backoffMs, type RetryPolicy, type RetryOutcome, type Try } from './upstream/retry-loop.js';
-export { costReport, costReportCsv } from './reports/cost-report.js';
+export { costReport, costReportCsv, type ReportScope } from './reports/cost-report.js';
 export { auditReport } from './reports/audit-report.js';
 export { CostReportQuerySchema, CostReportSchema, CostRowSchema, AuditReportQuerySchema, AuditReportSchema, type CostReport, type CostRow, type AuditReport } from './reports/report-schemas.js';
 export { ErrorBodySchema, type ErrorBody } from './http/error-body.js';

@@ -80,7 +80,7 @@ export function reportCost(home: string, options: Record<string, unknown>, io: C
     return 2;
   }
   return withDb(home, (db) => {
-    const report = costReport(db, query.data, io.now());
+    const report = costReport(db, query.data, io.now(), 'all');
     io.out(query.data.format === 'csv' ? costReportCsv(report) : `${JSON.stringify(report, null, 2)}\n`);
     return 0;
   });
@@ -94,7 +94,7 @@ export function reportAudit(home: string, options: Record<string, unknown>, io: 
     return 2;
   }
   return withDb(home, (db) => {
-    io.out(`${JSON.stringify(auditReport(db, query.data), null, 2)}\n`);
+    io.out(`${JSON.stringify(auditReport(db, query.data, 'all'), null, 2)}\n`);
     return 0;
   });
 }

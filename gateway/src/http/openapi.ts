@@ -75,7 +75,7 @@ export function buildOpenApi(): Json {
       },
       '/v1/reports/cost': {
         get: {
-          summary: 'Cost from the ledger, grouped by day, model, rig or task',
+          summary: "Cost of the signing rig's upstream calls from the ledger, grouped by day, model, rig or task",
           security: [Object.assign({}, ...signed)],
           parameters: queryParameters(CostReportQuerySchema.shape),
           responses: {
@@ -87,7 +87,7 @@ export function buildOpenApi(): Json {
       },
       '/v1/reports/audit': {
         get: {
-          summary: 'Audit records and whether the hash chain verifies',
+          summary: 'The signing rig\'s audit records and whether the whole hash chain verifies',
           security: [Object.assign({}, ...signed)],
           parameters: queryParameters(AuditReportQuerySchema.shape),
           responses: { '200': { description: 'the report', content: json('AuditReport') }, '400': error('invalid_query'), '401': error('not signed') },

@@ -16,7 +16,10 @@ export interface ReportRouteDeps {
   readonly now: () => number;
 }
 
-/** GET /v1/reports/cost and GET /v1/reports/audit. Mounted behind the signature check. */
+/**
+ * GET /v1/reports/cost and GET /v1/reports/audit. Mounted behind the signature check; a rig sees its own calls and
+ * records only (least privilege: another rig's tasks and reasons are not its business). Every rig's: the CLI on the Pi.
+ */
 export function reportRoutes(deps: ReportRouteDeps): Hono<{ Variables: SignedVariables }> {
   const app = new Hono<{ Variables: SignedVariables }>();
 
@@ -26,10 +29,11 @@ export function reportRoutes(deps: ReportRouteDeps): Hono<{ Variables: SignedVar
   };
 
   app.get('/cost', (c) => {
+    const rig = c.get('rig');
     const query = parseQuery(CostReportQuerySchema, c.req.query());
-    deps.audit.append('request_accepted', c.get('rig').name, { method: 'GET', path: '/v1/reports/cost', query: c.req.query() });
+    deps.audit.append('request_accepted', rig.name, { method: 'GET', path: '/v1/reports/cost', query: c.req.query() });
     if ('issues' in query) return errorJson(c, 400, 'invalid_query', 'invalid cost report query', query.issues);
-    const report = costReport(deps.db, query, deps.now());
+    const report = costReport(deps.db, query, deps.now(), { rigId: rig.rigId, rigName: rig.name });
     if (query.format === 'csv') {
       c.header('Content-Type', 'text/csv; charset=utf-8');
       return c.body(costReportCsv(report), 200);
@@ -38,10 +42,11 @@ export function reportRoutes(deps: ReportRouteDeps): Hono<{ Variables: SignedVar
   });
 
   app.get('/audit', (c) => {
+    const rig = c.get('rig');
     const query = parseQuery(AuditReportQuerySchema, c.req.query());
-    deps.audit.append('request_accepted', c.get('rig').name, { method: 'GET', path: '/v1/reports/audit', query: c.req.query() });
+    deps.audit.append('request_accepted', rig.name, { method: 'GET', path: '/v1/reports/audit', query: c.req.query() });
     if ('issues' in query) return errorJson(c, 400, 'invalid_query', 'invalid audit report query', query.issues);
-    return c.json(auditReport(deps.db, query), 200);
+    return c.json(auditReport(deps.db, query, { rigId: rig.rigId, rigName: rig.name }), 200);
   });
 
   return app;

@@ -9,8 +9,11 @@ const KEY_SQL: Record<CostReportQuery['group_by'], string> = {
   task: 'l.task_id',
 };
 
-/** Cost per day, model, rig or task between two UTC days (inclusive), summed from the ledger. */
-export function costReport(db: Db, query: CostReportQuery, now: number): CostReport {
+/** Whose data a report covers: one rig's (what a rig asking over HTTP gets), or every rig's (the CLI on the Pi). */
+export type ReportScope = { readonly rigId: string; readonly rigName: string } | 'all';
+
+/** Cost per day, model, rig or task between two UTC days (inclusive), summed from the ledger's rows in `scope`. */
+export function costReport(db: Db, query: CostReportQuery, now: number, scope: ReportScope): CostReport {
   const today = new Date(now).toISOString().slice(0, 10);
   const from = query.from ?? `${today.slice(0, 7)}-01`;
   const to = query.to ?? today;
@@ -20,9 +23,9 @@ export function costReport(db: Db, query: CostReportQuery, now: number): CostRep
          SUM(l.cache_write_5m_tokens + l.cache_write_1h_tokens) AS cache_write_tokens, SUM(l.cache_read_tokens) AS cache_read_tokens,
          SUM(l.micro_usd) AS micro_usd
        FROM ledger l LEFT JOIN rigs r ON r.rig_id = l.rig_id
-       WHERE l.day >= ? AND l.day <= ? GROUP BY key ORDER BY key`,
+       WHERE l.day >= @from AND l.day <= @to ${scope === 'all' ? '' : 'AND l.rig_id = @rig'} GROUP BY key ORDER BY key`,
     )
-    .all(from, to) as (Omit<CostRow, 'usd'> & { micro_usd: number })[];
+    .all({ from, to, ...(scope === 'all' ? {} : { rig: scope.rigId }) }) as (Omit<CostRow, 'usd'> & { micro_usd: number })[];
   const total: CostRow & { micro: number } = { key: 'total', calls: 0, input_tokens: 0, output_tokens: 0, cache_write_tokens: 0, cache_read_tokens: 0, usd: 0, micro: 0 };
   const out: CostRow[] = rows.map(({ micro_usd, ...row }) => {
     total.calls += row.calls;

@@ -1,4 +1,4 @@
-import { CostReportSchema } from '@rigmind/gateway';
+import { AuditReportSchema, auditReport, costReport, CostReportSchema } from '@rigmind/gateway';
 import { afterEach, describe, expect, it } from 'vitest';
 import { escalationBody, startHarness, type Harness } from '../gateway-harness.js';
 
@@ -63,5 +63,33 @@ describe('cost reports', () => {
     const report = (await (await harness.signed('GET', '/v1/reports/audit')).json()) as { chain: { ok: boolean }; records: { kind: string }[] };
     expect(report.chain.ok).toBe(true);
     expect(report.records.map((r) => r.kind)).toEqual(expect.arrayContaining(['request_accepted', 'upstream_call', 'escalation_completed']));
+  });
+
+  it("give a rig its own calls and records only; the Pi's CLI view has every rig's", async () => {
+    harness = await startHarness();
+    const h = harness;
+    const added = h.gateway.registry.add('rig-b');
+    if (!added.ok) throw new Error(added.message);
+    const rigB = { rigId: added.rigId, name: added.name, secret: added.secret };
+    expect((await h.signed('POST', '/v1/escalations', escalationBody({ task: { task_id: 'task-of-a', name: 'n', type: 'llm', task_class: 'llm', prompt: 'p' } }))).status).toBe(200);
+    for (const id of ['task-of-b-1', 'task-of-b-2']) {
+      const body = escalationBody({ task: { task_id: id, name: 'n', type: 'llm', task_class: 'llm', prompt: 'p' } });
+      expect((await h.signed('POST', '/v1/escalations', body, rigB)).status).toBe(200);
+    }
+
+    const asA = CostReportSchema.parse(await (await h.signed('GET', '/v1/reports/cost?group_by=task')).json());
+    expect(asA.rows.map((row) => row.key)).toEqual(['task-of-a']);
+    const asB = CostReportSchema.parse(await (await h.signed('GET', '/v1/reports/cost?group_by=rig', undefined, rigB)).json());
+    expect(asB.rows.map((row) => [row.key, row.calls])).toEqual([['rig-b', 2]]);
+    const all = costReport(h.gateway.db, { group_by: 'task', format: 'json' }, Date.now(), 'all');
+    expect(all.rows.map((row) => row.key)).toEqual(['task-of-a', 'task-of-b-1', 'task-of-b-2']);
+    expect(all.total.usd).toBeCloseTo(asA.total.usd + asB.total.usd, 9);
+
+    const auditA = AuditReportSchema.parse(await (await h.signed('GET', '/v1/reports/audit')).json());
+    expect(auditA.chain.ok).toBe(true);
+    expect(new Set(auditA.records.map((record) => record.actor))).toEqual(new Set(['rig-a']));
+    expect(JSON.stringify(auditA.records)).not.toContain('task-of-b');
+    const auditAll = auditReport(h.gateway.db, { limit: 1_000 }, 'all');
+    expect(new Set(auditAll.records.map((record) => record.actor))).toEqual(new Set(['rig-a', 'rig-b']));
   });
 });

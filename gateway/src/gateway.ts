@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Hono } from 'hono';
 import type { Dispatcher } from 'undici';
 import { AuditLog } from './audit/audit-log.js';
+import { RefusalThrottle } from './audit/refusal-throttle.js';
 import { NonceStore } from './auth/nonce-store.js';
 import { RigRegistry } from './auth/rig-registry.js';
 import { Ledger } from './budget/ledger.js';
@@ -90,8 +91,25 @@ export function createGateway(options: GatewayOptions): Gateway {
     now,
   );
   const outbox = new OutboxWorker(store, service, registry, logger, now, { pollMs: config.outbox.poll_ms, batch: config.outbox.batch, leaseMs: config.outbox.lease_ms });
+  const refusals = new RefusalThrottle({
+    perMinute: config.auth.refusals_recorded_per_minute,
+    maxAddresses: 4_096,
+    now,
+    onSuppressed: ({ address, count, from, to }) => {
+      const window = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+      try {
+        audit.append('request_refused', 'unauthenticated', { code: 'refusals_suppressed', address, count, ...window });
+      } catch (error) {
+        // From a timer: a ledger failure here must not take the process down; the log still has the count.
+        logger.error({ err: error }, 'could not audit suppressed refusals');
+      }
+      logger.warn({ address, count, ...window }, 'refusals counted, not recorded one by one');
+    },
+  });
+  const refusalFlush = setInterval(() => refusals.flush(), 60_000);
+  refusalFlush.unref();
   const app = createApp({
-    config, store, service, rigLimiter, audit, logger, now, randomBytes, db, registry, nonces, atomically,
+    config, store, service, rigLimiter, audit, logger, now, randomBytes, db, registry, nonces, atomically, refusals,
     maxSkewMs: config.auth.max_skew_ms, bodyLimitBytes: config.body_limit_bytes,
   });
 
@@ -101,6 +119,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(refusalFlush);
+      refusals.flush(true);
       await outbox.stop();
       await rigLimiter.stop();
       await gate.stop();

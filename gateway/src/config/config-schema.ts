@@ -29,7 +29,13 @@ export const GatewayConfigSchema = z
     }),
     max_tokens_cap: z.int().min(1).max(ESCALATION_LIMITS.maxTokens).default(4_096),
     body_limit_bytes: z.int().min(1_024).max(16 * 1024 * 1024).default(1024 * 1024),
-    auth: z.strictObject({ max_skew_ms: z.int().min(1_000).max(15 * 60_000).default(5 * 60_000) }).prefault({}),
+    auth: z
+      .strictObject({
+        max_skew_ms: z.int().min(1_000).max(15 * 60_000).default(5 * 60_000),
+        /** Unauthenticated refusals per client address and minute recorded one by one; more are counted. */
+        refusals_recorded_per_minute: z.int().min(1).max(100_000).default(60),
+      })
+      .prefault({}),
     retry: z
       .strictObject({
         attempts: z.int().min(1).max(10).default(4),

@@ -12,7 +12,7 @@ export type AppDeps = EscalationRouteDeps & ReportRouteDeps & SignedRequestDeps 
 export function createApp(deps: AppDeps): Hono<{ Variables: SignedVariables }> {
   const app = new Hono<{ Variables: SignedVariables }>();
   app.get('/healthz', (c) => c.json({ status: 'ok' }, 200));
-  app.use('/v1/*', limitBody(deps.bodyLimitBytes, deps.audit));
+  app.use('/v1/*', limitBody(deps.bodyLimitBytes, deps));
   app.use('/v1/*', requireSignature(deps));
   app.route('/v1/escalations', escalationRoutes(deps));
   app.route('/v1/reports', reportRoutes(deps));

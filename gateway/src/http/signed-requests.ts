@@ -1,6 +1,8 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { RefusalThrottle } from '../audit/refusal-throttle.js';
 import type { NonceStore } from '../auth/nonce-store.js';
 import type { RigCredential, RigRegistry } from '../auth/rig-registry.js';
 import { verifySignedRequest } from '../auth/verify-request.js';
@@ -19,9 +21,40 @@ export interface SignedRequestDeps {
   readonly nonces: NonceStore;
   readonly audit: AuditLog;
   readonly logger: GatewayLogger;
+  readonly refusals: RefusalThrottle;
   readonly now: () => number;
   readonly maxSkewMs: number;
   readonly bodyLimitBytes: number;
+}
+
+/** The client's address as the socket reports it. */
+function clientAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    // No socket behind the request: app.request() in a test, not a client on the network.
+    return 'unknown';
+  }
+}
+
+/**
+ * Answer an unauthenticated request with an error, recorded in the audit log and the log unless its address is
+ * over its refusals for the minute (then only counted: see {@link RefusalThrottle}).
+ */
+function refuseUnauthenticated(
+  deps: Pick<SignedRequestDeps, 'audit' | 'logger' | 'refusals'>,
+  c: Context,
+  status: 401 | 413,
+  code: string,
+  message: string,
+): Response {
+  const address = clientAddress(c);
+  if (deps.refusals.admit(address)) {
+    const path = new URL(c.req.url).pathname;
+    deps.audit.append('request_refused', 'unauthenticated', { method: c.req.method, path, address, code, reason: message });
+    deps.logger.warn({ path, address, code }, 'request refused');
+  }
+  return errorJson(c, status, code, message);
 }
 
 /**
@@ -30,11 +63,8 @@ export interface SignedRequestDeps {
  * body (hono's bodyLimit would first turn it into a web stream, which costs every request a ReadableStream and
  * a copy); other bodies are counted as they stream, by hono's bodyLimit.
  */
-export function limitBody(limitBytes: number, audit: AuditLog): MiddlewareHandler {
-  const tooLarge = (c: Context): Response => {
-    audit.append('request_refused', 'unauthenticated', { method: c.req.method, path: new URL(c.req.url).pathname, code: 'body_too_large' });
-    return errorJson(c, 413, 'body_too_large', `request body is over the ${limitBytes}-byte limit`);
-  };
+export function limitBody(limitBytes: number, deps: Pick<SignedRequestDeps, 'audit' | 'logger' | 'refusals'>): MiddlewareHandler {
+  const tooLarge = (c: Context): Response => refuseUnauthenticated(deps, c, 413, 'body_too_large', `request body is over the ${limitBytes}-byte limit`);
   const streamed = bodyLimit({ maxSize: limitBytes, onError: tooLarge });
   return async (c, next) => {
     const declared = c.req.header('content-length');
@@ -61,11 +91,7 @@ export function requireSignature(deps: SignedRequestDeps): MiddlewareHandler<{ V
       registry: deps.registry,
       nonces: deps.nonces,
     });
-    if (!result.ok) {
-      deps.audit.append('request_refused', 'unauthenticated', { method: c.req.method, path: url.pathname, code: result.code, reason: result.message });
-      deps.logger.warn({ path: url.pathname, code: result.code }, 'request refused');
-      return errorJson(c, 401, result.code, result.message);
-    }
+    if (!result.ok) return refuseUnauthenticated(deps, c, 401, result.code, result.message);
     c.set('rig', result.rig);
     c.set('body', body);
     await next();

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { verifyAudit } from '@rigmind/gateway';
 import { SIGNATURE_HEADERS, signRequest } from '@rigmind/protocol';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { escalationBody, startHarness, type Harness } from '../gateway-harness.js';
+import { escalationBody, startHarness, testConfig, type Harness } from '../gateway-harness.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -80,5 +83,37 @@ describe('signed requests', () => {
     const response = await fetch(`${harness.server.url}/healthz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok' });
+  });
+});
+
+describe('a flood of unauthenticated requests', () => {
+  it('is refused in full but recorded one by one only up to the per-minute allowance, the rest as one count', async () => {
+    harness = await startHarness({ config: (upstream) => testConfig(upstream, { auth: { refusals_recorded_per_minute: 5 } }) });
+    const h = harness;
+    const refusals = (): { code: string; address?: string; count?: number }[] =>
+      (h.gateway.db.prepare("SELECT detail FROM audit WHERE kind = 'request_refused' ORDER BY seq").all() as { detail: string }[]).map((row) => JSON.parse(row.detail) as { code: string });
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      const response = await fetch(`${h.server.url}/v1/reports/cost`, { headers: { [SIGNATURE_HEADERS.rig]: h.rig.rigId } });
+      statuses.push(response.status);
+      await response.arrayBuffer();
+    }
+    expect(statuses.every((status) => status === 401)).toBe(true);
+    // A rig on the same address is not shut out by the flood.
+    expect((await h.signed('GET', '/v1/reports/cost')).status).toBe(200);
+    expect(refusals()).toHaveLength(5);
+    expect(refusals().every((detail) => detail.code === 'unsigned' && detail.address === '127.0.0.1')).toBe(true);
+    expect(h.logs.lines.filter((line) => (JSON.parse(line) as { msg: string }).msg === 'request refused')).toHaveLength(5);
+
+    // Stopping the gateway records the count of the window still open.
+    await h.server.close();
+    expect(h.gateway.db.open).toBe(false);
+    const reopened = new Database(join(h.home, 'gateway.db'), { readonly: true });
+    const details = (reopened.prepare("SELECT detail FROM audit WHERE kind = 'request_refused' ORDER BY seq").all() as { detail: string }[]).map((row) => JSON.parse(row.detail) as { code: string; address?: string; count?: number });
+    expect(verifyAudit(reopened).ok).toBe(true);
+    reopened.close();
+    expect(details).toHaveLength(6);
+    expect(details[5]).toMatchObject({ code: 'refusals_suppressed', address: '127.0.0.1', count: 15 });
+    expect(h.logs.lines.some((line) => line.includes('refusals counted, not recorded one by one') && line.includes('"count":15'))).toBe(true);
   });
 });

@@ -1,4 +1,3 @@
-import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Hono } from 'hono';
 import type { Dispatcher } from 'undici';
@@ -8,6 +7,7 @@ import { NonceStore } from './auth/nonce-store.js';
 import { RigRegistry } from './auth/rig-registry.js';
 import { Ledger } from './budget/ledger.js';
 import type { GatewayConfig } from './config/config-schema.js';
+import { pooledRandomBytes } from './crypto/random-pool.js';
 import { usdToMicro } from './config/prices.js';
 import { EscalationService } from './escalation/escalation-service.js';
 import { EscalationStore } from './escalation/escalation-store.js';
@@ -61,7 +61,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => delay(ms));
   const random = options.random ?? Math.random;
-  const randomBytes = options.randomBytes ?? cryptoRandomBytes;
+  const randomBytes = options.randomBytes ?? pooledRandomBytes();
   const logger = options.logger ?? createGatewayLogger();
 
   const db = openGatewayDb(home);

@@ -116,12 +116,18 @@ export class Ledger {
       cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, price_version, micro_usd, latency_ms, outcome, http_status, request_id)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#settle = immediateOrJoined(db, (reservationId: number, entry: LedgerEntry): void => {
-      dropReservation(reservationId);
+      const held = deleteReservation.get(reservationId) as { day: string; month: string; rig_id: string; micro_usd: number } | undefined;
       const { day, month } = budgetWindows(entry.ts);
       const u = entry.usage;
       insertEntry.run(entry.ts, day, month, entry.rigId, entry.escalationId, entry.taskId, entry.model, u.input, u.output,
         u.cacheWrite5m, u.cacheWrite1h, u.cacheRead, entry.priceVersion, entry.microUsd, entry.latencyMs, entry.outcome,
         entry.httpStatus, entry.requestId);
+      // Usually the same day and rig as the reservation: one update of the difference instead of two.
+      if (held !== undefined && held.day === day && held.rig_id === entry.rigId) {
+        addSpend.run(day, month, entry.rigId, entry.microUsd - held.micro_usd);
+        return;
+      }
+      if (held !== undefined) addSpend.run(held.day, held.month, held.rig_id, -held.micro_usd);
       addSpend.run(day, month, entry.rigId, entry.microUsd);
     });
     this.#release = immediateOrJoined(db, dropReservation);

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 
 /**
  * Request signing between a rig and its gateway: HMAC-SHA256 over one canonical string made of the method,
@@ -34,7 +34,8 @@ export interface SignedParts {
 
 /** Lower-case hex SHA-256 of a body. */
 export function sha256Hex(body: string | Uint8Array): string {
-  return createHash('sha256').update(body).digest('hex');
+  // One-shot (Node 20.12+): no Hash object to create per call, cheaper for bodies this small.
+  return hash('sha256', body, 'hex');
 }
 
 /** The string that is signed: one field per line, so no field can run into the next. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { redactDeep } from '../sanitize/redact.js';
 import { immediateOrJoined, type Db } from '../store/open-db.js';
 
@@ -28,9 +28,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 /** SHA-256 over the previous hash and every field of the record, one per line. */
 export function hashRecord(record: Omit<AuditRecord, 'hash'>): string {
-  return createHash('sha256')
-    .update([record.prev_hash, String(record.seq), record.ts, record.kind, record.actor, record.detail].join('\n'))
-    .digest('hex');
+  return hash('sha256', [record.prev_hash, String(record.seq), record.ts, record.kind, record.actor, record.detail].join('\n'), 'hex');
 }
 
 /**

@@ -1,3 +1,12 @@
+import { ReplyHeaders } from './reply-headers.js';
+
+/** Status and headers of a {@link BufferedResponse}. */
+export interface BufferedInit {
+  readonly status: number;
+  readonly statusText?: string;
+  readonly headers?: ReplyHeaders | Iterable<readonly [string, string]>;
+}
+
 /**
  * A fetch Response over a body already read whole into memory, for the SDK's JSON calls. Node's Response keeps
  * every body in a web ReadableStream and reads it back through that stream on `json()`, which for a small JSON
@@ -8,6 +17,10 @@ export class BufferedResponse extends Response {
   readonly #bytes: Uint8Array | null;
   // Own properties (the Response type declares these as properties), shadowing Response's prototype members.
   override bodyUsed = false;
+
+  /** Read-only {@link ReplyHeaders}: built from undici's parsed headers without Node's Headers. */
+  override readonly headers: Headers;
+  readonly #headers: ReplyHeaders;
 
   override readonly arrayBuffer = async (): Promise<ArrayBuffer> => {
     const bytes = this.#take();
@@ -25,13 +38,17 @@ export class BufferedResponse extends Response {
 
   override readonly clone = (): BufferedResponse => {
     if (this.bodyUsed) throw new TypeError('Response.clone: body has already been consumed');
-    return new BufferedResponse(this.#bytes, { status: this.status, statusText: this.statusText, headers: this.headers });
+    // Headers are immutable, so the copy can share them.
+    return new BufferedResponse(this.#bytes, { status: this.status, statusText: this.statusText, headers: this.#headers });
   };
 
   /** `bytes` null for a response without a body (204, 304, HEAD). */
-  constructor(bytes: Uint8Array | null, init: ResponseInit) {
-    super(null, init);
+  constructor(bytes: Uint8Array | null, init: BufferedInit) {
+    super(null, init.statusText === undefined ? { status: init.status } : { status: init.status, statusText: init.statusText });
     this.#bytes = bytes;
+    const headers = init.headers ?? [];
+    this.#headers = headers instanceof ReplyHeaders ? headers : ReplyHeaders.fromPairs(headers);
+    this.headers = this.#headers;
   }
 
   // As with fetch, a body can be read once; an empty one reads as zero bytes.

@@ -1,5 +1,6 @@
 import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { BufferedResponse } from './buffered-response.js';
+import { ReplyHeaders } from './reply-headers.js';
 
 /** A request to a host other than the configured upstream. A bug or an attack, never a normal outcome. */
 export class EgressRefusedError extends Error {
@@ -55,17 +56,6 @@ function flatHeaders(headers: RequestInit['headers']): string[] {
   return flat;
 }
 
-/** Response headers from undici's object form, as name/value pairs (a Response copies its init's headers anyway). */
-function responseHeaders(raw: Record<string, string | string[] | undefined>): [string, string][] {
-  const pairs: [string, string][] = [];
-  for (const name in raw) {
-    const value = raw[name];
-    if (Array.isArray(value)) for (const item of value) pairs.push([name, item]);
-    else if (value !== undefined) pairs.push([name, value]);
-  }
-  return pairs;
-}
-
 /**
  * A call with an in-memory body (the SDK's JSON requests) over the dispatcher's request API, the response body
  * read whole into a {@link BufferedResponse}. Same dispatcher, same guard, same abort signal as fetch; a redirect is an error,
@@ -87,7 +77,7 @@ async function requestBuffered(dispatcher: Dispatcher, url: URL, init: RequestIn
   }
   const bytes = new Uint8Array(await body.arrayBuffer());
   const empty = statusCode === 204 || statusCode === 205 || statusCode === 304 || init.method?.toUpperCase() === 'HEAD';
-  return new BufferedResponse(empty ? null : bytes, { status: statusCode, headers: responseHeaders(headers) });
+  return new BufferedResponse(empty ? null : bytes, { status: statusCode, headers: new ReplyHeaders(headers) });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { EscalationResponseSchema, type EscalationResponse } from '@rigmind/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAnthropicStub, type AnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
-import { escalationBody, startHarness, type Harness } from '../gateway-harness.js';
+import { escalationBody, startHarness, testConfig, type Harness } from '../gateway-harness.js';
 
 let harness: Harness | undefined;
 let revived: AnthropicStub | undefined;
@@ -65,5 +65,26 @@ describe('durable outbox', () => {
     expect(revived.received).toHaveLength(3);
     const perEscalation = h.gateway.db.prepare("SELECT escalation_id, COUNT(*) AS n FROM ledger WHERE outcome = 'ok' GROUP BY escalation_id").all();
     expect(perEscalation).toHaveLength(3);
+  });
+
+  it('ends a redelivery that finds a budget cap reached as failed with budget_exceeded, and calls nothing', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const port = h.stub.port;
+    await h.stub.close();
+    const response = await h.signed('POST', '/v1/escalations', escalationBody());
+    expect(response.status).toBe(202);
+    const { id } = EscalationResponseSchema.parse(await response.json());
+
+    // The day's cap is now below any call's worst case, as if other escalations had spent it meanwhile.
+    await h.server.close();
+    revived = await startAnthropicStub({ port });
+    const tiny = { daily_usd: 0.000_001, monthly_usd: 1_000 };
+    await h.restart(testConfig(revived.url, { budgets: { overall: tiny, per_rig: tiny } }));
+    const done = await pollUntilDone(h, id, 5_000);
+    expect(done.state).toBe('failed');
+    expect(done.error?.code).toBe('budget_exceeded');
+    expect(revived.received).toHaveLength(0);
+    expect(ledgerOutcomes(h).every((outcome) => outcome === 'connection_error')).toBe(true);
   });
 });

@@ -25,18 +25,23 @@ function ledgerOutcomes(h: Harness): string[] {
   return (h.gateway.db.prepare('SELECT outcome FROM ledger ORDER BY id').all() as { outcome: string }[]).map((row) => row.outcome);
 }
 
+/** A harness whose upstream is down, and one escalation it accepted with 202; `port` is where upstream was. */
+async function acceptedWhileDown(): Promise<{ h: Harness; port: number; pending: EscalationResponse }> {
+  harness = await startHarness();
+  const h = harness;
+  const port = h.stub.port;
+  await h.stub.close();
+  const response = await h.signed('POST', '/v1/escalations', escalationBody());
+  expect(response.status).toBe(202);
+  const pending = EscalationResponseSchema.parse(await response.json());
+  expect(pending.state).toBe('pending');
+  expect(ledgerOutcomes(h).every((outcome) => outcome === 'connection_error')).toBe(true);
+  return { h, port, pending };
+}
+
 describe('durable outbox', () => {
   it('accepts with 202 while upstream is down and delivers when it is back', async () => {
-    harness = await startHarness();
-    const h = harness;
-    const port = h.stub.port;
-    await h.stub.close();
-
-    const response = await h.signed('POST', '/v1/escalations', escalationBody());
-    expect(response.status).toBe(202);
-    const pending = EscalationResponseSchema.parse(await response.json());
-    expect(pending.state).toBe('pending');
-    expect(ledgerOutcomes(h).every((outcome) => outcome === 'connection_error')).toBe(true);
+    const { h, port, pending } = await acceptedWhileDown();
 
     revived = await startAnthropicStub({ port });
     const done = await pollUntilDone(h, pending.id, 5_000);
@@ -68,20 +73,14 @@ describe('durable outbox', () => {
   });
 
   it('ends a redelivery that finds a budget cap reached as failed with budget_exceeded, and calls nothing', async () => {
-    harness = await startHarness();
-    const h = harness;
-    const port = h.stub.port;
-    await h.stub.close();
-    const response = await h.signed('POST', '/v1/escalations', escalationBody());
-    expect(response.status).toBe(202);
-    const { id } = EscalationResponseSchema.parse(await response.json());
+    const { h, port, pending } = await acceptedWhileDown();
 
     // The day's cap is now below any call's worst case, as if other escalations had spent it meanwhile.
     await h.server.close();
     revived = await startAnthropicStub({ port });
     const tiny = { daily_usd: 0.000_001, monthly_usd: 1_000 };
     await h.restart(testConfig(revived.url, { budgets: { overall: tiny, per_rig: tiny } }));
-    const done = await pollUntilDone(h, id, 5_000);
+    const done = await pollUntilDone(h, pending.id, 5_000);
     expect(done.state).toBe('failed');
     expect(done.error?.code).toBe('budget_exceeded');
     expect(revived.received).toHaveLength(0);

@@ -49,8 +49,7 @@ export class RefusalThrottle {
       window = undefined;
     }
     if (window === undefined) {
-      const oldest = this.#windows.entries().next();
-      if (this.#windows.size >= this.options.maxAddresses && oldest.done !== true) this.#end(oldest.value[0], oldest.value[1], now);
+      if (this.#windows.size >= this.options.maxAddresses) this.#endOldest(now);
       window = { start: now, recorded: 0, suppressed: 0 };
       this.#windows.set(address, window);
     }
@@ -74,6 +73,11 @@ export class RefusalThrottle {
   /** Addresses with an open window (for tests and metrics). */
   get tracked(): number {
     return this.#windows.size;
+  }
+
+  #endOldest(now: number): void {
+    const oldest = this.#windows.entries().next();
+    if (oldest.done !== true) this.#end(oldest.value[0], oldest.value[1], now);
   }
 
   #end(address: string, window: Window, now: number): void {

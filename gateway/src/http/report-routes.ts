@@ -2,12 +2,18 @@ import { toIssues } from '@rigmind/protocol';
 import { Hono } from 'hono';
 import type { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { RigCredential } from '../auth/rig-registry.js';
 import { auditReport } from '../reports/audit-report.js';
-import { costReport, costReportCsv } from '../reports/cost-report.js';
+import { costReport, costReportCsv, type ReportScope } from '../reports/cost-report.js';
 import { AuditReportQuerySchema, CostReportQuerySchema } from '../reports/report-schemas.js';
 import type { Db } from '../store/open-db.js';
 import { errorJson } from './error-body.js';
 import type { SignedVariables } from './signed-requests.js';
+
+/** A rig's own calls and records: all a rig may read over HTTP. */
+function ownScope(rig: RigCredential): ReportScope {
+  return { rigId: rig.rigId, rigName: rig.name };
+}
 
 /** What the report routes need. */
 export interface ReportRouteDeps {
@@ -33,7 +39,7 @@ export function reportRoutes(deps: ReportRouteDeps): Hono<{ Variables: SignedVar
     const query = parseQuery(CostReportQuerySchema, c.req.query());
     deps.audit.append('request_accepted', rig.name, { method: 'GET', path: '/v1/reports/cost', query: c.req.query() });
     if ('issues' in query) return errorJson(c, 400, 'invalid_query', 'invalid cost report query', query.issues);
-    const report = costReport(deps.db, query, deps.now(), { rigId: rig.rigId, rigName: rig.name });
+    const report = costReport(deps.db, query, deps.now(), ownScope(rig));
     if (query.format === 'csv') {
       c.header('Content-Type', 'text/csv; charset=utf-8');
       return c.body(costReportCsv(report), 200);
@@ -46,7 +52,7 @@ export function reportRoutes(deps: ReportRouteDeps): Hono<{ Variables: SignedVar
     const query = parseQuery(AuditReportQuerySchema, c.req.query());
     deps.audit.append('request_accepted', rig.name, { method: 'GET', path: '/v1/reports/audit', query: c.req.query() });
     if ('issues' in query) return errorJson(c, 400, 'invalid_query', 'invalid audit report query', query.issues);
-    return c.json(auditReport(deps.db, query, { rigId: rig.rigId, rigName: rig.name }), 200);
+    return c.json(auditReport(deps.db, query, ownScope(rig)), 200);
   });
 
   return app;

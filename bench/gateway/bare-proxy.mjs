@@ -3,7 +3,8 @@
 // real gateway would send for the bench's escalation, from RIGMIND_BENCH_UPSTREAM_BODY) to the stand-in over an
 // undici keep-alive pool and returns the reply. No signature, validation, redaction, limits, budget, SQLite,
 // audit, SDK or logs: what is left is the cost of one more process and one more HTTP hop on this machine.
-// Speaks gateway-process.mjs's protocol: argv HOME CONFIG_JSON, one ready line, `stats` lines, exit on stdin end.
+// Speaks gateway-process.mjs's protocol: argv HOME CONFIG_JSON, one ready line, SIGUSR2 (a window starts: nothing
+// to reset here, but the signal must not end the process), `stats` lines, exit on stdin end.
 import { createServer } from 'node:http';
 import { createInterface } from 'node:readline';
 import { Agent } from 'undici';
@@ -54,3 +55,4 @@ process.stdin.on('end', stop);
 process.stdin.on('error', stop);
 process.stdin.resume();
 process.once('SIGTERM', stop);
+process.on('SIGUSR2', () => undefined);

@@ -58,7 +58,7 @@ export function applyEffect(ctx: BrainContext, taskId: string, effect: FinishEff
   const base = { plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name, ...detail };
   switch (effect.kind) {
     case 'retry':
-      if (effect.delay_ms === 0) {
+      if (effect.requeued) {
         ctx.events.emit({ event_type: 'task_requeued', ...base, cause: row.cause ?? 'retry' });
         enqueue(ctx, row);
         ctx.schedulePump();

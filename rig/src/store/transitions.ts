@@ -15,7 +15,11 @@ export interface PlanFinished {
 export type FinishEffect =
   | { readonly kind: 'stale' }
   | { readonly kind: 'completed'; readonly released: string[]; readonly plan?: PlanFinished }
-  | { readonly kind: 'retry'; readonly delay_ms: number; readonly next_attempt_at: number }
+  /**
+   * `requeued`: the task is back in the queue now (a lost lease). Otherwise it waits in `retry_wait` until
+   * `next_attempt_at`, even when full jitter drew 0 ms, so every retry after a failure is a scheduled one.
+   */
+  | { readonly kind: 'retry'; readonly delay_ms: number; readonly next_attempt_at: number; readonly requeued: boolean }
   | { readonly kind: 'failed'; readonly cause: string; readonly cascaded: string[]; readonly plan?: PlanFinished };
 
 /**
@@ -199,7 +203,7 @@ export class Transitions {
     }
     const delay = backoff ? backoffDelay(this.backoff, retries, this.random) : 0;
     const at = this.store.now() + delay;
-    if (delay === 0) {
+    if (!backoff) {
       this.store
         .stmt("UPDATE tasks SET status = 'queued', retry_count = ?, cause = ?, queued_at = ?, next_attempt_at = NULL WHERE task_id = ?")
         .run(retries, cause, at, row.task_id);
@@ -208,7 +212,7 @@ export class Transitions {
         .stmt("UPDATE tasks SET status = 'retry_wait', retry_count = ?, cause = ?, next_attempt_at = ? WHERE task_id = ?")
         .run(retries, cause, at, row.task_id);
     }
-    return { kind: 'retry', delay_ms: delay, next_attempt_at: at };
+    return { kind: 'retry', delay_ms: delay, next_attempt_at: at, requeued: !backoff };
   }
 
   private fail(row: TaskRow, cause: string): FinishEffect {

@@ -54,7 +54,7 @@ describe('Transitions', () => {
     store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a', [], 1), task('b', ['a']), task('c', ['b'])] });
     const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 }, () => 0.5);
     transitions.lease('p.a', 'w1');
-    expect(transitions.finish('p.a', 1, failed, 'w1')).toEqual({ kind: 'retry', delay_ms: 500, next_attempt_at: now + 500 });
+    expect(transitions.finish('p.a', 1, failed, 'w1')).toEqual({ kind: 'retry', delay_ms: 500, next_attempt_at: now + 500, requeued: false });
     expect(store.task('p.a')).toMatchObject({ status: 'retry_wait', retry_count: 1, cause: 'exit code 1' });
     now += 500;
     expect(transitions.requeue('p.a')).toBe(true);
@@ -65,11 +65,21 @@ describe('Transitions', () => {
     expect(store.attempts('p.a').map((a) => a.outcome)).toEqual(['failed', 'failed']);
   });
 
+  it('schedules the retry of a failed attempt even when full jitter draws 0 ms', () => {
+    store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
+    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 }, () => 0);
+    transitions.lease('p.a', 'w1');
+    expect(transitions.finish('p.a', 1, failed, 'w1')).toEqual({ kind: 'retry', delay_ms: 0, next_attempt_at: now, requeued: false });
+    expect(store.task('p.a')).toMatchObject({ status: 'retry_wait', retry_count: 1, next_attempt_at: now });
+    expect(transitions.requeue('p.a')).toBe(true);
+    expect(store.task('p.a')?.status).toBe('queued');
+  });
+
   it('puts a lost lease straight back in the queue', () => {
     store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
     const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 });
     transitions.lease('p.a', 'w1');
-    expect(transitions.loseLease('p.a', 'worker w1 silent')).toMatchObject({ kind: 'retry', delay_ms: 0 });
+    expect(transitions.loseLease('p.a', 'worker w1 silent')).toEqual({ kind: 'retry', delay_ms: 0, next_attempt_at: now, requeued: true });
     expect(store.task('p.a')).toMatchObject({ status: 'queued', retry_count: 1 });
     expect(store.leases()).toEqual([]);
   });

@@ -3,6 +3,7 @@ import type { PlanStatus, RigEvent } from '@rigmind/protocol';
 /** Live progress of a plan: a redrawn bar on a terminal, plain lines otherwise. */
 export class Progress {
   readonly #tty: boolean;
+  readonly #failedShown = new Set<string>();
   #last = '';
 
   constructor(private readonly out: NodeJS.WriteStream = process.stderr) {
@@ -13,6 +14,23 @@ export class Progress {
   event(event: RigEvent): void {
     const line = describe(event);
     if (line === undefined) return;
+    if (event.event_type === 'task_failed') this.#failedShown.add(event.plan_task_id ?? event.task_id ?? '');
+    this.#line(line);
+  }
+
+  /**
+   * The plan's end: a failure the event stream did not show (a subscriber can join after a fast task has already
+   * failed) is shown from the final status, so a failed run always says what failed and why.
+   */
+  settle(final: PlanStatus): void {
+    for (const task of final.tasks ?? []) {
+      if (task.status !== 'failed' || this.#failedShown.has(task.name)) continue;
+      this.#failedShown.add(task.name);
+      this.#line(`  FAILED    ${task.name}: ${task.cause ?? ''}`);
+    }
+  }
+
+  #line(line: string): void {
     if (this.#tty) this.out.write(`\r\x1b[2K${line}\n${this.#last}`);
     else this.out.write(`${line}\n`);
   }

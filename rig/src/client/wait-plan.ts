@@ -8,14 +8,21 @@ export interface WaitHooks {
   readonly onStatus?: (status: PlanStatus) => void;
 }
 
-/**
- * Wait until a plan is finished. Events arrive live on the PUB socket; status is also polled, because a SUB socket
- * may miss what was published before it joined and a plan's end must never be missed.
- */
-export async function waitForPlan(client: BrainClient, pubEndpoint: string, planId: string, hooks: WaitHooks = {}, pollMs = 500): Promise<PlanStatus> {
+/** A subscriber to the brain's events, connected before the plan is submitted so it misses less of it. */
+export function subscribeEvents(pubEndpoint: string): EventSubscriber {
   const subscriber = new EventSubscriber();
   subscriber.connect(pubEndpoint);
-  const events = (async () => {
+  return subscriber;
+}
+
+/**
+ * Wait until a plan is finished. Events arrive live on the PUB socket (`events`: its endpoint, or a subscriber
+ * from {@link subscribeEvents}, which this closes); status is also polled, because a SUB socket may miss what was
+ * published before it joined and a plan's end must never be missed.
+ */
+export async function waitForPlan(client: BrainClient, events: string | EventSubscriber, planId: string, hooks: WaitHooks = {}, pollMs = 500): Promise<PlanStatus> {
+  const subscriber = typeof events === 'string' ? subscribeEvents(events) : events;
+  const reading = (async () => {
     for await (const document of subscriber.documents()) {
       const parsed = EventSchema.safeParse(JSON.parse(document.json));
       if (parsed.success && parsed.data.plan_id === planId) hooks.onEvent?.(parsed.data);
@@ -42,6 +49,6 @@ export async function waitForPlan(client: BrainClient, pubEndpoint: string, plan
     }
   } finally {
     subscriber.close();
-    await events.catch(() => undefined);
+    await reading.catch(() => undefined);
   }
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { MessageOf, PlanStatus } from '@rigmind/protocol';
 import { BrainClient } from '../../client/brain-client.js';
-import { waitForPlan } from '../../client/wait-plan.js';
+import { subscribeEvents, waitForPlan } from '../../client/wait-plan.js';
 import { formatPlanIssues } from '../../plan/format-issues.js';
 import { loadPlanFile } from '../../plan/load-plan-file.js';
 import { resolvePlan } from '../../plan/resolve-plan.js';
@@ -21,6 +21,8 @@ export async function submitPlanFile(
   const resolved = resolvePlan(loaded.plan, { lines: loaded.lines, file });
   if (!resolved.ok) throw new CliError(formatPlanIssues(resolved.issues, file).join('\n'), 1, 'plan_invalid');
   const client = new BrainClient(endpoints.router);
+  // Subscribed before the submit: a task that fails within milliseconds is then shown as it happens.
+  let events = options.wait ? subscribeEvents(endpoints.pub) : undefined;
   try {
     // A quick round trip first, so that a missing brain is reported in seconds, not after the long submit timeout.
     const ping = await client.reachable();
@@ -31,16 +33,21 @@ export async function submitPlanFile(
       throw new CliError([`${result.code}: ${result.message}`, ...lines].join('\n'), result.code === 'brain_unreachable' ? 3 : 1, result.code);
     }
     const accepted = result.reply as MessageOf<'plan_accepted'>;
-    if (!options.wait) return { accepted };
+    if (events === undefined) return { accepted };
     const progress = options.json ? undefined : new Progress();
     if (progress !== undefined) process.stderr.write(`submitted ${accepted.plan_id} (${accepted.tasks.length} tasks)\n`);
-    const final = await waitForPlan(client, endpoints.pub, accepted.plan_id, {
+    // waitForPlan closes the subscriber from here on.
+    const subscriber = events;
+    events = undefined;
+    const final = await waitForPlan(client, subscriber, accepted.plan_id, {
       onEvent: (event) => progress?.event(event),
       onStatus: (status) => progress?.status(status),
     });
+    progress?.settle(final);
     progress?.finish();
     return { accepted, final };
   } finally {
+    events?.close();
     await client.close();
   }
 }

@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Hono } from 'hono';
 import type { Dispatcher } from 'undici';
 import { AuditLog } from './audit/audit-log.js';
+import { AuditChainCheck } from './audit/chain-check.js';
 import { RefusalThrottle } from './audit/refusal-throttle.js';
 import { NonceStore } from './auth/nonce-store.js';
 import { RigRegistry } from './auth/rig-registry.js';
@@ -110,7 +111,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   refusalFlush.unref();
   const app = createApp({
     config, store, service, rigLimiter, audit, logger, now, randomBytes, db, registry, nonces, atomically, refusals,
-    maxSkewMs: config.auth.max_skew_ms, bodyLimitBytes: config.body_limit_bytes,
+    auditChain: new AuditChainCheck(db), maxSkewMs: config.auth.max_skew_ms, bodyLimitBytes: config.body_limit_bytes,
   });
 
   let closed = false;

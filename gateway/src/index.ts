@@ -14,6 +14,7 @@ export { startCheckpointer, BACKSTOP_AUTOCHECKPOINT_PAGES, type Checkpointer, ty
 export { RigRegistry, type RigSummary, type RigCredential, type AddRigResult } from './auth/rig-registry.js';
 export { verifySignedRequest, type AuthErrorCode, type AuthResult } from './auth/verify-request.js';
 export { AuditLog, verifyAudit, hashRecord, GENESIS_HASH, type AuditRecord, type AuditKind, type AuditVerification } from './audit/audit-log.js';
+export { AuditChainCheck, type ChainCheck } from './audit/chain-check.js';
 export { pooledRandomBytes } from './crypto/random-pool.js';
 export { RefusalThrottle, type RefusalThrottleOptions, type SuppressedRefusals } from './audit/refusal-throttle.js';
 export { Ledger, budgetWindows, type BudgetCaps, type LedgerEntry, type Reservation, type ReserveResult } from './budget/ledger.js';

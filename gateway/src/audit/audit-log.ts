@@ -67,12 +67,23 @@ export type AuditVerification =
 /**
  * Walk the chain in `seq` order. Finds a changed record (hash mismatch), a removed one (gap in seq or a
  * broken prev link) and a reordered pair (broken prev link). A cut at the tail needs the head recorded elsewhere.
+ * With `since` (an earlier good verification of the same chain) it checks that its head record is still there
+ * and unchanged, then walks only the records appended after it.
  */
-export function verifyAudit(db: Db): AuditVerification {
-  const rows = db.prepare('SELECT seq, ts, kind, actor, detail, prev_hash, hash FROM audit ORDER BY seq').iterate() as IterableIterator<AuditRecord>;
+export function verifyAudit(db: Db, since?: Extract<AuditVerification, { ok: true }>): AuditVerification {
   let expectedSeq = 1;
   let prev = GENESIS_HASH;
   let count = 0;
+  // A good chain's seqs run 1..records, so its head record is number `records`.
+  if (since !== undefined && since.records > 0) {
+    const anchor = db.prepare('SELECT seq, ts, kind, actor, detail, prev_hash, hash FROM audit WHERE seq = ?').get(since.records) as AuditRecord | undefined;
+    if (anchor === undefined) return { ok: false, seq: since.records, reason: 'a record verified earlier is gone: it was removed' };
+    if (anchor.hash !== since.head || hashRecord(anchor) !== anchor.hash) return { ok: false, seq: since.records, reason: 'a record verified earlier was changed' };
+    expectedSeq = since.records + 1;
+    prev = since.head;
+    count = since.records;
+  }
+  const rows = db.prepare('SELECT seq, ts, kind, actor, detail, prev_hash, hash FROM audit WHERE seq >= ? ORDER BY seq').iterate(expectedSeq) as IterableIterator<AuditRecord>;
   for (const row of rows) {
     if (row.seq !== expectedSeq) return { ok: false, seq: row.seq, reason: `expected record ${expectedSeq} here: a record was removed` };
     if (row.prev_hash !== prev) return { ok: false, seq: row.seq, reason: 'prev_hash does not match the record before it: removed or reordered' };

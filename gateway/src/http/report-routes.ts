@@ -2,6 +2,7 @@ import { toIssues } from '@rigmind/protocol';
 import { Hono } from 'hono';
 import type { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditChainCheck } from '../audit/chain-check.js';
 import type { RigCredential } from '../auth/rig-registry.js';
 import { auditReport } from '../reports/audit-report.js';
 import { costReport, costReportCsv, type ReportScope } from '../reports/cost-report.js';
@@ -19,6 +20,8 @@ function ownScope(rig: RigCredential): ReportScope {
 export interface ReportRouteDeps {
   readonly db: Db;
   readonly audit: AuditLog;
+  /** The server's running check of the audit chain (whole chain once, then what was appended). */
+  readonly auditChain: AuditChainCheck;
   readonly now: () => number;
 }
 
@@ -52,7 +55,7 @@ export function reportRoutes(deps: ReportRouteDeps): Hono<{ Variables: SignedVar
     const query = parseQuery(AuditReportQuerySchema, c.req.query());
     deps.audit.append('request_accepted', rig.name, { method: 'GET', path: '/v1/reports/audit', query: c.req.query() });
     if ('issues' in query) return errorJson(c, 400, 'invalid_query', 'invalid audit report query', query.issues);
-    return c.json(auditReport(deps.db, query, ownScope(rig)), 200);
+    return c.json(auditReport(deps.db, query, ownScope(rig), deps.auditChain), 200);
   });
 
   return app;

@@ -55,9 +55,19 @@ export const AuditEntrySchema = z.strictObject({
   hash: z.string(),
 });
 
-/** The audit report, with whether the whole chain verifies. */
+/**
+ * The audit report, with whether the chain verifies. `checked_from_seq`: the first record this check read; the
+ * server checked the records before it on earlier reports since it started (1: the whole chain was read now).
+ */
 export const AuditReportSchema = z.strictObject({
-  chain: z.strictObject({ ok: z.boolean(), records: z.int().min(0).optional(), head: z.string().optional(), first_bad_seq: z.int().optional(), reason: z.string().optional() }),
+  chain: z.strictObject({
+    ok: z.boolean(),
+    records: z.int().min(0).optional(),
+    head: z.string().optional(),
+    first_bad_seq: z.int().optional(),
+    reason: z.string().optional(),
+    checked_from_seq: z.int().min(1),
+  }),
   records: z.array(AuditEntrySchema),
 });
 /** An audit report. */

@@ -60,9 +60,14 @@ describe('cost reports', () => {
   it('serves the audit report with the chain verified', async () => {
     harness = await startHarness();
     expect((await harness.signed('POST', '/v1/escalations', escalationBody())).status).toBe(200);
-    const report = (await (await harness.signed('GET', '/v1/reports/audit')).json()) as { chain: { ok: boolean }; records: { kind: string }[] };
-    expect(report.chain.ok).toBe(true);
+    type Report = { chain: { ok: boolean; records: number; checked_from_seq: number }; records: { kind: string }[] };
+    const report = (await (await harness.signed('GET', '/v1/reports/audit')).json()) as Report;
+    expect(report.chain).toMatchObject({ ok: true, checked_from_seq: 1 });
     expect(report.records.map((r) => r.kind)).toEqual(expect.arrayContaining(['request_accepted', 'upstream_call', 'escalation_completed']));
+    // The next report reads only what was appended since (from the head the first one checked).
+    const next = (await (await harness.signed('GET', '/v1/reports/audit')).json()) as Report;
+    expect(next.chain).toMatchObject({ ok: true, checked_from_seq: report.chain.records });
+    expect(next.chain.records).toBeGreaterThan(report.chain.records);
   });
 
   it("give a rig its own calls and records only; the Pi's CLI view has every rig's", async () => {

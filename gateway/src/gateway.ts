@@ -109,9 +109,13 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   const refusalFlush = setInterval(() => refusals.flush(), 60_000);
   refusalFlush.unref();
+  // The whole audit chain once, here, before serving: reports then read only what was appended since.
+  const auditChain = new AuditChainCheck(db);
+  const chain = auditChain.check();
+  if (!chain.ok) logger.error({ seq: chain.seq, reason: chain.reason }, 'audit chain broken: run rigmind-gateway audit verify');
   const app = createApp({
     config, store, service, rigLimiter, audit, logger, now, randomBytes, db, registry, nonces, atomically, refusals,
-    auditChain: new AuditChainCheck(db), maxSkewMs: config.auth.max_skew_ms, bodyLimitBytes: config.body_limit_bytes,
+    auditChain, maxSkewMs: config.auth.max_skew_ms, bodyLimitBytes: config.body_limit_bytes,
   });
 
   let closed = false;

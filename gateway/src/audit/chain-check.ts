@@ -8,8 +8,9 @@ export type ChainCheck = AuditVerification & { readonly checkedFromSeq: number }
  * The audit chain as the server's reports check it: the whole chain the first time, then only the records
  * appended since the last good check (and that check's head record, again). Walking every record on every report
  * held the event loop ~2 us per record on the development machine: seconds for a year of a busy rig's records,
- * with every escalation waiting behind it. A record changed in the file after this process verified it is found by
- * `rigmind-gateway audit verify` (or the first report after a restart), which read the whole chain.
+ * with every escalation waiting behind it. The gateway makes the first, whole check when it starts. A record changed
+ * in the file after this process verified it is found by `rigmind-gateway audit verify` or at the next start,
+ * which read the whole chain.
  */
 export class AuditChainCheck {
   #good: Extract<AuditVerification, { ok: true }> | undefined;

@@ -87,7 +87,7 @@ export function buildOpenApi(): Json {
       },
       '/v1/reports/audit': {
         get: {
-          summary: 'The signing rig\'s audit records and whether the whole hash chain verifies',
+          summary: 'The signing rig\'s audit records and whether the hash chain verifies',
           security: [Object.assign({}, ...signed)],
           parameters: queryParameters(AuditReportQuerySchema.shape),
           responses: { '200': { description: 'the report', content: json('AuditReport') }, '400': error('invalid_query'), '401': error('not signed') },

@@ -199,8 +199,8 @@ export class EventSubscriber {
       if (!this.#socket.closed) throw error;
     }
   }
-  /** Close the socket. */
+  /** Close the socket (again: nothing). */
   close(): void {
-    this.#socket.close();
+    if (!this.#socket.closed) this.#socket.close();
   }
 }

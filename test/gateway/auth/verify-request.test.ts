@@ -90,8 +90,8 @@ describe('a flood of unauthenticated requests', () => {
   it('is refused in full but recorded one by one only up to the per-minute allowance, the rest as one count', async () => {
     harness = await startHarness({ config: (upstream) => testConfig(upstream, { auth: { refusals_recorded_per_minute: 5 } }) });
     const h = harness;
-    const refusals = (): { code: string; address?: string; count?: number }[] =>
-      (h.gateway.db.prepare("SELECT detail FROM audit WHERE kind = 'request_refused' ORDER BY seq").all() as { detail: string }[]).map((row) => JSON.parse(row.detail) as { code: string });
+    const refusals = (db: Pick<Database.Database, 'prepare'> = h.gateway.db): { code: string; address?: string; count?: number }[] =>
+      (db.prepare("SELECT detail FROM audit WHERE kind = 'request_refused' ORDER BY seq").all() as { detail: string }[]).map((row) => JSON.parse(row.detail) as { code: string });
     const statuses: number[] = [];
     for (let i = 0; i < 20; i += 1) {
       const response = await fetch(`${h.server.url}/v1/reports/cost`, { headers: { [SIGNATURE_HEADERS.rig]: h.rig.rigId } });
@@ -109,7 +109,7 @@ describe('a flood of unauthenticated requests', () => {
     await h.server.close();
     expect(h.gateway.db.open).toBe(false);
     const reopened = new Database(join(h.home, 'gateway.db'), { readonly: true });
-    const details = (reopened.prepare("SELECT detail FROM audit WHERE kind = 'request_refused' ORDER BY seq").all() as { detail: string }[]).map((row) => JSON.parse(row.detail) as { code: string; address?: string; count?: number });
+    const details = refusals(reopened);
     expect(verifyAudit(reopened).ok).toBe(true);
     reopened.close();
     expect(details).toHaveLength(6);

@@ -73,7 +73,6 @@ describe('cost reports', () => {
   it('checks the whole chain at start: a record changed while it was down is logged and reported', async () => {
     harness = await startHarness();
     expect((await harness.signed('POST', '/v1/escalations', escalationBody())).status).toBe(200);
-    await harness.restart();
     harness.gateway.db.prepare("UPDATE audit SET detail = '{\"forged\":true}' WHERE seq = 2").run();
     await harness.restart();
     expect(harness.logs.text()).toMatch(/audit chain broken/);

@@ -22,7 +22,7 @@ export async function submitPlanFile(
   if (!resolved.ok) throw new CliError(formatPlanIssues(resolved.issues, file).join('\n'), 1, 'plan_invalid');
   const client = new BrainClient(endpoints.router);
   // Subscribed before the submit: a task that fails within milliseconds is then shown as it happens.
-  let events = options.wait ? subscribeEvents(endpoints.pub) : undefined;
+  const events = options.wait ? subscribeEvents(endpoints.pub) : undefined;
   try {
     // A quick round trip first, so that a missing brain is reported in seconds, not after the long submit timeout.
     const ping = await client.reachable();
@@ -36,10 +36,7 @@ export async function submitPlanFile(
     if (events === undefined) return { accepted };
     const progress = options.json ? undefined : new Progress();
     if (progress !== undefined) process.stderr.write(`submitted ${accepted.plan_id} (${accepted.tasks.length} tasks)\n`);
-    // waitForPlan closes the subscriber from here on.
-    const subscriber = events;
-    events = undefined;
-    const final = await waitForPlan(client, subscriber, accepted.plan_id, {
+    const final = await waitForPlan(client, events, accepted.plan_id, {
       onEvent: (event) => progress?.event(event),
       onStatus: (status) => progress?.status(status),
     });

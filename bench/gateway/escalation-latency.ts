@@ -13,6 +13,8 @@
 // RIGMIND_BENCH_GATEWAY_PROCESS=bare-proxy measures the floor instead: bench/gateway/bare-proxy.mjs in the
 // gateway's place, a proxy that does none of its work.
 // RIGMIND_BENCH_RATE and RIGMIND_BENCH_REQUESTS change the rate (per lane) and the count of a direct run.
+// RIGMIND_BENCH_GATEWAY_QUIET_MS (default 35000; 0 skips it) is how long the gateway is left without requests
+// after the window before its resident memory is read again (gateway_quiet_rss_mb).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
@@ -47,6 +49,12 @@ export interface LatencyBenchOptions {
    * that does none of the gateway's work: the floor, what one more process and HTTP hop cost on this machine.
    */
   readonly process?: 'gateway' | 'bare-proxy';
+  /**
+   * How long the gateway is left without requests after the measured window before its resident memory is read
+   * again: long enough (default 35 s) for its WAL checkpoint worker to retire, as it does after 30 s without a
+   * burst of writes; 0 skips it.
+   */
+  readonly quietMs?: number;
 }
 
 /** A bench result: a name and flat numeric metrics. */
@@ -276,6 +284,12 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
     const ownCpu = process.cpuUsage(cpuBefore[2]);
     const loadedRss = rssMb(pid);
     const stats = await gatewayStats(gw);
+    const quietMs = options.quietMs ?? Number(process.env.RIGMIND_BENCH_GATEWAY_QUIET_MS ?? 35_000);
+    let quietRss: number | undefined;
+    if (!bare && quietMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, quietMs));
+      quietRss = rssMb(pid);
+    }
     // The upstream part of each measured escalation, as the gateway timed it for its ledger (SDK call to parsed reply).
     let upstream: number[] = [];
     if (!bare) {
@@ -334,6 +348,7 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
         gateway_gc_max_ms: stats.gc_max_ms ?? Number.NaN,
         gateway_idle_rss_mb: idleRss,
         gateway_loaded_rss_mb: loadedRss,
+        ...(quietRss === undefined ? {} : { gateway_quiet_rss_mb: quietRss, gateway_quiet_after_s: Math.round(quietMs / 1000) }),
       },
     };
   } finally {

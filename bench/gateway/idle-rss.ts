@@ -1,7 +1,10 @@
 // Idle resident memory of `rigmind-gateway serve`, the way it really runs: the CLI from gateway/dist (plain, and
 // with the systemd unit's flags) and from source through tsx (gateway/bin/gateway.js). Each is started on a
-// fresh home against a closed local port as upstream (it is never called), sent 50 GET /healthz, left idle for
-// a second, measured (Linux /proc) and stopped. Build first: npx tsc -b gateway.
+// fresh home against a closed local port as upstream (it is never called), sent 50 GET /healthz, measured
+// (Linux /proc) a second later (`*_start_rss_mb`) and again after a quiet spell (`*_idle_rss_mb`, default 35 s:
+// the gateway's WAL checkpoint worker, started by its writes at start, retires after 30 s without writes), and
+// stopped. The three run side by side, so the bench takes one quiet spell. Build first: npx tsc -b gateway.
+// RIGMIND_BENCH_IDLE_QUIET_MS changes the quiet spell.
 // Run: node -C source --import tsx bench/gateway/idle-rss.ts
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,7 +40,13 @@ function children(pid: number): number[] {
   return found;
 }
 
-async function measure(args: string[]): Promise<{ rss_mb: number; children_rss_mb: number }> {
+interface Rss {
+  readonly start_rss_mb: number;
+  readonly idle_rss_mb: number;
+  readonly children_rss_mb: number;
+}
+
+async function measure(args: string[], quietMs: number): Promise<Rss> {
   const home = mkdtempSync(join(tmpdir(), 'rigmind-rss-'));
   const price = { effective_from: '2020-01-01', input: 3, output: 15, cache_write_5m: 3.75, cache_write_1h: 6, cache_read: 0.3 };
   writeFileSync(
@@ -69,8 +78,10 @@ async function measure(args: string[]): Promise<{ rss_mb: number; children_rss_m
     for (let i = 0; i < 50; i += 1) await (await fetch(`${url}/healthz`)).arrayBuffer();
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const pid = child.pid as number;
+    const startKb = rssKb(pid);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, quietMs - 1_000)));
     const childKb = children(pid).reduce((sum, id) => sum + rssKb(id), 0);
-    return { rss_mb: Math.round(rssKb(pid) / 1024), children_rss_mb: Math.round(childKb / 1024) };
+    return { start_rss_mb: Math.round(startKb / 1024), idle_rss_mb: Math.round(rssKb(pid) / 1024), children_rss_mb: Math.round(childKb / 1024) };
   } finally {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
@@ -81,14 +92,18 @@ async function measure(args: string[]): Promise<{ rss_mb: number; children_rss_m
   }
 }
 
-/** Measure every mode, one after the other. */
-export async function run(): Promise<{ name: string; metrics: Record<string, number> }> {
+/** Measure every mode, side by side. */
+export async function run(quietMs = Number(process.env.RIGMIND_BENCH_IDLE_QUIET_MS ?? 35_000)): Promise<{ name: string; metrics: Record<string, number> }> {
   const metrics: Record<string, number> = {};
-  for (const [mode, args] of Object.entries(MODES)) {
-    const { rss_mb, children_rss_mb } = await measure(args);
-    metrics[`${mode}_idle_rss_mb`] = rss_mb;
-    if (children_rss_mb > 0) metrics[`${mode}_children_rss_mb`] = children_rss_mb;
-  }
+  const modes = Object.entries(MODES);
+  const measured = await Promise.all(modes.map(([, args]) => measure(args, quietMs)));
+  modes.forEach(([mode], index) => {
+    const rss = measured[index] as Rss;
+    metrics[`${mode}_idle_rss_mb`] = rss.idle_rss_mb;
+    metrics[`${mode}_start_rss_mb`] = rss.start_rss_mb;
+    if (rss.children_rss_mb > 0) metrics[`${mode}_children_rss_mb`] = rss.children_rss_mb;
+  });
+  metrics.quiet_s = Math.round(quietMs / 1000);
   return { name: 'gateway-idle-rss', metrics };
 }
 

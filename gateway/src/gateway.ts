@@ -36,7 +36,7 @@ export interface GatewayOptions {
   readonly randomBytes?: (size: number) => Buffer;
   /** Base dispatcher under the egress guard (the guard is always added). */
   readonly upstreamDispatcher?: Dispatcher;
-  /** Checkpoint the WAL from a worker thread, off the request path (default true). */
+  /** Checkpoint the WAL from a worker thread, off the request path, while writes come fast (default true). */
   readonly checkpointInWorker?: boolean;
 }
 
@@ -69,7 +69,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   const atomically = atomicallyOn(db);
   const checkpointer = options.checkpointInWorker === false
     ? undefined
-    : startCheckpointer(db, { onError: (message) => logger.warn({ message }, 'WAL checkpoint worker: SQLite checkpoints on commit instead') });
+    : startCheckpointer(db, {
+        onError: (message) => logger.warn({ message }, 'WAL checkpoint worker: SQLite checkpoints on commit instead'),
+        onWorker: (running) => logger.debug({ running }, running ? 'busy: WAL checkpoints moved to a worker thread' : 'quiet: WAL checkpoint worker retired'),
+      });
   const registry = new RigRegistry(db, now, randomBytes);
   const audit = new AuditLog(db, now);
   const nonces = new NonceStore(db, config.auth.max_skew_ms);

@@ -70,7 +70,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const checkpointer = options.checkpointInWorker === false
     ? undefined
     : startCheckpointer(db, {
-        onError: (message) => logger.warn({ message }, 'WAL checkpoint worker: SQLite checkpoints on commit instead'),
+        // Commits are unaffected: at worst checkpoints (and their fsyncs) fall back to SQLite's own, on commit.
+        onError: (message) => logger.warn({ message }, 'WAL checkpoint trouble'),
         onWorker: (running) => logger.debug({ running }, running ? 'busy: WAL checkpoints moved to a worker thread' : 'quiet: WAL checkpoint worker retired'),
       });
   const registry = new RigRegistry(db, now, randomBytes);

@@ -42,6 +42,10 @@ export function openGatewayDb(home: string): Db {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
+  // SQLite's own default page cache, 2 MB: better-sqlite3 builds with 16 MB per connection, which the gateway's
+  // working set (the newest pages of its tables and indexes) does not need and a Pi's memory does. Measured at 200
+  // escalations/s on Node 20: 25 - 58 MB less resident, no more CPU per escalation (docs/gateway.md, Memory).
+  db.pragma('cache_size = -2000');
   db.exec(GATEWAY_SCHEMA_SQL);
   db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(GATEWAY_SCHEMA_VERSION));
   return db;

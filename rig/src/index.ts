@@ -18,7 +18,7 @@ export { CardTaskRunner } from './worker/card-task-runner.js';
 export { Sentinel } from './worker/sentinel.js';
 export type { TaskRunner, RunRequest } from './worker/task-runner.js';
 export { BrainClient, type ClientResult, type ClientFailure } from './client/brain-client.js';
-export { waitForPlan, type WaitHooks } from './client/wait-plan.js';
+export { subscribeEvents, waitForPlan, type WaitHooks } from './client/wait-plan.js';
 export { RouterSocket, DealerSocket, EventPublisher, EventSubscriber, type SocketOptions, type RoutedFrame } from './transport/zmq.js';
 export { GatewayClient, type GatewayClientOptions, type GatewayResult, type GatewayFailureCode } from './escalation/gateway-client.js';
 export { Escalator, EXTERNAL_SOURCE } from './escalation/escalator.js';

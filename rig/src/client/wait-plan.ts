@@ -16,12 +16,11 @@ export function subscribeEvents(pubEndpoint: string): EventSubscriber {
 }
 
 /**
- * Wait until a plan is finished. Events arrive live on the PUB socket (`events`: its endpoint, or a subscriber
- * from {@link subscribeEvents}, which this closes); status is also polled, because a SUB socket may miss what was
- * published before it joined and a plan's end must never be missed.
+ * Wait until a plan is finished. Events arrive live on `subscriber` (from {@link subscribeEvents}, made before the
+ * submit; this closes it); status is also polled, because a SUB socket may miss what was published before it
+ * joined and a plan's end must never be missed.
  */
-export async function waitForPlan(client: BrainClient, events: string | EventSubscriber, planId: string, hooks: WaitHooks = {}, pollMs = 500): Promise<PlanStatus> {
-  const subscriber = typeof events === 'string' ? subscribeEvents(events) : events;
+export async function waitForPlan(client: BrainClient, subscriber: EventSubscriber, planId: string, hooks: WaitHooks = {}, pollMs = 500): Promise<PlanStatus> {
   const reading = (async () => {
     for await (const document of subscriber.documents()) {
       const parsed = EventSchema.safeParse(JSON.parse(document.json));

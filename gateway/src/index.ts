@@ -9,7 +9,7 @@ export { PriceTableSchema, ModelPriceSchema, priceFor, costMicroUsd, microToUsd,
 export { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
 export { listenGateway, type RunningGateway } from './server.js';
 export { createGatewayLogger, type GatewayLogger, type GatewayLoggerOptions } from './log/logger.js';
-export { openGatewayDb, type Db } from './store/open-db.js';
+export { openGatewayDb, GatewayDbError, type Db } from './store/open-db.js';
 export { startCheckpointer, BACKSTOP_AUTOCHECKPOINT_PAGES, type Checkpointer, type CheckpointerOptions } from './store/checkpointer.js';
 export { RigRegistry, type RigSummary, type RigCredential, type AddRigResult } from './auth/rig-registry.js';
 export { verifySignedRequest, type AuthErrorCode, type AuthResult } from './auth/verify-request.js';

@@ -59,6 +59,14 @@ export const EscalationRequestSchema = z.strictObject({
   attempts: z.array(LocalAttemptSchema).max(ESCALATION_LIMITS.attempts).default([]),
   model_hint: z.string().max(128).optional(),
   max_tokens: z.int().min(1).max(ESCALATION_LIMITS.maxTokens).default(1_024),
+  /**
+   * The sender's name for this handoff, the same on every resend of it: the gateway keeps one escalation per rig
+   * and key, so a resend after a lost reply gets that escalation back instead of paying for a second call.
+   */
+  idempotency_key: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{16,128}$/, 'must be 16 to 128 letters, digits or _ . : -')
+    .optional(),
 });
 /** An escalation request as parsed (defaults applied). */
 export type EscalationRequest = z.infer<typeof EscalationRequestSchema>;

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { gatewayEnv, resolveGatewayHome, type GatewayEnv } from '../config/env.js';
 import { auditVerify, reportAudit, reportCost, rigsAdd, rigsList, rigsRevoke, type CliIo } from './admin-commands.js';
 import { serve } from './serve-command.js';
+import { GatewayDbError } from '../store/open-db.js';
 import type { RunningGateway } from '../server.js';
 
 /** What a CLI run ended with; `running` is set by `serve`, which keeps the process alive. */
@@ -68,6 +69,10 @@ export async function runCli(argv: readonly string[], io: CliIo, env: GatewayEnv
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) return { code: error.exitCode };
+    if (error instanceof GatewayDbError) {
+      io.err(`${error.code}: ${error.message}\n`);
+      return { code: 1 };
+    }
     throw error;
   }
   return result;

@@ -15,6 +15,8 @@ export interface EscalationRow {
   readonly next_attempt_at: number;
   readonly created_at: number;
   readonly updated_at: number;
+  /** The sender's idempotency key, if it sent one. */
+  readonly idempotency_key: string | null;
 }
 
 /** What a new escalation is stored with. */
@@ -25,6 +27,7 @@ export interface NewEscalation {
   readonly request: string;
   readonly model: string;
   readonly maxTokens: number;
+  readonly idempotencyKey: string | null;
 }
 
 /**
@@ -39,13 +42,15 @@ export class EscalationStore {
   readonly #finish;
   readonly #defer;
   readonly #deliveries;
+  readonly #byKey;
 
   constructor(db: Db) {
     // Prepared once: preparing is a parse and plan per call, on every request's path.
     this.#insert = db.prepare(
-      `INSERT INTO escalations (id, rig_id, task_id, state, request, model, max_tokens, deliveries, next_attempt_at, created_at, updated_at)
-       VALUES (?, ?, ?, 'pending', ?, ?, ?, 0, ?, ?, ?)`,
+      `INSERT INTO escalations (id, rig_id, task_id, state, request, model, max_tokens, deliveries, next_attempt_at, created_at, updated_at, idempotency_key)
+       VALUES (?, ?, ?, 'pending', ?, ?, ?, 0, ?, ?, ?, ?)`,
     );
+    this.#byKey = db.prepare('SELECT * FROM escalations WHERE rig_id = ? AND idempotency_key = ?');
     this.#get = db.prepare('SELECT * FROM escalations WHERE id = ?');
     this.#finish = db.prepare('UPDATE escalations SET state = ?, response = ?, deliveries = deliveries + 1, updated_at = ? WHERE id = ?');
     this.#defer = db.prepare('UPDATE escalations SET deliveries = deliveries + 1, next_attempt_at = ?, updated_at = ? WHERE id = ?');
@@ -61,11 +66,16 @@ export class EscalationStore {
 
   /** Store a new pending escalation, leased to its caller until `leaseUntil`; returns the row as stored. */
   create(entry: NewEscalation, now: number, leaseUntil: number): EscalationRow {
-    this.#insert.run(entry.id, entry.rigId, entry.taskId, entry.request, entry.model, entry.maxTokens, leaseUntil, now, now);
+    this.#insert.run(entry.id, entry.rigId, entry.taskId, entry.request, entry.model, entry.maxTokens, leaseUntil, now, now, entry.idempotencyKey);
     return {
       id: entry.id, rig_id: entry.rigId, task_id: entry.taskId, state: 'pending', request: entry.request, model: entry.model, max_tokens: entry.maxTokens,
-      response: null, deliveries: 0, next_attempt_at: leaseUntil, created_at: now, updated_at: now,
+      response: null, deliveries: 0, next_attempt_at: leaseUntil, created_at: now, updated_at: now, idempotency_key: entry.idempotencyKey,
     };
+  }
+
+  /** The escalation a rig already made under an idempotency key, if any. */
+  findByKey(rigId: string, key: string): EscalationRow | undefined {
+    return this.#byKey.get(rigId, key) as EscalationRow | undefined;
   }
 
   /** One escalation, if it exists. */

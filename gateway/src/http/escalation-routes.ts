@@ -2,8 +2,8 @@ import { EscalationRequestSchema, EscalationResponseSchema, toIssues, type Escal
 import { Hono } from 'hono';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { GatewayConfig } from '../config/config-schema.js';
-import type { EscalationService } from '../escalation/escalation-service.js';
-import type { EscalationStore } from '../escalation/escalation-store.js';
+import type { Delivery, EscalationService } from '../escalation/escalation-service.js';
+import type { EscalationRow, EscalationStore } from '../escalation/escalation-store.js';
 import type { RigLimiter } from '../limits/rig-limiter.js';
 import type { GatewayLogger } from '../log/logger.js';
 import type { Atomically } from '../store/open-db.js';
@@ -31,7 +31,7 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
 
   app.post('/', async (c) => {
     const rig = c.get('rig');
-    const refuse = (status: 400 | 429, code: string, message: string, issues?: { path: string; message: string }[]): Response => {
+    const refuse = (status: 400 | 409 | 429, code: string, message: string, issues?: { path: string; message: string }[]): Response => {
       audit.append('request_refused', rig.name, { method: 'POST', path: '/v1/escalations', code, reason: message });
       return errorJson(c, status, code, message, issues);
     };
@@ -51,36 +51,51 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
     if (hint !== undefined && !config.models.allowed.includes(hint)) {
       return refuse(400, 'model_not_allowed', `model ${hint} is not allowed here`, [{ path: 'model_hint', message: `allowed: ${config.models.allowed.join(', ')}` }]);
     }
-    const limited = await deps.rigLimiter.run(rig.rigId, async () => {
+    const limited = await deps.rigLimiter.run(rig.rigId, async (): Promise<Accepted> => {
       const found = new Set<string>();
       // Redacted once, here: the outbox, ledger, audit and every upstream try see only this copy.
       const request = redactDeep(parsed.data, found);
+      const requestJson = JSON.stringify(request);
+      const key = request.idempotency_key ?? null;
       const id = `esc_${deps.randomBytes(12).toString('hex')}`;
       const model = hint ?? config.models.default;
       const maxTokens = Math.min(request.max_tokens, config.max_tokens_cap);
       const now = deps.now();
       // The outbox row, its audit record and the first call's reservation commit together, before anything goes
       // upstream: one commit, and a crash after it leaves the row for the outbox and the reservation to settle.
-      const { row, begun } = deps.atomically(() => {
-        const created = deps.store.create({ id, rigId: rig.rigId, taskId: request.task.task_id, request: JSON.stringify(request), model, maxTokens }, now, now + config.outbox.lease_ms);
+      // The key lookup is in the same synchronous transaction, so two sends of one key cannot both create a row.
+      const accepted = deps.atomically(() => {
+        const earlier = key === null ? undefined : deps.store.findByKey(rig.rigId, key);
+        if (earlier !== undefined && earlier.request !== requestJson) return { kind: 'conflict', row: earlier } as const;
+        if (earlier !== undefined) {
+          audit.append('request_accepted', rig.name, { escalation_id: earlier.id, task_id: request.task.task_id, resent: true });
+          return { kind: 'resent', row: earlier } as const;
+        }
+        const created = deps.store.create({ id, rigId: rig.rigId, taskId: request.task.task_id, request: requestJson, model, maxTokens, idempotencyKey: key }, now, now + config.outbox.lease_ms);
         audit.append('request_accepted', rig.name, {
           escalation_id: id, task_id: request.task.task_id, reason: request.reason, model, max_tokens: maxTokens, redacted: [...found],
         });
-        return { row: created, begun: deps.service.begin(created, rig.name, request) };
+        return { kind: 'new', row: created, begun: deps.service.begin(created, rig.name, request) } as const;
       });
-      const delivery = await deps.service.deliver(row, rig.name, begun);
-      deps.service.apply(row, rig.name, delivery);
-      return { id, delivery };
+      if (accepted.kind !== 'new') return accepted;
+      const delivery = await deps.service.deliver(accepted.row, rig.name, accepted.begun);
+      deps.service.apply(accepted.row, rig.name, delivery);
+      return { kind: 'delivered', id, delivery };
     });
     if (!limited.ok) {
       c.header('Retry-After', String(limited.retryAfterS));
       return refuse(429, 'rate_limited', `rig rate limit: ${limited.message}`);
     }
-    const { id, delivery } = limited.value;
-    if (delivery.kind === 'deferred') {
-      const pending: EscalationResponse = { id, state: 'pending', proposed_by: 'gateway' };
-      return c.json(pending, 202);
+    const outcome = limited.value;
+    if (outcome.kind === 'conflict') {
+      return refuse(409, 'idempotency_conflict', `idempotency_key was used for escalation ${outcome.row.id} with a different request`, [
+        { path: 'idempotency_key', message: 'a new request needs a new key' },
+      ]);
     }
+    // A resend gets the escalation the key already made, as GET /v1/escalations/:id would show it.
+    if (outcome.kind === 'resent') return outcome.row.response === null ? c.json(pendingResponse(outcome.row.id), 202) : c.json(storedResponse(outcome.row), 200);
+    const { id, delivery } = outcome;
+    if (delivery.kind === 'deferred') return c.json(pendingResponse(id), 202);
     if (delivery.kind === 'refused') {
       return delivery.code === 'budget_exceeded'
         ? errorJson(c, 402, 'budget_exceeded', delivery.message)
@@ -96,12 +111,22 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
     audit.append('request_accepted', rig.name, { method: 'GET', path: '/v1/escalations/:id', escalation_id: id, found: row?.rig_id === rig.rigId });
     // Another rig's escalation is reported as missing, not as forbidden: ids are not to be probed.
     if (row === undefined || row.rig_id !== rig.rigId) return errorJson(c, 404, 'not_found', `no escalation ${id} for this rig`);
-    if (row.response === null) {
-      const pending: EscalationResponse = { id, state: 'pending', proposed_by: 'gateway' };
-      return c.json(pending, 200);
-    }
-    return c.json(EscalationResponseSchema.parse(JSON.parse(row.response)), 200);
+    return c.json(row.response === null ? pendingResponse(id) : storedResponse(row), 200);
   });
 
   return app;
+}
+
+/** What the POST route's work ended in: a new escalation delivered (or not), or one its key already made. */
+type Accepted =
+  | { readonly kind: 'delivered'; readonly id: string; readonly delivery: Delivery }
+  | { readonly kind: 'resent'; readonly row: EscalationRow }
+  | { readonly kind: 'conflict'; readonly row: EscalationRow };
+
+function pendingResponse(id: string): EscalationResponse {
+  return { id, state: 'pending', proposed_by: 'gateway' };
+}
+
+function storedResponse(row: EscalationRow): EscalationResponse {
+  return EscalationResponseSchema.parse(JSON.parse(row.response ?? 'null'));
 }

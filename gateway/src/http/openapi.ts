@@ -54,11 +54,18 @@ export function buildOpenApi(): Json {
           security: [Object.assign({}, ...signed)],
           requestBody: { required: true, content: json('EscalationRequest') },
           responses: {
-            '200': { description: 'answered (state completed) or finally failed (state failed)', content: json('EscalationResponse') },
-            '202': { description: 'accepted; upstream unreachable, kept in the outbox (state pending): poll GET /v1/escalations/{id}', content: json('EscalationResponse') },
+            '200': {
+              description: 'answered (state completed) or finally failed (state failed); a resend under an idempotency_key already used gets that escalation as GET shows it',
+              content: json('EscalationResponse'),
+            },
+            '202': {
+              description: 'accepted; upstream unreachable, kept in the outbox (state pending), or a resend of an escalation still pending: poll GET /v1/escalations/{id}',
+              content: json('EscalationResponse'),
+            },
             '400': error('invalid_json, invalid_request or model_not_allowed, with issues naming each path'),
             '401': error('unsigned, malformed_signature, stale_request, unknown_rig, body_mismatch, bad_signature or replayed_request'),
             '402': error('budget_exceeded: a daily or monthly cap would be passed'),
+            '409': error('idempotency_conflict: the idempotency_key was used with a different request'),
             '413': error('body_too_large'),
             '429': error('rate_limited: over the rig limit; see Retry-After'),
             '503': error('ledger_unavailable: the gateway fails closed and made no call'),

@@ -1,7 +1,18 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { GATEWAY_SCHEMA_SQL, GATEWAY_SCHEMA_VERSION } from './schema.js';
+import { GATEWAY_ADDED_COLUMNS, GATEWAY_SCHEMA_AFTER_COLUMNS_SQL, GATEWAY_SCHEMA_SQL, GATEWAY_SCHEMA_VERSION } from './schema.js';
+
+/** The gateway's database cannot be used as it is (a stable `code` says why). */
+export class GatewayDbError extends Error {
+  override readonly name = 'GatewayDbError';
+  constructor(
+    readonly code: 'open_failed' | 'schema_newer',
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /** A better-sqlite3 handle. */
 export type Db = Database.Database;
@@ -33,9 +44,21 @@ export function atomically(db: Db): Atomically {
 
 /** Open (creating if needed) `<home>/gateway.db` in WAL mode with the schema applied. */
 export function openGatewayDb(home: string): Db {
-  mkdirSync(home, { recursive: true, mode: 0o700 });
   const path = join(home, 'gateway.db');
-  const db = new Database(path);
+  let db: Db;
+  try {
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    db = new Database(path);
+  } catch (error) {
+    throw new GatewayDbError('open_failed', `cannot open ${path}: ${(error as Error).message}`);
+  }
+  // Checked before anything is set or written: a database from a newer gateway is left exactly as it is.
+  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() !== undefined;
+  const stored = hasMeta ? (db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as string | undefined) : undefined;
+  if (stored !== undefined && Number(stored) > GATEWAY_SCHEMA_VERSION) {
+    db.close();
+    throw new GatewayDbError('schema_newer', `${path} has schema ${stored}; this gateway knows ${GATEWAY_SCHEMA_VERSION} (a newer gateway wrote it)`);
+  }
   // The database holds rig secrets: only the gateway's user may read it.
   chmodSync(path, 0o600);
   db.pragma('journal_mode = WAL');
@@ -46,7 +69,14 @@ export function openGatewayDb(home: string): Db {
   // working set (the newest pages of its tables and indexes) does not need and a Pi's memory does. Measured at 200
   // escalations/s on Node 20: 25 - 58 MB less resident, no more CPU per escalation (docs/gateway.md, Memory).
   db.pragma('cache_size = -2000');
-  db.exec(GATEWAY_SCHEMA_SQL);
-  db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(GATEWAY_SCHEMA_VERSION));
+  db.transaction(() => {
+    db.exec(GATEWAY_SCHEMA_SQL);
+    for (const added of GATEWAY_ADDED_COLUMNS) {
+      const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(added.table) as string[];
+      if (!columns.includes(added.column)) db.exec(added.ddl);
+    }
+    db.exec(GATEWAY_SCHEMA_AFTER_COLUMNS_SQL);
+    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run('schema_version', String(GATEWAY_SCHEMA_VERSION));
+  }).immediate();
   return db;
 }

@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS escalations (
   deliveries INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
+  updated_at INTEGER NOT NULL,
+  idempotency_key TEXT
 );
 CREATE INDEX IF NOT EXISTS escalations_due ON escalations(state, next_attempt_at);
 
@@ -96,5 +97,16 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 `;
 
-/** Schema version written to meta; bumped with a migration when the DDL changes. */
-export const GATEWAY_SCHEMA_VERSION = 1;
+/** Columns added after a table first shipped: added to older databases when they are opened. */
+export const GATEWAY_ADDED_COLUMNS: readonly { readonly table: string; readonly column: string; readonly ddl: string }[] = [
+  { table: 'escalations', column: 'idempotency_key', ddl: 'ALTER TABLE escalations ADD COLUMN idempotency_key TEXT' },
+];
+
+/** DDL that needs the added columns, so it runs after them. */
+export const GATEWAY_SCHEMA_AFTER_COLUMNS_SQL = `
+-- One escalation per rig and idempotency key: a resend of a handoff finds the escalation it already made.
+CREATE UNIQUE INDEX IF NOT EXISTS escalations_by_key ON escalations(rig_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+`;
+
+/** Schema version written to meta; bumped with a migration when the DDL changes (2: escalations.idempotency_key). */
+export const GATEWAY_SCHEMA_VERSION = 2;

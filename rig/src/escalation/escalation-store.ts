@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EscalationReason } from '@rigmind/protocol';
 import type { Store } from '../store/store.js';
 
@@ -10,6 +11,8 @@ export interface EscalationRow {
   reason: EscalationReason;
   state: EscalationState;
   escalation_id: string | null;
+  /** Sent with every try of this handoff, so the gateway makes one escalation of them however many replies are lost. */
+  idempotency_key: string | null;
   tries: number;
   next_at: number;
   detail: string | null;
@@ -20,15 +23,15 @@ export interface EscalationRow {
 export class EscalationStore {
   constructor(private readonly store: Store) {}
 
-  /** Start (or restart) the handoff of a task. */
+  /** Start (or restart) the handoff of a task, under a new idempotency key: a new handoff is a new request. */
   begin(taskId: string, reason: EscalationReason): void {
     this.store
       .stmt(
-        `INSERT INTO escalations (task_id, reason, state, tries, next_at, updated_at) VALUES (?, ?, 'sending', 0, ?, ?)
-         ON CONFLICT(task_id) DO UPDATE SET reason = excluded.reason, state = 'sending', escalation_id = NULL, tries = 0,
-           next_at = excluded.next_at, detail = NULL, updated_at = excluded.updated_at`,
+        `INSERT INTO escalations (task_id, reason, state, idempotency_key, tries, next_at, updated_at) VALUES (?, ?, 'sending', ?, 0, ?, ?)
+         ON CONFLICT(task_id) DO UPDATE SET reason = excluded.reason, state = 'sending', escalation_id = NULL, idempotency_key = excluded.idempotency_key,
+           tries = 0, next_at = excluded.next_at, detail = NULL, updated_at = excluded.updated_at`,
       )
-      .run(taskId, reason, this.store.now(), this.store.isoNow());
+      .run(taskId, reason, `handoff-${randomUUID()}`, this.store.now(), this.store.isoNow());
   }
 
   /** One escalation. */

@@ -88,7 +88,10 @@ export class Escalator implements EscalationHooks {
     const request =
       escalation.escalation_id !== null
         ? this.client.poll(escalation.escalation_id)
-        : this.client.escalate(buildHandoff(row, this.ctx.store.attempts(taskId), escalation.reason));
+        : this.client.escalate({
+            ...buildHandoff(row, this.ctx.store.attempts(taskId), escalation.reason),
+            ...(escalation.idempotency_key === null ? {} : { idempotency_key: escalation.idempotency_key }),
+          });
     const work = request
       .then((result) => this.#settle(taskId, result))
       .catch((error: unknown) => this.ctx.logger.error({ err: error, task_id: taskId }, 'escalation handling failed'))

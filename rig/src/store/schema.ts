@@ -8,6 +8,12 @@ export const SCHEMA_VERSION = 1;
 export const ADDED_COLUMNS: readonly { table: string; column: string; ddl: string }[] = [
   { table: 'attempts', column: 'tokens_per_second', ddl: 'ALTER TABLE attempts ADD COLUMN tokens_per_second REAL' },
   { table: 'tasks', column: 'preemptions', ddl: 'ALTER TABLE tasks ADD COLUMN preemptions INTEGER NOT NULL DEFAULT 0' },
+  // A handoff being sent when the rig is upgraded gets its key here, so its resends share one.
+  {
+    table: 'escalations',
+    column: 'idempotency_key',
+    ddl: "ALTER TABLE escalations ADD COLUMN idempotency_key TEXT; UPDATE escalations SET idempotency_key = 'handoff-' || lower(hex(randomblob(16)))",
+  },
 ];
 
 /** DDL for a fresh database. */
@@ -115,6 +121,7 @@ CREATE TABLE IF NOT EXISTS escalations (
   reason TEXT NOT NULL,
   state TEXT NOT NULL,
   escalation_id TEXT,
+  idempotency_key TEXT,
   tries INTEGER NOT NULL DEFAULT 0,
   next_at INTEGER NOT NULL,
   detail TEXT,

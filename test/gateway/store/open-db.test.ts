@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openGatewayDb } from '@rigmind/gateway';
+import { GatewayDbError, openGatewayDb } from '@rigmind/gateway';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 
 describe('openGatewayDb', () => {
@@ -19,6 +20,62 @@ describe('openGatewayDb', () => {
       expect(db.pragma('cache_size', { simple: true })).toBe(-2000);
     } finally {
       db.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('brings a schema 1 database up to date, keeping its rows: escalations gain idempotency_key and its unique index', () => {
+    const home = mkdtempSync(join(tmpdir(), 'rigmind-db-'));
+    try {
+      const old = new Database(join(home, 'gateway.db'));
+      // The escalations table and meta as the first gateway made them.
+      old.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('schema_version', '1');
+        CREATE TABLE escalations (id TEXT PRIMARY KEY, rig_id TEXT NOT NULL, task_id TEXT NOT NULL, state TEXT NOT NULL, request TEXT NOT NULL,
+          model TEXT NOT NULL, max_tokens INTEGER NOT NULL, response TEXT, deliveries INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
+          created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+        INSERT INTO escalations VALUES ('esc_old', 'rig', 'task', 'pending', '{}', 'm', 10, NULL, 0, 0, 0, 0);`);
+      old.close();
+      const db = openGatewayDb(home);
+      try {
+        expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('2');
+        expect(db.prepare('SELECT id, idempotency_key FROM escalations').all()).toEqual([{ id: 'esc_old', idempotency_key: null }]);
+        const insert = db.prepare("INSERT INTO escalations (id, rig_id, task_id, state, request, model, max_tokens, next_attempt_at, created_at, updated_at, idempotency_key) VALUES (?, ?, 't', 'pending', '{}', 'm', 1, 0, 0, 0, ?)");
+        insert.run('esc_a', 'rig', 'key-0123456789abcdef');
+        insert.run('esc_b', 'other-rig', 'key-0123456789abcdef');
+        expect(() => insert.run('esc_c', 'rig', 'key-0123456789abcdef')).toThrow(/UNIQUE/);
+      } finally {
+        db.close();
+      }
+      // Opening again changes nothing more.
+      openGatewayDb(home).close();
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a database from a newer gateway without touching it, and one it cannot open, with stable codes', () => {
+    const home = mkdtempSync(join(tmpdir(), 'rigmind-db-'));
+    try {
+      const newer = new Database(join(home, 'gateway.db'));
+      newer.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '99');");
+      newer.close();
+      const before = readFileSync(join(home, 'gateway.db'));
+      expect(() => openGatewayDb(home)).toThrow(expect.objectContaining({ code: 'schema_newer', message: expect.stringContaining('schema 99') }));
+      expect(readFileSync(join(home, 'gateway.db')).equals(before)).toBe(true);
+      mkdirSync(join(home, 'blocked'));
+      mkdirSync(join(home, 'blocked', 'gateway.db'));
+      const refused = (() => {
+        try {
+          openGatewayDb(join(home, 'blocked'));
+          return undefined;
+        } catch (error) {
+          return error;
+        }
+      })();
+      expect(refused).toBeInstanceOf(GatewayDbError);
+      expect((refused as GatewayDbError).code).toBe('open_failed');
+    } finally {
       rmSync(home, { recursive: true, force: true });
     }
   });

@@ -125,4 +125,39 @@ describe('the brain escalates through the gateway, and advice comes back into th
     const final = await rig.finished(planId, 20_000);
     expect(final.tasks?.[0]).toMatchObject({ status: 'completed', source: 'external:gateway' });
   });
+
+  it('resends a handoff whose reply was lost under the same idempotency key: one escalation, one upstream call', async () => {
+    gateway = await startHarness({ stub: { reply: advise } });
+    // The first call takes a while upstream, and the rig's first connection is cut while it does.
+    gateway.stub.script({ kind: 'ok', afterMs: 700 });
+    const target = Number(new URL(gateway.server.url).port);
+    let connections = 0;
+    relay = createServer((socket) => {
+      connections += 1;
+      const upstream = connect(target, '127.0.0.1');
+      socket.pipe(upstream).pipe(socket);
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+      if (connections === 1) {
+        socket.once('data', () => {
+          setTimeout(() => {
+            socket.destroy();
+            upstream.destroy();
+          }, 200);
+        });
+      }
+    });
+    await new Promise<void>((resolve) => relay?.listen(0, '127.0.0.1', resolve));
+    rig = rigFor(gateway, `http://127.0.0.1:${(relay.address() as AddressInfo).port}`);
+    await rig.startBrain();
+    await rig.startWorker('w1');
+    const planId = await submit(rig, { plan: 'lost-reply', tasks: [{ name: 'ask', command: 'false', requires_external: true }] });
+    const final = await rig.finished(planId, 20_000);
+    expect(final.tasks?.[0]).toMatchObject({ status: 'completed', source: 'external:gateway' });
+    expect(connections).toBeGreaterThan(1);
+    expect(gateway.stub.received).toHaveLength(1);
+    const rows = gateway.gateway.db.prepare('SELECT idempotency_key FROM escalations').pluck().all() as string[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(/^handoff-/);
+  });
 });

@@ -1,0 +1,124 @@
+import { EscalationResponseSchema } from '@rigmind/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startAnthropicStub, type AnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
+import { escalationBody, startHarness, type Harness } from '../gateway-harness.js';
+
+let harness: Harness | undefined;
+let revived: AnthropicStub | undefined;
+afterEach(async () => {
+  await harness?.close();
+  await revived?.close();
+  harness = undefined;
+  revived = undefined;
+});
+
+const KEY = 'handoff-task-1-0001';
+
+function ledgerRows(h: Harness): { escalation_id: string; outcome: string }[] {
+  return h.gateway.db.prepare('SELECT escalation_id, outcome FROM ledger ORDER BY id').all() as { escalation_id: string; outcome: string }[];
+}
+
+async function post(h: Harness, body: unknown): Promise<{ status: number; body: unknown }> {
+  const response = await h.signed('POST', '/v1/escalations', body);
+  return { status: response.status, body: await response.json() };
+}
+
+describe('idempotency keys on POST /v1/escalations', () => {
+  it('answers a resend of an answered escalation with the same escalation, and calls upstream once', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const first = await post(h, escalationBody({ idempotency_key: KEY }));
+    expect(first.status).toBe(200);
+    const again = await post(h, escalationBody({ idempotency_key: KEY }));
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect(h.stub.received).toHaveLength(1);
+    expect(ledgerRows(h)).toHaveLength(1);
+    expect(h.gateway.db.prepare('SELECT COUNT(*) FROM escalations').pluck().get()).toBe(1);
+    // Without a key, the same body is a new escalation, as before.
+    const unkeyed = await post(h, escalationBody());
+    expect(EscalationResponseSchema.parse(unkeyed.body).id).not.toBe(EscalationResponseSchema.parse(first.body).id);
+    expect(h.stub.received).toHaveLength(2);
+    const records = h.gateway.db.prepare("SELECT detail FROM audit WHERE kind = 'request_accepted'").pluck().all() as string[];
+    expect(records.filter((detail) => (JSON.parse(detail) as { resent?: boolean }).resent === true)).toHaveLength(1);
+  });
+
+  it('gives a resend sent while the first is still upstream the pending escalation, not a second call', async () => {
+    harness = await startHarness();
+    const h = harness;
+    h.stub.script({ kind: 'ok', afterMs: 600 });
+    const slow = post(h, escalationBody({ idempotency_key: KEY }));
+    // Until the first call reaches the stand-in, its row and key are already committed (one transaction).
+    for (let i = 0; i < 200 && h.stub.received.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    const resend = await post(h, escalationBody({ idempotency_key: KEY }));
+    expect(resend.status).toBe(202);
+    const pending = EscalationResponseSchema.parse(resend.body);
+    expect(pending.state).toBe('pending');
+    const first = await slow;
+    expect(first.status).toBe(200);
+    expect(EscalationResponseSchema.parse(first.body).id).toBe(pending.id);
+    const polled = EscalationResponseSchema.parse(await (await h.signed('GET', `/v1/escalations/${pending.id}`)).json());
+    expect(polled.state).toBe('completed');
+    expect(h.stub.received).toHaveLength(1);
+  });
+
+  it('refuses the key with a different request: 409 idempotency_conflict naming the escalation, audited', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const first = EscalationResponseSchema.parse((await post(h, escalationBody({ idempotency_key: KEY }))).body);
+    const other = await post(h, escalationBody({ idempotency_key: KEY, instructions: 'Something else entirely.' }));
+    expect(other.status).toBe(409);
+    const error = (other.body as { error: { code: string; message: string; issues: { path: string }[] } }).error;
+    expect(error.code).toBe('idempotency_conflict');
+    expect(error.message).toContain(first.id);
+    expect(error.issues[0]?.path).toBe('idempotency_key');
+    expect(h.stub.received).toHaveLength(1);
+    const refused = h.gateway.db.prepare("SELECT detail FROM audit WHERE kind = 'request_refused'").pluck().all() as string[];
+    expect(refused.map((detail) => (JSON.parse(detail) as { code: string }).code)).toEqual(['idempotency_conflict']);
+  });
+
+  it('keeps keys per rig: another rig may use the same key for its own escalation', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const added = h.gateway.registry.add('rig-b');
+    if (!added.ok) throw new Error(added.message);
+    const rigB = { rigId: added.rigId, name: added.name, secret: added.secret };
+    const a = EscalationResponseSchema.parse((await post(h, escalationBody({ idempotency_key: KEY }))).body);
+    const response = await h.signed('POST', '/v1/escalations', escalationBody({ idempotency_key: KEY, instructions: 'Rig B asks this.' }), rigB);
+    expect(response.status).toBe(200);
+    expect(EscalationResponseSchema.parse(await response.json()).id).not.toBe(a.id);
+    expect(h.stub.received).toHaveLength(2);
+  });
+
+  it('finds the escalation after a gateway restart, while it waits in the outbox and once delivered', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const port = h.stub.port;
+    await h.stub.close();
+    const accepted = await post(h, escalationBody({ idempotency_key: KEY }));
+    expect(accepted.status).toBe(202);
+    const { id } = EscalationResponseSchema.parse(accepted.body);
+    await h.restart();
+    const whileDown = await post(h, escalationBody({ idempotency_key: KEY }));
+    expect(whileDown.status).toBe(202);
+    expect(EscalationResponseSchema.parse(whileDown.body).id).toBe(id);
+    revived = await startAnthropicStub({ port });
+    const deadline = Date.now() + 5_000;
+    let last = whileDown;
+    while (last.status === 202 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      last = await post(h, escalationBody({ idempotency_key: KEY }));
+    }
+    expect(last.status).toBe(200);
+    expect(EscalationResponseSchema.parse(last.body)).toMatchObject({ id, state: 'completed' });
+    expect(revived.received).toHaveLength(1);
+    expect(ledgerRows(h).filter((row) => row.outcome === 'ok')).toEqual([{ escalation_id: id, outcome: 'ok' }]);
+  });
+
+  it('refuses a malformed key with 400 naming idempotency_key', async () => {
+    harness = await startHarness();
+    const response = await post(harness, escalationBody({ idempotency_key: 'short' }));
+    expect(response.status).toBe(400);
+    expect((response.body as { error: { issues: { path: string }[] } }).error.issues[0]?.path).toBe('idempotency_key');
+  });
+});

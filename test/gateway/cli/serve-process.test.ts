@@ -12,9 +12,12 @@ import { escalationBody, testConfig } from '../gateway-harness.js';
 
 // The gateway as it is deployed: the `rigmind-gateway` command in its own process, its config and API key read
 // from files, stopped by a signal. RIGMIND_TEST_GATEWAY_CLI=dist runs the compiled build with the systemd unit's
-// node flags instead of the TypeScript source (after `npx tsc -b gateway`; .ci/arm64-gateway does that).
+// node flags instead of the TypeScript source (after `npx tsc -b gateway`; .ci/arm64-gateway does that), and
+// RIGMIND_TEST_TIMEOUT_SCALE multiplies the time each test is given.
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const fromDist = process.env.RIGMIND_TEST_GATEWAY_CLI === 'dist';
+// Each test starts several Node processes; under CPU emulation (.ci/arm64-gateway) that takes many times longer.
+const TIMEOUT_MS = 60_000 * Number(process.env.RIGMIND_TEST_TIMEOUT_SCALE ?? '1');
 const entry = fromDist ? ['--max-semi-space-size=1', join(root, 'gateway/dist/cli/main.js')] : [join(root, 'gateway/bin/gateway.js')];
 
 let home: string | undefined;
@@ -100,7 +103,7 @@ describe('rigmind-gateway serve, as a process', () => {
     const cost = await cli(home, 'report', 'cost', '--group-by', 'rig', '--format', 'csv');
     expect(cost.code).toBe(0);
     expect(cost.out.split('\r\n')[1]).toMatch(/^lab-rig,1,/);
-  }, 60_000);
+  }, TIMEOUT_MS);
 
   it('refuses to start with a clear message and exit code 2 when the API key file is missing', async () => {
     home = mkdtempSync(join(tmpdir(), 'rigmind-serve-'));
@@ -110,5 +113,5 @@ describe('rigmind-gateway serve, as a process', () => {
     expect(result.code).toBe(2);
     expect(result.err).toContain('cannot read the API key file');
     expect(result.err).toContain(join(home, 'nowhere', 'key'));
-  }, 60_000);
+  }, TIMEOUT_MS);
 });

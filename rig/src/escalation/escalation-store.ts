@@ -13,6 +13,11 @@ export interface EscalationRow {
   escalation_id: string | null;
   /** Sent with every try of this handoff, so the gateway makes one escalation of them however many replies are lost. */
   idempotency_key: string | null;
+  /**
+   * The request as first sent (JSON), resent byte for byte: rebuilt, it could differ (an output file rotated
+   * meanwhile) and the gateway would refuse the key with a different request.
+   */
+  handoff: string | null;
   tries: number;
   next_at: number;
   detail: string | null;
@@ -29,7 +34,7 @@ export class EscalationStore {
       .stmt(
         `INSERT INTO escalations (task_id, reason, state, idempotency_key, tries, next_at, updated_at) VALUES (?, ?, 'sending', ?, 0, ?, ?)
          ON CONFLICT(task_id) DO UPDATE SET reason = excluded.reason, state = 'sending', escalation_id = NULL, idempotency_key = excluded.idempotency_key,
-           tries = 0, next_at = excluded.next_at, detail = NULL, updated_at = excluded.updated_at`,
+           handoff = NULL, tries = 0, next_at = excluded.next_at, detail = NULL, updated_at = excluded.updated_at`,
       )
       .run(taskId, reason, `handoff-${randomUUID()}`, this.store.now(), this.store.isoNow());
   }
@@ -49,6 +54,11 @@ export class EscalationStore {
     this.store
       .stmt('UPDATE escalations SET tries = tries + 1, next_at = ?, escalation_id = COALESCE(?, escalation_id), detail = ?, updated_at = ? WHERE task_id = ?')
       .run(nextAt, escalationId ?? null, detail, this.store.isoNow(), taskId);
+  }
+
+  /** Keep the request a handoff's first try sends, for its later tries. */
+  keepHandoff(taskId: string, handoff: string): void {
+    this.store.stmt('UPDATE escalations SET handoff = ? WHERE task_id = ?').run(handoff, taskId);
   }
 
   /** Move an escalation to another state. */

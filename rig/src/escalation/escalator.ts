@@ -1,11 +1,11 @@
-import { createMessage, encodeMessage, parseMessage, type Advice, type EscalationReason } from '@rigmind/protocol';
+import { createMessage, encodeMessage, parseMessage, type Advice, type EscalationReason, type EscalationRequestInput } from '@rigmind/protocol';
 import { applyEffect, release } from '../brain/apply-effect.js';
 import type { BrainContext, EscalationHooks } from '../brain/brain-context.js';
 import { backoffDelay } from '../store/backoff.js';
 import { isTerminal } from '../store/transitions.js';
 import type { TaskRow } from '../store/rows.js';
 import { insertAdvisedSubtasks } from './advised-subtasks.js';
-import { EscalationStore } from './escalation-store.js';
+import { EscalationStore, type EscalationRow } from './escalation-store.js';
 import type { GatewayClient, GatewayResult } from './gateway-client.js';
 import { buildHandoff } from './handoff.js';
 
@@ -85,13 +85,7 @@ export class Escalator implements EscalationHooks {
     if (row === undefined || escalation === undefined || escalation.state !== 'sending' || row.status !== 'waiting_external') return;
     // In memory only: a brain killed mid-try must find the escalation due again when it restarts.
     this.#inFlight.add(taskId);
-    const request =
-      escalation.escalation_id !== null
-        ? this.client.poll(escalation.escalation_id)
-        : this.client.escalate({
-            ...buildHandoff(row, this.ctx.store.attempts(taskId), escalation.reason),
-            ...(escalation.idempotency_key === null ? {} : { idempotency_key: escalation.idempotency_key }),
-          });
+    const request = escalation.escalation_id !== null ? this.client.poll(escalation.escalation_id) : this.client.escalate(this.#handoff(row, escalation));
     const work = request
       .then((result) => this.#settle(taskId, result))
       .catch((error: unknown) => this.ctx.logger.error({ err: error, task_id: taskId }, 'escalation handling failed'))
@@ -100,6 +94,17 @@ export class Escalator implements EscalationHooks {
         this.#work.delete(work);
       });
     this.#work.add(work);
+  }
+
+  // Built at the first try and kept, so every try sends the same request under the same key.
+  #handoff(row: TaskRow, escalation: EscalationRow): EscalationRequestInput {
+    if (escalation.handoff !== null) return JSON.parse(escalation.handoff) as EscalationRequestInput;
+    const request: EscalationRequestInput = {
+      ...buildHandoff(row, this.ctx.store.attempts(row.task_id), escalation.reason),
+      ...(escalation.idempotency_key === null ? {} : { idempotency_key: escalation.idempotency_key }),
+    };
+    this.#rows.keepHandoff(row.task_id, JSON.stringify(request));
+    return request;
   }
 
   #settle(taskId: string, result: GatewayResult): void {

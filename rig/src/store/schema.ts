@@ -14,6 +14,7 @@ export const ADDED_COLUMNS: readonly { table: string; column: string; ddl: strin
     column: 'idempotency_key',
     ddl: "ALTER TABLE escalations ADD COLUMN idempotency_key TEXT; UPDATE escalations SET idempotency_key = 'handoff-' || lower(hex(randomblob(16)))",
   },
+  { table: 'escalations', column: 'handoff', ddl: 'ALTER TABLE escalations ADD COLUMN handoff TEXT' },
 ];
 
 /** DDL for a fresh database. */
@@ -122,6 +123,7 @@ CREATE TABLE IF NOT EXISTS escalations (
   state TEXT NOT NULL,
   escalation_id TEXT,
   idempotency_key TEXT,
+  handoff TEXT,
   tries INTEGER NOT NULL DEFAULT 0,
   next_at INTEGER NOT NULL,
   detail TEXT,

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -151,7 +151,15 @@ describe('the brain escalates through the gateway, and advice comes back into th
     rig = rigFor(gateway, `http://127.0.0.1:${(relay.address() as AddressInfo).port}`);
     await rig.startBrain();
     await rig.startWorker('w1');
-    const planId = await submit(rig, { plan: 'lost-reply', tasks: [{ name: 'ask', command: 'false', requires_external: true }] });
+    const planId = await submit(rig, { plan: 'lost-reply', tasks: [{ name: 'ask', command: 'echo first output; exit 1', max_retries: 5 }] });
+    // The handoff carries the attempt's output; the file changes before the resend (a log rotated, say). The
+    // resend must still be the request first sent, or the gateway would refuse the key with a different body.
+    const h = gateway;
+    await rig.until(async () => h.stub.received.length > 0, 10_000, 'the first call upstream');
+    expect(h.stub.received[0]?.body).toContain('first output');
+    const outputs = readdirSync(rig.home, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.stdout'));
+    expect(outputs.length).toBeGreaterThan(0);
+    for (const name of outputs) writeFileSync(join(rig.home, name), 'rotated\n');
     const final = await rig.finished(planId, 20_000);
     expect(final.tasks?.[0]).toMatchObject({ status: 'completed', source: 'external:gateway' });
     expect(connections).toBeGreaterThan(1);

@@ -17,21 +17,23 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const KEY = /^handoff-[0-9a-f-]{32,36}$/;
 
 describe("the rig's escalation rows", () => {
-  it('give each handoff its own idempotency key and keep it through every retry', () => {
+  it('give each handoff its own idempotency key and keep it, and the request first sent, through every retry', () => {
     const store = new Store(path);
     try {
       const rows = new EscalationStore(store);
       rows.begin('t1', 'repeated_failure');
       const key = rows.get('t1')?.idempotency_key;
       expect(key).toMatch(KEY);
+      rows.keepHandoff('t1', '{"sent":"first"}');
       rows.retryLater('t1', Date.now() + 1_000, undefined, 'unreachable');
       rows.retryLater('t1', Date.now() + 2_000, 'esc_1', 'pending');
-      expect(rows.get('t1')).toMatchObject({ idempotency_key: key, tries: 2, escalation_id: 'esc_1' });
+      expect(rows.get('t1')).toMatchObject({ idempotency_key: key, handoff: '{"sent":"first"}', tries: 2, escalation_id: 'esc_1' });
       // Escalating the task again is a new handoff: a new key, and no escalation id yet.
       rows.begin('t1', 'manual');
       expect(rows.get('t1')?.idempotency_key).toMatch(KEY);
       expect(rows.get('t1')?.idempotency_key).not.toBe(key);
       expect(rows.get('t1')?.escalation_id).toBeNull();
+      expect(rows.get('t1')?.handoff).toBeNull();
     } finally {
       store.close();
     }

@@ -43,6 +43,7 @@ export class EscalationStore {
   readonly #defer;
   readonly #deliveries;
   readonly #byKey;
+  readonly #releaseKey;
 
   constructor(db: Db) {
     // Prepared once: preparing is a parse and plan per call, on every request's path.
@@ -51,6 +52,7 @@ export class EscalationStore {
        VALUES (?, ?, ?, 'pending', ?, ?, ?, 0, ?, ?, ?, ?)`,
     );
     this.#byKey = db.prepare('SELECT * FROM escalations WHERE rig_id = ? AND idempotency_key = ?');
+    this.#releaseKey = db.prepare('UPDATE escalations SET idempotency_key = NULL WHERE id = ?');
     this.#get = db.prepare('SELECT * FROM escalations WHERE id = ?');
     this.#finish = db.prepare('UPDATE escalations SET state = ?, response = ?, deliveries = deliveries + 1, updated_at = ? WHERE id = ?');
     this.#defer = db.prepare('UPDATE escalations SET deliveries = deliveries + 1, next_attempt_at = ?, updated_at = ? WHERE id = ?');
@@ -76,6 +78,11 @@ export class EscalationStore {
   /** The escalation a rig already made under an idempotency key, if any. */
   findByKey(rigId: string, key: string): EscalationRow | undefined {
     return this.#byKey.get(rigId, key) as EscalationRow | undefined;
+  }
+
+  /** Free an escalation's idempotency key for a new escalation (the old one stays, without it). */
+  releaseKey(id: string): void {
+    this.#releaseKey.run(id);
   }
 
   /** One escalation, if it exists. */

@@ -67,7 +67,9 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
       const accepted = deps.atomically(() => {
         const earlier = key === null ? undefined : deps.store.findByKey(rig.rigId, key);
         if (earlier !== undefined && earlier.request !== requestJson) return { kind: 'conflict', row: earlier } as const;
-        if (earlier !== undefined) {
+        // Refused because the gateway's own ledger failed: no call was made, so a resend is a new try, not a replay.
+        if (earlier !== undefined && failedWithoutCall(earlier)) deps.store.releaseKey(earlier.id);
+        else if (earlier !== undefined) {
           audit.append('request_accepted', rig.name, { escalation_id: earlier.id, task_id: request.task.task_id, resent: true });
           return { kind: 'resent', row: earlier } as const;
         }
@@ -125,6 +127,10 @@ type Accepted =
 
 function pendingResponse(id: string): EscalationResponse {
   return { id, state: 'pending', proposed_by: 'gateway' };
+}
+
+function failedWithoutCall(row: EscalationRow): boolean {
+  return row.state === 'failed' && row.response !== null && storedResponse(row).error?.code === 'ledger_unavailable';
 }
 
 function storedResponse(row: EscalationRow): EscalationResponse {

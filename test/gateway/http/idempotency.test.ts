@@ -115,6 +115,29 @@ describe('idempotency keys on POST /v1/escalations', () => {
     expect(ledgerRows(h).filter((row) => row.outcome === 'ok')).toEqual([{ escalation_id: id, outcome: 'ok' }]);
   });
 
+  it('lets a resend try again when the first was refused because the ledger failed (no call was made)', async () => {
+    harness = await startHarness();
+    const h = harness;
+    h.gateway.db.exec('DROP TABLE reservations');
+    const refused = await post(h, escalationBody({ idempotency_key: KEY }));
+    expect(refused.status).toBe(503);
+    expect(h.stub.received).toHaveLength(0);
+    // The gateway restarts with its schema whole again; the rig's resend is a new try under the same key.
+    await h.restart();
+    const retried = await post(h, escalationBody({ idempotency_key: KEY }));
+    expect(retried.status).toBe(200);
+    const done = EscalationResponseSchema.parse(retried.body);
+    expect(done.state).toBe('completed');
+    expect(h.stub.received).toHaveLength(1);
+    // The refused escalation stays on record, without the key; the key now names the answered one.
+    const rows = h.gateway.db.prepare('SELECT id, state, idempotency_key FROM escalations ORDER BY created_at').all() as { id: string; state: string; idempotency_key: string | null }[];
+    expect(rows.map((row) => [row.state, row.idempotency_key])).toEqual([['failed', null], ['completed', KEY]]);
+    expect(rows[1]?.id).toBe(done.id);
+    // And a further resend is a replay of the answered one.
+    expect(EscalationResponseSchema.parse((await post(h, escalationBody({ idempotency_key: KEY }))).body).id).toBe(done.id);
+    expect(h.stub.received).toHaveLength(1);
+  });
+
   it('refuses a malformed key with 400 naming idempotency_key', async () => {
     harness = await startHarness();
     const response = await post(harness, escalationBody({ idempotency_key: 'short' }));

@@ -46,10 +46,11 @@ describe('idempotency keys on POST /v1/escalations', () => {
   it('gives a resend sent while the first is still upstream the pending escalation, not a second call', async () => {
     harness = await startHarness();
     const h = harness;
-    h.stub.script({ kind: 'ok', afterMs: 600 });
+    h.stub.script({ kind: 'ok', afterMs: 1_500 });
     const slow = post(h, escalationBody({ idempotency_key: KEY }));
-    // Until the first call reaches the stand-in, its row and key are already committed (one transaction).
-    for (let i = 0; i < 200 && h.stub.received.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    // By the time the first call reaches the stand-in, its row and key are committed (one transaction, before it).
+    for (let i = 0; i < 2_000 && h.stub.received.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(h.stub.received).toHaveLength(1);
     const resend = await post(h, escalationBody({ idempotency_key: KEY }));
     expect(resend.status).toBe(202);
     const pending = EscalationResponseSchema.parse(resend.body);

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { AuditLog, verifyAudit } from '../audit/audit-log.js';
 import { RigRegistry } from '../auth/rig-registry.js';
 import { auditReport } from '../reports/audit-report.js';
+import { loadConfig } from '../config/load-config.js';
 import { costReport, costReportCsv } from '../reports/cost-report.js';
+import { gatewayStatus, renderGatewayStatus } from '../reports/gateway-status.js';
 import { AuditReportQuerySchema, CostReportQuerySchema } from '../reports/report-schemas.js';
 import { openGatewayDb, type Db } from '../store/open-db.js';
 
@@ -95,6 +97,18 @@ export function reportAudit(home: string, options: Record<string, unknown>, io: 
   }
   return withDb(home, (db) => {
     io.out(`${JSON.stringify(auditReport(db, query.data, 'all'), null, 2)}\n`);
+    return 0;
+  });
+}
+
+/** `status`: spend against the caps, the outbox, the last calls and the audit head; caps need config.json. */
+export function status(home: string, options: { json?: boolean }, io: CliIo): number {
+  const loaded = loadConfig(home);
+  // Spend is worth showing even when the config cannot be read; the caps are then left out, and it says why.
+  if (!loaded.ok) io.err(`${loaded.problem.message}: caps not shown\n`);
+  return withDb(home, (db) => {
+    const result = gatewayStatus(db, io.now(), loaded.ok ? loaded.config : undefined);
+    io.out(options.json === true ? `${JSON.stringify(result, null, 2)}\n` : renderGatewayStatus(result));
     return 0;
   });
 }

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { gatewayEnv, resolveGatewayHome, type GatewayEnv } from '../config/env.js';
-import { auditVerify, reportAudit, reportCost, rigsAdd, rigsList, rigsRevoke, type CliIo } from './admin-commands.js';
+import { auditVerify, reportAudit, reportCost, rigsAdd, rigsList, rigsRevoke, status, type CliIo } from './admin-commands.js';
 import { serve } from './serve-command.js';
 import { GatewayDbError } from '../store/open-db.js';
 import type { RunningGateway } from '../server.js';
@@ -40,6 +40,14 @@ export async function runCli(argv: readonly string[], io: CliIo, env: GatewayEnv
   rigs.command('revoke <name>').description('revoke a rig').action((name: string) => {
     result = { code: rigsRevoke(home(), name, io) };
   });
+
+  program
+    .command('status')
+    .description('spend today and this month against the caps, per rig; the outbox; the last calls')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) => {
+      result = { code: status(home(), options, io) };
+    });
 
   program.command('audit').description('the audit log').command('verify').description('check the hash chain; exit 1 at the first bad record').action(() => {
     result = { code: auditVerify(home(), io) };

@@ -5,8 +5,12 @@ import type { RigHome } from '../config/rig-home.js';
 import { GatewayClient } from '../escalation/gateway-client.js';
 import { CliError } from './context.js';
 
-/** The gateway client from config.json, or undefined when no gateway is configured. A half-configured one is an error. */
-export function gatewayClientFor(home: RigHome, config: RigConfig): GatewayClient | undefined {
+/**
+ * The gateway client from config.json, or undefined when no gateway is configured. A half-configured one is an
+ * error. `onClockSkew` hears when the rig's clock is found off from the gateway's (an air-gapped rig may have no
+ * time sync) and the client signs with the gateway's.
+ */
+export function gatewayClientFor(home: RigHome, config: RigConfig, onClockSkew?: (skewMs: number) => void): GatewayClient | undefined {
   const { gateway_url: url, rig_id: rigId, secret_file: secretFile } = config.escalation;
   if (url === undefined) return undefined;
   if (rigId === undefined) throw new CliError(`${home.configPath}: escalation.rig_id is required with escalation.gateway_url (the id printed by 'rigmind-gateway rigs add')`);
@@ -18,5 +22,7 @@ export function gatewayClientFor(home: RigHome, config: RigConfig): GatewayClien
     throw new CliError(`${home.configPath}: escalation.secret_file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   if (secret === '') throw new CliError(`escalation.secret_file ${path} is empty`);
-  return new GatewayClient({ baseUrl: url, rigId, secret, pollIntervalMs: 1_000, pollTimeoutMs: 30_000, requestTimeoutMs: 120_000 });
+  return new GatewayClient({
+    baseUrl: url, rigId, secret, pollIntervalMs: 1_000, pollTimeoutMs: 30_000, requestTimeoutMs: 120_000, ...(onClockSkew === undefined ? {} : { onClockSkew }),
+  });
 }

@@ -59,9 +59,23 @@ export interface GatewayClientOptions {
   readonly pollTimeoutMs?: number;
   /** Longest one HTTP exchange may take (the gateway may be retrying upstream meanwhile). */
   readonly requestTimeoutMs?: number;
+  /**
+   * Called when the client starts (or stops) signing with the gateway's clock instead of its own: the skew in
+   * ms (gateway minus rig), 0 once the clocks agree again. The rig is air-gapped and may have no time sync.
+   */
+  readonly onClockSkew?: (skewMs: number) => void;
 }
 
-type Exchange = { readonly kind: 'response'; readonly status: number; readonly retryAfter: string | null; readonly body: string } | { readonly kind: 'network'; readonly message: string };
+/**
+ * Skews under this are left alone: the gateway's Date header has whole seconds and the exchange takes time, so
+ * a correction this small would be noise, and the gateway accepts minutes.
+ */
+export const CLOCK_SKEW_TOLERANCE_MS = 30_000;
+const DATE_RESOLUTION_MS = 1_000;
+
+type Exchange =
+  | { readonly kind: 'response'; readonly status: number; readonly retryAfter: string | null; readonly body: string }
+  | { readonly kind: 'network'; readonly message: string };
 
 /**
  * The rig's client for its gateway: signs each request with the shared HMAC scheme, posts an escalation,
@@ -73,6 +87,10 @@ export class GatewayClient {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #nonce: () => string;
   readonly #base: string;
+  /** Added to the rig's clock when signing: what the gateway's clock was seen to be ahead by. */
+  #skewMs = 0;
+  /** The gateway's clock minus the rig's, as the last reply showed it. */
+  #seenSkewMs: number | undefined;
 
   constructor(private readonly options: GatewayClientOptions) {
     this.#fetch = options.fetch ?? ((url, init) => undiciFetch(url, init));
@@ -116,9 +134,20 @@ export class GatewayClient {
     return this.#interpret(await this.#send('GET', `/v1/escalations/${encodeURIComponent(id)}`, ''), id);
   }
 
+  // A request refused as stale because the clocks disagree is signed again, once, on the gateway's clock; then
+  // even a skew under the tolerance is corrected (the gateway's window may be set narrower than the tolerance).
   async #send(method: string, path: string, body: string): Promise<Exchange> {
+    const signedWith = this.#skewMs;
+    const exchange = await this.#exchange(method, path, body);
+    if (exchange.kind !== 'response' || exchange.status !== 401 || parseError(exchange.body)?.code !== 'stale_request') return exchange;
+    const seen = this.#seenSkewMs;
+    if (seen !== undefined && Math.abs(seen - this.#skewMs) >= DATE_RESOLUTION_MS) this.#adopt(Math.round(seen));
+    return this.#skewMs === signedWith ? exchange : this.#exchange(method, path, body);
+  }
+
+  async #exchange(method: string, path: string, body: string): Promise<Exchange> {
     const headers: Record<string, string> = {
-      ...signRequest({ rigId: this.options.rigId, secret: this.options.secret, method, pathWithQuery: path, body, now: this.#now(), nonce: this.#nonce() }),
+      ...signRequest({ rigId: this.options.rigId, secret: this.options.secret, method, pathWithQuery: path, body, now: this.#now() + this.#skewMs, nonce: this.#nonce() }),
       accept: 'application/json',
     };
     if (body !== '') headers['content-type'] = 'application/json';
@@ -130,10 +159,30 @@ export class GatewayClient {
         ...(this.options.dispatcher === undefined ? {} : { dispatcher: this.options.dispatcher }),
         signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 10 * 60_000),
       });
+      this.#observeClock(response.headers.get('date'));
       return { kind: 'response', status: response.status, retryAfter: response.headers.get('retry-after'), body: await response.text() };
     } catch (error) {
       return { kind: 'network', message: error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error) };
     }
+  }
+
+  // Every reply carries the gateway's time (HTTP Date); a rig clock off by more than the tolerance signs with it.
+  #observeClock(date: string | null): void {
+    const gatewayMs = date === null ? Number.NaN : Date.parse(date);
+    if (!Number.isFinite(gatewayMs)) return;
+    // Date is truncated to the second: its middle is the better guess.
+    const seen = gatewayMs + DATE_RESOLUTION_MS / 2 - this.#now();
+    this.#seenSkewMs = seen;
+    if (Math.abs(seen) < CLOCK_SKEW_TOLERANCE_MS) {
+      if (this.#skewMs !== 0 && Math.abs(seen - this.#skewMs) >= DATE_RESOLUTION_MS) this.#adopt(0);
+      return;
+    }
+    if (Math.abs(seen - this.#skewMs) >= CLOCK_SKEW_TOLERANCE_MS / 10) this.#adopt(Math.round(seen));
+  }
+
+  #adopt(skewMs: number): void {
+    this.#skewMs = skewMs;
+    this.options.onClockSkew?.(skewMs);
   }
 
   #interpret(exchange: Exchange, knownId: string | undefined): GatewayResult {

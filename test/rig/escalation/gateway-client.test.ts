@@ -79,4 +79,43 @@ describe('GatewayClient against the real gateway', () => {
       await new Promise<void>((resolve) => impostor.close(() => resolve()));
     }
   });
+
+  it('signs with the gateway\'s clock when the rig\'s is off: refused as stale once, then answered, and says so', async () => {
+    harness = await startHarness();
+    const h = harness;
+    let offset = -10 * 60_000;
+    const skews: number[] = [];
+    const client = clientFor(h, { now: () => Date.now() + offset, onClockSkew: (ms) => skews.push(ms) });
+    const first = await client.escalate(escalationBody());
+    expect(first).toMatchObject({ ok: true, response: { state: 'completed' } });
+    expect(skews).toHaveLength(1);
+    expect(Math.abs((skews[0] ?? 0) - 10 * 60_000)).toBeLessThan(2_000);
+    // The refused try was audited as stale; the second was signed on the gateway's clock.
+    const refused = h.gateway.db.prepare("SELECT detail FROM audit WHERE kind = 'request_refused'").pluck().all() as string[];
+    expect(refused.map((detail) => (JSON.parse(detail) as { code: string }).code)).toEqual(['stale_request']);
+    // Later requests go straight through.
+    expect(await client.escalate(escalationBody())).toMatchObject({ ok: true });
+    const refusals = (): unknown => h.gateway.db.prepare("SELECT COUNT(*) FROM audit WHERE kind = 'request_refused'").pluck().get();
+    expect(refusals()).toBe(1);
+    // A rig clock set right (a jump of ten minutes) costs one more refused try, then the correction is dropped.
+    offset = 0;
+    expect(await client.escalate(escalationBody())).toMatchObject({ ok: true });
+    expect(skews.at(-1)).toBe(0);
+    expect(refusals()).toBe(2);
+    expect(await client.escalate(escalationBody())).toMatchObject({ ok: true });
+    expect(refusals()).toBe(2);
+  });
+
+  it('corrects a skew under its tolerance when the gateway\'s window is narrower, and leaves a clock that agrees alone', async () => {
+    harness = await startHarness({ config: (url) => testConfig(url, { auth: { max_skew_ms: 5_000 } }) });
+    const h = harness;
+    const skews: number[] = [];
+    const behind = clientFor(h, { now: () => Date.now() - 12_000, onClockSkew: (ms) => skews.push(ms) });
+    expect(await behind.escalate(escalationBody())).toMatchObject({ ok: true });
+    expect(skews).toHaveLength(1);
+    expect(Math.abs((skews[0] ?? 0) - 12_000)).toBeLessThan(2_000);
+    const fine: number[] = [];
+    expect(await clientFor(h, { onClockSkew: (ms) => fine.push(ms) }).escalate(escalationBody())).toMatchObject({ ok: true });
+    expect(fine).toEqual([]);
+  });
 });

@@ -33,7 +33,10 @@ export function registerBrain(program: Command): void {
         profile = loaded.profile;
       }
       const logger = createLogger({ name: 'brain', logDir: home.logDir, console: true, ...(options.quiet === true ? { consoleLevel: 'warn' } : {}) });
-      const gateway = gatewayClientFor(home, config);
+      const gateway = gatewayClientFor(home, config, (skewMs) => {
+        if (skewMs === 0) logger.info('the rig clock agrees with the gateway again; signing with it');
+        else logger.warn({ skew_s: Math.round(skewMs / 1000) }, "the rig clock is off from the gateway's: signing escalations with the gateway's time (set up time sync, docs/rig.md)");
+      });
       const brain = new Brain({
         home,
         config,

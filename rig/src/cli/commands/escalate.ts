@@ -21,7 +21,9 @@ export function registerEscalate(program: Command): void {
         return;
       }
       const { home, config } = openHome(command.optsWithGlobals<{ home?: string }>().home);
-      const client = gatewayClientFor(home, config);
+      const client = gatewayClientFor(home, config, (skewMs) => {
+        if (skewMs !== 0) process.stderr.write(`warning: this machine's clock is ${Math.round(skewMs / 1000)} s off from the gateway's; signed with the gateway's time\n`);
+      });
       if (client === undefined) throw new CliError(`${home.configPath}: no gateway configured (escalation.gateway_url)`);
       let raw: unknown;
       try {

@@ -174,7 +174,9 @@ export class GatewayClient {
     const seen = gatewayMs + DATE_RESOLUTION_MS / 2 - this.#now();
     this.#seenSkewMs = seen;
     if (Math.abs(seen) < CLOCK_SKEW_TOLERANCE_MS) {
-      if (this.#skewMs !== 0 && Math.abs(seen - this.#skewMs) >= DATE_RESOLUTION_MS) this.#adopt(0);
+      // Stop correcting once the clocks agree to the Date header's second; a smaller skew taken up after a stale
+      // refusal is kept (readings jitter by about a second), and a wrong one costs one more refused try.
+      if (this.#skewMs !== 0 && Math.abs(seen) < 2 * DATE_RESOLUTION_MS) this.#adopt(0);
       return;
     }
     if (Math.abs(seen - this.#skewMs) >= CLOCK_SKEW_TOLERANCE_MS / 10) this.#adopt(Math.round(seen));

@@ -114,6 +114,10 @@ describe('GatewayClient against the real gateway', () => {
     expect(await behind.escalate(escalationBody())).toMatchObject({ ok: true });
     expect(skews).toHaveLength(1);
     expect(Math.abs((skews[0] ?? 0) - 12_000)).toBeLessThan(2_000);
+    // The small correction is kept: later requests are not refused again.
+    for (let i = 0; i < 3; i += 1) expect(await behind.escalate(escalationBody())).toMatchObject({ ok: true });
+    expect(skews).toHaveLength(1);
+    expect(h.gateway.db.prepare("SELECT COUNT(*) FROM audit WHERE kind = 'request_refused'").pluck().get()).toBe(1);
     const fine: number[] = [];
     expect(await clientFor(h, { onClockSkew: (ms) => fine.push(ms) }).escalate(escalationBody())).toMatchObject({ ok: true });
     expect(fine).toEqual([]);

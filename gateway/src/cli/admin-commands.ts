@@ -6,7 +6,7 @@ import { loadConfig } from '../config/load-config.js';
 import { costReport, costReportCsv } from '../reports/cost-report.js';
 import { gatewayStatus, renderGatewayStatus } from '../reports/gateway-status.js';
 import { AuditReportQuerySchema, CostReportQuerySchema } from '../reports/report-schemas.js';
-import { openGatewayDb, type Db } from '../store/open-db.js';
+import { openGatewayDb, openGatewayDbReadonly, type Db } from '../store/open-db.js';
 
 /** Where a command writes, and its clock. */
 export interface CliIo {
@@ -15,8 +15,8 @@ export interface CliIo {
   readonly now: () => number;
 }
 
-function withDb<T>(home: string, run: (db: Db) => T): T {
-  const db = openGatewayDb(home);
+function withDb<T>(home: string, run: (db: Db) => T, open: (home: string) => Db = openGatewayDb): T {
+  const db = open(home);
   try {
     return run(db);
   } finally {
@@ -45,7 +45,7 @@ export function rigsList(home: string, io: CliIo): number {
     if (rigs.length === 0) io.out('no rigs\n');
     for (const rig of rigs) io.out(`${rig.name}\t${rig.rig_id}\tcreated ${rig.created_at}\t${rig.revoked_at === null ? 'active' : `revoked ${rig.revoked_at}`}\n`);
     return 0;
-  });
+  }, openGatewayDbReadonly);
 }
 
 /** `rigs revoke NAME`. */
@@ -71,7 +71,7 @@ export function auditVerify(home: string, io: CliIo): number {
     }
     io.out(`audit chain ok: ${result.records} records, head ${result.head}\n`);
     return 0;
-  });
+  }, openGatewayDbReadonly);
 }
 
 /** `report cost`. */
@@ -85,7 +85,7 @@ export function reportCost(home: string, options: Record<string, unknown>, io: C
     const report = costReport(db, query.data, io.now(), 'all');
     io.out(query.data.format === 'csv' ? costReportCsv(report) : `${JSON.stringify(report, null, 2)}\n`);
     return 0;
-  });
+  }, openGatewayDbReadonly);
 }
 
 /** `report audit`. */
@@ -98,7 +98,7 @@ export function reportAudit(home: string, options: Record<string, unknown>, io: 
   return withDb(home, (db) => {
     io.out(`${JSON.stringify(auditReport(db, query.data, 'all'), null, 2)}\n`);
     return 0;
-  });
+  }, openGatewayDbReadonly);
 }
 
 /** `status`: spend against the caps, the outbox, the last calls and the audit head; caps need config.json. */
@@ -110,5 +110,5 @@ export function status(home: string, options: { json?: boolean }, io: CliIo): nu
     const result = gatewayStatus(db, io.now(), loaded.ok ? loaded.config : undefined);
     io.out(options.json === true ? `${JSON.stringify(result, null, 2)}\n` : renderGatewayStatus(result));
     return 0;
-  });
+  }, openGatewayDbReadonly);
 }

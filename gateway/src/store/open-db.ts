@@ -42,6 +42,31 @@ export function atomically(db: Db): Atomically {
   return <T>(fn: () => T): T => run(fn) as T;
 }
 
+function refuseNewerSchema(db: Db, path: string): void {
+  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() !== undefined;
+  const stored = hasMeta ? (db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as string | undefined) : undefined;
+  if (stored !== undefined && Number(stored) > GATEWAY_SCHEMA_VERSION) {
+    db.close();
+    throw new GatewayDbError('schema_newer', `${path} has schema ${stored}; this gateway knows ${GATEWAY_SCHEMA_VERSION} (a newer gateway wrote it)`);
+  }
+}
+
+/**
+ * Open an existing `<home>/gateway.db` for reading only, for commands that only look: nothing is created,
+ * migrated or locked for writing, so a running gateway is never held up by them.
+ */
+export function openGatewayDbReadonly(home: string): Db {
+  const path = join(home, 'gateway.db');
+  let db: Db;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    throw new GatewayDbError('open_failed', `cannot open ${path}: ${(error as Error).message}`);
+  }
+  refuseNewerSchema(db, path);
+  return db;
+}
+
 /** Open (creating if needed) `<home>/gateway.db` in WAL mode with the schema applied. */
 export function openGatewayDb(home: string): Db {
   const path = join(home, 'gateway.db');
@@ -53,12 +78,7 @@ export function openGatewayDb(home: string): Db {
     throw new GatewayDbError('open_failed', `cannot open ${path}: ${(error as Error).message}`);
   }
   // Checked before anything is set or written: a database from a newer gateway is left exactly as it is.
-  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() !== undefined;
-  const stored = hasMeta ? (db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as string | undefined) : undefined;
-  if (stored !== undefined && Number(stored) > GATEWAY_SCHEMA_VERSION) {
-    db.close();
-    throw new GatewayDbError('schema_newer', `${path} has schema ${stored}; this gateway knows ${GATEWAY_SCHEMA_VERSION} (a newer gateway wrote it)`);
-  }
+  refuseNewerSchema(db, path);
   // The database holds rig secrets: only the gateway's user may read it.
   chmodSync(path, 0o600);
   db.pragma('journal_mode = WAL');

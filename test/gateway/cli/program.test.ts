@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GatewayConfigSchema, openGatewayDb } from '@rigmind/gateway';
@@ -51,10 +51,21 @@ describe('rigmind-gateway CLI', () => {
   });
 
   it('prints the cost report as CSV and refuses bad options', async () => {
+    openGatewayDb(home).close();
     expect((await run('report', 'cost', '--format', 'csv', '--group-by', 'model')).code).toBe(0);
     expect(out.split('\r\n')[0]).toBe('model,calls,input_tokens,output_tokens,cache_write_tokens,cache_read_tokens,usd');
     expect((await run('report', 'cost', '--group-by', 'week')).code).toBe(2);
     expect(err).toContain('group_by');
+  });
+
+  it('reads without writing: a home with no gateway.db is an error naming it, and nothing is created', async () => {
+    for (const command of [['status'], ['rigs', 'list'], ['audit', 'verify'], ['report', 'cost'], ['report', 'audit']]) {
+      err = '';
+      expect((await run(...command)).code).toBe(1);
+      expect(err).toContain('open_failed');
+      expect(err).toContain(join(home, 'gateway.db'));
+    }
+    expect(readdirSync(home)).toEqual([]);
   });
 
   it('refuses to serve without a valid config', async () => {

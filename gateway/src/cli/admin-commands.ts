@@ -107,7 +107,7 @@ export function status(home: string, options: { json?: boolean }, io: CliIo): nu
   // Spend is worth showing even when the config cannot be read; the caps are then left out, and it says why.
   if (!loaded.ok) io.err(`${loaded.problem.message}: caps not shown\n`);
   return withDb(home, (db) => {
-    const result = gatewayStatus(db, io.now(), loaded.ok ? loaded.config : undefined);
+    const result = gatewayStatus(db, io.now(), new RigRegistry(db, io.now, randomBytes).list(), loaded.ok ? loaded.config : undefined);
     io.out(options.json === true ? `${JSON.stringify(result, null, 2)}\n` : renderGatewayStatus(result));
     return 0;
   }, openGatewayDbReadonly);

@@ -95,7 +95,7 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
       ]);
     }
     // A resend gets the escalation the key already made, as GET /v1/escalations/:id would show it.
-    if (outcome.kind === 'resent') return outcome.row.response === null ? c.json(pendingResponse(outcome.row.id), 202) : c.json(storedResponse(outcome.row), 200);
+    if (outcome.kind === 'resent') return outcome.row.response === null ? c.json(pendingResponse(outcome.row.id), 202) : c.json(storedResponse(outcome.row.response), 200);
     const { id, delivery } = outcome;
     if (delivery.kind === 'deferred') return c.json(pendingResponse(id), 202);
     if (delivery.kind === 'refused') {
@@ -113,7 +113,7 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
     audit.append('request_accepted', rig.name, { method: 'GET', path: '/v1/escalations/:id', escalation_id: id, found: row?.rig_id === rig.rigId });
     // Another rig's escalation is reported as missing, not as forbidden: ids are not to be probed.
     if (row === undefined || row.rig_id !== rig.rigId) return errorJson(c, 404, 'not_found', `no escalation ${id} for this rig`);
-    return c.json(row.response === null ? pendingResponse(id) : storedResponse(row), 200);
+    return c.json(row.response === null ? pendingResponse(id) : storedResponse(row.response), 200);
   });
 
   return app;
@@ -130,9 +130,9 @@ function pendingResponse(id: string): EscalationResponse {
 }
 
 function failedWithoutCall(row: EscalationRow): boolean {
-  return row.state === 'failed' && row.response !== null && storedResponse(row).error?.code === 'ledger_unavailable';
+  return row.state === 'failed' && row.response !== null && storedResponse(row.response).error?.code === 'ledger_unavailable';
 }
 
-function storedResponse(row: EscalationRow): EscalationResponse {
-  return EscalationResponseSchema.parse(JSON.parse(row.response ?? 'null'));
+function storedResponse(json: string): EscalationResponse {
+  return EscalationResponseSchema.parse(JSON.parse(json));
 }

@@ -1,6 +1,7 @@
 import { budgetWindows } from '../budget/ledger.js';
 import type { GatewayConfig } from '../config/config-schema.js';
 import { microToUsd } from '../config/prices.js';
+import type { RigSummary } from '../auth/rig-registry.js';
 import type { Db } from '../store/open-db.js';
 
 /** Spend against one cap: settled calls plus the worst case of calls in flight. */
@@ -55,9 +56,10 @@ const call = (row: CallRow | undefined): CallSummary | null =>
 
 /**
  * The gateway's state as an operator asks for it on the Pi. Read-only: run from the CLI's own process, its reads
- * never wait for the running gateway's writes nor hold them up (WAL). `config` adds the caps and the upstream.
+ * never wait for the running gateway's writes nor hold them up (WAL). `registered` is the registry's list of
+ * rigs; `config` adds the caps and the upstream.
  */
-export function gatewayStatus(db: Db, now: number, config?: GatewayConfig): GatewayStatus {
+export function gatewayStatus(db: Db, now: number, registered: readonly RigSummary[], config?: GatewayConfig): GatewayStatus {
   const { day, month } = budgetWindows(now);
   const budgets = config?.budgets;
   const spend = db
@@ -67,7 +69,7 @@ export function gatewayStatus(db: Db, now: number, config?: GatewayConfig): Gate
     )
     .all({ day, month }) as { rig_id: string; today: number; month: number }[];
   const byRig = new Map(spend.map((row) => [row.rig_id, row]));
-  const rigs = (db.prepare('SELECT rig_id, name, revoked_at FROM rigs ORDER BY name').all() as { rig_id: string; name: string; revoked_at: number | null }[]).map(
+  const rigs = registered.map(
     (rig): RigStatus => ({
       name: rig.name,
       rig_id: rig.rig_id,

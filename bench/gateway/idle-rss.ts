@@ -3,7 +3,8 @@
 // fresh home against a closed local port as upstream (it is never called), sent 50 GET /healthz, measured
 // (Linux /proc) a second later (`*_start_rss_mb`) and again after a quiet spell (`*_idle_rss_mb`, default 35 s:
 // what an idle gateway settles to, once V8 has given back start-up memory and a WAL checkpoint worker, had a burst
-// of writes started one, has retired after its 30 s), and stopped. The three run side by side, so the bench takes one quiet spell. Build first: npx tsc -b gateway.
+// of writes started one, has retired after its 30 s), and stopped. The three run side by side, so the bench takes
+// one quiet spell. Build first: npx tsc -b gateway.
 // RIGMIND_BENCH_IDLE_QUIET_MS changes the quiet spell.
 // Run: node -C source --import tsx bench/gateway/idle-rss.ts
 import { spawn } from 'node:child_process';

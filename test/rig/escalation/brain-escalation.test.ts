@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type AddressInfo, type Server } from 'node:net';
+import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MessageOf, Plan } from '@rigmind/protocol';
@@ -36,6 +36,15 @@ async function freePort(): Promise<number> {
   const port = (probe.address() as AddressInfo).port;
   await new Promise((resolve) => probe.close(resolve));
   return port;
+}
+
+/** Pipe a connection to the gateway's port on loopback, each end closing the other on error. */
+function pipeTo(socket: Socket, target: number): Socket {
+  const upstream = connect(target, '127.0.0.1');
+  socket.pipe(upstream).pipe(socket);
+  upstream.on('error', () => socket.destroy());
+  socket.on('error', () => upstream.destroy());
+  return upstream;
 }
 
 function rigFor(gw: Harness, url = gw.server.url): RigHarness {
@@ -115,12 +124,7 @@ describe('the brain escalates through the gateway, and advice comes back into th
 
     // The gateway comes back on its address: a loopback relay to the running gateway opens on that port.
     const target = Number(new URL(gateway.server.url).port);
-    relay = createServer((socket) => {
-      const upstream = connect(target, '127.0.0.1');
-      socket.pipe(upstream).pipe(socket);
-      upstream.on('error', () => socket.destroy());
-      socket.on('error', () => upstream.destroy());
-    });
+    relay = createServer((socket) => void pipeTo(socket, target));
     await new Promise<void>((resolve) => relay?.listen(port, '127.0.0.1', resolve));
     const final = await rig.finished(planId, 20_000);
     expect(final.tasks?.[0]).toMatchObject({ status: 'completed', source: 'external:gateway' });
@@ -134,10 +138,7 @@ describe('the brain escalates through the gateway, and advice comes back into th
     let connections = 0;
     relay = createServer((socket) => {
       connections += 1;
-      const upstream = connect(target, '127.0.0.1');
-      socket.pipe(upstream).pipe(socket);
-      upstream.on('error', () => socket.destroy());
-      socket.on('error', () => upstream.destroy());
+      const upstream = pipeTo(socket, target);
       if (connections === 1) {
         socket.once('data', () => {
           setTimeout(() => {

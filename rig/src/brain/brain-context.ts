@@ -20,6 +20,11 @@ export interface PlanProblem {
 /** Validates a submitted plan and resolves it into tasks in topological order. */
 export type PlanResolver = (plan: Plan) => { ok: true; tasks: NewTask[] } | { ok: false; issues: PlanProblem[] };
 
+/** What a person's `rigmind escalate TASK_ID` did: the tasks it affected, or why it was refused (as a value). */
+export type ManualEscalation =
+  | { readonly ok: true; readonly affected: string[] }
+  | { readonly ok: false; readonly code: 'not_found' | 'not_escalatable'; readonly message: string };
+
 /** Hooks the escalation path plugs into; absent means no gateway is configured. */
 export interface EscalationHooks {
   /**
@@ -27,6 +32,11 @@ export interface EscalationHooks {
    * Returns false when it is not taken (a sensitive task the plan keeps local): the caller carries on locally.
    */
   escalate(taskId: string, reason: EscalationReason): boolean;
+  /**
+   * A person asks for a task to go to the gateway: a queued or backing-off task, a failed one (reopened with the
+   * dependents it failed), or one held after a decline (asked again). Anything else is refused, saying why.
+   */
+  escalateByHand(taskId: string): ManualEscalation;
   /** A released task whose advised subtasks are done: true if the hook completed it. */
   onReleased(row: TaskRow): boolean;
   /** Resume and start timers. */

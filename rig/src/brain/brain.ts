@@ -189,8 +189,12 @@ export class Brain {
         if (ctx.escalation === undefined) {
           reply(createMessage('refused', { role: 'brain', id: ctx.id }, { code: 'no_gateway', message: 'no gateway is configured (escalation.gateway_url in config.json)', issues: [] }, message.msg_id));
         } else {
-          ctx.escalation.escalate(message.task_id, 'manual');
-          reply(createMessage('ack', { role: 'brain', id: ctx.id }, { detail: 'escalation started', affected: [message.task_id] }, message.msg_id));
+          const result = ctx.escalation.escalateByHand(message.task_id);
+          reply(
+            result.ok
+              ? createMessage('ack', { role: 'brain', id: ctx.id }, { detail: 'handed to the external tier', affected: result.affected }, message.msg_id)
+              : createMessage('refused', { role: 'brain', id: ctx.id }, { code: result.code, message: result.message, issues: [] }, message.msg_id),
+          );
         }
         return;
       default:

@@ -1,13 +1,16 @@
 import { createMessage, encodeMessage, parseMessage, type Advice, type EscalationReason, type EscalationRequestInput } from '@rigmind/protocol';
 import { applyEffect, release } from '../brain/apply-effect.js';
-import type { BrainContext, EscalationHooks } from '../brain/brain-context.js';
+import type { BrainContext, EscalationHooks, ManualEscalation } from '../brain/brain-context.js';
 import { backoffDelay } from '../store/backoff.js';
+import { reopenDependents } from '../store/operator-actions.js';
 import { isTerminal } from '../store/transitions.js';
 import type { TaskRow } from '../store/rows.js';
 import { insertAdvisedSubtasks } from './advised-subtasks.js';
 import { EscalationStore, type EscalationRow } from './escalation-store.js';
 import type { GatewayClient, GatewayResult } from './gateway-client.js';
 import { buildHandoff } from './handoff.js';
+
+const SENSITIVE_CAUSE = 'sensitive task: the plan does not allow escalating it (allow_external_sensitive)';
 
 /** Where advice-made work is said to come from. */
 export const EXTERNAL_SOURCE = 'external:gateway';
@@ -44,23 +47,67 @@ export class Escalator implements EscalationHooks {
   }
 
   escalate(taskId: string, reason: EscalationReason): boolean {
-    const { ctx } = this;
-    const row = ctx.store.task(taskId);
+    const row = this.ctx.store.task(taskId);
     if (row === undefined || isTerminal(row.status) || row.status === 'leased' || row.status === 'running' || row.status === 'waiting_external') return false;
-    if (row.sensitive === 1 && ctx.store.plan(row.plan_id)?.allow_external_sensitive !== 1) {
-      if (reason === 'requires_external' || reason === 'manual') {
-        this.#fail(row, 'sensitive task: the plan does not allow escalating it (allow_external_sensitive)');
+    if (!this.#mayLeave(row)) {
+      if (reason === 'requires_external') {
+        this.#fail(row, SENSITIVE_CAUSE);
         return true;
       }
       return false;
     }
-    ctx.queue.remove(taskId);
-    ctx.retryAt.delete(taskId);
-    ctx.transitions.setStatus(taskId, 'waiting_external', `escalated: ${reason}`);
-    this.#rows.begin(taskId, reason);
-    ctx.events.emit({ event_type: 'task_escalated', plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name, cause: reason });
+    this.#hand(row, reason);
     this.#send(taskId);
     return true;
+  }
+
+  escalateByHand(taskId: string): ManualEscalation {
+    const { ctx } = this;
+    const row = ctx.store.task(taskId);
+    if (row === undefined) return { ok: false, code: 'not_found', message: `no task '${taskId}'` };
+    const why = this.#whyNotByHand(row);
+    if (why !== undefined) return { ok: false, code: 'not_escalatable', message: `task '${taskId}' ${why}` };
+    const reopened = ctx.store.db.transaction(() => {
+      const dependents = row.status === 'failed' ? reopenDependents(ctx.store, row) : [];
+      this.#hand(row, 'manual');
+      return dependents;
+    })();
+    this.#send(taskId);
+    return { ok: true, affected: [taskId, ...reopened] };
+  }
+
+  // Why a person may not escalate this task now; undefined when they may.
+  #whyNotByHand(row: TaskRow): string | undefined {
+    switch (row.status) {
+      case 'completed':
+        return 'is completed';
+      case 'canceled':
+        return 'was canceled; `rigmind retry` it first';
+      case 'blocked':
+        return 'is waiting for the tasks it depends on; escalate it once they are done';
+      case 'leased':
+      case 'running':
+        return 'is running; escalate it if it fails, or cancel it first';
+      case 'waiting_external':
+        if (this.#rows.get(row.task_id)?.state !== 'held') return 'is already with the external tier';
+    }
+    if (!this.#mayLeave(row)) return `is sensitive, and plan '${row.plan_id}' does not allow escalating it (allow_external_sensitive)`;
+    return undefined;
+  }
+
+  // A sensitive task leaves the rig only if its plan allows it.
+  #mayLeave(row: TaskRow): boolean {
+    return row.sensitive !== 1 || this.ctx.store.plan(row.plan_id)?.allow_external_sensitive === 1;
+  }
+
+  // The task leaves the queue and waits for the gateway, under a new handoff (new key).
+  #hand(row: TaskRow, reason: EscalationReason): void {
+    const { ctx } = this;
+    ctx.queue.remove(row.task_id);
+    ctx.retryAt.delete(row.task_id);
+    ctx.transitions.setStatus(row.task_id, 'waiting_external', `escalated: ${reason}`);
+    this.#rows.begin(row.task_id, reason);
+    ctx.events.emit({ event_type: 'task_escalated', plan_id: row.plan_id, task_id: row.task_id, plan_task_id: row.name, cause: reason });
   }
 
   /** A task released after its advised subtasks completed: it is done, nothing of it runs locally again. */

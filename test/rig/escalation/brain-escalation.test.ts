@@ -1,10 +1,10 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MessageOf, Plan } from '@rigmind/protocol';
 import { startHarness, type Harness } from '../../gateway/gateway-harness.js';
-import { RigHarness } from '../../helpers/rig-harness.js';
+import type { RigHarness } from '../../helpers/rig-harness.js';
+import { rigFor, submit } from '../../helpers/rig-with-gateway.js';
 
 /** Claude's stand-in advice, chosen by what the handoff says about the task. */
 function advise(body: unknown): string {
@@ -45,21 +45,6 @@ function pipeTo(socket: Socket, target: number): Socket {
   upstream.on('error', () => socket.destroy());
   socket.on('error', () => upstream.destroy());
   return upstream;
-}
-
-function rigFor(gw: Harness, url = gw.server.url): RigHarness {
-  const harness = new RigHarness({
-    extraConfig: { escalation: { gateway_url: url, rig_id: gw.rig.rigId, secret_file: 'keys/gateway.secret', after_failures: 2, retry_base_ms: 100, retry_cap_ms: 400 } },
-  });
-  mkdirSync(join(harness.home, 'keys'), { recursive: true });
-  writeFileSync(join(harness.home, 'keys', 'gateway.secret'), gw.rig.secret, { mode: 0o600 });
-  return harness;
-}
-
-async function submit(harness: RigHarness, plan: Plan): Promise<string> {
-  const result = await harness.client.request('submit_plan', { plan });
-  if (!result.ok) throw new Error(`refused: ${result.message}`);
-  return (result.reply as MessageOf<'plan_accepted'>).plan_id;
 }
 
 describe('the brain escalates through the gateway, and advice comes back into the brain only', () => {

@@ -8,9 +8,14 @@ import { CliError } from './context.js';
 /**
  * The gateway client from config.json, or undefined when no gateway is configured. A half-configured one is an
  * error. `onClockSkew` hears when the rig's clock is found off from the gateway's (an air-gapped rig may have no
- * time sync) and the client signs with the gateway's.
+ * time sync) and the client signs with the gateway's. `pollTimeoutMs`: how long an escalation the gateway defers is followed.
  */
-export function gatewayClientFor(home: RigHome, config: RigConfig, onClockSkew?: (skewMs: number) => void): GatewayClient | undefined {
+export function gatewayClientFor(
+  home: RigHome,
+  config: RigConfig,
+  onClockSkew?: (skewMs: number) => void,
+  pollTimeoutMs = 30_000,
+): GatewayClient | undefined {
   const { gateway_url: url, rig_id: rigId, secret_file: secretFile } = config.escalation;
   if (url === undefined) return undefined;
   if (rigId === undefined) throw new CliError(`${home.configPath}: escalation.rig_id is required with escalation.gateway_url (the id printed by 'rigmind-gateway rigs add')`);
@@ -23,6 +28,6 @@ export function gatewayClientFor(home: RigHome, config: RigConfig, onClockSkew?:
   }
   if (secret === '') throw new CliError(`escalation.secret_file ${path} is empty`);
   return new GatewayClient({
-    baseUrl: url, rigId, secret, pollIntervalMs: 1_000, pollTimeoutMs: 30_000, requestTimeoutMs: 120_000, ...(onClockSkew === undefined ? {} : { onClockSkew }),
+    baseUrl: url, rigId, secret, pollIntervalMs: 1_000, pollTimeoutMs, requestTimeoutMs: 120_000, ...(onClockSkew === undefined ? {} : { onClockSkew }),
   });
 }

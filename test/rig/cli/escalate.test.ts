@@ -1,0 +1,126 @@
+import { writeFileSync } from 'node:fs';
+import { createServer, connect, type AddressInfo, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startAnthropicStub, type AnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
+import { escalationBody, startHarness, type Harness } from '../../gateway/gateway-harness.js';
+import type { RigHarness } from '../../helpers/rig-harness.js';
+import { rigFor } from '../../helpers/rig-with-gateway.js';
+
+let gateway: Harness | undefined;
+let rig: RigHarness | undefined;
+let relay: Server | undefined;
+let revived: AnthropicStub | undefined;
+afterEach(async () => {
+  await rig?.cleanup();
+  relay?.close();
+  await gateway?.close();
+  await revived?.close();
+  rig = undefined;
+  relay = undefined;
+  gateway = undefined;
+  revived = undefined;
+});
+
+function requestFile(harness: RigHarness, body: unknown, name = 'request.json'): string {
+  const path = join(harness.home, name);
+  writeFileSync(path, typeof body === 'string' ? body : JSON.stringify(body));
+  return path;
+}
+
+/** A loopback port nothing listens on (yet). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+describe('rigmind escalate --file and --id', () => {
+  it('prints the advice, or the response as JSON; bad files and mixed modes are refused, naming what is wrong', async () => {
+    gateway = await startHarness({ stub: { reply: () => JSON.stringify({ type: 'answer', text: 'the advice, in text' }) } });
+    rig = rigFor(gateway);
+    const file = requestFile(rig, escalationBody());
+    const text = await rig.run(['escalate', '--file', file]);
+    expect(text).toMatchObject({ exitCode: 0, stdout: 'the advice, in text' });
+    const json = await rig.run(['escalate', '--file', file, '--json']);
+    expect(json.exitCode).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ state: 'completed', proposed_by: 'gateway', advice: { type: 'answer', text: 'the advice, in text' } });
+    // Two runs of a file without a key are two requests (each run makes its own key).
+    expect(gateway.stub.received).toHaveLength(2);
+
+    const invalid = await rig.run(['escalate', '--file', requestFile(rig, escalationBody({ instructions: '' }), 'invalid.json')]);
+    expect(invalid.exitCode).toBe(2);
+    expect(invalid.stderr).toMatch(/invalid\.json: instructions: /);
+    const broken = await rig.run(['escalate', '--file', requestFile(rig, '{"task": ', 'broken.json')]);
+    expect(broken.exitCode).toBe(2);
+    expect(broken.stderr).toMatch(/broken\.json: .*JSON/);
+    const missing = await rig.run(['escalate', '--file', join(rig.home, 'nowhere.json')]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain('nowhere.json: ENOENT');
+    const both = await rig.run(['escalate', 'some.task', '--file', file]);
+    expect(both.exitCode).toBe(2);
+    expect(both.stderr).toContain('give one of TASK_ID, --file REQUEST.json or --id ESCALATION_ID');
+    const badKey = await rig.run(['escalate', '--file', file, '--idempotency-key', 'short']);
+    expect(badKey.exitCode).toBe(2);
+    expect(badKey.stderr).toContain('--idempotency-key: ');
+    expect(gateway.stub.received).toHaveLength(2);
+    for (const result of [invalid, broken, missing, both, badKey]) expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('an unreachable gateway: exit 3 with the key to resend under; the resend is answered once however often it is sent', async () => {
+    gateway = await startHarness();
+    const port = await freePort();
+    rig = rigFor(gateway, `http://127.0.0.1:${port}`);
+    const file = requestFile(rig, escalationBody());
+    const down = await rig.run(['escalate', '--file', file]);
+    expect(down.exitCode).toBe(3);
+    expect(down.stderr).toMatch(/^rigmind: unreachable: gateway unreachable/);
+    const key = /--idempotency-key (\S+)/.exec(down.stderr)?.[1];
+    expect(key).toMatch(/^cli-[0-9a-f-]{36}$/);
+
+    // The gateway comes back on that address.
+    const target = Number(new URL(gateway.server.url).port);
+    relay = createServer((socket) => {
+      const upstream = connect(target, '127.0.0.1');
+      socket.pipe(upstream).pipe(socket);
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => relay?.listen(port, '127.0.0.1', resolve));
+    for (let i = 0; i < 2; i += 1) {
+      const resent = await rig.run(['escalate', '--file', file, '--idempotency-key', key as string, '--json']);
+      expect(resent.exitCode).toBe(0);
+      expect(JSON.parse(resent.stdout)).toMatchObject({ state: 'completed', advice: { type: 'answer' } });
+    }
+    expect(gateway.stub.received).toHaveLength(1);
+    // A key that differs from the file's own is refused before anything is sent.
+    const keyed = requestFile(rig, { ...escalationBody(), idempotency_key: 'file-key-0123456789' }, 'keyed.json');
+    const clash = await rig.run(['escalate', '--file', keyed, '--idempotency-key', key as string]);
+    expect(clash.exitCode).toBe(2);
+    expect(clash.stderr).toContain("idempotency_key is 'file-key-0123456789', but --idempotency-key gives");
+  });
+
+  it('an escalation the gateway defers: exit 3 naming it; --id follows it to the advice once upstream is back', async () => {
+    gateway = await startHarness();
+    const upstreamPort = gateway.stub.port;
+    await gateway.stub.close();
+    rig = rigFor(gateway);
+    const pending = await rig.run(['escalate', '--file', requestFile(rig, escalationBody()), '--wait', '1', '--json']);
+    expect(pending.exitCode).toBe(3);
+    const id = (JSON.parse(pending.stdout) as { id: string; state: string }).id;
+    expect(JSON.parse(pending.stdout)).toEqual({ id, state: 'pending' });
+    expect(pending.stderr).toContain(`escalation ${id} is still pending at the gateway after 1 s; follow it with:\n  rigmind escalate --id ${id}`);
+    const still = await rig.run(['escalate', '--id', id, '--wait', '0']);
+    expect(still.exitCode).toBe(3);
+
+    revived = await startAnthropicStub({ port: upstreamPort });
+    const followed = await rig.run(['escalate', '--id', id]);
+    expect(followed).toMatchObject({ exitCode: 0, stdout: 'stub answer' });
+    expect(revived.received).toHaveLength(1);
+    const unknown = await rig.run(['escalate', '--id', 'esc_unknown']);
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.stderr).toMatch(/^rigmind: refused: /);
+  });
+});

@@ -15,6 +15,11 @@ export interface RigCredential {
   readonly secret: string;
 }
 
+/** Result of rotating a rig's secret: the same rig id with a new secret, shown once. */
+export type RotateRigResult =
+  | { readonly ok: true; readonly rigId: string; readonly name: string; readonly secret: string }
+  | { readonly ok: false; readonly code: 'unknown_rig'; readonly message: string };
+
 /** Result of adding a rig. The secret is shown once and never listed again. */
 export type AddRigResult =
   | { readonly ok: true; readonly rigId: string; readonly name: string; readonly secret: string }
@@ -63,6 +68,17 @@ export class RigRegistry {
       created_at: new Date(row.created_at).toISOString(),
       revoked_at: row.revoked_at === null ? null : new Date(row.revoked_at).toISOString(),
     }));
+  }
+
+  /**
+   * A new secret for an active rig, under the same rig id (its escalations, spend and reports stay its own);
+   * the old secret is refused from the next request on.
+   */
+  rotate(name: string): RotateRigResult {
+    const secret = this.randomBytes(32).toString('base64url');
+    const row = this.db.prepare('UPDATE rigs SET secret = ? WHERE name = ? AND revoked_at IS NULL RETURNING rig_id').get(secret, name) as { rig_id: string } | undefined;
+    if (row === undefined) return { ok: false, code: 'unknown_rig', message: `no active rig named ${name}` };
+    return { ok: true, rigId: row.rig_id, name, secret };
   }
 
   /** Revoke by name; false when there is no such active rig. */

@@ -48,6 +48,20 @@ export function rigsList(home: string, io: CliIo): number {
   }, openGatewayDbReadonly);
 }
 
+/** `rigs rotate NAME`: a new secret for the same rig, printed once; the old one stops working. */
+export function rigsRotate(home: string, name: string, io: CliIo): number {
+  return withDb(home, (db) => {
+    const result = new RigRegistry(db, io.now, randomBytes).rotate(name);
+    if (!result.ok) {
+      io.err(`${result.code}: ${result.message}\n`);
+      return 1;
+    }
+    new AuditLog(db, io.now).append('admin', 'cli', { action: 'rigs_rotate', rig: name, rig_id: result.rigId });
+    io.out(`rig id:     ${result.rigId}\nrig secret: ${result.secret}\n\nThe secret is shown only this once; the old one is refused from now on. Put it in the rig's secret file.\n`);
+    return 0;
+  });
+}
+
 /** `rigs revoke NAME`. */
 export function rigsRevoke(home: string, name: string, io: CliIo): number {
   return withDb(home, (db) => {

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { gatewayEnv, resolveGatewayHome, type GatewayEnv } from '../config/env.js';
-import { auditVerify, reportAudit, reportCost, rigsAdd, rigsList, rigsRevoke, status, type CliIo } from './admin-commands.js';
+import { auditVerify, reportAudit, reportCost, rigsAdd, rigsList, rigsRevoke, rigsRotate, status, type CliIo } from './admin-commands.js';
 import { serve } from './serve-command.js';
 import { GatewayDbError } from '../store/open-db.js';
 import type { RunningGateway } from '../server.js';
@@ -36,6 +36,9 @@ export async function runCli(argv: readonly string[], io: CliIo, env: GatewayEnv
   });
   rigs.command('list').description('list rigs').action(() => {
     result = { code: rigsList(home(), io) };
+  });
+  rigs.command('rotate <name>').description("issue a new secret for a rig, keeping its id (the old secret stops working)").action((name: string) => {
+    result = { code: rigsRotate(home(), name, io) };
   });
   rigs.command('revoke <name>').description('revoke a rig').action((name: string) => {
     result = { code: rigsRevoke(home(), name, io) };

@@ -62,7 +62,7 @@ describe('signed requests', () => {
     expect(await errorCode(replayAfterRestart)).toBe('replayed_request');
   });
 
-  it('refuses a body that differs from the signed one, and a revoked rig', async () => {
+  it('refuses a body that differs from the signed one, a rotated secret, and a revoked rig', async () => {
     harness = await startHarness();
     const h = harness;
     const body = JSON.stringify(escalationBody());
@@ -71,6 +71,15 @@ describe('signed requests', () => {
     expect(tampered.status).toBe(401);
     expect(await errorCode(tampered)).toBe('body_mismatch');
     expect(h.stub.received).toHaveLength(0);
+
+    // A rotated secret: the old one is refused from the next request, the new one signs for the same rig.
+    const rotated = h.gateway.registry.rotate('rig-a');
+    if (!rotated.ok) throw new Error(rotated.message);
+    expect(rotated.rigId).toBe(h.rig.rigId);
+    const old = await h.signed('GET', '/v1/reports/cost');
+    expect(old.status).toBe(401);
+    expect(await errorCode(old)).toBe('bad_signature');
+    expect((await h.signed('GET', '/v1/reports/cost', undefined, { ...h.rig, secret: rotated.secret })).status).toBe(200);
 
     expect(h.gateway.registry.revoke('rig-a')).toBe(true);
     const revoked = await h.signed('GET', '/v1/reports/cost');

@@ -19,9 +19,10 @@ beforeEach(() => {
 afterEach(() => rmSync(home, { recursive: true, force: true }));
 
 describe('rigmind-gateway CLI', () => {
-  it('adds, lists and revokes rigs, printing the secret only once and auditing each action', async () => {
+  it('adds, lists, rotates and revokes rigs, printing each secret only once and auditing each action', async () => {
     expect((await run('rigs', 'add', 'lab-rig')).code).toBe(0);
     const secret = /rig secret: (\S+)/.exec(out)?.[1];
+    const rigId = /rig id: +(\S+)/.exec(out)?.[1];
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     out = '';
     expect((await run('rigs', 'list')).code).toBe(0);
@@ -30,13 +31,23 @@ describe('rigmind-gateway CLI', () => {
     expect(out).not.toContain(secret);
     expect((await run('rigs', 'add', 'lab-rig')).code).toBe(1);
     expect(err).toContain('name_taken');
+    out = '';
+    expect((await run('rigs', 'rotate', 'lab-rig')).code).toBe(0);
+    const rotated = /rig secret: (\S+)/.exec(out)?.[1];
+    expect(rotated).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(rotated).not.toBe(secret);
+    expect(/rig id: +(\S+)/.exec(out)?.[1]).toBe(rigId);
     expect((await run('rigs', 'revoke', 'lab-rig')).code).toBe(0);
     expect((await run('rigs', 'revoke', 'lab-rig')).code).toBe(1);
+    err = '';
+    expect((await run('rigs', 'rotate', 'lab-rig')).code).toBe(1);
+    expect(err).toBe('unknown_rig: no active rig named lab-rig\n');
     out = '';
     await run('report', 'audit', '--kind', 'admin');
     const report = JSON.parse(out) as { chain: { ok: boolean }; records: { detail: { action: string } }[] };
     expect(report.chain.ok).toBe(true);
-    expect(report.records.map((r) => r.detail.action)).toEqual(['rigs_add', 'rigs_revoke']);
+    expect(report.records.map((r) => r.detail.action)).toEqual(['rigs_add', 'rigs_rotate', 'rigs_revoke']);
+    expect(JSON.stringify(report)).not.toContain(rotated);
   });
 
   it('audit verify exits 0 on a good chain and 1 naming the first bad record', async () => {

@@ -207,6 +207,11 @@ export class EscalationService {
     return this.failed(row, reason === 'billing_refused' ? 'upstream_billing' : reason, message, settlements);
   }
 
+  /** A delivery that ends a stored escalation as failed with `code`, without calling upstream. */
+  ended(row: EscalationRow, code: string, message: string): Delivery {
+    return this.failed(row, code, message, []);
+  }
+
   private failed(row: EscalationRow, code: string, message: string, settlements: readonly Settlement[]): Delivery {
     return { kind: 'final', response: this.failedResponse(row, code, message), settlements };
   }

@@ -13,6 +13,7 @@ export interface OutboxSettings {
 /**
  * The background loop that redelivers pending escalations. One tick at a time, at most `batch` rows per
  * tick, each row leased before it is worked on, so a crash leaves it for the next run rather than losing it.
+ * An escalation of a rig revoked meanwhile ends as failed (`rig_revoked`) without a call.
  */
 export class OutboxWorker {
   #timer: NodeJS.Timeout | undefined;
@@ -43,10 +44,15 @@ export class OutboxWorker {
       const [row] = this.store.claimDue(now, now + this.settings.leaseMs, 1);
       if (row === undefined) break;
       delivered += 1;
-      const rigName = this.rigs.findActive(row.rig_id)?.name ?? row.rig_id;
+      const rig = this.rigs.findActive(row.rig_id);
       try {
-        const delivery = await this.service.deliver(row, rigName);
-        this.service.apply(row, rigName, delivery);
+        if (rig === undefined) {
+          // Revoked since it asked (perhaps because its secret leaked): nothing more is spent on its behalf.
+          this.service.apply(row, row.rig_id, this.service.ended(row, 'rig_revoked', 'the rig was revoked before its escalation was delivered'));
+          continue;
+        }
+        const delivery = await this.service.deliver(row, rig.name);
+        this.service.apply(row, rig.name, delivery);
       } catch (error) {
         // The lease stays in place, so the row is retried once it runs out.
         this.logger.error({ err: error, escalation_id: row.id }, 'outbox delivery failed');

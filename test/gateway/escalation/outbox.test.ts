@@ -72,6 +72,20 @@ describe('durable outbox', () => {
     expect(perEscalation).toHaveLength(3);
   });
 
+  it('spends nothing more for a rig revoked while its escalation waited: it ends as failed with rig_revoked', async () => {
+    const { h, port, pending } = await acceptedWhileDown();
+    expect(h.gateway.registry.revoke(h.rig.name)).toBe(true);
+    revived = await startAnthropicStub({ port });
+    const stateOf = () => h.gateway.db.prepare('SELECT state, response FROM escalations WHERE id = ?').get(pending.id) as { state: string; response: string | null };
+    const deadline = Date.now() + 5_000;
+    while (stateOf().state === 'pending' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(stateOf().state).toBe('failed');
+    expect(EscalationResponseSchema.parse(JSON.parse(stateOf().response ?? 'null')).error?.code).toBe('rig_revoked');
+    expect(revived.received).toHaveLength(0);
+    const audited = h.gateway.db.prepare("SELECT detail FROM audit WHERE kind = 'escalation_failed'").pluck().all() as string[];
+    expect(audited.map((detail) => JSON.parse(detail) as Record<string, unknown>)).toEqual([expect.objectContaining({ escalation_id: pending.id, error: 'rig_revoked' })]);
+  });
+
   it('ends a redelivery that finds a budget cap reached as failed with budget_exceeded, and calls nothing', async () => {
     const { h, port, pending } = await acceptedWhileDown();
 

@@ -10,6 +10,7 @@ export type AuditKind =
   | 'escalation_completed'
   | 'escalation_deferred'
   | 'escalation_failed'
+  | 'escalation_withdrawn'
   | 'admin';
 
 /** One record as stored. `detail` is the exact JSON text that was hashed. */

@@ -61,6 +61,8 @@ interface Spent {
  */
 export class EscalationService {
   readonly #meter: MeterDeps;
+  /** Escalations this process is delivering right now (route or outbox): the only process that delivers. */
+  readonly #delivering = new Set<string>();
 
   constructor(private readonly deps: EscalationServiceDeps) {
     this.#meter = { ...deps, bytesPerToken: deps.config.budgets.bytes_per_token_estimate };
@@ -89,6 +91,7 @@ export class EscalationService {
   async deliver(row: EscalationRow, rigName: string, begun: Begun = this.begin(row, rigName, EscalationRequestSchema.parse(JSON.parse(row.request)))): Promise<Delivery> {
     if (!begun.ready) return begun.delivery;
     const settlements: Settlement[] = [];
+    this.#delivering.add(row.id);
     try {
       return await this.#deliver(row, begun, settlements);
     } catch (error) {
@@ -99,7 +102,14 @@ export class EscalationService {
         this.deps.logger.error({ err: flushError, escalation_id: row.id }, 'could not record the calls of a failed delivery');
       }
       throw error;
+    } finally {
+      this.#delivering.delete(row.id);
     }
+  }
+
+  /** Whether a call for this escalation may be under way now (a withdrawal must wait for it). */
+  isDelivering(id: string): boolean {
+    return this.#delivering.has(id);
   }
 
   async #deliver(row: EscalationRow, begun: Extract<Begun, { ready: true }>, settlements: Settlement[]): Promise<Delivery> {

@@ -44,6 +44,7 @@ export class EscalationStore {
   readonly #deliveries;
   readonly #byKey;
   readonly #releaseKey;
+  readonly #withdraw;
 
   constructor(db: Db) {
     // Prepared once: preparing is a parse and plan per call, on every request's path.
@@ -54,7 +55,9 @@ export class EscalationStore {
     this.#byKey = db.prepare('SELECT * FROM escalations WHERE rig_id = ? AND idempotency_key = ?');
     this.#releaseKey = db.prepare('UPDATE escalations SET idempotency_key = NULL WHERE id = ?');
     this.#get = db.prepare('SELECT * FROM escalations WHERE id = ?');
-    this.#finish = db.prepare('UPDATE escalations SET state = ?, response = ?, deliveries = deliveries + 1, updated_at = ? WHERE id = ?');
+    // Only a pending row: a row withdrawn while its last call was in flight stays withdrawn (that call is still in the ledger).
+    this.#finish = db.prepare("UPDATE escalations SET state = ?, response = ?, deliveries = deliveries + 1, updated_at = ? WHERE id = ? AND state = 'pending'");
+    this.#withdraw = db.prepare("UPDATE escalations SET state = 'failed', response = ?, updated_at = ? WHERE id = ? AND state = 'pending'");
     this.#defer = db.prepare('UPDATE escalations SET deliveries = deliveries + 1, next_attempt_at = ?, updated_at = ? WHERE id = ?');
     this.#deliveries = db.prepare('SELECT deliveries FROM escalations WHERE id = ?');
     const due = db.prepare("SELECT * FROM escalations WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?");
@@ -98,6 +101,11 @@ export class EscalationStore {
   /** Record a final answer (completed or failed). */
   finish(id: string, response: EscalationResponse, now: number): void {
     this.#finish.run(response.state, JSON.stringify(response), now, id);
+  }
+
+  /** End a pending escalation as withdrawn (`response`, state failed); false when it was not pending. */
+  withdraw(id: string, response: EscalationResponse, now: number): boolean {
+    return this.#withdraw.run(JSON.stringify(response), now, id).changes === 1;
   }
 
   /** Put an undelivered escalation back for a later try; returns how many deliveries it has had. */

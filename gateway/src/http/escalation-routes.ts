@@ -24,7 +24,7 @@ export interface EscalationRouteDeps {
   readonly atomically: Atomically;
 }
 
-/** POST /v1/escalations and GET /v1/escalations/:id. Mounted behind the signature check. */
+/** POST /v1/escalations, GET and DELETE /v1/escalations/:id. Mounted behind the signature check. */
 export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: SignedVariables }> {
   const app = new Hono<{ Variables: SignedVariables }>();
   const { config, audit } = deps;
@@ -114,6 +114,35 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
     // Another rig's escalation is reported as missing, not as forbidden: ids are not to be probed.
     if (row === undefined || row.rig_id !== rig.rigId) return errorJson(c, 404, 'not_found', `no escalation ${id} for this rig`);
     return c.json(row.response === null ? pendingResponse(id) : storedResponse(row.response), 200);
+  });
+
+  // Withdraw an escalation still waiting in the outbox: a rig whose task was canceled stops it being paid for.
+  app.delete('/:id', (c) => {
+    const rig = c.get('rig');
+    const id = c.req.param('id');
+    const refuse = (status: 404 | 409, code: string, message: string): Response => {
+      audit.append('request_refused', rig.name, { method: 'DELETE', path: '/v1/escalations/:id', escalation_id: id, code });
+      return errorJson(c, status, code, message);
+    };
+    const outcome = deps.atomically(() => {
+      const row = deps.store.get(id);
+      if (row === undefined || row.rig_id !== rig.rigId) return { kind: 'missing' } as const;
+      if (row.response !== null) return { kind: 'settled', response: storedResponse(row.response) } as const;
+      if (deps.service.isDelivering(id)) return { kind: 'delivering' } as const;
+      const response: EscalationResponse = { ...pendingResponse(id), state: 'failed', error: { code: 'withdrawn', message: 'withdrawn by the rig before it was delivered' } };
+      deps.store.withdraw(id, response, deps.now());
+      audit.append('escalation_withdrawn', rig.name, { escalation_id: id, task_id: row.task_id, deliveries: row.deliveries });
+      return { kind: 'withdrawn', response } as const;
+    });
+    if (outcome.kind === 'missing') return refuse(404, 'not_found', `no escalation ${id} for this rig`);
+    if (outcome.kind === 'withdrawn') return c.json(outcome.response, 200);
+    if (outcome.kind === 'delivering') {
+      c.header('Retry-After', '5');
+      return refuse(409, 'in_delivery', `escalation ${id} is being delivered now; if this try fails it can be withdrawn`);
+    }
+    // Withdrawing twice is not an error: the second gets what the first did.
+    if (outcome.response.error?.code === 'withdrawn') return c.json(outcome.response, 200);
+    return refuse(409, 'already_settled', `escalation ${id} is already ${outcome.response.state}; its result stands`);
   });
 
   return app;

@@ -79,6 +79,17 @@ export function buildOpenApi(): Json {
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { '200': { description: 'the escalation', content: json('EscalationResponse') }, '401': error('not signed'), '404': error('no such escalation for this rig') },
         },
+        delete: {
+          summary: 'Withdraw an escalation still waiting in the outbox, so it is never delivered (or paid for)',
+          security: [Object.assign({}, ...signed)],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': { description: "withdrawn (now, or before): state failed, error code 'withdrawn'", content: json('EscalationResponse') },
+            '401': error('not signed'),
+            '404': error('no such escalation for this rig'),
+            '409': error('already_settled (its result stands), or in_delivery (a call is under way; try again after Retry-After)'),
+          },
+        },
       },
       '/v1/reports/cost': {
         get: {

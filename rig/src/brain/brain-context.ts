@@ -37,6 +37,8 @@ export interface EscalationHooks {
    * dependents it failed), or one held after a decline (asked again). Anything else is refused, saying why.
    */
   escalateByHand(taskId: string): ManualEscalation;
+  /** Tasks a person canceled: withdraw what the gateway holds for them. */
+  onCanceled(taskIds: readonly string[]): void;
   /** A released task whose advised subtasks are done: true if the hook completed it. */
   onReleased(row: TaskRow): boolean;
   /** Resume and start timers. */

@@ -111,6 +111,7 @@ export function onCancel(ctx: BrainContext, message: MessageOf<'cancel_request'>
       ctx.router.send(worker.identity, createMessage('cancel_task', sender(ctx), { task_id: lease.task_id, attempt: lease.attempt, reason: 'canceled by operator' }));
     }
   }
+  ctx.escalation?.onCanceled(effect.canceled);
   if (effect.plan !== undefined) announcePlan(ctx, effect.plan);
   reply(createMessage('ack', sender(ctx), { detail: `canceled ${effect.canceled.length} task(s)`, affected: effect.canceled }, message.msg_id));
   ctx.schedulePump();

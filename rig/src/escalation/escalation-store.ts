@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { EscalationReason } from '@rigmind/protocol';
 import type { Store } from '../store/store.js';
 
-/** Where an escalation stands on the rig's side. */
-export type EscalationState = 'sending' | 'awaiting_subtasks' | 'held' | 'done';
+/**
+ * Where an escalation stands on the rig's side. `withdrawing`: its task was canceled, and the gateway is being
+ * asked to withdraw what it accepted, so it is not delivered (and paid for) after all.
+ */
+export type EscalationState = 'sending' | 'withdrawing' | 'awaiting_subtasks' | 'held' | 'done';
 
 /** A row of the escalations table: the rig's durable memory of a handoff, so a brain restart resumes it. */
 export interface EscalationRow {
@@ -44,9 +47,19 @@ export class EscalationStore {
     return this.store.stmt('SELECT * FROM escalations WHERE task_id = ?').get(taskId) as EscalationRow | undefined;
   }
 
-  /** Escalations still being sent (to resume after a restart). */
-  sending(): EscalationRow[] {
-    return this.store.stmt("SELECT * FROM escalations WHERE state = 'sending' ORDER BY next_at").all() as EscalationRow[];
+  /** Escalations still being sent or withdrawn, due by `now` (also what a restarted brain resumes). */
+  due(now: number): EscalationRow[] {
+    return this.store.stmt("SELECT * FROM escalations WHERE state IN ('sending', 'withdrawing') AND next_at <= ? ORDER BY next_at").all(now) as EscalationRow[];
+  }
+
+  /** Start withdrawing an escalation whose task was canceled, now. */
+  withdrawing(taskId: string, detail: string): void {
+    this.store.stmt("UPDATE escalations SET state = 'withdrawing', tries = 0, next_at = ?, detail = ?, updated_at = ? WHERE task_id = ?").run(this.store.now(), detail, this.store.isoNow(), taskId);
+  }
+
+  /** The gateway's id of an escalation, learnt from a reply. */
+  learnId(taskId: string, escalationId: string): void {
+    this.store.stmt('UPDATE escalations SET escalation_id = ?, updated_at = ? WHERE task_id = ?').run(escalationId, this.store.isoNow(), taskId);
   }
 
   /** Record a try that did not bring advice: when to try again, and the gateway's id if it has one. */

@@ -9,6 +9,7 @@ import { insertAdvisedSubtasks } from './advised-subtasks.js';
 import { EscalationStore, type EscalationRow } from './escalation-store.js';
 import type { GatewayClient, GatewayResult } from './gateway-client.js';
 import { buildHandoff } from './handoff.js';
+import { whyNotByHand } from './manual-escalation.js';
 
 const SENSITIVE_CAUSE = 'sensitive task: the plan does not allow escalating it (allow_external_sensitive)';
 
@@ -23,7 +24,8 @@ export const EXTERNAL_SOURCE = 'external:gateway';
  */
 export class Escalator implements EscalationHooks {
   readonly #rows: EscalationStore;
-  readonly #inFlight = new Set<string>();
+  /** Requests under way, by task; aborting one stops its polling (its task was canceled). */
+  readonly #inFlight = new Map<string, AbortController>();
   readonly #work = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
 
@@ -65,7 +67,7 @@ export class Escalator implements EscalationHooks {
     const { ctx } = this;
     const row = ctx.store.task(taskId);
     if (row === undefined) return { ok: false, code: 'not_found', message: `no task '${taskId}'` };
-    const why = this.#whyNotByHand(row);
+    const why = whyNotByHand(row, this.#rows.get(taskId)?.state, this.#mayLeave(row));
     if (why !== undefined) return { ok: false, code: 'not_escalatable', message: `task '${taskId}' ${why}` };
     const reopened = ctx.store.db.transaction(() => {
       const dependents = row.status === 'failed' ? reopenDependents(ctx.store, row) : [];
@@ -74,25 +76,6 @@ export class Escalator implements EscalationHooks {
     })();
     this.#send(taskId);
     return { ok: true, affected: [taskId, ...reopened] };
-  }
-
-  // Why a person may not escalate this task now; undefined when they may.
-  #whyNotByHand(row: TaskRow): string | undefined {
-    switch (row.status) {
-      case 'completed':
-        return 'is completed';
-      case 'canceled':
-        return 'was canceled; `rigmind retry` it first';
-      case 'blocked':
-        return 'is waiting for the tasks it depends on; escalate it once they are done';
-      case 'leased':
-      case 'running':
-        return 'is running; escalate it if it fails, or cancel it first';
-      case 'waiting_external':
-        if (this.#rows.get(row.task_id)?.state !== 'held') return 'is already with the external tier';
-    }
-    if (!this.#mayLeave(row)) return `is sensitive, and plan '${row.plan_id}' does not allow escalating it (allow_external_sensitive)`;
-    return undefined;
   }
 
   // A sensitive task leaves the rig only if its plan allows it.
@@ -120,21 +103,74 @@ export class Escalator implements EscalationHooks {
     return true;
   }
 
+  /**
+   * Tasks canceled by a person: what the gateway accepted for them (or may have, with a send under way) is
+   * withdrawn so it is not delivered and paid for later; anything else of theirs is over.
+   */
+  onCanceled(taskIds: readonly string[]): void {
+    for (const taskId of taskIds) {
+      const escalation = this.#rows.get(taskId);
+      if (escalation === undefined || escalation.state === 'done') continue;
+      const inFlight = this.#inFlight.get(taskId);
+      if (escalation.state === 'sending' && (escalation.escalation_id !== null || inFlight !== undefined)) {
+        this.#rows.withdrawing(taskId, 'task canceled: withdrawing it at the gateway');
+        inFlight?.abort();
+        this.#withdraw(taskId);
+      } else {
+        this.#rows.setState(taskId, 'done', 'task canceled');
+      }
+    }
+  }
+
   #due(): void {
-    const now = this.ctx.now();
-    for (const row of this.#rows.sending()) if (row.next_at <= now) this.#send(row.task_id);
+    for (const row of this.#rows.due(this.ctx.now())) {
+      if (row.state === 'sending') this.#send(row.task_id);
+      else this.#withdraw(row.task_id);
+    }
   }
 
   #send(taskId: string): void {
     if (this.#inFlight.has(taskId)) return;
     const row = this.ctx.store.task(taskId);
     const escalation = this.#rows.get(taskId);
-    if (row === undefined || escalation === undefined || escalation.state !== 'sending' || row.status !== 'waiting_external') return;
-    // In memory only: a brain killed mid-try must find the escalation due again when it restarts.
-    this.#inFlight.add(taskId);
-    const request = escalation.escalation_id !== null ? this.client.poll(escalation.escalation_id) : this.client.escalate(this.#handoff(row, escalation));
+    if (row === undefined || escalation === undefined || escalation.state !== 'sending') return;
+    if (row.status !== 'waiting_external') {
+      this.#rows.setState(taskId, 'done', `task ${row.status}`);
+      return;
+    }
+    const controller = new AbortController();
+    const request = escalation.escalation_id !== null
+      ? this.client.poll(escalation.escalation_id, controller.signal)
+      : this.client.escalate(this.#handoff(row, escalation), controller.signal);
+    this.#track(taskId, controller, request.then((result) => this.#settle(taskId, result)));
+  }
+
+  // Ask the gateway to withdraw a canceled task's escalation; again later while it cannot say yet.
+  #withdraw(taskId: string): void {
+    if (this.#inFlight.has(taskId)) return;
+    const escalation = this.#rows.get(taskId);
+    if (escalation?.state !== 'withdrawing') return;
+    if (escalation.escalation_id === null) {
+      this.#rows.setState(taskId, 'done', 'task canceled before the gateway accepted its escalation');
+      return;
+    }
+    const request = this.client.withdraw(escalation.escalation_id).then((result) => {
+      if (result.outcome !== 'later') {
+        this.#rows.setState(taskId, 'done', `task canceled; ${result.outcome}: ${result.message}`);
+        this.ctx.logger.info({ task_id: taskId, escalation_id: escalation.escalation_id, outcome: result.outcome }, 'canceled task: escalation withdrawn or settled');
+        return;
+      }
+      const { retry_base_ms: base_ms, retry_cap_ms: cap_ms } = this.ctx.config.escalation;
+      const delay = Math.max(result.retryAfterMs ?? 0, base_ms / 2, backoffDelay({ base_ms, cap_ms }, escalation.tries + 1));
+      this.#rows.retryLater(taskId, this.ctx.now() + delay, undefined, `task canceled; withdrawing at the gateway: ${result.message}`);
+    });
+    this.#track(taskId, new AbortController(), request);
+  }
+
+  // In memory only: a brain killed mid-request finds the escalation due again when it restarts.
+  #track(taskId: string, controller: AbortController, request: Promise<void>): void {
+    this.#inFlight.set(taskId, controller);
     const work = request
-      .then((result) => this.#settle(taskId, result))
       .catch((error: unknown) => this.ctx.logger.error({ err: error, task_id: taskId }, 'escalation handling failed'))
       .finally(() => {
         this.#inFlight.delete(taskId);
@@ -156,6 +192,13 @@ export class Escalator implements EscalationHooks {
 
   #settle(taskId: string, result: GatewayResult): void {
     const { ctx } = this;
+    const escalation = this.#rows.get(taskId);
+    if (escalation?.state === 'withdrawing') {
+      // Canceled while this was under way: what it learnt of the gateway's id is what the withdrawal needs.
+      const id = result.ok ? result.response.id : result.escalationId;
+      if (escalation.escalation_id === null && id !== undefined) this.#rows.learnId(taskId, id);
+      return;
+    }
     const row = ctx.store.task(taskId);
     if (row === undefined || row.status !== 'waiting_external') return;
     if (result.ok && result.response.state === 'completed' && result.response.advice !== undefined) {

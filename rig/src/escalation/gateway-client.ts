@@ -36,6 +36,11 @@ export type GatewayResult =
       readonly escalationId?: string;
     };
 
+/** What asking the gateway to withdraw an escalation came to; `later`: ask again (unreachable, or a call under way). */
+export type WithdrawResult =
+  | { readonly outcome: 'withdrawn' | 'settled' | 'missing' | 'refused'; readonly message: string }
+  | { readonly outcome: 'later'; readonly message: string; readonly retryAfterMs?: number };
+
 /** The subset of fetch the client uses; undici's by default. */
 export type ClientFetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string; dispatcher?: Dispatcher; signal?: AbortSignal }) => Promise<{
   readonly status: number;
@@ -100,8 +105,8 @@ export class GatewayClient {
     this.#base = options.baseUrl.replace(/\/+$/, '');
   }
 
-  /** Send an escalation and wait for its advice (polling if the gateway defers it). */
-  async escalate(request: EscalationRequestInput): Promise<GatewayResult> {
+  /** Send an escalation and wait for its advice (polling if the gateway defers it, until `signal` aborts). */
+  async escalate(request: EscalationRequestInput, signal?: AbortSignal): Promise<GatewayResult> {
     const parsed = EscalationRequestSchema.safeParse(request);
     if (!parsed.success) {
       const first = parsed.error.issues[0];
@@ -109,12 +114,12 @@ export class GatewayClient {
     }
     const exchange = await this.#send('POST', '/v1/escalations', JSON.stringify(parsed.data));
     const result = this.#interpret(exchange, undefined);
-    if (result.ok && result.response.state === 'pending') return this.poll(result.response.id);
+    if (result.ok && result.response.state === 'pending') return this.poll(result.response.id, signal);
     return result;
   }
 
-  /** Poll an accepted escalation until it is no longer pending or the poll timeout passes. */
-  async poll(id: string): Promise<GatewayResult> {
+  /** Poll an accepted escalation until it is no longer pending, the poll timeout passes or `signal` aborts. */
+  async poll(id: string, signal?: AbortSignal): Promise<GatewayResult> {
     const interval = this.options.pollIntervalMs ?? 2_000;
     const deadline = this.#now() + (this.options.pollTimeoutMs ?? 10 * 60_000);
     // Bounded: one poll per interval until the deadline.
@@ -122,7 +127,7 @@ export class GatewayClient {
       const result = await this.fetchEscalation(id);
       const pending = result.ok ? result.response.state === 'pending' : result.code === 'unreachable' || result.code === 'server_error';
       if (!pending) return result;
-      if (this.#now() + interval > deadline) {
+      if (this.#now() + interval > deadline || signal?.aborted === true) {
         return { ok: false, code: 'timeout', retryable: true, message: `escalation ${id} still pending after polling`, escalationId: id };
       }
       await this.#sleep(interval);
@@ -132,6 +137,26 @@ export class GatewayClient {
   /** One GET of an escalation; a pending one comes back as `ok` with state `pending`. */
   async fetchEscalation(id: string): Promise<GatewayResult> {
     return this.#interpret(await this.#send('GET', `/v1/escalations/${encodeURIComponent(id)}`, ''), id);
+  }
+
+  /**
+   * Withdraw an escalation still waiting at the gateway (its task was canceled), so it is never delivered or paid
+   * for. `settled`: too late, it was answered or failed; `missing`: the gateway has no such escalation.
+   */
+  async withdraw(id: string): Promise<WithdrawResult> {
+    const exchange = await this.#send('DELETE', `/v1/escalations/${encodeURIComponent(id)}`, '');
+    if (exchange.kind === 'network') return { outcome: 'later', message: `gateway unreachable: ${exchange.message}` };
+    const { status } = exchange;
+    const error = parseError(exchange.body);
+    const message = error?.message ?? `gateway answered HTTP ${status}`;
+    if (status === 200) return { outcome: 'withdrawn', message: `escalation ${id} withdrawn` };
+    if (status === 404) return { outcome: 'missing', message };
+    if (status === 409 && error?.code === 'already_settled') return { outcome: 'settled', message };
+    if (status === 409 || status === 429 || status >= 500) {
+      const seconds = Number(exchange.retryAfter);
+      return { outcome: 'later', message, ...(exchange.retryAfter !== null && Number.isFinite(seconds) ? { retryAfterMs: seconds * 1000 } : {}) };
+    }
+    return { outcome: 'refused', message };
   }
 
   // A request refused as stale because the clocks disagree is signed again, once, on the gateway's clock; then

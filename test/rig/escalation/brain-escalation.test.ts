@@ -2,7 +2,8 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../../gateway/gateway-harness.js';
+import { startAnthropicStub, type AnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
+import { startHarness, testConfig, type Harness } from '../../gateway/gateway-harness.js';
 import type { RigHarness } from '../../helpers/rig-harness.js';
 import { rigFor, submit } from '../../helpers/rig-with-gateway.js';
 
@@ -20,13 +21,16 @@ function advise(body: unknown): string {
 let gateway: Harness | undefined;
 let rig: RigHarness | undefined;
 let relay: Server | undefined;
+let revived: AnthropicStub | undefined;
 afterEach(async () => {
   await rig?.cleanup();
   relay?.close();
   relay = undefined;
   await gateway?.close();
+  await revived?.close();
   rig = undefined;
   gateway = undefined;
+  revived = undefined;
 });
 
 /** A loopback port nothing listens on (yet). */
@@ -113,6 +117,35 @@ describe('the brain escalates through the gateway, and advice comes back into th
     await new Promise<void>((resolve) => relay?.listen(port, '127.0.0.1', resolve));
     const final = await rig.finished(planId, 20_000);
     expect(final.tasks?.[0]).toMatchObject({ status: 'completed', source: 'external:gateway' });
+  });
+
+  it('withdraws at the gateway what a canceled task left waiting there: never delivered, never paid for', async () => {
+    // Upstream is down, and the outbox waits a minute between tries, as it mostly does between its tries.
+    const outbox = { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 };
+    gateway = await startHarness({ config: (url) => testConfig(url, { outbox }) });
+    const gw = gateway;
+    const upstreamPort = gw.stub.port;
+    await gw.stub.close();
+    rig = rigFor(gw);
+    const h = rig;
+    await h.startBrain();
+    const planId = await submit(h, { plan: 'withdrawn', tasks: [{ name: 'ask', command: 'false', requires_external: true }] });
+    const pendingAtGateway = () => gw.gateway.db.prepare("SELECT id FROM escalations WHERE state = 'pending'").pluck().get() as string | undefined;
+    await h.until(() => pendingAtGateway() !== undefined, 10_000, 'the escalation pending at the gateway');
+    const id = pendingAtGateway() as string;
+
+    expect(await h.run(['cancel', planId])).toMatchObject({ exitCode: 0 });
+    const atGateway = () => gw.gateway.db.prepare('SELECT state, response FROM escalations WHERE id = ?').get(id) as { state: string; response: string | null };
+    await h.until(() => atGateway().state !== 'pending', 10_000, 'the withdrawal');
+    expect(JSON.parse(atGateway().response ?? '{}')).toMatchObject({ state: 'failed', error: { code: 'withdrawn' } });
+    await h.until(() => h.readDb((db) => db.prepare('SELECT state FROM escalations').pluck().get()) === 'done', 5_000, "the rig's row done");
+    expect(h.readDb((db) => db.prepare('SELECT detail FROM escalations').pluck().get())).toContain('withdrawn');
+
+    // Upstream returns: the outbox has nothing of it to deliver.
+    revived = await startAnthropicStub({ port: upstreamPort });
+    await gw.gateway.outbox.tick();
+    expect(revived.received).toHaveLength(0);
+    expect(gw.gateway.db.prepare("SELECT COUNT(*) FROM ledger WHERE outcome = 'ok'").pluck().get()).toBe(0);
   });
 
   it('resends a handoff whose reply was lost under the same idempotency key: one escalation, one upstream call', async () => {

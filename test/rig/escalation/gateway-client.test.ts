@@ -62,6 +62,22 @@ describe('GatewayClient against the real gateway', () => {
     expect(await clientFor(harness).escalate(escalationBody())).toMatchObject({ ok: false, code: 'failed', retryable: false, gatewayCode: 'upstream_billing' });
   });
 
+  it('withdraws: missing, settled, later while unreachable, and withdrawn for one the gateway deferred', async () => {
+    harness = await startHarness({ config: (url) => testConfig(url, { outbox: { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 } }) });
+    const client = clientFor(harness, { pollTimeoutMs: 0 });
+    expect(await client.withdraw('esc_none')).toMatchObject({ outcome: 'missing' });
+    const answered = await client.escalate(escalationBody());
+    expect(answered.ok && (await client.withdraw(answered.response.id))).toMatchObject({ outcome: 'settled' });
+    await harness.stub.close();
+    const deferred = await client.escalate(escalationBody());
+    expect(deferred).toMatchObject({ ok: false, code: 'timeout' });
+    const id = deferred.ok ? '' : (deferred.escalationId ?? '');
+    expect(await client.withdraw(id)).toMatchObject({ outcome: 'withdrawn' });
+    expect(await client.withdraw(id)).toMatchObject({ outcome: 'withdrawn' });
+    await harness.server.close();
+    expect(await client.withdraw(id)).toMatchObject({ outcome: 'later' });
+  });
+
   it('says unreachable when no gateway listens, and invalid_response when something else answers', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', () => resolve()));

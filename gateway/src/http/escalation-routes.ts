@@ -95,9 +95,16 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
       ]);
     }
     // A resend gets the escalation the key already made, as GET /v1/escalations/:id would show it.
-    if (outcome.kind === 'resent') return outcome.row.response === null ? c.json(pendingResponse(outcome.row.id), 202) : c.json(storedResponse(outcome.row.response), 200);
+    if (outcome.kind === 'resent') {
+      if (outcome.row.response !== null) return c.json(storedResponse(outcome.row.response), 200);
+      c.header('Retry-After', nextTryIn(deps, outcome.row.id));
+      return c.json(pendingResponse(outcome.row.id), 202);
+    }
     const { id, delivery } = outcome;
-    if (delivery.kind === 'deferred') return c.json(pendingResponse(id), 202);
+    if (delivery.kind === 'deferred') {
+      c.header('Retry-After', nextTryIn(deps, id));
+      return c.json(pendingResponse(id), 202);
+    }
     if (delivery.kind === 'refused') {
       return delivery.code === 'budget_exceeded'
         ? errorJson(c, 402, 'budget_exceeded', delivery.message)
@@ -113,7 +120,9 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
     audit.append('request_accepted', rig.name, { method: 'GET', path: '/v1/escalations/:id', escalation_id: id, found: row?.rig_id === rig.rigId });
     // Another rig's escalation is reported as missing, not as forbidden: ids are not to be probed.
     if (row === undefined || row.rig_id !== rig.rigId) return errorJson(c, 404, 'not_found', `no escalation ${id} for this rig`);
-    return c.json(row.response === null ? pendingResponse(id) : storedResponse(row.response), 200);
+    if (row.response !== null) return c.json(storedResponse(row.response), 200);
+    c.header('Retry-After', nextTryIn(deps, id, row));
+    return c.json(pendingResponse(id), 200);
   });
 
   // Withdraw an escalation still waiting in the outbox: a rig whose task was canceled stops it being paid for.
@@ -153,6 +162,15 @@ type Accepted =
   | { readonly kind: 'delivered'; readonly id: string; readonly delivery: Delivery }
   | { readonly kind: 'resent'; readonly row: EscalationRow }
   | { readonly kind: 'conflict'; readonly row: EscalationRow };
+
+/**
+ * Seconds until the outbox next tries a pending escalation (at least 1; 1 while a call for it is under way): a
+ * rig that polls no sooner saves itself requests and the Pi audit records while upstream stays down.
+ */
+function nextTryIn(deps: EscalationRouteDeps, id: string, row: EscalationRow | undefined = deps.store.get(id)): string {
+  if (row === undefined || deps.service.isDelivering(id)) return '1';
+  return String(Math.max(1, Math.ceil((row.next_attempt_at - deps.now()) / 1000)));
+}
 
 function pendingResponse(id: string): EscalationResponse {
   return { id, state: 'pending', proposed_by: 'gateway' };

@@ -217,10 +217,11 @@ export class Escalator implements EscalationHooks {
       this.#retryOrFail(row, result.response.state === 'pending', result.response.id, error ? `${error.code}: ${error.message}` : `escalation ${result.response.state}`);
       return;
     }
-    this.#retryOrFail(row, result.retryable, result.escalationId, `${result.code}: ${result.message}`);
+    this.#retryOrFail(row, result.retryable, result.escalationId, `${result.code}: ${result.message}`, result.retryAfterMs);
   }
 
-  #retryOrFail(row: TaskRow, retryable: boolean, escalationId: string | undefined, why: string): void {
+  // `notBeforeMs`: the gateway's Retry-After (its next try upstream, or its rate limit); asking sooner is wasted.
+  #retryOrFail(row: TaskRow, retryable: boolean, escalationId: string | undefined, why: string, notBeforeMs = 0): void {
     const { ctx } = this;
     if (!retryable) {
       this.#fail(row, `escalation failed: ${why}`);
@@ -228,7 +229,7 @@ export class Escalator implements EscalationHooks {
     }
     const tries = (this.#rows.get(row.task_id)?.tries ?? 0) + 1;
     const { retry_base_ms: base_ms, retry_cap_ms: cap_ms } = ctx.config.escalation;
-    const delay = Math.max(base_ms / 2, backoffDelay({ base_ms, cap_ms }, tries));
+    const delay = Math.max(base_ms / 2, backoffDelay({ base_ms, cap_ms }, tries), notBeforeMs);
     const nextAt = ctx.now() + delay;
     this.#rows.retryLater(row.task_id, nextAt, escalationId, why);
     const cause = `waiting for the gateway (${why}); next try in ${Math.round(delay / 1000)}s`;

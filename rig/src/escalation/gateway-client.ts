@@ -23,7 +23,12 @@ export type GatewayFailureCode =
 
 /** An escalation's outcome, as a value: advice, or why not and whether asking again later can help. */
 export type GatewayResult =
-  | { readonly ok: true; readonly response: EscalationResponse }
+  | {
+      readonly ok: true;
+      readonly response: EscalationResponse;
+      /** For a pending escalation: when the gateway next tries it upstream (its Retry-After); polling sooner learns nothing. */
+      readonly retryAfterMs?: number;
+    }
   | {
       readonly ok: false;
       readonly code: GatewayFailureCode;
@@ -122,15 +127,17 @@ export class GatewayClient {
   async poll(id: string, signal?: AbortSignal): Promise<GatewayResult> {
     const interval = this.options.pollIntervalMs ?? 2_000;
     const deadline = this.#now() + (this.options.pollTimeoutMs ?? 10 * 60_000);
-    // Bounded: one poll per interval until the deadline.
+    // Bounded: one poll per interval (or per the gateway's Retry-After, when later) until the deadline.
     for (;;) {
       const result = await this.fetchEscalation(id);
       const pending = result.ok ? result.response.state === 'pending' : result.code === 'unreachable' || result.code === 'server_error';
       if (!pending) return result;
-      if (this.#now() + interval > deadline || signal?.aborted === true) {
-        return { ok: false, code: 'timeout', retryable: true, message: `escalation ${id} still pending after polling`, escalationId: id };
+      const wait = Math.max(interval, result.ok ? (result.retryAfterMs ?? 0) : 0);
+      if (this.#now() + wait > deadline || signal?.aborted === true) {
+        const next = result.ok && result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {};
+        return { ok: false, code: 'timeout', retryable: true, message: `escalation ${id} still pending at the gateway`, escalationId: id, ...next };
       }
-      await this.#sleep(interval);
+      await this.#sleep(wait);
     }
   }
 
@@ -153,8 +160,8 @@ export class GatewayClient {
     if (status === 404) return { outcome: 'missing', message };
     if (status === 409 && error?.code === 'already_settled') return { outcome: 'settled', message };
     if (status === 409 || status === 429 || status >= 500) {
-      const seconds = Number(exchange.retryAfter);
-      return { outcome: 'later', message, ...(exchange.retryAfter !== null && Number.isFinite(seconds) ? { retryAfterMs: seconds * 1000 } : {}) };
+      const retryAfterMs = retryAfterMsOf(exchange.retryAfter);
+      return { outcome: 'later', message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
     }
     return { outcome: 'refused', message };
   }
@@ -223,15 +230,16 @@ export class GatewayClient {
       if (response.state === 'failed') {
         return { ok: false, code: 'failed', retryable: false, message: response.error?.message ?? 'escalation failed', escalationId: response.id, ...(response.error ? { gatewayCode: response.error.code } : {}) };
       }
-      return { ok: true, response };
+      const retryAfterMs = response.state === 'pending' ? retryAfterMsOf(exchange.retryAfter) : undefined;
+      return retryAfterMs === undefined ? { ok: true, response } : { ok: true, response, retryAfterMs };
     }
     const error = parseError(exchange.body);
     const base = { message: error?.message ?? `gateway answered HTTP ${status}`, ...(error ? { gatewayCode: error.code } : {}), ...withId };
     if (status === 401) return { ok: false, code: 'unauthorized', retryable: false, ...base };
     if (status === 402) return { ok: false, code: 'budget_exceeded', retryable: false, ...base };
     if (status === 429) {
-      const seconds = Number(exchange.retryAfter);
-      return { ok: false, code: 'rate_limited', retryable: true, ...base, ...(Number.isFinite(seconds) && exchange.retryAfter !== null ? { retryAfterMs: seconds * 1000 } : {}) };
+      const retryAfterMs = retryAfterMsOf(exchange.retryAfter);
+      return { ok: false, code: 'rate_limited', retryable: true, ...base, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
     }
     if (status >= 500) return { ok: false, code: 'server_error', retryable: true, ...base };
     return { ok: false, code: 'refused', retryable: false, ...base };
@@ -244,6 +252,13 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** A Retry-After header in seconds (the gateway sends no dates), as ms; undefined when absent or not a number. */
+function retryAfterMsOf(header: string | null): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const seconds = Number(header);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
 function parseError(text: string): { code: string; message: string } | undefined {

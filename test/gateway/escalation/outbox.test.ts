@@ -52,6 +52,20 @@ describe('durable outbox', () => {
     expect(ledgerOutcomes(h).filter((outcome) => outcome === 'ok')).toHaveLength(1);
   });
 
+  it('tells a poller when the next try upstream is (Retry-After on 202 and on a pending GET)', async () => {
+    harness = await startHarness({ config: (url) => testConfig(url, { outbox: { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 } }) });
+    const h = harness;
+    await h.stub.close();
+    const accepted = await h.signed('POST', '/v1/escalations', escalationBody());
+    expect(accepted.status).toBe(202);
+    const id = EscalationResponseSchema.parse(await accepted.json()).id;
+    for (const response of [accepted, await h.signed('GET', `/v1/escalations/${id}`)]) {
+      const seconds = Number(response.headers.get('retry-after'));
+      expect(seconds).toBeGreaterThanOrEqual(29);
+      expect(seconds).toBeLessThanOrEqual(60);
+    }
+  });
+
   it('loses nothing across a gateway restart', async () => {
     harness = await startHarness();
     const h = harness;

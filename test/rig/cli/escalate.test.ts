@@ -111,7 +111,7 @@ describe('rigmind escalate --file and --id', () => {
     expect(pending.exitCode).toBe(3);
     const id = (JSON.parse(pending.stdout) as { id: string; state: string }).id;
     expect(JSON.parse(pending.stdout)).toEqual({ id, state: 'pending' });
-    expect(pending.stderr).toContain(`escalation ${id} is still pending at the gateway after 1 s; follow it with:\n  rigmind escalate --id ${id}`);
+    expect(pending.stderr).toMatch(new RegExp(`escalation ${id} is still pending at the gateway \\(its next try upstream is in about \\d+ s\\); follow it with:\n  rigmind escalate --id ${id}`));
     const still = await rig.run(['escalate', '--id', id, '--wait', '0']);
     expect(still.exitCode).toBe(3);
 

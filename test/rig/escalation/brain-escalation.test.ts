@@ -133,6 +133,10 @@ describe('the brain escalates through the gateway, and advice comes back into th
     const pendingAtGateway = () => gw.gateway.db.prepare("SELECT id FROM escalations WHERE state = 'pending'").pluck().get() as string | undefined;
     await h.until(() => pendingAtGateway() !== undefined, 10_000, 'the escalation pending at the gateway');
     const id = pendingAtGateway() as string;
+    // The brain asks again when the gateway next tries upstream (its Retry-After), not on its own 100-400 ms backoff.
+    const cause = async () => (await h.status(planId)).tasks?.[0]?.cause ?? '';
+    await h.until(async () => /next try in \d+s/.test(await cause()), 10_000, 'the next try scheduled');
+    expect(Number(/next try in (\d+)s/.exec(await cause())?.[1])).toBeGreaterThanOrEqual(29);
 
     expect(await h.run(['cancel', planId])).toMatchObject({ exitCode: 0 });
     const atGateway = () => gw.gateway.db.prepare('SELECT state, response FROM escalations WHERE id = ?').get(id) as { state: string; response: string | null };

@@ -62,6 +62,19 @@ describe('GatewayClient against the real gateway', () => {
     expect(await clientFor(harness).escalate(escalationBody())).toMatchObject({ ok: false, code: 'failed', retryable: false, gatewayCode: 'upstream_billing' });
   });
 
+  it("polls a deferred escalation no sooner than the gateway's next try upstream (Retry-After)", async () => {
+    harness = await startHarness({ config: (url) => testConfig(url, { outbox: { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 } }) });
+    await harness.stub.close();
+    const result = await clientFor(harness, { pollTimeoutMs: 10_000 }).escalate(escalationBody());
+    // The outbox's next try is 30-60 s away, past the 10 s the client follows it: one look, then the timeout says when.
+    expect(result).toMatchObject({ ok: false, code: 'timeout', retryable: true });
+    const retryAfterMs = result.ok ? 0 : (result.retryAfterMs ?? 0);
+    expect(retryAfterMs).toBeGreaterThanOrEqual(29_000);
+    expect(retryAfterMs).toBeLessThanOrEqual(60_000);
+    const gets = harness.gateway.db.prepare("SELECT COUNT(*) FROM audit WHERE kind = 'request_accepted' AND json_extract(detail, '$.method') = 'GET'").pluck().get();
+    expect(gets).toBe(1);
+  });
+
   it('withdraws: missing, settled, later while unreachable, and withdrawn for one the gateway deferred', async () => {
     harness = await startHarness({ config: (url) => testConfig(url, { outbox: { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 } }) });
     const client = clientFor(harness, { pollTimeoutMs: 0 });

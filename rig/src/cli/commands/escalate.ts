@@ -123,8 +123,9 @@ function report(result: GatewayResult, json: boolean, waitS: number): void {
   if (!result.ok) {
     if (result.code === 'timeout' && result.escalationId !== undefined) {
       if (json) printJson({ id: result.escalationId, state: 'pending' });
+      const next = result.retryAfterMs === undefined ? '' : ` (its next try upstream is in about ${Math.round(result.retryAfterMs / 1000)} s)`;
       throw new CliError(
-        `escalation ${result.escalationId} is still pending at the gateway after ${waitS} s; follow it with:\n  rigmind escalate --id ${result.escalationId}`,
+        `escalation ${result.escalationId} is still pending at the gateway${next}; follow it with:\n  rigmind escalate --id ${result.escalationId}`,
         NOT_SETTLED,
         'pending',
       );

@@ -24,6 +24,11 @@ function withDb<T>(home: string, run: (db: Db) => T, open: (home: string) => Db 
   }
 }
 
+// The one time a secret is shown: the rig's id and secret, then what to do with them.
+function printCredential(io: CliIo, credential: { readonly rigId: string; readonly secret: string }, then: string): void {
+  io.out(`rig id:     ${credential.rigId}\nrig secret: ${credential.secret}\n\nThe secret is shown only this once. ${then}\n`);
+}
+
 /** `rigs add NAME`: issue a credential and print it once. */
 export function rigsAdd(home: string, name: string, io: CliIo): number {
   return withDb(home, (db) => {
@@ -33,7 +38,7 @@ export function rigsAdd(home: string, name: string, io: CliIo): number {
       return 1;
     }
     new AuditLog(db, io.now).append('admin', 'cli', { action: 'rigs_add', rig: name, rig_id: result.rigId });
-    io.out(`rig id:     ${result.rigId}\nrig secret: ${result.secret}\n\nThe secret is shown only this once. Put both in the rig's config (escalation.rig_id and its secret file).\n`);
+    printCredential(io, result, "Put both in the rig's config (escalation.rig_id and its secret file).");
     return 0;
   });
 }
@@ -57,7 +62,7 @@ export function rigsRotate(home: string, name: string, io: CliIo): number {
       return 1;
     }
     new AuditLog(db, io.now).append('admin', 'cli', { action: 'rigs_rotate', rig: name, rig_id: result.rigId });
-    io.out(`rig id:     ${result.rigId}\nrig secret: ${result.secret}\n\nThe secret is shown only this once; the old one is refused from now on. Put it in the rig's secret file.\n`);
+    printCredential(io, result, "The old secret is refused from now on. Put the new one in the rig's secret file.");
     return 0;
   });
 }

@@ -1,16 +1,11 @@
 import { EscalationResponseSchema, type EscalationResponse } from '@rigmind/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startAnthropicStub, type AnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
+import { describe, expect, it } from 'vitest';
+import { startAnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
 import { escalationBody, startHarness, testConfig, type Harness } from '../gateway-harness.js';
+import { closesAfterEach } from '../../helpers/closes-after-each.js';
 
 let harness: Harness | undefined;
-let revived: AnthropicStub | undefined;
-afterEach(async () => {
-  await harness?.close();
-  await revived?.close();
-  harness = undefined;
-  revived = undefined;
-});
+const track = closesAfterEach();
 
 async function pollUntilDone(h: Harness, id: string, limitMs: number): Promise<EscalationResponse> {
   const deadline = Date.now() + limitMs;
@@ -27,7 +22,7 @@ function ledgerOutcomes(h: Harness): string[] {
 
 /** A harness whose upstream is down, and one escalation it accepted with 202; `port` is where upstream was. */
 async function acceptedWhileDown(): Promise<{ h: Harness; port: number; pending: EscalationResponse }> {
-  harness = await startHarness();
+  harness = track(await startHarness());
   const h = harness;
   const port = h.stub.port;
   await h.stub.close();
@@ -43,7 +38,7 @@ describe('durable outbox', () => {
   it('accepts with 202 while upstream is down and delivers when it is back', async () => {
     const { h, port, pending } = await acceptedWhileDown();
 
-    revived = await startAnthropicStub({ port });
+    const revived = track(await startAnthropicStub({ port }));
     const done = await pollUntilDone(h, pending.id, 5_000);
     expect(done.state).toBe('completed');
     expect(done.advice).toEqual({ type: 'answer', text: 'stub answer' });
@@ -53,7 +48,7 @@ describe('durable outbox', () => {
   });
 
   it('tells a poller when the next try upstream is (Retry-After on 202 and on a pending GET)', async () => {
-    harness = await startHarness({ config: (url) => testConfig(url, { outbox: { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 } }) });
+    harness = track(await startHarness({ config: (url) => testConfig(url, { outbox: { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 } }) }));
     const h = harness;
     await h.stub.close();
     const accepted = await h.signed('POST', '/v1/escalations', escalationBody());
@@ -67,7 +62,7 @@ describe('durable outbox', () => {
   });
 
   it('loses nothing across a gateway restart', async () => {
-    harness = await startHarness();
+    harness = track(await startHarness());
     const h = harness;
     const port = h.stub.port;
     await h.stub.close();
@@ -78,7 +73,7 @@ describe('durable outbox', () => {
       ids.push(EscalationResponseSchema.parse(await response.json()).id);
     }
     await h.server.close();
-    revived = await startAnthropicStub({ port });
+    const revived = track(await startAnthropicStub({ port }));
     await h.restart();
     for (const id of ids) expect((await pollUntilDone(h, id, 5_000)).state).toBe('completed');
     expect(revived.received).toHaveLength(3);
@@ -89,7 +84,7 @@ describe('durable outbox', () => {
   it('spends nothing more for a rig revoked while its escalation waited: it ends as failed with rig_revoked', async () => {
     const { h, port, pending } = await acceptedWhileDown();
     expect(h.gateway.registry.revoke(h.rig.name)).toBe(true);
-    revived = await startAnthropicStub({ port });
+    const revived = track(await startAnthropicStub({ port }));
     const stateOf = () => h.gateway.db.prepare('SELECT state, response FROM escalations WHERE id = ?').get(pending.id) as { state: string; response: string | null };
     const deadline = Date.now() + 5_000;
     while (stateOf().state === 'pending' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
@@ -105,7 +100,7 @@ describe('durable outbox', () => {
 
     // The day's cap is now below any call's worst case, as if other escalations had spent it meanwhile.
     await h.server.close();
-    revived = await startAnthropicStub({ port });
+    const revived = track(await startAnthropicStub({ port }));
     const tiny = { daily_usd: 0.000_001, monthly_usd: 1_000 };
     await h.restart(testConfig(revived.url, { budgets: { overall: tiny, per_rig: tiny } }));
     const done = await pollUntilDone(h, pending.id, 5_000);

@@ -1,16 +1,10 @@
 import { EscalationResponseSchema } from '@rigmind/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startAnthropicStub, type AnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
+import { describe, expect, it } from 'vitest';
+import { startAnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
 import { escalationBody, startHarness, type Harness } from '../gateway-harness.js';
+import { closesAfterEach } from '../../helpers/closes-after-each.js';
 
-let harness: Harness | undefined;
-let revived: AnthropicStub | undefined;
-afterEach(async () => {
-  await harness?.close();
-  await revived?.close();
-  harness = undefined;
-  revived = undefined;
-});
+const track = closesAfterEach();
 
 const KEY = 'handoff-task-1-0001';
 
@@ -25,7 +19,7 @@ async function post(h: Harness, body: unknown): Promise<{ status: number; body: 
 
 describe('idempotency keys on POST /v1/escalations', () => {
   it('answers a resend of an answered escalation with the same escalation, and calls upstream once', async () => {
-    harness = await startHarness();
+    const harness = track(await startHarness());
     const h = harness;
     const first = await post(h, escalationBody({ idempotency_key: KEY }));
     expect(first.status).toBe(200);
@@ -44,7 +38,7 @@ describe('idempotency keys on POST /v1/escalations', () => {
   });
 
   it('gives a resend sent while the first is still upstream the pending escalation, not a second call', async () => {
-    harness = await startHarness();
+    const harness = track(await startHarness());
     const h = harness;
     h.stub.script({ kind: 'ok', afterMs: 1_500 });
     const slow = post(h, escalationBody({ idempotency_key: KEY }));
@@ -64,7 +58,7 @@ describe('idempotency keys on POST /v1/escalations', () => {
   });
 
   it('refuses the key with a different request: 409 idempotency_conflict naming the escalation, audited', async () => {
-    harness = await startHarness();
+    const harness = track(await startHarness());
     const h = harness;
     const first = EscalationResponseSchema.parse((await post(h, escalationBody({ idempotency_key: KEY }))).body);
     const other = await post(h, escalationBody({ idempotency_key: KEY, instructions: 'Something else entirely.' }));
@@ -79,7 +73,7 @@ describe('idempotency keys on POST /v1/escalations', () => {
   });
 
   it('keeps keys per rig: another rig may use the same key for its own escalation', async () => {
-    harness = await startHarness();
+    const harness = track(await startHarness());
     const h = harness;
     const added = h.gateway.registry.add('rig-b');
     if (!added.ok) throw new Error(added.message);
@@ -92,7 +86,7 @@ describe('idempotency keys on POST /v1/escalations', () => {
   });
 
   it('finds the escalation after a gateway restart, while it waits in the outbox and once delivered', async () => {
-    harness = await startHarness();
+    const harness = track(await startHarness());
     const h = harness;
     const port = h.stub.port;
     await h.stub.close();
@@ -103,7 +97,7 @@ describe('idempotency keys on POST /v1/escalations', () => {
     const whileDown = await post(h, escalationBody({ idempotency_key: KEY }));
     expect(whileDown.status).toBe(202);
     expect(EscalationResponseSchema.parse(whileDown.body).id).toBe(id);
-    revived = await startAnthropicStub({ port });
+    const revived = track(await startAnthropicStub({ port }));
     const deadline = Date.now() + 5_000;
     let last = whileDown;
     while (last.status === 202 && Date.now() < deadline) {
@@ -117,7 +111,7 @@ describe('idempotency keys on POST /v1/escalations', () => {
   });
 
   it('lets a resend try again when the first was refused because the ledger failed (no call was made)', async () => {
-    harness = await startHarness();
+    const harness = track(await startHarness());
     const h = harness;
     h.gateway.db.exec('DROP TABLE reservations');
     const refused = await post(h, escalationBody({ idempotency_key: KEY }));
@@ -140,7 +134,7 @@ describe('idempotency keys on POST /v1/escalations', () => {
   });
 
   it('refuses a malformed key with 400 naming idempotency_key', async () => {
-    harness = await startHarness();
+    const harness = track(await startHarness());
     const response = await post(harness, escalationBody({ idempotency_key: 'short' }));
     expect(response.status).toBe(400);
     expect((response.body as { error: { issues: { path: string }[] } }).error.issues[0]?.path).toBe('idempotency_key');

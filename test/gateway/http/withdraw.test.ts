@@ -1,17 +1,11 @@
 import { EscalationResponseSchema } from '@rigmind/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EscalationStore } from '../../../gateway/src/escalation/escalation-store.js';
-import { startAnthropicStub, type AnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
+import { startAnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
 import { escalationBody, startHarness, testConfig, type Harness } from '../gateway-harness.js';
+import { closesAfterEach } from '../../helpers/closes-after-each.js';
 
-let harness: Harness | undefined;
-let revived: AnthropicStub | undefined;
-afterEach(async () => {
-  await harness?.close();
-  await revived?.close();
-  harness = undefined;
-  revived = undefined;
-});
+const track = closesAfterEach();
 
 async function call(h: Harness, method: string, path: string, body?: unknown): Promise<{ status: number; body: { error?: { code: string } } & Record<string, unknown>; retryAfter: string | null }> {
   const response = await h.signed(method, path, body);
@@ -24,7 +18,7 @@ describe('DELETE /v1/escalations/:id', () => {
   it('withdraws an escalation waiting in the outbox: never delivered, nothing spent, the same answer twice', async () => {
     // The outbox waits a minute between deliveries, so the escalation sits there between tries, as it mostly does.
     const outbox = { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 };
-    harness = await startHarness({ config: (url) => testConfig(url, { outbox }) });
+    const harness = track(await startHarness({ config: (url) => testConfig(url, { outbox }) }));
     const h = harness;
     const port = h.stub.port;
     await h.stub.close();
@@ -39,7 +33,7 @@ describe('DELETE /v1/escalations/:id', () => {
     expect(await call(h, 'DELETE', `/v1/escalations/${id}`)).toMatchObject({ status: 200, body: withdrawn.body });
 
     // Upstream comes back; the outbox has nothing of it to deliver.
-    revived = await startAnthropicStub({ port });
+    const revived = track(await startAnthropicStub({ port }));
     const spentBefore = h.gateway.db.prepare("SELECT COUNT(*) FROM ledger WHERE outcome = 'ok'").pluck().get();
     await h.gateway.outbox.tick();
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -49,7 +43,7 @@ describe('DELETE /v1/escalations/:id', () => {
   });
 
   it("refuses a settled escalation (its result stands), and another rig's or an unknown one as missing", async () => {
-    harness = await startHarness();
+    const harness = track(await startHarness());
     const h = harness;
     const answered = await call(h, 'POST', '/v1/escalations', escalationBody());
     expect(answered.status).toBe(200);
@@ -67,7 +61,7 @@ describe('DELETE /v1/escalations/:id', () => {
   });
 
   it('asks to come back while a call is under way (409 in_delivery, Retry-After); that call then answers', async () => {
-    harness = await startHarness();
+    const harness = track(await startHarness());
     const h = harness;
     h.stub.script({ kind: 'ok', afterMs: 1_000 });
     const slow = call(h, 'POST', '/v1/escalations', escalationBody());
@@ -81,7 +75,7 @@ describe('DELETE /v1/escalations/:id', () => {
   });
 
   it('keeps a withdrawal when a call that was already under way finishes afterwards', async () => {
-    harness = await startHarness();
+    const harness = track(await startHarness());
     const store = new EscalationStore(harness.gateway.db);
     const row = store.create({ id: 'esc_race', rigId: harness.rig.rigId, taskId: 't', request: '{}', model: 'm', maxTokens: 1, idempotencyKey: null }, 1, 2);
     const withdrawn = { id: row.id, state: 'failed', proposed_by: 'gateway', error: { code: 'withdrawn', message: 'by the rig' } } as const;

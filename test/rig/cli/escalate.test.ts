@@ -1,26 +1,15 @@
 import { writeFileSync } from 'node:fs';
-import { createServer, connect, type AddressInfo, type Server } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startAnthropicStub, type AnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
-import { escalationBody, startHarness, type Harness } from '../../gateway/gateway-harness.js';
+import { describe, expect, it } from 'vitest';
+import { startAnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
+import { escalationBody, startHarness } from '../../gateway/gateway-harness.js';
 import type { RigHarness } from '../../helpers/rig-harness.js';
 import { rigFor } from '../../helpers/rig-with-gateway.js';
+import { closesAfterEach } from '../../helpers/closes-after-each.js';
+import { freePort, pipeTo } from '../../helpers/loopback.js';
 
-let gateway: Harness | undefined;
-let rig: RigHarness | undefined;
-let relay: Server | undefined;
-let revived: AnthropicStub | undefined;
-afterEach(async () => {
-  await rig?.cleanup();
-  relay?.close();
-  await gateway?.close();
-  await revived?.close();
-  rig = undefined;
-  relay = undefined;
-  gateway = undefined;
-  revived = undefined;
-});
+const track = closesAfterEach();
 
 function requestFile(harness: RigHarness, body: unknown, name = 'request.json'): string {
   const path = join(harness.home, name);
@@ -28,19 +17,10 @@ function requestFile(harness: RigHarness, body: unknown, name = 'request.json'):
   return path;
 }
 
-/** A loopback port nothing listens on (yet). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 describe('rigmind escalate --file and --id', () => {
   it('prints the advice, or the response as JSON; bad files and mixed modes are refused, naming what is wrong', async () => {
-    gateway = await startHarness({ stub: { reply: () => JSON.stringify({ type: 'answer', text: 'the advice, in text' }) } });
-    rig = rigFor(gateway);
+    const gateway = track(await startHarness({ stub: { reply: () => JSON.stringify({ type: 'answer', text: 'the advice, in text' }) } }));
+    const rig = track(rigFor(gateway));
     const file = requestFile(rig, escalationBody());
     const text = await rig.run(['escalate', '--file', file]);
     expect(text).toMatchObject({ exitCode: 0, stdout: 'the advice, in text' });
@@ -70,9 +50,9 @@ describe('rigmind escalate --file and --id', () => {
   });
 
   it('an unreachable gateway: exit 3 with the key to resend under; the resend is answered once however often it is sent', async () => {
-    gateway = await startHarness();
+    const gateway = track(await startHarness());
     const port = await freePort();
-    rig = rigFor(gateway, `http://127.0.0.1:${port}`);
+    const rig = track(rigFor(gateway, `http://127.0.0.1:${port}`));
     const file = requestFile(rig, escalationBody());
     const down = await rig.run(['escalate', '--file', file]);
     expect(down.exitCode).toBe(3);
@@ -82,12 +62,8 @@ describe('rigmind escalate --file and --id', () => {
 
     // The gateway comes back on that address.
     const target = Number(new URL(gateway.server.url).port);
-    relay = createServer((socket) => {
-      const upstream = connect(target, '127.0.0.1');
-      socket.pipe(upstream).pipe(socket);
-      upstream.on('error', () => socket.destroy());
-      socket.on('error', () => upstream.destroy());
-    });
+    const relay = createServer((socket) => void pipeTo(socket, target));
+    track(relay);
     await new Promise<void>((resolve) => relay?.listen(port, '127.0.0.1', resolve));
     for (let i = 0; i < 2; i += 1) {
       const resent = await rig.run(['escalate', '--file', file, '--idempotency-key', key as string, '--json']);
@@ -103,10 +79,10 @@ describe('rigmind escalate --file and --id', () => {
   });
 
   it('an escalation the gateway defers: exit 3 naming it; --id follows it to the advice once upstream is back', async () => {
-    gateway = await startHarness();
+    const gateway = track(await startHarness());
     const upstreamPort = gateway.stub.port;
     await gateway.stub.close();
-    rig = rigFor(gateway);
+    const rig = track(rigFor(gateway));
     const pending = await rig.run(['escalate', '--file', requestFile(rig, escalationBody()), '--wait', '1', '--json']);
     expect(pending.exitCode).toBe(3);
     const id = (JSON.parse(pending.stdout) as { id: string; state: string }).id;
@@ -115,7 +91,7 @@ describe('rigmind escalate --file and --id', () => {
     const still = await rig.run(['escalate', '--id', id, '--wait', '0']);
     expect(still.exitCode).toBe(3);
 
-    revived = await startAnthropicStub({ port: upstreamPort });
+    const revived = track(await startAnthropicStub({ port: upstreamPort }));
     const followed = await rig.run(['escalate', '--id', id]);
     expect(followed).toMatchObject({ exitCode: 0, stdout: 'stub answer' });
     expect(revived.received).toHaveLength(1);

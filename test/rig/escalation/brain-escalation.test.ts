@@ -1,11 +1,12 @@
 import { readdirSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startAnthropicStub, type AnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
-import { startHarness, testConfig, type Harness } from '../../gateway/gateway-harness.js';
-import type { RigHarness } from '../../helpers/rig-harness.js';
+import { describe, expect, it } from 'vitest';
+import { startAnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
+import { startHarness, testConfig } from '../../gateway/gateway-harness.js';
 import { rigFor, submit } from '../../helpers/rig-with-gateway.js';
+import { closesAfterEach } from '../../helpers/closes-after-each.js';
+import { freePort, pipeTo } from '../../helpers/loopback.js';
 
 /** Claude's stand-in advice, chosen by what the handoff says about the task. */
 function advise(body: unknown): string {
@@ -18,43 +19,12 @@ function advise(body: unknown): string {
   return JSON.stringify({ type: 'answer', text: 'the external answer' });
 }
 
-let gateway: Harness | undefined;
-let rig: RigHarness | undefined;
-let relay: Server | undefined;
-let revived: AnthropicStub | undefined;
-afterEach(async () => {
-  await rig?.cleanup();
-  relay?.close();
-  relay = undefined;
-  await gateway?.close();
-  await revived?.close();
-  rig = undefined;
-  gateway = undefined;
-  revived = undefined;
-});
-
-/** A loopback port nothing listens on (yet). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-/** Pipe a connection to the gateway's port on loopback, each end closing the other on error. */
-function pipeTo(socket: Socket, target: number): Socket {
-  const upstream = connect(target, '127.0.0.1');
-  socket.pipe(upstream).pipe(socket);
-  upstream.on('error', () => socket.destroy());
-  socket.on('error', () => upstream.destroy());
-  return upstream;
-}
+const track = closesAfterEach();
 
 describe('the brain escalates through the gateway, and advice comes back into the brain only', () => {
   it('escalates after two local failures; integrates an answer, subtasks and a decline; keeps sensitive tasks local', async () => {
-    gateway = await startHarness({ stub: { reply: advise } });
-    rig = rigFor(gateway);
+    const gateway = track(await startHarness({ stub: { reply: advise } }));
+    const rig = track(rigFor(gateway));
     await rig.startBrain();
     await rig.startWorker('w1', ['--slots', '2']);
     const planId = await submit(rig, {
@@ -97,9 +67,9 @@ describe('the brain escalates through the gateway, and advice comes back into th
   });
 
   it('waits as waiting_external while the gateway is down, across a brain restart, and delivers when it returns', async () => {
-    gateway = await startHarness({ stub: { reply: advise } });
+    const gateway = track(await startHarness({ stub: { reply: advise } }));
     const port = await freePort();
-    rig = rigFor(gateway, `http://127.0.0.1:${port}`);
+    const rig = track(rigFor(gateway, `http://127.0.0.1:${port}`));
     const brain = await rig.startBrain();
     await rig.startWorker('w1');
     const planId = await submit(rig, { plan: 'offline', tasks: [{ name: 'ask', command: 'false', requires_external: true }] });
@@ -113,7 +83,8 @@ describe('the brain escalates through the gateway, and advice comes back into th
 
     // The gateway comes back on its address: a loopback relay to the running gateway opens on that port.
     const target = Number(new URL(gateway.server.url).port);
-    relay = createServer((socket) => void pipeTo(socket, target));
+    const relay = createServer((socket) => void pipeTo(socket, target));
+    track(relay);
     await new Promise<void>((resolve) => relay?.listen(port, '127.0.0.1', resolve));
     const final = await rig.finished(planId, 20_000);
     expect(final.tasks?.[0]).toMatchObject({ status: 'completed', source: 'external:gateway' });
@@ -122,11 +93,11 @@ describe('the brain escalates through the gateway, and advice comes back into th
   it('withdraws at the gateway what a canceled task left waiting there: never delivered, never paid for', async () => {
     // Upstream is down, and the outbox waits a minute between tries, as it mostly does between its tries.
     const outbox = { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 };
-    gateway = await startHarness({ config: (url) => testConfig(url, { outbox }) });
+    const gateway = track(await startHarness({ config: (url) => testConfig(url, { outbox }) }));
     const gw = gateway;
     const upstreamPort = gw.stub.port;
     await gw.stub.close();
-    rig = rigFor(gw);
+    const rig = track(rigFor(gw));
     const h = rig;
     await h.startBrain();
     const planId = await submit(h, { plan: 'withdrawn', tasks: [{ name: 'ask', command: 'false', requires_external: true }] });
@@ -146,19 +117,19 @@ describe('the brain escalates through the gateway, and advice comes back into th
     expect(h.readDb((db) => db.prepare('SELECT detail FROM escalations').pluck().get())).toContain('withdrawn');
 
     // Upstream returns: the outbox has nothing of it to deliver.
-    revived = await startAnthropicStub({ port: upstreamPort });
+    const revived = track(await startAnthropicStub({ port: upstreamPort }));
     await gw.gateway.outbox.tick();
     expect(revived.received).toHaveLength(0);
     expect(gw.gateway.db.prepare("SELECT COUNT(*) FROM ledger WHERE outcome = 'ok'").pluck().get()).toBe(0);
   });
 
   it('resends a handoff whose reply was lost under the same idempotency key: one escalation, one upstream call', async () => {
-    gateway = await startHarness({ stub: { reply: advise } });
+    const gateway = track(await startHarness({ stub: { reply: advise } }));
     // The first call takes a while upstream, and the rig's first connection is cut while it does.
     gateway.stub.script({ kind: 'ok', afterMs: 700 });
     const target = Number(new URL(gateway.server.url).port);
     let connections = 0;
-    relay = createServer((socket) => {
+    const relay = createServer((socket) => {
       connections += 1;
       const upstream = pipeTo(socket, target);
       if (connections === 1) {
@@ -170,8 +141,9 @@ describe('the brain escalates through the gateway, and advice comes back into th
         });
       }
     });
+    track(relay);
     await new Promise<void>((resolve) => relay?.listen(0, '127.0.0.1', resolve));
-    rig = rigFor(gateway, `http://127.0.0.1:${(relay.address() as AddressInfo).port}`);
+    const rig = track(rigFor(gateway, `http://127.0.0.1:${(relay.address() as AddressInfo).port}`));
     await rig.startBrain();
     await rig.startWorker('w1');
     const planId = await submit(rig, { plan: 'lost-reply', tasks: [{ name: 'ask', command: 'echo first output; exit 1', max_retries: 5 }] });

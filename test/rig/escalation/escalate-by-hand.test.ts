@@ -1,25 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TaskStatusRow } from '@rigmind/protocol';
-import { startHarness, type Harness } from '../../gateway/gateway-harness.js';
-import type { RigHarness } from '../../helpers/rig-harness.js';
+import { startHarness } from '../../gateway/gateway-harness.js';
+import { closesAfterEach } from '../../helpers/closes-after-each.js';
 import { rigFor, submit } from '../../helpers/rig-with-gateway.js';
 
-let gateway: Harness | undefined;
-let rig: RigHarness | undefined;
-afterEach(async () => {
-  await rig?.cleanup();
-  await gateway?.close();
-  rig = undefined;
-  gateway = undefined;
-});
+const track = closesAfterEach();
 
 const byName = (tasks: readonly TaskStatusRow[] | undefined) => Object.fromEntries((tasks ?? []).map((task) => [task.name, task]));
 
 describe('rigmind escalate TASK_ID: a person hands a task to the external tier', () => {
   it('hands over a failed task with the dependents it failed; refuses, as values, what it may not hand over', async () => {
-    gateway = await startHarness({ stub: { reply: () => JSON.stringify({ type: 'answer', text: 'answered by hand' }) } });
+    const gateway = track(await startHarness({ stub: { reply: () => JSON.stringify({ type: 'answer', text: 'answered by hand' }) } }));
     const gw = gateway;
-    rig = rigFor(gw);
+    const rig = track(rigFor(gw));
     await rig.startBrain();
     await rig.startWorker('w1', ['--slots', '2']);
     const planId = await submit(rig, {
@@ -68,16 +61,16 @@ describe('rigmind escalate TASK_ID: a person hands a task to the external tier',
 
   it('asks again for a task held after a decline; refuses running and blocked tasks', async () => {
     let asked = 0;
-    gateway = await startHarness({
+    const gateway = track(await startHarness({
       stub: {
         reply: () => {
           asked += 1;
           return JSON.stringify(asked === 1 ? { type: 'decline', reason: 'say which report' } : { type: 'answer', text: 'second time lucky' });
         },
       },
-    });
+    }));
     const gw = gateway;
-    rig = rigFor(gw, gw.server.url, { on_decline: 'hold' });
+    const rig = track(rigFor(gw, gw.server.url, { on_decline: 'hold' }));
     await rig.startBrain();
     await rig.startWorker('w1', ['--slots', '2']);
     const planId = await submit(rig, {

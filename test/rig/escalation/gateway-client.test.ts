@@ -1,36 +1,31 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GatewayClient } from '../../../rig/src/escalation/gateway-client.js';
 import { startAnthropicStub, type AnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
 import { escalationBody, startHarness, testConfig, type Harness } from '../../gateway/gateway-harness.js';
+import { closesAfterEach } from '../../helpers/closes-after-each.js';
 
-let harness: Harness | undefined;
-let revived: AnthropicStub | undefined;
-afterEach(async () => {
-  await harness?.close();
-  await revived?.close();
-  harness = undefined;
-  revived = undefined;
-});
+const track = closesAfterEach();
 
 const clientFor = (h: Harness, overrides: Partial<ConstructorParameters<typeof GatewayClient>[0]> = {}) =>
   new GatewayClient({ baseUrl: h.server.url, rigId: h.rig.rigId, secret: h.rig.secret, pollIntervalMs: 20, pollTimeoutMs: 5_000, ...overrides });
 
 describe('GatewayClient against the real gateway', () => {
   it('returns advice for an answered escalation', async () => {
-    harness = await startHarness();
+    const harness = track(await startHarness());
     const result = await clientFor(harness).escalate(escalationBody());
     expect(result).toMatchObject({ ok: true, response: { state: 'completed', proposed_by: 'gateway', advice: { type: 'answer' } } });
   });
 
   it('follows a 202 by polling until the gateway delivers', async () => {
-    harness = await startHarness();
+    const harness = track(await startHarness());
     const h = harness;
     const port = h.stub.port;
     await h.stub.close();
+    let revived: AnthropicStub | undefined;
     const client = clientFor(h, { sleep: async (ms) => {
-      revived ??= await startAnthropicStub({ port });
+      revived ??= track(await startAnthropicStub({ port }));
       await new Promise((resolve) => setTimeout(resolve, ms));
     } });
     const result = await client.escalate(escalationBody());
@@ -40,7 +35,7 @@ describe('GatewayClient against the real gateway', () => {
   });
 
   it('gives up polling with a retryable timeout that keeps the escalation id', async () => {
-    harness = await startHarness();
+    const harness = track(await startHarness());
     await harness.stub.close();
     const result = await clientFor(harness, { pollTimeoutMs: 100 }).escalate(escalationBody());
     expect(result).toMatchObject({ ok: false, code: 'timeout', retryable: true });
@@ -48,7 +43,7 @@ describe('GatewayClient against the real gateway', () => {
   });
 
   it('reports refusals as values: bad credentials, budget, billing, local validation', async () => {
-    harness = await startHarness({ config: (url) => testConfig(url, { budgets: { overall: { daily_usd: 100, monthly_usd: 100 }, per_rig: { daily_usd: 0, monthly_usd: 100 } } }) });
+    const harness = track(await startHarness({ config: (url) => testConfig(url, { budgets: { overall: { daily_usd: 100, monthly_usd: 100 }, per_rig: { daily_usd: 0, monthly_usd: 100 } } }) }));
     const h = harness;
     expect(await clientFor(h, { secret: 'wrong' }).escalate(escalationBody())).toMatchObject({ ok: false, code: 'unauthorized', retryable: false, gatewayCode: 'bad_signature' });
     expect(await clientFor(h).escalate(escalationBody())).toMatchObject({ ok: false, code: 'budget_exceeded', retryable: false, gatewayCode: 'budget_exceeded' });
@@ -57,13 +52,13 @@ describe('GatewayClient against the real gateway', () => {
   });
 
   it('reports an upstream billing refusal as a failed escalation', async () => {
-    harness = await startHarness();
+    const harness = track(await startHarness());
     harness.stub.script({ kind: 'error', status: 403, type: 'billing_error', message: 'spend limit reached' });
     expect(await clientFor(harness).escalate(escalationBody())).toMatchObject({ ok: false, code: 'failed', retryable: false, gatewayCode: 'upstream_billing' });
   });
 
   it("polls a deferred escalation no sooner than the gateway's next try upstream (Retry-After)", async () => {
-    harness = await startHarness({ config: (url) => testConfig(url, { outbox: { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 } }) });
+    const harness = track(await startHarness({ config: (url) => testConfig(url, { outbox: { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 } }) }));
     await harness.stub.close();
     const result = await clientFor(harness, { pollTimeoutMs: 10_000 }).escalate(escalationBody());
     // The outbox's next try is 30-60 s away, past the 10 s the client follows it: one look, then the timeout says when.
@@ -76,7 +71,7 @@ describe('GatewayClient against the real gateway', () => {
   });
 
   it('withdraws: missing, settled, later while unreachable, and withdrawn for one the gateway deferred', async () => {
-    harness = await startHarness({ config: (url) => testConfig(url, { outbox: { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 } }) });
+    const harness = track(await startHarness({ config: (url) => testConfig(url, { outbox: { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 } }) }));
     const client = clientFor(harness, { pollTimeoutMs: 0 });
     expect(await client.withdraw('esc_none')).toMatchObject({ outcome: 'missing' });
     const answered = await client.escalate(escalationBody());
@@ -110,7 +105,7 @@ describe('GatewayClient against the real gateway', () => {
   });
 
   it('signs with the gateway\'s clock when the rig\'s is off: refused as stale once, then answered, and says so', async () => {
-    harness = await startHarness();
+    const harness = track(await startHarness());
     const h = harness;
     let offset = -10 * 60_000;
     const skews: number[] = [];
@@ -136,7 +131,7 @@ describe('GatewayClient against the real gateway', () => {
   });
 
   it('corrects a skew under its tolerance when the gateway\'s window is narrower, and leaves a clock that agrees alone', async () => {
-    harness = await startHarness({ config: (url) => testConfig(url, { auth: { max_skew_ms: 5_000 } }) });
+    const harness = track(await startHarness({ config: (url) => testConfig(url, { auth: { max_skew_ms: 5_000 } }) }));
     const h = harness;
     const skews: number[] = [];
     const behind = clientFor(h, { now: () => Date.now() - 12_000, onClockSkew: (ms) => skews.push(ms) });

@@ -56,7 +56,9 @@ describe('rigmind escalate --file and --id', () => {
     const file = requestFile(rig, escalationBody());
     const down = await rig.run(['escalate', '--file', file]);
     expect(down.exitCode).toBe(3);
-    expect(down.stderr).toMatch(/^rigmind: unreachable: gateway unreachable/);
+    expect(down.stderr).toMatch(/^unreachable: gateway unreachable: .*; sending again in 1 s under the same key\n/);
+    expect(down.stderr).toContain('sending again in 2 s under the same key');
+    expect(down.stderr).toMatch(/\nrigmind: unreachable: gateway unreachable/);
     const key = /--idempotency-key (\S+)/.exec(down.stderr)?.[1];
     expect(key).toMatch(/^cli-[0-9a-f-]{36}$/);
 

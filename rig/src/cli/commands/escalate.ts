@@ -112,7 +112,9 @@ async function readRequest(file: string, key: string | undefined): Promise<Escal
 async function send(client: GatewayClient, request: EscalationRequest): Promise<GatewayResult> {
   let result = await client.escalate(request);
   for (let sent = 1; sent < SENDS && !result.ok && result.retryable && result.escalationId === undefined; sent += 1) {
-    await delay(result.retryAfterMs ?? 1_000 * 2 ** (sent - 1));
+    const waitMs = result.retryAfterMs ?? 1_000 * 2 ** (sent - 1);
+    process.stderr.write(`${result.code}: ${result.message}; sending again in ${Math.ceil(waitMs / 1000)} s under the same key\n`);
+    await delay(waitMs);
     result = await client.escalate(request);
   }
   return result;

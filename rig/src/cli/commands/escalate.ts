@@ -56,7 +56,7 @@ export function registerEscalate(program: Command): void {
       const client = gatewayClientFor(home, config, onClockSkew, waitS * 1000);
       if (client === undefined) throw new CliError(`${home.configPath}: no gateway configured (escalation.gateway_url)`);
       if (options.id !== undefined) {
-        report(await client.poll(options.id), options.json === true, waitS);
+        report(await client.poll(options.id), options.json === true);
         return;
       }
       const file = options.file as string;
@@ -70,7 +70,7 @@ export function registerEscalate(program: Command): void {
           result.code,
         );
       }
-      report(result, options.json === true, waitS);
+      report(result, options.json === true);
     });
 }
 
@@ -121,7 +121,7 @@ async function send(client: GatewayClient, request: EscalationRequest): Promise<
 }
 
 /** Print the advice (or what the gateway said), exiting non-zero unless advice came back. */
-function report(result: GatewayResult, json: boolean, waitS: number): void {
+function report(result: GatewayResult, json: boolean): void {
   if (!result.ok) {
     if (result.code === 'timeout' && result.escalationId !== undefined) {
       if (json) printJson({ id: result.escalationId, state: 'pending' });

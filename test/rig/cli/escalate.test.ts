@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startAnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
-import { escalationBody, startHarness } from '../../gateway/gateway-harness.js';
+import { escalationBody, startHarness, testConfig } from '../../gateway/gateway-harness.js';
 import type { RigHarness } from '../../helpers/rig-harness.js';
 import { rigFor } from '../../helpers/rig-with-gateway.js';
 import { closesAfterEach } from '../../helpers/closes-after-each.js';
@@ -41,7 +41,7 @@ describe('rigmind escalate --file and --id', () => {
     expect(missing.stderr).toContain('nowhere.json: ENOENT');
     const both = await rig.run(['escalate', 'some.task', '--file', file]);
     expect(both.exitCode).toBe(2);
-    expect(both.stderr).toContain('give one of TASK_ID, --file REQUEST.json or --id ESCALATION_ID');
+    expect(both.stderr).toContain('give one of TASK_ID, --file REQUEST.json, --id ESCALATION_ID or --withdraw ESCALATION_ID');
     const badKey = await rig.run(['escalate', '--file', file, '--idempotency-key', 'short']);
     expect(badKey.exitCode).toBe(2);
     expect(badKey.stderr).toContain('--idempotency-key: ');
@@ -100,5 +100,27 @@ describe('rigmind escalate --file and --id', () => {
     const unknown = await rig.run(['escalate', '--id', 'esc_unknown']);
     expect(unknown.exitCode).toBe(1);
     expect(unknown.stderr).toMatch(/^rigmind: refused: /);
+  });
+
+  it('--withdraw: an escalation waiting at the gateway is never delivered; a settled one is refused', async () => {
+    // The outbox waits a minute between tries, so the escalation sits there between them, as it mostly does.
+    const outbox = { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 };
+    const gateway = track(await startHarness({ config: (url) => testConfig(url, { outbox }) }));
+    const rig = track(rigFor(gateway));
+    const answered = await rig.run(['escalate', '--file', requestFile(rig, escalationBody()), '--json']);
+    const answeredId = (JSON.parse(answered.stdout) as { id: string }).id;
+    const settled = await rig.run(['escalate', '--withdraw', answeredId]);
+    expect(settled.exitCode).toBe(1);
+    expect(settled.stderr).toMatch(/settled: .*its result stands/);
+
+    await gateway.stub.close();
+    const pending = await rig.run(['escalate', '--file', requestFile(rig, escalationBody(), 'later.json'), '--wait', '0', '--json']);
+    expect(pending.exitCode).toBe(3);
+    const id = (JSON.parse(pending.stdout) as { id: string }).id;
+    const withdrawn = await rig.run(['escalate', '--withdraw', id]);
+    expect(withdrawn).toMatchObject({ exitCode: 0, stdout: `escalation ${id} withdrawn: it will not be delivered` });
+    const followed = await rig.run(['escalate', '--id', id]);
+    expect(followed.exitCode).toBe(1);
+    expect(followed.stderr).toContain('failed: withdrawn by the rig before it was delivered');
   });
 });

@@ -16,6 +16,7 @@ const NOT_SETTLED = 3;
 interface EscalateOptions {
   readonly file?: string;
   readonly id?: string;
+  readonly withdraw?: string;
   readonly idempotencyKey?: string;
   readonly wait?: string;
   readonly json?: boolean;
@@ -23,7 +24,7 @@ interface EscalateOptions {
 
 /**
  * `rigmind escalate TASK_ID` (through the brain), `rigmind escalate --file REQUEST.json` (one request straight to
- * the gateway) and `rigmind escalate --id ESCALATION_ID` (follow one the gateway accepted).
+ * the gateway), `rigmind escalate --id ESCALATION_ID` (follow one the gateway accepted) and `--withdraw ESCALATION_ID`.
  */
 export function registerEscalate(program: Command): void {
   program
@@ -31,15 +32,16 @@ export function registerEscalate(program: Command): void {
     .description('hand a task to the external tier through the brain; or send one request file straight to the gateway, or follow one it accepted, and print the advice')
     .option('--file <request>', 'an EscalationRequest JSON file, sent to the gateway directly (nothing is dispatched)')
     .option('--id <escalation_id>', 'follow an escalation the gateway already accepted (printed when one is still pending)')
+    .option('--withdraw <escalation_id>', 'withdraw an escalation still waiting at the gateway, so it is never delivered or paid for')
     .option('--idempotency-key <key>', 'with --file: send under this key (printed when a send was not settled), so a resend cannot pay twice')
     .option('--wait <seconds>', 'with --file or --id: how long to follow an escalation the gateway defers (default 30)')
     .option('--json', 'print one JSON document')
-    .addHelpText('after', `\nExit status with --file or --id: 0 advice printed, 1 refused or failed, ${NOT_SETTLED} not settled yet (gateway unreachable, or still pending).`)
+    .addHelpText('after', `\nExit status with --file, --id or --withdraw: 0 done (advice printed, or withdrawn), 1 refused, failed or already settled, ${NOT_SETTLED} not settled yet (gateway unreachable, busy, or still pending).`)
     .action(async (taskId: string | undefined, options: EscalateOptions, command: Command) => {
-      const modes = [taskId, options.file, options.id].filter((mode) => mode !== undefined).length;
-      if (modes !== 1) throw new CliError('give one of TASK_ID, --file REQUEST.json or --id ESCALATION_ID');
+      const modes = [taskId, options.file, options.id, options.withdraw].filter((mode) => mode !== undefined).length;
+      if (modes !== 1) throw new CliError('give one of TASK_ID, --file REQUEST.json, --id ESCALATION_ID or --withdraw ESCALATION_ID');
       if (options.idempotencyKey !== undefined && options.file === undefined) throw new CliError('--idempotency-key goes with --file');
-      if (options.wait !== undefined && taskId !== undefined) throw new CliError('--wait goes with --file or --id (follow a task with rigmind status)');
+      if (options.wait !== undefined && options.file === undefined && options.id === undefined) throw new CliError('--wait goes with --file or --id (follow a task with rigmind status)');
       const waitS = seconds(options.wait ?? '30');
       if (taskId !== undefined) {
         const reply = (await ask(command, 'escalate_request', { task_id: taskId })) as MessageOf<'ack'>;
@@ -58,6 +60,13 @@ export function registerEscalate(program: Command): void {
       if (options.id !== undefined) {
         report(await client.poll(options.id), options.json === true);
         return;
+      }
+      if (options.withdraw !== undefined) {
+        const withdrawn = await client.withdraw(options.withdraw);
+        if (options.json === true) printJson(withdrawn);
+        else if (withdrawn.outcome === 'withdrawn') process.stdout.write(`${withdrawn.message}: it will not be delivered\n`);
+        if (withdrawn.outcome === 'withdrawn') return;
+        throw new CliError(`${withdrawn.outcome}: ${withdrawn.message}`, withdrawn.outcome === 'later' ? NOT_SETTLED : 1, withdrawn.outcome);
       }
       const file = options.file as string;
       const request = await readRequest(file, options.idempotencyKey);

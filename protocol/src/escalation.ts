@@ -42,6 +42,9 @@ export const EscalationReasonSchema = z.enum([
 /** An escalation reason. */
 export type EscalationReason = z.infer<typeof EscalationReasonSchema>;
 
+/** A sender's name for one handoff, the same on every resend of it (see EscalationRequest.idempotency_key). */
+export const IdempotencyKeySchema = z.string().regex(/^[A-Za-z0-9_.:-]{16,128}$/, 'must be 16 to 128 letters, digits or _ . : -');
+
 /** What the brain sends to the gateway: the task, trusted instructions, untrusted data, earlier attempts. */
 export const EscalationRequestSchema = z.strictObject({
   task: z.strictObject({
@@ -63,10 +66,7 @@ export const EscalationRequestSchema = z.strictObject({
    * The sender's name for this handoff, the same on every resend of it: the gateway keeps one escalation per rig
    * and key, so a resend after a lost reply gets that escalation back instead of paying for a second call.
    */
-  idempotency_key: z
-    .string()
-    .regex(/^[A-Za-z0-9_.:-]{16,128}$/, 'must be 16 to 128 letters, digits or _ . : -')
-    .optional(),
+  idempotency_key: IdempotencyKeySchema.optional(),
 });
 /** An escalation request as parsed (defaults applied). */
 export type EscalationRequest = z.infer<typeof EscalationRequestSchema>;

@@ -54,6 +54,7 @@ export {
   AdviceSchema,
   EscalationStateSchema,
   EscalationResponseSchema,
+  IdempotencyKeySchema,
   type UntrustedData,
   type LocalAttempt,
   type EscalationReason,

@@ -1,4 +1,4 @@
-import { EscalationRequestSchema, EscalationResponseSchema, toIssues, type EscalationResponse } from '@rigmind/protocol';
+import { EscalationRequestSchema, EscalationResponseSchema, IdempotencyKeySchema, toIssues, type EscalationResponse } from '@rigmind/protocol';
 import { Hono } from 'hono';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { GatewayConfig } from '../config/config-schema.js';
@@ -24,7 +24,7 @@ export interface EscalationRouteDeps {
   readonly atomically: Atomically;
 }
 
-/** POST /v1/escalations, GET and DELETE /v1/escalations/:id. Mounted behind the signature check. */
+/** POST /v1/escalations, GET /v1/escalations?idempotency_key=, GET and DELETE /v1/escalations/:id. Mounted behind the signature check. */
 export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: SignedVariables }> {
   const app = new Hono<{ Variables: SignedVariables }>();
   const { config, audit } = deps;
@@ -111,6 +111,22 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
         : errorJson(c, 503, 'ledger_unavailable', 'the cost ledger is unavailable; no call was made');
     }
     return c.json(delivery.response, 200);
+  });
+
+  // Which escalation a rig's idempotency key made: a rig whose reply was lost learns the id it needs to withdraw.
+  app.get('/', (c) => {
+    const rig = c.get('rig');
+    const key = IdempotencyKeySchema.safeParse(c.req.query('idempotency_key'));
+    if (!key.success) {
+      audit.append('request_refused', rig.name, { method: 'GET', path: '/v1/escalations', code: 'invalid_query' });
+      return errorJson(c, 400, 'invalid_query', 'give ?idempotency_key= (16-128 of A-Z a-z 0-9 _ . : -)', [{ path: 'idempotency_key', message: 'required' }]);
+    }
+    const row = deps.store.findByKey(rig.rigId, key.data);
+    audit.append('request_accepted', rig.name, { method: 'GET', path: '/v1/escalations', escalation_id: row?.id, found: row !== undefined });
+    if (row === undefined) return errorJson(c, 404, 'not_found', 'no escalation under this idempotency key for this rig');
+    if (row.response !== null) return c.json(storedResponse(row.response), 200);
+    c.header('Retry-After', nextTryIn(deps, row.id, row));
+    return c.json(pendingResponse(row.id), 200);
   });
 
   app.get('/:id', (c) => {

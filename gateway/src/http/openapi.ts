@@ -49,6 +49,12 @@ export function buildOpenApi(): Json {
         },
       },
       '/v1/escalations': {
+        get: {
+          summary: 'The escalation a rig made under an idempotency key (for a rig whose reply was lost and needs its id)',
+          security: [Object.assign({}, ...signed)],
+          parameters: [{ name: 'idempotency_key', in: 'query', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{16,128}$' } }],
+          responses: { '200': { description: 'the escalation', content: json('EscalationResponse') }, '400': error('invalid_query'), '401': error('not signed'), '404': error('no escalation under this key for this rig') },
+        },
         post: {
           summary: 'Escalate a task to Claude for advice',
           security: [Object.assign({}, ...signed)],

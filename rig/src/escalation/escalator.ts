@@ -10,6 +10,7 @@ import { EscalationStore, type EscalationRow } from './escalation-store.js';
 import type { GatewayClient, GatewayResult } from './gateway-client.js';
 import { buildHandoff } from './handoff.js';
 import { whyNotByHand } from './manual-escalation.js';
+import { Withdrawals } from './withdrawals.js';
 
 const SENSITIVE_CAUSE = 'sensitive task: the plan does not allow escalating it (allow_external_sensitive)';
 
@@ -29,11 +30,17 @@ export class Escalator implements EscalationHooks {
   readonly #work = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
 
+  readonly #withdrawals: Withdrawals;
+
   constructor(
     private readonly ctx: BrainContext,
     private readonly client: GatewayClient,
   ) {
     this.#rows = new EscalationStore(ctx.store);
+    this.#withdrawals = new Withdrawals(ctx, client, this.#rows, {
+      busy: (taskId) => this.#inFlight.has(taskId),
+      track: (taskId, request) => this.#track(taskId, new AbortController(), request),
+    });
   }
 
   /** Resume escalations left in flight by an earlier brain, and start the retry timer. */
@@ -112,10 +119,11 @@ export class Escalator implements EscalationHooks {
       const escalation = this.#rows.get(taskId);
       if (escalation === undefined || escalation.state === 'done') continue;
       const inFlight = this.#inFlight.get(taskId);
-      if (escalation.state === 'sending' && (escalation.escalation_id !== null || inFlight !== undefined)) {
+      // Sent at least once (its request kept), or being sent: the gateway may hold an escalation for it.
+      if (escalation.state === 'sending' && (escalation.escalation_id !== null || escalation.handoff !== null || inFlight !== undefined)) {
         this.#rows.withdrawing(taskId, 'task canceled: withdrawing it at the gateway');
         inFlight?.abort();
-        this.#withdraw(taskId);
+        this.#withdrawals.run(taskId);
       } else {
         this.#rows.setState(taskId, 'done', 'task canceled');
       }
@@ -125,7 +133,7 @@ export class Escalator implements EscalationHooks {
   #due(): void {
     for (const row of this.#rows.due(this.ctx.now())) {
       if (row.state === 'sending') this.#send(row.task_id);
-      else this.#withdraw(row.task_id);
+      else this.#withdrawals.run(row.task_id);
     }
   }
 
@@ -143,28 +151,6 @@ export class Escalator implements EscalationHooks {
       ? this.client.poll(escalation.escalation_id, controller.signal)
       : this.client.escalate(this.#handoff(row, escalation), controller.signal);
     this.#track(taskId, controller, request.then((result) => this.#settle(taskId, result)));
-  }
-
-  // Ask the gateway to withdraw a canceled task's escalation; again later while it cannot say yet.
-  #withdraw(taskId: string): void {
-    if (this.#inFlight.has(taskId)) return;
-    const escalation = this.#rows.get(taskId);
-    if (escalation?.state !== 'withdrawing') return;
-    if (escalation.escalation_id === null) {
-      this.#rows.setState(taskId, 'done', 'task canceled before the gateway accepted its escalation');
-      return;
-    }
-    const request = this.client.withdraw(escalation.escalation_id).then((result) => {
-      if (result.outcome !== 'later') {
-        this.#rows.setState(taskId, 'done', `task canceled; ${result.outcome}: ${result.message}`);
-        this.ctx.logger.info({ task_id: taskId, escalation_id: escalation.escalation_id, outcome: result.outcome }, 'canceled task: escalation withdrawn or settled');
-        return;
-      }
-      const { retry_base_ms: base_ms, retry_cap_ms: cap_ms } = this.ctx.config.escalation;
-      const delay = Math.max(result.retryAfterMs ?? 0, base_ms / 2, backoffDelay({ base_ms, cap_ms }, escalation.tries + 1));
-      this.#rows.retryLater(taskId, this.ctx.now() + delay, undefined, `task canceled; withdrawing at the gateway: ${result.message}`);
-    });
-    this.#track(taskId, new AbortController(), request);
   }
 
   // In memory only: a brain killed mid-request finds the escalation due again when it restarts.

@@ -146,6 +146,11 @@ export class GatewayClient {
     return this.#interpret(await this.#send('GET', `/v1/escalations/${encodeURIComponent(id)}`, ''), id);
   }
 
+  /** The escalation the gateway made under this rig's idempotency key (for a rig whose reply was lost). */
+  async findByKey(key: string): Promise<GatewayResult> {
+    return this.#interpret(await this.#send('GET', `/v1/escalations?idempotency_key=${encodeURIComponent(key)}`, ''), undefined);
+  }
+
   /**
    * Withdraw an escalation still waiting at the gateway (its task was canceled), so it is never delivered or paid
    * for. `settled`: too late, it was answered or failed; `missing`: the gateway has no such escalation.

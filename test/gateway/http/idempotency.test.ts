@@ -139,4 +139,22 @@ describe('idempotency keys on POST /v1/escalations', () => {
     expect(response.status).toBe(400);
     expect((response.body as { error: { issues: { path: string }[] } }).error.issues[0]?.path).toBe('idempotency_key');
   });
+
+  it('finds the escalation a key made (GET ?idempotency_key=), for its own rig only', async () => {
+    const harness = track(await startHarness());
+    const h = harness;
+    const made = await post(h, escalationBody({ idempotency_key: KEY }));
+    expect(made.status).toBe(200);
+    const found = await h.signed('GET', `/v1/escalations?idempotency_key=${KEY}`);
+    expect(found.status).toBe(200);
+    expect(await found.json()).toEqual(made.body);
+    expect((await h.signed('GET', '/v1/escalations?idempotency_key=handoff-never-sent-0001')).status).toBe(404);
+    const missing = await h.signed('GET', '/v1/escalations');
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toMatchObject({ error: { code: 'invalid_query' } });
+    expect((await h.signed('GET', '/v1/escalations?idempotency_key=short')).status).toBe(400);
+    const other = h.gateway.registry.add('rig-b');
+    if (!other.ok) throw new Error(other.message);
+    expect((await h.signed('GET', `/v1/escalations?idempotency_key=${KEY}`, undefined, other)).status).toBe(404);
+  });
 });

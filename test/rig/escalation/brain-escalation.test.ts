@@ -1,5 +1,5 @@
 import { readdirSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startAnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
@@ -121,6 +121,42 @@ describe('the brain escalates through the gateway, and advice comes back into th
     await gw.gateway.outbox.tick();
     expect(revived.received).toHaveLength(0);
     expect(gw.gateway.db.prepare("SELECT COUNT(*) FROM ledger WHERE outcome = 'ok'").pluck().get()).toBe(0);
+  });
+
+  it('withdraws on cancel an escalation whose every reply was lost, found by its idempotency key', async () => {
+    const outbox = { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 };
+    const gateway = track(await startHarness({ config: (url) => testConfig(url, { outbox }) }));
+    const gw = gateway;
+    await gw.stub.close();
+    // Every POST reaches the gateway and its reply is lost (the connection cut as it starts); GET and DELETE pass.
+    const target = Number(new URL(gw.server.url).port);
+    const relay = track(createServer((socket) => {
+      let lose = false;
+      socket.once('data', (chunk: Buffer) => {
+        lose = chunk.subarray(0, 5).toString('latin1') === 'POST ';
+      });
+      const upstream = connect(target, '127.0.0.1');
+      socket.pipe(upstream);
+      upstream.on('data', (chunk: Buffer) => (lose ? socket.destroy() : socket.write(chunk)));
+      upstream.on('end', () => socket.end());
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+      socket.on('close', () => upstream.destroy());
+    }));
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const rig = track(rigFor(gw, `http://127.0.0.1:${(relay.address() as AddressInfo).port}`));
+    await rig.startBrain();
+    const planId = await submit(rig, { plan: 'lost-then-canceled', tasks: [{ name: 'ask', command: 'false', requires_external: true }] });
+    const atGateway = () => gw.gateway.db.prepare('SELECT state, response FROM escalations').all() as { state: string; response: string | null }[];
+    await rig.until(() => atGateway().length === 1, 10_000, 'the escalation at the gateway');
+    await rig.until(async () => /unreachable/.test((await rig.status(planId)).tasks?.[0]?.cause ?? ''), 10_000, 'a lost reply');
+    expect(rig.readDb((db) => db.prepare('SELECT escalation_id FROM escalations').pluck().get())).toBeNull();
+
+    expect(await rig.run(['cancel', planId])).toMatchObject({ exitCode: 0 });
+    await rig.until(() => atGateway()[0]?.state !== 'pending', 10_000, 'the withdrawal');
+    expect(JSON.parse(atGateway()[0]?.response ?? '{}')).toMatchObject({ error: { code: 'withdrawn' } });
+    expect(atGateway()).toHaveLength(1);
+    await rig.until(() => rig.readDb((db) => db.prepare('SELECT state FROM escalations').pluck().get()) === 'done', 5_000, "the rig's row done");
   });
 
   it('resends a handoff whose reply was lost under the same idempotency key: one escalation, one upstream call', async () => {

@@ -70,10 +70,13 @@ describe('GatewayClient against the real gateway', () => {
     expect(gets).toBe(1);
   });
 
-  it('withdraws: missing, settled, later while unreachable, and withdrawn for one the gateway deferred', async () => {
+  it('withdraws: missing, settled, later while unreachable, and withdrawn for one the gateway deferred; finds one by key', async () => {
     const harness = track(await startHarness({ config: (url) => testConfig(url, { outbox: { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 } }) }));
     const client = clientFor(harness, { pollTimeoutMs: 0 });
     expect(await client.withdraw('esc_none')).toMatchObject({ outcome: 'missing' });
+    expect(await client.findByKey('handoff-never-sent-0001')).toMatchObject({ ok: false, code: 'refused', gatewayCode: 'not_found' });
+    const keyed = await client.escalate(escalationBody({ idempotency_key: 'handoff-client-key-01' }));
+    expect(keyed.ok && (await client.findByKey('handoff-client-key-01'))).toMatchObject({ ok: true, response: { id: keyed.ok ? keyed.response.id : '' } });
     const answered = await client.escalate(escalationBody());
     expect(answered.ok && (await client.withdraw(answered.response.id))).toMatchObject({ outcome: 'settled' });
     await harness.stub.close();

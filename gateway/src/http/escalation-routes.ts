@@ -1,5 +1,5 @@
 import { EscalationRequestSchema, EscalationResponseSchema, IdempotencyKeySchema, toIssues, type EscalationResponse } from '@rigmind/protocol';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { GatewayConfig } from '../config/config-schema.js';
 import type { Delivery, EscalationService } from '../escalation/escalation-service.js';
@@ -28,6 +28,15 @@ export interface EscalationRouteDeps {
 export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: SignedVariables }> {
   const app = new Hono<{ Variables: SignedVariables }>();
   const { config, audit } = deps;
+
+  // An escalation as GET shows it: its stored outcome, or pending (with `pendingStatus`) and when the outbox
+  // next tries it upstream (Retry-After; 1 while a call is under way), so a poller asks no sooner.
+  const show = (c: Context, row: EscalationRow, pendingStatus: 200 | 202): Response => {
+    if (row.response !== null) return c.json(storedResponse(row.response), 200);
+    const seconds = deps.service.isDelivering(row.id) ? 1 : Math.max(1, Math.ceil((row.next_attempt_at - deps.now()) / 1000));
+    c.header('Retry-After', String(seconds));
+    return c.json(pendingResponse(row.id), pendingStatus);
+  };
 
   app.post('/', async (c) => {
     const rig = c.get('rig');
@@ -95,15 +104,12 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
       ]);
     }
     // A resend gets the escalation the key already made, as GET /v1/escalations/:id would show it.
-    if (outcome.kind === 'resent') {
-      if (outcome.row.response !== null) return c.json(storedResponse(outcome.row.response), 200);
-      c.header('Retry-After', nextTryIn(deps, outcome.row.id));
-      return c.json(pendingResponse(outcome.row.id), 202);
-    }
+    if (outcome.kind === 'resent') return show(c, outcome.row, 202);
     const { id, delivery } = outcome;
     if (delivery.kind === 'deferred') {
-      c.header('Retry-After', nextTryIn(deps, id));
-      return c.json(pendingResponse(id), 202);
+      // Read again: the deferral has just set when the outbox tries next.
+      const row = deps.store.get(id);
+      return row === undefined ? c.json(pendingResponse(id), 202) : show(c, row, 202);
     }
     if (delivery.kind === 'refused') {
       return delivery.code === 'budget_exceeded'
@@ -124,9 +130,7 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
     const row = deps.store.findByKey(rig.rigId, key.data);
     audit.append('request_accepted', rig.name, { method: 'GET', path: '/v1/escalations', escalation_id: row?.id, found: row !== undefined });
     if (row === undefined) return errorJson(c, 404, 'not_found', 'no escalation under this idempotency key for this rig');
-    if (row.response !== null) return c.json(storedResponse(row.response), 200);
-    c.header('Retry-After', nextTryIn(deps, row.id, row));
-    return c.json(pendingResponse(row.id), 200);
+    return show(c, row, 200);
   });
 
   app.get('/:id', (c) => {
@@ -136,9 +140,7 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
     audit.append('request_accepted', rig.name, { method: 'GET', path: '/v1/escalations/:id', escalation_id: id, found: row?.rig_id === rig.rigId });
     // Another rig's escalation is reported as missing, not as forbidden: ids are not to be probed.
     if (row === undefined || row.rig_id !== rig.rigId) return errorJson(c, 404, 'not_found', `no escalation ${id} for this rig`);
-    if (row.response !== null) return c.json(storedResponse(row.response), 200);
-    c.header('Retry-After', nextTryIn(deps, id, row));
-    return c.json(pendingResponse(id), 200);
+    return show(c, row, 200);
   });
 
   // Withdraw an escalation still waiting in the outbox: a rig whose task was canceled stops it being paid for.
@@ -178,15 +180,6 @@ type Accepted =
   | { readonly kind: 'delivered'; readonly id: string; readonly delivery: Delivery }
   | { readonly kind: 'resent'; readonly row: EscalationRow }
   | { readonly kind: 'conflict'; readonly row: EscalationRow };
-
-/**
- * Seconds until the outbox next tries a pending escalation (at least 1; 1 while a call for it is under way): a
- * rig that polls no sooner saves itself requests and the Pi audit records while upstream stays down.
- */
-function nextTryIn(deps: EscalationRouteDeps, id: string, row: EscalationRow | undefined = deps.store.get(id)): string {
-  if (row === undefined || deps.service.isDelivering(id)) return '1';
-  return String(Math.max(1, Math.ceil((row.next_attempt_at - deps.now()) / 1000)));
-}
 
 function pendingResponse(id: string): EscalationResponse {
   return { id, state: 'pending', proposed_by: 'gateway' };

@@ -1,7 +1,6 @@
 import { createMessage, encodeMessage, parseMessage, type Advice, type EscalationReason, type EscalationRequestInput } from '@rigmind/protocol';
 import { applyEffect, release } from '../brain/apply-effect.js';
 import type { BrainContext, EscalationHooks, ManualEscalation } from '../brain/brain-context.js';
-import { backoffDelay } from '../store/backoff.js';
 import { reopenDependents } from '../store/operator-actions.js';
 import { isTerminal } from '../store/transitions.js';
 import type { TaskRow } from '../store/rows.js';
@@ -10,6 +9,7 @@ import { EscalationStore, type EscalationRow } from './escalation-store.js';
 import type { GatewayClient, GatewayResult } from './gateway-client.js';
 import { buildHandoff } from './handoff.js';
 import { whyNotByHand } from './manual-escalation.js';
+import { gatewayRetryDelay } from './retry-delay.js';
 import { Withdrawals } from './withdrawals.js';
 
 const SENSITIVE_CAUSE = 'sensitive task: the plan does not allow escalating it (allow_external_sensitive)';
@@ -214,8 +214,7 @@ export class Escalator implements EscalationHooks {
       return;
     }
     const tries = (this.#rows.get(row.task_id)?.tries ?? 0) + 1;
-    const { retry_base_ms: base_ms, retry_cap_ms: cap_ms } = ctx.config.escalation;
-    const delay = Math.max(base_ms / 2, backoffDelay({ base_ms, cap_ms }, tries), notBeforeMs);
+    const delay = gatewayRetryDelay(ctx.config.escalation, tries, notBeforeMs);
     const nextAt = ctx.now() + delay;
     this.#rows.retryLater(row.task_id, nextAt, escalationId, why);
     const cause = `waiting for the gateway (${why}); next try in ${Math.round(delay / 1000)}s`;

@@ -1,5 +1,5 @@
 import type { BrainContext } from '../brain/brain-context.js';
-import { backoffDelay } from '../store/backoff.js';
+import { gatewayRetryDelay } from './retry-delay.js';
 import type { EscalationStore } from './escalation-store.js';
 import type { GatewayClient } from './gateway-client.js';
 
@@ -61,8 +61,7 @@ export class Withdrawals {
   }
 
   #later(taskId: string, tries: number, why: string, retryAfterMs = 0): void {
-    const { retry_base_ms: base_ms, retry_cap_ms: cap_ms } = this.ctx.config.escalation;
-    const delay = Math.max(retryAfterMs, base_ms / 2, backoffDelay({ base_ms, cap_ms }, tries + 1));
+    const delay = gatewayRetryDelay(this.ctx.config.escalation, tries + 1, retryAfterMs);
     this.rows.retryLater(taskId, this.ctx.now() + delay, undefined, `task canceled; ${why}`);
   }
 }

@@ -94,8 +94,9 @@ function onClockSkew(skewMs: number): void {
 }
 
 /**
- * The request file, validated, under an idempotency key: `--idempotency-key`, else the file's, else a new one, so
- * this command's own resends (and a person's, with the key it prints) find the escalation already made.
+ * The request file, validated, under an idempotency key: the file's or `--idempotency-key` (they must agree),
+ * else a new one, so this command's own resends (and a person's, with the key it prints) find the escalation
+ * already made.
  */
 async function readRequest(file: string, key: string | undefined): Promise<EscalationRequest> {
   let raw: unknown;

@@ -32,6 +32,14 @@ export function testConfig(upstreamUrl: string, overrides: Partial<GatewayConfig
   });
 }
 
+/**
+ * `testConfig` with an outbox that waits a minute between deliveries: an escalation it defers then sits in the
+ * outbox between tries (as it mostly does in production) instead of being retried every few milliseconds.
+ */
+export function quietOutboxConfig(upstreamUrl: string): GatewayConfig {
+  return testConfig(upstreamUrl, { outbox: { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 } });
+}
+
 /** Lines pino wrote, captured in memory. */
 export class LogCapture extends Writable {
   readonly lines: string[] = [];

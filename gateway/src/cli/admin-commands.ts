@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AuditLog, verifyAudit } from '../audit/audit-log.js';
-import { RigRegistry } from '../auth/rig-registry.js';
+import { RigRegistry, type AddRigResult, type RotateRigResult } from '../auth/rig-registry.js';
 import { auditReport } from '../reports/audit-report.js';
 import { loadConfig } from '../config/load-config.js';
 import { costReport, costReportCsv } from '../reports/cost-report.js';
@@ -24,23 +24,35 @@ function withDb<T>(home: string, run: (db: Db) => T, open: (home: string) => Db 
   }
 }
 
-// The one time a secret is shown: the rig's id and secret, then what to do with them.
-function printCredential(io: CliIo, credential: { readonly rigId: string; readonly secret: string }, then: string): void {
-  io.out(`rig id:     ${credential.rigId}\nrig secret: ${credential.secret}\n\nThe secret is shown only this once. ${then}\n`);
-}
-
-/** `rigs add NAME`: issue a credential and print it once. */
-export function rigsAdd(home: string, name: string, io: CliIo): number {
+// Issue a credential (`rigs add`, `rigs rotate`), audit it, and show the secret: the only time it is shown.
+function issueCredential(
+  home: string,
+  io: CliIo,
+  action: 'rigs_add' | 'rigs_rotate',
+  name: string,
+  issue: (registry: RigRegistry) => AddRigResult | RotateRigResult,
+  then: string,
+): number {
   return withDb(home, (db) => {
-    const result = new RigRegistry(db, io.now, randomBytes).add(name);
+    const result = issue(new RigRegistry(db, io.now, randomBytes));
     if (!result.ok) {
       io.err(`${result.code}: ${result.message}\n`);
       return 1;
     }
-    new AuditLog(db, io.now).append('admin', 'cli', { action: 'rigs_add', rig: name, rig_id: result.rigId });
-    printCredential(io, result, "Put both in the rig's config (escalation.rig_id and its secret file).");
+    new AuditLog(db, io.now).append('admin', 'cli', { action, rig: name, rig_id: result.rigId });
+    io.out(`rig id:     ${result.rigId}\nrig secret: ${result.secret}\n\nThe secret is shown only this once. ${then}\n`);
     return 0;
   });
+}
+
+/** `rigs add NAME`: issue a credential and print it once. */
+export function rigsAdd(home: string, name: string, io: CliIo): number {
+  return issueCredential(home, io, 'rigs_add', name, (registry) => registry.add(name), "Put both in the rig's config (escalation.rig_id and its secret file).");
+}
+
+/** `rigs rotate NAME`: a new secret for the same rig, printed once; the old one stops working. */
+export function rigsRotate(home: string, name: string, io: CliIo): number {
+  return issueCredential(home, io, 'rigs_rotate', name, (registry) => registry.rotate(name), "The old secret is refused from now on. Put the new one in the rig's secret file.");
 }
 
 /** `rigs list`. */
@@ -51,20 +63,6 @@ export function rigsList(home: string, io: CliIo): number {
     for (const rig of rigs) io.out(`${rig.name}\t${rig.rig_id}\tcreated ${rig.created_at}\t${rig.revoked_at === null ? 'active' : `revoked ${rig.revoked_at}`}\n`);
     return 0;
   }, openGatewayDbReadonly);
-}
-
-/** `rigs rotate NAME`: a new secret for the same rig, printed once; the old one stops working. */
-export function rigsRotate(home: string, name: string, io: CliIo): number {
-  return withDb(home, (db) => {
-    const result = new RigRegistry(db, io.now, randomBytes).rotate(name);
-    if (!result.ok) {
-      io.err(`${result.code}: ${result.message}\n`);
-      return 1;
-    }
-    new AuditLog(db, io.now).append('admin', 'cli', { action: 'rigs_rotate', rig: name, rig_id: result.rigId });
-    printCredential(io, result, "The old secret is refused from now on. Put the new one in the rig's secret file.");
-    return 0;
-  });
 }
 
 /** `rigs revoke NAME`. */

@@ -1,7 +1,7 @@
 import { EscalationResponseSchema, type EscalationResponse } from '@rigmind/protocol';
 import { describe, expect, it } from 'vitest';
 import { startAnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
-import { escalationBody, startHarness, testConfig, type Harness } from '../gateway-harness.js';
+import { escalationBody, type Harness, quietOutboxConfig, startHarness, testConfig } from '../gateway-harness.js';
 import { closesAfterEach } from '../../helpers/closes-after-each.js';
 
 let harness: Harness | undefined;
@@ -48,7 +48,7 @@ describe('durable outbox', () => {
   });
 
   it('tells a poller when the next try upstream is (Retry-After on 202 and on a pending GET)', async () => {
-    harness = track(await startHarness({ config: (url) => testConfig(url, { outbox: { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 } }) }));
+    harness = track(await startHarness({ config: quietOutboxConfig }));
     const h = harness;
     await h.stub.close();
     const accepted = await h.signed('POST', '/v1/escalations', escalationBody());

@@ -2,7 +2,7 @@ import { EscalationResponseSchema } from '@rigmind/protocol';
 import { describe, expect, it } from 'vitest';
 import { EscalationStore } from '../../../gateway/src/escalation/escalation-store.js';
 import { startAnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
-import { escalationBody, startHarness, testConfig, type Harness } from '../gateway-harness.js';
+import { escalationBody, quietOutboxConfig, startHarness, type Harness } from '../gateway-harness.js';
 import { closesAfterEach } from '../../helpers/closes-after-each.js';
 
 const track = closesAfterEach();
@@ -16,9 +16,7 @@ const auditKinds = (h: Harness): string[] => h.gateway.db.prepare('SELECT kind F
 
 describe('DELETE /v1/escalations/:id', () => {
   it('withdraws an escalation waiting in the outbox: never delivered, nothing spent, the same answer twice', async () => {
-    // The outbox waits a minute between deliveries, so the escalation sits there between tries, as it mostly does.
-    const outbox = { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 };
-    const harness = track(await startHarness({ config: (url) => testConfig(url, { outbox }) }));
+    const harness = track(await startHarness({ config: quietOutboxConfig }));
     const h = harness;
     const port = h.stub.port;
     await h.stub.close();

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startAnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
-import { escalationBody, startHarness, testConfig } from '../../gateway/gateway-harness.js';
+import { escalationBody, quietOutboxConfig, startHarness } from '../../gateway/gateway-harness.js';
 import type { RigHarness } from '../../helpers/rig-harness.js';
 import { rigFor } from '../../helpers/rig-with-gateway.js';
 import { closesAfterEach } from '../../helpers/closes-after-each.js';
@@ -103,9 +103,7 @@ describe('rigmind escalate --file and --id', () => {
   });
 
   it('--withdraw: an escalation waiting at the gateway is never delivered; a settled one is refused', async () => {
-    // The outbox waits a minute between tries, so the escalation sits there between them, as it mostly does.
-    const outbox = { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 };
-    const gateway = track(await startHarness({ config: (url) => testConfig(url, { outbox }) }));
+    const gateway = track(await startHarness({ config: quietOutboxConfig }));
     const rig = track(rigFor(gateway));
     const answered = await rig.run(['escalate', '--file', requestFile(rig, escalationBody()), '--json']);
     const answeredId = (JSON.parse(answered.stdout) as { id: string }).id;

@@ -3,7 +3,7 @@ import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startAnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
-import { startHarness, testConfig } from '../../gateway/gateway-harness.js';
+import { quietOutboxConfig, startHarness } from '../../gateway/gateway-harness.js';
 import { rigFor, submit } from '../../helpers/rig-with-gateway.js';
 import { closesAfterEach } from '../../helpers/closes-after-each.js';
 import { freePort, pipeTo } from '../../helpers/loopback.js';
@@ -91,9 +91,8 @@ describe('the brain escalates through the gateway, and advice comes back into th
   });
 
   it('withdraws at the gateway what a canceled task left waiting there: never delivered, never paid for', async () => {
-    // Upstream is down, and the outbox waits a minute between tries, as it mostly does between its tries.
-    const outbox = { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 };
-    const gateway = track(await startHarness({ config: (url) => testConfig(url, { outbox }) }));
+    // Upstream is down, and the escalation waits in the outbox between its tries.
+    const gateway = track(await startHarness({ config: quietOutboxConfig }));
     const gw = gateway;
     const upstreamPort = gw.stub.port;
     await gw.stub.close();
@@ -124,8 +123,7 @@ describe('the brain escalates through the gateway, and advice comes back into th
   });
 
   it('withdraws on cancel an escalation whose every reply was lost, found by its idempotency key', async () => {
-    const outbox = { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 };
-    const gateway = track(await startHarness({ config: (url) => testConfig(url, { outbox }) }));
+    const gateway = track(await startHarness({ config: quietOutboxConfig }));
     const gw = gateway;
     await gw.stub.close();
     // Every POST reaches the gateway and its reply is lost (the connection cut as it starts); GET and DELETE pass.

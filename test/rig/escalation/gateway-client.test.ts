@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { GatewayClient } from '../../../rig/src/escalation/gateway-client.js';
 import { startAnthropicStub, type AnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
-import { escalationBody, startHarness, testConfig, type Harness } from '../../gateway/gateway-harness.js';
+import { escalationBody, type Harness, quietOutboxConfig, startHarness, testConfig } from '../../gateway/gateway-harness.js';
 import { closesAfterEach } from '../../helpers/closes-after-each.js';
 
 const track = closesAfterEach();
@@ -58,7 +58,7 @@ describe('GatewayClient against the real gateway', () => {
   });
 
   it("polls a deferred escalation no sooner than the gateway's next try upstream (Retry-After)", async () => {
-    const harness = track(await startHarness({ config: (url) => testConfig(url, { outbox: { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 } }) }));
+    const harness = track(await startHarness({ config: quietOutboxConfig }));
     await harness.stub.close();
     const result = await clientFor(harness, { pollTimeoutMs: 10_000 }).escalate(escalationBody());
     // The outbox's next try is 30-60 s away, past the 10 s the client follows it: one look, then the timeout says when.
@@ -71,7 +71,7 @@ describe('GatewayClient against the real gateway', () => {
   });
 
   it('withdraws: missing, settled, later while unreachable, and withdrawn for one the gateway deferred; finds one by key', async () => {
-    const harness = track(await startHarness({ config: (url) => testConfig(url, { outbox: { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 } }) }));
+    const harness = track(await startHarness({ config: quietOutboxConfig }));
     const client = clientFor(harness, { pollTimeoutMs: 0 });
     expect(await client.withdraw('esc_none')).toMatchObject({ outcome: 'missing' });
     expect(await client.findByKey('handoff-never-sent-0001')).toMatchObject({ ok: false, code: 'refused', gatewayCode: 'not_found' });

@@ -2,6 +2,7 @@
  * Spotlighting: untrusted data travels inside delimiters carrying a per-request random marker, and any text in
  * the data that could close or imitate a delimiter is neutralised first. No I/O; the caller supplies the randomness.
  */
+import { foldLookAlikes } from './look-alikes.js';
 
 /** The tag name of an untrusted block. */
 export const UNTRUSTED_TAG = 'untrusted_data';
@@ -22,19 +23,66 @@ const TAG_NAME = /untrusted[\s_-]*data/gi;
 // expression for each prompt's fresh marker is not, and the marker almost never occurs (the data's author cannot know it).
 const HEX_MARKER = /^[0-9a-f]+$/;
 
-/** Text with delimiter look-alikes and the marker made inert; the data stays readable. */
+/**
+ * Text with delimiter look-alikes and the marker made inert; the data stays readable. Matching runs on the text
+ * with look-alike characters folded (full-width `＜/untrusted_data＞`, a Cyrillic `е`, a zero-width space inside
+ * the name): only the spans that imitate a delimiter or the marker are replaced, so other text keeps its characters.
+ */
 export function neutralize(text: string, marker: string): string {
+  const view = foldLookAlikes(text);
+  if (view === undefined) return neutralizeFolded(text, marker);
+  const spans = [...markerSpans(view.folded, marker), ...tagSpans(view.folded)].sort((x, y) => x.start - y.start);
+  let out = '';
+  let at = 0;
+  for (const span of spans) {
+    const start = view.origin[span.start] ?? text.length;
+    if (start < at) continue;
+    out += text.slice(at, start) + span.replacement;
+    at = view.origin[span.end] ?? text.length;
+  }
+  return out + text.slice(at);
+}
+
+interface Span {
+  readonly start: number;
+  readonly end: number;
+  readonly replacement: string;
+}
+
+const MARKER_REMOVED = '[marker removed]';
+const tagRemoved = (slash: string, name: string): string => `[tag ${slash.trim()}${name.replace(TAG_NAME, 'untrusted-data')} removed]`;
+
+// ASCII text: replace in place, in the order the spans of {@link neutralize} stand for.
+function neutralizeFolded(text: string, marker: string): string {
   let out = text;
   const lower = marker.toLowerCase();
-  if (HEX_MARKER.test(lower) && out.toLowerCase().includes(lower)) out = out.replace(new RegExp(lower, 'gi'), '[marker removed]');
-  out = out.replace(TAG_LIKE, (_match, _open: string, slash: string, name: string) => `[tag ${slash.trim()}${name.replace(TAG_NAME, 'untrusted-data')} removed]`);
-  out = out.replace(TAG_NAME, 'untrusted-data');
-  return out;
+  if (HEX_MARKER.test(lower) && out.toLowerCase().includes(lower)) out = out.replace(new RegExp(lower, 'gi'), MARKER_REMOVED);
+  out = out.replace(TAG_LIKE, (_match, _open: string, slash: string, name: string) => tagRemoved(slash, name));
+  return out.replace(TAG_NAME, 'untrusted-data');
+}
+
+function markerSpans(folded: string, marker: string): Span[] {
+  const lower = marker.toLowerCase();
+  if (!HEX_MARKER.test(lower) || !folded.toLowerCase().includes(lower)) return [];
+  return [...folded.matchAll(new RegExp(lower, 'gi'))].map((m) => ({ start: m.index, end: m.index + m[0].length, replacement: MARKER_REMOVED }));
+}
+
+// Tags first; a bare name inside a tag span is covered by it.
+function tagSpans(folded: string): Span[] {
+  const spans: Span[] = [...folded.matchAll(TAG_LIKE)].map((m) => ({
+    start: m.index, end: m.index + m[0].length, replacement: tagRemoved(m[2] ?? '', m[3] ?? ''),
+  }));
+  for (const m of folded.matchAll(TAG_NAME)) {
+    if (!spans.some((span) => m.index >= span.start && m.index < span.end)) spans.push({ start: m.index, end: m.index + m[0].length, replacement: 'untrusted-data' });
+  }
+  return spans;
 }
 
 /** One untrusted block: neutralised content between an opening and a closing delimiter that carry the marker. */
 export function wrapUntrusted(labelText: string, content: string, marker: string): string {
-  const safeLabel = neutralize(labelText, marker).replace(/["<>&\r\n]/g, ' ');
+  // A label is short and sits inside an attribute: its folded form is kept, so a look-alike quote cannot close it.
+  const neutral = neutralize(labelText, marker);
+  const safeLabel = (foldLookAlikes(neutral)?.folded ?? neutral).replace(/["<>&\r\n]/g, ' ');
   return `<${UNTRUSTED_TAG} id="${marker}" label="${safeLabel}">\n${neutralize(content, marker)}\n</${UNTRUSTED_TAG} id="${marker}">`;
 }
 

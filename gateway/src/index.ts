@@ -22,7 +22,7 @@ export { REDACTION_RULES, redactText, redactDeep, type RedactionRule, type Redac
 export { UNTRUSTED_TAG, markerFrom, neutralize, wrapUntrusted, untrustedDataRule } from './sanitize/spotlight.js';
 export { estimateInputTokens } from './escalation/metered-call.js';
 export { buildAdvicePrompt, repairTurn, type AdvicePrompt } from './advice/advice-prompt.js';
-export { parseAdvice, type ParsedAdvice } from './advice/parse-advice.js';
+export { ADVICE_TOOL, ADVICE_TOOL_NAME, adviceFromToolInput, type ToolAdvice, type ToolDeclaration } from './advice/advice-tool.js';
 export { createEgress, originGuard, EgressRefusedError, type Egress, type EgressFetch } from './upstream/egress.js';
 export { FastLaneLimiter, yieldWithoutTimerClamp } from './limits/bottleneck-tuning.js';
 export { UpstreamGate, parseRetryAfterMs, isThrottled } from './upstream/upstream-gate.js';

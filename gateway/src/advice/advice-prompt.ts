@@ -1,5 +1,6 @@
 import type { EscalationRequest } from '@rigmind/protocol';
 import { neutralize, untrustedDataRule, wrapUntrusted } from '../sanitize/spotlight.js';
+import { ADVICE_TOOL_NAME } from './advice-tool.js';
 
 /** The system prompt and first user message of an escalation. */
 export interface AdvicePrompt {
@@ -7,10 +8,8 @@ export interface AdvicePrompt {
   readonly user: string;
 }
 
-const FORMAT = `Reply with exactly one JSON object and nothing else: no prose, no code fences. It has one of three forms:
-{"type":"answer","text":"<the answer to the task>"}
-{"type":"subtasks","rationale":"<why>","tasks":[{"name":"<letters, digits, _ . : ->","type":"llm","prompt":"<prompt>","depends_on":["<earlier task name>"],"task_class":"llm"}]}
-{"type":"decline","reason":"<why you cannot help>"}
+const FORMAT = `Give your advice by calling the ${ADVICE_TOOL_NAME} tool, once. Its input has one of three forms: an answer to the
+task; subtasks with a rationale; or a decline with the reason you cannot help.
 A subtask has "type" "llm" with a "prompt" or "shell" with a "command"; "task_class" is "cpu", "script" or "llm" ("resource" is not allowed).
 Subtasks are proposals: the rig's brain decides whether and where they run. You cannot run or dispatch anything yourself.`;
 
@@ -48,12 +47,12 @@ export function buildAdvicePrompt(request: EscalationRequest, marker: string): A
   const user = [
     `<task>\n${neutralize(JSON.stringify(facts, null, 2), marker)}\n</task>`,
     ...blocks,
-    'Reply now with the JSON object only.',
+    `Reply now by calling ${ADVICE_TOOL_NAME}.`,
   ].join('\n\n');
   return { system, user };
 }
 
-/** The follow-up turn when a reply did not validate: the problem, and the format again. */
+/** The tool result sent back when a tool input did not validate: the problem, and the rules again. */
 export function repairTurn(problem: string): string {
-  return `Your reply could not be used: ${problem}\n\n${FORMAT}\n\nReply again with the corrected JSON object only.`;
+  return `Your ${ADVICE_TOOL_NAME} input could not be used: ${problem}\n\n${FORMAT}\n\nCall ${ADVICE_TOOL_NAME} again with a corrected input.`;
 }

@@ -38,8 +38,10 @@ export interface LedgerEntry {
   readonly priceVersion: string;
   readonly microUsd: number;
   readonly latencyMs: number;
-  /** ok, rate_limited, overloaded, server_error, connection_error, billing_refused, refused, malformed. */
+  /** ok, advice_unusable, rate_limited, overloaded, server_error, connection_error, billing_refused, refused, malformed. */
   readonly outcome: string;
+  /** Why the call was made: the escalation's own call, or the one repair of an unusable reply. Default advice. */
+  readonly purpose?: 'advice' | 'repair';
   readonly httpStatus: number | null;
   readonly requestId: string | null;
 }
@@ -113,15 +115,16 @@ export class Ledger {
       if (held !== undefined) addSpend.run(held.day, held.month, held.rig_id, -held.micro_usd);
     };
     const insertEntry = db.prepare(`INSERT INTO ledger (ts, day, month, rig_id, escalation_id, task_id, model, input_tokens, output_tokens,
-      cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, price_version, micro_usd, latency_ms, outcome, http_status, request_id)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, price_version, micro_usd, latency_ms, outcome, http_status, request_id,
+      purpose)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#settle = immediateOrJoined(db, (reservationId: number, entry: LedgerEntry): void => {
       const held = deleteReservation.get(reservationId) as { day: string; month: string; rig_id: string; micro_usd: number } | undefined;
       const { day, month } = budgetWindows(entry.ts);
       const u = entry.usage;
       insertEntry.run(entry.ts, day, month, entry.rigId, entry.escalationId, entry.taskId, entry.model, u.input, u.output,
         u.cacheWrite5m, u.cacheWrite1h, u.cacheRead, entry.priceVersion, entry.microUsd, entry.latencyMs, entry.outcome,
-        entry.httpStatus, entry.requestId);
+        entry.httpStatus, entry.requestId, entry.purpose ?? 'advice');
       // Usually the same day and rig as the reservation: one update of the difference instead of two.
       if (held !== undefined && held.day === day && held.rig_id === entry.rigId) {
         addSpend.run(day, month, entry.rigId, entry.microUsd - held.micro_usd);

@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { EscalationRequestSchema, type Advice, type EscalationRequest, type EscalationResponse } from '@rigmind/protocol';
 import { buildAdvicePrompt, repairTurn } from '../advice/advice-prompt.js';
-import { parseAdvice } from '../advice/parse-advice.js';
+import { ADVICE_TOOL, adviceFromToolInput } from '../advice/advice-tool.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Ledger } from '../budget/ledger.js';
 import type { GatewayConfig } from '../config/config-schema.js';
@@ -9,12 +9,12 @@ import { microToUsd, priceFor, type TokenUsage } from '../config/prices.js';
 import type { GatewayLogger } from '../log/logger.js';
 import type { Atomically } from '../store/open-db.js';
 import { markerFrom } from '../sanitize/spotlight.js';
-import type { CallRequest, ChatTurn } from '../upstream/anthropic-call.js';
+import type { CallRequest, ChatTurn, TurnBlock } from '../upstream/anthropic-call.js';
 import { backoffMs, retryLoop, type RetryOutcome, type Try } from '../upstream/retry-loop.js';
 import type { UpstreamGate } from '../upstream/upstream-gate.js';
 import type { EscalationRow, EscalationStore } from './escalation-store.js';
 import {
-  meteredCall, placeCall, reserveCall, writeSettlements,
+  markOutcome, meteredCall, placeCall, reserveCall, writeSettlements,
   type CallContext, type MeterDeps, type MeteredFailure, type MeteredReply, type Reserved, type Settlement,
 } from './metered-call.js';
 
@@ -56,8 +56,8 @@ interface Spent {
 }
 
 /**
- * Turns a stored (redacted) escalation into advice: prompt, metered calls in one retry loop, one repair turn
- * for an invalid reply, and the final EscalationResponse. Also applies a delivery's result to the outbox.
+ * Turns a stored (redacted) escalation into advice: prompt, a forced call of the advice tool in one retry loop,
+ * one repair turn for an input that does not validate (budget permitting), and the final EscalationResponse. Also applies a delivery's result to the outbox.
  */
 export class EscalationService {
   readonly #meter: MeterDeps;
@@ -120,24 +120,30 @@ export class EscalationService {
     const first = await this.call(context, row, system, turns, settlements, begun.first);
     if (!first.ok) return this.fromFailure(row, first, settlements);
     add(spent, first.value);
-    let parsed = parseAdvice(first.value.text);
-    if (!parsed.ok) {
-      // The repair call's reservation is checked against the first call's actual cost, not its worst case.
-      this.#flush(settlements);
-      // One repair turn: show the model what was wrong. A second failure becomes a decline, never a guess.
-      const repairTurns: ChatTurn[] = [...turns, { role: 'assistant', content: first.value.text }, { role: 'user', content: repairTurn(parsed.problem) }];
-      const second = await this.call(context, row, system, repairTurns, settlements);
-      if (second.ok) {
-        add(spent, second.value);
-        parsed = parseAdvice(second.value.text);
-      }
-      if (!parsed.ok) {
-        const problem = parsed.problem;
-        const advice: Advice = { type: 'decline', reason: `the external tier's reply could not be used: ${problem}`.slice(0, 20_000) };
-        return { kind: 'final', response: this.completed(row, advice, spent), settlements };
-      }
-    }
-    return { kind: 'final', response: this.completed(row, parsed.advice, spent), settlements };
+    const advice = adviceFromToolInput(first.value.toolCall?.input);
+    if (advice.ok) return { kind: 'final', response: this.completed(row, advice.advice, spent), settlements };
+    markOutcome(settlements, first.value.reservationId, 'advice_unusable');
+    // The repair call's reservation is checked against the first call's actual cost, not its worst case.
+    this.#flush(settlements);
+    // One repair, and only if its own worst case fits under every cap: a reply that still does not fit is a
+    // failure the rig sees as such (advice_unusable, with what it cost), never advice the gateway made up.
+    const repair: CallContext = { ...context, purpose: 'repair' };
+    const repairTurns: ChatTurn[] = [...turns, ...repairExchange(first.value, advice.problem)];
+    const reserved = reserveCall(this.#meter, repair, this.#request(row, system, repairTurns));
+    if (!reserved.done) return this.unusable(row, `${advice.problem}; no repair call: ${reserved.failure.message}`, spent, settlements);
+    const second = await this.call(repair, row, system, repairTurns, settlements, reserved);
+    if (!second.ok) return this.unusable(row, `${advice.problem}; the repair call failed: ${second.failure.message}`, spent, settlements);
+    add(spent, second.value);
+    const repaired = adviceFromToolInput(second.value.toolCall?.input);
+    if (repaired.ok) return { kind: 'final', response: this.completed(row, repaired.advice, spent), settlements };
+    markOutcome(settlements, second.value.reservationId, 'advice_unusable');
+    return this.unusable(row, `after one repair: ${repaired.problem}`, spent, settlements);
+  }
+
+  // A paid reply that is not advice: failed, with its cost in `usage` so the rig and the reports see what it took.
+  private unusable(row: EscalationRow, problem: string, spent: Spent, settlements: readonly Settlement[]): Delivery {
+    const message = `Claude's reply could not be used as advice: ${problem}`.slice(0, 20_000);
+    return { kind: 'final', response: { ...this.failedResponse(row, 'advice_unusable', message), usage: usageOf(spent) }, settlements };
   }
 
   /** Record a delivery's calls (ledger and audit) and its result (outbox and audit), in one transaction. */
@@ -204,10 +210,10 @@ export class EscalationService {
   }
 
   #request(row: EscalationRow, system: string, messages: readonly ChatTurn[]): CallRequest {
-    return { model: row.model, maxTokens: row.max_tokens, system, messages };
+    return { model: row.model, maxTokens: row.max_tokens, system, messages, tool: ADVICE_TOOL };
   }
 
-  // Only the first call's failure lands here; a failed repair call becomes a decline instead.
+  // Only the first call's failure lands here; a failed repair call ends the escalation as advice_unusable.
   private fromFailure(row: EscalationRow, outcome: Extract<RetryOutcome<MeteredReply, MeteredFailure>, { ok: false }>, settlements: readonly Settlement[]): Delivery {
     const { reason, message } = outcome.failure;
     if (reason === 'unreachable') return { kind: 'deferred', message, settlements };
@@ -231,22 +237,33 @@ export class EscalationService {
   }
 
   private completed(row: EscalationRow, advice: Advice, spent: Spent): EscalationResponse {
-    const u = spent.usage;
-    return {
-      id: row.id,
-      state: 'completed',
-      proposed_by: 'gateway',
-      advice,
-      model: row.model,
-      usage: {
-        input_tokens: u.input,
-        output_tokens: u.output,
-        cache_creation_input_tokens: u.cacheWrite5m + u.cacheWrite1h,
-        cache_read_input_tokens: u.cacheRead,
-        usd: microToUsd(spent.micro),
-      },
-    };
+    return { id: row.id, state: 'completed', proposed_by: 'gateway', advice, model: row.model, usage: usageOf(spent) };
   }
+}
+
+function usageOf(spent: Spent): NonNullable<EscalationResponse['usage']> {
+  const u = spent.usage;
+  return {
+    input_tokens: u.input,
+    output_tokens: u.output,
+    cache_creation_input_tokens: u.cacheWrite5m + u.cacheWrite1h,
+    cache_read_input_tokens: u.cacheRead,
+    usd: microToUsd(spent.micro),
+  };
+}
+
+// The reply as Claude sent it, then the gateway's answer: a tool call gets an error tool_result (the API wants one
+// after every tool_use); a reply without the call gets the problem as text.
+function repairExchange(reply: MeteredReply, problem: string): ChatTurn[] {
+  const call = reply.toolCall;
+  if (call === undefined) {
+    return [{ role: 'assistant', content: reply.text === '' ? '(no reply)' : reply.text }, { role: 'user', content: repairTurn(problem) }];
+  }
+  const said: TurnBlock[] = reply.text === '' ? [] : [{ type: 'text', text: reply.text }];
+  return [
+    { role: 'assistant', content: [...said, { type: 'tool_use', id: call.id, name: call.name, input: call.input }] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: repairTurn(problem), is_error: true }] },
+  ];
 }
 
 function add(spent: Spent, reply: MeteredReply): void {

@@ -3,13 +3,16 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Ledger, LedgerEntry } from '../budget/ledger.js';
 import { costMicroUsd, microToUsd, type ModelPrice, type TokenUsage } from '../config/prices.js';
 import type { GatewayLogger } from '../log/logger.js';
-import { callAnthropic, type CallRequest } from '../upstream/anthropic-call.js';
+import { callAnthropic, type CallRequest, type ToolCall } from '../upstream/anthropic-call.js';
 import type { Try } from '../upstream/retry-loop.js';
 import { isThrottled, type UpstreamGate } from '../upstream/upstream-gate.js';
 
 /** A successful, paid-for call. */
 export interface MeteredReply {
   readonly text: string;
+  readonly toolCall: ToolCall | undefined;
+  /** The call's reservation, which names its settlement until that is written. */
+  readonly reservationId: number;
   readonly usage: TokenUsage;
   readonly microUsd: number;
   readonly stopReason: string | null;
@@ -40,13 +43,21 @@ export interface CallContext {
   readonly taskId: string;
   readonly price: ModelPrice;
   readonly priceVersion: string;
+  /** Recorded on the call's ledger row and audit record; default advice. */
+  readonly purpose?: 'advice' | 'repair';
 }
 
-/** Worst-case input tokens: UTF-8 bytes over a conservative bytes-per-token, plus framing. */
+// The API adds its own tool-use system prompt when tools are given: a few hundred tokens, counted generously.
+const TOOL_USE_OVERHEAD_TOKENS = 600;
+
+/** Worst-case input tokens: UTF-8 bytes over a conservative bytes-per-token, plus framing and the tool's schema. */
 export function estimateInputTokens(request: CallRequest, bytesPerToken: number): number {
   let bytes = Buffer.byteLength(request.system);
-  for (const turn of request.messages) bytes += Buffer.byteLength(turn.content) + 16;
-  return Math.ceil(bytes / bytesPerToken) + 32;
+  for (const turn of request.messages) {
+    bytes += (typeof turn.content === 'string' ? Buffer.byteLength(turn.content) : Buffer.byteLength(JSON.stringify(turn.content))) + 16;
+  }
+  const tool = request.tool === undefined ? 0 : Buffer.byteLength(JSON.stringify(request.tool));
+  return Math.ceil((bytes + tool) / bytesPerToken) + 32 + (request.tool === undefined ? 0 : TOOL_USE_OVERHEAD_TOKENS);
 }
 
 /** A call's reservation: its id and the worst case it holds. */
@@ -116,16 +127,17 @@ export async function placeCall(
     entry: {
       ts: deps.now(), rigId: context.rigId, escalationId: context.escalationId, taskId: context.taskId, model: request.model, usage,
       priceVersion: context.priceVersion, microUsd, latencyMs, outcome, httpStatus: result.status, requestId: result.requestId,
+      purpose: context.purpose ?? 'advice',
     },
     rigName: context.rigName,
     audit: {
       escalation_id: context.escalationId, model: request.model, outcome, http_status: result.status, request_id: result.requestId,
-      usd: microToUsd(microUsd), latency_ms: Math.round(latencyMs),
+      usd: microToUsd(microUsd), latency_ms: Math.round(latencyMs), purpose: context.purpose ?? 'advice',
     },
   });
   deps.logger.info({ escalation_id: context.escalationId, outcome, status: result.status, request_id: result.requestId, latency_ms: Math.round(latencyMs) }, 'upstream call');
 
-  if (result.ok) return { done: true, value: { text: result.text, usage, microUsd, stopReason: result.stopReason } };
+  if (result.ok) return { done: true, value: { text: result.text, toolCall: result.toolCall, reservationId: reserved.reservationId, usage, microUsd, stopReason: result.stopReason } };
   const reason: MeteredFailure['reason'] =
     result.kind === 'billing' ? 'billing_refused' : result.outcome === 'egress_refused' ? 'egress_refused' : result.kind === 'fatal' ? 'refused' : 'unreachable';
   return { done: false, retryable: result.kind === 'retryable', retryAfterMs: result.retryAfterMs, failure: { reason, message: result.message } };
@@ -135,6 +147,17 @@ export async function placeCall(
 export async function meteredCall(deps: MeterDeps, context: CallContext, request: CallRequest, settlements: Settlement[]): Promise<Try<MeteredReply, MeteredFailure>> {
   const reserved = reserveCall(deps, context, request);
   return reserved.done ? placeCall(deps, context, request, reserved.value, settlements) : reserved;
+}
+
+/**
+ * Mark a finished call's settlement, not yet written, with another outcome: a paid reply whose content could not
+ * be used is `advice_unusable` in the ledger and the audit, not `ok`.
+ */
+export function markOutcome(settlements: Settlement[], reservationId: number, outcome: string): void {
+  const index = settlements.findIndex((settlement) => settlement.reservationId === reservationId);
+  const found = settlements[index];
+  if (found === undefined) return;
+  settlements[index] = { ...found, entry: { ...found.entry, outcome }, audit: { ...found.audit, outcome } };
 }
 
 /** Write settlements: each reservation becomes its ledger row, with its audit record. Call inside a transaction. */

@@ -100,6 +100,8 @@ CREATE TABLE IF NOT EXISTS audit (
 /** Columns added after a table first shipped: added to older databases when they are opened. */
 export const GATEWAY_ADDED_COLUMNS: readonly { readonly table: string; readonly column: string; readonly ddl: string }[] = [
   { table: 'escalations', column: 'idempotency_key', ddl: 'ALTER TABLE escalations ADD COLUMN idempotency_key TEXT' },
+  // Why a call was made: 'advice' (the escalation's call) or 'repair' (the one retry of an unusable tool input).
+  { table: 'ledger', column: 'purpose', ddl: "ALTER TABLE ledger ADD COLUMN purpose TEXT NOT NULL DEFAULT 'advice'" },
 ];
 
 /** DDL that needs the added columns, so it runs after them. */
@@ -108,5 +110,5 @@ export const GATEWAY_SCHEMA_AFTER_COLUMNS_SQL = `
 CREATE UNIQUE INDEX IF NOT EXISTS escalations_by_key ON escalations(rig_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 `;
 
-/** Schema version written to meta; bumped with a migration when the DDL changes (2: escalations.idempotency_key). */
-export const GATEWAY_SCHEMA_VERSION = 2;
+/** Schema version written to meta; bumped with a migration when the DDL changes (2: escalations.idempotency_key, 3: ledger.purpose). */
+export const GATEWAY_SCHEMA_VERSION = 3;

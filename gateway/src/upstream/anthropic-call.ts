@@ -1,20 +1,35 @@
 import Anthropic, { APIConnectionError, APIError } from '@anthropic-ai/sdk';
+import type { ToolDeclaration } from '../advice/advice-tool.js';
 import type { TokenUsage } from '../config/prices.js';
 import { EgressRefusedError, type EgressFetch } from './egress.js';
 import { parseRetryAfterMs, type HeaderLookup } from './upstream-gate.js';
 
+/** A content block of a turn: text, Claude's tool call, or the gateway's answer to that call. */
+export type TurnBlock =
+  | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'tool_use'; readonly id: string; readonly name: string; readonly input: unknown }
+  | { readonly type: 'tool_result'; readonly tool_use_id: string; readonly content: string; readonly is_error: boolean };
+
 /** One turn sent to Claude. */
 export interface ChatTurn {
   readonly role: 'user' | 'assistant';
-  readonly content: string;
+  readonly content: string | readonly TurnBlock[];
 }
 
-/** What one upstream call asks for. */
+/** What one upstream call asks for; `tool`, when set, is declared and forced with `tool_choice`. */
 export interface CallRequest {
   readonly model: string;
   readonly maxTokens: number;
   readonly system: string;
   readonly messages: readonly ChatTurn[];
+  readonly tool?: ToolDeclaration;
+}
+
+/** The tool call in a reply. */
+export interface ToolCall {
+  readonly id: string;
+  readonly name: string;
+  readonly input: unknown;
 }
 
 /** Why a call failed, in ledger terms, and whether trying again can help. */
@@ -25,6 +40,8 @@ export type CallOutcome =
   | {
       readonly ok: true;
       readonly text: string;
+      /** The reply's first call of the requested tool, if it made one. */
+      readonly toolCall: ToolCall | undefined;
       readonly usage: TokenUsage;
       readonly stopReason: string | null;
       readonly status: number;
@@ -70,18 +87,32 @@ export function createAnthropicClient(options: AnthropicClientOptions): Anthropi
   });
 }
 
+// Our blocks are the SDK's param blocks in shape; built afresh so the SDK's wider types stay out of the gateway.
+function toParam(content: ChatTurn['content']): string | Anthropic.ContentBlockParam[] {
+  if (typeof content === 'string') return content;
+  return content.map((block): Anthropic.ContentBlockParam => {
+    if (block.type === 'text') return { type: 'text', text: block.text };
+    if (block.type === 'tool_use') return { type: 'tool_use', id: block.id, name: block.name, input: block.input };
+    return { type: 'tool_result', tool_use_id: block.tool_use_id, content: block.content, is_error: block.is_error };
+  });
+}
+
 const BILLING = /billing|credit balance|spend(ing)? limit|insufficient (funds|credit)|payment/i;
 const noHeaders: HeaderLookup = () => undefined;
 
 /** Make one Messages API call and classify what happened. Never throws for anything upstream does. */
 export async function callAnthropic(client: Anthropic, request: CallRequest, now: () => number): Promise<CallOutcome> {
   try {
+    const tool = request.tool;
     const { data, response, request_id } = await client.messages
       .create({
         model: request.model,
         max_tokens: request.maxTokens,
         system: request.system,
-        messages: request.messages.map((turn) => ({ role: turn.role, content: turn.content })),
+        messages: request.messages.map((turn) => ({ role: turn.role, content: toParam(turn.content) })),
+        ...(tool === undefined
+          ? {}
+          : { tools: [{ name: tool.name, description: tool.description, input_schema: tool.input_schema }], tool_choice: { type: 'tool', name: tool.name } }),
       })
       .withResponse();
     const header: HeaderLookup = (name) => response.headers.get(name);
@@ -89,12 +120,15 @@ export async function callAnthropic(client: Anthropic, request: CallRequest, now
       return failure('retryable', 'malformed', true, response.status, request_id, 'response has no content or usage', header, now);
     }
     const text = data.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
+    const used = data.content.find((block) => block.type === 'tool_use' && block.name === tool?.name);
+    const toolCall = used?.type === 'tool_use' ? { id: used.id, name: used.name, input: used.input } : undefined;
     const usage = data.usage;
     const written = usage.cache_creation_input_tokens ?? 0;
     const split = usage.cache_creation;
     return {
       ok: true,
       text,
+      toolCall,
       usage: {
         input: usage.input_tokens,
         output: usage.output_tokens,

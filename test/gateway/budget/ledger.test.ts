@@ -1,5 +1,5 @@
 import { EscalationRequestSchema } from '@rigmind/protocol';
-import { buildAdvicePrompt, costMicroUsd, estimateInputTokens, microToUsd } from '@rigmind/gateway';
+import { ADVICE_TOOL, buildAdvicePrompt, costMicroUsd, estimateInputTokens, microToUsd } from '@rigmind/gateway';
 import { afterEach, describe, expect, it } from 'vitest';
 import { escalationBody, startHarness, testConfig, TEST_MODEL, type Harness } from '../gateway-harness.js';
 
@@ -15,7 +15,7 @@ const PRICE = { effective_from: '2020-01-01', input: 3, output: 15, cache_write_
 function worstCase(body: Record<string, unknown>): { micro: number; inputTokens: number; maxTokens: number } {
   const request = EscalationRequestSchema.parse(body);
   const prompt = buildAdvicePrompt(request, 'f'.repeat(32));
-  const inputTokens = estimateInputTokens({ model: TEST_MODEL, maxTokens: request.max_tokens, system: prompt.system, messages: [{ role: 'user', content: prompt.user }] }, 2);
+  const inputTokens = estimateInputTokens({ model: TEST_MODEL, maxTokens: request.max_tokens, system: prompt.system, messages: [{ role: 'user', content: prompt.user }], tool: ADVICE_TOOL }, 2);
   return { micro: costMicroUsd(PRICE, { input: inputTokens, output: request.max_tokens, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 }), inputTokens, maxTokens: request.max_tokens };
 }
 

@@ -84,7 +84,7 @@ describe('what commits when, for one escalation', () => {
     const { h, seen } = await startWithSnapshots(['not JSON at all', '{"type":"answer","text":"42"}']);
     harness = h;
     expect((await h.signed('POST', '/v1/escalations', escalationBody())).status).toBe(200);
-    expect(seen[1]).toEqual({ pending: 1, reservations: 1, ledger: ['ok'], audit: ['request_accepted', 'upstream_call'] });
-    expect(committed(reader as Database.Database)).toMatchObject({ pending: 0, reservations: 0, ledger: ['ok', 'ok'] });
+    expect(seen[1]).toEqual({ pending: 1, reservations: 1, ledger: ['advice_unusable'], audit: ['request_accepted', 'upstream_call'] });
+    expect(committed(reader as Database.Database)).toMatchObject({ pending: 0, reservations: 0, ledger: ['advice_unusable', 'ok'] });
   });
 });

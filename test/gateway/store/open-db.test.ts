@@ -38,7 +38,7 @@ describe('openGatewayDb', () => {
       old.close();
       const db = openGatewayDb(home);
       try {
-        expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('2');
+        expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('3');
         expect(db.prepare('SELECT id, idempotency_key FROM escalations').all()).toEqual([{ id: 'esc_old', idempotency_key: null }]);
         const insert = db.prepare("INSERT INTO escalations (id, rig_id, task_id, state, request, model, max_tokens, next_attempt_at, created_at, updated_at, idempotency_key) VALUES (?, ?, 't', 'pending', '{}', 'm', 1, 0, 0, 0, ?)");
         insert.run('esc_a', 'rig', 'key-0123456789abcdef');

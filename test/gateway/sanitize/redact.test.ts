@@ -16,6 +16,33 @@ describe('redactText', () => {
     expect(redactText('id AKIAIOSFODNN7EXAMPLE').kinds).toEqual(['aws_access_key']);
   });
 
+  it.each([
+    ['a Hugging Face model id', 'downloaded hf_hub/models--meta-llama--Llama-3-8B to /models'],
+    ['a short hf_ name', 'set hf_transfer=1 and hf_home'],
+    ['a GitHub-like word', 'ghp_short and github_pat_tooShort'],
+    ['a GitLab word', 'glpat-short'],
+    ['Stripe publishable key', 'pk_live_51H8aBcDeFgHiJkLmNoPqRsTuV is public'],
+    ['a Slack-like word', 'xoxb-short'],
+    ['a Google-like word', 'AIzaTooShort'],
+    ['an AWS-like id of the wrong length', 'AKIA1234 and ASIAshort'],
+    ['an Azure account name', 'AccountName=rigdata;EndpointSuffix=core.windows.net'],
+    ['an sk- word', 'the sk-learn package, sk-ant-short'],
+    ['a JWT-like word', 'eyJ.eyJ.x'],
+    ['a URL with a user only', 'https://user@host/path and ftp://anonymous@mirror/pub'],
+    ['.env names that only contain a secret word', 'TOKENIZER_PARALLELISM=false\nMAX_KEYS=5\nMONKEY=1\nKEYBOARD=us\nPASSTHROUGH=1'],
+    ['a public key block', '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----'],
+  ])('leaves a near miss alone: %s', (_what, text) => {
+    expect(redactText(text)).toEqual({ text, kinds: [] });
+  });
+
+  it('bounds every repetition of every pattern, so no input makes one backtrack without end', () => {
+    for (const rule of REDACTION_RULES) {
+      // Strip escapes and classes, then look for an unbounded quantifier: +, * or {n,}.
+      const source = rule.pattern.source.replace(/\\./g, 'x').replace(/\[[^\]]*\]/g, 'x');
+      expect(source, `${rule.kind}: ${rule.pattern.source}`).not.toMatch(/[+*]|\{\d+,\}/);
+    }
+  });
+
   it('leaves ordinary rig text alone', () => {
     const ordinary = 'max_tokens: 1024, tokens: 55, ran 2025-01-31 12:00 on gpu 3 at 192.168.1.100, exit 137, vram 6144 MB';
     expect(redactText(ordinary).text).toBe(ordinary);

@@ -8,6 +8,7 @@ import { NonceStore } from './auth/nonce-store.js';
 import { RigRegistry } from './auth/rig-registry.js';
 import { Ledger } from './budget/ledger.js';
 import type { GatewayConfig } from './config/config-schema.js';
+import { modelLifecycle } from './config/model-lifecycle.js';
 import { usdToMicro } from './config/prices.js';
 import { pooledRandomBytes } from './crypto/random-pool.js';
 import { EscalationService } from './escalation/escalation-service.js';
@@ -83,11 +84,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     rigDaily: usdToMicro(config.budgets.per_rig.daily_usd),
     rigMonthly: usdToMicro(config.budgets.per_rig.monthly_usd),
   });
+  // Once per start: a model near its retirement is still served, but whoever reads the journal learns the date.
+  for (const soon of modelLifecycle(config.prices, config.models.allowed, new Date(now()).toISOString().slice(0, 10)).retiring) {
+    logger.warn({ model: soon.model, retires_on: soon.retiresOn, days_left: soon.daysLeft }, `model ${soon.model} retires on ${soon.retiresOn}`);
+  }
   const orphans = ledger.settleOrphans(now());
   if (orphans > 0) logger.warn({ orphans }, 'settled reservations left by an interrupted run at their worst-case cost');
 
   const egress = createEgress(config.upstream.base_url, options.upstreamDispatcher);
-  const client = createAnthropicClient({ apiKey: options.apiKey, baseUrl: config.upstream.base_url, timeoutMs: config.upstream.timeout_ms, fetch: egress.fetch });
+  const client = createAnthropicClient({
+    apiKey: options.apiKey, baseUrl: config.upstream.base_url, timeoutMs: config.upstream.timeout_ms, fetch: egress.fetch, logger,
+  });
   const gate = new UpstreamGate(config.upstream.max_concurrency, config.upstream.max_wait_ms, { now, sleep });
   const store = new EscalationStore(db);
   const service = new EscalationService({ config, store, ledger, audit, gate, client, logger, now, sleep, random, randomBytes, atomically });

@@ -1,5 +1,6 @@
 import { ESCALATION_LIMITS } from '@rigmind/protocol';
 import { z } from 'zod';
+import { modelLifecycle } from './model-lifecycle.js';
 import { PriceTableSchema, priceFor } from './prices.js';
 
 const usdCaps = z.strictObject({
@@ -86,6 +87,14 @@ export const GatewayConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['models', 'allowed', index], message: `no price in force today for ${model}` });
       }
     });
+    // A retired model only earns errors upstream: refused here, naming it and its day, so serve never starts on it.
+    for (const { model, retiresOn } of modelLifecycle(config.prices, config.models.allowed, today).retired) {
+      const index = config.models.allowed.indexOf(model);
+      ctx.addIssue({
+        code: 'custom', path: ['models', 'allowed', index],
+        message: `${model} was retired on ${retiresOn}: remove it from models.allowed (and models.default) and pick a current model`,
+      });
+    }
   });
 /** The gateway's config as parsed (defaults applied). */
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;

@@ -13,10 +13,15 @@ export const ModelPriceSchema = z.strictObject({
 /** One dated price entry. */
 export type ModelPrice = z.infer<typeof ModelPriceSchema>;
 
-/** The price table: data, versioned, so a price change is a config edit recorded on every ledger row. */
+/**
+ * The price table: data, versioned, so a price change is a config edit recorded on every ledger row. It also
+ * carries each model's retirement day (Anthropic's model deprecations page): from that UTC day on, requests to the
+ * model fail upstream, so the gateway refuses it at start rather than paying for errors.
+ */
 export const PriceTableSchema = z.strictObject({
   version: z.string().min(1).max(64),
   models: z.record(z.string().min(1), z.array(ModelPriceSchema).min(1)),
+  retirements: z.record(z.string().min(1), z.iso.date()).default({}),
 });
 /** The price table. */
 export type PriceTable = z.infer<typeof PriceTableSchema>;

@@ -5,6 +5,7 @@ import { ADVICE_TOOL, adviceFromToolInput } from '../advice/advice-tool.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Ledger } from '../budget/ledger.js';
 import type { GatewayConfig } from '../config/config-schema.js';
+import { modelLifecycle } from '../config/model-lifecycle.js';
 import { microToUsd, priceFor, type TokenUsage } from '../config/prices.js';
 import type { GatewayLogger } from '../log/logger.js';
 import type { Atomically } from '../store/open-db.js';
@@ -74,7 +75,13 @@ export class EscalationService {
    */
   begin(row: EscalationRow, rigName: string, request: EscalationRequest): Begun {
     const { config } = this.deps;
-    const price = priceFor(config.prices, row.model, new Date(this.deps.now()).toISOString().slice(0, 10));
+    const today = new Date(this.deps.now()).toISOString().slice(0, 10);
+    // A gateway left running past a retirement day: the call would only earn an error upstream.
+    const retired = modelLifecycle(config.prices, [row.model], today).retired[0];
+    if (retired !== undefined) {
+      return { ready: false, delivery: this.failed(row, 'model_retired', `${row.model} was retired on ${retired.retiresOn}; the gateway will not call it`, []) };
+    }
+    const price = priceFor(config.prices, row.model, today);
     if (price === undefined) {
       return { ready: false, delivery: this.failed(row, 'model_not_priced', `no price in force for ${row.model}; the gateway will not spend without one`, []) };
     }

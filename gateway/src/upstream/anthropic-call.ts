@@ -1,6 +1,7 @@
 import Anthropic, { APIConnectionError, APIError } from '@anthropic-ai/sdk';
 import type { ToolDeclaration } from '../advice/advice-tool.js';
 import type { TokenUsage } from '../config/prices.js';
+import type { GatewayLogger } from '../log/logger.js';
 import { EgressRefusedError, type EgressFetch } from './egress.js';
 import { parseRetryAfterMs, type HeaderLookup } from './upstream-gate.js';
 
@@ -68,20 +69,29 @@ export interface AnthropicClientOptions {
   readonly baseUrl: string;
   readonly timeoutMs: number;
   readonly fetch: EgressFetch;
+  /** Where the SDK's own warnings and errors go: the gateway's JSON log, not the console. */
+  readonly logger: GatewayLogger;
 }
 
 /**
  * The SDK client with its own retries off (the gateway has exactly one retry loop), an explicit base URL
- * (so ANTHROPIC_BASE_URL cannot redirect the key), the egress-guarded fetch, and SDK logging and tracing off.
+ * (so ANTHROPIC_BASE_URL cannot redirect the key), the egress-guarded fetch, its warnings and errors in the
+ * gateway's pino log (a plain-text line among JSON ones breaks every log reader), and tracing off.
  */
 export function createAnthropicClient(options: AnthropicClientOptions): Anthropic {
+  const sdk = options.logger.child({ source: 'anthropic-sdk' });
+  const line = (level: 'error' | 'warn' | 'info' | 'debug') => (message: string, ...rest: unknown[]): void => {
+    sdk[level](rest.length === 0 ? {} : { detail: rest }, message);
+  };
   return new Anthropic({
     apiKey: options.apiKey,
     baseURL: options.baseUrl,
     maxRetries: 0,
     timeout: options.timeoutMs,
     fetch: options.fetch,
-    logLevel: 'off',
+    logger: { error: line('error'), warn: line('warn'), info: line('info'), debug: line('debug') },
+    // Not from ANTHROPIC_LOG: debug lines would carry request bodies, which only the gateway's redaction may log.
+    logLevel: 'warn',
     // No spans: the gateway exports no traces, and building a no-op span per call costs CPU on every escalation.
     openTelemetry: false,
   });
@@ -104,16 +114,20 @@ const noHeaders: HeaderLookup = () => undefined;
 export async function callAnthropic(client: Anthropic, request: CallRequest, now: () => number): Promise<CallOutcome> {
   try {
     const tool = request.tool;
-    const { data, response, request_id } = await client.messages
-      .create({
-        model: request.model,
-        max_tokens: request.maxTokens,
-        system: request.system,
-        messages: request.messages.map((turn) => ({ role: turn.role, content: toParam(turn.content) })),
-        ...(tool === undefined
-          ? {}
-          : { tools: [{ name: tool.name, description: tool.description, input_schema: tool.input_schema }], tool_choice: { type: 'tool', name: tool.name } }),
-      })
+    const body: Anthropic.MessageCreateParamsNonStreaming = {
+      model: request.model,
+      max_tokens: request.maxTokens,
+      system: request.system,
+      messages: request.messages.map((turn) => ({ role: turn.role, content: toParam(turn.content) })),
+      ...(tool === undefined
+        ? {}
+        : { tools: [{ name: tool.name, description: tool.description, input_schema: tool.input_schema }], tool_choice: { type: 'tool', name: tool.name } }),
+    };
+    // Through client.post, not messages.create: create() prints a deprecation notice with console.warn on every
+    // call (SDK 1.14.0, outside its logger), a plain-text line in the journal each time. The gateway warns once
+    // at start from its own table of retirement days instead, and refuses a retired model.
+    const { data, response, request_id } = await client
+      .post<Anthropic.Message>('/v1/messages', { body })
       .withResponse();
     const header: HeaderLookup = (name) => response.headers.get(name);
     if (!Array.isArray(data.content) || typeof data.usage?.input_tokens !== 'number' || typeof data.usage.output_tokens !== 'number') {

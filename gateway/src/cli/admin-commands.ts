@@ -119,10 +119,12 @@ export function reportAudit(home: string, options: Record<string, unknown>, io: 
 }
 
 /** `status`: spend against the caps, the outbox, the last calls and the audit head; caps need config.json. */
-export function status(home: string, options: { json?: boolean }, io: CliIo): number {
+export function status(
+  home: string, options: { json?: boolean }, io: CliIo, warn: (code: string, message: string) => void = (code, m) => io.err(`${code}: ${m}\n`),
+): number {
   const loaded = loadConfig(home);
   // Spend is worth showing even when the config cannot be read; the caps are then left out, and it says why.
-  if (!loaded.ok) io.err(`${loaded.problem.message}: caps not shown\n`);
+  if (!loaded.ok) warn(loaded.problem.code, `${loaded.problem.message}: caps not shown`);
   return withDb(home, (db) => {
     const result = gatewayStatus(db, io.now(), new RigRegistry(db, io.now, randomBytes).list(), loaded.ok ? loaded.config : undefined);
     io.out(options.json === true ? `${JSON.stringify(result, null, 2)}\n` : renderGatewayStatus(result));

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { gatewayEnv, resolveGatewayHome, type GatewayEnv } from '../config/env.js';
 import { auditVerify, reportAudit, reportCost, rigsAdd, rigsList, rigsRevoke, rigsRotate, status, type CliIo } from './admin-commands.js';
+import { init } from './init-command.js';
 import { serve } from './serve-command.js';
 import { GatewayDbError } from '../store/open-db.js';
 import type { RunningGateway } from '../server.js';
@@ -11,15 +13,29 @@ export interface CliResult {
   readonly running?: RunningGateway;
 }
 
+// src/cli and dist/cli sit at the same depth under the package, so one relative path finds package.json from both.
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 /** Run the `rigmind-gateway` command line on `argv` (without node and script). No process globals are touched. */
 export async function runCli(argv: readonly string[], io: CliIo, env: GatewayEnv = gatewayEnv()): Promise<CliResult> {
   let result: CliResult = { code: 0 };
+  // With --json, an error is one JSON object carrying its code, so a script reads it as it reads the output.
+  const json = argv.includes('--json');
+  const fail = (code: string, message: string): void => io.err(json ? `${JSON.stringify({ error: { code, message } })}\n` : `${code}: ${message}\n`);
   const program = new Command('rigmind-gateway')
     .description("rigmind's Raspberry Pi gateway: the rig's only way out to Claude")
+    .version(VERSION, '-V, --version', 'print the version')
     .option('--home <dir>', 'state folder (config.json, gateway.db); default RIGMIND_GATEWAY_HOME or ~/.rigmind-gateway')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   const home = (): string => resolveGatewayHome(program.opts<{ home?: string }>().home, env);
+
+  program
+    .command('init')
+    .description('write a default config.json into the home (never over one) and say what to do next')
+    .action(() => {
+      result = { code: init(home(), io) };
+    });
 
   program
     .command('serve')
@@ -49,7 +65,7 @@ export async function runCli(argv: readonly string[], io: CliIo, env: GatewayEnv
     .description('spend today and this month against the caps, per rig; the outbox; the last calls')
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }) => {
-      result = { code: status(home(), options, io) };
+      result = { code: status(home(), options, io, fail) };
     });
 
   program.command('audit').description('the audit log').command('verify').description('check the hash chain; exit 1 at the first bad record').action(() => {
@@ -81,7 +97,7 @@ export async function runCli(argv: readonly string[], io: CliIo, env: GatewayEnv
   } catch (error) {
     if (error instanceof CommanderError) return { code: error.exitCode };
     if (error instanceof GatewayDbError) {
-      io.err(`${error.code}: ${error.message}\n`);
+      fail(error.code, error.message);
       return { code: 1 };
     }
     throw error;

@@ -18,7 +18,7 @@ export async function serve(home: string, options: ServeOptions, env: GatewayEnv
     io.err(`${loaded.problem.message}\n${loaded.problem.issues.map((issue) => `  ${issue.path}: ${issue.message}\n`).join('')}`);
     return { code: 2 };
   }
-  const key = resolveApiKey(loaded.config, env);
+  const key = resolveApiKey(loaded.config, env, home);
   if (!key.ok) {
     io.err(`${key.problem.message}\n`);
     return { code: 2 };
@@ -32,7 +32,19 @@ export async function serve(home: string, options: ServeOptions, env: GatewayEnv
   const logger = createGatewayLogger({ level: env.RIGMIND_GATEWAY_LOG_LEVEL ?? 'info' });
   const gateway = createGateway({ home, config: loaded.config, apiKey: key.apiKey, logger });
   gateway.audit.append('admin', 'cli', { action: 'serve', upstream: loaded.config.upstream.base_url });
-  const running = await listenGateway(gateway, host, port);
-  io.out(`rigmind gateway listening on ${running.url}\n`);
-  return { code: 0, running };
+  try {
+    const running = await listenGateway(gateway, host, port);
+    io.out(`rigmind gateway listening on ${running.url}\n`);
+    return { code: 0, running };
+  } catch (error) {
+    await gateway.close();
+    // A port taken or an address this machine does not have is the operator's to fix: one line, no stack trace.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
+      const reason = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : 'address not available';
+      io.err(`cannot listen on ${host}:${port}: ${reason} (${code})\n`);
+      return { code: 1 };
+    }
+    throw error;
+  }
 }

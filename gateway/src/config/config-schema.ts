@@ -11,6 +11,8 @@ const usdCaps = z.strictObject({
 /** The gateway's config.json. Budgets, models and prices have no defaults: spending money is always an explicit choice. */
 export const GatewayConfigSchema = z
   .strictObject({
+    /** Free text for whoever reads the file (JSON has no comments); ignored. */
+    $comment: z.string().max(2_000).optional(),
     listen: z
       .strictObject({ host: z.string().min(1).default('127.0.0.1'), port: z.int().min(0).max(65_535).default(8787) })
       .prefault({}),

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { toIssues, type ProtocolIssue } from '@rigmind/protocol';
 import { GatewayConfigSchema, type GatewayConfig } from './config-schema.js';
 import type { GatewayEnv } from './env.js';
@@ -38,16 +38,23 @@ export function loadConfig(home: string): ConfigResult {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    return { ok: false, problem: { code: 'config_missing', message: `cannot read ${path}: ${(error as Error).message}`, issues: [] } };
+    const how = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `; write one with: rigmind-gateway --home ${home} init` : '';
+    return { ok: false, problem: { code: 'config_missing', message: `cannot read ${path}: ${(error as Error).message}${how}`, issues: [] } };
   }
   return parseConfig(text);
 }
 
-/** The Anthropic API key: from the configured file (relative paths under CREDENTIALS_DIRECTORY), else the environment. */
-export function resolveApiKey(config: GatewayConfig, env: GatewayEnv): { ok: true; apiKey: string } | { ok: false; problem: ConfigProblem } {
+/**
+ * The Anthropic API key: from the configured file, else RIGMIND_GATEWAY_API_KEY. A relative file path is taken from
+ * systemd's CREDENTIALS_DIRECTORY when the unit loaded one (LoadCredential=), else from the gateway's home, never
+ * from whatever folder the command was started in.
+ */
+export function resolveApiKey(
+  config: GatewayConfig, env: GatewayEnv, home: string,
+): { ok: true; apiKey: string } | { ok: false; problem: ConfigProblem } {
   const file = config.upstream.api_key_file;
   if (file !== undefined) {
-    const path = file.startsWith('/') || env.CREDENTIALS_DIRECTORY === undefined ? file : join(env.CREDENTIALS_DIRECTORY, file);
+    const path = isAbsolute(file) ? file : join(env.CREDENTIALS_DIRECTORY ?? home, file);
     try {
       const key = readFileSync(path, 'utf8').trim();
       if (key !== '') return { ok: true, apiKey: key };
@@ -56,5 +63,6 @@ export function resolveApiKey(config: GatewayConfig, env: GatewayEnv): { ok: tru
     }
   }
   if (env.RIGMIND_GATEWAY_API_KEY !== undefined) return { ok: true, apiKey: env.RIGMIND_GATEWAY_API_KEY };
-  return { ok: false, problem: { code: 'api_key_missing', message: 'no API key: set upstream.api_key_file or RIGMIND_GATEWAY_API_KEY', issues: [] } };
+  const where = file === undefined ? 'set upstream.api_key_file in config.json' : `the file ${file} is empty`;
+  return { ok: false, problem: { code: 'api_key_missing', message: `no API key: ${where}, or set RIGMIND_GATEWAY_API_KEY`, issues: [] } };
 }

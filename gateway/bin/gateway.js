@@ -18,7 +18,8 @@ function newestSourceMs(dir) {
   }
   return newest;
 }
-const fresh = existsSync(built) && (!existsSync(source) || (existsSync(buildInfo) && statSync(buildInfo).mtimeMs >= newestSourceMs(source)));
+const builtAfterSource = () => existsSync(buildInfo) && statSync(buildInfo).mtimeMs >= newestSourceMs(source);
+const fresh = existsSync(built) && (!existsSync(source) || builtAfterSource());
 
 if (fresh) {
   await import(built.href);

@@ -8,10 +8,13 @@ export interface AdvicePrompt {
   readonly user: string;
 }
 
-const FORMAT = `Give your advice by calling the ${ADVICE_TOOL_NAME} tool, once. Its input has one of three forms: an answer to the
-task; subtasks with a rationale; or a decline with the reason you cannot help.
-A subtask has "type" "llm" with a "prompt" or "shell" with a "command"; "task_class" is "cpu", "script" or "llm" ("resource" is not allowed).
-Subtasks are proposals: the rig's brain decides whether and where they run. You cannot run or dispatch anything yourself.`;
+const FORMAT = [
+  `Give your advice by calling the ${ADVICE_TOOL_NAME} tool, once. Its input has one of three forms: an answer to`,
+  'the task; subtasks with a rationale; or a decline with the reason you cannot help.',
+  'A subtask has "type" "llm" with a "prompt" or "shell" with a "command"; "task_class" is "cpu", "script" or "llm"',
+  '("resource" is not allowed). Subtasks are proposals: the rig\'s brain decides whether and where they run.',
+  'You cannot run or dispatch anything yourself.',
+].join('\n');
 
 /**
  * Build the prompt: trusted text (the gateway's rules and the brain's instructions) in the system prompt;
@@ -54,5 +57,6 @@ export function buildAdvicePrompt(request: EscalationRequest, marker: string): A
 
 /** The tool result sent back when a tool input did not validate: the problem, and the rules again. */
 export function repairTurn(problem: string): string {
-  return `Your ${ADVICE_TOOL_NAME} input could not be used: ${problem}\n\n${FORMAT}\n\nCall ${ADVICE_TOOL_NAME} again with a corrected input.`;
+  const again = `Call ${ADVICE_TOOL_NAME} again with a corrected input.`;
+  return `Your ${ADVICE_TOOL_NAME} input could not be used: ${problem}\n\n${FORMAT}\n\n${again}`;
 }

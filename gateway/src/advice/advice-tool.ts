@@ -25,7 +25,9 @@ export const ADVICE_TOOL: ToolDeclaration = {
 };
 
 /** Advice read from a tool input, or what is wrong with the input (sent back once, budget permitting). */
-export type ToolAdvice = { readonly ok: true; readonly advice: Advice } | { readonly ok: false; readonly problem: string };
+export type ToolAdvice =
+  | { readonly ok: true; readonly advice: Advice }
+  | { readonly ok: false; readonly problem: string };
 
 /**
  * Validate a tool input as advice with zod: the schema the API was given, plus the rule JSON Schema cannot
@@ -41,7 +43,9 @@ export function adviceFromToolInput(input: unknown): ToolAdvice {
   const advice = parsed.data;
   if (advice.type === 'subtasks') {
     const bad = advice.tasks.flatMap((task, index) => (task.task_class === 'resource' ? [`tasks[${index}].task_class`] : []));
-    if (bad.length > 0) return { ok: false, problem: `task_class "resource" is reserved for the rig's brain (${bad.join(', ')})` };
+    if (bad.length > 0) {
+      return { ok: false, problem: `task_class "resource" is reserved for the rig's brain (${bad.join(', ')})` };
+    }
   }
   return { ok: true, advice };
 }

@@ -38,7 +38,10 @@ export interface LedgerEntry {
   readonly priceVersion: string;
   readonly microUsd: number;
   readonly latencyMs: number;
-  /** ok, advice_unusable, rate_limited, overloaded, server_error, connection_error, billing_refused, refused, malformed. */
+  /**
+   * ok, advice_unusable, rate_limited, overloaded, server_error, connection_error, billing_refused, refused,
+   * malformed.
+   */
   readonly outcome: string;
   /** Why the call was made: the escalation's own call, or the one repair of an unusable reply. Default advice. */
   readonly purpose?: 'advice' | 'repair';
@@ -115,8 +118,8 @@ export class Ledger {
       if (held !== undefined) addSpend.run(held.day, held.month, held.rig_id, -held.micro_usd);
     };
     const insertEntry = db.prepare(`INSERT INTO ledger (ts, day, month, rig_id, escalation_id, task_id, model, input_tokens, output_tokens,
-      cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, price_version, micro_usd, latency_ms, outcome, http_status, request_id,
-      purpose)
+      cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, price_version, micro_usd, latency_ms, outcome,
+      http_status, request_id, purpose)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#settle = immediateOrJoined(db, (reservationId: number, entry: LedgerEntry): void => {
       const held = deleteReservation.get(reservationId) as { day: string; month: string; rig_id: string; micro_usd: number } | undefined;

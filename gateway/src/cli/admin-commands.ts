@@ -120,7 +120,10 @@ export function reportAudit(home: string, options: Record<string, unknown>, io: 
 
 /** `status`: spend against the caps, the outbox, the last calls and the audit head; caps need config.json. */
 export function status(
-  home: string, options: { json?: boolean }, io: CliIo, warn: (code: string, message: string) => void = (code, m) => io.err(`${code}: ${m}\n`),
+  home: string,
+  options: { json?: boolean },
+  io: CliIo,
+  warn: (code: string, message: string) => void = (code, message) => io.err(`${code}: ${message}\n`),
 ): number {
   const loaded = loadConfig(home);
   // Spend is worth showing even when the config cannot be read; the caps are then left out, and it says why.

@@ -17,9 +17,10 @@ export function init(home: string, io: CliIo): number {
   io.out(
     `wrote ${path} (every key is explained in docs/gateway.md, Configuration)\n\nNext:\n` +
       `  1. Check models.allowed, budgets and prices in it: the caps are yours to choose.\n` +
-      `  2. Put the Anthropic API key in ${join(home, 'anthropic_api_key')} (mode 600), or set RIGMIND_GATEWAY_API_KEY.\n` +
+      `  2. Put the Anthropic API key in ${join(home, 'anthropic_api_key')} (mode 600),\n` +
+      '     or set RIGMIND_GATEWAY_API_KEY.\n' +
       `  3. ${cli} rigs add RIG_NAME   (prints the rig's id and secret, once)\n` +
-      `  4. ${cli} serve               (listens on ${DEFAULT_CONFIG.listen?.host ?? '127.0.0.1'}:${DEFAULT_CONFIG.listen?.port ?? 8787})\n`,
+      `  4. ${cli} serve               (listens on port ${DEFAULT_CONFIG.listen?.port ?? 8787})\n`,
   );
   return 0;
 }

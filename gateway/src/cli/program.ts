@@ -14,14 +14,17 @@ export interface CliResult {
 }
 
 // src/cli and dist/cli sit at the same depth under the package, so one relative path finds package.json from both.
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const PACKAGE_JSON = new URL('../../package.json', import.meta.url);
+const VERSION = (JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string }).version;
 
 /** Run the `rigmind-gateway` command line on `argv` (without node and script). No process globals are touched. */
 export async function runCli(argv: readonly string[], io: CliIo, env: GatewayEnv = gatewayEnv()): Promise<CliResult> {
   let result: CliResult = { code: 0 };
   // With --json, an error is one JSON object carrying its code, so a script reads it as it reads the output.
   const json = argv.includes('--json');
-  const fail = (code: string, message: string): void => io.err(json ? `${JSON.stringify({ error: { code, message } })}\n` : `${code}: ${message}\n`);
+  const fail = (code: string, message: string): void => {
+    io.err(json ? `${JSON.stringify({ error: { code, message } })}\n` : `${code}: ${message}\n`);
+  };
   const program = new Command('rigmind-gateway')
     .description("rigmind's Raspberry Pi gateway: the rig's only way out to Claude")
     .version(VERSION, '-V, --version', 'print the version')

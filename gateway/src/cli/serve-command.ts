@@ -41,7 +41,8 @@ export async function serve(home: string, options: ServeOptions, env: GatewayEnv
     // A port taken or an address this machine does not have is the operator's to fix: one line, no stack trace.
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
-      const reason = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : 'address not available';
+      const reasons = { EADDRINUSE: 'address already in use', EACCES: 'permission denied', EADDRNOTAVAIL: 'address not available' };
+      const reason = reasons[code];
       io.err(`cannot listen on ${host}:${port}: ${reason} (${code})\n`);
       return { code: 1 };
     }

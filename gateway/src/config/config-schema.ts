@@ -94,7 +94,9 @@ export const GatewayConfigSchema = z
       const index = config.models.allowed.indexOf(model);
       ctx.addIssue({
         code: 'custom', path: ['models', 'allowed', index],
-        message: `${model} was retired on ${retiresOn}: remove it from models.allowed (and models.default) and pick a current model`,
+        message:
+          `${model} was retired on ${retiresOn}: remove it from models.allowed (and models.default) ` +
+          'and pick a current model',
       });
     }
   });

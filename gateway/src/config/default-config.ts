@@ -5,9 +5,7 @@ import type { GatewayConfigInput } from './config-schema.js';
  * a current model, modest caps, and list prices. Caps and models are the operator's to check before serving.
  */
 export const DEFAULT_CONFIG: GatewayConfigInput = {
-  $comment:
-    'rigmind gateway config: every key is explained in docs/gateway.md, Configuration. ' +
-    'Prices are USD per million tokens; retirement days are UTC.',
+  $comment: 'Every key is explained in docs/gateway.md, Configuration. Prices: USD per MTok; days: UTC.',
   listen: {
     host: '0.0.0.0',
     port: 8787

@@ -38,8 +38,10 @@ export function loadConfig(home: string): ConfigResult {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    const how = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `; write one with: rigmind-gateway --home ${home} init` : '';
-    return { ok: false, problem: { code: 'config_missing', message: `cannot read ${path}: ${(error as Error).message}${how}`, issues: [] } };
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    const how = missing ? `; write one with: rigmind-gateway --home ${home} init` : '';
+    const message = `cannot read ${path}: ${(error as Error).message}${how}`;
+    return { ok: false, problem: { code: 'config_missing', message, issues: [] } };
   }
   return parseConfig(text);
 }
@@ -64,5 +66,6 @@ export function resolveApiKey(
   }
   if (env.RIGMIND_GATEWAY_API_KEY !== undefined) return { ok: true, apiKey: env.RIGMIND_GATEWAY_API_KEY };
   const where = file === undefined ? 'set upstream.api_key_file in config.json' : `the file ${file} is empty`;
-  return { ok: false, problem: { code: 'api_key_missing', message: `no API key: ${where}, or set RIGMIND_GATEWAY_API_KEY`, issues: [] } };
+  const message = `no API key: ${where}, or set RIGMIND_GATEWAY_API_KEY`;
+  return { ok: false, problem: { code: 'api_key_missing', message, issues: [] } };
 }

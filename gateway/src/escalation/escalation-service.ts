@@ -58,7 +58,8 @@ interface Spent {
 
 /**
  * Turns a stored (redacted) escalation into advice: prompt, a forced call of the advice tool in one retry loop,
- * one repair turn for an input that does not validate (budget permitting), and the final EscalationResponse. Also applies a delivery's result to the outbox.
+ * one repair turn for an input that does not validate (budget permitting), and the final EscalationResponse.
+ * Also applies a delivery's result to the outbox.
  */
 export class EscalationService {
   readonly #meter: MeterDeps;
@@ -79,7 +80,8 @@ export class EscalationService {
     // A gateway left running past a retirement day: the call would only earn an error upstream.
     const retired = modelLifecycle(config.prices, [row.model], today).retired[0];
     if (retired !== undefined) {
-      return { ready: false, delivery: this.failed(row, 'model_retired', `${row.model} was retired on ${retired.retiresOn}; the gateway will not call it`, []) };
+      const message = `${row.model} was retired on ${retired.retiresOn}; the gateway will not call it`;
+      return { ready: false, delivery: this.failed(row, 'model_retired', message, []) };
     }
     const price = priceFor(config.prices, row.model, today);
     if (price === undefined) {
@@ -137,9 +139,13 @@ export class EscalationService {
     const repair: CallContext = { ...context, purpose: 'repair' };
     const repairTurns: ChatTurn[] = [...turns, ...repairExchange(first.value, advice.problem)];
     const reserved = reserveCall(this.#meter, repair, this.#request(row, system, repairTurns));
-    if (!reserved.done) return this.unusable(row, `${advice.problem}; no repair call: ${reserved.failure.message}`, spent, settlements);
+    if (!reserved.done) {
+      return this.unusable(row, `${advice.problem}; no repair call: ${reserved.failure.message}`, spent, settlements);
+    }
     const second = await this.call(repair, row, system, repairTurns, settlements, reserved);
-    if (!second.ok) return this.unusable(row, `${advice.problem}; the repair call failed: ${second.failure.message}`, spent, settlements);
+    if (!second.ok) {
+      return this.unusable(row, `${advice.problem}; the repair call failed: ${second.failure.message}`, spent, settlements);
+    }
     add(spent, second.value);
     const repaired = adviceFromToolInput(second.value.toolCall?.input);
     if (repaired.ok) return { kind: 'final', response: this.completed(row, repaired.advice, spent), settlements };
@@ -150,7 +156,8 @@ export class EscalationService {
   // A paid reply that is not advice: failed, with its cost in `usage` so the rig and the reports see what it took.
   private unusable(row: EscalationRow, problem: string, spent: Spent, settlements: readonly Settlement[]): Delivery {
     const message = `Claude's reply could not be used as advice: ${problem}`.slice(0, 20_000);
-    return { kind: 'final', response: { ...this.failedResponse(row, 'advice_unusable', message), usage: usageOf(spent) }, settlements };
+    const response = { ...this.failedResponse(row, 'advice_unusable', message), usage: usageOf(spent) };
+    return { kind: 'final', response, settlements };
   }
 
   /** Record a delivery's calls (ledger and audit) and its result (outbox and audit), in one transaction. */
@@ -264,12 +271,18 @@ function usageOf(spent: Spent): NonNullable<EscalationResponse['usage']> {
 function repairExchange(reply: MeteredReply, problem: string): ChatTurn[] {
   const call = reply.toolCall;
   if (call === undefined) {
-    return [{ role: 'assistant', content: reply.text === '' ? '(no reply)' : reply.text }, { role: 'user', content: repairTurn(problem) }];
+    return [
+      { role: 'assistant', content: reply.text === '' ? '(no reply)' : reply.text },
+      { role: 'user', content: repairTurn(problem) },
+    ];
   }
   const said: TurnBlock[] = reply.text === '' ? [] : [{ type: 'text', text: reply.text }];
   return [
     { role: 'assistant', content: [...said, { type: 'tool_use', id: call.id, name: call.name, input: call.input }] },
-    { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: repairTurn(problem), is_error: true }] },
+    {
+      role: 'user',
+      content: [{ type: 'tool_result', tool_use_id: call.id, content: repairTurn(problem), is_error: true }],
+    },
   ];
 }
 

@@ -54,7 +54,8 @@ const TOOL_USE_OVERHEAD_TOKENS = 600;
 export function estimateInputTokens(request: CallRequest, bytesPerToken: number): number {
   let bytes = Buffer.byteLength(request.system);
   for (const turn of request.messages) {
-    bytes += (typeof turn.content === 'string' ? Buffer.byteLength(turn.content) : Buffer.byteLength(JSON.stringify(turn.content))) + 16;
+    const text = typeof turn.content === 'string' ? turn.content : JSON.stringify(turn.content);
+    bytes += Buffer.byteLength(text) + 16;
   }
   const tool = request.tool === undefined ? 0 : Buffer.byteLength(JSON.stringify(request.tool));
   return Math.ceil((bytes + tool) / bytesPerToken) + 32 + (request.tool === undefined ? 0 : TOOL_USE_OVERHEAD_TOKENS);
@@ -137,7 +138,10 @@ export async function placeCall(
   });
   deps.logger.info({ escalation_id: context.escalationId, outcome, status: result.status, request_id: result.requestId, latency_ms: Math.round(latencyMs) }, 'upstream call');
 
-  if (result.ok) return { done: true, value: { text: result.text, toolCall: result.toolCall, reservationId: reserved.reservationId, usage, microUsd, stopReason: result.stopReason } };
+  if (result.ok) {
+    const { text, toolCall, stopReason } = result;
+    return { done: true, value: { text, toolCall, reservationId: reserved.reservationId, usage, microUsd, stopReason } };
+  }
   const reason: MeteredFailure['reason'] =
     result.kind === 'billing' ? 'billing_refused' : result.outcome === 'egress_refused' ? 'egress_refused' : result.kind === 'fatal' ? 'refused' : 'unreachable';
   return { done: false, retryable: result.kind === 'retryable', retryAfterMs: result.retryAfterMs, failure: { reason, message: result.message } };

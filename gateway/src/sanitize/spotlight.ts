@@ -2,7 +2,7 @@
  * Spotlighting: untrusted data travels inside delimiters carrying a per-request random marker, and any text in
  * the data that could close or imitate a delimiter is neutralised first. No I/O; the caller supplies the randomness.
  */
-import { foldLookAlikes } from './look-alikes.js';
+import { foldLookAlikes, foldText } from './look-alikes.js';
 
 /** The tag name of an untrusted block. */
 export const UNTRUSTED_TAG = 'untrusted_data';
@@ -29,6 +29,9 @@ const HEX_MARKER = /^[0-9a-f]+$/;
  * the name): only the spans that imitate a delimiter or the marker are replaced, so other text keeps its characters.
  */
 export function neutralize(text: string, marker: string): string {
+  const folded = foldText(text);
+  // Nothing folds, or the folded text imitates nothing: the characters as written are all there is to match.
+  if (folded === undefined || !imitates(folded, marker)) return neutralizeFolded(text, marker);
   const view = foldLookAlikes(text);
   if (view === undefined) return neutralizeFolded(text, marker);
   const spans = [...markerSpans(view.folded, marker), ...tagSpans(view.folded)].sort((x, y) => x.start - y.start);
@@ -50,6 +53,13 @@ interface Span {
 }
 
 const MARKER_REMOVED = '[marker removed]';
+const TAG_LIKE_ONCE = new RegExp(TAG_LIKE.source, 'i');
+const TAG_NAME_ONCE = new RegExp(TAG_NAME.source, 'i');
+
+function imitates(folded: string, marker: string): boolean {
+  const lower = marker.toLowerCase();
+  return TAG_LIKE_ONCE.test(folded) || TAG_NAME_ONCE.test(folded) || (HEX_MARKER.test(lower) && folded.toLowerCase().includes(lower));
+}
 const tagRemoved = (slash: string, name: string): string => `[tag ${slash.trim()}${name.replace(TAG_NAME, 'untrusted-data')} removed]`;
 
 // ASCII text: replace in place, in the order the spans of {@link neutralize} stand for.
@@ -82,7 +92,7 @@ function tagSpans(folded: string): Span[] {
 export function wrapUntrusted(labelText: string, content: string, marker: string): string {
   // A label is short and sits inside an attribute: its folded form is kept, so a look-alike quote cannot close it.
   const neutral = neutralize(labelText, marker);
-  const safeLabel = (foldLookAlikes(neutral)?.folded ?? neutral).replace(/["<>&\r\n]/g, ' ');
+  const safeLabel = (foldText(neutral) ?? neutral).replace(/["<>&\r\n]/g, ' ');
   return `<${UNTRUSTED_TAG} id="${marker}" label="${safeLabel}">\n${neutralize(content, marker)}\n</${UNTRUSTED_TAG} id="${marker}">`;
 }
 

@@ -108,7 +108,8 @@ export class ShellRunner implements TaskRunner {
     const signal = result.signal ?? null;
     const spawnError = result.failed && code === null && signal === null ? result.shortMessage : undefined;
     const outcome = timedOut ? 'timeout' : canceled ? 'canceled' : spawnError !== undefined ? 'error' : code === 0 ? 'completed' : 'failed';
-    const errText = stderrTail.trimEnd();
+    const cut = stdout.error ?? stderr.error;
+    const errText = `${stderrTail.trimEnd()}${cut !== undefined ? `\n[rigmind] output not saved in full: ${cut.message}` : ''}`.trimStart();
     return {
       outcome,
       return_code: code,

@@ -30,9 +30,11 @@ export function registerRequests(program: Command): void {
     .action(async (planId: string | undefined, options: { json?: boolean }, command: Command) => {
       const reply = (await ask(command, 'status_request', planId === undefined ? {} : { plan_id: planId, include_tasks: true })) as MessageOf<'status_reply'>;
       if (options.json === true) {
-        printJson({ plans: reply.plans, workers: reply.workers });
+        printJson({ plans: reply.plans, workers: reply.workers, ...(reply.write_failure !== undefined ? { write_failure: reply.write_failure } : {}) });
         return;
       }
+      const failure = reply.write_failure;
+      if (failure !== undefined) process.stdout.write(`state database NOT WRITABLE (${failure.code} since ${failure.since}): ${failure.message}\n`);
       process.stdout.write(`${renderOverview(reply.plans, reply.workers, planId !== undefined)}\n`);
     });
 

@@ -16,15 +16,18 @@ export class LogFile {
   #healthy = true;
   #dropped = 0;
 
-  constructor(path: string, warn: (line: string) => void = (line) => process.stderr.write(line)) {
+  readonly #retryMs: number;
+
+  constructor(path: string, options: { warn?: (line: string) => void; retryMs?: number } = {}) {
     this.#path = path;
-    this.#warn = warn;
+    this.#warn = options.warn ?? ((line) => process.stderr.write(line));
+    this.#retryMs = options.retryMs ?? RETRY_MS;
   }
 
   /** Append one line (pino's destination interface). */
   write(line: string): void {
     if (this.#stream === undefined) {
-      if (this.#failedAt !== undefined && Date.now() - this.#failedAt < RETRY_MS) {
+      if (this.#failedAt !== undefined && Date.now() - this.#failedAt < this.#retryMs) {
         this.#dropped += 1;
         return;
       }

@@ -85,6 +85,11 @@ export interface BrainContext {
   readonly retryAt: Map<string, number>;
   /** Why the state database cannot be written now, if it cannot: `status` says so, writes wait for it. */
   writeFailure(): WriteFailure | undefined;
+  /**
+   * Run `work` as one transaction whose messages go out after it commits; false if it rolled back (a full disk:
+   * then it is not run at all). For timers outside the frame loop: a write failure must not escape them.
+   */
+  atomically(work: () => void): boolean;
   /** Ask the dispatcher to run soon (coalesced). */
   schedulePump(): void;
 }

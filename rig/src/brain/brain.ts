@@ -78,6 +78,7 @@ export class Brain {
         self.#schedulePump();
       },
       writeFailure: () => this.#health.failure,
+      atomically: (work) => this.#health.failure === undefined && this.#atomically(work) === undefined,
     };
     if (options.config.scheduler.policy === 'swap-aware') {
       const spec = new LiveRigSpec(options.profile);

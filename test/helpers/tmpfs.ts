@@ -19,7 +19,8 @@ export function mountTmpfs(sizeMb: number): { ok: true; tmpfs: Tmpfs } | { ok: f
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMb}m`, 'tmpfs', dir], { stdio: 'pipe' });
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
-    return { ok: false, reason: `cannot mount a tmpfs (this test needs root): ${(error as Error).message.split('\n')[0]}` };
+    const why = (error as Error).message.split('\n')[0];
+    return { ok: false, reason: `cannot mount a tmpfs (this test needs root): ${why}` };
   }
   const tmpfs: Tmpfs = {
     dir,

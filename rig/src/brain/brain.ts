@@ -95,7 +95,8 @@ export class Brain {
     if (this.#escalationFactory !== undefined) ctx.escalation = this.#escalationFactory(ctx);
     const recovered = this.#recover();
     ctx.escalation?.start();
-    this.#atomically(() => ctx.events.emit({ event_type: 'brain_started', detail: { router: ctx.config.brain.router, pub: ctx.config.brain.pub, ...recovered } }));
+    const detail = { router: ctx.config.brain.router, pub: ctx.config.brain.pub, ...recovered };
+    this.#atomically(() => ctx.events.emit({ event_type: 'brain_started', detail }));
     this.#loop = this.#receive();
     this.#timers.push(setInterval(() => this.#heartbeat(), ctx.config.heartbeat_ms));
     this.#timers.push(setInterval(() => this.#releaseRetries(), Math.min(100, ctx.config.heartbeat_ms)));
@@ -154,7 +155,8 @@ export class Brain {
 
   /** Tell a frame's sender that nothing of its message was recorded, matched to it by `re`. */
   #refuse(frame: RoutedFrame, refusal: Refusal): void {
-    if (frame.parsed.ok) this.#router.send(frame.identity, refusalMessage(this.ctx.id, refusal, frame.parsed.value.msg_id));
+    if (!frame.parsed.ok) return;
+    this.#router.send(frame.identity, refusalMessage(this.ctx.id, refusal, frame.parsed.value.msg_id));
   }
 
   #handle(frame: RoutedFrame): void {

@@ -79,14 +79,15 @@ export function onStatus(ctx: BrainContext, message: MessageOf<'status_request'>
   );
   const workers = ctx.workers.status(ctx.now(), deadAfter, stats);
   const failure = ctx.writeFailure();
-  const health = failure === undefined ? {} : { write_failure: { code: failure.code, message: failure.message, since: failure.since } };
+  const health = failure === undefined ? {} : { write_failure: { ...failure } };
   if (message.plan_id !== undefined) {
     const plan = ctx.store.plan(message.plan_id);
     if (plan === undefined) {
       refuse(ctx, reply, message.msg_id, 'not_found', `no plan '${message.plan_id}'`);
       return;
     }
-    reply(createMessage('status_reply', sender(ctx), { plans: [planStatus(ctx.store, plan, message.include_tasks !== false)], workers, ...health }, message.msg_id));
+    const plans = [planStatus(ctx.store, plan, message.include_tasks !== false)];
+    reply(createMessage('status_reply', sender(ctx), { plans, workers, ...health }, message.msg_id));
     return;
   }
   const plans = ctx.store.plans(20).map((plan) => planStatus(ctx.store, plan, message.include_tasks === true));

@@ -35,7 +35,8 @@ export class EventBus {
     // A subscriber (`submit --wait`) acts on what it hears: an event rolled back with its transaction never happened.
     this.#outbox.defer(() => {
       this.#publisher?.publish(event.event_type, () => JSON.stringify(stamped));
-      const level = event.event_type === 'task_failed' || event.event_type === 'worker_lost' ? 'warn' : CHATTY.has(event.event_type) ? 'debug' : 'info';
+      const warns = event.event_type === 'task_failed' || event.event_type === 'worker_lost';
+      const level = warns ? 'warn' : CHATTY.has(event.event_type) ? 'debug' : 'info';
       this.#logger[level]({ event: stamped }, describe(stamped));
     });
     return stamped;

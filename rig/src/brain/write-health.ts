@@ -51,7 +51,8 @@ export class WriteHealth {
       return { code: 'internal_error', message: `the brain failed handling this message: ${String(error)}` };
     }
     if (this.#failure === undefined) {
-      this.#logger.error({ code: failure.code }, `${failure.message}: writes refused and work paused until a write succeeds`);
+      const what = `${failure.message}: writes refused and work paused until a write succeeds`;
+      this.#logger.error({ code: failure.code }, what);
     }
     this.#failure = failure;
     return refusalOf(failure);
@@ -60,7 +61,8 @@ export class WriteHealth {
   /** A reload (and a probing write) committed: memory agrees with the database and writes work. */
   recovered(): void {
     if (this.#failure !== undefined) {
-      this.#logger.warn({ code: this.#failure.code, since: this.#failure.since }, 'the state database takes writes again; work resumes');
+      const { code, since } = this.#failure;
+      this.#logger.warn({ code, since }, 'the state database takes writes again; work resumes');
     }
     this.#failure = undefined;
     this.#stale = false;
@@ -74,5 +76,6 @@ export function refusalOf(failure: WriteFailure): Refusal {
 
 /** A refusal to the frame whose message had `msgId`, from the brain. */
 export function refusalMessage(brainId: string, refusal: Refusal, msgId: string): Message {
-  return createMessage('refused', { role: 'brain', id: brainId }, { code: refusal.code, message: refusal.message, issues: [] }, msgId);
+  const payload = { code: refusal.code, message: refusal.message, issues: [] };
+  return createMessage('refused', { role: 'brain', id: brainId }, payload, msgId);
 }

@@ -48,7 +48,7 @@ export class LogFile {
   #wrote(): void {
     if (this.#healthy) return;
     this.#healthy = true;
-    if (this.#dropped > 0) this.#warn(`rigmind: writing ${this.#path} again; ${this.#dropped} log line(s) were dropped\n`);
+    if (this.#dropped > 0) this.#warn(`rigmind: writing ${this.#path} again; ${this.#dropped} log line(s) dropped\n`);
     this.#dropped = 0;
   }
 
@@ -59,6 +59,7 @@ export class LogFile {
     this.#dropped += 1;
     if (!this.#healthy) return;
     this.#healthy = false;
-    this.#warn(`rigmind: cannot write the log file ${this.#path} (${error.message}); its lines are dropped until it can\n`);
+    const why = `${error.message}; its lines are dropped until it can`;
+    this.#warn(`rigmind: cannot write the log file ${this.#path} (${why})\n`);
   }
 }

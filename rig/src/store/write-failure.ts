@@ -12,7 +12,15 @@ export interface WriteFailure {
 }
 
 // The storage under the database failed; anything else SQLite says (a constraint, a syntax error) is a bug.
-const STORAGE_CODES = ['SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_PROTOCOL', 'SQLITE_NOLFS'];
+const STORAGE_CODES = [
+  'SQLITE_IOERR',
+  'SQLITE_READONLY',
+  'SQLITE_CANTOPEN',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_PROTOCOL',
+  'SQLITE_NOLFS',
+];
 
 /** The write failure an error from SQLite stands for, or undefined when it is not the storage's fault. */
 export function writeFailureOf(error: unknown, since: string): WriteFailure | undefined {
@@ -21,7 +29,8 @@ export function writeFailureOf(error: unknown, since: string): WriteFailure | un
     return { code: 'disk_full', message: `the disk under the state database is full (${error.message})`, since };
   }
   if (STORAGE_CODES.some((prefix) => error.code.startsWith(prefix))) {
-    return { code: 'store_write_failed', message: `the state database cannot be written: ${error.code} (${error.message})`, since };
+    const message = `the state database cannot be written: ${error.code} (${error.message})`;
+    return { code: 'store_write_failed', message, since };
   }
   return undefined;
 }

@@ -109,7 +109,8 @@ export class ShellRunner implements TaskRunner {
     const spawnError = result.failed && code === null && signal === null ? result.shortMessage : undefined;
     const outcome = timedOut ? 'timeout' : canceled ? 'canceled' : spawnError !== undefined ? 'error' : code === 0 ? 'completed' : 'failed';
     const cut = stdout.error ?? stderr.error;
-    const errText = `${stderrTail.trimEnd()}${cut !== undefined ? `\n[rigmind] output not saved in full: ${cut.message}` : ''}`.trimStart();
+    const cutNote = cut !== undefined ? `\n[rigmind] output not saved in full: ${cut.message}` : '';
+    const errText = `${stderrTail.trimEnd()}${cutNote}`.trimStart();
     return {
       outcome,
       return_code: code,

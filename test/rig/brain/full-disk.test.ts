@@ -30,11 +30,14 @@ async function accepted(rig: RigHarness, plan: Plan): Promise<string> {
   return result.planId;
 }
 
-const logWarnings = (stderr: unknown) => String(stderr).split('\n').filter((line) => line.includes('cannot write the log file')).length;
+const logWarnings = (stderr: unknown) =>
+  String(stderr)
+    .split('\n')
+    .filter((line) => line.includes('cannot write the log file')).length;
 
 describe('full disk', () => {
   it.skipIf(!probe.ok)(
-    'a plan is refused with disk_full, not acked; brain and worker stay up and answer; work resumes when space returns; acked plans survive a restart',
+    'refuses a plan with disk_full, not an ack; brain and worker stay up and answer; work resumes; acked plans kept',
     async () => {
       const mounted = mountTmpfs(4);
       if (!mounted.ok) throw new Error(mounted.reason);
@@ -103,8 +106,11 @@ describe('full disk', () => {
       const plans = rig.readDb((db) => db.prepare('SELECT name FROM plans').pluck().all());
       expect(plans).not.toContain('while-full');
       // The worker met ENOSPC writing the task's output, went on, and the result says the output was cut.
-      const attempts = rig.readDb((db) => db.prepare('SELECT outcome, error_snippet FROM attempts WHERE task_id = ?').all(`${writer}.print`));
-      expect(attempts).toEqual([{ outcome: 'completed', error_snippet: expect.stringContaining('output not saved in full') }]);
+      const attempts = rig.readDb((db) =>
+        db.prepare('SELECT outcome, error_snippet FROM attempts WHERE task_id = ?').all(`${writer}.print`),
+      );
+      const cut = expect.stringContaining('output not saved in full');
+      expect(attempts).toEqual([{ outcome: 'completed', error_snippet: cut }]);
       // A log the disk cannot take is one warning on stderr, not one per line.
       expect(logWarnings(stopped.stderr)).toBeLessThanOrEqual(1);
     },

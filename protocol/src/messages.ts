@@ -64,7 +64,12 @@ const PlanAccepted = message('plan_accepted', {
   plan_id: z.string(),
   tasks: z.array(z.strictObject({ name: z.string(), task_id: z.string(), fix_applied: z.string().optional() })),
 });
-const StatusReply = message('status_reply', { plans: z.array(PlanStatusSchema), workers: z.array(WorkerStatusSchema) });
+const StatusReply = message('status_reply', {
+  plans: z.array(PlanStatusSchema),
+  workers: z.array(WorkerStatusSchema),
+  /** Present while the brain cannot write its state database (a full disk): writes are refused until it can. */
+  write_failure: z.strictObject({ code: z.string(), message: z.string(), since: z.string() }).optional(),
+});
 const Ack = message('ack', { detail: z.string(), affected: z.array(z.string()) });
 const Refused = message('refused', {
   code: z.string(),

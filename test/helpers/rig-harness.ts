@@ -35,6 +35,8 @@ export interface HarnessOptions {
   readonly extraConfig?: Record<string, unknown>;
   /** Run brain and workers from `dist/` (built) instead of the TypeScript source. */
   readonly dist?: boolean;
+  /** Folder to make the home in (a small tmpfs, for a full disk); the system's temp folder by default. */
+  readonly parentDir?: string;
 }
 
 /** A rig home in a temp folder with helpers to run real brain and worker processes against it. */
@@ -49,7 +51,7 @@ export class RigHarness {
 
   constructor(options: HarnessOptions = {}) {
     this.#dist = options.dist === true;
-    this.home = mkdtempSync(join(tmpdir(), 'rigmind-test-'));
+    this.home = mkdtempSync(join(options.parentDir ?? tmpdir(), 'rigmind-test-'));
     this.work = join(this.home, 'work');
     this.router = `ipc://${this.home}/brain.sock`;
     this.pub = `ipc://${this.home}/events.sock`;

@@ -4,8 +4,9 @@ import type { RigHome } from '../config/rig-home.js';
 import type { NewTask, TaskRow } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import type { Transitions } from '../store/transitions.js';
-import type { RouterSocket } from '../transport/zmq.js';
+import type { WriteFailure } from '../store/write-failure.js';
 import type { EventBus } from './event-bus.js';
+import type { MessageSink } from './outbox.js';
 import type { ReadyQueue, WorkerAppetite } from './ready-queue.js';
 import type { WorkerEntry, WorkerRegistry } from './worker-registry.js';
 
@@ -69,7 +70,8 @@ export interface BrainContext {
   readonly transitions: Transitions;
   readonly queue: ReadyQueue;
   readonly workers: WorkerRegistry;
-  readonly router: RouterSocket;
+  /** Messages to peers: held until the transaction under way commits (an ack means on disk). */
+  readonly router: MessageSink;
   readonly events: EventBus;
   readonly logger: Logger;
   readonly resolvePlan: PlanResolver;
@@ -81,6 +83,13 @@ export interface BrainContext {
   readonly pendingAcks: Map<string, { identity: Buffer; msgIds: string[] }>;
   /** Tasks backing off: id -> when to re-queue (ms). */
   readonly retryAt: Map<string, number>;
+  /** Why the state database cannot be written now, if it cannot: `status` says so, writes wait for it. */
+  writeFailure(): WriteFailure | undefined;
+  /**
+   * Run `work` as one transaction whose messages go out after it commits; false if it rolled back (a full disk:
+   * then it is not run at all). For timers outside the frame loop: a write failure must not escape them.
+   */
+  atomically(work: () => void): boolean;
   /** Ask the dispatcher to run soon (coalesced). */
   schedulePump(): void;
 }

@@ -15,6 +15,9 @@ import { EventBus } from './event-bus.js';
 import { ReadyQueue } from './ready-queue.js';
 import { flushAcks, onGoodbye, onHeartbeat, onRegister, onTaskResult, onTaskStarted, onWorkerEvent, reapSilentWorkers, touchWorker } from './worker-handlers.js';
 import { RECONNECT_CAP_HEARTBEATS, WorkerRegistry } from './worker-registry.js';
+import { Outbox } from './outbox.js';
+import { reloadMemory } from './reload-memory.js';
+import { refusalMessage, refusalOf, WriteHealth, writes, type Refusal } from './write-health.js';
 
 /** What a brain needs from outside: where it lives, its config, a logger, and (for tests) a clock. */
 export interface BrainOptions {
@@ -36,6 +39,9 @@ export interface BrainOptions {
 export class Brain {
   readonly ctx: BrainContext;
   readonly #publisher: EventPublisher;
+  readonly #router: RouterSocket;
+  readonly #outbox = new Outbox();
+  readonly #health: WriteHealth;
   #timers: NodeJS.Timeout[] = [];
   readonly #escalationFactory: ((ctx: BrainContext) => EscalationHooks) | undefined;
   #pumpQueued = false;
@@ -47,6 +53,8 @@ export class Brain {
     const store = new Store(options.home.dbPath, now);
     const onError = (error: Error) => options.logger.error({ err: error }, 'socket send failed');
     this.#publisher = new EventPublisher(onError);
+    this.#router = new RouterSocket({ maxMessageBytes: options.config.max_frame_bytes }, onError);
+    this.#health = new WriteHealth(options.logger);
     const self = this;
     this.#escalationFactory = options.escalation;
     this.ctx = {
@@ -56,8 +64,8 @@ export class Brain {
       transitions: new Transitions(store, options.config.retry, options.random),
       queue: new ReadyQueue(options.config.aging_s_per_point * 1000),
       workers: new WorkerRegistry(),
-      router: new RouterSocket({ maxMessageBytes: options.config.max_frame_bytes }, onError),
-      events: new EventBus(store, this.#publisher, options.logger),
+      router: this.#outbox.sinkFor(this.#router),
+      events: new EventBus(store, this.#publisher, options.logger, this.#outbox),
       logger: options.logger,
       resolvePlan: options.resolvePlan,
       now,
@@ -69,6 +77,8 @@ export class Brain {
       schedulePump() {
         self.#schedulePump();
       },
+      writeFailure: () => this.#health.failure,
+      atomically: (work) => this.#health.failure === undefined && this.#atomically(work) === undefined,
     };
     if (options.config.scheduler.policy === 'swap-aware') {
       const spec = new LiveRigSpec(options.profile);
@@ -80,12 +90,13 @@ export class Brain {
   /** Bind sockets, rebuild memory from the database, and start serving. */
   async start(): Promise<void> {
     const { ctx } = this;
-    await ctx.router.bind(ctx.config.brain.router);
+    await this.#router.bind(ctx.config.brain.router);
     await this.#publisher.bind(ctx.config.brain.pub);
     if (this.#escalationFactory !== undefined) ctx.escalation = this.#escalationFactory(ctx);
     const recovered = this.#recover();
     ctx.escalation?.start();
-    ctx.events.emit({ event_type: 'brain_started', detail: { router: ctx.config.brain.router, pub: ctx.config.brain.pub, ...recovered } });
+    const detail = { router: ctx.config.brain.router, pub: ctx.config.brain.pub, ...recovered };
+    this.#atomically(() => ctx.events.emit({ event_type: 'brain_started', detail }));
     this.#loop = this.#receive();
     this.#timers.push(setInterval(() => this.#heartbeat(), ctx.config.heartbeat_ms));
     this.#timers.push(setInterval(() => this.#releaseRetries(), Math.min(100, ctx.config.heartbeat_ms)));
@@ -99,8 +110,8 @@ export class Brain {
     for (const timer of this.#timers) clearInterval(timer);
     this.ctx.scheduler?.stop();
     await this.ctx.escalation?.stop();
-    this.ctx.events.emit({ event_type: 'brain_stopped' });
-    await this.ctx.router.close();
+    this.#atomically(() => this.ctx.events.emit({ event_type: 'brain_stopped' }));
+    await this.#router.close();
     await this.#publisher.close();
     await this.#loop;
     this.ctx.store.close();
@@ -123,21 +134,29 @@ export class Brain {
 
   async #receive(): Promise<void> {
     const { ctx } = this;
-    for await (const frame of ctx.router.frames({ maxBytes: ctx.config.max_frame_bytes })) {
-      try {
-        // One transaction per frame: its state changes and events commit together, once. Nested transactions
-        // in the handlers become savepoints. Replies go out after the commit (sends are queued past this tick).
-        this.#atomically(() => {
-          this.#handle(frame);
-          // Work the frame released is dispatched in the same commit: one transaction per result, not two.
-          this.#pumpNow();
-          flushAcks(ctx);
-        });
-      } catch (error) {
-        // A bug in one handler must not take the brain down; the frame is logged and dropped.
-        ctx.logger.error({ err: error }, 'handler failed');
+    for await (const frame of this.#router.frames({ maxBytes: ctx.config.max_frame_bytes })) {
+      const failure = this.#health.failure;
+      if (failure !== undefined && frame.parsed.ok && writes(frame.parsed.value.kind)) {
+        // While writes fail, a frame that needs one is refused at once, not tried: trying rolls memory back.
+        this.#refuse(frame, refusalOf(failure));
+        continue;
       }
+      // One transaction per frame: its state changes and events commit together, once. Nested transactions
+      // in the handlers become savepoints. Replies and events go out only after the commit (the outbox).
+      const refusal = this.#atomically(() => {
+        this.#handle(frame);
+        // Work the frame released is dispatched in the same commit: one transaction per result, not two.
+        this.#pumpNow();
+        flushAcks(ctx);
+      });
+      if (refusal !== undefined) this.#refuse(frame, refusal);
     }
+  }
+
+  /** Tell a frame's sender that nothing of its message was recorded, matched to it by `re`. */
+  #refuse(frame: RoutedFrame, refusal: Refusal): void {
+    if (!frame.parsed.ok) return;
+    this.#router.send(frame.identity, refusalMessage(this.ctx.id, refusal, frame.parsed.value.msg_id));
   }
 
   #handle(frame: RoutedFrame): void {
@@ -202,25 +221,57 @@ export class Brain {
     }
   }
 
-  #atomically(work: () => void): void {
-    this.ctx.store.db.transaction(work)();
+  /**
+   * Run `work` as one transaction; what it says goes out only if it commits. A failure (a full disk, a bug) is
+   * returned as the refusal its sender gets, never thrown: every timer and the frame loop go on.
+   */
+  #atomically(work: () => void): Refusal | undefined {
+    const { db } = this.ctx.store;
+    if (db.inTransaction) {
+      work();
+      return undefined;
+    }
+    this.#outbox.begin();
+    try {
+      db.transaction(work)();
+    } catch (error) {
+      this.#outbox.discard();
+      return this.#health.failed(error, this.ctx.store.isoNow());
+    }
+    this.#outbox.commit();
+    return undefined;
   }
 
   #heartbeat(): void {
-    this.#atomically(() => this.#heartbeatNow());
-  }
-
-  #heartbeatNow(): void {
     const { ctx } = this;
+    // Outside any transaction: workers hear the brain even while its disk is full, and do not reconnect.
     for (const worker of ctx.workers.all()) {
       if (worker.identity !== undefined) ctx.router.send(worker.identity, createMessage('heartbeat', { role: 'brain', id: ctx.id }, {}));
     }
-    reapSilentWorkers(ctx);
+    if (this.#health.recovering) this.#resumeWrites();
+    if (this.#health.failure === undefined) this.#atomically(() => reapSilentWorkers(ctx));
+  }
+
+  /**
+   * After a rolled-back transaction: reload memory from the database and, while writes fail, probe with one;
+   * once that commits, work resumes where the database says it is, with no restart.
+   */
+  #resumeWrites(): void {
+    const probing = this.#health.failure !== undefined;
+    const refusal = this.#atomically(() => {
+      if (probing) this.ctx.store.probeWrite();
+      reloadMemory(this.ctx);
+    });
+    if (refusal !== undefined) return;
+    this.#health.recovered();
+    // A pump asked for while writes failed is still pending (its flag set, nothing scheduled): run it now.
+    this.#pumpQueued = false;
+    this.#schedulePump();
   }
 
   #releaseRetries(): void {
     const { ctx } = this;
-    if (ctx.retryAt.size === 0) return;
+    if (ctx.retryAt.size === 0 || this.#health.failure !== undefined) return;
     this.#atomically(() => this.#releaseRetriesNow());
   }
 
@@ -249,7 +300,8 @@ export class Brain {
 
   /** Run a requested pump now, inside the caller's transaction. */
   #pumpNow(): void {
-    if (!this.#pumpQueued || this.#stopped) return;
+    // While writes fail, leasing cannot commit: the request stays pending for the recovery to run.
+    if (!this.#pumpQueued || this.#stopped || this.#health.failure !== undefined) return;
     this.#pumpQueued = false;
     const { scheduler } = this.ctx;
     if (scheduler === undefined) {

@@ -78,17 +78,20 @@ export function onStatus(ctx: BrainContext, message: MessageOf<'status_request'>
     ).map((row) => [row.worker_id, { tokens_per_second: row.tps, completed: row.completed, failed: row.failed }]),
   );
   const workers = ctx.workers.status(ctx.now(), deadAfter, stats);
+  const failure = ctx.writeFailure();
+  const health = failure === undefined ? {} : { write_failure: { ...failure } };
   if (message.plan_id !== undefined) {
     const plan = ctx.store.plan(message.plan_id);
     if (plan === undefined) {
       refuse(ctx, reply, message.msg_id, 'not_found', `no plan '${message.plan_id}'`);
       return;
     }
-    reply(createMessage('status_reply', sender(ctx), { plans: [planStatus(ctx.store, plan, message.include_tasks !== false)], workers }, message.msg_id));
+    const plans = [planStatus(ctx.store, plan, message.include_tasks !== false)];
+    reply(createMessage('status_reply', sender(ctx), { plans, workers, ...health }, message.msg_id));
     return;
   }
   const plans = ctx.store.plans(20).map((plan) => planStatus(ctx.store, plan, message.include_tasks === true));
-  reply(createMessage('status_reply', sender(ctx), { plans, workers }, message.msg_id));
+  reply(createMessage('status_reply', sender(ctx), { plans, workers, ...health }, message.msg_id));
 }
 
 /** Cancel a plan or a task; running attempts are called back from their workers. */

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { RigEvent } from '@rigmind/protocol';
 import type { Store } from '../store/store.js';
 import type { EventPublisher } from '../transport/zmq.js';
+import { Outbox } from './outbox.js';
 
 /** An event before the bus stamps it; undefined fields are dropped. */
 export type EventInput = { event_type: RigEvent['event_type'] } & {
@@ -13,21 +14,31 @@ export type EventInput = { event_type: RigEvent['event_type'] } & {
  * subscribers, `submit --wait`), and logged as a pino JSON line (the seed's brain_decisions.log, structured).
  */
 export class EventBus {
-  constructor(
-    private readonly store: Store,
-    private readonly publisher: EventPublisher | undefined,
-    private readonly logger: Logger,
-  ) {}
+  readonly #store: Store;
+  readonly #publisher: EventPublisher | undefined;
+  readonly #logger: Logger;
+  readonly #outbox: Outbox;
 
-  /** Record and publish an event. */
+  constructor(store: Store, publisher: EventPublisher | undefined, logger: Logger, outbox: Outbox = new Outbox()) {
+    this.#store = store;
+    this.#publisher = publisher;
+    this.#logger = logger;
+    this.#outbox = outbox;
+  }
+
+  /** Record an event, and publish and log it once the transaction that recorded it has committed. */
   emit(input: EventInput): RigEvent {
-    const event = { timestamp: this.store.isoNow() } as RigEvent;
+    const event = { timestamp: this.#store.isoNow() } as RigEvent;
     for (const [key, value] of Object.entries(input)) if (value !== undefined) (event as Record<string, unknown>)[key] = value;
-    const seq = this.store.appendEvent(event);
+    const seq = this.#store.appendEvent(event);
     const stamped = { ...event, seq };
-    this.publisher?.publish(event.event_type, () => JSON.stringify(stamped));
-    const level = event.event_type === 'task_failed' || event.event_type === 'worker_lost' ? 'warn' : CHATTY.has(event.event_type) ? 'debug' : 'info';
-    this.logger[level]({ event: stamped }, describe(stamped));
+    // A subscriber (`submit --wait`) acts on what it hears: an event rolled back with its transaction never happened.
+    this.#outbox.defer(() => {
+      this.#publisher?.publish(event.event_type, () => JSON.stringify(stamped));
+      const warns = event.event_type === 'task_failed' || event.event_type === 'worker_lost';
+      const level = warns ? 'warn' : CHATTY.has(event.event_type) ? 'debug' : 'info';
+      this.#logger[level]({ event: stamped }, describe(stamped));
+    });
     return stamped;
   }
 }

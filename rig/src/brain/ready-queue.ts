@@ -83,6 +83,12 @@ export class ReadyQueue {
     this.#live.delete(taskId);
   }
 
+  /** Forget every task (memory is rebuilt from the database after a rolled-back transaction). */
+  clear(): void {
+    this.#live.clear();
+    this.#buckets.clear();
+  }
+
   /** Every ready task, in no particular order. */
   entries(): IterableIterator<ReadyEntry> {
     return this.#live.values();

@@ -45,7 +45,8 @@ export class Escalator implements EscalationHooks {
 
   /** Resume escalations left in flight by an earlier brain, and start the retry timer. */
   start(): void {
-    this.#timer = setInterval(() => this.#due(), 250);
+    // In the brain's transaction wrapper: a full disk pauses this timer's writes instead of throwing out of it.
+    this.#timer = setInterval(() => this.ctx.atomically(() => this.#due()), 250);
     this.#due();
   }
 

@@ -1,8 +1,8 @@
-import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { rigEnv } from '../config/env.js';
+import { LogFile } from './log-file.js';
 
 /** Options for {@link createLogger}. */
 export interface LoggerOptions {
@@ -25,7 +25,8 @@ export function createLogger(options: LoggerOptions): Logger {
   const streams: pino.StreamEntry<pino.Level>[] = [];
   if (level === 'silent') return pino({ level: 'silent' });
   if (options.logDir !== undefined) {
-    streams.push({ level, stream: createWriteStream(join(options.logDir, `${options.name}.log`), { flags: 'a' }) });
+    // A log that cannot be written (a full disk) degrades to one warning on stderr, never a crash.
+    streams.push({ level, stream: new LogFile(join(options.logDir, `${options.name}.log`)) });
   }
   if (options.console === true) {
     const tty = process.stderr.isTTY === true;

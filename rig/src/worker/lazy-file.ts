@@ -7,6 +7,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 export class LazyFile {
   #stream: WriteStream | undefined;
   #bytes = 0;
+  #error: Error | undefined;
 
   constructor(readonly path: string) {}
 
@@ -17,19 +18,35 @@ export class LazyFile {
 
   /** Append a chunk, creating the file if this is the first. */
   write(chunk: Buffer): void {
-    this.#stream ??= createWriteStream(this.path, { flags: 'w' });
     this.#bytes += chunk.length;
+    if (this.#error !== undefined) return;
+    if (this.#stream === undefined) {
+      const stream = createWriteStream(this.path, { flags: 'w' });
+      // A full disk (ENOSPC) must not kill the worker: the task runs on, its output is cut, and its result says so.
+      stream.on('error', (error) => {
+        this.#error ??= error;
+        stream.destroy();
+      });
+      this.#stream = stream;
+    }
     this.#stream.write(chunk);
   }
 
-  /** Flush and close; resolves to the path if anything was written, else undefined. */
+  /** Why the output could not be written in full, if it could not. */
+  get error(): Error | undefined {
+    return this.#error;
+  }
+
+  /** Flush and close; resolves to the path if anything was written, else undefined. Never rejects. */
   async close(): Promise<string | undefined> {
     const stream = this.#stream;
     if (stream === undefined) return undefined;
-    await new Promise<void>((resolve, reject) => {
-      stream.once('error', reject);
-      stream.end(() => resolve());
-    });
+    if (this.#error === undefined && !stream.destroyed) {
+      await new Promise<void>((resolve) => {
+        stream.once('error', () => resolve());
+        stream.end(() => resolve());
+      });
+    }
     return this.path;
   }
 }

@@ -63,6 +63,8 @@ export class LlmRunner implements TaskRunner {
     const { task } = request;
     const started = performance.now();
     const out = createWriteStream(request.stdoutPath);
+    // A full disk (ENOSPC) cuts the saved answer; it must not kill the worker (an unheard `error` would).
+    out.on('error', () => out.destroy());
     writeFileSync(request.stderrPath, '');
     request.onStarted(null);
     const model = task.model ?? this.defaultModel;

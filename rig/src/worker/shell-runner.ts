@@ -108,7 +108,9 @@ export class ShellRunner implements TaskRunner {
     const signal = result.signal ?? null;
     const spawnError = result.failed && code === null && signal === null ? result.shortMessage : undefined;
     const outcome = timedOut ? 'timeout' : canceled ? 'canceled' : spawnError !== undefined ? 'error' : code === 0 ? 'completed' : 'failed';
-    const errText = stderrTail.trimEnd();
+    const cut = stdout.error ?? stderr.error;
+    const cutNote = cut !== undefined ? `\n[rigmind] output not saved in full: ${cut.message}` : '';
+    const errText = `${stderrTail.trimEnd()}${cutNote}`.trimStart();
     return {
       outcome,
       return_code: code,

@@ -178,6 +178,10 @@ export class Worker {
         return;
       case 'heartbeat':
         return;
+      case 'refused':
+        // Nothing of that message was recorded (a brain whose disk is full): a result stays unacked and is sent again.
+        this.options.logger.debug({ code: message.code, re: message.re }, `brain refused: ${message.message}`);
+        return;
       default:
         this.options.logger.warn({ kind: message.kind }, 'unexpected message from brain');
     }

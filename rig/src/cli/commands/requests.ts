@@ -30,8 +30,14 @@ export function registerRequests(program: Command): void {
     .action(async (planId: string | undefined, options: { json?: boolean }, command: Command) => {
       const reply = (await ask(command, 'status_request', planId === undefined ? {} : { plan_id: planId, include_tasks: true })) as MessageOf<'status_reply'>;
       if (options.json === true) {
-        printJson({ plans: reply.plans, workers: reply.workers });
+        const failure = reply.write_failure !== undefined ? { write_failure: reply.write_failure } : {};
+        printJson({ plans: reply.plans, workers: reply.workers, ...failure });
         return;
+      }
+      const failure = reply.write_failure;
+      if (failure !== undefined) {
+        const { code, since, message } = failure;
+        process.stdout.write(`state database NOT WRITABLE (${code} since ${since}): ${message}\n`);
       }
       process.stdout.write(`${renderOverview(reply.plans, reply.workers, planId !== undefined)}\n`);
     });

@@ -2,7 +2,8 @@
  * @rigmind/protocol: the zod schemas the rig and the gateway share, the types inferred from them,
  * and the dispatch rule. Nothing here does I/O.
  */
-export { PROTOCOL_VERSION, MAX_FRAME_BYTES } from './version.js';
+export { PROTOCOL_VERSION, MAX_FRAME_BYTES, MAX_FRAME_DEPTH } from './version.js';
+export { firstInvalidUtf8, overDepthAt, recoverMsgId } from './frame-guard.js';
 export { RoleSchema, SenderSchema, type Role, type Sender } from './roles.js';
 export {
   TaskClassSchema,

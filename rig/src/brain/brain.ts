@@ -145,7 +145,9 @@ export class Brain {
     const reply = (message: Message) => ctx.router.send(frame.identity, message);
     if (!frame.parsed.ok) {
       ctx.logger.warn({ code: frame.parsed.error.code, issues: frame.parsed.error.issues.slice(0, 5) }, `refused frame: ${frame.parsed.error.message}`);
-      reply(createMessage('refused', { role: 'brain', id: ctx.id }, { code: frame.parsed.error.code, message: frame.parsed.error.message, issues: [...frame.parsed.error.issues] }));
+      const { code, message, issues, re } = frame.parsed.error;
+      // With the msg_id recovered from the frame, the refusal answers its request instead of timing it out.
+      reply(createMessage('refused', { role: 'brain', id: ctx.id }, { code, message, issues: [...issues] }, re));
       return;
     }
     const message = frame.parsed.value;

@@ -66,7 +66,7 @@ export {
   type EscalationResponse,
 } from './escalation.js';
 export { EventTypeSchema, EventSchema, type EventType, type RigEvent } from './events.js';
-export { MessageSchema, type Message, type MessageKind, type MessageOf, type Payload } from './messages.js';
+export { MAX_STATUS_PAGE, MessageSchema, type Message, type MessageKind, type MessageOf, type Payload } from './messages.js';
 export { DISPATCH_RULE, WORKER_COMMANDS, maySend } from './dispatch-rule.js';
 export { formatPath, type Parsed, type ProtocolError, type ProtocolErrorCode, type ProtocolIssue } from './errors.js';
 export { parseMessage, createMessage, encodeMessage, toIssues, type ParseOptions } from './parse.js';

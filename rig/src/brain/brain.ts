@@ -7,6 +7,7 @@ import { EventPublisher, RouterSocket, type RoutedFrame } from '../transport/zmq
 import type { BrainContext, EscalationHooks, PlanResolver } from './brain-context.js';
 import { enqueue } from './apply-effect.js';
 import { onCancel, onLogs, onRetry, onStatus, onSubmitPlan } from './client-handlers.js';
+import { dropUnfinishedIntakes } from './plan-intake.js';
 import { measuredLoadTimes } from '../sim/measured-timings.js';
 import { pump } from './dispatcher.js';
 import { LiveRigSpec } from './live-rig-spec.js';
@@ -83,6 +84,8 @@ export class Brain {
     await ctx.router.bind(ctx.config.brain.router);
     await this.#publisher.bind(ctx.config.brain.pub);
     if (this.#escalationFactory !== undefined) ctx.escalation = this.#escalationFactory(ctx);
+    const dropped = dropUnfinishedIntakes(ctx.store);
+    if (dropped.length > 0) ctx.logger.warn({ plans: dropped }, 'dropped plans a stopped brain had not finished storing (never acknowledged)');
     const recovered = this.#recover();
     ctx.escalation?.start();
     ctx.events.emit({ event_type: 'brain_started', detail: { router: ctx.config.brain.router, pub: ctx.config.brain.pub, ...recovered } });
@@ -173,7 +176,8 @@ export class Brain {
         if (touchWorker(ctx, frame.identity, message)) onGoodbye(ctx, message);
         return;
       case 'submit_plan':
-        onSubmitPlan(ctx, message, reply);
+        // A large plan is answered later, after its last slice is stored: straight to the socket, not this frame's reply.
+        onSubmitPlan(ctx, message, reply, (late) => ctx.router.send(frame.identity, late));
         return;
       case 'status_request':
         onStatus(ctx, message, reply);

@@ -28,7 +28,7 @@ function chain(name: string, n: number): Plan {
     tasks: Array.from({ length: n }, (_, i) => ({
       name: `shard-${i}`,
       command: `python3 scripts/step.py --shard ${i} --out results/shard-${i}.json`,
-      ...(i === 0 ? { task_class: 'script' as const } : { depends_on: [`shard-${i - 1}`] }),
+      ...(i === 0 ? { task_class: 'script' as const } : { task_class: 'cpu' as const, depends_on: [`shard-${i - 1}`] }),
     })),
   };
 }

@@ -56,14 +56,16 @@ export async function run(big = 100_000, small = 10_000): Promise<BenchResult> {
     const statusStart = performance.now();
     const status = await fetchPlanStatus(rig.client, measured.planId);
     const statusMs = performance.now() - statusStart;
-    if (!status.ok || status.status.tasks?.length !== big) throw new Error(`status: ${status.ok ? status.status.tasks?.length : status.message}`);
+    if (!status.ok) throw new Error(`status: ${status.code}: ${status.message}`);
+    if (status.status.tasks?.length !== big) throw new Error(`status: ${status.status.tasks?.length} tasks, not ${big}`);
 
     const cancelStart = performance.now();
     const canceled = await rig.client.request('cancel_request', { target: measured.planId }, 120_000);
     const cancelMs = performance.now() - cancelStart;
     if (!canceled.ok) throw new Error(`cancel: ${canceled.code}: ${canceled.message}`);
 
-    const registrations = rig.readDb((db) => db.prepare("SELECT count(*) FROM events WHERE event_type = 'worker_registered'").pluck().get() as number);
+    const registered = "SELECT count(*) FROM events WHERE event_type = 'worker_registered'";
+    const registrations = rig.readDb((db) => db.prepare(registered).pluck().get() as number);
     return {
       name: 'big-plan',
       metrics: {

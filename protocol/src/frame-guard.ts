@@ -38,7 +38,7 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
   let i = 0;
   while (i < bytes.length) {
     const lead = bytes[i] as number;
-    const length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    const length = sequenceLength(lead);
     if (length === 0) return i;
     if (length > 1 && !validTail(bytes, i, lead, length)) return i;
     i += length;
@@ -46,7 +46,15 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
   return -1;
 }
 
-/** Continuation bytes of a sequence, with the ranges that exclude overlongs, surrogates and code points past U+10FFFF. */
+/** Bytes in the sequence a lead byte starts; 0 for a byte that cannot lead (a continuation, 0xC0-0xC1, 0xF5-). */
+function sequenceLength(lead: number): number {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  return lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+}
+
+/** A sequence's continuation bytes, in the ranges that exclude overlongs, surrogates and points past U+10FFFF. */
 function validTail(bytes: Uint8Array, at: number, lead: number, length: number): boolean {
   if (at + length > bytes.length) return false;
   const second = bytes[at + 1] as number;

@@ -11,10 +11,12 @@ export function toIssues(error: z.core.$ZodError): ProtocolIssue[] {
   return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
 }
 
-const refuse = (code: ProtocolError['code'], message: string, issues: ProtocolIssue[] = [], re?: string): Parsed<never> => ({
-  ok: false,
-  error: re === undefined ? { code, message, issues } : { code, message, issues, re },
-});
+const refuse = (
+  code: ProtocolError['code'],
+  message: string,
+  issues: ProtocolIssue[] = [],
+  re?: string,
+): Parsed<never> => ({ ok: false, error: re === undefined ? { code, message, issues } : { code, message, issues, re } });
 
 const KNOWN_KINDS = new Set<string>(MessageSchema.options.map((option) => option.shape.kind.value));
 
@@ -39,10 +41,13 @@ export function parseMessage(frame: Uint8Array | string, options: ParseOptions =
   const maxDepth = options.maxDepth ?? MAX_FRAME_DEPTH;
   const bytes = typeof frame === 'string' ? Buffer.from(frame, 'utf8') : frame;
   if (bytes.byteLength > maxBytes) {
-    return refuse('frame_too_large', `frame of ${bytes.byteLength} bytes is over the ${maxBytes}-byte limit (max_frame_bytes)`, [], recoverMsgId(bytes));
+    const message = `frame of ${bytes.byteLength} bytes is over the ${maxBytes}-byte limit (max_frame_bytes)`;
+    return refuse('frame_too_large', message, [], recoverMsgId(bytes));
   }
   const deep = overDepthAt(bytes, maxDepth);
-  if (deep >= 0) return refuse('too_deep', `frame nests deeper than ${maxDepth} levels (at byte ${deep})`, [], recoverMsgId(bytes));
+  if (deep >= 0) {
+    return refuse('too_deep', `frame nests deeper than ${maxDepth} levels (at byte ${deep})`, [], recoverMsgId(bytes));
+  }
   const bad = firstInvalidUtf8(bytes);
   if (bad >= 0) return refuse('invalid_utf8', `frame is not valid UTF-8 (byte ${bad})`, [], recoverMsgId(bytes));
   let raw: unknown;

@@ -85,7 +85,9 @@ export class Brain {
     await this.#publisher.bind(ctx.config.brain.pub);
     if (this.#escalationFactory !== undefined) ctx.escalation = this.#escalationFactory(ctx);
     const dropped = dropUnfinishedIntakes(ctx.store);
-    if (dropped.length > 0) ctx.logger.warn({ plans: dropped }, 'dropped plans a stopped brain had not finished storing (never acknowledged)');
+    if (dropped.length > 0) {
+      ctx.logger.warn({ plans: dropped }, 'dropped plans a stopped brain had not finished storing (never acknowledged)');
+    }
     const recovered = this.#recover();
     ctx.escalation?.start();
     ctx.events.emit({ event_type: 'brain_started', detail: { router: ctx.config.brain.router, pub: ctx.config.brain.pub, ...recovered } });
@@ -176,7 +178,7 @@ export class Brain {
         if (touchWorker(ctx, frame.identity, message)) onGoodbye(ctx, message);
         return;
       case 'submit_plan':
-        // A large plan is answered later, after its last slice is stored: straight to the socket, not this frame's reply.
+        // A large plan is answered after its last slice is stored: straight to the socket, not this frame's reply.
         onSubmitPlan(ctx, message, reply, (late) => ctx.router.send(frame.identity, late));
         return;
       case 'status_request':

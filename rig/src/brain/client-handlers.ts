@@ -26,7 +26,12 @@ export function newPlanId(name: string): string {
  * SLICE_TASKS tasks is checked on the next turn and stored in slices (plan-intake.ts), so that accepting it never
  * holds the loop for seconds; its answer comes through `replyLater`, after the last slice's commit.
  */
-export function onSubmitPlan(ctx: BrainContext, message: MessageOf<'submit_plan'>, reply: Reply, replyLater: Reply): void {
+export function onSubmitPlan(
+  ctx: BrainContext,
+  message: MessageOf<'submit_plan'>,
+  reply: Reply,
+  replyLater: Reply,
+): void {
   if (message.plan.tasks.length <= SLICE_TASKS) {
     const intake = checkPlan(ctx, message, reply);
     if (intake === undefined) return;
@@ -64,13 +69,16 @@ function checkPlan(ctx: BrainContext, message: MessageOf<'submit_plan'>, reply: 
     refuse(ctx, reply, message.msg_id, 'plan_invalid', `plan '${message.plan.plan}' refused: ${resolved.issues.length} problem(s)`, resolved.issues.map((issue) => ({ path: issue.path, message: `${issue.code}: ${issue.message}`, ...(issue.line !== undefined ? { line: issue.line } : {}) })));
     return undefined;
   }
-  return { planId: newPlanId(message.plan.plan), message, tasks: resolved.tasks, source: message.source ?? `client:${message.sender.id}` };
+  const source = message.source ?? `client:${message.sender.id}`;
+  return { planId: newPlanId(message.plan.plan), message, tasks: resolved.tasks, source };
 }
 
-/** A stored plan: its event, its auto-fixes logged, its ready tasks queued (inside the storing transaction); the ack. */
+/** A stored plan announced: its event, its auto-fixes logged, its ready tasks queued (inside the storing
+ * transaction); returns the ack. */
 function announceAccepted(ctx: BrainContext, intake: Intake): Message {
   const { planId, message, tasks, source } = intake;
-  ctx.events.emit({ event_type: 'plan_submitted', plan_id: planId, detail: { plan: message.plan.plan, tasks: tasks.length, source } });
+  const detail = { plan: message.plan.plan, tasks: tasks.length, source };
+  ctx.events.emit({ event_type: 'plan_submitted', plan_id: planId, detail });
   for (const task of tasks) {
     if (task.fix_applied !== undefined) {
       ctx.logger.info({ plan_id: planId, plan_task_id: task.name, fix_applied: task.fix_applied }, `definition auto-fix on ${task.name}: ${task.fix_applied}`);
@@ -103,7 +111,8 @@ export function onStatus(ctx: BrainContext, message: MessageOf<'status_request'>
       return;
     }
     const page = { offset: message.task_offset, limit: message.task_limit };
-    reply(createMessage('status_reply', sender(ctx), { plans: [planStatus(ctx.store, plan, message.include_tasks !== false, page)], workers }, message.msg_id));
+    const plans = [planStatus(ctx.store, plan, message.include_tasks !== false, page)];
+    reply(createMessage('status_reply', sender(ctx), { plans, workers }, message.msg_id));
     return;
   }
   const plans = ctx.store.plans(20).map((plan) => planStatus(ctx.store, plan, message.include_tasks === true));
@@ -113,7 +122,8 @@ export function onStatus(ctx: BrainContext, message: MessageOf<'status_request'>
 /** Cancel a plan or a task; running attempts are called back from their workers. */
 export function onCancel(ctx: BrainContext, message: MessageOf<'cancel_request'>, reply: Reply): void {
   if (intakeUnderway(ctx.store, message.target)) {
-    refuse(ctx, reply, message.msg_id, 'plan_storing', `plan '${message.target}' is still being stored; cancel it once it is accepted`);
+    const why = `plan '${message.target}' is still being stored; cancel it once it is accepted`;
+    refuse(ctx, reply, message.msg_id, 'plan_storing', why);
     return;
   }
   const effect = cancelTarget(ctx.store, ctx.transitions, message.target);

@@ -31,7 +31,12 @@ export interface Intake {
  * ack still means on disk, for the whole plan). A brain killed in between finds the marker at its next start and
  * drops the partial plan ({@link dropUnfinishedIntakes}): nothing of a plan runs unless all of it was stored.
  */
-export async function storeInSlices(ctx: BrainContext, intake: Intake, reply: Reply, announce: () => Message): Promise<void> {
+export async function storeInSlices(
+  ctx: BrainContext,
+  intake: Intake,
+  reply: Reply,
+  announce: () => Message,
+): Promise<void> {
   const { store } = ctx;
   const { planId, message, tasks } = intake;
   const ids = new Map(tasks.map((task) => [task.name, `${planId}.${task.name}`]));
@@ -42,12 +47,21 @@ export async function storeInSlices(ctx: BrainContext, intake: Intake, reply: Re
           `INSERT INTO plans (plan_id, name, description, notes, source, allow_external_sensitive, state, submitted_at)
            VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`,
         )
-        .run(planId, message.plan.plan, message.plan.description ?? null, message.plan.notes ?? null, intake.source, message.plan.allow_external_sensitive === true ? 1 : 0, store.isoNow());
+        .run(
+          planId,
+          message.plan.plan,
+          message.plan.description ?? null,
+          message.plan.notes ?? null,
+          intake.source,
+          message.plan.allow_external_sensitive === true ? 1 : 0,
+          store.isoNow(),
+        );
       store.stmt('INSERT INTO meta (key, value) VALUES (?, ?)').run(intakeKey(planId), String(tasks.length));
     })();
     for (let from = 0; from < tasks.length; from += SLICE_TASKS) {
       await nextTurn();
-      store.db.transaction(() => store.insertTasks(planId, tasks.slice(from, from + SLICE_TASKS), ids, intake.source, from))();
+      const slice = tasks.slice(from, from + SLICE_TASKS);
+      store.db.transaction(() => store.insertTasks(planId, slice, ids, intake.source, from))();
     }
     await nextTurn();
     const ack = store.db.transaction(() => {
@@ -63,7 +77,8 @@ export async function storeInSlices(ctx: BrainContext, intake: Intake, reply: Re
       // The database refuses writes (a full disk?): the marker stays, and the next start drops the plan.
     }
     const code = (error as { code?: unknown }).code === 'SQLITE_FULL' ? 'disk_full' : 'plan_not_stored';
-    reply(createMessage('refused', { role: 'brain', id: ctx.id }, { code, message: `plan '${message.plan.plan}' was not stored: ${(error as Error).message}`, issues: [] }, message.msg_id));
+    const why = `plan '${message.plan.plan}' was not stored: ${(error as Error).message}`;
+    reply(createMessage('refused', { role: 'brain', id: ctx.id }, { code, message: why, issues: [] }, message.msg_id));
   }
 }
 
@@ -72,9 +87,10 @@ export function intakeUnderway(store: Store, planId: string): boolean {
   return store.stmt('SELECT 1 FROM meta WHERE key = ?').get(intakeKey(planId)) !== undefined;
 }
 
-/** Drop every plan a killed brain left half-stored; run at start, before memory is rebuilt from the database. */
+/** Drop every plan a killed brain left half-stored: run at start, before memory is rebuilt from the database. */
 export function dropUnfinishedIntakes(store: Store): string[] {
-  const planIds = (store.db.prepare("SELECT substr(key, 8) FROM meta WHERE key LIKE 'intake:%'").pluck().all() as string[]);
+  const marked = store.db.prepare("SELECT substr(key, 8) FROM meta WHERE key LIKE 'intake:%'");
+  const planIds = marked.pluck().all() as string[];
   for (const planId of planIds) store.db.transaction(() => dropIntake(store, planId))();
   return planIds;
 }
@@ -90,7 +106,9 @@ function dropIntake(store: Store, planId: string): void {
 
 /** Queue a stored plan's ready tasks (read back in one query: a per-task read costs more for large plans). */
 export function enqueueReady(ctx: BrainContext, planId: string): void {
-  const rows = ctx.store.stmt("SELECT * FROM tasks WHERE plan_id = ? AND status = 'queued' ORDER BY seq").all(planId) as TaskRow[];
+  const rows = ctx.store
+    .stmt("SELECT * FROM tasks WHERE plan_id = ? AND status = 'queued' ORDER BY seq")
+    .all(planId) as TaskRow[];
   for (const row of rows) enqueue(ctx, row);
   ctx.scheduler?.invalidate();
   ctx.schedulePump();

@@ -13,7 +13,11 @@ const MAX_PAGES = 1_000;
  * A plan's status with every task row, read a page at a time: each page is one request with its own timeout, so
  * a plan of 100,000 tasks takes 20 small round trips instead of one reply of 30 MB that no timeout fits.
  */
-export async function fetchPlanStatus(client: BrainClient, planId: string, pageTimeoutMs = 10_000): Promise<PlanStatusResult> {
+export async function fetchPlanStatus(
+  client: BrainClient,
+  planId: string,
+  pageTimeoutMs = 10_000,
+): Promise<PlanStatusResult> {
   const tasks: TaskStatusRow[] = [];
   for (let page = 0; page < MAX_PAGES; page += 1) {
     const payload = { plan_id: planId, include_tasks: true, task_offset: tasks.length, task_limit: MAX_STATUS_PAGE };
@@ -27,7 +31,10 @@ export async function fetchPlanStatus(client: BrainClient, planId: string, pageT
     const rows = status.tasks ?? [];
     tasks.push(...rows);
     // State and counts from the last page, the newest; rows read earlier may be a moment older than they.
-    if (rows.length < MAX_STATUS_PAGE || tasks.length >= status.total) return { ok: true, status: { ...status, tasks }, workers: reply.workers };
+    if (rows.length < MAX_STATUS_PAGE || tasks.length >= status.total) {
+      return { ok: true, status: { ...status, tasks }, workers: reply.workers };
+    }
   }
-  return { ok: false, code: 'invalid_reply', message: `the status of ${planId} kept growing while it was read`, issues: [] };
+  const message = `the status of ${planId} kept growing while it was read`;
+  return { ok: false, code: 'invalid_reply', message, issues: [] };
 }

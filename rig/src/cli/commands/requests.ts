@@ -9,7 +9,8 @@ import { renderPlanStatus } from '../render-status.js';
 /** A refusal or silence as a CliError naming its code (exit 3 when the brain is not there). */
 function failure(result: ClientFailure): CliError {
   const lines = result.issues.map((issue) => `  ${issue.line !== undefined ? `line ${issue.line}: ` : ''}${issue.path}: ${issue.message}`);
-  return new CliError([`${result.code}: ${result.message}`, ...lines].join('\n'), result.code === 'brain_unreachable' ? 3 : 1, result.code);
+  const exitCode = result.code === 'brain_unreachable' ? 3 : 1;
+  return new CliError([`${result.code}: ${result.message}`, ...lines].join('\n'), exitCode, result.code);
 }
 
 /** Run `work` with a client to the brain named by the home's config, told the brain's frame limit. */
@@ -24,7 +25,12 @@ async function withClient<T>(command: Command, work: (client: BrainClient) => Pr
 }
 
 /** Send one request to the brain named by the home's config; a refusal becomes a CliError naming its code. */
-export async function ask<K extends MessageKind>(command: Command, kind: K, payload: Payload<K>, timeoutMs = 5_000): Promise<Message> {
+export async function ask<K extends MessageKind>(
+  command: Command,
+  kind: K,
+  payload: Payload<K>,
+  timeoutMs = 5_000,
+): Promise<Message> {
   return withClient(command, async (client) => {
     const result = await client.request(kind, payload, timeoutMs);
     if (!result.ok) throw failure(result);
@@ -68,7 +74,8 @@ export function registerRequests(program: Command): void {
     .description('cancel a plan (PLAN_ID) or one task and its dependents (TASK_ID)')
     .option('--json', 'print one JSON document')
     .action(async (target: string, options: { json?: boolean }, command: Command) => {
-      printAck((await ask(command, 'cancel_request', { target }, CANCEL_TIMEOUT_MS)) as MessageOf<'ack'>, options.json === true);
+      const reply = (await ask(command, 'cancel_request', { target }, CANCEL_TIMEOUT_MS)) as MessageOf<'ack'>;
+      printAck(reply, options.json === true);
     });
 
   program
@@ -108,7 +115,8 @@ function printAck(reply: MessageOf<'ack'>, json: boolean): void {
   else {
     // A canceled plan of 100,000 tasks is not 100,000 lines for a person: the first ones and a count.
     const shown = reply.affected.slice(0, 50).map((id) => `  ${id}`);
-    if (reply.affected.length > shown.length) shown.push(`  ... and ${reply.affected.length - shown.length} more (--json lists all)`);
+    const more = reply.affected.length - shown.length;
+    if (more > 0) shown.push(`  ... and ${more} more (--json lists all)`);
     process.stdout.write(`${reply.detail}\n${shown.join('\n')}\n`);
   }
 }

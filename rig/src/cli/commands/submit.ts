@@ -30,7 +30,8 @@ export async function submitPlanFile(
     if (!ping.ok && ping.code === 'brain_unreachable') throw new CliError(`${ping.code}: ${ping.message}`, 3, ping.code);
     // Accepting takes about 1 s per 10,000 tasks on a busy machine: the wait grows with the plan.
     const timeoutMs = 30_000 + loaded.plan.tasks.length;
-    const result = await client.request('submit_plan', { plan: loaded.plan, source: options.source ?? `cli:${file}` }, timeoutMs);
+    const payload = { plan: loaded.plan, source: options.source ?? `cli:${file}` };
+    const result = await client.request('submit_plan', payload, timeoutMs);
     if (!result.ok) {
       const lines = result.issues.map((issue) => `  ${issue.path}: ${issue.message}`);
       throw new CliError([`${result.code}: ${result.message}`, ...lines].join('\n'), result.code === 'brain_unreachable' ? 3 : 1, result.code);
@@ -61,7 +62,8 @@ export function registerSubmit(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(async (file: string, options: { wait?: boolean; json?: boolean }, command: Command) => {
       const { config } = openHome(command.optsWithGlobals<{ home?: string }>().home);
-      const { accepted, final } = await submitPlanFile(config.brain, file, { wait: options.wait === true, json: options.json === true, maxFrameBytes: config.max_frame_bytes });
+      const flags = { wait: options.wait === true, json: options.json === true, maxFrameBytes: config.max_frame_bytes };
+      const { accepted, final } = await submitPlanFile(config.brain, file, flags);
       if (options.json === true) {
         printJson(final ?? { plan_id: accepted.plan_id, tasks: accepted.tasks });
       } else if (final !== undefined) {

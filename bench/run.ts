@@ -10,6 +10,7 @@ interface BenchResult {
 
 const BENCHES: Record<string, () => Promise<{ run: () => Promise<BenchResult> }>> = {
   broker: () => import('./broker/dispatch-overhead.js'),
+  'big-plan': () => import('./broker/big-plan.js'),
   gateway: () => import('./gateway/escalation-latency.js'),
   sim: () => import('./sim/simulator-speed.js'),
 };

@@ -26,7 +26,11 @@ export const RigConfigSchema = z.strictObject({
   prefetch_below_s: z.number().min(0).default(5),
   /** Aging: a queued task gains one priority point per this many seconds of waiting. */
   aging_s_per_point: z.number().positive().default(60),
-  max_frame_bytes: z.int().min(1024).default(1024 * 1024),
+  /**
+   * Largest frame the brain and workers take (bytes); larger ones are refused with `frame_too_large`, and clients
+   * check it before sending. ZeroMQ drops frames over twice this without a word, so nobody should send them.
+   */
+  max_frame_bytes: z.int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
   ollama_url: z.url().default('http://127.0.0.1:11434'),
   /** Model for llm tasks that name none: the seed's worker model. */
   default_llm_model: z.string().min(1).default('qwen2.5:7b'),

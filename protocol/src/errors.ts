@@ -1,6 +1,8 @@
 /** Stable codes for a frame or document that protocol refuses. */
 export type ProtocolErrorCode =
   | 'frame_too_large'
+  | 'too_deep'
+  | 'invalid_utf8'
   | 'invalid_json'
   | 'invalid_message'
   | 'version_mismatch'
@@ -18,6 +20,8 @@ export interface ProtocolError {
   readonly code: ProtocolErrorCode;
   readonly message: string;
   readonly issues: readonly ProtocolIssue[];
+  /** The refused frame's msg_id when it could be recovered, so the refusal answers its request. */
+  readonly re?: string | undefined;
 }
 
 /** A parse that either yields a value or says why not. */

@@ -2,7 +2,8 @@
  * @rigmind/protocol: the zod schemas the rig and the gateway share, the types inferred from them,
  * and the dispatch rule. Nothing here does I/O.
  */
-export { PROTOCOL_VERSION, MAX_FRAME_BYTES } from './version.js';
+export { PROTOCOL_VERSION, MAX_FRAME_BYTES, MAX_FRAME_DEPTH } from './version.js';
+export { firstInvalidUtf8, overDepthAt, recoverMsgId } from './frame-guard.js';
 export { RoleSchema, SenderSchema, type Role, type Sender } from './roles.js';
 export {
   TaskClassSchema,
@@ -65,7 +66,7 @@ export {
   type EscalationResponse,
 } from './escalation.js';
 export { EventTypeSchema, EventSchema, type EventType, type RigEvent } from './events.js';
-export { MessageSchema, type Message, type MessageKind, type MessageOf, type Payload } from './messages.js';
+export { MAX_STATUS_PAGE, MessageSchema, type Message, type MessageKind, type MessageOf, type Payload } from './messages.js';
 export { DISPATCH_RULE, WORKER_COMMANDS, maySend } from './dispatch-rule.js';
 export { formatPath, type Parsed, type ProtocolError, type ProtocolErrorCode, type ProtocolIssue } from './errors.js';
 export { parseMessage, createMessage, encodeMessage, toIssues, type ParseOptions } from './parse.js';

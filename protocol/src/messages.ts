@@ -53,7 +53,18 @@ const Reregister = message('reregister', { reason: z.string() });
 
 // Client to brain: requests.
 const SubmitPlan = message('submit_plan', { plan: PlanSchema, source: z.string().max(200).optional() });
-const StatusRequest = message('status_request', { plan_id: z.string().optional(), include_tasks: z.boolean().optional() });
+/**
+ * Most task rows one status reply carries (about 1.5 MB): a plan's tasks beyond it are read page by page with
+ * `task_offset`, so no reply grows with the plan and no client waits on one huge frame.
+ */
+export const MAX_STATUS_PAGE = 5_000;
+const StatusRequest = message('status_request', {
+  plan_id: z.string().optional(),
+  include_tasks: z.boolean().optional(),
+  /** With include_tasks: the plan's task rows from this position (plan order), at most task_limit of them. */
+  task_offset: z.int().min(0).optional(),
+  task_limit: z.int().min(1).max(MAX_STATUS_PAGE).optional(),
+});
 const CancelRequest = message('cancel_request', { target: z.string().min(1) });
 const RetryRequest = message('retry_request', { task_id: z.string().min(1) });
 const LogsRequest = message('logs_request', { task_id: z.string().min(1) });

@@ -7,6 +7,7 @@ import { EventPublisher, RouterSocket, type RoutedFrame } from '../transport/zmq
 import type { BrainContext, EscalationHooks, PlanResolver } from './brain-context.js';
 import { enqueue } from './apply-effect.js';
 import { onCancel, onLogs, onRetry, onStatus, onSubmitPlan } from './client-handlers.js';
+import { dropUnfinishedIntakes } from './plan-intake.js';
 import { measuredLoadTimes } from '../sim/measured-timings.js';
 import { pump } from './dispatcher.js';
 import { LiveRigSpec } from './live-rig-spec.js';
@@ -93,6 +94,10 @@ export class Brain {
     await this.#router.bind(ctx.config.brain.router);
     await this.#publisher.bind(ctx.config.brain.pub);
     if (this.#escalationFactory !== undefined) ctx.escalation = this.#escalationFactory(ctx);
+    const dropped = dropUnfinishedIntakes(ctx.store);
+    if (dropped.length > 0) {
+      ctx.logger.warn({ plans: dropped }, 'dropped plans a stopped brain had not finished storing (never acknowledged)');
+    }
     const recovered = this.#recover();
     ctx.escalation?.start();
     const detail = { router: ctx.config.brain.router, pub: ctx.config.brain.pub, ...recovered };
@@ -164,7 +169,9 @@ export class Brain {
     const reply = (message: Message) => ctx.router.send(frame.identity, message);
     if (!frame.parsed.ok) {
       ctx.logger.warn({ code: frame.parsed.error.code, issues: frame.parsed.error.issues.slice(0, 5) }, `refused frame: ${frame.parsed.error.message}`);
-      reply(createMessage('refused', { role: 'brain', id: ctx.id }, { code: frame.parsed.error.code, message: frame.parsed.error.message, issues: [...frame.parsed.error.issues] }));
+      const { code, message, issues, re } = frame.parsed.error;
+      // With the msg_id recovered from the frame, the refusal answers its request instead of timing it out.
+      reply(createMessage('refused', { role: 'brain', id: ctx.id }, { code, message, issues: [...issues] }, re));
       return;
     }
     const message = frame.parsed.value;
@@ -190,7 +197,8 @@ export class Brain {
         if (touchWorker(ctx, frame.identity, message)) onGoodbye(ctx, message);
         return;
       case 'submit_plan':
-        onSubmitPlan(ctx, message, reply);
+        // A large plan is answered after its last slice is stored: straight to the socket, not this frame's reply.
+        onSubmitPlan(ctx, message, reply, (late) => ctx.router.send(frame.identity, late));
         return;
       case 'status_request':
         onStatus(ctx, message, reply);

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { createMessage, type Message, type MessageOf, type Payload } from '@rigmind/protocol';
 import { cancelTarget, retryTask } from '../store/operator-actions.js';
 import type { BrainContext } from './brain-context.js';
-import { announcePlan, enqueue, release } from './apply-effect.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { announcePlan, release } from './apply-effect.js';
+import { enqueueReady, intakeUnderway, SLICE_TASKS, storeInSlices, type Intake } from './plan-intake.js';
 import { planStatus } from './status-view.js';
 
 type Reply = (message: Message) => void;
@@ -19,52 +21,76 @@ export function newPlanId(name: string): string {
   return `${slug}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Validate, store, queue. Nothing is queued unless the whole plan is valid. */
-export function onSubmitPlan(ctx: BrainContext, message: MessageOf<'submit_plan'>, reply: Reply): void {
+/**
+ * Validate, store, queue. Nothing is queued unless the whole plan is valid and stored. A plan of more than
+ * SLICE_TASKS tasks is checked on the next turn and stored in slices (plan-intake.ts), so that accepting it never
+ * holds the loop for seconds; its answer comes through `replyLater`, after the last slice's commit.
+ */
+export function onSubmitPlan(
+  ctx: BrainContext,
+  message: MessageOf<'submit_plan'>,
+  reply: Reply,
+  replyLater: Reply,
+): void {
+  if (message.plan.tasks.length <= SLICE_TASKS) {
+    const intake = checkPlan(ctx, message, reply);
+    if (intake === undefined) return;
+    ctx.store.insertPlan({
+      plan_id: intake.planId,
+      name: message.plan.plan,
+      description: message.plan.description,
+      notes: message.plan.notes,
+      source: intake.source,
+      allow_external_sensitive: message.plan.allow_external_sensitive === true,
+      tasks: intake.tasks,
+    });
+    reply(announceAccepted(ctx, intake));
+    return;
+  }
+  void (async () => {
+    // The frame's own parse was one long step; checking the plan is the next, after others had their turn.
+    await nextTurn();
+    let answer: Message | undefined;
+    const intake = ctx.store.db.transaction(() => checkPlan(ctx, message, (refusal) => (answer = refusal)))();
+    if (intake === undefined) {
+      if (answer !== undefined) replyLater(answer);
+      return;
+    }
+    await storeInSlices(ctx, intake, replyLater, () => announceAccepted(ctx, intake));
+  })().catch((error: unknown) => ctx.logger.error({ err: error }, 'accepting a plan failed'));
+}
+
+/** Resolve a submitted plan; a refusal (with its event) goes out through `reply`. */
+function checkPlan(ctx: BrainContext, message: MessageOf<'submit_plan'>, reply: Reply): Intake | undefined {
   const resolved = ctx.resolvePlan(message.plan);
   if (!resolved.ok) {
     const first = resolved.issues[0];
     ctx.events.emit({ event_type: 'plan_refused', cause: first?.message ?? 'invalid plan', detail: { plan: message.plan.plan, issues: resolved.issues.length } });
     refuse(ctx, reply, message.msg_id, 'plan_invalid', `plan '${message.plan.plan}' refused: ${resolved.issues.length} problem(s)`, resolved.issues.map((issue) => ({ path: issue.path, message: `${issue.code}: ${issue.message}`, ...(issue.line !== undefined ? { line: issue.line } : {}) })));
-    return;
+    return undefined;
   }
-  const planId = newPlanId(message.plan.plan);
   const source = message.source ?? `client:${message.sender.id}`;
-  const inserted = ctx.store.insertPlan({
-    plan_id: planId,
-    name: message.plan.plan,
-    description: message.plan.description,
-    notes: message.plan.notes,
-    source,
-    allow_external_sensitive: message.plan.allow_external_sensitive === true,
-    tasks: resolved.tasks,
-  });
-  reply(
-    createMessage(
-      'plan_accepted',
-      sender(ctx),
-      {
-        plan_id: planId,
-        tasks: resolved.tasks.map((task) => ({
-          name: task.name,
-          task_id: inserted.task_ids.get(task.name) as string,
-          ...(task.fix_applied !== undefined ? { fix_applied: task.fix_applied } : {}),
-        })),
-      },
-      message.msg_id,
-    ),
-  );
-  ctx.events.emit({ event_type: 'plan_submitted', plan_id: planId, detail: { plan: message.plan.plan, tasks: resolved.tasks.length, source } });
-  for (const task of resolved.tasks) {
+  return { planId: newPlanId(message.plan.plan), message, tasks: resolved.tasks, source };
+}
+
+/** A stored plan announced: its event, its auto-fixes logged, its ready tasks queued (inside the storing
+ * transaction); returns the ack. */
+function announceAccepted(ctx: BrainContext, intake: Intake): Message {
+  const { planId, message, tasks, source } = intake;
+  const detail = { plan: message.plan.plan, tasks: tasks.length, source };
+  ctx.events.emit({ event_type: 'plan_submitted', plan_id: planId, detail });
+  for (const task of tasks) {
     if (task.fix_applied !== undefined) {
       ctx.logger.info({ plan_id: planId, plan_task_id: task.name, fix_applied: task.fix_applied }, `definition auto-fix on ${task.name}: ${task.fix_applied}`);
     }
   }
-  // Bulk path: the rows were just written as queued; avoid a read-back per task for large plans.
-  const rows = ctx.store.db.prepare("SELECT * FROM tasks WHERE plan_id = ? AND status = 'queued' ORDER BY seq").all(planId) as Parameters<typeof enqueue>[1][];
-  for (const row of rows) enqueue(ctx, row);
-  ctx.scheduler?.invalidate();
-  ctx.schedulePump();
+  enqueueReady(ctx, planId);
+  const accepted = tasks.map((task) => ({
+    name: task.name,
+    task_id: `${planId}.${task.name}`,
+    ...(task.fix_applied !== undefined ? { fix_applied: task.fix_applied } : {}),
+  }));
+  return createMessage('plan_accepted', sender(ctx), { plan_id: planId, tasks: accepted }, message.msg_id);
 }
 
 /** Plans and workers, as one document. */
@@ -86,7 +112,8 @@ export function onStatus(ctx: BrainContext, message: MessageOf<'status_request'>
       refuse(ctx, reply, message.msg_id, 'not_found', `no plan '${message.plan_id}'`);
       return;
     }
-    const plans = [planStatus(ctx.store, plan, message.include_tasks !== false)];
+    const page = { offset: message.task_offset, limit: message.task_limit };
+    const plans = [planStatus(ctx.store, plan, message.include_tasks !== false, page)];
     reply(createMessage('status_reply', sender(ctx), { plans, workers, ...health }, message.msg_id));
     return;
   }
@@ -96,6 +123,11 @@ export function onStatus(ctx: BrainContext, message: MessageOf<'status_request'>
 
 /** Cancel a plan or a task; running attempts are called back from their workers. */
 export function onCancel(ctx: BrainContext, message: MessageOf<'cancel_request'>, reply: Reply): void {
+  if (intakeUnderway(ctx.store, message.target)) {
+    const why = `plan '${message.target}' is still being stored; cancel it once it is accepted`;
+    refuse(ctx, reply, message.msg_id, 'plan_storing', why);
+    return;
+  }
   const effect = cancelTarget(ctx.store, ctx.transitions, message.target);
   if ('code' in effect) {
     refuse(ctx, reply, message.msg_id, effect.code, effect.message);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createMessage, type Message, type MessageKind, type Payload } from '@rigmind/protocol';
+import { createMessage, encodeMessage, MAX_FRAME_BYTES, type Message, type MessageKind, type Payload } from '@rigmind/protocol';
 import { DealerSocket } from '../transport/zmq.js';
 
 /** A request that got no answer or a refusal, as a value. */
@@ -14,40 +14,63 @@ export interface ClientFailure {
 /** A reply from the brain, or why there is none. */
 export type ClientResult = { readonly ok: true; readonly reply: Message } | ClientFailure;
 
+/** Largest reply a client takes: a 100,000-task plan's acceptance is about 5 MB, a status page far less. */
+const MAX_REPLY_BYTES = 64 * 1024 * 1024;
+
 /** A client's connection to the brain: requests go out on a DEALER, replies are matched by `re`. */
 export class BrainClient {
   readonly #socket: DealerSocket;
   readonly #pending = new Map<string, (message: Message) => void>();
   readonly #loop: Promise<void>;
+  readonly #maxFrameBytes: number;
   readonly id: string;
   #lastInvalid: string | undefined;
 
+  /** `maxFrameBytes` is the brain's limit (`max_frame_bytes`): a bigger request is refused here, never sent. */
   constructor(
     private readonly endpoint: string,
-    maxFrameBytes = 16 * 1024 * 1024,
+    maxFrameBytes = MAX_FRAME_BYTES,
   ) {
     this.id = `cli-${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
-    this.#socket = new DealerSocket({ maxMessageBytes: maxFrameBytes }, () => undefined);
+    this.#maxFrameBytes = maxFrameBytes;
+    this.#socket = new DealerSocket({ maxMessageBytes: MAX_REPLY_BYTES }, () => undefined);
     this.#socket.connect(endpoint);
     this.#loop = this.#receive();
   }
 
   async #receive(): Promise<void> {
-    for await (const parsed of this.#socket.messages({ from: ['brain'], maxBytes: 64 * 1024 * 1024 })) {
+    for await (const parsed of this.#socket.messages({ from: ['brain'], maxBytes: MAX_REPLY_BYTES })) {
       if (!parsed.ok) {
         // A reply this client cannot parse (a newer brain?) still answers its request, as a refusal saying why.
         this.#lastInvalid = parsed.error.message;
         continue;
       }
-      const re = parsed.value.re;
+      const re = parsed.value.re ?? this.#unmatched(parsed.value);
       if (re === undefined) continue;
       this.#pending.get(re)?.(parsed.value);
     }
   }
 
+  /**
+   * A refusal naming no request (an older brain, or a frame so broken its msg_id was lost) answers the oldest
+   * request still waiting: the brain answers one connection's frames in the order they came, and failing that
+   * request at once beats letting it run into its timeout and report the brain unreachable.
+   */
+  #unmatched(message: Message): string | undefined {
+    if (message.kind !== 'refused') return undefined;
+    return this.#pending.keys().next().value;
+  }
+
   /** Send one request and wait for its reply; a refusal or silence is a value naming what went wrong. */
   async request<K extends MessageKind>(kind: K, payload: Payload<K>, timeoutMs = 5_000): Promise<ClientResult> {
     const message = createMessage(kind, { role: 'client', id: this.id }, payload);
+    const frame = encodeMessage(message);
+    const size = Buffer.byteLength(frame);
+    if (size > this.#maxFrameBytes) {
+      // Checked here because ZeroMQ drops a frame over twice the brain's limit without a word.
+      const limit = `the brain's limit of ${this.#maxFrameBytes} bytes (max_frame_bytes in config.json)`;
+      return { ok: false, code: 'frame_too_large', message: `this ${kind} is ${size} bytes, over ${limit}`, issues: [] };
+    }
     const reply = new Promise<Message | undefined>((resolve) => {
       const timer = setTimeout(() => {
         this.#pending.delete(message.msg_id);
@@ -59,7 +82,7 @@ export class BrainClient {
         resolve(answer);
       });
     });
-    this.#socket.send(message);
+    this.#socket.sendRaw([frame]);
     const answer = await reply;
     if (answer === undefined) {
       return {

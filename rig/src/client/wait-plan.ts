@@ -1,6 +1,7 @@
 import { EventSchema, type PlanStatus, type RigEvent } from '@rigmind/protocol';
 import { EventSubscriber } from '../transport/zmq.js';
 import type { BrainClient } from './brain-client.js';
+import { fetchPlanStatus } from './plan-status.js';
 
 /** What a waiting client sees: each event of the plan and each status poll. */
 export interface WaitHooks {
@@ -36,9 +37,8 @@ export async function waitForPlan(client: BrainClient, subscriber: EventSubscrib
         if (status !== undefined) {
           hooks.onStatus?.(status);
           if (status.state !== 'running') {
-            const full = await client.request('status_request', { plan_id: planId, include_tasks: true }, 30_000);
-            if (full.ok && full.reply.kind === 'status_reply' && full.reply.plans[0] !== undefined) return full.reply.plans[0];
-            return status;
+            const full = await fetchPlanStatus(client, planId);
+            return full.ok ? full.status : status;
           }
         }
       } else if (!result.ok && result.code !== 'brain_unreachable') {

@@ -3,6 +3,7 @@ export const PLAN_ISSUE_CODES = [
   'parse_error',
   'unknown_format',
   'unreadable_file',
+  'invalid_utf8',
   'empty_plan',
   'invalid_field',
   'unknown_field',

@@ -71,6 +71,8 @@ CREATE TABLE IF NOT EXISTS tasks (
 );
 CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks(status);
 CREATE INDEX IF NOT EXISTS tasks_by_plan_status ON tasks(plan_id, status);
+-- A plan's tasks in plan order, a page at a time (status of a plan of 100,000 tasks).
+CREATE INDEX IF NOT EXISTS tasks_by_plan_seq ON tasks(plan_id, seq);
 
 CREATE TABLE IF NOT EXISTS deps (
   task_id TEXT NOT NULL,

@@ -111,7 +111,7 @@ export class DealerSocket {
     const frame = encodeMessage(message);
     this.#queue.push(() => this.#socket.send(frame));
   }
-  /** Send raw frames: for tests that prove bad input is survived. */
+  /** Send frames as they are: a request the caller encoded to check its size, or bad input in tests. */
   sendRaw(frames: (string | Buffer)[]): void {
     this.#queue.push(() => this.#socket.send(frames));
   }

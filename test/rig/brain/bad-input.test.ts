@@ -1,13 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMessage, encodeMessage, type Message, type Task } from '@rigmind/protocol';
-import { DealerSocket } from '../../../rig/src/transport/zmq.js';
+import { BrainClient } from '../../../rig/src/client/brain-client.js';
+import { DealerSocket, RouterSocket } from '../../../rig/src/transport/zmq.js';
 import { RigHarness } from '../../helpers/rig-harness.js';
 
 let rig: RigHarness;
 let raw: DealerSocket;
 let inbox: AsyncGenerator<Awaited<ReturnType<AsyncGenerator<unknown>['next']>>['value']>;
 beforeEach(async () => {
-  rig = new RigHarness();
+  // A 1 MiB limit keeps the oversized frames of these tests small.
+  rig = new RigHarness({ extraConfig: { max_frame_bytes: 1024 * 1024 } });
   await rig.startBrain();
   raw = new DealerSocket({ maxMessageBytes: 4 * 1024 * 1024 }, () => undefined);
   raw.connect(rig.router);
@@ -35,7 +37,7 @@ describe('the brain refuses bad input and keeps serving', () => {
     raw.sendRaw(['{}', '{}']);
     expect(await nextReply()).toMatchObject({ kind: 'refused', code: 'invalid_message' });
     raw.sendRaw([Buffer.from([0xff, 0xfe, 0x00, 0x01])]);
-    expect(await nextReply()).toMatchObject({ kind: 'refused', code: 'invalid_json' });
+    expect(await nextReply()).toMatchObject({ kind: 'refused', code: 'invalid_utf8' });
     raw.sendRaw([JSON.stringify({ ...createMessage('submit_plan', { role: 'client', id: 'c' }, { plan: { plan: 'p', tasks: [] } }) })]);
     const invalid = await nextReply();
     expect(invalid).toMatchObject({ kind: 'refused', code: 'invalid_message' });
@@ -54,6 +56,58 @@ describe('the brain refuses bad input and keeps serving', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     huge.close();
     expect((await rig.client.request('status_request', {})).ok).toBe(true);
+  });
+
+  it('answers a refused frame by its msg_id, so a client hears frame_too_large rather than brain_unreachable', async () => {
+    // A client that believes the limit is higher than the brain's: the brain refuses, and the refusal finds it.
+    const plan = { plan: 'big', tasks: Array.from({ length: 30_000 }, (_, i) => ({ name: `t${i}`, command: `echo task ${i}` })) };
+    const started = Date.now();
+    const refused = await rig.client.request('submit_plan', { plan }, 20_000);
+    expect(refused).toMatchObject({ ok: false, code: 'frame_too_large' });
+    expect(refused.ok === false && refused.message).toContain('1048576-byte limit (max_frame_bytes)');
+    expect(Date.now() - started).toBeLessThan(20_000);
+    // A client told the brain's limit checks before sending: nothing goes out to be dropped.
+    const careful = new BrainClient(rig.router, 1024 * 1024);
+    try {
+      const local = await careful.request('submit_plan', { plan }, 20_000);
+      expect(local).toMatchObject({ ok: false, code: 'frame_too_large' });
+      expect(local.ok === false && local.message).toContain('max_frame_bytes in config.json');
+    } finally {
+      await careful.close();
+    }
+  });
+
+  it('refuses a plan whose bytes are not UTF-8, answering its request, instead of queueing U+FFFD', async () => {
+    const message = createMessage('submit_plan', { role: 'client', id: 'c' }, { plan: { plan: 'latin', tasks: [{ name: 'a', command: 'echo caf#' }] } });
+    const frame = Buffer.from(encodeMessage(message));
+    frame[frame.indexOf('caf#') + 3] = 0xe9;
+    raw.sendRaw([frame]);
+    expect(await nextReply()).toMatchObject({ kind: 'refused', code: 'invalid_utf8', re: message.msg_id });
+    const status = await rig.client.request('status_request', {});
+    expect(status.ok && status.reply.kind === 'status_reply' && status.reply.plans).toEqual([]);
+  });
+
+  it('takes a refusal that names no request as the answer to the oldest one, not as silence', async () => {
+    // A stand-in for an older brain, which refused a frame it could not parse without saying which.
+    const endpoint = `ipc://${rig.home}/old-brain.sock`;
+    const old = new RouterSocket({ maxMessageBytes: 1024 * 1024 }, () => undefined);
+    await old.bind(endpoint);
+    const serving = (async () => {
+      for await (const frame of old.frames({})) {
+        old.send(frame.identity, createMessage('refused', { role: 'brain', id: 'old' }, { code: 'invalid_json', message: 'frame is not JSON', issues: [] }));
+      }
+    })();
+    const client = new BrainClient(endpoint);
+    try {
+      const started = Date.now();
+      const result = await client.request('status_request', {}, 10_000);
+      expect(result).toMatchObject({ ok: false, code: 'invalid_json' });
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await client.close();
+      await old.close();
+      await serving;
+    }
   });
 
   it('refuses a dispatch sent by a client or a worker: the dispatch rule, enforced by protocol', async () => {

@@ -1,25 +1,48 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { MessageKind, MessageOf, Payload, PlanStatus } from '@rigmind/protocol';
-import { BrainClient } from '../../client/brain-client.js';
+import type { Message, MessageKind, MessageOf, Payload, PlanStatus } from '@rigmind/protocol';
+import { BrainClient, type ClientFailure } from '../../client/brain-client.js';
+import { fetchPlanStatus } from '../../client/plan-status.js';
 import { CliError, openHome, printJson } from '../context.js';
 import { renderPlanStatus } from '../render-status.js';
 
-/** Send one request to the brain named by the home's config; a refusal becomes a CliError naming its code. */
-export async function ask<K extends MessageKind>(command: Command, kind: K, payload: Payload<K>): Promise<Exclude<Awaited<ReturnType<BrainClient['request']>>, { ok: false }>['reply']> {
+/** A refusal or silence as a CliError naming its code (exit 3 when the brain is not there). */
+function failure(result: ClientFailure): CliError {
+  const lines = result.issues.map((issue) => `  ${issue.line !== undefined ? `line ${issue.line}: ` : ''}${issue.path}: ${issue.message}`);
+  const exitCode = result.code === 'brain_unreachable' ? 3 : 1;
+  return new CliError([`${result.code}: ${result.message}`, ...lines].join('\n'), exitCode, result.code);
+}
+
+/** Run `work` with a client to the brain named by the home's config, told the brain's frame limit. */
+async function withClient<T>(command: Command, work: (client: BrainClient) => Promise<T>): Promise<T> {
   const { config } = openHome(command.optsWithGlobals<{ home?: string }>().home);
-  const client = new BrainClient(config.brain.router);
+  const client = new BrainClient(config.brain.router, config.max_frame_bytes);
   try {
-    const result = await client.request(kind, payload);
-    if (!result.ok) {
-      const lines = result.issues.map((issue) => `  ${issue.line !== undefined ? `line ${issue.line}: ` : ''}${issue.path}: ${issue.message}`);
-      throw new CliError([`${result.code}: ${result.message}`, ...lines].join('\n'), result.code === 'brain_unreachable' ? 3 : 1, result.code);
-    }
-    return result.reply;
+    return await work(client);
   } finally {
     await client.close();
   }
 }
+
+/** Send one request to the brain named by the home's config; a refusal becomes a CliError naming its code. */
+export async function ask<K extends MessageKind>(
+  command: Command,
+  kind: K,
+  payload: Payload<K>,
+  timeoutMs = 5_000,
+): Promise<Message> {
+  return withClient(command, async (client) => {
+    const result = await client.request(kind, payload, timeoutMs);
+    if (!result.ok) throw failure(result);
+    return result.reply;
+  });
+}
+
+/**
+ * How long `cancel` waits: the brain cancels every task of a plan in one transaction, about 1 s per 10,000 tasks
+ * on a busy machine, so 5 s failed on a 100,000-task plan that was in fact canceled.
+ */
+const CANCEL_TIMEOUT_MS = 120_000;
 
 /** `rigmind status`, `cancel`, `retry`, `logs`: one request each. */
 export function registerRequests(program: Command): void {
@@ -28,7 +51,17 @@ export function registerRequests(program: Command): void {
     .description('plans and workers; with a plan id, every task of that plan')
     .option('--json', 'print one JSON document')
     .action(async (planId: string | undefined, options: { json?: boolean }, command: Command) => {
-      const reply = (await ask(command, 'status_request', planId === undefined ? {} : { plan_id: planId, include_tasks: true })) as MessageOf<'status_reply'>;
+      const reply = await withClient(command, async (client) => {
+        if (planId === undefined) {
+          const result = await client.request('status_request', {});
+          if (!result.ok) throw failure(result);
+          return result.reply as MessageOf<'status_reply'>;
+        }
+        // Every task of the plan, page by page: one reply for 100,000 tasks would not fit any timeout.
+        const result = await fetchPlanStatus(client, planId);
+        if (!result.ok) throw failure(result);
+        return { plans: [result.status], workers: result.workers };
+      });
       if (options.json === true) {
         const failure = reply.write_failure !== undefined ? { write_failure: reply.write_failure } : {};
         printJson({ plans: reply.plans, workers: reply.workers, ...failure });
@@ -47,7 +80,8 @@ export function registerRequests(program: Command): void {
     .description('cancel a plan (PLAN_ID) or one task and its dependents (TASK_ID)')
     .option('--json', 'print one JSON document')
     .action(async (target: string, options: { json?: boolean }, command: Command) => {
-      printAck((await ask(command, 'cancel_request', { target })) as MessageOf<'ack'>, options.json === true);
+      const reply = (await ask(command, 'cancel_request', { target }, CANCEL_TIMEOUT_MS)) as MessageOf<'ack'>;
+      printAck(reply, options.json === true);
     });
 
   program
@@ -84,7 +118,13 @@ export function registerRequests(program: Command): void {
 /** What an action did, for a person or as JSON. */
 function printAck(reply: MessageOf<'ack'>, json: boolean): void {
   if (json) printJson({ detail: reply.detail, affected: reply.affected });
-  else process.stdout.write(`${reply.detail}\n${reply.affected.map((id) => `  ${id}`).join('\n')}\n`);
+  else {
+    // A canceled plan of 100,000 tasks is not 100,000 lines for a person: the first ones and a count.
+    const shown = reply.affected.slice(0, 50).map((id) => `  ${id}`);
+    const more = reply.affected.length - shown.length;
+    if (more > 0) shown.push(`  ... and ${more} more (--json lists all)`);
+    process.stdout.write(`${reply.detail}\n${shown.join('\n')}\n`);
+  }
 }
 
 function renderOverview(plans: PlanStatus[], workers: MessageOf<'status_reply'>['workers'], detail: boolean): string {

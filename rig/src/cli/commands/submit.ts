@@ -13,21 +13,25 @@ import { renderPlanStatus } from '../render-status.js';
 export async function submitPlanFile(
   endpoints: { router: string; pub: string },
   file: string,
-  options: { wait: boolean; json: boolean; source?: string },
+  options: { wait: boolean; json: boolean; source?: string; maxFrameBytes?: number },
 ): Promise<{ accepted: MessageOf<'plan_accepted'>; final?: PlanStatus }> {
   const loaded = await loadPlanFile(file);
   if (!loaded.ok) throw new CliError(formatPlanIssues(loaded.issues, file).join('\n'), 1, 'plan_invalid');
   // Checked here too so that errors name lines of the file; the brain checks again, as it must for any client.
   const resolved = resolvePlan(loaded.plan, { lines: loaded.lines, file });
   if (!resolved.ok) throw new CliError(formatPlanIssues(resolved.issues, file).join('\n'), 1, 'plan_invalid');
-  const client = new BrainClient(endpoints.router);
+  // Told the brain's frame limit, the client refuses a plan too large for it here, naming the limit.
+  const client = new BrainClient(endpoints.router, options.maxFrameBytes);
   // Subscribed before the submit: a task that fails within milliseconds is then shown as it happens.
   const events = options.wait ? subscribeEvents(endpoints.pub) : undefined;
   try {
     // A quick round trip first, so that a missing brain is reported in seconds, not after the long submit timeout.
     const ping = await client.reachable();
     if (!ping.ok && ping.code === 'brain_unreachable') throw new CliError(`${ping.code}: ${ping.message}`, 3, ping.code);
-    const result = await client.request('submit_plan', { plan: loaded.plan, source: options.source ?? `cli:${file}` }, 30_000);
+    // Accepting takes about 1 s per 10,000 tasks on a busy machine: the wait grows with the plan.
+    const timeoutMs = 30_000 + loaded.plan.tasks.length;
+    const payload = { plan: loaded.plan, source: options.source ?? `cli:${file}` };
+    const result = await client.request('submit_plan', payload, timeoutMs);
     if (!result.ok) {
       const lines = result.issues.map((issue) => `  ${issue.path}: ${issue.message}`);
       throw new CliError([`${result.code}: ${result.message}`, ...lines].join('\n'), result.code === 'brain_unreachable' ? 3 : 1, result.code);
@@ -58,7 +62,8 @@ export function registerSubmit(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(async (file: string, options: { wait?: boolean; json?: boolean }, command: Command) => {
       const { config } = openHome(command.optsWithGlobals<{ home?: string }>().home);
-      const { accepted, final } = await submitPlanFile(config.brain, file, { wait: options.wait === true, json: options.json === true });
+      const flags = { wait: options.wait === true, json: options.json === true, maxFrameBytes: config.max_frame_bytes };
+      const { accepted, final } = await submitPlanFile(config.brain, file, flags);
       if (options.json === true) {
         printJson(final ?? { plan_id: accepted.plan_id, tasks: accepted.tasks });
       } else if (final !== undefined) {

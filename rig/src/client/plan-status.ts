@@ -3,7 +3,13 @@ import type { BrainClient, ClientFailure } from './brain-client.js';
 
 /** A plan's status with every task (and the workers, as the last page saw them), or why not. */
 export type PlanStatusResult =
-  | { readonly ok: true; readonly status: PlanStatus; readonly workers: MessageOf<'status_reply'>['workers'] }
+  | {
+      readonly ok: true;
+      readonly status: PlanStatus;
+      readonly workers: MessageOf<'status_reply'>['workers'];
+      /** Set while the brain cannot write its state database (as the last page said). */
+      readonly write_failure?: MessageOf<'status_reply'>['write_failure'];
+    }
   | ClientFailure;
 
 /** More pages than any plan has (5 million tasks): the loop ends even if the brain misbehaves. */
@@ -32,7 +38,8 @@ export async function fetchPlanStatus(
     tasks.push(...rows);
     // State and counts from the last page, the newest; rows read earlier may be a moment older than they.
     if (rows.length < MAX_STATUS_PAGE || tasks.length >= status.total) {
-      return { ok: true, status: { ...status, tasks }, workers: reply.workers };
+      const health = reply.write_failure === undefined ? {} : { write_failure: reply.write_failure };
+      return { ok: true, status: { ...status, tasks }, workers: reply.workers, ...health };
     }
   }
   const message = `the status of ${planId} kept growing while it was read`;

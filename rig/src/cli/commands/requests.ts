@@ -60,16 +60,17 @@ export function registerRequests(program: Command): void {
         // Every task of the plan, page by page: one reply for 100,000 tasks would not fit any timeout.
         const result = await fetchPlanStatus(client, planId);
         if (!result.ok) throw failure(result);
-        return { plans: [result.status], workers: result.workers };
+        const health = result.write_failure === undefined ? {} : { write_failure: result.write_failure };
+        return { plans: [result.status], workers: result.workers, ...health };
       });
       if (options.json === true) {
-        const failure = reply.write_failure !== undefined ? { write_failure: reply.write_failure } : {};
-        printJson({ plans: reply.plans, workers: reply.workers, ...failure });
+        const health = reply.write_failure !== undefined ? { write_failure: reply.write_failure } : {};
+        printJson({ plans: reply.plans, workers: reply.workers, ...health });
         return;
       }
-      const failure = reply.write_failure;
-      if (failure !== undefined) {
-        const { code, since, message } = failure;
+      const broken = reply.write_failure;
+      if (broken !== undefined) {
+        const { code, since, message } = broken;
         process.stdout.write(`state database NOT WRITABLE (${code} since ${since}): ${message}\n`);
       }
       process.stdout.write(`${renderOverview(reply.plans, reply.workers, planId !== undefined)}\n`);

@@ -18,7 +18,7 @@ import { flushAcks, onGoodbye, onHeartbeat, onRegister, onTaskResult, onTaskStar
 import { RECONNECT_CAP_HEARTBEATS, WorkerRegistry } from './worker-registry.js';
 import { Outbox } from './outbox.js';
 import { reloadMemory } from './reload-memory.js';
-import { refusalMessage, refusalOf, WriteHealth, writes, type Refusal } from './write-health.js';
+import { ackedToClient, refusalMessage, refusalOf, WriteHealth, writes, type Refusal } from './write-health.js';
 
 /** What a brain needs from outside: where it lives, its config, a logger, and (for tests) a clock. */
 export interface BrainOptions {
@@ -148,6 +148,7 @@ export class Brain {
       }
       // One transaction per frame: its state changes and events commit together, once. Nested transactions
       // in the handlers become savepoints. Replies and events go out only after the commit (the outbox).
+      ctx.store.syncCommits(frame.parsed.ok && ackedToClient(frame.parsed.value.kind));
       const refusal = this.#atomically(() => {
         this.#handle(frame);
         // Work the frame released is dispatched in the same commit: one transaction per result, not two.

@@ -64,6 +64,8 @@ export async function storeInSlices(
       store.db.transaction(() => store.insertTasks(planId, slice, ids, intake.source, from))();
     }
     await nextTurn();
+    // The commit that makes the plan whole is the one the ack stands for: synced, so it survives power loss.
+    store.syncCommits(true);
     const ack = store.db.transaction(() => {
       store.stmt('DELETE FROM meta WHERE key = ?').run(intakeKey(planId));
       return announce();

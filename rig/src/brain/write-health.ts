@@ -16,6 +16,14 @@ export function writes(kind: MessageKind): boolean {
   return !READ_ONLY.has(kind);
 }
 
+/** Requests whose acknowledgement a client keeps: their commits are synced to disk before the ack goes out. */
+const ACKED_TO_CLIENT = new Set<MessageKind>(['submit_plan', 'cancel_request', 'retry_request', 'escalate_request']);
+
+/** Whether the commit that handles `kind` must survive power loss, not only a killed process. */
+export function ackedToClient(kind: MessageKind): boolean {
+  return ACKED_TO_CLIENT.has(kind);
+}
+
 /**
  * Whether the state database takes writes, and whether memory still agrees with it. A failed write (a full disk)
  * starts an episode: writes are refused up front with its code, reads go on, and each heartbeat tick probes

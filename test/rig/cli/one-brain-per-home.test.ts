@@ -1,0 +1,77 @@
+import { createServer, type Server } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { BrainClient } from '../../../rig/src/client/brain-client.js';
+import { lockHome } from '../../../rig/src/store/home-lock.js';
+import { closesAfterEach } from '../../helpers/closes-after-each.js';
+import { freePort } from '../../helpers/loopback.js';
+import { alive, RigHarness } from '../../helpers/rig-harness.js';
+
+const track = closesAfterEach();
+
+/** A TCP listener on a loopback port: the address someone else already holds. */
+async function occupied(): Promise<{ port: number; close(): Promise<void> }> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return { port: address.port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe('one brain per home', () => {
+  it('locks the home: a second lock on it is refused and names the holder, until the first is released', () => {
+    const rig = track(new RigHarness());
+    const first = lockHome(rig.home, 4242);
+    expect(first.ok).toBe(true);
+    const second = lockHome(rig.home);
+    expect(second).toMatchObject({ ok: false, code: 'home_locked', pid: 4242 });
+    if (first.ok) first.lock.release();
+    const third = lockHome(rig.home);
+    expect(third.ok).toBe(true);
+    if (third.ok) third.lock.release();
+  });
+
+  it('a second brain on the same home exits 4 naming the first; a SIGKILLed brain leaves no stale lock', async () => {
+    const rig = track(new RigHarness());
+    const { proc: first } = await rig.startBrain();
+    const second = await rig.run(['brain']);
+    expect(second.exitCode).toBe(4);
+    expect(second.stderr.trim()).toBe(`rigmind: another brain (pid ${first.pid}) holds ${rig.home}`);
+    expect(alive(first.pid as number)).toBe(true);
+
+    first.kill('SIGKILL');
+    await first;
+    // The kernel dropped the dead brain's lock: the next brain comes up at once, with no cleanup in between.
+    const { proc: next } = await rig.startBrain();
+    expect(alive(next.pid as number)).toBe(true);
+  });
+
+  it('an address in use is one line and exit 4, no stack trace', async () => {
+    const taken = track(await occupied());
+    const pub = await freePort();
+    const rig = track(new RigHarness({ extraConfig: { brain: { router: `tcp://127.0.0.1:${taken.port}`, pub: `tcp://127.0.0.1:${pub}` } } }));
+    const result = await rig.run(['brain']);
+    expect(result.exitCode).toBe(4);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `rigmind: address in use: tcp://127.0.0.1:${taken.port} (another process listens there; set brain.router and brain.pub in config.json)`,
+    ]);
+  });
+
+  it("up exits 4 when its brain dies, and never attaches workers to the brain that holds the address", { timeout: 90_000 }, async () => {
+    const [router, pub] = [await freePort(), await freePort()];
+    const brain = { router: `tcp://127.0.0.1:${router}`, pub: `tcp://127.0.0.1:${pub}` };
+    const owner = track(new RigHarness({ extraConfig: { brain } }));
+    owner.spawn(['brain']);
+    const client = track(new BrainClient(brain.router));
+    expect((await client.request('status_request', {}, 20_000)).ok).toBe(true);
+    const other = track(new RigHarness({ extraConfig: { brain } }));
+    // Spawned (tracked, so cleanup stops it): before the fix this `up` served the other brain until a signal.
+    const up = await Promise.race([other.spawn(['up', '--workers', '2']), sleep(60_000).then(() => undefined)]);
+    if (up === undefined) throw new Error('up still running 60 s after its brain could not bind');
+    expect(up.exitCode).toBe(4);
+    expect(up.stderr).toMatch(/address in use/);
+    expect(up.stderr).toMatch(/rigmind: the brain exited \(exit 4\); stopping its workers/);
+    const status = await client.request('status_request', {});
+    expect(status.ok && status.reply.kind === 'status_reply' ? status.reply.workers : undefined).toEqual([]);
+  });
+});

@@ -5,7 +5,7 @@ import { BrainClient } from '../../../rig/src/client/brain-client.js';
 import { lockHome } from '../../../rig/src/store/home-lock.js';
 import { closesAfterEach } from '../../helpers/closes-after-each.js';
 import { freePort } from '../../helpers/loopback.js';
-import { alive, RigHarness } from '../../helpers/rig-harness.js';
+import { alive, type CliProcess, RigHarness } from '../../helpers/rig-harness.js';
 
 const track = closesAfterEach();
 
@@ -16,6 +16,16 @@ async function occupied(): Promise<{ port: number; close(): Promise<void> }> {
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
   return { port: address.port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/**
+ * A process's end, bounded: spawned through the harness (so cleanup stops it) rather than run, because before the
+ * fixes these commands ran until a signal. The bound is only a failure detector, far above a start under load.
+ */
+async function exited(proc: CliProcess, what: string): Promise<Awaited<CliProcess>> {
+  const ended = await Promise.race([proc, sleep(60_000).then(() => undefined)]);
+  if (ended === undefined) throw new Error(`${what}: still running after 60 s`);
+  return ended;
 }
 
 describe('one brain per home', () => {
@@ -31,10 +41,10 @@ describe('one brain per home', () => {
     if (third.ok) third.lock.release();
   });
 
-  it('a second brain on the same home exits 4 naming the first; a SIGKILLed brain leaves no stale lock', async () => {
+  it('a second brain on the same home exits 4 naming the first; a SIGKILLed brain leaves no stale lock', { timeout: 90_000 }, async () => {
     const rig = track(new RigHarness());
     const { proc: first } = await rig.startBrain();
-    const second = await rig.run(['brain']);
+    const second = await exited(rig.spawn(['brain']), 'a second brain on a locked home');
     expect(second.exitCode).toBe(4);
     expect(second.stderr.trim()).toBe(`rigmind: another brain (pid ${first.pid}) holds ${rig.home}`);
     expect(alive(first.pid as number)).toBe(true);
@@ -65,9 +75,8 @@ describe('one brain per home', () => {
     const client = track(new BrainClient(brain.router));
     expect((await client.request('status_request', {}, 20_000)).ok).toBe(true);
     const other = track(new RigHarness({ extraConfig: { brain } }));
-    // Spawned (tracked, so cleanup stops it): before the fix this `up` served the other brain until a signal.
-    const up = await Promise.race([other.spawn(['up', '--workers', '2']), sleep(60_000).then(() => undefined)]);
-    if (up === undefined) throw new Error('up still running 60 s after its brain could not bind');
+    // Before the fix this `up` served the other brain until a signal.
+    const up = await exited(other.spawn(['up', '--workers', '2']), 'up whose brain could not bind');
     expect(up.exitCode).toBe(4);
     expect(up.stderr).toMatch(/address in use/);
     expect(up.stderr).toMatch(/rigmind: the brain exited \(exit 4\); stopping its workers/);

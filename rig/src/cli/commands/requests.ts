@@ -53,10 +53,12 @@ export function registerRequests(program: Command): void {
     });
 
   program
-    .command('logs <task_id>')
-    .description("print a task's stdout and stderr, attempt by attempt")
+    .command('logs <task_id_or_plan_id> [task_name]')
+    .description("print a task's stdout and stderr, attempt by attempt: `logs TASK_ID` or `logs PLAN_ID TASK_NAME`")
     .option('--json', 'print one JSON document with the file paths')
-    .action(async (taskId: string, options: { json?: boolean }, command: Command) => {
+    .action(async (idOrPlan: string, name: string | undefined, options: { json?: boolean }, command: Command) => {
+      // A task's id is its plan's id, a dot and its name (store.insertPlan), so a name within a plan is enough.
+      const taskId = name === undefined ? idOrPlan : `${idOrPlan}.${name}`;
       const reply = (await ask(command, 'logs_request', { task_id: taskId })) as MessageOf<'logs_reply'>;
       if (options.json === true) {
         printJson(reply.attempts);

@@ -10,3 +10,10 @@ export const PROCESS_START_MS = 30_000;
 export function boundFor(starts: number, workMs = 0): number {
   return starts * PROCESS_START_MS + workMs;
 }
+
+/**
+ * How much slower configured work runs when the machine is saturated: at load 16 on 2 cores a runnable process
+ * gets about 1/8 of a core. A bound on work timed from the configuration (time scale, estimates, heartbeats) is
+ * that time times this factor.
+ */
+export const SATURATION_FACTOR = 8;

@@ -88,7 +88,7 @@ function renderOverview(plans: PlanStatus[], workers: MessageOf<'status_reply'>[
   if (workers.length > 0) {
     lines.push('workers:');
     for (const worker of workers) {
-      lines.push(`  ${worker.id.padEnd(12)} ${worker.alive ? 'alive' : 'LOST '} busy ${worker.busy}/${worker.slots}  gpus [${worker.gpus.join(',')}]  ${worker.classes.join(',')}  done ${worker.completed}, failed ${worker.failed}${worker.tokens_per_second !== null ? `, ${worker.tokens_per_second.toFixed(1)} tok/s` : ''}${worker.simulated ? '  (simulated)' : ''}`);
+      lines.push(`  ${worker.id.padEnd(12)} ${worker.alive ? 'alive' : 'LOST '} busy ${worker.busy}/${worker.slots}  gpus [${worker.gpus.join(',')}]  ${worker.classes.join(',')}  done ${worker.completed}, failed ${worker.failed}${worker.tokens_per_second !== null ? `, ${worker.tokens_per_second.toFixed(1)} tok/s` : ''}${worker.simulated ? '  (simulated)' : ''}${heldNote(worker.held)}`);
     }
   } else {
     lines.push('workers: none registered');
@@ -96,4 +96,11 @@ function renderOverview(plans: PlanStatus[], workers: MessageOf<'status_reply'>[
   if (plans.length === 0) lines.push('plans: none');
   for (const plan of plans) lines.push(renderPlanStatus(plan, detail));
   return lines.join('\n');
+}
+
+/** Cards resting after they ran hot: they take no new work until they cool. */
+function heldNote(held: MessageOf<'status_reply'>['workers'][number]['held']): string {
+  if (held === undefined || held.length === 0) return '';
+  const cards = held.map((card) => `gpu ${card.gpu}${card.temperature_c === null ? '' : ` at ${card.temperature_c} C`}`);
+  return `  HELD for heat: ${cards.join(', ')}`;
 }

@@ -11,6 +11,7 @@ import { CliError, openHome, printJson } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { renderPlanStatus } from '../render-status.js';
 import { BRAIN_READY, untilSignal } from '../signals.js';
+import { watchThermal } from '../thermal-warnings.js';
 import { submitPlanFile } from './submit.js';
 
 /** Children run the same entry this process was started from (main.ts under tsx, the bin shim, or dist). */
@@ -114,11 +115,13 @@ export function registerUp(program: Command): void {
         }
         return outcome.value;
       };
+      let thermal: { close(): Promise<void> } | undefined;
       try {
         // Ready is the brain's own word over IPC, not an answer on the address, which another brain may hold.
         // A brain that exits before it is ready rejects getOneMessage; then its exit, raced below, is the answer.
         const ready = brainProc.getOneMessage({ filter: isBrainReady }).catch(() => new Promise<never>(() => undefined));
         await unlessBrainDies(ready);
+        thermal = watchThermal(config.brain.pub, say);
         const workers =
           profile !== undefined && flags.simulate !== undefined
             ? profileWorkers(profile, flags.simulate, flags.timeScale)
@@ -147,6 +150,7 @@ export function registerUp(program: Command): void {
         }
         if (final.state !== 'completed') process.exitCode = 1;
       } finally {
+        await thermal?.close();
         for (const child of children.slice().reverse()) child.kill('SIGTERM');
         await Promise.all(children.map((child) => child.done));
         if (brainDied) exitOnceDone();

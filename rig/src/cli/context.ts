@@ -6,12 +6,17 @@ import { EXIT } from './exit-codes.js';
 /** Thrown by CLI commands for a user error; the entry point prints it and exits with `exitCode`, no stack. */
 export class CliError extends Error {
   override readonly name = 'CliError';
+  /** With --json: the command already printed its JSON document (e.g. a pending escalation's id), so the error
+   * goes to stderr as text and stdout keeps one document. */
+  readonly printedJson: boolean;
   constructor(
     message: string,
     readonly exitCode: number = EXIT.usage,
     readonly code = 'cli_error',
+    options: { printedJson?: boolean } = {},
   ) {
     super(message);
+    this.printedJson = options.printedJson === true;
   }
 }
 

@@ -68,7 +68,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     const failure = asCliError(error);
     if (failure === undefined) throw error;
     if (failure.exitCode === EXIT.ok) return; // --help, --version: commander printed them
-    if (json) process.stdout.write(`${JSON.stringify({ error: { code: failure.code, message: failure.message, exit: failure.exitCode } }, null, 2)}\n`);
+    if (json && !failure.printedJson) process.stdout.write(`${JSON.stringify({ error: { code: failure.code, message: failure.message, exit: failure.exitCode } }, null, 2)}\n`);
     else if (!(error instanceof CommanderError)) process.stderr.write(`rigmind: ${failure.message}\n`);
     process.exitCode = failure.exitCode;
   }

@@ -1,10 +1,13 @@
 import { createServer, type Server } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { BrainClient } from '../../../rig/src/client/brain-client.js';
 import { lockHome } from '../../../rig/src/store/home-lock.js';
 import { closesAfterEach } from '../../helpers/closes-after-each.js';
 import { freePort } from '../../helpers/loopback.js';
+import { boundFor } from '../../helpers/process-start.js';
 import { alive, type CliProcess, RigHarness } from '../../helpers/rig-harness.js';
 
 const track = closesAfterEach();
@@ -82,5 +85,16 @@ describe('one brain per home', () => {
     expect(up.stderr).toMatch(/rigmind: the brain exited \(exit 4\); stopping its workers/);
     const status = await client.request('status_request', {});
     expect(status.ok && status.reply.kind === 'status_reply' ? status.reply.workers : undefined).toEqual([]);
+  });
+
+  it('up exits 4 when its running brain is killed', { timeout: boundFor(6) }, async () => {
+    const rig = track(new RigHarness());
+    const up = rig.spawn(['up', '--workers', '2']);
+    await rig.until(async () => (await rig.workers()).filter((worker) => worker.alive).length === 2, boundFor(4), 'two workers');
+    const brainPid = Number(readFileSync(join(rig.home, 'run', 'brain.pid'), 'utf8'));
+    process.kill(brainPid, 'SIGKILL');
+    const ended = await exited(up, 'up whose brain was killed');
+    expect(ended.exitCode).toBe(4);
+    expect(ended.stderr).toMatch(/rigmind: the brain exited \(killed by SIGKILL\); stopping its workers/);
   });
 });

@@ -77,5 +77,7 @@ export function noteCardHeat(worker: WorkerEntry, event: RigEvent): void {
   const reading = event.detail?.['temperature_c'];
   const temperature = typeof reading === 'number' ? reading : null;
   if (kind === 'cooled') worker.heat.delete(event.gpu_id);
-  else if (kind === 'hot' || worker.heat.has(event.gpu_id)) worker.heat.set(event.gpu_id, temperature ?? worker.heat.get(event.gpu_id) ?? null);
+  else if (kind === 'hot' || worker.heat.has(event.gpu_id)) {
+    worker.heat.set(event.gpu_id, temperature ?? worker.heat.get(event.gpu_id) ?? null);
+  }
 }

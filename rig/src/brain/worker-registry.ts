@@ -97,8 +97,13 @@ export class WorkerRegistry {
           tokens_per_second: stats.get(entry.id)?.tokens_per_second ?? null,
           completed: stats.get(entry.id)?.completed ?? 0,
           failed: stats.get(entry.id)?.failed ?? 0,
-          ...(entry.heat.size > 0 ? { held: [...entry.heat].map(([gpu, temperature_c]) => ({ gpu, temperature_c })) } : {}),
+          ...(entry.heat.size > 0 ? { held: heldCards(entry) } : {}),
         };
       });
   }
+}
+
+/** A worker's cards held for heat, as status shows them. */
+function heldCards(entry: WorkerEntry): { gpu: number; temperature_c: number | null }[] {
+  return [...entry.heat].map(([gpu, temperature_c]) => ({ gpu, temperature_c }));
 }

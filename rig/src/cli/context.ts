@@ -31,7 +31,8 @@ export function openHome(flag: string | undefined, use: HomeUse = 'client'): { h
   const home = rigHome(resolveHome(flag));
   if (use === 'run') createRigHome(home);
   else if (!rigHomeExists(home)) {
-    throw new CliError(`no rig at ${home.dir} (start one there with 'rigmind --home ${home.dir} up', or give the right --home)`, EXIT.usage, 'no_rig');
+    const hint = `start one there with 'rigmind --home ${home.dir} up', or give the right --home`;
+    throw new CliError(`no rig at ${home.dir} (${hint})`, EXIT.usage, 'no_rig');
   }
   const loaded = loadRigConfig(home);
   if (!loaded.ok) throw new CliError(`${loaded.problem.file}: ${loaded.problem.message}`, EXIT.usage, 'config_invalid');

@@ -68,7 +68,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     const failure = asCliError(error);
     if (failure === undefined) throw error;
     if (failure.exitCode === EXIT.ok) return; // --help, --version: commander printed them
-    if (json && !failure.printedJson) process.stdout.write(`${JSON.stringify({ error: { code: failure.code, message: failure.message, exit: failure.exitCode } }, null, 2)}\n`);
+    const document = { error: { code: failure.code, message: failure.message, exit: failure.exitCode } };
+    if (json && !failure.printedJson) process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
     else if (!(error instanceof CommanderError)) process.stderr.write(`rigmind: ${failure.message}\n`);
     process.exitCode = failure.exitCode;
   }

@@ -30,11 +30,12 @@ export function thermalLine(event: RigEvent): string | undefined {
   const where = `gpu ${event.gpu_id ?? '?'} on ${event.worker_id ?? '?'}`;
   const temperature = event.detail?.['temperature_c'];
   const at = typeof temperature === 'number' ? ` at ${temperature} C` : '';
+  const limit = (key: string) => String(event.detail?.[key] ?? '?');
   switch (event.detail?.['kind']) {
     case 'hot':
-      return `rigmind: WARNING ${where}${at}: held, no new work until it is below ${String(event.detail?.['resume_below_c'] ?? '?')} C`;
+      return `rigmind: WARNING ${where}${at}: held, no new work until it is below ${limit('resume_below_c')} C`;
     case 'alert':
-      return `rigmind: WARNING ${where}${at}: ALERT, above ${String(event.detail?.['alert_at_c'] ?? '?')} C`;
+      return `rigmind: WARNING ${where}${at}: ALERT, above ${limit('alert_at_c')} C`;
     case 'cooled':
       return `rigmind: ${where}${at} cooled: takes work again`;
     default:

@@ -31,7 +31,8 @@ export function lockHome(runDir: string, pid: number = process.pid): HomeLockRes
   try {
     db = new Database(path, { timeout: 0 });
   } catch (error) {
-    return { ok: false, code: 'home_lock_failed', message: `cannot open the lock file ${path}: ${(error as Error).message}` };
+    const message = `cannot open the lock file ${path}: ${(error as Error).message}`;
+    return { ok: false, code: 'home_lock_failed', message };
   }
   try {
     db.pragma('locking_mode = EXCLUSIVE');
@@ -42,7 +43,8 @@ export function lockHome(runDir: string, pid: number = process.pid): HomeLockRes
       return { ok: false, code: 'home_lock_failed', message: `cannot lock ${path}: ${(error as Error).message}` };
     }
     const holder = readPid(pidPath);
-    return { ok: false, code: 'home_locked', message: `held by ${holder === undefined ? 'an unknown pid' : `pid ${holder}`}`, ...(holder === undefined ? {} : { pid: holder }) };
+    if (holder === undefined) return { ok: false, code: 'home_locked', message: 'held by an unknown pid' };
+    return { ok: false, code: 'home_locked', message: `held by pid ${holder}`, pid: holder };
   }
   writeFileSync(pidPath, `${pid}\n`);
   let held = true;

@@ -18,7 +18,8 @@ function lockOrExplain(runDir: string, homeDir: string): HomeLock {
   const locked = lockHome(runDir);
   if (locked.ok) return locked.lock;
   if (locked.code === 'home_locked') {
-    throw new CliError(`another brain (${locked.pid === undefined ? 'pid unknown' : `pid ${locked.pid}`}) holds ${homeDir}`, EXIT.busy, locked.code);
+    const holder = locked.pid === undefined ? 'pid unknown' : `pid ${locked.pid}`;
+    throw new CliError(`another brain (${holder}) holds ${homeDir}`, EXIT.busy, locked.code);
   }
   throw new CliError(locked.message, EXIT.busy, locked.code);
 }
@@ -28,7 +29,8 @@ function explainBindError(error: unknown): unknown {
   const { code, address } = error as { code?: unknown; address?: unknown };
   if (code !== 'EADDRINUSE') return error;
   const where = typeof address === 'string' ? address : 'the brain address';
-  return new CliError(`address in use: ${where} (another process listens there; set brain.router and brain.pub in config.json)`, EXIT.busy, 'address_in_use');
+  const hint = 'another process listens there; set brain.router and brain.pub in config.json';
+  return new CliError(`address in use: ${where} (${hint})`, EXIT.busy, 'address_in_use');
 }
 
 /** `rigmind brain`: run the brain in the foreground until SIGINT or SIGTERM. */
@@ -64,7 +66,13 @@ export function registerBrain(program: Command): void {
 }
 
 /** Start the brain, tell `up` (if it started us) that it is ready, and run until SIGINT or SIGTERM. */
-async function runBrain(home: RigHome, config: RigConfig, profile: RigProfile | undefined, timeScale: number, quiet: boolean): Promise<void> {
+async function runBrain(
+  home: RigHome,
+  config: RigConfig,
+  profile: RigProfile | undefined,
+  timeScale: number,
+  quiet: boolean,
+): Promise<void> {
   const logger = createLogger({ name: 'brain', logDir: home.logDir, console: true, ...(quiet ? { consoleLevel: 'warn' } : {}) });
   const gateway = gatewayClientFor(home, config, (skewMs) => {
     if (skewMs === 0) logger.info('the rig clock agrees with the gateway again; signing with it');

@@ -101,6 +101,8 @@ function renderOverview(plans: PlanStatus[], workers: MessageOf<'status_reply'>[
 /** Cards resting after they ran hot: they take no new work until they cool. */
 function heldNote(held: MessageOf<'status_reply'>['workers'][number]['held']): string {
   if (held === undefined || held.length === 0) return '';
-  const cards = held.map((card) => `gpu ${card.gpu}${card.temperature_c === null ? '' : ` at ${card.temperature_c} C`}`);
+  const cards = held.map(
+    (card) => `gpu ${card.gpu}${card.temperature_c === null ? '' : ` at ${card.temperature_c} C`}`,
+  );
   return `  HELD for heat: ${cards.join(', ')}`;
 }

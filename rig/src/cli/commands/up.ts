@@ -92,13 +92,24 @@ export function registerUp(program: Command): void {
       const workDir = join(home.dir, 'work');
       mkdirSync(workDir, { recursive: true });
       const children: { name: string; kill: (signal: NodeJS.Signals) => void; done: Promise<unknown> }[] = [];
-      const options = { stdio: ['ignore', 'inherit', 'inherit'], env: { RIGMIND_WORK: workDir }, reject: false, cleanup: true, forceKillAfterDelay: 10_000 } as const;
+      const options = {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: { RIGMIND_WORK: workDir },
+        reject: false,
+        cleanup: true,
+        forceKillAfterDelay: 10_000,
+      } as const;
       const argsOf = (args: string[]) => [...process.execArgv, ENTRY, '--home', home.dir, ...args];
       const spawnChild = (name: string, args: string[]) => {
         const proc = execa(process.execPath, argsOf(args), options);
         children.push({ name, kill: (signal) => proc.kill(signal), done: proc });
       };
-      const brainArgs = ['brain', '--quiet', ...(flags.simulate !== undefined ? ['--profile', flags.simulate, '--time-scale', flags.timeScale] : []), ...(flags.policy !== undefined ? ['--policy', flags.policy] : [])];
+      const brainArgs = [
+        'brain',
+        '--quiet',
+        ...(flags.simulate !== undefined ? ['--profile', flags.simulate, '--time-scale', flags.timeScale] : []),
+        ...(flags.policy !== undefined ? ['--policy', flags.policy] : []),
+      ];
       const brainProc = execa(process.execPath, argsOf(brainArgs), { ...options, ipc: true });
       children.push({ name: 'brain', kill: (signal) => brainProc.kill(signal), done: brainProc });
       let brainDied = false;
@@ -108,7 +119,10 @@ export function registerUp(program: Command): void {
         return new CliError(`the brain exited (${how}); stopping its workers`, EXIT.busy, 'brain_exited');
       });
       const unlessBrainDies = async <T>(work: Promise<T>): Promise<T> => {
-        const outcome = await Promise.race([work.then((value) => ({ value })), brainExited.then((error) => ({ error }))]);
+        const outcome = await Promise.race([
+          work.then((value) => ({ value })),
+          brainExited.then((error) => ({ error })),
+        ]);
         if ('error' in outcome) {
           brainDied = true;
           throw outcome.error;
@@ -119,7 +133,8 @@ export function registerUp(program: Command): void {
       try {
         // Ready is the brain's own word over IPC, not an answer on the address, which another brain may hold.
         // A brain that exits before it is ready rejects getOneMessage; then its exit, raced below, is the answer.
-        const ready = brainProc.getOneMessage({ filter: isBrainReady }).catch(() => new Promise<never>(() => undefined));
+        const never = new Promise<never>(() => undefined);
+        const ready = brainProc.getOneMessage({ filter: isBrainReady }).catch(() => never);
         await unlessBrainDies(ready);
         thermal = watchThermal(config.brain.pub, say);
         const workers =
@@ -139,7 +154,9 @@ export function registerUp(program: Command): void {
           return;
         }
         if (!existsSync(DEMO_PLAN)) throw new CliError(`the demo plan is missing: ${DEMO_PLAN}`);
-        const { final } = await unlessBrainDies(submitPlanFile(config.brain, DEMO_PLAN, { wait: true, json: flags.json === true, source: 'demo' }));
+        const demo = { wait: true, json: flags.json === true, source: 'demo' };
+        const submitted = submitPlanFile(config.brain, DEMO_PLAN, demo);
+        const { final } = await unlessBrainDies(submitted);
         if (final === undefined) return;
         if (flags.json === true) printJson(final);
         else {

@@ -163,7 +163,7 @@ export function registerUp(program: Command): void {
           process.stdout.write(`\n${renderPlanStatus(final, true)}\n\n`);
           const simulatedNote = simulateLlm ? ' GPU/LLM work marked [simulated] was timed, not run.' : '';
           process.stdout.write(`demo ${final.state}: ${final.counts.completed ?? 0}/${final.total} tasks completed.${simulatedNote}\n`);
-          process.stdout.write(`state, logs and task output: ${home.dir} (rigmind --home ${home.dir} logs TASK_ID)\n`);
+          process.stdout.write(`state, logs and task output: ${home.dir} (rigmind --home ${home.dir} logs ${final.plan_id} TASK_NAME)\n`);
         }
         if (final.state !== 'completed') process.exitCode = 1;
       } finally {

@@ -58,6 +58,8 @@ export const WorkerStatusSchema = z.strictObject({
   /** Attempts the worker finished, and how many failed. */
   completed: z.int().min(0),
   failed: z.int().min(0),
+  /** Cards its thermal guard rests after they ran hot, with the last temperature reported; absent when none. */
+  held: z.array(z.strictObject({ gpu: z.int(), temperature_c: z.number().nullable() })).optional(),
 });
 /** A worker's status. */
 export type WorkerStatus = z.infer<typeof WorkerStatusSchema>;

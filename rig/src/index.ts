@@ -36,7 +36,7 @@ export { simulate, SimulationError, type SimResult, type SimulateOptions } from 
 export { checkTrace, type TraceViolation } from './sim/check-trace.js';
 export { profileTimings, type RigTimings } from './sim/rig-timings.js';
 export { loadRigProfile, loadScenario } from './sim/scenario.js';
-export { rigHome, loadRigConfig, type RigHome } from './config/rig-home.js';
+export { rigHome, createRigHome, rigHomeExists, loadRigConfig, type RigHome } from './config/rig-home.js';
 export { resolveHome } from './config/env.js';
 export { main as runCli, buildProgram } from './cli/main.js';
 

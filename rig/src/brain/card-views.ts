@@ -1,4 +1,4 @@
-import type { WorkerInfo } from '@rigmind/protocol';
+import type { RigEvent, WorkerInfo } from '@rigmind/protocol';
 import type { CardView } from '../scheduler/types.js';
 import type { CardBelief, CardBook } from './card-book.js';
 import type { WorkerEntry } from './worker-registry.js';
@@ -65,4 +65,19 @@ export function viewsOf(worker: WorkerEntry, cards: readonly CardBelief[], nowS:
         ? null
         : { taskId: card.run.taskId, priority: card.run.priority, executor: card.run.executor, model: card.run.model, gpus: card.run.executor === 'brain' ? gpus : [card.gpu], startedAtS: card.run.startedAtS },
   }));
+}
+
+/**
+ * Follow a worker's gpu_thermal events: a card reported `hot` is held (its guard gives it no new work) until it
+ * reports `cooled`; every reading on the way keeps its temperature current for `status`.
+ */
+export function noteCardHeat(worker: WorkerEntry, event: RigEvent): void {
+  if (event.event_type !== 'gpu_thermal' || event.gpu_id == null) return;
+  const kind = event.detail?.['kind'];
+  const reading = event.detail?.['temperature_c'];
+  const temperature = typeof reading === 'number' ? reading : null;
+  if (kind === 'cooled') worker.heat.delete(event.gpu_id);
+  else if (kind === 'hot' || worker.heat.has(event.gpu_id)) {
+    worker.heat.set(event.gpu_id, temperature ?? worker.heat.get(event.gpu_id) ?? null);
+  }
 }

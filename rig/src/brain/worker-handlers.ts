@@ -2,6 +2,7 @@ import { createMessage, type HeldTask, type MessageOf } from '@rigmind/protocol'
 import { LOW_CONFIDENCE_MARKER } from '../escalation/low-confidence.js';
 import type { BrainContext } from './brain-context.js';
 import { applyEffect, enqueue } from './apply-effect.js';
+import { noteCardHeat } from './card-views.js';
 
 const brainSender = (ctx: BrainContext) => ({ role: 'brain' as const, id: ctx.id });
 
@@ -81,6 +82,8 @@ export function onWorkerEvent(ctx: BrainContext, message: MessageOf<'worker_even
     return;
   }
   ctx.scheduler?.onWorkerEvent(message.sender.id, event);
+  const worker = ctx.workers.get(message.sender.id);
+  if (worker !== undefined) noteCardHeat(worker, event);
   const { timestamp, seq: _seq, ...rest } = event;
   ctx.events.emit({ ...rest, worker_id: message.sender.id, detail: { ...event.detail, observed_at: timestamp } });
 }

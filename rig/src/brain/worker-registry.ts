@@ -11,6 +11,8 @@ export interface WorkerEntry {
   lastDispatch: number;
   /** False while the worker's cards rest after running hot: it is offered nothing. */
   accepting: boolean;
+  /** Its cards held for heat (gpu_thermal hot until cooled), with the last temperature reported (card-views.ts). */
+  readonly heat: Map<number, number | null>;
   /** Moving average of its attempts' run time (s); undefined before the first result. */
   recentRunS: number | undefined;
 }
@@ -59,7 +61,7 @@ export class WorkerRegistry {
   ensure(id: string, now: number): WorkerEntry {
     let entry = this.#workers.get(id);
     if (entry === undefined) {
-      entry = { id, info: undefined, identity: undefined, lastSeen: now, leases: new Set(), lastDispatch: 0, accepting: true, recentRunS: undefined };
+      entry = { id, info: undefined, identity: undefined, lastSeen: now, leases: new Set(), lastDispatch: 0, accepting: true, heat: new Map(), recentRunS: undefined };
       this.#workers.set(id, entry);
     }
     return entry;
@@ -95,7 +97,13 @@ export class WorkerRegistry {
           tokens_per_second: stats.get(entry.id)?.tokens_per_second ?? null,
           completed: stats.get(entry.id)?.completed ?? 0,
           failed: stats.get(entry.id)?.failed ?? 0,
+          ...(entry.heat.size > 0 ? { held: heldCards(entry) } : {}),
         };
       });
   }
+}
+
+/** A worker's cards held for heat, as status shows them. */
+function heldCards(entry: WorkerEntry): { gpu: number; temperature_c: number | null }[] {
+  return [...entry.heat].map(([gpu, temperature_c]) => ({ gpu, temperature_c }));
 }

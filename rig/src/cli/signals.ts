@@ -10,3 +10,6 @@ export function untilSignal(): Promise<NodeJS.Signals> {
     process.on('SIGTERM', done);
   });
 }
+
+/** What a brain started by `rigmind up` sends over the IPC channel once its sockets are bound. */
+export const BRAIN_READY = 'rigmind-brain-ready';

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RigConfigSchema, toIssues, type RigConfig } from '@rigmind/protocol';
 
@@ -12,7 +12,7 @@ export interface RigHome {
   readonly runDir: string;
 }
 
-/** Paths of a rig home (creating the folders). */
+/** Paths of a rig home; nothing is created (a client asking a brain must not leave an empty home behind). */
 export function rigHome(dir: string): RigHome {
   const root = resolve(dir);
   const home: RigHome = {
@@ -23,8 +23,18 @@ export function rigHome(dir: string): RigHome {
     taskLogDir: join(root, 'logs', 'tasks'),
     runDir: join(root, 'run'),
   };
+  return home;
+}
+
+/** Create a home's folders: what a brain or a worker does before it writes there. */
+export function createRigHome(home: RigHome): RigHome {
   for (const path of [home.dir, home.logDir, home.taskLogDir, home.runDir]) mkdirSync(path, { recursive: true });
   return home;
+}
+
+/** Whether a rig was ever set up here: the folder exists. */
+export function rigHomeExists(home: RigHome): boolean {
+  return existsSync(home.dir);
 }
 
 /** A config file that could not be used, as a value naming the file and the fields. */

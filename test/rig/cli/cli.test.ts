@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeFakeGpus } from '../../fixtures/nvidia-smi/fake-gpus.js';
+import { boundFor } from '../../helpers/process-start.js';
 import { RigHarness } from '../../helpers/rig-harness.js';
 
 let rig: RigHarness;
@@ -42,7 +43,8 @@ describe('rigmind CLI', () => {
     expect(result.stderr).toMatch(/no answer from a brain at ipc:.*is it running\?/);
   }, 20_000);
 
-  it('submit --wait --json: exit 0 only if every task completed, status lists every task', async () => {
+  // Bounds per process started (brain, worker, eight commands): the machine may be saturated.
+  it('submit --wait --json: exit 0 only if every task completed, status lists every task', { timeout: boundFor(10) }, async () => {
     await rig.startBrain();
     await rig.startWorker('w1');
     const good = planFile('good.yaml', 'plan: good\ntasks:\n  - name: a\n    command: echo one; echo two\n  - name: b\n    depends_on: [a]\n    command: echo three\n');
@@ -57,6 +59,13 @@ describe('rigmind CLI', () => {
     expect(JSON.parse(status.stdout).plans[0].tasks[0]).toMatchObject({ name: 'a', status: 'completed', worker_id: 'w1', return_code: 0 });
     const logs = await rig.run(['logs', `${doc.plan_id}.a`]);
     expect(logs.stdout).toContain('one\ntwo');
+    // A task named within its plan, the documented form.
+    const byName = await rig.run(['logs', doc.plan_id, 'a']);
+    expect(byName).toMatchObject({ exitCode: 0 });
+    expect(byName.stdout).toContain('one\ntwo');
+    const unknown = await rig.run(['logs', doc.plan_id, 'nope', '--json']);
+    expect(unknown.exitCode).toBe(1);
+    expect(JSON.parse(unknown.stdout)).toEqual({ error: { code: 'not_found', message: `not_found: no task '${doc.plan_id}.nope'`, exit: 1 } });
 
     const bad = planFile('bad.yaml', 'plan: bad\ndefaults:\n  max_retries: 0\ntasks:\n  - name: a\n    command: exit 3\n');
     const failed = await rig.run(['submit', bad, '--wait']);
@@ -65,7 +74,7 @@ describe('rigmind CLI', () => {
     expect(failed.stderr).toMatch(/FAILED\s+a: exit code 3/);
   });
 
-  it('gives a task its GPUs and CUDA libraries in the environment before it starts', async () => {
+  it('gives a task its GPUs and CUDA libraries in the environment before it starts', { timeout: boundFor(4) }, async () => {
     const gpus = await makeFakeGpus();
     try {
       await rig.startBrain();

@@ -8,6 +8,7 @@ import type { RigHarness } from '../../helpers/rig-harness.js';
 import { rigFor } from '../../helpers/rig-with-gateway.js';
 import { closesAfterEach } from '../../helpers/closes-after-each.js';
 import { freePort, pipeTo } from '../../helpers/loopback.js';
+import { boundFor } from '../../helpers/process-start.js';
 
 const track = closesAfterEach();
 
@@ -18,7 +19,7 @@ function requestFile(harness: RigHarness, body: unknown, name = 'request.json'):
 }
 
 describe('rigmind escalate --file and --id', () => {
-  it('prints the advice, or the response as JSON; bad files and mixed modes are refused, naming what is wrong', async () => {
+  it('prints the advice, or the response as JSON; bad files and mixed modes are refused, naming what is wrong', { timeout: boundFor(8) }, async () => {
     const gateway = track(await startHarness({ stub: { reply: () => JSON.stringify({ type: 'answer', text: 'the advice, in text' }) } }));
     const rig = track(rigFor(gateway));
     const file = requestFile(rig, escalationBody());
@@ -49,7 +50,7 @@ describe('rigmind escalate --file and --id', () => {
     for (const result of [invalid, broken, missing, both, badKey]) expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('an unreachable gateway: exit 3 with the key to resend under; the resend is answered once however often it is sent', async () => {
+  it('an unreachable gateway: exit 3 with the key to resend under; the resend is answered once however often it is sent', { timeout: boundFor(4) }, async () => {
     const gateway = track(await startHarness());
     const port = await freePort();
     const rig = track(rigFor(gateway, `http://127.0.0.1:${port}`));
@@ -80,7 +81,7 @@ describe('rigmind escalate --file and --id', () => {
     expect(clash.stderr).toContain("idempotency_key is 'file-key-0123456789', but --idempotency-key gives");
   });
 
-  it('an escalation the gateway defers: exit 3 naming it; --id follows it to the advice once upstream is back', async () => {
+  it('an escalation the gateway defers: exit 3 naming it; --id follows it to the advice once upstream is back', { timeout: boundFor(5) }, async () => {
     const gateway = track(await startHarness());
     const upstreamPort = gateway.stub.port;
     await gateway.stub.close();
@@ -102,7 +103,7 @@ describe('rigmind escalate --file and --id', () => {
     expect(unknown.stderr).toMatch(/^rigmind: refused: /);
   });
 
-  it('--withdraw: an escalation waiting at the gateway is never delivered; a settled one is refused', async () => {
+  it('--withdraw: an escalation waiting at the gateway is never delivered; a settled one is refused', { timeout: boundFor(6) }, async () => {
     const gateway = track(await startHarness({ config: quietOutboxConfig }));
     const rig = track(rigFor(gateway));
     const answered = await rig.run(['escalate', '--file', requestFile(rig, escalationBody()), '--json']);

@@ -66,7 +66,9 @@ export function registerEscalate(program: Command): void {
         if (options.json === true) printJson(withdrawn);
         else if (withdrawn.outcome === 'withdrawn') process.stdout.write(`${withdrawn.message}: it will not be delivered\n`);
         if (withdrawn.outcome === 'withdrawn') return;
-        throw new CliError(`${withdrawn.outcome}: ${withdrawn.message}`, withdrawn.outcome === 'later' ? NOT_SETTLED : 1, withdrawn.outcome);
+        const exit = withdrawn.outcome === 'later' ? NOT_SETTLED : 1;
+        const printedJson = options.json === true;
+        throw new CliError(`${withdrawn.outcome}: ${withdrawn.message}`, exit, withdrawn.outcome, { printedJson });
       }
       const file = options.file as string;
       const request = await readRequest(file, options.idempotencyKey);
@@ -140,6 +142,7 @@ function report(result: GatewayResult, json: boolean): void {
         `escalation ${result.escalationId} is still pending at the gateway${next}; follow it with:\n  rigmind escalate --id ${result.escalationId}`,
         NOT_SETTLED,
         'pending',
+        { printedJson: json },
       );
     }
     throw new CliError(`${result.code}: ${result.message}`, result.retryable ? NOT_SETTLED : 1, result.code);

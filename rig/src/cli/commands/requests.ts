@@ -94,10 +94,12 @@ export function registerRequests(program: Command): void {
     });
 
   program
-    .command('logs <task_id>')
-    .description("print a task's stdout and stderr, attempt by attempt")
+    .command('logs <task_id_or_plan_id> [task_name]')
+    .description("print a task's stdout and stderr, attempt by attempt: `logs TASK_ID` or `logs PLAN_ID TASK_NAME`")
     .option('--json', 'print one JSON document with the file paths')
-    .action(async (taskId: string, options: { json?: boolean }, command: Command) => {
+    .action(async (idOrPlan: string, name: string | undefined, options: { json?: boolean }, command: Command) => {
+      // A task's id is its plan's id, a dot and its name (store.insertPlan), so a name within a plan is enough.
+      const taskId = name === undefined ? idOrPlan : `${idOrPlan}.${name}`;
       const reply = (await ask(command, 'logs_request', { task_id: taskId })) as MessageOf<'logs_reply'>;
       if (options.json === true) {
         printJson(reply.attempts);
@@ -133,7 +135,7 @@ function renderOverview(plans: PlanStatus[], workers: MessageOf<'status_reply'>[
   if (workers.length > 0) {
     lines.push('workers:');
     for (const worker of workers) {
-      lines.push(`  ${worker.id.padEnd(12)} ${worker.alive ? 'alive' : 'LOST '} busy ${worker.busy}/${worker.slots}  gpus [${worker.gpus.join(',')}]  ${worker.classes.join(',')}  done ${worker.completed}, failed ${worker.failed}${worker.tokens_per_second !== null ? `, ${worker.tokens_per_second.toFixed(1)} tok/s` : ''}${worker.simulated ? '  (simulated)' : ''}`);
+      lines.push(`  ${worker.id.padEnd(12)} ${worker.alive ? 'alive' : 'LOST '} busy ${worker.busy}/${worker.slots}  gpus [${worker.gpus.join(',')}]  ${worker.classes.join(',')}  done ${worker.completed}, failed ${worker.failed}${worker.tokens_per_second !== null ? `, ${worker.tokens_per_second.toFixed(1)} tok/s` : ''}${worker.simulated ? '  (simulated)' : ''}${heldNote(worker.held)}`);
     }
   } else {
     lines.push('workers: none registered');
@@ -141,4 +143,13 @@ function renderOverview(plans: PlanStatus[], workers: MessageOf<'status_reply'>[
   if (plans.length === 0) lines.push('plans: none');
   for (const plan of plans) lines.push(renderPlanStatus(plan, detail));
   return lines.join('\n');
+}
+
+/** Cards resting after they ran hot: they take no new work until they cool. */
+function heldNote(held: MessageOf<'status_reply'>['workers'][number]['held']): string {
+  if (held === undefined || held.length === 0) return '';
+  const cards = held.map(
+    (card) => `gpu ${card.gpu}${card.temperature_c === null ? '' : ` at ${card.temperature_c} C`}`,
+  );
+  return `  HELD for heat: ${cards.join(', ')}`;
 }

@@ -1,16 +1,17 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import type { RigProfile } from '@rigmind/protocol';
 import { execa } from 'execa';
-import { BrainClient } from '../../client/brain-client.js';
 import { GpuProbe } from '../../gpu/gpu-probe.js';
 import { loadRigProfile } from '../../sim/scenario.js';
 import { CliError, openHome, printJson } from '../context.js';
+import { EXIT } from '../exit-codes.js';
 import { renderPlanStatus } from '../render-status.js';
-import { untilSignal } from '../signals.js';
+import { BRAIN_READY, untilSignal } from '../signals.js';
+import { watchThermal } from '../thermal-warnings.js';
 import { submitPlanFile } from './submit.js';
 
 /** Children run the same entry this process was started from (main.ts under tsx, the bin shim, or dist). */
@@ -71,14 +72,8 @@ export function registerUp(program: Command): void {
       const count = Number(flags.workers);
       if (!Number.isInteger(count) || count < 1 || count > 64) throw new CliError(`--workers: '${flags.workers}' is not a whole number from 1 to 64`);
       let homeFlag = command.optsWithGlobals<{ home?: string }>().home;
-      if (flags.demo === true && homeFlag === undefined) {
-        // The demo never touches a real rig home, and talks over ipc sockets so it cannot collide with a running brain.
-        homeFlag = join(tmpdir(), `rigmind-demo-${process.getuid?.() ?? 'user'}`);
-        rmSync(homeFlag, { recursive: true, force: true });
-        mkdirSync(join(homeFlag, 'run'), { recursive: true });
-        writeFileSync(join(homeFlag, 'config.json'), JSON.stringify({ brain: { router: `ipc://${homeFlag}/run/brain.sock`, pub: `ipc://${homeFlag}/run/events.sock` } }, null, 2));
-      }
-      const { home, config } = openHome(homeFlag);
+      if (flags.demo === true && homeFlag === undefined) homeFlag = scratchDemoHome();
+      const { home, config } = openHome(homeFlag, 'run');
       const say = (line: string) => process.stderr.write(`${line}\n`);
       let profile: RigProfile | undefined;
       if (flags.simulate !== undefined) {
@@ -97,21 +92,51 @@ export function registerUp(program: Command): void {
       const workDir = join(home.dir, 'work');
       mkdirSync(workDir, { recursive: true });
       const children: { name: string; kill: (signal: NodeJS.Signals) => void; done: Promise<unknown> }[] = [];
+      const options = {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: { RIGMIND_WORK: workDir },
+        reject: false,
+        cleanup: true,
+        forceKillAfterDelay: 10_000,
+      } as const;
+      const argsOf = (args: string[]) => [...process.execArgv, ENTRY, '--home', home.dir, ...args];
       const spawnChild = (name: string, args: string[]) => {
-        const proc = execa(process.execPath, [...process.execArgv, ENTRY, '--home', home.dir, ...args], {
-          stdio: ['ignore', 'inherit', 'inherit'],
-          env: { RIGMIND_WORK: workDir },
-          reject: false,
-          cleanup: true,
-          forceKillAfterDelay: 10_000,
-        });
+        const proc = execa(process.execPath, argsOf(args), options);
         children.push({ name, kill: (signal) => proc.kill(signal), done: proc });
       };
-      spawnChild('brain', ['brain', '--quiet', ...(flags.simulate !== undefined ? ['--profile', flags.simulate, '--time-scale', flags.timeScale] : []), ...(flags.policy !== undefined ? ['--policy', flags.policy] : [])]);
-      const client = new BrainClient(config.brain.router);
+      const brainArgs = [
+        'brain',
+        '--quiet',
+        ...(flags.simulate !== undefined ? ['--profile', flags.simulate, '--time-scale', flags.timeScale] : []),
+        ...(flags.policy !== undefined ? ['--policy', flags.policy] : []),
+      ];
+      const brainProc = execa(process.execPath, argsOf(brainArgs), { ...options, ipc: true });
+      children.push({ name: 'brain', kill: (signal) => brainProc.kill(signal), done: brainProc });
+      let brainDied = false;
+      // Whatever up is doing, it ends when its brain does: its workers must not serve another brain.
+      const brainExited = brainProc.then((result) => {
+        const how = result.signal !== undefined ? `killed by ${result.signal}` : `exit ${result.exitCode ?? '?'}`;
+        return new CliError(`the brain exited (${how}); stopping its workers`, EXIT.busy, 'brain_exited');
+      });
+      const unlessBrainDies = async <T>(work: Promise<T>): Promise<T> => {
+        const outcome = await Promise.race([
+          work.then((value) => ({ value })),
+          brainExited.then((error) => ({ error })),
+        ]);
+        if ('error' in outcome) {
+          brainDied = true;
+          throw outcome.error;
+        }
+        return outcome.value;
+      };
+      let thermal: { close(): Promise<void> } | undefined;
       try {
-        const ready = await client.request('status_request', {}, 20_000);
-        if (!ready.ok) throw new CliError(`the brain did not come up: ${ready.message}`, 3);
+        // Ready is the brain's own word over IPC, not an answer on the address, which another brain may hold.
+        // A brain that exits before it is ready rejects getOneMessage; then its exit, raced below, is the answer.
+        const never = new Promise<never>(() => undefined);
+        const ready = brainProc.getOneMessage({ filter: isBrainReady }).catch(() => never);
+        await unlessBrainDies(ready);
+        thermal = watchThermal(config.brain.pub, say);
         const workers =
           profile !== undefined && flags.simulate !== undefined
             ? profileWorkers(profile, flags.simulate, flags.timeScale)
@@ -125,24 +150,51 @@ export function registerUp(program: Command): void {
         for (const worker of workers) spawnChild(worker.name, worker.args);
         say(`rigmind: brain on ${config.brain.router}, ${workers.length} worker(s): ${workers.map((worker) => worker.name).join(', ')}; home ${home.dir}`);
         if (flags.demo !== true) {
-          await untilSignal();
+          await unlessBrainDies(untilSignal());
           return;
         }
         if (!existsSync(DEMO_PLAN)) throw new CliError(`the demo plan is missing: ${DEMO_PLAN}`);
-        const { final } = await submitPlanFile(config.brain, DEMO_PLAN, { wait: true, json: flags.json === true, source: 'demo' });
+        const demo = { wait: true, json: flags.json === true, source: 'demo' };
+        const submitted = submitPlanFile(config.brain, DEMO_PLAN, demo);
+        const { final } = await unlessBrainDies(submitted);
         if (final === undefined) return;
         if (flags.json === true) printJson(final);
         else {
           process.stdout.write(`\n${renderPlanStatus(final, true)}\n\n`);
           const simulatedNote = simulateLlm ? ' GPU/LLM work marked [simulated] was timed, not run.' : '';
           process.stdout.write(`demo ${final.state}: ${final.counts.completed ?? 0}/${final.total} tasks completed.${simulatedNote}\n`);
-          process.stdout.write(`state, logs and task output: ${home.dir} (rigmind --home ${home.dir} logs TASK_ID)\n`);
+          process.stdout.write(`state, logs and task output: ${home.dir} (rigmind --home ${home.dir} logs ${final.plan_id} TASK_NAME)\n`);
         }
         if (final.state !== 'completed') process.exitCode = 1;
       } finally {
-        await client.close();
+        await thermal?.close();
         for (const child of children.slice().reverse()) child.kill('SIGTERM');
         await Promise.all(children.map((child) => child.done));
+        if (brainDied) exitOnceDone();
       }
     });
+}
+
+/**
+ * A fresh scratch home for one demo (a folder of its own under the temp dir), talking over ipc sockets inside it:
+ * two demos at once, or a demo beside a running rig, share neither state nor addresses.
+ */
+function scratchDemoHome(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rigmind-demo-'));
+  mkdirSync(join(dir, 'run'), { recursive: true });
+  const brain = { router: `ipc://${dir}/run/brain.sock`, pub: `ipc://${dir}/run/events.sock` };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ brain }, null, 2));
+  return dir;
+}
+
+function isBrainReady(message: unknown): boolean {
+  return typeof message === 'object' && message !== null && (message as { kind?: unknown }).kind === BRAIN_READY;
+}
+
+/**
+ * After the brain died, a request still waiting on its address would keep this process alive for ever; once the
+ * error is printed and the workers are stopped, nothing is left to do. Unref'd: a clean exit does not wait for it.
+ */
+function exitOnceDone(): void {
+  setTimeout(() => process.exit(), 100).unref();
 }

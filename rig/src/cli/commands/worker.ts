@@ -68,7 +68,7 @@ export function registerWorker(program: Command): void {
     .option('--ld-library-path <path>', 'prepended to LD_LIBRARY_PATH of every task (CUDA libraries)')
     .option('--quiet', 'only warnings on the terminal')
     .action(async (flags: WorkerFlags, command: Command) => {
-      const { home, config } = openHome(command.optsWithGlobals<{ home?: string }>().home);
+      const { home, config } = openHome(command.optsWithGlobals<{ home?: string }>().home, 'run');
       const logger = createLogger({ name: `worker-${flags.id}`, logDir: home.logDir, console: true, ...(flags.quiet === true ? { consoleLevel: 'warn' } : {}) });
       const wanted = flags.gpus === undefined ? undefined : parseGpuList(flags.gpus);
       let gpus: GpuInfo[] = [];

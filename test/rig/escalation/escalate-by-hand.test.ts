@@ -56,7 +56,10 @@ describe('rigmind escalate TASK_ID: a person hands a task to the external tier',
 
     const again = await rig.run(['escalate', `${planId}.flaky`, '--json']);
     expect(again.exitCode).toBe(1);
-    expect(again.stderr).toContain('is completed');
+    // With --json the refusal is one JSON document on stdout, carrying its code.
+    const refused = JSON.parse(again.stdout) as { error: { code: string; message: string; exit: number } };
+    expect(refused.error).toMatchObject({ code: 'not_escalatable', exit: 1 });
+    expect(refused.error.message).toContain('is completed');
   });
 
   it('asks again for a task held after a decline; refuses running and blocked tasks', async () => {

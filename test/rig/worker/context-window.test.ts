@@ -54,8 +54,10 @@ describe('a prompt longer than the model context', () => {
 
   it("moves to the brain's model when a brain executor is there", async () => {
     await rig.startBrain();
-    await rig.startWorker('w1', ['--gpus', '1', '--ollama', ollama.url], gpus.env);
-    await rig.startWorker('brain-gpu', ['--gpus', '0,3', '--executor', 'brain', '--model', 'qwen2.5:14b', '--ollama', ollama.url], gpus.env);
+    await Promise.all([
+      rig.startWorker('w1', ['--gpus', '1', '--ollama', ollama.url], gpus.env),
+      rig.startWorker('brain-gpu', ['--gpus', '0,3', '--executor', 'brain', '--model', 'qwen2.5:14b', '--ollama', ollama.url], gpus.env),
+    ]);
     const planId = await submit({ plan: 'long', tasks: [{ name: 'too_long', type: 'llm', model: 'qwen2.5:7b', prompt: longPrompt}] });
     const final = await rig.finished(planId, 15_000);
     expect(final.tasks?.[0]).toMatchObject({ status: 'completed', worker_id: 'brain-gpu' });

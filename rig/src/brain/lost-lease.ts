@@ -6,7 +6,12 @@ import { applyEffect } from './apply-effect.js';
  * queue without using a retry, or fails once it has lost its worker more than `max_lost_leases` times; a task
  * that fails says so with `task_failed`, whichever way it failed.
  */
-export function loseLease(ctx: BrainContext, workerId: string, lease: { task_id: string; attempt: number }, reason: string): void {
+export function loseLease(
+  ctx: BrainContext,
+  workerId: string,
+  lease: { task_id: string; attempt: number },
+  reason: string,
+): void {
   ctx.workers.get(workerId)?.sent.delete(lease.task_id);
   const effect = ctx.transitions.loseLease(lease.task_id, reason, ctx.config.max_lost_leases);
   if (effect.kind === 'failed') {

@@ -211,7 +211,14 @@ export function onGoodbye(ctx: BrainContext, message: MessageOf<'goodbye'>): voi
 
 /** Heartbeat tick: workers silent for `liveness` intervals are dead; their leases go back to the queue at once. */
 export function reapSilentWorkers(ctx: BrainContext): void {
-  const deadline = ctx.now() - ctx.config.heartbeat_ms * ctx.config.heartbeat_liveness;
+  const now = ctx.now();
+  // A brain that was itself stalled (its tick late) cannot tell a silent worker from frames waiting unread in its
+  // socket: it gives every worker a fresh window rather than take back leases from workers that are running them.
+  if (ctx.workers.stalled(now, ctx.config.heartbeat_ms)) {
+    for (const entry of ctx.workers.all()) entry.lastSeen = Math.max(entry.lastSeen, now);
+    return;
+  }
+  const deadline = now - ctx.config.heartbeat_ms * ctx.config.heartbeat_liveness;
   for (const entry of ctx.workers.all()) {
     if (entry.lastSeen < deadline) {
       dropWorker(ctx, entry.id, `worker ${entry.id} silent for ${ctx.config.heartbeat_liveness} heartbeats`, 'worker_lost');

@@ -52,6 +52,7 @@ export class WorkerRegistry {
   #dispatches = 0;
   /** Connections asked to register, and when: asked once per liveness window, not once per frame they sent. */
   readonly #asked = new Map<string, number>();
+  #lastTick: number | undefined;
 
   /** Mark a dispatch of `attempt` of `taskId` to `entry`'s current connection. */
   markDispatch(entry: WorkerEntry, taskId: string, attempt: number): DispatchMark {
@@ -80,9 +81,21 @@ export class WorkerRegistry {
     const key = identity.toString('hex');
     const last = this.#asked.get(key);
     if (last !== undefined && now - last < windowMs) return false;
-    if (this.#asked.size >= 10_000) for (const [old, at] of this.#asked) if (now - at >= windowMs) this.#asked.delete(old);
+    if (this.#asked.size >= 10_000) {
+      for (const [old, at] of this.#asked) if (now - at >= windowMs) this.#asked.delete(old);
+    }
     this.#asked.set(key, now);
     return true;
+  }
+
+  /**
+   * Called on every heartbeat tick: whether this tick came late by more than one interval, so the brain itself was
+   * stalled since the last one (a blocked loop, or a starved machine).
+   */
+  stalled(now: number, heartbeatMs: number): boolean {
+    const last = this.#lastTick;
+    this.#lastTick = now;
+    return last !== undefined && now - last > 2 * heartbeatMs;
   }
 
   /** A connection registered: it is known now. */

@@ -62,7 +62,8 @@ export class Transitions {
     return this.store
       .stmt(
         `UPDATE tasks SET status = 'running' WHERE task_id = ? AND status = 'leased'
-           AND EXISTS (SELECT 1 FROM leases WHERE task_id = ? AND attempt = ? AND worker_id = ?) RETURNING plan_id, name`,
+           AND EXISTS (SELECT 1 FROM leases WHERE task_id = ? AND attempt = ? AND worker_id = ?)
+         RETURNING plan_id, name`,
       )
       .get(taskId, taskId, attempt, workerId) as { plan_id: string; name: string } | undefined;
   }
@@ -75,7 +76,9 @@ export class Transitions {
   finish(taskId: string, attempt: number, result: AttemptResult, workerId: string): FinishEffect {
     return this.db.transaction((): FinishEffect => {
       // Deleting the lease is the check that it is this attempt's and this worker's: one statement, not two.
-      const deleted = this.store.stmt('DELETE FROM leases WHERE task_id = ? AND attempt = ? AND worker_id = ?').run(taskId, attempt, workerId);
+      const deleted = this.store
+        .stmt('DELETE FROM leases WHERE task_id = ? AND attempt = ? AND worker_id = ?')
+        .run(taskId, attempt, workerId);
       if (deleted.changes === 0) return { kind: 'stale' };
       this.store
         .stmt(
@@ -127,7 +130,9 @@ export class Transitions {
         .run(this.store.isoNow(), reason, taskId, lease.attempt);
       this.store.stmt('UPDATE tasks SET lost_leases = lost_leases + 1 WHERE task_id = ?').run(taskId);
       const row = this.store.task(taskId) as TaskRow;
-      if (row.lost_leases > limit) return this.fail(row, `${reason} (lost its worker ${row.lost_leases} times; max_lost_leases is ${limit})`);
+      if (row.lost_leases > limit) {
+        return this.fail(row, `${reason} (lost its worker ${row.lost_leases} times; max_lost_leases is ${limit})`);
+      }
       const now = this.store.now();
       this.store
         .stmt("UPDATE tasks SET status = 'queued', cause = ?, queued_at = ?, next_attempt_at = NULL WHERE task_id = ?")

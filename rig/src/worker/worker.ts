@@ -123,7 +123,8 @@ export class Worker {
 
   #register(): void {
     const seen = this.#seen !== undefined ? { seen: this.#seen } : {};
-    const message = createMessage('register', this.sender, { worker: this.options.info, running: this.held(), ...seen });
+    const running = this.held();
+    const message = createMessage('register', this.sender, { worker: this.options.info, running, ...seen });
     this.#registering = { msgId: message.msg_id, at: Date.now() };
     this.#send(message);
   }

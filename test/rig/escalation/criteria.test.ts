@@ -12,7 +12,8 @@ const track = closesAfterEach();
 const answer = () => JSON.stringify({ type: 'answer', text: 'the external answer' });
 
 /** Calls that reached Claude's stand-in for the task named `name` (each handoff names its task). */
-const callsFor = (gateway: Harness, name: string) => gateway.stub.received.filter((request) => request.body.includes(name)).length;
+const callsFor = (gateway: Harness, name: string) =>
+  gateway.stub.received.filter((request) => request.body.includes(name)).length;
 
 /**
  * Attempts that ran, by plan task name: a lease lost because a worker on a saturated machine stayed silent past
@@ -24,11 +25,14 @@ const ran = (rig: RigHarness, name: string) =>
 const longPrompt = `Summarize this transcript: ${'the quick brown fox jumps over the lazy dog '.repeat(200)}`;
 
 /** A gateway, a rig sending to it, and a worker on a fake card served by an Ollama stand-in (context 600). */
-async function llmRig(faults: NonNullable<StubOptionsInput['faults']> = []): Promise<{ gateway: Harness; rig: RigHarness }> {
+type Faults = NonNullable<StubOptionsInput['faults']>;
+
+async function llmRig(faults: Faults = []): Promise<{ gateway: Harness; rig: RigHarness }> {
   const gateway = track(await startHarness({ stub: { reply: answer } }));
   const gpus = await makeFakeGpus();
   track({ close: () => gpus.remove() });
-  const ollama = track(await startOllamaStub({ models: [{ name: 'qwen2.5:7b', context_length: 600, gpus: [1] }], faults }));
+  const models = [{ name: 'qwen2.5:7b', context_length: 600, gpus: [1] }];
+  const ollama = track(await startOllamaStub({ models, faults }));
   const rig = track(rigFor(gateway));
   await rig.startBrain();
   await rig.startWorker('w1', ['--gpus', '1', '--ollama', ollama.url], gpus.env);
@@ -55,7 +59,7 @@ describe('every escalation criterion, end to end through a real gateway, paid ex
     expect(callsFor(gateway, 'flagged')).toBe(1);
     expect(callsFor(gateway, 'twice_failed')).toBe(1);
     expect(gateway.stub.received).toHaveLength(2);
-  });
+  }, 60_000);
 
   it('a context beyond every local model, and low confidence: one call each, the answer used', async () => {
     const { gateway, rig } = await llmRig();
@@ -64,7 +68,7 @@ describe('every escalation criterion, end to end through a real gateway, paid ex
       tasks: [
         { name: 'too_long', type: 'llm', model: 'qwen2.5:7b', prompt: longPrompt },
         // The stand-in echoes the prompt: the answer carries the marker the brain's model writes when unsure.
-        { name: 'unsure', type: 'llm', model: 'qwen2.5:7b', prompt: 'Which card is fastest? [[RIGMIND:LOW_CONFIDENCE]]' },
+        { name: 'unsure', type: 'llm', model: 'qwen2.5:7b', prompt: 'Which card? [[RIGMIND:LOW_CONFIDENCE]]' },
       ],
     });
     const final = await rig.finished(planId, 40_000);
@@ -75,9 +79,9 @@ describe('every escalation criterion, end to end through a real gateway, paid ex
     expect(callsFor(gateway, 'too_long')).toBe(1);
     expect(callsFor(gateway, 'unsure')).toBe(1);
     expect(gateway.stub.received).toHaveLength(2);
-  });
+  }, 60_000);
 
-  it('a context overflow as the second local failure: the context re-route wins, Claude is paid once and heard', async () => {
+  it('a context overflow as the second local failure: the context re-route wins, paid once and heard', async () => {
     // The first attempt fails (Ollama answers 500); the second finds the prompt too long for the model.
     const { gateway, rig } = await llmRig([
       { kind: 'status', path: '/api/show', status: 500, error: 'starting' },
@@ -85,14 +89,16 @@ describe('every escalation criterion, end to end through a real gateway, paid ex
       { kind: 'status', path: '/api/generate', status: 500, error: 'out of memory' },
       { kind: 'status', path: '/api/generate', status: 500, error: 'out of memory' },
     ]);
-    const planId = await submit(rig, { plan: 'criteria', tasks: [{ name: 'second_too_long', type: 'llm', model: 'qwen2.5:7b', prompt: longPrompt }] });
+    const task = { name: 'second_too_long', type: 'llm' as const, model: 'qwen2.5:7b', prompt: longPrompt };
+    const planId = await submit(rig, { plan: 'criteria', tasks: [task] });
     const final = await rig.finished(planId, 40_000);
     expect(final.tasks?.[0]).toMatchObject({ status: 'completed', source: 'external:gateway' });
     expect(ran(rig, 'second_too_long')).toBe(2);
     expect(gateway.stub.received).toHaveLength(1);
-    const reasons = rig.readDb((db) => db.prepare("SELECT json_extract(body, '$.cause') FROM events WHERE event_type = 'task_escalated'").pluck().all());
+    const escalated = "SELECT json_extract(body, '$.cause') FROM events WHERE event_type = 'task_escalated'";
+    const reasons = rig.readDb((db) => db.prepare(escalated).pluck().all());
     expect(reasons).toEqual(['context_too_long']);
-  });
+  }, 60_000);
 
   it('a lost lease is no local failure: a task whose worker died twice finishes locally, nothing paid', async () => {
     const gateway = track(await startHarness({ stub: { reply: answer } }));
@@ -101,7 +107,12 @@ describe('every escalation criterion, end to end through a real gateway, paid ex
     await Promise.all(['w1', 'w2', 'w3'].map((id) => rig.startWorker(id)));
     // The first two attempts kill the worker running them (the task's parent); the third succeeds.
     const count = `${rig.home}/attempts`;
-    const command = `n=$(cat ${count} 2>/dev/null || echo 0); echo $((n + 1)) > ${count}; if [ "$n" -lt 2 ]; then kill -9 $PPID; sleep 5; fi; echo done`;
+    const command = [
+      `n=$(cat ${count} 2>/dev/null || echo 0)`,
+      `echo $((n + 1)) > ${count}`,
+      'if [ "$n" -lt 2 ]; then kill -9 $PPID; sleep 5; fi',
+      'echo done',
+    ].join('; ');
     const planId = await submit(rig, { plan: 'criteria', tasks: [{ name: 'kills_its_worker', command }] });
     const final = await rig.finished(planId, 40_000);
     expect(final.tasks?.[0]).toMatchObject({ status: 'completed', worker_id: expect.any(String) });

@@ -79,7 +79,8 @@ describe('Transitions', () => {
     store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
     const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 });
     transitions.lease('p.a', 'w1');
-    expect(transitions.loseLease('p.a', 'worker w1 silent', 3)).toEqual({ kind: 'retry', delay_ms: 0, next_attempt_at: now, requeued: true });
+    const requeued = { kind: 'retry', delay_ms: 0, next_attempt_at: now, requeued: true };
+    expect(transitions.loseLease('p.a', 'worker w1 silent', 3)).toEqual(requeued);
     expect(store.task('p.a')).toMatchObject({ status: 'queued', retry_count: 0, lost_leases: 1 });
     expect(store.leases()).toEqual([]);
   });
@@ -93,7 +94,8 @@ describe('Transitions', () => {
     }
     transitions.lease('p.a', 'w1');
     const effect = transitions.loseLease('p.a', 'worker w1 silent', 2);
-    expect(effect).toMatchObject({ kind: 'failed', cause: 'worker w1 silent (lost its worker 3 times; max_lost_leases is 2)' });
+    const cause = 'worker w1 silent (lost its worker 3 times; max_lost_leases is 2)';
+    expect(effect).toMatchObject({ kind: 'failed', cause });
     expect(store.task('p.a')).toMatchObject({ status: 'failed', retry_count: 0, lost_leases: 3, attempts: 3 });
   });
 

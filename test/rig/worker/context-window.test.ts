@@ -56,7 +56,8 @@ describe('a prompt longer than the model context', () => {
     await rig.startBrain();
     await Promise.all([
       rig.startWorker('w1', ['--gpus', '1', '--ollama', ollama.url], gpus.env),
-      rig.startWorker('brain-gpu', ['--gpus', '0,3', '--executor', 'brain', '--model', 'qwen2.5:14b', '--ollama', ollama.url], gpus.env),
+      rig.startWorker('brain-gpu', ['--gpus', '0,3', '--executor', 'brain', '--model', 'qwen2.5:14b', '--ollama', ollama.url],
+        gpus.env),
     ]);
     const planId = await submit({ plan: 'long', tasks: [{ name: 'too_long', type: 'llm', model: 'qwen2.5:7b', prompt: longPrompt}] });
     const final = await rig.finished(planId, 15_000);

@@ -39,7 +39,9 @@ function readRuns(log: string): { runs: Run[]; kills: number } {
 
 describe('a brain killed with SIGKILL and started again at once, over and over', () => {
   it('20 immediate restarts during a 300-task plan: nothing runs after it completed, nothing fails', async () => {
-    const rig = track(new RigHarness({ heartbeatMs: 200 }));
+    // No re-run needs every worker heard within heartbeat_ms x liveness (1.2 s here) between kills: the window is
+    // what the brain acts on, and a worker starved longer than that would rightly lose its leases.
+    const rig = track(new RigHarness({ heartbeatMs: 400 }));
     const log = join(rig.home, 'runs.log');
     let brain = await rig.startBrain();
     await rig.startWorker('w1', ['--slots', '4']);
@@ -62,6 +64,8 @@ describe('a brain killed with SIGKILL and started again at once, over and over',
 
     const final = await rig.finished(planId, 60_000);
     const { runs, kills } = readRuns(readFileSync(log, 'utf8'));
+    const lost = rig.readDb((db) => db.prepare("SELECT count(*) FROM events WHERE event_type = 'worker_lost'").pluck().get());
+    console.info(`quick restarts: ${runs.length - TASKS} re-runs of ${TASKS} tasks over ${kills} kills; ${lost} workers lost`);
     expect(kills).toBe(RESTARTS);
     expect(final.state).toBe('completed');
     expect(final.counts.completed).toBe(TASKS);
@@ -82,6 +86,6 @@ describe('a brain killed with SIGKILL and started again at once, over and over',
     expect(failed).toBe(0);
     const completions = rig.readDb((db) => db.prepare("SELECT count(*) FROM attempts WHERE outcome = 'completed'").pluck().get());
     expect(completions).toBe(TASKS);
-    console.info(`quick restarts: ${runs.length - TASKS} re-runs of ${TASKS} tasks over ${kills} kills`);
-  }, 120_000);
+    // Most of the time is 21 brain processes starting (tsx): about 2 s each on an idle box, 7-11 s at a load of 18.
+  }, 300_000);
 });

@@ -14,6 +14,12 @@ export const RigConfigSchema = z.strictObject({
   heartbeat_ms: z.int().min(50).max(60_000).default(1_000),
   /** A peer silent for this many heartbeat intervals is dead (Paranoid Pirate). */
   heartbeat_liveness: z.int().min(2).max(20).default(3),
+  /**
+   * Times a task may lose its worker (the worker died or came back without it) before the task fails. A lost
+   * lease is not a failed attempt and does not use up max_retries, but a task that kills its worker every time
+   * must not go round forever.
+   */
+  max_lost_leases: z.int().min(0).max(100).default(3),
   retry: z
     .strictObject({ base_ms: z.int().min(0).default(2_000), cap_ms: z.int().min(0).default(60_000) })
     .prefault({}),

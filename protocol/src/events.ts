@@ -27,6 +27,7 @@ export const EventTypeSchema = z.enum([
   'gpu_state',
   'gpu_thermal',
   'escalation_failed',
+  'result_refused',
   'brain_started',
   'brain_stopped',
 ]);

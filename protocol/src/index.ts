@@ -28,11 +28,13 @@ export {
   GpuInfoSchema,
   WorkerInfoSchema,
   HeldTaskSchema,
+  DispatchMarkSchema,
   AttemptOutcomeSchema,
   AttemptResultSchema,
   type GpuInfo,
   type WorkerInfo,
   type HeldTask,
+  type DispatchMark,
   type AttemptOutcome,
   type AttemptResult,
 } from './worker-info.js';

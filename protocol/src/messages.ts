@@ -5,7 +5,7 @@ import { PlanSchema } from './plan.js';
 import { SenderSchema } from './roles.js';
 import { PlanStatusSchema, WorkerStatusSchema } from './status.js';
 import { TaskSchema } from './task.js';
-import { AttemptResultSchema, HeldTaskSchema, WorkerInfoSchema } from './worker-info.js';
+import { AttemptResultSchema, DispatchMarkSchema, HeldTaskSchema, WorkerInfoSchema } from './worker-info.js';
 
 /** The envelope every message travels in: version, sender, id, time. The `kind` is added per message. */
 const envelope = {
@@ -21,7 +21,12 @@ const message = <K extends string, S extends z.core.$ZodLooseShape>(kind: K, sha
   z.strictObject({ ...envelope, kind: z.literal(kind), ...shape });
 
 // Worker to brain: requests and reports.
-const Register = message('register', { worker: WorkerInfoSchema, running: z.array(HeldTaskSchema) });
+const Register = message('register', {
+  worker: WorkerInfoSchema,
+  running: z.array(HeldTaskSchema),
+  /** The last dispatch the worker received when it sent this; absent: none since it started. */
+  seen: DispatchMarkSchema.optional(),
+});
 const Heartbeat = message('heartbeat', {
   running: z.array(HeldTaskSchema).optional(),
   /** False while the worker takes no new work (every card resting after running hot). */
@@ -47,6 +52,8 @@ const Dispatch = message('dispatch', {
   acks: z.array(z.string().max(128)).max(1_000).optional(),
   /** The worker's cards this attempt runs on (the brain lending one of its own cards); absent: all of them. */
   gpus: z.array(z.int().min(0).max(63)).min(1).max(16).optional(),
+  /** Which dispatch this is, for the worker's next register (`seen`). */
+  mark: DispatchMarkSchema.optional(),
 });
 const CancelTask = message('cancel_task', { task_id: z.string(), attempt: z.int().min(1), reason: z.string() });
 const Reregister = message('reregister', { reason: z.string() });

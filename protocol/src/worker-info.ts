@@ -42,6 +42,15 @@ export const HeldTaskSchema = z.strictObject({
 /** A held task. */
 export type HeldTask = z.infer<typeof HeldTaskSchema>;
 
+/**
+ * Which dispatch of which brain start: `boot` is new each time a brain starts, `n` counts its dispatches. A worker
+ * registering names the last one it received, so the brain can tell a lease the worker has not heard of yet (sent
+ * after the register left) from one it will never hear of (sent before, or to a connection that is gone).
+ */
+export const DispatchMarkSchema = z.strictObject({ boot: z.string().min(1).max(64), n: z.int().min(1) });
+/** A dispatch's mark. */
+export type DispatchMark = z.infer<typeof DispatchMarkSchema>;
+
 /** How one attempt ended, as the worker saw it. Expected failures are values, not exceptions. */
 export const AttemptOutcomeSchema = z.enum(['completed', 'failed', 'timeout', 'canceled', 'error']);
 /** An attempt's outcome. */

@@ -59,14 +59,15 @@ export function applyEffect(ctx: BrainContext, taskId: string, effect: FinishEff
   switch (effect.kind) {
     case 'retry':
       if (effect.requeued) {
+        // A lost lease: the worker died, the task did not fail, so it does not count towards escalating.
         ctx.events.emit({ event_type: 'task_requeued', ...base, cause: row.cause ?? 'retry' });
         enqueue(ctx, row);
         ctx.schedulePump();
       } else {
         ctx.retryAt.set(taskId, effect.next_attempt_at);
         ctx.events.emit({ event_type: 'task_retry_scheduled', ...base, cause: row.cause ?? 'retry', duration_ms: effect.delay_ms });
+        maybeEscalateAfterFailures(ctx, row);
       }
-      maybeEscalateAfterFailures(ctx, row);
       break;
     case 'failed':
       for (const id of effect.cascaded) {

@@ -190,8 +190,7 @@ export class Brain {
         if (touchWorker(ctx, frame.identity, message)) onTaskStarted(ctx, message);
         return;
       case 'task_result':
-        // A result is applied even from an unknown connection: the lease check decides whether it counts.
-        touchWorker(ctx, frame.identity, message);
+        // Refused unless from the connection holding the lease (recorded, so a forgery shows).
         onTaskResult(ctx, frame.identity, message);
         return;
       case 'goodbye':

@@ -60,9 +60,16 @@ export function dispatchTo(
   const pending = ctx.pendingAcks.get(worker.id);
   const acks = pending !== undefined && pending.identity.equals(worker.identity) ? pending.msgIds : undefined;
   if (acks !== undefined) ctx.pendingAcks.delete(worker.id);
+  const mark = ctx.workers.markDispatch(worker, taskId, leased.attempt);
   ctx.router.send(
     worker.identity,
-    createMessage('dispatch', { role: 'brain', id: ctx.id }, { task, attempt: leased.attempt, ...(acks !== undefined ? { acks } : {}), ...(gpus !== undefined ? { gpus: [...gpus] } : {}) }),
+    createMessage('dispatch', { role: 'brain', id: ctx.id }, {
+      task,
+      attempt: leased.attempt,
+      mark,
+      ...(acks !== undefined ? { acks } : {}),
+      ...(gpus !== undefined ? { gpus: [...gpus] } : {}),
+    }),
   );
   ctx.events.emit({
     event_type: 'task_dispatched',

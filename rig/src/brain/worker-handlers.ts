@@ -1,23 +1,30 @@
 import { createMessage, type HeldTask, type MessageOf } from '@rigmind/protocol';
 import { LOW_CONFIDENCE_MARKER } from '../escalation/low-confidence.js';
 import type { BrainContext } from './brain-context.js';
-import { applyEffect, enqueue } from './apply-effect.js';
+import { applyEffect } from './apply-effect.js';
+import { loseLease } from './lost-lease.js';
+import { ownLateResult, refuseResult } from './result-refusal.js';
+import { rerouteTooLong } from './too-long.js';
 import { noteCardHeat } from './card-views.js';
 
 const brainSender = (ctx: BrainContext) => ({ role: 'brain' as const, id: ctx.id });
 
 /**
- * A worker (re-)registers. It reports the attempts it still holds: the brain keeps the ones that are still its
- * live leases, tells it to abandon the rest, and re-queues leases of this worker that it no longer holds.
+ * A worker (re-)registers. It reports the attempts it holds and the last dispatch it received: the brain keeps
+ * the leases it lists, and the ones sent on this connection after that dispatch (on their way to it); it tells
+ * the worker to abandon what the brain no longer wants, and takes back the rest of this worker's leases.
  */
 export function onRegister(ctx: BrainContext, identity: Buffer, message: MessageOf<'register'>): void {
   const info = message.worker;
   const now = ctx.now();
   const entry = ctx.workers.ensure(info.id, now);
   const firstTime = entry.info === undefined;
+  // What was sent on another connection can no longer reach the worker: only what it lists is still its.
+  if (entry.identity?.equals(identity) !== true) entry.sent.clear();
   entry.info = info;
   entry.identity = identity;
   entry.lastSeen = now;
+  ctx.workers.answered(identity);
   ctx.store.upsertWorker(info.id, info);
   ctx.scheduler?.onRegister(entry);
   const held = new Map(message.running.map((task) => [task.task_id, task.attempt]));
@@ -29,12 +36,14 @@ export function onRegister(ctx: BrainContext, identity: Buffer, message: Message
     if (lease !== undefined && lease.attempt === task.attempt && lease.worker_id === info.id) entry.leases.add(task.task_id);
     else abandon.push(task);
   }
+  let takenBack = 0;
   for (const lease of ctx.store.leases()) {
-    if (lease.worker_id === info.id && held.get(lease.task_id) !== lease.attempt) {
-      entry.leases.delete(lease.task_id);
-      const effect = ctx.transitions.loseLease(lease.task_id, `worker ${info.id} restarted without the task`);
-      applyEffect(ctx, lease.task_id, effect, { worker_id: info.id, attempt: lease.attempt });
-    }
+    if (lease.worker_id !== info.id || held.get(lease.task_id) === lease.attempt) continue;
+    // A stale report: the register left before this dispatch reached the worker. Taking it back would run it twice.
+    if (ctx.workers.sentAfter(entry, lease.task_id, lease.attempt, message.seen)) continue;
+    entry.leases.delete(lease.task_id);
+    takenBack += 1;
+    loseLease(ctx, info.id, lease, `worker ${info.id} registered without the task`);
   }
   ctx.router.send(
     identity,
@@ -52,17 +61,22 @@ export function onRegister(ctx: BrainContext, identity: Buffer, message: Message
       executor: info.executor,
       kept: entry.leases.size,
       abandoned: abandon.length,
+      taken_back: takenBack,
       first_time: firstTime,
     },
   });
   ctx.schedulePump();
 }
 
-/** Any message from a worker proves it alive; one the brain does not know is asked to register. */
+/**
+ * Any message from a worker on the connection it registered proves it alive. Anything else is asked to register,
+ * once per liveness window and connection: the frames a worker queued while the brain was down all arrive at once.
+ */
 export function touchWorker(ctx: BrainContext, identity: Buffer, message: MessageOf<'heartbeat' | 'task_started' | 'task_result' | 'goodbye' | 'worker_event'>): boolean {
   const entry = ctx.workers.get(message.sender.id);
-  if (entry === undefined || entry.info === undefined || entry.identity === undefined || !entry.identity.equals(identity)) {
-    if (message.kind !== 'goodbye') {
+  if (entry?.info === undefined || entry.identity?.equals(identity) !== true) {
+    const window = ctx.config.heartbeat_ms * ctx.config.heartbeat_liveness;
+    if (message.kind !== 'goodbye' && ctx.workers.shouldAsk(identity, ctx.now(), window)) {
       ctx.router.send(identity, createMessage('reregister', brainSender(ctx), { reason: 'unknown worker or new connection' }, message.msg_id));
     }
     return false;
@@ -103,34 +117,46 @@ export function onTaskStarted(ctx: BrainContext, message: MessageOf<'task_starte
 
 /** Mark an attempt running and say so, once; a short task's start is recorded from its result. Returns the task's plan and name if it started now. */
 function recordStart(ctx: BrainContext, taskId: string, attempt: number, workerId: string, detail: Record<string, unknown>): { plan_id: string; name: string } | undefined {
-  const row = ctx.transitions.markRunning(taskId, attempt);
+  const row = ctx.transitions.markRunning(taskId, attempt, workerId);
   if (row !== undefined) ctx.events.emit({ event_type: 'task_started', plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name, worker_id: workerId, attempt, detail });
   return row;
 }
 
-/** The worker reports how an attempt ended. Always acknowledged, so the worker can forget it; applied once. */
+/**
+ * The worker reports how an attempt ended. It counts only from the connection the lease was given to: from a
+ * connection not registered it is refused unacknowledged (a worker back after a brain restart sends it again
+ * after its welcome), and one for a lease its sender does not hold is refused and recorded. Applied once; every
+ * copy from the registered connection is acknowledged, so the worker can forget it.
+ */
 export function onTaskResult(ctx: BrainContext, identity: Buffer, message: MessageOf<'task_result'>): void {
   const workerId = message.sender.id;
+  if (!touchWorker(ctx, identity, message)) {
+    refuseResult(ctx, message, 'connection_not_registered');
+    return;
+  }
   const started = recordStart(ctx, message.task_id, message.attempt, workerId, { reported_with_result: true });
   let result = message.result;
   const lowConfidence = ctx.escalation !== undefined && result.outcome === 'completed' && result.output?.includes(LOW_CONFIDENCE_MARKER) === true;
   if (lowConfidence) result = { ...result, outcome: 'failed', error_snippet: 'the model marked its answer as low confidence' };
   const effect = ctx.transitions.finish(message.task_id, message.attempt, result, workerId);
-  const pending = ctx.pendingAcks.get(workerId);
-  if (pending !== undefined && pending.identity.equals(identity)) pending.msgIds.push(message.msg_id);
-  else {
-    if (pending !== undefined) flushAcks(ctx, workerId);
-    ctx.pendingAcks.set(workerId, { identity, msgIds: [message.msg_id] });
+  queueAck(ctx, workerId, identity, message.msg_id);
+  if (effect.kind === 'stale') {
+    if (!ownLateResult(ctx, message)) refuseResult(ctx, message, 'not_lease_holder');
+    return;
   }
   const worker = ctx.workers.get(workerId);
   if (worker !== undefined) {
     worker.leases.delete(message.task_id);
+    worker.sent.delete(message.task_id);
     const runS = message.result.elapsed_seconds;
     worker.recentRunS = worker.recentRunS === undefined ? runS : 0.8 * worker.recentRunS + 0.2 * runS;
   }
   ctx.scheduler?.invalidate();
   ctx.schedulePump();
-  if (effect.kind === 'stale') return;
+  if (effect.kind === 'too_long' && result.context_exceeded !== undefined) {
+    rerouteTooLong(ctx, message.task_id, result.context_exceeded);
+    return;
+  }
   // A plan and a name do not change: the start recorded just now already read them.
   const row = started ?? ctx.store.task(message.task_id);
   if (row === undefined) return;
@@ -156,32 +182,16 @@ export function onTaskResult(ctx: BrainContext, identity: Buffer, message: Messa
   }
   applyEffect(ctx, message.task_id, effect, { worker_id: workerId, attempt: message.attempt });
   if (lowConfidence) ctx.escalation?.escalate(message.task_id, 'low_confidence');
-  if (result.context_exceeded !== undefined && effect.kind === 'retry') rerouteTooLong(ctx, message.task_id, result.context_exceeded);
 }
 
-/**
- * A prompt too long for the worker's model: retrying it there cannot help. It moves to the brain's model if a
- * brain executor is registered, else to the external tier, else it fails saying why. Never truncated.
- */
-function rerouteTooLong(ctx: BrainContext, taskId: string, exceeded: { model: string; estimated_tokens: number; context_length: number }): void {
-  const row = ctx.store.task(taskId);
-  if (row === undefined) return;
-  const why = `context_too_long: ~${exceeded.estimated_tokens} tokens for ${exceeded.model} (${exceeded.context_length})`;
-  ctx.queue.remove(taskId);
-  ctx.retryAt.delete(taskId);
-  const brainExecutor = ctx.workers.all().some((worker) => worker.info?.executor === 'brain');
-  if (row.executor === 'worker' && brainExecutor) {
-    ctx.store.stmt("UPDATE tasks SET executor = 'brain', model = NULL, status = 'queued', queued_at = ?, next_attempt_at = NULL, cause = ? WHERE task_id = ?").run(ctx.now(), `${why}; moved to the brain's model`, taskId);
-    const moved = ctx.store.task(taskId);
-    ctx.events.emit({ event_type: 'task_requeued', plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name, cause: `${why}; moved to the brain's model` });
-    if (moved !== undefined) enqueue(ctx, moved);
-    ctx.schedulePump();
-    return;
+/** Acks ride on the next dispatch to the worker, or go alone at the end of the turn. */
+function queueAck(ctx: BrainContext, workerId: string, identity: Buffer, msgId: string): void {
+  const pending = ctx.pendingAcks.get(workerId);
+  if (pending !== undefined && pending.identity.equals(identity)) pending.msgIds.push(msgId);
+  else {
+    if (pending !== undefined) flushAcks(ctx, workerId);
+    ctx.pendingAcks.set(workerId, { identity, msgIds: [msgId] });
   }
-  if (ctx.escalation?.escalate(taskId, 'context_too_long') === true) return;
-  const effect = ctx.transitions.failDirectly(taskId, why);
-  ctx.events.emit({ event_type: 'task_failed', plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name, cause: why });
-  applyEffect(ctx, taskId, effect);
 }
 
 /** Send the acks still waiting for a dispatch to ride on (one worker, or all at the end of a turn). */
@@ -204,7 +214,14 @@ export function onGoodbye(ctx: BrainContext, message: MessageOf<'goodbye'>): voi
 
 /** Heartbeat tick: workers silent for `liveness` intervals are dead; their leases go back to the queue at once. */
 export function reapSilentWorkers(ctx: BrainContext): void {
-  const deadline = ctx.now() - ctx.config.heartbeat_ms * ctx.config.heartbeat_liveness;
+  const now = ctx.now();
+  // A brain that was itself stalled (its tick late) cannot tell a silent worker from frames waiting unread in its
+  // socket: it gives every worker a fresh window rather than take back leases from workers that are running them.
+  if (ctx.workers.stalled(now, ctx.config.heartbeat_ms)) {
+    for (const entry of ctx.workers.all()) entry.lastSeen = Math.max(entry.lastSeen, now);
+    return;
+  }
+  const deadline = now - ctx.config.heartbeat_ms * ctx.config.heartbeat_liveness;
   for (const entry of ctx.workers.all()) {
     if (entry.lastSeen < deadline) {
       dropWorker(ctx, entry.id, `worker ${entry.id} silent for ${ctx.config.heartbeat_liveness} heartbeats`, 'worker_lost');
@@ -219,13 +236,6 @@ function dropWorker(ctx: BrainContext, workerId: string, reason: string, type: '
   ctx.scheduler?.onDrop(workerId);
   const leases = ctx.store.leases().filter((lease) => lease.worker_id === workerId);
   ctx.events.emit({ event_type: type, worker_id: workerId, cause: reason, detail: { leases: leases.map((lease) => lease.task_id) } });
-  for (const lease of leases) {
-    const effect = ctx.transitions.loseLease(lease.task_id, reason);
-    if (effect.kind === 'failed') {
-      const row = ctx.store.task(lease.task_id);
-      ctx.events.emit({ event_type: 'task_failed', plan_id: row?.plan_id, task_id: lease.task_id, plan_task_id: row?.name, worker_id: workerId, cause: effect.cause });
-    }
-    applyEffect(ctx, lease.task_id, effect, { worker_id: workerId, attempt: lease.attempt });
-  }
+  for (const lease of leases) loseLease(ctx, workerId, lease, reason);
   ctx.schedulePump();
 }

@@ -1,4 +1,5 @@
-import type { TaskClass, WorkerInfo, WorkerStatus } from '@rigmind/protocol';
+import { randomUUID } from 'node:crypto';
+import type { DispatchMark, TaskClass, WorkerInfo, WorkerStatus } from '@rigmind/protocol';
 
 /** A worker as the brain tracks it between heartbeats. */
 export interface WorkerEntry {
@@ -15,6 +16,8 @@ export interface WorkerEntry {
   readonly heat: Map<number, number | null>;
   /** Moving average of its attempts' run time (s); undefined before the first result. */
   recentRunS: number | undefined;
+  /** Dispatches sent on its current connection, by task: the attempt and the mark's `n`. */
+  readonly sent: Map<string, { attempt: number; n: number }>;
 }
 
 /**
@@ -46,6 +49,61 @@ export interface WorkerStats {
 /** Live workers by id. Adding a worker needs no brain config: it registers and appears here. */
 export class WorkerRegistry {
   readonly #workers = new Map<string, WorkerEntry>();
+  /** This brain start, in every dispatch's mark: a worker's `seen` from an earlier start says nothing of ours. */
+  readonly boot = randomUUID();
+  #dispatches = 0;
+  /** Connections asked to register, and when: asked once per liveness window, not once per frame they sent. */
+  readonly #asked = new Map<string, number>();
+  #lastTick: number | undefined;
+
+  /** Mark a dispatch of `attempt` of `taskId` to `entry`'s current connection. */
+  markDispatch(entry: WorkerEntry, taskId: string, attempt: number): DispatchMark {
+    this.#dispatches += 1;
+    entry.sent.set(taskId, { attempt, n: this.#dispatches });
+    return { boot: this.boot, n: this.#dispatches };
+  }
+
+  /**
+   * Whether a lease of `entry` that its register does not list was sent on this connection after the last dispatch
+   * the register says the worker had received: the register left before the dispatch arrived, and the worker
+   * will run it. Anything else not listed the worker does not hold and never will.
+   */
+  sentAfter(entry: WorkerEntry, taskId: string, attempt: number, seen: DispatchMark | undefined): boolean {
+    const sent = entry.sent.get(taskId);
+    if (sent === undefined || sent.attempt !== attempt) return false;
+    return seen === undefined || seen.boot !== this.boot || sent.n > seen.n;
+  }
+
+  /**
+   * Whether to ask a connection the brain does not know to register. Frames a worker queued while the brain was
+   * down arrive together from its new connection: one request covers them all, and only if it went unanswered
+   * for `windowMs` (the liveness window) is it asked again.
+   */
+  shouldAsk(identity: Buffer, now: number, windowMs: number): boolean {
+    const key = identity.toString('hex');
+    const last = this.#asked.get(key);
+    if (last !== undefined && now - last < windowMs) return false;
+    if (this.#asked.size >= 10_000) {
+      for (const [old, at] of this.#asked) if (now - at >= windowMs) this.#asked.delete(old);
+    }
+    this.#asked.set(key, now);
+    return true;
+  }
+
+  /**
+   * Called on every heartbeat tick: whether this tick came late by more than one interval, so the brain itself was
+   * stalled since the last one (a blocked loop, or a starved machine).
+   */
+  stalled(now: number, heartbeatMs: number): boolean {
+    const last = this.#lastTick;
+    this.#lastTick = now;
+    return last !== undefined && now - last > 2 * heartbeatMs;
+  }
+
+  /** A connection registered: it is known now. */
+  answered(identity: Buffer): void {
+    this.#asked.delete(identity.toString('hex'));
+  }
 
   /** Every tracked worker. */
   all(): WorkerEntry[] {
@@ -61,7 +119,18 @@ export class WorkerRegistry {
   ensure(id: string, now: number): WorkerEntry {
     let entry = this.#workers.get(id);
     if (entry === undefined) {
-      entry = { id, info: undefined, identity: undefined, lastSeen: now, leases: new Set(), lastDispatch: 0, accepting: true, heat: new Map(), recentRunS: undefined };
+      entry = {
+        id,
+        info: undefined,
+        identity: undefined,
+        lastSeen: now,
+        leases: new Set(),
+        lastDispatch: 0,
+        accepting: true,
+        heat: new Map(),
+        recentRunS: undefined,
+        sent: new Map(),
+      };
       this.#workers.set(id, entry);
     }
     return entry;

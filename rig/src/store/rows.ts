@@ -55,6 +55,8 @@ export interface TaskRow {
   attempts: number;
   /** Times the scheduler stopped it for urgent work and put it back in the queue (not failures). */
   preemptions: number;
+  /** Times its worker died or came back without it (not failures; capped by max_lost_leases). */
+  lost_leases: number;
   cause: string | null;
   output: string | null;
   finished_at: string | null;

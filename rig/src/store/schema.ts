@@ -15,6 +15,7 @@ export const ADDED_COLUMNS: readonly { table: string; column: string; ddl: strin
     ddl: "ALTER TABLE escalations ADD COLUMN idempotency_key TEXT; UPDATE escalations SET idempotency_key = 'handoff-' || lower(hex(randomblob(16)))",
   },
   { table: 'escalations', column: 'handoff', ddl: 'ALTER TABLE escalations ADD COLUMN handoff TEXT' },
+  { table: 'tasks', column: 'lost_leases', ddl: 'ALTER TABLE tasks ADD COLUMN lost_leases INTEGER NOT NULL DEFAULT 0' },
 ];
 
 /** DDL for a fresh database. */
@@ -67,6 +68,7 @@ CREATE TABLE IF NOT EXISTS tasks (
   output TEXT,
   finished_at TEXT,
   preemptions INTEGER NOT NULL DEFAULT 0,
+  lost_leases INTEGER NOT NULL DEFAULT 0,
   UNIQUE (plan_id, name)
 );
 CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks(status);

@@ -16,10 +16,13 @@ export type FinishEffect =
   | { readonly kind: 'stale' }
   | { readonly kind: 'completed'; readonly released: string[]; readonly plan?: PlanFinished }
   /**
-   * `requeued`: the task is back in the queue now (a lost lease). Otherwise it waits in `retry_wait` until
-   * `next_attempt_at`, even when full jitter drew 0 ms, so every retry after a failure is a scheduled one.
+   * `requeued`: the task is back in the queue now (a lost lease: not a failure). Otherwise it failed and waits in
+   * `retry_wait` until `next_attempt_at`, even when full jitter drew 0 ms, so every retry after a failure is a
+   * scheduled one.
    */
   | { readonly kind: 'retry'; readonly delay_ms: number; readonly next_attempt_at: number; readonly requeued: boolean }
+  /** The prompt does not fit the worker's model: no failure counted; the task waits, out of the queue, to be placed. */
+  | { readonly kind: 'too_long' }
   | { readonly kind: 'failed'; readonly cause: string; readonly cascaded: string[]; readonly plan?: PlanFinished };
 
 /**
@@ -55,20 +58,28 @@ export class Transitions {
    * The worker reports the attempt started: a leased task whose live lease it is becomes running. Returns the
    * task's plan and name if it did (one statement: it runs for every task, on the result path for short ones).
    */
-  markRunning(taskId: string, attempt: number): { plan_id: string; name: string } | undefined {
+  markRunning(taskId: string, attempt: number, workerId: string): { plan_id: string; name: string } | undefined {
     return this.store
       .stmt(
         `UPDATE tasks SET status = 'running' WHERE task_id = ? AND status = 'leased'
-           AND EXISTS (SELECT 1 FROM leases WHERE task_id = ? AND attempt = ?) RETURNING plan_id, name`,
+           AND EXISTS (SELECT 1 FROM leases WHERE task_id = ? AND attempt = ? AND worker_id = ?)
+         RETURNING plan_id, name`,
       )
-      .get(taskId, taskId, attempt) as { plan_id: string; name: string } | undefined;
+      .get(taskId, taskId, attempt, workerId) as { plan_id: string; name: string } | undefined;
   }
 
-  /** Record an attempt's result and move the task on: complete and release dependents, back off and retry, or fail. */
+  /**
+   * Record an attempt's result and move the task on: complete and release dependents, back off and retry, or fail.
+   * Only the worker holding the attempt's lease may finish it (`stale` otherwise). A prompt too long for the
+   * model is no failure of the task: it ends `too_long`, out of the queue, for the caller to place elsewhere.
+   */
   finish(taskId: string, attempt: number, result: AttemptResult, workerId: string): FinishEffect {
     return this.db.transaction((): FinishEffect => {
-      // Deleting the lease is the check that it is this attempt's: one statement, not a read and a write.
-      if (this.store.stmt('DELETE FROM leases WHERE task_id = ? AND attempt = ?').run(taskId, attempt).changes === 0) return { kind: 'stale' };
+      // Deleting the lease is the check that it is this attempt's and this worker's: one statement, not two.
+      const deleted = this.store
+        .stmt('DELETE FROM leases WHERE task_id = ? AND attempt = ? AND worker_id = ?')
+        .run(taskId, attempt, workerId);
+      if (deleted.changes === 0) return { kind: 'stale' };
       this.store
         .stmt(
           `UPDATE attempts SET ended_at = ?, outcome = ?, return_code = ?, signal = ?, elapsed_seconds = ?, output_lines = ?,
@@ -95,13 +106,21 @@ export class Transitions {
       const row = this.store.task(taskId) as TaskRow;
       if (result.outcome === 'completed') return this.complete(row, result.output ?? null);
       if (result.outcome === 'canceled') return { kind: 'failed', cause: 'canceled', cascaded: [] };
+      if (result.context_exceeded !== undefined) {
+        this.store.stmt("UPDATE tasks SET status = 'retry_wait', next_attempt_at = NULL WHERE task_id = ?").run(taskId);
+        return { kind: 'too_long' };
+      }
       const cause = describeFailure(result);
-      return this.failOrRetry(row, cause, true);
+      return this.failOrRetry(row, cause);
     })();
   }
 
-  /** A worker died holding this lease: the attempt ends, the task goes straight back to the queue (or fails if out of retries). */
-  loseLease(taskId: string, reason: string): FinishEffect {
+  /**
+   * The worker holding this lease died or came back without it. That is not a failed attempt: the task goes back
+   * to the queue at once without using a retry. Lost leases are counted on their own, and past `limit` the task
+   * fails, so that a task that kills its worker every time does not go round forever.
+   */
+  loseLease(taskId: string, reason: string, limit: number): FinishEffect {
     return this.db.transaction((): FinishEffect => {
       const lease = this.store.stmt('SELECT attempt FROM leases WHERE task_id = ?').get(taskId) as { attempt: number } | undefined;
       if (lease === undefined) return { kind: 'stale' };
@@ -109,8 +128,16 @@ export class Transitions {
       this.store
         .stmt("UPDATE attempts SET ended_at = ?, outcome = 'error', error_snippet = ? WHERE task_id = ? AND attempt = ?")
         .run(this.store.isoNow(), reason, taskId, lease.attempt);
+      this.store.stmt('UPDATE tasks SET lost_leases = lost_leases + 1 WHERE task_id = ?').run(taskId);
       const row = this.store.task(taskId) as TaskRow;
-      return this.failOrRetry(row, reason, false);
+      if (row.lost_leases > limit) {
+        return this.fail(row, `${reason} (lost its worker ${row.lost_leases} times; max_lost_leases is ${limit})`);
+      }
+      const now = this.store.now();
+      this.store
+        .stmt("UPDATE tasks SET status = 'queued', cause = ?, queued_at = ?, next_attempt_at = NULL WHERE task_id = ?")
+        .run(reason, now, taskId);
+      return { kind: 'retry', delay_ms: 0, next_attempt_at: now, requeued: true };
     })();
   }
 
@@ -195,24 +222,18 @@ export class Transitions {
     return plan === undefined ? { kind: 'completed', released } : { kind: 'completed', released, plan };
   }
 
-  private failOrRetry(row: TaskRow, cause: string, backoff: boolean): FinishEffect {
+  private failOrRetry(row: TaskRow, cause: string): FinishEffect {
     const retries = row.retry_count + 1;
     if (retries > row.max_retries) {
       this.store.stmt('UPDATE tasks SET retry_count = ? WHERE task_id = ?').run(retries, row.task_id);
       return this.fail(row, `${cause} (after ${row.attempts} attempt${row.attempts === 1 ? '' : 's'})`);
     }
-    const delay = backoff ? backoffDelay(this.backoff, retries, this.random) : 0;
+    const delay = backoffDelay(this.backoff, retries, this.random);
     const at = this.store.now() + delay;
-    if (!backoff) {
-      this.store
-        .stmt("UPDATE tasks SET status = 'queued', retry_count = ?, cause = ?, queued_at = ?, next_attempt_at = NULL WHERE task_id = ?")
-        .run(retries, cause, at, row.task_id);
-    } else {
-      this.store
-        .stmt("UPDATE tasks SET status = 'retry_wait', retry_count = ?, cause = ?, next_attempt_at = ? WHERE task_id = ?")
-        .run(retries, cause, at, row.task_id);
-    }
-    return { kind: 'retry', delay_ms: delay, next_attempt_at: at, requeued: !backoff };
+    this.store
+      .stmt("UPDATE tasks SET status = 'retry_wait', retry_count = ?, cause = ?, next_attempt_at = ? WHERE task_id = ?")
+      .run(retries, cause, at, row.task_id);
+    return { kind: 'retry', delay_ms: delay, next_attempt_at: at, requeued: false };
   }
 
   private fail(row: TaskRow, cause: string): FinishEffect {

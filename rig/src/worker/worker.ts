@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { createMessage, type AttemptResult, type HeldTask, type Message, type MessageOf, type RigEvent, type Task, type WorkerInfo } from '@rigmind/protocol';
+import { createMessage, type AttemptResult, type DispatchMark, type HeldTask, type Message, type MessageOf, type RigEvent, type Task, type WorkerInfo } from '@rigmind/protocol';
 import { DealerSocket } from '../transport/zmq.js';
 import { endedBeforeStart, type TaskRunner } from './task-runner.js';
 import { RECONNECT_CAP_HEARTBEATS } from '../brain/worker-registry.js';
@@ -55,6 +55,10 @@ export class Worker {
   readonly #unacked = new Map<string, MessageOf<'task_result'>>();
   readonly #loops = new Set<Promise<void>>();
   readonly #attempts = new Set<Promise<void>>();
+  /** The last dispatch received, named in the next register so the brain keeps what is still on its way. */
+  #seen: DispatchMark | undefined;
+  /** The register awaiting its welcome, and when it left: one registration in flight at a time. */
+  #registering: { msgId: string; at: number } | undefined;
 
   constructor(private readonly options: WorkerOptions) {
     this.#heartbeatMs = options.heartbeatMs;
@@ -118,7 +122,20 @@ export class Worker {
   }
 
   #register(): void {
-    this.#send(createMessage('register', this.sender, { worker: this.options.info, running: this.held() }));
+    const seen = this.#seen !== undefined ? { seen: this.#seen } : {};
+    const running = this.held();
+    const message = createMessage('register', this.sender, { worker: this.options.info, running, ...seen });
+    this.#registering = { msgId: message.msg_id, at: Date.now() };
+    this.#send(message);
+  }
+
+  /**
+   * Whether a `reregister` asks for a registration not yet sent. After a brain restart every frame the worker
+   * queued meanwhile is answered with one; the first is answered, and the rest, which came before its welcome, are
+   * about the same connection. A register unanswered for the liveness window was lost: then it is sent again.
+   */
+  #mustRegister(): boolean {
+    return this.#registering === undefined || Date.now() - this.#registering.at > this.#heartbeatMs * this.#liveness;
   }
 
   #send(message: Message): void {
@@ -145,6 +162,7 @@ export class Worker {
   #handle(message: Message): void {
     switch (message.kind) {
       case 'welcome':
+        if (message.re !== undefined && message.re === this.#registering?.msgId) this.#registering = undefined;
         this.#heartbeatMs = message.heartbeat_ms;
         this.#liveness = message.liveness;
         for (const task of message.abandon) {
@@ -158,9 +176,10 @@ export class Worker {
         this.options.logger.info({ brain: message.sender.id, abandoned: message.abandon.length }, 'registered with the brain');
         return;
       case 'reregister':
-        this.#register();
+        if (this.#mustRegister()) this.#register();
         return;
       case 'dispatch':
+        if (message.mark !== undefined) this.#seen = message.mark;
         for (const id of message.acks ?? []) this.#unacked.delete(id);
         if (this.#accepting && this.#running.size < this.options.info.slots) this.#startAttempt(message.task, message.attempt, message.gpus);
         else if (!this.#waiting.some((wait) => wait.task.task_id === message.task.task_id && wait.attempt === message.attempt)) {

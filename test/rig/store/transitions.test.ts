@@ -75,13 +75,38 @@ describe('Transitions', () => {
     expect(store.task('p.a')?.status).toBe('queued');
   });
 
-  it('puts a lost lease straight back in the queue', () => {
+  it('puts a lost lease straight back in the queue, without using a retry', () => {
     store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
     const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 });
     transitions.lease('p.a', 'w1');
-    expect(transitions.loseLease('p.a', 'worker w1 silent')).toEqual({ kind: 'retry', delay_ms: 0, next_attempt_at: now, requeued: true });
-    expect(store.task('p.a')).toMatchObject({ status: 'queued', retry_count: 1 });
+    const requeued = { kind: 'retry', delay_ms: 0, next_attempt_at: now, requeued: true };
+    expect(transitions.loseLease('p.a', 'worker w1 silent', 3)).toEqual(requeued);
+    expect(store.task('p.a')).toMatchObject({ status: 'queued', retry_count: 0, lost_leases: 1 });
     expect(store.leases()).toEqual([]);
+  });
+
+  it('fails a task that lost its worker more than max_lost_leases times, saying so', () => {
+    store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
+    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 });
+    for (let lost = 1; lost <= 2; lost += 1) {
+      transitions.lease('p.a', 'w1');
+      expect(transitions.loseLease('p.a', 'worker w1 silent', 2)).toMatchObject({ kind: 'retry', requeued: true });
+    }
+    transitions.lease('p.a', 'w1');
+    const effect = transitions.loseLease('p.a', 'worker w1 silent', 2);
+    const cause = 'worker w1 silent (lost its worker 3 times; max_lost_leases is 2)';
+    expect(effect).toMatchObject({ kind: 'failed', cause });
+    expect(store.task('p.a')).toMatchObject({ status: 'failed', retry_count: 0, lost_leases: 3, attempts: 3 });
+  });
+
+  it('lets only the worker holding the lease finish it', () => {
+    store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
+    const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 });
+    transitions.lease('p.a', 'w1');
+    expect(transitions.markRunning('p.a', 1, 'evil')).toBeUndefined();
+    expect(transitions.finish('p.a', 1, ok, 'evil')).toEqual({ kind: 'stale' });
+    expect(store.task('p.a')?.status).toBe('leased');
+    expect(transitions.finish('p.a', 1, ok, 'w1')).toMatchObject({ kind: 'completed' });
   });
 });
 

@@ -42,7 +42,7 @@ function runHistory(store: Store): void {
   transitions.lease('p.d', 'w2');
   transitions.finish('p.d', 1, result('timeout'), 'w2');
   transitions.lease('p.e', 'w2');
-  transitions.loseLease('p.e', 'worker w2 died');
+  transitions.loseLease('p.e', 'worker w2 died', 3);
   transitions.lease('p.f', 'w2');
   transitions.preempt('p.f', 'preempted for urgent work');
 }

@@ -1,0 +1,41 @@
+import type { BrainContext } from './brain-context.js';
+import { applyEffect, enqueue } from './apply-effect.js';
+
+/**
+ * A prompt too long for the worker's model: retrying it there cannot help, and it is no failure of the task, so
+ * it does not count towards escalating after failures (which would pay for an answer this then threw away). It
+ * moves to the brain's model if a brain executor is registered, else to the external tier, else it fails saying
+ * why. Never truncated.
+ */
+export function rerouteTooLong(
+  ctx: BrainContext,
+  taskId: string,
+  exceeded: { model: string; estimated_tokens: number; context_length: number },
+): void {
+  const row = ctx.store.task(taskId);
+  if (row === undefined) return;
+  const { model, estimated_tokens: tokens, context_length: window } = exceeded;
+  const why = `context_too_long: ~${tokens} tokens for ${model} (${window})`;
+  ctx.queue.remove(taskId);
+  ctx.retryAt.delete(taskId);
+  const base = { plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name };
+  const brainExecutor = ctx.workers.all().some((worker) => worker.info?.executor === 'brain');
+  if (row.executor === 'worker' && brainExecutor) {
+    const moved = `${why}; moved to the brain's model`;
+    ctx.store
+      .stmt(
+        `UPDATE tasks SET executor = 'brain', model = NULL, status = 'queued', queued_at = ?, next_attempt_at = NULL,
+           cause = ? WHERE task_id = ?`,
+      )
+      .run(ctx.now(), moved, taskId);
+    const queued = ctx.store.task(taskId);
+    ctx.events.emit({ event_type: 'task_requeued', ...base, cause: moved });
+    if (queued !== undefined) enqueue(ctx, queued);
+    ctx.schedulePump();
+    return;
+  }
+  if (ctx.escalation?.escalate(taskId, 'context_too_long') === true) return;
+  const effect = ctx.transitions.failDirectly(taskId, why);
+  ctx.events.emit({ event_type: 'task_failed', ...base, cause: why });
+  applyEffect(ctx, taskId, effect);
+}

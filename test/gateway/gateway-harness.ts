@@ -40,6 +40,21 @@ export function quietOutboxConfig(upstreamUrl: string): GatewayConfig {
   return testConfig(upstreamUrl, { outbox: { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 } });
 }
 
+/** `patientOutboxConfig`'s outbox waits between deliveries: each wait is at least half its base (the service's floor). */
+const PATIENT_OUTBOX = { poll_ms: 20, base_ms: 1_000, cap_ms: 1_000, lease_ms: 5_000, batch: 5 };
+
+/**
+ * `testConfig` with an outbox that tries again every 0.5-1 s but gives up no sooner than `holdMs` after its first
+ * delivery: a give-up is a count of deliveries (`max_attempts`), and 50 of `testConfig`'s 10-100 ms waits last
+ * about 4 s, less than one CLI process takes to start on a saturated machine. Each wait is at least `base_ms / 2`,
+ * so `holdMs / (base_ms / 2)` waits, plus the first delivery, outlast `holdMs` however fast the deliveries fail.
+ * Give it the test's own timeout and the escalation stays pending for as long as the test can look at it.
+ */
+export function patientOutboxConfig(holdMs: number): (upstreamUrl: string) => GatewayConfig {
+  const max_attempts = Math.ceil(holdMs / (PATIENT_OUTBOX.base_ms / 2)) + 1;
+  return (upstreamUrl) => testConfig(upstreamUrl, { outbox: { ...PATIENT_OUTBOX, max_attempts } });
+}
+
 /** Lines pino wrote, captured in memory. */
 export class LogCapture extends Writable {
   readonly lines: string[] = [];

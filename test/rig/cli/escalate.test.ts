@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startAnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
-import { escalationBody, quietOutboxConfig, startHarness } from '../../gateway/gateway-harness.js';
+import { escalationBody, patientOutboxConfig, quietOutboxConfig, startHarness } from '../../gateway/gateway-harness.js';
 import type { RigHarness } from '../../helpers/rig-harness.js';
 import { rigFor } from '../../helpers/rig-with-gateway.js';
 import { closesAfterEach } from '../../helpers/closes-after-each.js';
@@ -81,8 +81,12 @@ describe('rigmind escalate --file and --id', () => {
     expect(clash.stderr).toContain("idempotency_key is 'file-key-0123456789', but --idempotency-key gives");
   });
 
-  it('an escalation the gateway defers: exit 3 naming it; --id follows it to the advice once upstream is back', { timeout: boundFor(5) }, async () => {
-    const gateway = track(await startHarness());
+  const deferredTimeout = boundFor(5);
+  it('an escalation the gateway defers: exit 3 naming it; --id follows it to the advice once upstream is back', { timeout: deferredTimeout }, async () => {
+    // Upstream is down across three CLI processes (each up to PROCESS_START_MS): the outbox must not give up on the
+    // escalation before the test is over. Once upstream is back its next try is at most cap_ms (1 s) away, well
+    // inside the 30 s the last process follows it by default, even at SATURATION_FACTOR times slower.
+    const gateway = track(await startHarness({ config: patientOutboxConfig(deferredTimeout) }));
     const upstreamPort = gateway.stub.port;
     await gateway.stub.close();
     const rig = track(rigFor(gateway));

@@ -2,14 +2,27 @@ import { describe, expect, it } from 'vitest';
 import type { TaskStatusRow } from '@rigmind/protocol';
 import { startHarness } from '../../gateway/gateway-harness.js';
 import { closesAfterEach } from '../../helpers/closes-after-each.js';
+import { boundFor, SATURATION_FACTOR } from '../../helpers/process-start.js';
 import { rigFor, submit } from '../../helpers/rig-with-gateway.js';
 
 const track = closesAfterEach();
 
+const HEARTBEAT_MS = 200; // the harness's config
+/**
+ * How long the brain takes over `tasks` short shell tasks (or handoffs to the stub gateway, which answers at once):
+ * a liveness window of heartbeats per task for dispatch and result, times the slowdown of a saturated machine.
+ */
+const workMs = (tasks: number): number => tasks * 3 * HEARTBEAT_MS * SATURATION_FACTOR;
+/** The brain and a worker, then five `rigmind escalate` runs, one after another. */
+const BY_HAND_STARTS = 7;
+/** The brain and a worker, then `rigmind escalate` three times and `rigmind cancel`. */
+const HELD_STARTS = 6;
+
 const byName = (tasks: readonly TaskStatusRow[] | undefined) => Object.fromEntries((tasks ?? []).map((task) => [task.name, task]));
 
 describe('rigmind escalate TASK_ID: a person hands a task to the external tier', () => {
-  it('hands over a failed task with the dependents it failed; refuses, as values, what it may not hand over', async () => {
+  // The plan runs twice: its four tasks, then the handoff and the dependent it reopened.
+  it('hands over a failed task with the dependents it failed; refuses, as values, what it may not hand over', { timeout: boundFor(BY_HAND_STARTS, workMs(4) + workMs(2)) }, async () => {
     const gateway = track(await startHarness({ stub: { reply: () => JSON.stringify({ type: 'answer', text: 'answered by hand' }) } }));
     const gw = gateway;
     const rig = track(rigFor(gw));
@@ -24,7 +37,7 @@ describe('rigmind escalate TASK_ID: a person hands a task to the external tier',
         { name: 'fine', command: 'true' },
       ],
     });
-    const first = byName((await rig.finished(planId, 20_000)).tasks);
+    const first = byName((await rig.finished(planId, workMs(4))).tasks);
     expect(first['flaky']).toMatchObject({ status: 'failed' });
     expect(first['after']).toMatchObject({ status: 'failed', cause: 'upstream_failed: flaky' });
 
@@ -45,7 +58,7 @@ describe('rigmind escalate TASK_ID: a person hands a task to the external tier',
     const handed = await rig.run(['escalate', `${planId}.flaky`]);
     expect(handed.exitCode).toBe(0);
     expect(handed.stdout).toContain(`handed to the external tier: ${planId}.flaky (reopened with it: ${planId}.after)`);
-    const done = byName((await rig.finished(planId, 20_000)).tasks);
+    const done = byName((await rig.finished(planId, workMs(2))).tasks);
     expect(done['flaky']).toMatchObject({ status: 'completed', source: 'external:gateway' });
     expect(done['after']).toMatchObject({ status: 'completed', worker_id: 'w1' });
     expect(done['secret']).toMatchObject({ status: 'failed' });
@@ -62,7 +75,7 @@ describe('rigmind escalate TASK_ID: a person hands a task to the external tier',
     expect(refused.error.message).toContain('is completed');
   });
 
-  it('asks again for a task held after a decline; refuses running and blocked tasks', async () => {
+  it('asks again for a task held after a decline; refuses running and blocked tasks', { timeout: boundFor(HELD_STARTS, workMs(3) + workMs(1)) }, async () => {
     let asked = 0;
     const gateway = track(await startHarness({
       stub: {
@@ -80,13 +93,14 @@ describe('rigmind escalate TASK_ID: a person hands a task to the external tier',
       plan: 'held',
       tasks: [
         { name: 'ask', command: 'false', requires_external: true },
-        { name: 'slow', command: 'sleep 30' },
+        // Running until cancelled: it must still be running when the two CLI processes after it look at it.
+        { name: 'slow', command: `sleep ${Math.ceil(boundFor(HELD_STARTS) / 1000)}` },
         { name: 'waits', depends_on: ['slow'], command: 'true' },
       ],
     });
     const h = rig;
-    await h.until(async () => /held for a person: say which report/.test(byName((await h.status(planId)).tasks)['ask']?.cause ?? ''), 15_000, 'the decline held');
-    await h.until(async () => byName((await h.status(planId)).tasks)['slow']?.status === 'running', 15_000, 'slow running');
+    await h.until(async () => /held for a person: say which report/.test(byName((await h.status(planId)).tasks)['ask']?.cause ?? ''), workMs(3), 'the decline held');
+    await h.until(async () => byName((await h.status(planId)).tasks)['slow']?.status === 'running', workMs(3), 'slow running');
 
     const running = await h.run(['escalate', `${planId}.slow`]);
     expect(running.exitCode).toBe(1);
@@ -98,7 +112,7 @@ describe('rigmind escalate TASK_ID: a person hands a task to the external tier',
     const again = await h.run(['escalate', `${planId}.ask`, '--json']);
     expect(again.exitCode).toBe(0);
     expect(JSON.parse(again.stdout)).toEqual({ detail: 'handed to the external tier', affected: [`${planId}.ask`] });
-    await h.until(async () => byName((await h.status(planId)).tasks)['ask']?.status === 'completed', 15_000, 'the second answer');
+    await h.until(async () => byName((await h.status(planId)).tasks)['ask']?.status === 'completed', workMs(1), 'the second answer');
     expect(byName((await h.status(planId)).tasks)['ask']).toMatchObject({ source: 'external:gateway' });
     // Two handoffs, two keys: asking again is a new request, not a replay of the declined one.
     const keys = gw.gateway.db.prepare('SELECT idempotency_key FROM escalations ORDER BY created_at').pluck().all() as string[];

@@ -22,7 +22,7 @@ function planFile(name: string, text: string): string {
 }
 
 describe('rigmind CLI', () => {
-  it('refuses a broken plan.md before sending it, naming the task and the line', async () => {
+  it('refuses a broken plan.md before sending it, naming the task and the line', { timeout: boundFor(1) }, async () => {
     const path = planFile(
       'plan.md',
       ['---', 'plan: broken', '---', '', '# A plan', '', '## first', '', '```yaml', 'command: echo hi', '```', '', '## second', '', '```yaml', 'command: echo there', 'depends_on: [frist]', 'priority: 12', '```', ''].join('\n'),
@@ -41,7 +41,8 @@ describe('rigmind CLI', () => {
     const result = await rig.run(['submit', path]);
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toMatch(/no answer from a brain at ipc:.*is it running\?/);
-  }, 20_000);
+    // One process, then the client's 5 s wait for an answer (BrainClient's default) before it says so.
+  }, boundFor(1, 5_000));
 
   // Bounds per process started (brain, worker, eight commands): the machine may be saturated.
   it('submit --wait --json: exit 0 only if every task completed, status lists every task', { timeout: boundFor(10) }, async () => {

@@ -59,7 +59,7 @@ describe('one brain per home', () => {
     expect(alive(next.pid as number)).toBe(true);
   });
 
-  it('an address in use is one line and exit 4, no stack trace', async () => {
+  it('an address in use is one line and exit 4, no stack trace', { timeout: boundFor(1) }, async () => {
     const taken = track(await occupied());
     const pub = await freePort();
     const rig = track(new RigHarness({ extraConfig: { brain: { router: `tcp://127.0.0.1:${taken.port}`, pub: `tcp://127.0.0.1:${pub}` } } }));

@@ -7,6 +7,7 @@ import { quietOutboxConfig, startHarness } from '../../gateway/gateway-harness.j
 import { rigFor, submit } from '../../helpers/rig-with-gateway.js';
 import { closesAfterEach } from '../../helpers/closes-after-each.js';
 import { freePort, pipeTo } from '../../helpers/loopback.js';
+import { boundFor } from '../../helpers/process-start.js';
 
 /** Claude's stand-in advice, chosen by what the handoff says about the task. */
 function advise(body: unknown): string {
@@ -21,8 +22,10 @@ function advise(body: unknown): string {
 
 const track = closesAfterEach();
 
+// Each test's timeout: the processes it starts (brain, worker, CLI), each up to PROCESS_START_MS on a saturated
+// machine, plus the waits it allows itself on the plan and the gateway (the sum of its `until` and `finished` bounds).
 describe('the brain escalates through the gateway, and advice comes back into the brain only', () => {
-  it('escalates after two local failures; integrates an answer, subtasks and a decline; keeps sensitive tasks local', async () => {
+  it('escalates after two local failures; integrates an answer, subtasks and a decline; keeps sensitive tasks local', { timeout: boundFor(2, 40_000) }, async () => {
     const gateway = track(await startHarness({ stub: { reply: advise } }));
     const rig = track(rigFor(gateway));
     await rig.startBrain();
@@ -66,7 +69,7 @@ describe('the brain escalates through the gateway, and advice comes back into th
     expect(upstream).toContain('local try');
   });
 
-  it('waits as waiting_external while the gateway is down, across a brain restart, and delivers when it returns', async () => {
+  it('waits as waiting_external while the gateway is down, across a brain restart, and delivers when it returns', { timeout: boundFor(3, 10_000 + 20_000) }, async () => {
     const gateway = track(await startHarness({ stub: { reply: advise } }));
     const port = await freePort();
     const rig = track(rigFor(gateway, `http://127.0.0.1:${port}`));
@@ -90,7 +93,7 @@ describe('the brain escalates through the gateway, and advice comes back into th
     expect(final.tasks?.[0]).toMatchObject({ status: 'completed', source: 'external:gateway' });
   });
 
-  it('withdraws at the gateway what a canceled task left waiting there: never delivered, never paid for', async () => {
+  it('withdraws at the gateway what a canceled task left waiting there: never delivered, never paid for', { timeout: boundFor(2, 3 * 10_000 + 5_000) }, async () => {
     // Upstream is down, and the escalation waits in the outbox between its tries.
     const gateway = track(await startHarness({ config: quietOutboxConfig }));
     const gw = gateway;
@@ -122,7 +125,7 @@ describe('the brain escalates through the gateway, and advice comes back into th
     expect(gw.gateway.db.prepare("SELECT COUNT(*) FROM ledger WHERE outcome = 'ok'").pluck().get()).toBe(0);
   });
 
-  it('withdraws on cancel an escalation whose every reply was lost, found by its idempotency key', async () => {
+  it('withdraws on cancel an escalation whose every reply was lost, found by its idempotency key', { timeout: boundFor(2, 3 * 10_000 + 5_000) }, async () => {
     const gateway = track(await startHarness({ config: quietOutboxConfig }));
     const gw = gateway;
     await gw.stub.close();
@@ -157,7 +160,7 @@ describe('the brain escalates through the gateway, and advice comes back into th
     await rig.until(() => rig.readDb((db) => db.prepare('SELECT state FROM escalations').pluck().get()) === 'done', 5_000, "the rig's row done");
   });
 
-  it('resends a handoff whose reply was lost under the same idempotency key: one escalation, one upstream call', async () => {
+  it('resends a handoff whose reply was lost under the same idempotency key: one escalation, one upstream call', { timeout: boundFor(2, 10_000 + 20_000) }, async () => {
     const gateway = track(await startHarness({ stub: { reply: advise } }));
     // The first call takes a while upstream, and the rig's first connection is cut while it does.
     gateway.stub.script({ kind: 'ok', afterMs: 700 });

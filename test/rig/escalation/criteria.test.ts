@@ -4,6 +4,7 @@ import { startOllamaStub } from '../../fixtures/ollama-stub/stub-server.js';
 import { startHarness, type Harness } from '../../gateway/gateway-harness.js';
 import { closesAfterEach } from '../../helpers/closes-after-each.js';
 import type { RigHarness } from '../../helpers/rig-harness.js';
+import { boundFor } from '../../helpers/process-start.js';
 import { rigFor, submit } from '../../helpers/rig-with-gateway.js';
 
 const track = closesAfterEach();
@@ -36,6 +37,8 @@ async function llmRig(escalation: Record<string, unknown> = {}): Promise<{ gatew
   return { gateway, rig };
 }
 
+// Each test's timeout: brain and workers, each up to PROCESS_START_MS on a saturated machine (the three workers of the
+// last start together, as good as serial on 2 saturated cores), plus the 40 s it allows the plan.
 describe('every escalation criterion, end to end through a real gateway, paid exactly once', () => {
   it('the explicit flag and two local failures: one call each, the answer used', async () => {
     const gateway = track(await startHarness({ stub: { reply: answer } }));
@@ -56,7 +59,7 @@ describe('every escalation criterion, end to end through a real gateway, paid ex
     expect(callsFor(gateway, 'flagged')).toBe(1);
     expect(callsFor(gateway, 'twice_failed')).toBe(1);
     expect(gateway.stub.received).toHaveLength(2);
-  }, 60_000);
+  }, boundFor(2, 40_000));
 
   it('a context beyond every local model, and low confidence: one call each, the answer used', async () => {
     const { gateway, rig } = await llmRig();
@@ -76,7 +79,7 @@ describe('every escalation criterion, end to end through a real gateway, paid ex
     expect(callsFor(gateway, 'too_long')).toBe(1);
     expect(callsFor(gateway, 'unsure')).toBe(1);
     expect(gateway.stub.received).toHaveLength(2);
-  }, 60_000);
+  }, boundFor(2, 40_000));
 
   it('a context overflow as the local failure that reaches after_failures: the re-route wins, paid once', async () => {
     // after_failures 1, so the overflow on the first attempt is the failure that would reach it (the seed's 2nd):
@@ -91,7 +94,7 @@ describe('every escalation criterion, end to end through a real gateway, paid ex
     const escalated = "SELECT json_extract(body, '$.cause') FROM events WHERE event_type = 'task_escalated'";
     const reasons = rig.readDb((db) => db.prepare(escalated).pluck().all());
     expect(reasons).toEqual(['context_too_long']);
-  }, 60_000);
+  }, boundFor(2, 40_000));
 
   it('a lost lease is no local failure: a task whose worker died twice finishes locally, nothing paid', async () => {
     const gateway = track(await startHarness({ stub: { reply: answer } }));
@@ -113,5 +116,5 @@ describe('every escalation criterion, end to end through a real gateway, paid ex
     expect(rig.readDb((db) => db.prepare('SELECT lost_leases FROM tasks').pluck().get())).toBeGreaterThanOrEqual(2);
     expect(final.tasks?.[0]?.source).not.toBe('external:gateway');
     expect(gateway.stub.received).toHaveLength(0);
-  }, 60_000);
+  }, boundFor(4, 40_000));
 });

@@ -21,8 +21,8 @@ const HELD_STARTS = 6;
 const byName = (tasks: readonly TaskStatusRow[] | undefined) => Object.fromEntries((tasks ?? []).map((task) => [task.name, task]));
 
 describe('rigmind escalate TASK_ID: a person hands a task to the external tier', () => {
-  // The plan runs twice: its four tasks, then the handoff and the dependent it reopened.
-  it('hands over a failed task with the dependents it failed; refuses, as values, what it may not hand over', { timeout: boundFor(BY_HAND_STARTS, workMs(4) + workMs(2)) }, async () => {
+  // The plan runs twice, each time within the window of its four tasks.
+  it('hands over a failed task with the dependents it failed; refuses, as values, what it may not hand over', { timeout: boundFor(BY_HAND_STARTS, 2 * workMs(4)) }, async () => {
     const gateway = track(await startHarness({ stub: { reply: () => JSON.stringify({ type: 'answer', text: 'answered by hand' }) } }));
     const gw = gateway;
     const rig = track(rigFor(gw));
@@ -58,7 +58,7 @@ describe('rigmind escalate TASK_ID: a person hands a task to the external tier',
     const handed = await rig.run(['escalate', `${planId}.flaky`]);
     expect(handed.exitCode).toBe(0);
     expect(handed.stdout).toContain(`handed to the external tier: ${planId}.flaky (reopened with it: ${planId}.after)`);
-    const done = byName((await rig.finished(planId, workMs(2))).tasks);
+    const done = byName((await rig.finished(planId, workMs(4))).tasks);
     expect(done['flaky']).toMatchObject({ status: 'completed', source: 'external:gateway' });
     expect(done['after']).toMatchObject({ status: 'completed', worker_id: 'w1' });
     expect(done['secret']).toMatchObject({ status: 'failed' });
@@ -75,7 +75,7 @@ describe('rigmind escalate TASK_ID: a person hands a task to the external tier',
     expect(refused.error.message).toContain('is completed');
   });
 
-  it('asks again for a task held after a decline; refuses running and blocked tasks', { timeout: boundFor(HELD_STARTS, workMs(3) + workMs(1)) }, async () => {
+  it('asks again for a task held after a decline; refuses running and blocked tasks', { timeout: boundFor(HELD_STARTS, 3 * workMs(3)) }, async () => {
     let asked = 0;
     const gateway = track(await startHarness({
       stub: {
@@ -112,7 +112,7 @@ describe('rigmind escalate TASK_ID: a person hands a task to the external tier',
     const again = await h.run(['escalate', `${planId}.ask`, '--json']);
     expect(again.exitCode).toBe(0);
     expect(JSON.parse(again.stdout)).toEqual({ detail: 'handed to the external tier', affected: [`${planId}.ask`] });
-    await h.until(async () => byName((await h.status(planId)).tasks)['ask']?.status === 'completed', workMs(1), 'the second answer');
+    await h.until(async () => byName((await h.status(planId)).tasks)['ask']?.status === 'completed', workMs(3), 'the second answer');
     expect(byName((await h.status(planId)).tasks)['ask']).toMatchObject({ source: 'external:gateway' });
     // Two handoffs, two keys: asking again is a new request, not a replay of the declined one.
     const keys = gw.gateway.db.prepare('SELECT idempotency_key FROM escalations ORDER BY created_at').pluck().all() as string[];

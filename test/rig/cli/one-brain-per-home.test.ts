@@ -44,7 +44,8 @@ describe('one brain per home', () => {
     if (third.ok) third.lock.release();
   });
 
-  it('a second brain on the same home exits 4 naming the first; a SIGKILLed brain leaves no stale lock', { timeout: 90_000 }, async () => {
+  // Three brains, one after another.
+  it('a second brain on the same home exits 4 naming the first; a SIGKILLed brain leaves no stale lock', { timeout: boundFor(3) }, async () => {
     const rig = track(new RigHarness());
     const { proc: first } = await rig.startBrain();
     const second = await exited(rig.spawn(['brain']), 'a second brain on a locked home');
@@ -70,7 +71,8 @@ describe('one brain per home', () => {
     ]);
   });
 
-  it("up exits 4 when its brain dies, and never attaches workers to the brain that holds the address", { timeout: 90_000 }, async () => {
+  // The owner's brain, then `up` and the brain it starts.
+  it("up exits 4 when its brain dies, and never attaches workers to the brain that holds the address", { timeout: boundFor(3) }, async () => {
     const [router, pub] = [await freePort(), await freePort()];
     const brain = { router: `tcp://127.0.0.1:${router}`, pub: `tcp://127.0.0.1:${pub}` };
     const owner = track(new RigHarness({ extraConfig: { brain } }));

@@ -3,12 +3,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MessageOf, Plan } from '@rigmind/protocol';
 import { makeFakeGpus, updateFakeGpuState } from '../../fixtures/nvidia-smi/fake-gpus.js';
 import { startOllamaStub } from '../../fixtures/ollama-stub/stub-server.js';
+import { boundFor, PROCESS_START_MS, SATURATION_FACTOR } from '../../helpers/process-start.js';
 import { RigHarness } from '../../helpers/rig-harness.js';
+
+const POLL_MS = 150;
+const HEARTBEAT_MS = 200;
+/** The harness's heartbeat_liveness: a worker silent this many heartbeats is reaped, and registers again. */
+const LIVENESS = 3;
 
 let rig: RigHarness;
 let cleanups: (() => Promise<unknown>)[] = [];
 beforeEach(() => {
-  rig = new RigHarness({ extraConfig: { gpu: { poll_ms: 150, unload_timeout_ms: 10_000 } } });
+  rig = new RigHarness({ heartbeatMs: HEARTBEAT_MS, extraConfig: { gpu: { poll_ms: POLL_MS, unload_timeout_ms: 10_000 } } });
   cleanups = [];
 });
 afterEach(async () => {
@@ -120,17 +126,32 @@ describe('a worker on (stand-in) GPUs', () => {
     });
     await rig.startBrain();
     await rig.startWorker('gpu2', ['--gpus', '2', '--simulate-llm'], gpus.env);
-    await rig.until(() => gpuEvents('none').some((e) => e.event_type === 'gpu_thermal' && e.kind === 'hot'), 10_000, 'card reported hot');
+    // One poll (a fake nvidia-smi process) after the worker's start, then its events reach the brain.
+    const pollBound = PROCESS_START_MS + POLL_MS * SATURATION_FACTOR;
+    await rig.until(() => gpuEvents('none').some((e) => e.event_type === 'gpu_thermal' && e.kind === 'hot'), pollBound, 'card reported hot');
     const planId = await submit({ plan: 'heat', tasks: [{ name: 'work', command: 'echo done' }] });
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Held, not merely not yet dispatched: the brain has heard the worker for a whole liveness window after the
+    // plan was queued (every heartbeat restates that it takes no work, and a worker reaped and registered again
+    // in that window must not come back as accepting), with the guard polling the hot card all along.
+    const queuedAt = Date.parse((await rig.status(planId)).submitted_at);
+    const windowMs = HEARTBEAT_MS * LIVENESS + POLL_MS;
+    await rig.until(
+      async () => {
+        const worker = (await rig.workers()).find((w) => w.id === 'gpu2');
+        return worker !== undefined && Date.parse(worker.last_seen) > queuedAt + windowMs;
+      },
+      windowMs * SATURATION_FACTOR,
+      'the brain hearing the hot worker for a liveness window after the plan was queued',
+    );
     expect((await rig.status(planId)).tasks?.[0]?.status).toBe('queued');
     expect(gpuEvents('none').some((e) => e.event_type === 'gpu_thermal' && e.kind === 'alert')).toBe(true);
     await updateFakeGpuState(gpus.statePath, (state) => {
       const card = state.gpus.find((gpu) => gpu.index === 2);
       if (card !== undefined) card.temperature_c = 70;
     });
-    const final = await rig.finished(planId, 10_000);
+    // The next poll (one nvidia-smi process) sees it cool; the task then runs `echo`, one more process.
+    const final = await rig.finished(planId, boundFor(2, POLL_MS * SATURATION_FACTOR));
     expect(final.state).toBe('completed');
     expect(gpuEvents('none').some((e) => e.event_type === 'gpu_thermal' && e.kind === 'cooled')).toBe(true);
-  });
+  }, boundFor(6, (HEARTBEAT_MS * LIVENESS + POLL_MS) * SATURATION_FACTOR));
 });

@@ -8,13 +8,22 @@ import { RigHarness } from '../../helpers/rig-harness.js';
 
 const POLL_MS = 150;
 const HEARTBEAT_MS = 200;
-/** The harness's heartbeat_liveness: a worker silent this many heartbeats is reaped, and registers again. */
-const LIVENESS = 3;
+/**
+ * Heartbeats a worker may miss before the brain reaps it (and re-runs what it held). With the harness's 3 (600 ms),
+ * under load a worker busy starting its first task was starved past the window, reaped while alive, and ran the
+ * task twice (attempts 1 and 2: one booting_llm lost, or llm_busy twice), which the exact card sequences below
+ * cannot show. Saturated, a heartbeat comes up to SATURATION_FACTOR times late; twice that is the window (the
+ * config allows at most 20).
+ */
+const LIVENESS = 2 * SATURATION_FACTOR;
 
 let rig: RigHarness;
 let cleanups: (() => Promise<unknown>)[] = [];
 beforeEach(() => {
-  rig = new RigHarness({ heartbeatMs: HEARTBEAT_MS, extraConfig: { gpu: { poll_ms: POLL_MS, unload_timeout_ms: 10_000 } } });
+  rig = new RigHarness({
+    heartbeatMs: HEARTBEAT_MS,
+    extraConfig: { heartbeat_liveness: LIVENESS, gpu: { poll_ms: POLL_MS, unload_timeout_ms: 10_000 } },
+  });
   cleanups = [];
 });
 afterEach(async () => {

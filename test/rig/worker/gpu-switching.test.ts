@@ -17,6 +17,11 @@ const HEARTBEAT_MS = 200;
  */
 const LIVENESS = 2 * SATURATION_FACTOR;
 
+/** How long each plan below may take to finish, as before; a test adds the brain's and the worker's start to it. */
+const PLAN_MS = 30_000;
+/** A switching test: the brain and a worker started one after the other, then a plan run to its end. */
+const SWITCH_TEST_MS = boundFor(2, PLAN_MS);
+
 let rig: RigHarness;
 let cleanups: (() => Promise<unknown>)[] = [];
 beforeEach(() => {
@@ -72,7 +77,7 @@ describe('a worker on (stand-in) GPUs', () => {
         { name: 'title', type: 'llm', model: 'qwen2.5:7b', prompt: 'Give it a title.', depends_on: ['embed'] },
       ],
     });
-    const final = await rig.finished(planId, 30_000);
+    const final = await rig.finished(planId, PLAN_MS);
     expect(final.state).toBe('completed');
     const states = gpuEvents(planId).filter((e) => e.event_type === 'gpu_state').map((e) => e.to);
     // The seed's switch: load the LLM, run it, unload it and wait for VRAM, run the script, clear, load the LLM again.
@@ -96,7 +101,7 @@ describe('a worker on (stand-in) GPUs', () => {
     const worker = (await rig.workers()).find((w) => w.id === 'gpu1');
     expect(worker?.tokens_per_second).toBeGreaterThan(0);
     expect(worker).toMatchObject({ completed: 3, failed: 0 });
-  });
+  }, SWITCH_TEST_MS);
 
   it("lends an idle brain's card to a script: the 14B is unloaded first and the script sees only its card", async () => {
     const { gpus, ollama } = await standIns({ name: 'qwen2.5:14b', load_ms: 100, vram_mb: 4900, gpus: [0, 3] }, 300);
@@ -110,7 +115,7 @@ describe('a worker on (stand-in) GPUs', () => {
         { name: 'answer', type: 'llm', executor: 'brain', prompt: 'Answer from the embeddings.', depends_on: ['embed'] },
       ],
     });
-    const final = await rig.finished(planId, 30_000);
+    const final = await rig.finished(planId, PLAN_MS);
     expect(final.state).toBe('completed');
     expect(final.tasks?.find((task) => task.name === 'embed')).toMatchObject({ status: 'completed', worker_id: 'brain' });
     // The brain named one card, and that card alone was visible to the script.
@@ -124,7 +129,7 @@ describe('a worker on (stand-in) GPUs', () => {
     const unload = requests.indexOf('0');
     expect(unload).toBeGreaterThan(-1);
     expect(requests.slice(unload + 1)).toContain('-1');
-  });
+  }, SWITCH_TEST_MS);
 
   it('stops a hot card taking new work and resumes it once cool (thermal guard)', async () => {
     const gpus = await makeFakeGpus();

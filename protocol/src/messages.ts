@@ -26,6 +26,8 @@ const Register = message('register', {
   running: z.array(HeldTaskSchema),
   /** The last dispatch the worker received when it sent this; absent: none since it started. */
   seen: DispatchMarkSchema.optional(),
+  /** False while the worker takes no new work (as in a heartbeat); absent: it does. */
+  accepting: z.boolean().optional(),
 });
 const Heartbeat = message('heartbeat', {
   running: z.array(HeldTaskSchema).optional(),

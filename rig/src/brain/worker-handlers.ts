@@ -24,6 +24,8 @@ export function onRegister(ctx: BrainContext, identity: Buffer, message: Message
   entry.info = info;
   entry.identity = identity;
   entry.lastSeen = now;
+  // A worker the brain forgot (reaped while the brain was starved, or before a restart) says whether it takes work.
+  entry.accepting = message.accepting ?? true;
   ctx.workers.answered(identity);
   ctx.store.upsertWorker(info.id, info);
   ctx.scheduler?.onRegister(entry);

@@ -19,6 +19,9 @@ export interface WorkerOptions {
   readonly runnerFor: (task: Task) => TaskRunner;
 }
 
+/** Card events a worker keeps while not registered; beyond this the oldest go (a brain away for minutes). */
+const MAX_HELD_EVENTS = 1_000;
+
 /** How long a task runs before its start is reported on its own. */
 const STARTED_DELAY_MS = 20;
 
@@ -59,6 +62,10 @@ export class Worker {
   #seen: DispatchMark | undefined;
   /** The register awaiting its welcome, and when it left: one registration in flight at a time. */
   #registering: { msgId: string; at: number } | undefined;
+  /** Whether the brain welcomed this connection: until it does, it drops a worker_event as from a stranger. */
+  #welcomed = false;
+  /** Card events reported before the welcome, sent in order once it comes. */
+  readonly #heldEvents: Message[] = [];
 
   constructor(private readonly options: WorkerOptions) {
     this.#heartbeatMs = options.heartbeatMs;
@@ -80,7 +87,16 @@ export class Worker {
 
   /** Report what happened on a card (state, load, heat) to the brain's event stream. */
   report(event: RigEvent): void {
-    this.#send(createMessage('worker_event', this.sender, { event: { ...event, worker_id: this.options.info.id } }));
+    const message = createMessage('worker_event', this.sender, { event: { ...event, worker_id: this.options.info.id } });
+    if (this.#welcomed) {
+      this.#send(message);
+      return;
+    }
+    // Before the welcome (first start, a reconnect, a brain restart) the brain answers a worker_event with a
+    // reregister and drops it: the first gpu_state of a plan was lost that way on a loaded machine. Held, it goes
+    // after the welcome, in order. Bounded: a card changes state a few times a task, thermal events once a change.
+    if (this.#heldEvents.length >= MAX_HELD_EVENTS) this.#heldEvents.shift();
+    this.#heldEvents.push(message);
   }
 
   /** Take new work or not (the thermal guard): running attempts go on; dispatched ones wait on the worker. */
@@ -115,6 +131,7 @@ export class Worker {
     const socket = new DealerSocket({ maxMessageBytes: this.options.maxFrameBytes }, (error) => this.options.logger.warn({ err: error }, 'send failed'));
     socket.connect(this.options.endpoint);
     this.#socket = socket;
+    this.#welcomed = false;
     this.#lastHeard = Date.now();
     const loop = this.#receive(socket).finally(() => this.#loops.delete(loop));
     this.#loops.add(loop);
@@ -124,7 +141,9 @@ export class Worker {
   #register(): void {
     const seen = this.#seen !== undefined ? { seen: this.#seen } : {};
     const running = this.held();
-    const message = createMessage('register', this.sender, { worker: this.options.info, running, ...seen });
+    // Whether it takes work goes with the register: a brain that forgot this worker (reaped it, restarted) would
+    // otherwise count it accepting until the next heartbeat, and lease work to a card held for heat.
+    const message = createMessage('register', this.sender, { worker: this.options.info, running, accepting: this.#accepting, ...seen });
     this.#registering = { msgId: message.msg_id, at: Date.now() };
     this.#send(message);
   }
@@ -173,6 +192,8 @@ export class Worker {
           for (const [id, result] of this.#unacked) if (result.task_id === task.task_id && result.attempt === task.attempt) this.#unacked.delete(id);
         }
         for (const result of this.#unacked.values()) this.#send(result);
+        this.#welcomed = true;
+        for (const event of this.#heldEvents.splice(0)) this.#send(event);
         this.options.logger.info({ brain: message.sender.id, abandoned: message.abandon.length }, 'registered with the brain');
         return;
       case 'reregister':
@@ -277,6 +298,7 @@ export class Worker {
       this.options.logger.warn({ silent_ms: silentFor, retry_in_ms: this.#reconnectDelay }, 'brain silent; reconnecting');
       this.#socket?.close();
       this.#socket = undefined;
+      this.#welcomed = false;
       const delay = this.#reconnectDelay;
       this.#reconnectDelay = Math.min(this.#reconnectDelay * 2, this.#heartbeatMs * RECONNECT_CAP_HEARTBEATS);
       this.#lastHeard = Date.now() + delay;

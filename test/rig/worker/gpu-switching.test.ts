@@ -3,12 +3,32 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MessageOf, Plan } from '@rigmind/protocol';
 import { makeFakeGpus, updateFakeGpuState } from '../../fixtures/nvidia-smi/fake-gpus.js';
 import { startOllamaStub } from '../../fixtures/ollama-stub/stub-server.js';
+import { boundFor, PROCESS_START_MS, SATURATION_FACTOR } from '../../helpers/process-start.js';
 import { RigHarness } from '../../helpers/rig-harness.js';
+
+const POLL_MS = 150;
+const HEARTBEAT_MS = 200;
+/**
+ * Heartbeats a worker may miss before the brain reaps it (and re-runs what it held). With the harness's 3 (600 ms),
+ * under load a worker busy starting its first task was starved past the window, reaped while alive, and ran the
+ * task twice (attempts 1 and 2: one booting_llm lost, or llm_busy twice), which the exact card sequences below
+ * cannot show. Saturated, a heartbeat comes up to SATURATION_FACTOR times late; twice that is the window (the
+ * config allows at most 20).
+ */
+const LIVENESS = 2 * SATURATION_FACTOR;
+
+/** How long each plan below may take to finish, as before; a test adds the brain's and the worker's start to it. */
+const PLAN_MS = 30_000;
+/** A switching test: the brain and a worker started one after the other, then a plan run to its end. */
+const SWITCH_TEST_MS = boundFor(2, PLAN_MS);
 
 let rig: RigHarness;
 let cleanups: (() => Promise<unknown>)[] = [];
 beforeEach(() => {
-  rig = new RigHarness({ extraConfig: { gpu: { poll_ms: 150, unload_timeout_ms: 10_000 } } });
+  rig = new RigHarness({
+    heartbeatMs: HEARTBEAT_MS,
+    extraConfig: { heartbeat_liveness: LIVENESS, gpu: { poll_ms: POLL_MS, unload_timeout_ms: 10_000 } },
+  });
   cleanups = [];
 });
 afterEach(async () => {
@@ -57,7 +77,7 @@ describe('a worker on (stand-in) GPUs', () => {
         { name: 'title', type: 'llm', model: 'qwen2.5:7b', prompt: 'Give it a title.', depends_on: ['embed'] },
       ],
     });
-    const final = await rig.finished(planId, 30_000);
+    const final = await rig.finished(planId, PLAN_MS);
     expect(final.state).toBe('completed');
     const states = gpuEvents(planId).filter((e) => e.event_type === 'gpu_state').map((e) => e.to);
     // The seed's switch: load the LLM, run it, unload it and wait for VRAM, run the script, clear, load the LLM again.
@@ -81,7 +101,7 @@ describe('a worker on (stand-in) GPUs', () => {
     const worker = (await rig.workers()).find((w) => w.id === 'gpu1');
     expect(worker?.tokens_per_second).toBeGreaterThan(0);
     expect(worker).toMatchObject({ completed: 3, failed: 0 });
-  });
+  }, SWITCH_TEST_MS);
 
   it("lends an idle brain's card to a script: the 14B is unloaded first and the script sees only its card", async () => {
     const { gpus, ollama } = await standIns({ name: 'qwen2.5:14b', load_ms: 100, vram_mb: 4900, gpus: [0, 3] }, 300);
@@ -95,7 +115,7 @@ describe('a worker on (stand-in) GPUs', () => {
         { name: 'answer', type: 'llm', executor: 'brain', prompt: 'Answer from the embeddings.', depends_on: ['embed'] },
       ],
     });
-    const final = await rig.finished(planId, 30_000);
+    const final = await rig.finished(planId, PLAN_MS);
     expect(final.state).toBe('completed');
     expect(final.tasks?.find((task) => task.name === 'embed')).toMatchObject({ status: 'completed', worker_id: 'brain' });
     // The brain named one card, and that card alone was visible to the script.
@@ -109,7 +129,7 @@ describe('a worker on (stand-in) GPUs', () => {
     const unload = requests.indexOf('0');
     expect(unload).toBeGreaterThan(-1);
     expect(requests.slice(unload + 1)).toContain('-1');
-  });
+  }, SWITCH_TEST_MS);
 
   it('stops a hot card taking new work and resumes it once cool (thermal guard)', async () => {
     const gpus = await makeFakeGpus();
@@ -120,17 +140,32 @@ describe('a worker on (stand-in) GPUs', () => {
     });
     await rig.startBrain();
     await rig.startWorker('gpu2', ['--gpus', '2', '--simulate-llm'], gpus.env);
-    await rig.until(() => gpuEvents('none').some((e) => e.event_type === 'gpu_thermal' && e.kind === 'hot'), 10_000, 'card reported hot');
+    // One poll (a fake nvidia-smi process) after the worker's start, then its events reach the brain.
+    const pollBound = PROCESS_START_MS + POLL_MS * SATURATION_FACTOR;
+    await rig.until(() => gpuEvents('none').some((e) => e.event_type === 'gpu_thermal' && e.kind === 'hot'), pollBound, 'card reported hot');
     const planId = await submit({ plan: 'heat', tasks: [{ name: 'work', command: 'echo done' }] });
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Held, not merely not yet dispatched: the brain has heard the worker for a whole liveness window after the
+    // plan was queued (every heartbeat restates that it takes no work, and a worker reaped and registered again
+    // in that window must not come back as accepting), with the guard polling the hot card all along.
+    const queuedAt = Date.parse((await rig.status(planId)).submitted_at);
+    const windowMs = HEARTBEAT_MS * LIVENESS + POLL_MS;
+    await rig.until(
+      async () => {
+        const worker = (await rig.workers()).find((w) => w.id === 'gpu2');
+        return worker !== undefined && Date.parse(worker.last_seen) > queuedAt + windowMs;
+      },
+      windowMs * SATURATION_FACTOR,
+      'the brain hearing the hot worker for a liveness window after the plan was queued',
+    );
     expect((await rig.status(planId)).tasks?.[0]?.status).toBe('queued');
     expect(gpuEvents('none').some((e) => e.event_type === 'gpu_thermal' && e.kind === 'alert')).toBe(true);
     await updateFakeGpuState(gpus.statePath, (state) => {
       const card = state.gpus.find((gpu) => gpu.index === 2);
       if (card !== undefined) card.temperature_c = 70;
     });
-    const final = await rig.finished(planId, 10_000);
+    // The next poll (one nvidia-smi process) sees it cool; the task then runs `echo`, one more process.
+    const final = await rig.finished(planId, boundFor(2, POLL_MS * SATURATION_FACTOR));
     expect(final.state).toBe('completed');
     expect(gpuEvents('none').some((e) => e.event_type === 'gpu_thermal' && e.kind === 'cooled')).toBe(true);
-  });
+  }, boundFor(6, (HEARTBEAT_MS * LIVENESS + POLL_MS) * SATURATION_FACTOR));
 });

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { execa } from 'execa';
 import type { PlanStatus } from '@rigmind/protocol';
 import { BrainClient } from '../../rig/src/client/brain-client.js';
+import { PROCESS_START_MS } from './process-start.js';
 
 /** The repository root and the CLI entry, run from TypeScript source as in development. */
 export const REPO = resolve(import.meta.dirname, '../..');
@@ -81,7 +82,8 @@ export class RigHarness {
   /** Start a brain and wait until it answers. (The process is wrapped: an async function returning it would wait for its exit.) */
   async startBrain(args: readonly string[] = []): Promise<{ proc: CliProcess }> {
     const proc = this.spawn(['brain', ...args]);
-    const result = await this.client.request('status_request', {}, 20_000);
+    // One process start: on a saturated machine that is PROCESS_START_MS, not the 1-2 s of an idle one.
+    const result = await this.client.request('status_request', {}, PROCESS_START_MS);
     if (!result.ok) throw new Error(`brain did not start: ${result.message}`);
     return { proc };
   }
@@ -89,7 +91,7 @@ export class RigHarness {
   /** Start a worker and wait until the brain lists it. */
   async startWorker(id: string, extra: readonly string[] = [], env: Record<string, string> = {}): Promise<{ proc: CliProcess }> {
     const proc = this.spawn(['worker', '--id', id, ...extra], env);
-    await this.until(async () => (await this.workers()).some((w) => w.id === id && w.alive), 20_000, `worker ${id} registered`);
+    await this.until(async () => (await this.workers()).some((w) => w.id === id && w.alive), PROCESS_START_MS, `worker ${id} registered`);
     return { proc };
   }
 

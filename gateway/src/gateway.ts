@@ -97,7 +97,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   const gate = new UpstreamGate(config.upstream.max_concurrency, config.upstream.max_wait_ms, { now, sleep });
   const store = new EscalationStore(db);
-  const service = new EscalationService({ config, store, ledger, audit, gate, client, logger, now, sleep, random, randomBytes, atomically });
+  const rigActive = (rigId: string): boolean => registry.findActive(rigId) !== undefined;
+  const service = new EscalationService({
+    config, store, ledger, audit, gate, client, logger, now, sleep, random, randomBytes, atomically, rigActive,
+  });
   const rigLimiter = new RigLimiter(
     { concurrency: config.rate_limits.per_rig.concurrency, requestsPerMinute: config.rate_limits.per_rig.requests_per_minute, queue: config.rate_limits.per_rig.queue },
     now,

@@ -93,6 +93,8 @@ export interface Harness {
 export interface HarnessOptions {
   readonly config?: (upstreamUrl: string) => GatewayConfig;
   readonly stub?: AnthropicStubOptions;
+  /** The gateway's sleep (backoffs and waits), to act at the moment a delivery backs off. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** Start everything on 127.0.0.1 in a fresh temp home. */
@@ -102,7 +104,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const logs = new LogCapture();
   const logger = createGatewayLogger({ level: 'debug', destination: logs });
   let config = options.config?.(stub.url) ?? testConfig(stub.url);
-  const build = (): Gateway => createGateway({ home, config, apiKey: stub.apiKey, logger });
+  const sleep = options.sleep === undefined ? {} : { sleep: options.sleep };
+  const build = (): Gateway => createGateway({ home, config, apiKey: stub.apiKey, logger, ...sleep });
   let gateway = build();
   const added = gateway.registry.add('rig-a');
   if (!added.ok) throw new Error(added.message);

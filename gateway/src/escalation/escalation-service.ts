@@ -33,6 +33,8 @@ export interface EscalationServiceDeps {
   readonly random: () => number;
   readonly randomBytes: (size: number) => Buffer;
   readonly atomically: Atomically;
+  /** Whether a rig may still spend (not revoked): asked before each retry, since a delivery can outlive a revocation. */
+  readonly rigActive: (rigId: string) => boolean;
 }
 
 /**
@@ -218,6 +220,11 @@ export class EscalationService {
       },
     };
     return retryLoop(policy, io, async (n) => {
+      // A rig revoked during the backoff gets no further call: nothing more is spent on its behalf.
+      if (n > 1 && !this.deps.rigActive(context.rigId)) {
+        const message = 'the rig was revoked before its escalation was delivered';
+        return { done: false, retryable: false, retryAfterMs: undefined, failure: { reason: 'rig_revoked', message } };
+      }
       if (n > 1 || reserved === undefined) return meteredCall(this.#meter, context, request, settlements);
       return reserved.done ? placeCall(this.#meter, context, request, reserved.value, settlements) : reserved;
     });

@@ -20,7 +20,14 @@ export interface MeteredReply {
 
 /** Why a metered call did not produce a reply. */
 export interface MeteredFailure {
-  readonly reason: 'budget_exceeded' | 'ledger_unavailable' | 'billing_refused' | 'refused' | 'egress_refused' | 'unreachable';
+  readonly reason:
+    | 'budget_exceeded'
+    | 'ledger_unavailable'
+    | 'billing_refused'
+    | 'refused'
+    | 'egress_refused'
+    | 'unreachable'
+    | 'rig_revoked';
   readonly message: string;
 }
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { boundFor } from '../../helpers/process-start.js';
 import type { MessageOf, Plan } from '@rigmind/protocol';
 import { alive, RigHarness } from '../../helpers/rig-harness.js';
 
@@ -21,7 +22,7 @@ async function submit(plan: Plan): Promise<string> {
 const readPid = (file: string) => Number(readFileSync(join(rig.work, file), 'utf8').trim());
 
 describe('crashes', () => {
-  it('kill -9 of a worker mid-task: the task is re-queued within 3 heartbeats, completes once elsewhere, and the killed copy is gone', async () => {
+  it('kill -9 of a worker mid-task: the task is re-queued within 3 heartbeats, completes once elsewhere, and the killed copy is gone', { timeout: boundFor(3, 50_000) }, async () => {
     await rig.startBrain();
     const w1 = await rig.startWorker('w1');
     // The first attempt starts a grandchild and sleeps; a later attempt finishes at once.
@@ -55,7 +56,7 @@ describe('crashes', () => {
     await rig.until(() => !alive(taskPid) && !alive(grandchild), 5_000, 'killed copy gone');
   });
 
-  it('kill -9 of the brain mid-plan, then a restart: the plan finishes, nothing is lost, nothing completed runs again', async () => {
+  it('kill -9 of the brain mid-plan, then a restart: the plan finishes, nothing is lost, nothing completed runs again', { timeout: boundFor(4, 45_000) }, async () => {
     const brain = await rig.startBrain();
     await rig.startWorker('w1');
     await rig.startWorker('w2');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { boundFor } from '../../helpers/process-start.js';
 import type { MessageOf, Plan } from '@rigmind/protocol';
 import { RigHarness } from '../../helpers/rig-harness.js';
 
@@ -21,7 +22,7 @@ async function submit(plan: Plan): Promise<string> {
 const log = (name: string) => `mkdir -p "$RIGMIND_WORK" && echo ${name} >> "$RIGMIND_WORK/order.log"`;
 
 describe('a plan on a real brain and real workers', () => {
-  it('runs a diamond in dependency order, across workers', async () => {
+  it('runs a diamond in dependency order, across workers', { timeout: boundFor(3, 30_000) }, async () => {
     await rig.startBrain();
     await rig.startWorker('w1');
     await rig.startWorker('w2');
@@ -49,7 +50,7 @@ describe('a plan on a real brain and real workers', () => {
     }
   });
 
-  it('fails the dependents of a failed task with upstream_failed while an independent branch completes', async () => {
+  it('fails the dependents of a failed task with upstream_failed while an independent branch completes', { timeout: boundFor(2, 30_000) }, async () => {
     await rig.startBrain();
     await rig.startWorker('w1', ['--slots', '3']);
     const planId = await submit({
@@ -79,7 +80,7 @@ describe('a plan on a real brain and real workers', () => {
     ]);
   });
 
-  it('retries with backoff, then rigmind retry re-queues the task with the dependents it failed', async () => {
+  it('retries with backoff, then rigmind retry re-queues the task with the dependents it failed', { timeout: boundFor(2, 60_000) }, async () => {
     await rig.startBrain();
     await rig.startWorker('w1');
     const flag = join(rig.home, 'work', 'fixed');
@@ -106,7 +107,7 @@ describe('a plan on a real brain and real workers', () => {
     expect(final.tasks?.find((t) => t.name === 'flaky')).toMatchObject({ status: 'completed', attempts: 4 });
   });
 
-  it('cancels a running plan, killing its running task', async () => {
+  it('cancels a running plan, killing its running task', { timeout: boundFor(2, 30_000) }, async () => {
     await rig.startBrain();
     await rig.startWorker('w1');
     const planId = await submit({ plan: 'long', tasks: [{ name: 'sleepy', command: 'sleep 30' }, { name: 'later', depends_on: ['sleepy'], command: 'true' }] });

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { boundFor } from '../../helpers/process-start.js';
 import type { MessageOf, PlanTask } from '@rigmind/protocol';
 import { REPO, RigHarness } from '../../helpers/rig-harness.js';
 
@@ -21,7 +22,7 @@ async function submit(plan: string, tasks: readonly Partial<PlanTask>[]): Promis
 }
 
 describe('the live swap-aware scheduler', () => {
-  it('is the default: it loads models ahead of coming work as resource tasks the brain creates, in status and events', async () => {
+  it('is the default: it loads models ahead of coming work as resource tasks the brain creates, in status and events', { timeout: boundFor(3, 60_000) }, async () => {
     await rig.startBrain(['--profile', PROFILE]);
     await rig.startWorker('g1', ['--gpus', '1', ...SIM]);
     await rig.startWorker('g2', ['--gpus', '2', ...SIM]);
@@ -54,7 +55,7 @@ describe('the live swap-aware scheduler', () => {
     expect(new Set(loads).size).toBe(loads.length);
   });
 
-  it('preempts a long low-priority task for an urgent one: re-queued and counted, not failed', async () => {
+  it('preempts a long low-priority task for an urgent one: re-queued and counted, not failed', { timeout: boundFor(2, 110_000) }, async () => {
     await rig.startBrain(['--profile', PROFILE]);
     await rig.startWorker('g1', ['--gpus', '1', ...SIM]);
     // The brain expects 600 s of work (6 s here at 1/100): waiting for it costs more than the 1 s already done.
@@ -75,7 +76,7 @@ describe('the live swap-aware scheduler', () => {
     expect(first).toEqual({ outcome: 'canceled', error_snippet: 'preempted for urgent work' });
   });
 
-  it("lends an idle brain's cards to worker scripts, one at a time, and takes them back ahead of the brain task", async () => {
+  it("lends an idle brain's cards to worker scripts, one at a time, and takes them back ahead of the brain task", { timeout: boundFor(4, 60_000) }, async () => {
     await rig.startBrain(['--profile', PROFILE, '--time-scale', '0.01']);
     await rig.startWorker('brain', ['--gpus', '0,3', '--classes', 'script,llm', '--executor', 'brain', '--model', 'qwen2.5:14b', ...SIM]);
     await rig.startWorker('g1', ['--gpus', '1', ...SIM]);
@@ -113,7 +114,7 @@ describe('the live swap-aware scheduler', () => {
     expect(summaryLoad).toBeNull();
   });
 
-  it('under --policy naive keeps the seed behaviour: workers switch models themselves, no resource tasks', async () => {
+  it('under --policy naive keeps the seed behaviour: workers switch models themselves, no resource tasks', { timeout: boundFor(2, 30_000) }, async () => {
     await rig.startBrain(['--profile', PROFILE, '--policy', 'naive']);
     await rig.startWorker('g1', ['--gpus', '1', ...SIM]);
     const planId = await submit('naive', [

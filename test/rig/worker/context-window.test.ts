@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { boundFor } from '../../helpers/process-start.js';
 import type { MessageOf, Plan } from '@rigmind/protocol';
 import { makeFakeGpus } from '../../fixtures/nvidia-smi/fake-gpus.js';
 import { startOllamaStub, type OllamaStub } from '../../fixtures/ollama-stub/stub-server.js';
@@ -40,7 +41,7 @@ const ran = (taskId: string | undefined) =>
 const longPrompt = `Summarize this transcript: ${'the quick brown fox jumps over the lazy dog '.repeat(200)}`;
 
 describe('a prompt longer than the model context', () => {
-  it('is never truncated: without a bigger model it fails at once, saying why', async () => {
+  it('is never truncated: without a bigger model it fails at once, saying why', { timeout: boundFor(2, 15_000) }, async () => {
     await rig.startBrain();
     await rig.startWorker('w1', ['--gpus', '1', '--ollama', ollama.url], gpus.env);
     const planId = await submit({ plan: 'long', tasks: [{ name: 'too_long', type: 'llm', model: 'qwen2.5:7b', prompt: longPrompt}] });
@@ -52,7 +53,7 @@ describe('a prompt longer than the model context', () => {
     expect(ollama.state.requests.filter((request) => request.path === '/api/generate')).toHaveLength(0);
   });
 
-  it("moves to the brain's model when a brain executor is there", async () => {
+  it("moves to the brain's model when a brain executor is there", { timeout: boundFor(3, 15_000) }, async () => {
     await rig.startBrain();
     await Promise.all([
       rig.startWorker('w1', ['--gpus', '1', '--ollama', ollama.url], gpus.env),

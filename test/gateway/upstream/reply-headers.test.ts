@@ -23,7 +23,9 @@ describe('ReplyHeaders', () => {
       seen.push(`${name}=${value}`);
     });
     const expected: string[] = [];
-    fetchs.forEach((value, name) => expected.push(`${name}=${value}`));
+    fetchs.forEach((value, name) => {
+      expected.push(`${name}=${value}`);
+    });
     expect(seen).toEqual(expected);
   });
 

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { isPolicyName, POLICY_NAMES } from '../../scheduler/policies.js';
 import { loadScenario } from '../../sim/scenario.js';
-import { runScenario } from '../../sim/run-scenario.js';
+import { runScenario, type ScenarioRun } from '../../sim/run-scenario.js';
 import { SimulationError } from '../../sim/simulator.js';
 import { renderSummary } from '../../sim/summary-table.js';
 import { traceToJsonLines } from '../../sim/trace.js';
@@ -44,7 +44,7 @@ export function registerSimulate(program: Command): void {
             : `measured load times from ${home.dbPath}:\n${adjusted.replaced.map((line) => `  ${line}`).join('\n')}\n`,
         );
       }
-      let run;
+      let run: ScenarioRun;
       try {
         run = runScenario(loaded.specs, profile, flags.policy);
       } catch (error) {

@@ -1,6 +1,6 @@
 /**
- * @rigmind/protocol: the zod schemas the rig and the gateway share, the types inferred from them,
- * and the dispatch rule. Nothing here does I/O.
+ * @rigmind/protocol: the zod schemas the rig and the gateway share, the types inferred from them, and the pure rules
+ * both apply (dispatch, reconnect, signing, redaction, spotlighting). Nothing here does I/O.
  */
 export { PROTOCOL_VERSION, MAX_FRAME_BYTES, MAX_FRAME_DEPTH } from './version.js';
 export { firstInvalidUtf8, overDepthAt, recoverMsgId } from './frame-guard.js';
@@ -86,3 +86,5 @@ export {
   type SignedParts,
   type SignRequestInput,
 } from './signing.js';
+export { REDACTION_RULES, redactText, redactDeep, type RedactionRule, type Redacted } from './redact.js';
+export { UNTRUSTED_TAG, markerFrom, neutralize, wrapUntrusted, untrustedDataRule } from './spotlight.js';

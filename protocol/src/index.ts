@@ -70,6 +70,7 @@ export {
 export { EventTypeSchema, EventSchema, type EventType, type RigEvent } from './events.js';
 export { MAX_STATUS_PAGE, MessageSchema, type Message, type MessageKind, type MessageOf, type Payload } from './messages.js';
 export { DISPATCH_RULE, WORKER_COMMANDS, maySend } from './dispatch-rule.js';
+export { RECONNECT_CAP_HEARTBEATS } from './reconnect.js';
 export { formatPath, type Parsed, type ProtocolError, type ProtocolErrorCode, type ProtocolIssue } from './errors.js';
 export { parseMessage, createMessage, encodeMessage, toIssues, type ParseOptions } from './parse.js';
 export { EndpointSchema, RigConfigSchema, ProfileModelSchema, RigProfileSchema, type RigConfig, type RigProfile } from './config.js';

@@ -23,8 +23,8 @@ import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { signRequest } from '@rigmind/protocol';
-import { buildAdvicePrompt, markerFrom, redactDeep } from '@rigmind/gateway';
-import { EscalationRequestSchema } from '@rigmind/protocol';
+import { buildAdvicePrompt } from '@rigmind/gateway';
+import { EscalationRequestSchema, markerFrom, redactDeep } from '@rigmind/protocol';
 import Database from 'better-sqlite3';
 import { Agent } from 'undici';
 

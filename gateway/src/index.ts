@@ -19,8 +19,6 @@ export { AuditChainCheck, type ChainCheck } from './audit/chain-check.js';
 export { pooledRandomBytes } from './crypto/random-pool.js';
 export { RefusalThrottle, type RefusalThrottleOptions, type SuppressedRefusals } from './audit/refusal-throttle.js';
 export { Ledger, budgetWindows, type BudgetCaps, type LedgerEntry, type Reservation, type ReserveResult } from './budget/ledger.js';
-export { REDACTION_RULES, redactText, redactDeep, type RedactionRule, type Redacted } from './sanitize/redact.js';
-export { UNTRUSTED_TAG, markerFrom, neutralize, wrapUntrusted, untrustedDataRule } from './sanitize/spotlight.js';
 export { estimateInputTokens } from './escalation/metered-call.js';
 export { buildAdvicePrompt, repairTurn, type AdvicePrompt } from './advice/advice-prompt.js';
 export { ADVICE_TOOL, ADVICE_TOOL_NAME, adviceFromToolInput, type ToolAdvice, type ToolDeclaration } from './advice/advice-tool.js';

@@ -1,6 +1,6 @@
 /**
- * @rigmind/protocol: the zod schemas the rig and the gateway share, the types inferred from them,
- * and the dispatch rule. Nothing here does I/O.
+ * @rigmind/protocol: the zod schemas the rig and the gateway share, the types inferred from them, and the pure rules
+ * both apply (dispatch, reconnect, signing, redaction, spotlighting). Nothing here does I/O.
  */
 export { PROTOCOL_VERSION, MAX_FRAME_BYTES, MAX_FRAME_DEPTH } from './version.js';
 export { firstInvalidUtf8, overDepthAt, recoverMsgId } from './frame-guard.js';
@@ -70,6 +70,7 @@ export {
 export { EventTypeSchema, EventSchema, type EventType, type RigEvent } from './events.js';
 export { MAX_STATUS_PAGE, MessageSchema, type Message, type MessageKind, type MessageOf, type Payload } from './messages.js';
 export { DISPATCH_RULE, WORKER_COMMANDS, maySend } from './dispatch-rule.js';
+export { RECONNECT_CAP_HEARTBEATS } from './reconnect.js';
 export { formatPath, type Parsed, type ProtocolError, type ProtocolErrorCode, type ProtocolIssue } from './errors.js';
 export { parseMessage, createMessage, encodeMessage, toIssues, type ParseOptions } from './parse.js';
 export { EndpointSchema, RigConfigSchema, ProfileModelSchema, RigProfileSchema, type RigConfig, type RigProfile } from './config.js';
@@ -86,3 +87,5 @@ export {
   type SignedParts,
   type SignRequestInput,
 } from './signing.js';
+export { REDACTION_RULES, redactText, redactDeep, type RedactionRule, type Redacted } from './redact.js';
+export { UNTRUSTED_TAG, markerFrom, neutralize, wrapUntrusted, untrustedDataRule } from './spotlight.js';

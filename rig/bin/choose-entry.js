@@ -5,7 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The workspaces the CLI's build is made of: the rig and the packages it imports. */
-const PACKAGES = ['rig', 'protocol', 'gateway'];
+const PACKAGES = ['rig', 'protocol'];
 
 /**
  * `{ kind: 'dist', path }` when `rig/dist/cli/bin.js` exists and every package's build (its `dist/.tsbuildinfo`,

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { lockInstall, readLockPackages } from '../helpers/lockfile-install.js';
 
 const root = new URL('../../gateway/', import.meta.url).pathname;
 
@@ -29,44 +30,16 @@ describe('gateway package fits a Pi on its own', () => {
   });
 
   it('installs, on a Pi, only its runtime dependencies: none of the root\'s dev tools (from the lockfile)', () => {
-    // What `npm ci --omit=dev --workspace gateway` installs: the gateway's dependencies, resolved the way node does
-    // (nearest node_modules first), with their dependencies, optional and peer ones, transitively.
-    const lock = JSON.parse(readFileSync(join(root, '../package-lock.json'), 'utf8')) as {
-      packages: Record<string, { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>;
-        peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }>; link?: boolean; resolved?: string; dev?: boolean }>;
-    };
-    const installed = new Set<string>();
-    const visit = (at: string): void => {
-      const entry = lock.packages[at];
-      if (entry === undefined || installed.has(at)) return;
-      installed.add(at);
-      if (entry.link === true && entry.resolved !== undefined) return visit(entry.resolved);
-      const peers = Object.keys(entry.peerDependencies ?? {}).filter((name) => entry.peerDependenciesMeta?.[name]?.optional !== true);
-      for (const name of [...Object.keys(entry.dependencies ?? {}), ...Object.keys(entry.optionalDependencies ?? {}), ...peers]) {
-        let dir = at;
-        let found: string | undefined;
-        for (;;) {
-          const candidate = `${dir === '' ? '' : `${dir}/`}node_modules/${name}`;
-          if (lock.packages[candidate] !== undefined) {
-            found = candidate;
-            break;
-          }
-          if (dir === '') break;
-          const cut = dir.lastIndexOf('/node_modules/');
-          dir = cut < 0 ? '' : dir.slice(0, cut);
-        }
-        if (found !== undefined) visit(found);
-        else expect(entry.optionalDependencies ?? {}, `${at} needs ${name}, which the lockfile lacks`).toHaveProperty(name);
-      }
-    };
-    visit('gateway');
-    const names = [...installed].map((path) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length || 0));
+    // What `npm ci --omit=dev --workspace gateway` installs (see lockInstall), and nothing it needs is missing.
+    const lock = readLockPackages(join(root, '../package-lock.json'));
+    const { installed, names, missing } = lockInstall(lock, 'gateway');
+    expect(missing).toEqual([]);
     expect(names).toEqual(expect.arrayContaining(['hono', '@anthropic-ai/sdk', 'better-sqlite3', 'pino', 'zod']));
     for (const tool of ['vitest', 'vite', 'typescript', 'esbuild', 'tsx', 'fast-check', 'rollup', '@types/node', 'zeromq']) {
       expect(names, `a Pi install would bring ${tool}`).not.toContain(tool);
     }
     // And npm agrees: nothing the gateway needs is marked as a dev-only package.
-    for (const path of installed) expect(lock.packages[path]?.dev, path).not.toBe(true);
+    for (const path of installed) expect(lock[path]?.dev, path).not.toBe(true);
   });
 
   it('runs without tsx when built: bin/gateway.js imports it only for the source', () => {

@@ -1,5 +1,4 @@
-import type { EscalationRequest } from '@rigmind/protocol';
-import { neutralize, untrustedDataRule, wrapUntrusted } from '../sanitize/spotlight.js';
+import { neutralize, untrustedDataRule, wrapUntrusted, type EscalationRequest } from '@rigmind/protocol';
 import { ADVICE_TOOL_NAME } from './advice-tool.js';
 
 /** The system prompt and first user message of an escalation. */

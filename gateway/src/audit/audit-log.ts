@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { redactDeep } from '../sanitize/redact.js';
+import { redactDeep } from '@rigmind/protocol';
 import { immediateOrJoined, type Db } from '../store/open-db.js';
 
 /** What an audit record is about. */

@@ -1,5 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { EscalationRequestSchema, type Advice, type EscalationRequest, type EscalationResponse } from '@rigmind/protocol';
+import { EscalationRequestSchema, markerFrom, type Advice, type EscalationRequest, type EscalationResponse } from '@rigmind/protocol';
 import { buildAdvicePrompt, repairTurn } from '../advice/advice-prompt.js';
 import { ADVICE_TOOL, adviceFromToolInput } from '../advice/advice-tool.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -9,7 +9,6 @@ import { modelLifecycle } from '../config/model-lifecycle.js';
 import { microToUsd, priceFor, type TokenUsage } from '../config/prices.js';
 import type { GatewayLogger } from '../log/logger.js';
 import type { Atomically } from '../store/open-db.js';
-import { markerFrom } from '../sanitize/spotlight.js';
 import type { CallRequest, ChatTurn, TurnBlock } from '../upstream/anthropic-call.js';
 import { backoffMs, retryLoop, type RetryOutcome, type Try } from '../upstream/retry-loop.js';
 import type { UpstreamGate } from '../upstream/upstream-gate.js';

@@ -1,4 +1,4 @@
-import { EscalationRequestSchema, EscalationResponseSchema, IdempotencyKeySchema, toIssues, type EscalationResponse } from '@rigmind/protocol';
+import { EscalationRequestSchema, EscalationResponseSchema, IdempotencyKeySchema, redactDeep, toIssues, type EscalationResponse } from '@rigmind/protocol';
 import { Hono, type Context } from 'hono';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { GatewayConfig } from '../config/config-schema.js';
@@ -7,7 +7,6 @@ import type { EscalationRow, EscalationStore } from '../escalation/escalation-st
 import type { RigLimiter } from '../limits/rig-limiter.js';
 import type { GatewayLogger } from '../log/logger.js';
 import type { Atomically } from '../store/open-db.js';
-import { redactDeep } from '../sanitize/redact.js';
 import { errorJson } from './error-body.js';
 import type { SignedVariables } from './signed-requests.js';
 

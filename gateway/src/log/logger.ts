@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { redactDeep, redactText } from '../sanitize/redact.js';
+import { redactDeep, redactText } from '@rigmind/protocol';
 
 /** A pino logger. */
 export type GatewayLogger = Logger;

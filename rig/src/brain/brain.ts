@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { createMessage, type Message, type RigConfig, type RigProfile } from '@rigmind/protocol';
+import { createMessage, RECONNECT_CAP_HEARTBEATS, type Message, type RigConfig, type RigProfile } from '@rigmind/protocol';
 import type { RigHome } from '../config/rig-home.js';
 import { Store } from '../store/store.js';
 import { Transitions } from '../store/transitions.js';
@@ -15,7 +15,7 @@ import { LiveScheduler } from './live-scheduler.js';
 import { EventBus } from './event-bus.js';
 import { ReadyQueue } from './ready-queue.js';
 import { flushAcks, onGoodbye, onHeartbeat, onRegister, onTaskResult, onTaskStarted, onWorkerEvent, reapSilentWorkers, touchWorker } from './worker-handlers.js';
-import { RECONNECT_CAP_HEARTBEATS, WorkerRegistry } from './worker-registry.js';
+import { WorkerRegistry } from './worker-registry.js';
 import { Outbox } from './outbox.js';
 import { reloadMemory } from './reload-memory.js';
 import { ackedToClient, refusalMessage, refusalOf, WriteHealth, writes, type Refusal } from './write-health.js';

@@ -20,13 +20,6 @@ export interface WorkerEntry {
   readonly sent: Map<string, { attempt: number; n: number }>;
 }
 
-/**
- * A worker that lost the brain retries with doubling waits capped at this many heartbeats. After a brain restart
- * the workers named by its leases get that long (plus the liveness window) to come back before their leases are
- * given to others: a worker asleep in its backoff still holds, and may be finishing, its tasks.
- */
-export const RECONNECT_CAP_HEARTBEATS = 32;
-
 /** When a worker may hold tasks beyond its slots. */
 export interface PrefetchPolicy {
   readonly prefetch: number;

@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { ESCALATION_LIMITS, type EscalationReason, type EscalationRequestInput, type LocalAttempt, type UntrustedData } from '@rigmind/protocol';
-import { redactText } from '@rigmind/gateway/sanitize/redact';
+import { redactText } from '@rigmind/protocol';
 import type { AttemptRow, TaskRow } from '../store/rows.js';
 
 /** What the brain tells Claude, as trusted instructions. The data it attaches is never instructions. */

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { createMessage, type AttemptResult, type DispatchMark, type HeldTask, type Message, type MessageOf, type RigEvent, type Task, type WorkerInfo } from '@rigmind/protocol';
+import { createMessage, RECONNECT_CAP_HEARTBEATS, type AttemptResult, type DispatchMark, type HeldTask, type Message, type MessageOf, type RigEvent, type Task, type WorkerInfo } from '@rigmind/protocol';
 import { DealerSocket } from '../transport/zmq.js';
 import { endedBeforeStart, type TaskRunner } from './task-runner.js';
-import { RECONNECT_CAP_HEARTBEATS } from '../brain/worker-registry.js';
 
 /** Everything a worker needs: who it is, where the brain is, and how to run each kind of task. */
 export interface WorkerOptions {

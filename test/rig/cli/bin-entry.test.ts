@@ -45,8 +45,10 @@ describe('the rigmind bin', () => {
     // An edit deep in the tree since the last build, in the rig or in a package it imports.
     expect(chooseEntry(tree({ ...built, 'rig/src/cli/commands/up.ts': BUILT_AT + 1 }))).toMatchObject({ kind: 'source', reason: 'rig/src is newer than its build' });
     expect(chooseEntry(tree({ ...built, 'protocol/src/index.ts': BUILT_AT + 1 }))).toMatchObject({ kind: 'source', reason: 'protocol/src is newer than its build' });
-    const { 'gateway/dist/.tsbuildinfo': _info, ...gatewayUnbuilt } = built;
-    expect(chooseEntry(tree(gatewayUnbuilt))).toMatchObject({ kind: 'source', reason: 'gateway not built' });
+    const { 'protocol/dist/.tsbuildinfo': _info, ...protocolUnbuilt } = built;
+    expect(chooseEntry(tree(protocolUnbuilt))).toMatchObject({ kind: 'source', reason: 'protocol not built' });
+    // The rig imports nothing of the gateway: a gateway edited since its build (or never built) does not matter.
+    expect(chooseEntry(tree({ ...built, 'gateway/src/index.ts': BUILT_AT + 1 }))).toMatchObject({ kind: 'dist' });
     // An npm install ships dist and bin, no src: the build is all there is.
     const installed = Object.fromEntries(Object.entries(built).filter(([path]) => !path.includes('/src/')));
     expect(chooseEntry(tree(installed))).toMatchObject({ kind: 'dist' });

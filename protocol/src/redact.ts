@@ -1,6 +1,6 @@
 /**
- * Redaction of secrets and personal data. Runs on every string before it leaves the gateway or is stored
- * (ledger, audit, logs, outbox). No I/O and no gateway imports, so the rig can reuse it as it is.
+ * Redaction of secrets and personal data. The gateway runs it on every string before it leaves or is stored (ledger,
+ * audit, logs); the rig runs it on a hand-off before it is written out. One rule for both, so they cannot disagree.
  */
 
 /** One kind of secret or personal data and how to find it. */

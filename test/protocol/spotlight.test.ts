@@ -1,4 +1,4 @@
-import { markerFrom, neutralize, wrapUntrusted } from '@rigmind/gateway';
+import { markerFrom, neutralize, wrapUntrusted } from '@rigmind/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 

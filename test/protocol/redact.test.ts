@@ -1,7 +1,7 @@
-import { REDACTION_RULES, redactDeep, redactText } from '@rigmind/gateway';
+import { REDACTION_RULES, redactDeep, redactText } from '@rigmind/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SECRET_CORPUS } from '../../fixtures/anthropic-secrets/secret-corpus.js';
+import { SECRET_CORPUS } from '../fixtures/anthropic-secrets/secret-corpus.js';
 
 describe('redactText', () => {
   it.each(SECRET_CORPUS.map((entry) => [entry.kind, entry] as const))('removes a %s', (_kind, entry) => {

@@ -1,10 +1,8 @@
-import type { RigEvent } from '@rigmind/protocol';
-import { setTimeout as sleepFor } from 'node:timers/promises';
+import type { RigEvent, Runtime } from '@rigmind/protocol';
 import type { KeepAlive, LoadOutput } from '../ollama/ollama-client.js';
 import type { OllamaErrorCode, OllamaResult } from '../ollama/ollama-result.js';
 import type { UnloadOptions, UnloadReport } from '../ollama/unload.js';
 import { CardStateMachine, type CardState, type TransitionRequest } from './card-state.js';
-import type { Clock } from './clock.js';
 
 /** What the manager needs from Ollama: the card's own instance (the seed runs one per card, each on its port). */
 export interface CardOllama {
@@ -20,7 +18,7 @@ export interface CardManagerOptions {
   readonly gpuId: number;
   readonly workerId?: string;
   readonly ollama: CardOllama;
-  readonly clock: Clock;
+  readonly runtime: Pick<Runtime, 'now' | 'sleep'>;
   readonly emit: (event: RigEvent) => void;
   /** The card's VRAM is back (see vramFreedCheck); asked after every unload, Ollama's or a script's. */
   readonly vramFreed: () => Promise<boolean>;
@@ -29,7 +27,6 @@ export interface CardManagerOptions {
   /** The seed measured 5-10 s to clear VRAM; the default leaves room for a slow riser bus. */
   readonly unloadTimeoutMs?: number;
   readonly pollMs?: number;
-  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -40,13 +37,11 @@ export interface CardManagerOptions {
 export class CardManager {
   readonly #options: CardManagerOptions;
   readonly #machine: CardStateMachine;
-  readonly #sleep: (ms: number) => Promise<void>;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: CardManagerOptions) {
     this.#options = options;
-    this.#machine = new CardStateMachine({ gpuId: options.gpuId, clock: options.clock, ...(options.workerId === undefined ? {} : { workerId: options.workerId }) });
-    this.#sleep = options.sleep ?? ((ms: number) => sleepFor(ms));
+    this.#machine = new CardStateMachine({ gpuId: options.gpuId, clock: options.runtime, ...(options.workerId === undefined ? {} : { workerId: options.workerId }) });
   }
 
   /** The card's state now. */
@@ -127,7 +122,6 @@ export class CardManager {
         timeoutMs: this.#options.unloadTimeoutMs ?? 60_000,
         pollMs: this.#options.pollMs ?? 500,
         vramFreed: this.#options.vramFreed,
-        sleep: this.#sleep,
       });
       if (unloaded.ok) {
         this.#go({ to: 'idle' });
@@ -141,15 +135,15 @@ export class CardManager {
 
   async #waitVram(): Promise<CardResult> {
     const timeoutMs = this.#options.unloadTimeoutMs ?? 60_000;
-    const started = this.#options.clock.now();
+    const started = this.#options.runtime.now();
     for (;;) {
       if (await this.#options.vramFreed()) {
         this.#go({ to: 'idle' });
         return { ok: true };
       }
-      const waited = this.#options.clock.now() - started;
+      const waited = this.#options.runtime.now() - started;
       if (waited >= timeoutMs) return this.#fail('vram_timeout', `gpu ${this.#options.gpuId}: VRAM not freed after ${waited} ms`);
-      await this.#sleep(Math.min(this.#options.pollMs ?? 500, timeoutMs - waited));
+      await this.#options.runtime.sleep(Math.min(this.#options.pollMs ?? 500, timeoutMs - waited));
     }
   }
 

@@ -1,3 +1,4 @@
+import type { Runtime } from '@rigmind/protocol';
 import Bottleneck from 'bottleneck';
 import { FastLaneLimiter } from './bottleneck-tuning.js';
 
@@ -20,7 +21,7 @@ export class RigLimiter {
 
   constructor(
     private readonly limits: RigLimits,
-    private readonly now: () => number,
+    private readonly runtime: Pick<Runtime, 'now'>,
   ) {}
 
   /** Run `job` for `rigId` if its limits allow. */
@@ -28,7 +29,7 @@ export class RigLimiter {
     const entry = this.#entry(rigId);
     const known = entry.limiter.reservoirNow();
     const reservoir = known === undefined ? await entry.limiter.limiter.currentReservoir() : known;
-    const elapsed = (this.now() - entry.windowStart) % 60_000;
+    const elapsed = (this.runtime.now() - entry.windowStart) % 60_000;
     const retryAfterS = Math.max(1, Math.ceil((60_000 - elapsed) / 1000));
     if (reservoir !== null && reservoir <= 0) return { ok: false, retryAfterS, message: `over ${this.limits.requestsPerMinute} requests per minute` };
     if (entry.limiter.waiting() >= this.limits.queue && entry.limiter.running() >= this.limits.concurrency) {
@@ -59,7 +60,7 @@ export class RigLimiter {
         reservoirRefreshAmount: this.limits.requestsPerMinute,
         reservoirRefreshInterval: 60_000,
       });
-      entry = { limiter, windowStart: this.now() };
+      entry = { limiter, windowStart: this.runtime.now() };
       this.#limiters.set(rigId, entry);
     }
     return entry;

@@ -1,4 +1,4 @@
-import type { RigEvent, Runtime } from '@rigmind/protocol';
+import { err, ok, type Result, type RigEvent, type Runtime } from '@rigmind/protocol';
 import type { KeepAlive, LoadOutput } from '../ollama/ollama-client.js';
 import type { OllamaErrorCode, OllamaResult } from '../ollama/ollama-result.js';
 import type { UnloadOptions, UnloadReport } from '../ollama/unload.js';
@@ -10,8 +10,11 @@ export interface CardOllama {
   unload(model: string, options: UnloadOptions): Promise<OllamaResult<UnloadReport>>;
 }
 
+/** Why a card operation failed: Ollama's own codes, or VRAM that never came back. */
+export type CardErrorCode = OllamaErrorCode | 'vram_timeout';
+
 /** A card operation's outcome; a failure has put the card in `error`. */
-export type CardResult = { readonly ok: true } | { readonly ok: false; readonly code: OllamaErrorCode | 'vram_timeout'; readonly message: string };
+export type CardResult = Result<undefined, CardErrorCode>;
 
 /** Options for {@link CardManager}. */
 export interface CardManagerOptions {
@@ -58,14 +61,14 @@ export class CardManager {
   loadLlm(model: string): Promise<CardResult> {
     return this.#exclusive(async () => {
       const held = this.#machine.model;
-      if (this.state === 'llm_ready' && held?.name === model) return { ok: true };
+      if (this.state === 'llm_ready' && held?.name === model) return ok();
       const freed = await this.#free('switching models');
       if (!freed.ok) return freed;
       this.#go({ to: 'booting_llm', model });
       const loaded = await this.#options.ollama.load(model, this.#options.keepAlive ?? -1);
       if (!loaded.ok) return this.#fail(loaded.code, loaded.message);
       this.#go({ to: 'llm_ready' });
-      return { ok: true };
+      return ok();
     });
   }
 
@@ -92,7 +95,7 @@ export class CardManager {
       const freed = await this.#free(`script ${model} for ${taskId}`);
       if (!freed.ok) return freed;
       this.#go({ to: 'booting_script', model, taskId });
-      return { ok: true };
+      return ok();
     });
   }
 
@@ -100,7 +103,7 @@ export class CardManager {
   scriptLoaded(taskId: string): Promise<CardResult> {
     return this.#exclusive(async () => {
       this.#go({ to: 'script_busy', taskId });
-      return { ok: true };
+      return ok();
     });
   }
 
@@ -114,7 +117,7 @@ export class CardManager {
 
   async #free(reason: string): Promise<CardResult> {
     const state = this.state;
-    if (state === 'idle') return { ok: true };
+    if (state === 'idle') return ok();
     const held = this.#machine.model;
     this.#go({ to: 'unloading', reason });
     if (held?.kind === 'llm' && state !== 'booting_script' && state !== 'script_busy') {
@@ -125,7 +128,7 @@ export class CardManager {
       });
       if (unloaded.ok) {
         this.#go({ to: 'idle' });
-        return { ok: true };
+        return ok();
       }
       // Ollama not knowing the model (a failed load) means it holds none of it: only the VRAM check is left.
       if (unloaded.code !== 'model_not_found') return this.#fail(unloaded.code, unloaded.message);
@@ -139,7 +142,7 @@ export class CardManager {
     for (;;) {
       if (await this.#options.vramFreed()) {
         this.#go({ to: 'idle' });
-        return { ok: true };
+        return ok();
       }
       const waited = this.#options.runtime.now() - started;
       if (waited >= timeoutMs) return this.#fail('vram_timeout', `gpu ${this.#options.gpuId}: VRAM not freed after ${waited} ms`);
@@ -147,9 +150,9 @@ export class CardManager {
     }
   }
 
-  #fail(code: OllamaErrorCode | 'vram_timeout', message: string): CardResult {
+  #fail(code: CardErrorCode, message: string): CardResult {
     this.#go({ to: 'error', reason: code });
-    return { ok: false, code, message };
+    return err(code, message);
   }
 
   #go(request: TransitionRequest): void {

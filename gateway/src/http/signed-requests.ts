@@ -97,7 +97,7 @@ export function requireSignature(deps: SignedRequestDeps): MiddlewareHandler<{ V
         registry: deps.registry,
         nonces: deps.nonces,
       });
-      return verdict.ok ? verdict : { ok: false, refused: refuseUnauthenticated(deps, c, 401, verdict.code, verdict.message) };
+      return verdict.ok ? { ok: true, rig: verdict.value } : { ok: false, refused: refuseUnauthenticated(deps, c, 401, verdict.code, verdict.message) };
     });
     if (!result.ok) return result.refused;
     c.set('rig', result.rig);

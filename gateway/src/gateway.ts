@@ -1,4 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { systemRuntime, type Runtime } from '@rigmind/protocol';
 import type { Hono } from 'hono';
 import type { Dispatcher } from 'undici';
 import { AuditLog } from './audit/audit-log.js';
@@ -30,10 +30,8 @@ export interface GatewayOptions {
   readonly config: GatewayConfig;
   readonly apiKey: string;
   readonly logger?: GatewayLogger;
-  readonly now?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** Uniform in [0, 1), for jitter. */
-  readonly random?: () => number;
+  /** Time, waiting and jitter for every part; the system's unless a test drives it. */
+  readonly runtime?: Runtime;
   readonly randomBytes?: (size: number) => Buffer;
   /** Base dispatcher under the egress guard (the guard is always added). */
   readonly upstreamDispatcher?: Dispatcher;
@@ -60,9 +58,7 @@ export interface Gateway {
 /** Assemble a gateway on `<home>/gateway.db`. Leftover reservations of a crashed run are settled first. */
 export function createGateway(options: GatewayOptions): Gateway {
   const { config, home } = options;
-  const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((ms: number) => delay(ms));
-  const random = options.random ?? Math.random;
+  const runtime = options.runtime ?? systemRuntime;
   const randomBytes = options.randomBytes ?? pooledRandomBytes();
   const logger = options.logger ?? createGatewayLogger();
 
@@ -75,8 +71,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         onError: (message) => logger.warn({ message }, 'WAL checkpoint trouble'),
         onWorker: (running) => logger.debug({ running }, running ? 'busy: WAL checkpoints moved to a worker thread' : 'quiet: WAL checkpoint worker retired'),
       });
-  const registry = new RigRegistry(db, now, randomBytes);
-  const audit = new AuditLog(db, now);
+  const registry = new RigRegistry(db, runtime, randomBytes);
+  const audit = new AuditLog(db, runtime);
   const nonces = new NonceStore(db, config.auth.max_skew_ms);
   const ledger = new Ledger(db, {
     overallDaily: usdToMicro(config.budgets.overall.daily_usd),
@@ -85,31 +81,31 @@ export function createGateway(options: GatewayOptions): Gateway {
     rigMonthly: usdToMicro(config.budgets.per_rig.monthly_usd),
   });
   // Once per start: a model near its retirement is still served, but whoever reads the journal learns the date.
-  for (const soon of modelLifecycle(config.prices, config.models.allowed, new Date(now()).toISOString().slice(0, 10)).retiring) {
+  for (const soon of modelLifecycle(config.prices, config.models.allowed, new Date(runtime.now()).toISOString().slice(0, 10)).retiring) {
     logger.warn({ model: soon.model, retires_on: soon.retiresOn, days_left: soon.daysLeft }, `model ${soon.model} retires on ${soon.retiresOn}`);
   }
-  const orphans = ledger.settleOrphans(now());
+  const orphans = ledger.settleOrphans(runtime.now());
   if (orphans > 0) logger.warn({ orphans }, 'settled reservations left by an interrupted run at their worst-case cost');
 
   const egress = createEgress(config.upstream.base_url, options.upstreamDispatcher);
   const client = createAnthropicClient({
     apiKey: options.apiKey, baseUrl: config.upstream.base_url, timeoutMs: config.upstream.timeout_ms, fetch: egress.fetch, logger,
   });
-  const gate = new UpstreamGate(config.upstream.max_concurrency, config.upstream.max_wait_ms, { now, sleep });
+  const gate = new UpstreamGate(config.upstream.max_concurrency, config.upstream.max_wait_ms, runtime);
   const store = new EscalationStore(db);
   const rigActive = (rigId: string): boolean => registry.findActive(rigId) !== undefined;
   const service = new EscalationService({
-    config, store, ledger, audit, gate, client, logger, now, sleep, random, randomBytes, atomically, rigActive,
+    config, store, ledger, audit, gate, client, logger, runtime, randomBytes, atomically, rigActive,
   });
   const rigLimiter = new RigLimiter(
     { concurrency: config.rate_limits.per_rig.concurrency, requestsPerMinute: config.rate_limits.per_rig.requests_per_minute, queue: config.rate_limits.per_rig.queue },
-    now,
+    runtime,
   );
-  const outbox = new OutboxWorker(store, service, registry, logger, now, { pollMs: config.outbox.poll_ms, batch: config.outbox.batch, leaseMs: config.outbox.lease_ms });
+  const outbox = new OutboxWorker(store, service, registry, logger, runtime, { pollMs: config.outbox.poll_ms, batch: config.outbox.batch, leaseMs: config.outbox.lease_ms });
   const refusals = new RefusalThrottle({
     perMinute: config.auth.refusals_recorded_per_minute,
     maxAddresses: 4_096,
-    now,
+    runtime,
     onSuppressed: ({ address, count, from, to }) => {
       const window = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
       try {
@@ -128,7 +124,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const chain = auditChain.check();
   if (!chain.ok) logger.error({ seq: chain.seq, reason: chain.reason }, 'audit chain broken: run rigmind-gateway audit verify');
   const app = createApp({
-    config, store, service, rigLimiter, audit, logger, now, randomBytes, db, registry, nonces, atomically, refusals,
+    config, store, service, rigLimiter, audit, logger, runtime, randomBytes, db, registry, nonces, atomically, refusals,
     auditChain, maxSkewMs: config.auth.max_skew_ms, bodyLimitBytes: config.body_limit_bytes,
   });
 

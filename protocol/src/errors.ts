@@ -1,3 +1,5 @@
+import type { Ok } from './result.js';
+
 /** Stable codes for a frame or document that protocol refuses. */
 export type ProtocolErrorCode =
   | 'frame_too_large'
@@ -24,8 +26,11 @@ export interface ProtocolError {
   readonly re?: string | undefined;
 }
 
-/** A parse that either yields a value or says why not. */
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ProtocolError };
+/**
+ * A parse that either yields a value or says why not. The failure stays nested under `error` rather than being a
+ * flat Err: the brain reads `parsed.error.code`, and it moves to Result with the store refactor, not before.
+ */
+export type Parsed<T> = Ok<T> | { readonly ok: false; readonly error: ProtocolError };
 
 /** Render a zod-style path (`["tasks", 3, "priority"]`) as `tasks[3].priority`. */
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -3,6 +3,7 @@ import { maySend } from './dispatch-rule.js';
 import { formatPath, type Parsed, type ProtocolError, type ProtocolIssue } from './errors.js';
 import { MessageSchema, type Message, type MessageKind, type MessageOf, type Payload } from './messages.js';
 import { RoleSchema, type Role, type Sender } from './roles.js';
+import { systemRuntime, type Runtime } from './runtime.js';
 import { MAX_FRAME_BYTES, MAX_FRAME_DEPTH, PROTOCOL_VERSION } from './version.js';
 import { firstInvalidUtf8, overDepthAt, recoverMsgId } from './frame-guard.js';
 
@@ -93,14 +94,16 @@ function describeAllowed(kind: MessageKind): string {
   return RoleSchema.options.filter((role) => maySend(role, kind)).join(' or ');
 }
 
-/** Build a message of `kind` from `sender`, filling in the envelope. */
+/** Build a message of `kind` from `sender`, filling in the envelope (msg_id and ts from `runtime`). */
 export function createMessage<K extends MessageKind>(
   kind: K,
   sender: Sender,
   payload: Payload<K>,
   re?: string,
+  // Optional and last so the many call sites that want the real clock stay as they are.
+  runtime: Pick<Runtime, 'now' | 'id'> = systemRuntime,
 ): MessageOf<K> {
-  const base = { v: PROTOCOL_VERSION, sender, msg_id: globalThis.crypto.randomUUID(), ts: new Date().toISOString(), kind };
+  const base = { v: PROTOCOL_VERSION, sender, msg_id: runtime.id(), ts: new Date(runtime.now()).toISOString(), kind };
   return (re === undefined ? { ...base, ...payload } : { ...base, re, ...payload }) as unknown as MessageOf<K>;
 }
 

@@ -41,7 +41,6 @@ export { resolveHome } from './config/env.js';
 export { main as runCli, buildProgram } from './cli/main.js';
 
 // The GPU manager's foundations: probe, poller, card state machine, thermal guard, card manager.
-export { systemClock, systemSchedule, type Clock, type Schedule } from './gpu/clock.js';
 export { THROTTLE_REASONS, ThrottleReasonSchema, BENIGN_THROTTLE_REASONS, decodeThrottleReasons, type ThrottleReason, type DecodedReasons } from './gpu/throttle-reasons.js';
 export {
   GpuSampleSchema,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { signRequest, type EscalationRequestInput } from '@rigmind/protocol';
+import { signRequest, systemRuntime, type EscalationRequestInput } from '@rigmind/protocol';
 import { createGateway, createGatewayLogger, GatewayConfigSchema, listenGateway, type Gateway, type GatewayConfig, type GatewayConfigInput, type RunningGateway } from '@rigmind/gateway';
 import { startAnthropicStub, type AnthropicStub, type AnthropicStubOptions } from '../fixtures/anthropic-stub/anthropic-stub.js';
 
@@ -104,8 +104,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const logs = new LogCapture();
   const logger = createGatewayLogger({ level: 'debug', destination: logs });
   let config = options.config?.(stub.url) ?? testConfig(stub.url);
-  const sleep = options.sleep === undefined ? {} : { sleep: options.sleep };
-  const build = (): Gateway => createGateway({ home, config, apiKey: stub.apiKey, logger, ...sleep });
+  const runtime = options.sleep === undefined ? systemRuntime : { ...systemRuntime, sleep: options.sleep };
+  const build = (): Gateway => createGateway({ home, config, apiKey: stub.apiKey, logger, runtime });
   let gateway = build();
   const added = gateway.registry.add('rig-a');
   if (!added.ok) throw new Error(added.message);

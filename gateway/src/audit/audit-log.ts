@@ -1,3 +1,4 @@
+import type { Runtime } from '@rigmind/protocol';
 import { hash } from 'node:crypto';
 import { redactDeep } from '@rigmind/protocol';
 import { immediateOrJoined, type Db } from '../store/open-db.js';
@@ -41,7 +42,7 @@ export class AuditLog {
 
   constructor(
     db: Db,
-    private readonly now: () => number,
+    private readonly runtime: Pick<Runtime, 'now'>,
   ) {
     const head = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
     const insert = db.prepare('INSERT INTO audit (seq, ts, kind, actor, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
@@ -56,7 +57,7 @@ export class AuditLog {
 
   /** Append one record. Detail is redacted before it is stored. Throws only if the database fails. */
   append(kind: AuditKind, actor: string, detail: Record<string, unknown>): AuditRecord {
-    return this.#append(kind, actor, JSON.stringify(redactDeep(detail)), new Date(this.now()).toISOString());
+    return this.#append(kind, actor, JSON.stringify(redactDeep(detail)), new Date(this.runtime.now()).toISOString());
   }
 }
 

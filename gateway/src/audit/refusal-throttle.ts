@@ -1,3 +1,4 @@
+import type { Runtime } from '@rigmind/protocol';
 /** Refusals from one address that were counted instead of recorded one by one, over one window. */
 export interface SuppressedRefusals {
   readonly address: string;
@@ -13,7 +14,7 @@ export interface RefusalThrottleOptions {
   readonly perMinute: number;
   /** Addresses tracked at once; the oldest window is summarised and dropped to make room. */
   readonly maxAddresses: number;
-  readonly now: () => number;
+  readonly runtime: Pick<Runtime, 'now'>;
   /** Receives one summary per address and window that had refusals counted. */
   readonly onSuppressed: (summary: SuppressedRefusals) => void;
 }
@@ -42,7 +43,7 @@ export class RefusalThrottle {
 
   /** Count one refusal from `address`: true when it is to be recorded one by one, false when only counted. */
   admit(address: string): boolean {
-    const now = this.options.now();
+    const now = this.options.runtime.now();
     let window = this.#windows.get(address);
     if (window !== undefined && now - window.start >= WINDOW_MS) {
       this.#end(address, window, now);
@@ -63,7 +64,7 @@ export class RefusalThrottle {
 
   /** Summarise the windows that have ended (`all`: every window, for shutdown). A timer calls this every minute. */
   flush(all = false): void {
-    const now = this.options.now();
+    const now = this.options.runtime.now();
     for (const [address, window] of this.#windows) {
       if (!all && now - window.start < WINDOW_MS) break;
       this.#end(address, window, now);

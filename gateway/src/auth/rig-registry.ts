@@ -1,3 +1,4 @@
+import type { Runtime } from '@rigmind/protocol';
 import type { Db } from '../store/open-db.js';
 
 /** A rig as the registry lists it (never with its secret). */
@@ -36,7 +37,7 @@ export class RigRegistry {
 
   constructor(
     private readonly db: Db,
-    private readonly now: () => number,
+    private readonly runtime: Pick<Runtime, 'now'>,
     private readonly randomBytes: (size: number) => Buffer,
   ) {
     // Every signed request looks its rig up: prepared once. Revocation still takes effect on the next request.
@@ -50,7 +51,7 @@ export class RigRegistry {
     const secret = this.randomBytes(32).toString('base64url');
     const taken = this.db.prepare('SELECT 1 FROM rigs WHERE name = ?').get(name);
     if (taken !== undefined) return { ok: false, code: 'name_taken', message: `a rig named ${name} already exists (revoked names stay taken)` };
-    this.db.prepare('INSERT INTO rigs (rig_id, name, secret, created_at) VALUES (?, ?, ?, ?)').run(rigId, name, secret, this.now());
+    this.db.prepare('INSERT INTO rigs (rig_id, name, secret, created_at) VALUES (?, ?, ?, ?)').run(rigId, name, secret, this.runtime.now());
     return { ok: true, rigId, name, secret };
   }
 
@@ -83,7 +84,7 @@ export class RigRegistry {
 
   /** Revoke by name; false when there is no such active rig. */
   revoke(name: string): boolean {
-    return this.db.prepare('UPDATE rigs SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL').run(this.now(), name).changes === 1;
+    return this.db.prepare('UPDATE rigs SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL').run(this.runtime.now(), name).changes === 1;
   }
 
   /** The active rig with this id, if any. */

@@ -1,4 +1,4 @@
-import { SIGNATURE_HEADERS, sha256Hex, signatureMatches, type SignedParts } from '@rigmind/protocol';
+import { err, ok, SIGNATURE_HEADERS, sha256Hex, signatureMatches, type Result, type SignedParts } from '@rigmind/protocol';
 import type { NonceStore } from './nonce-store.js';
 import type { RigCredential, RigRegistry } from './rig-registry.js';
 
@@ -6,7 +6,7 @@ import type { RigCredential, RigRegistry } from './rig-registry.js';
 export type AuthErrorCode = 'unsigned' | 'malformed_signature' | 'stale_request' | 'unknown_rig' | 'body_mismatch' | 'bad_signature' | 'replayed_request';
 
 /** An authenticated rig or why not. */
-export type AuthResult = { readonly ok: true; readonly rig: RigCredential } | { readonly ok: false; readonly code: AuthErrorCode; readonly message: string };
+export type AuthResult = Result<RigCredential, AuthErrorCode>;
 
 /** What {@link verifySignedRequest} needs from the request and the gateway. */
 export interface VerifyInput {
@@ -32,20 +32,20 @@ export function verifySignedRequest(input: VerifyInput): AuthResult {
   const signature = input.header(SIGNATURE_HEADERS.signature);
   if (rigId === undefined || timestamp === undefined || nonce === undefined || contentSha === undefined || signature === undefined) {
     const missing = Object.values(SIGNATURE_HEADERS).filter((name) => input.header(name) === undefined);
-    return { ok: false, code: 'unsigned', message: `request is not signed: missing ${missing.join(', ')}` };
+    return err('unsigned', `request is not signed: missing ${missing.join(', ')}`);
   }
   if (!/^\d{1,16}$/.test(timestamp) || !/^[A-Za-z0-9_-]{16,128}$/.test(nonce) || !/^[0-9a-f]{64}$/.test(contentSha)) {
-    return { ok: false, code: 'malformed_signature', message: 'timestamp must be Unix milliseconds, nonce 16-128 url-safe characters, content hash 64 hex digits' };
+    return err('malformed_signature', 'timestamp must be Unix milliseconds, nonce 16-128 url-safe characters, content hash 64 hex digits');
   }
   const skew = input.now - Number(timestamp);
   if (Math.abs(skew) > input.maxSkewMs) {
-    return { ok: false, code: 'stale_request', message: `timestamp is ${Math.round(skew / 1000)} s from the gateway's clock (limit ${input.maxSkewMs / 1000} s)` };
+    return err('stale_request', `timestamp is ${Math.round(skew / 1000)} s from the gateway's clock (limit ${input.maxSkewMs / 1000} s)`);
   }
   const rig = input.registry.findActive(rigId);
-  if (rig === undefined) return { ok: false, code: 'unknown_rig', message: 'unknown or revoked rig' };
-  if (sha256Hex(input.body) !== contentSha) return { ok: false, code: 'body_mismatch', message: 'body does not match its signed SHA-256' };
+  if (rig === undefined) return err('unknown_rig', 'unknown or revoked rig');
+  if (sha256Hex(input.body) !== contentSha) return err('body_mismatch', 'body does not match its signed SHA-256');
   const parts: SignedParts = { method: input.method, pathWithQuery: input.pathWithQuery, timestamp, nonce, bodySha256: contentSha };
-  if (!signatureMatches(rig.secret, parts, signature)) return { ok: false, code: 'bad_signature', message: 'signature does not match' };
-  if (!input.nonces.remember(rig.rigId, nonce, input.now)) return { ok: false, code: 'replayed_request', message: 'nonce already used: request replayed' };
-  return { ok: true, rig };
+  if (!signatureMatches(rig.secret, parts, signature)) return err('bad_signature', 'signature does not match');
+  if (!input.nonces.remember(rig.rigId, nonce, input.now)) return err('replayed_request', 'nonce already used: request replayed');
+  return ok(rig);
 }

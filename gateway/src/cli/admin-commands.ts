@@ -1,3 +1,4 @@
+import type { Runtime } from '@rigmind/protocol';
 import { randomBytes } from 'node:crypto';
 import { AuditLog, verifyAudit } from '../audit/audit-log.js';
 import { RigRegistry, type AddRigResult, type RotateRigResult } from '../auth/rig-registry.js';
@@ -8,11 +9,11 @@ import { gatewayStatus, renderGatewayStatus } from '../reports/gateway-status.js
 import { AuditReportQuerySchema, CostReportQuerySchema } from '../reports/report-schemas.js';
 import { openGatewayDb, openGatewayDbReadonly, type Db } from '../store/open-db.js';
 
-/** Where a command writes, and its clock. */
+/** Where a command writes, and the runtime it hands to what it builds. */
 export interface CliIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
-  readonly now: () => number;
+  readonly runtime: Runtime;
 }
 
 function withDb<T>(home: string, run: (db: Db) => T, open: (home: string) => Db = openGatewayDb): T {
@@ -34,12 +35,12 @@ function issueCredential(
   then: string,
 ): number {
   return withDb(home, (db) => {
-    const result = issue(new RigRegistry(db, io.now, randomBytes));
+    const result = issue(new RigRegistry(db, io.runtime, randomBytes));
     if (!result.ok) {
       io.err(`${result.code}: ${result.message}\n`);
       return 1;
     }
-    new AuditLog(db, io.now).append('admin', 'cli', { action, rig: name, rig_id: result.rigId });
+    new AuditLog(db, io.runtime).append('admin', 'cli', { action, rig: name, rig_id: result.rigId });
     io.out(`rig id:     ${result.rigId}\nrig secret: ${result.secret}\n\nThe secret is shown only this once. ${then}\n`);
     return 0;
   });
@@ -58,7 +59,7 @@ export function rigsRotate(home: string, name: string, io: CliIo): number {
 /** `rigs list`. */
 export function rigsList(home: string, io: CliIo): number {
   return withDb(home, (db) => {
-    const rigs = new RigRegistry(db, io.now, randomBytes).list();
+    const rigs = new RigRegistry(db, io.runtime, randomBytes).list();
     if (rigs.length === 0) io.out('no rigs\n');
     for (const rig of rigs) io.out(`${rig.name}\t${rig.rig_id}\tcreated ${rig.created_at}\t${rig.revoked_at === null ? 'active' : `revoked ${rig.revoked_at}`}\n`);
     return 0;
@@ -68,11 +69,11 @@ export function rigsList(home: string, io: CliIo): number {
 /** `rigs revoke NAME`. */
 export function rigsRevoke(home: string, name: string, io: CliIo): number {
   return withDb(home, (db) => {
-    if (!new RigRegistry(db, io.now, randomBytes).revoke(name)) {
+    if (!new RigRegistry(db, io.runtime, randomBytes).revoke(name)) {
       io.err(`no active rig named ${name}\n`);
       return 1;
     }
-    new AuditLog(db, io.now).append('admin', 'cli', { action: 'rigs_revoke', rig: name });
+    new AuditLog(db, io.runtime).append('admin', 'cli', { action: 'rigs_revoke', rig: name });
     io.out(`revoked ${name}\n`);
     return 0;
   });
@@ -99,7 +100,7 @@ export function reportCost(home: string, options: Record<string, unknown>, io: C
     return 2;
   }
   return withDb(home, (db) => {
-    const report = costReport(db, query.data, io.now(), 'all');
+    const report = costReport(db, query.data, io.runtime.now(), 'all');
     io.out(query.data.format === 'csv' ? costReportCsv(report) : `${JSON.stringify(report, null, 2)}\n`);
     return 0;
   }, openGatewayDbReadonly);
@@ -129,7 +130,7 @@ export function status(
   // Spend is worth showing even when the config cannot be read; the caps are then left out, and it says why.
   if (!loaded.ok) warn(loaded.problem.code, `${loaded.problem.message}: caps not shown`);
   return withDb(home, (db) => {
-    const result = gatewayStatus(db, io.now(), new RigRegistry(db, io.now, randomBytes).list(), loaded.ok ? loaded.config : undefined);
+    const result = gatewayStatus(db, io.runtime.now(), new RigRegistry(db, io.runtime, randomBytes).list(), loaded.ok ? loaded.config : undefined);
     io.out(options.json === true ? `${JSON.stringify(result, null, 2)}\n` : renderGatewayStatus(result));
     return 0;
   }, openGatewayDbReadonly);

@@ -30,7 +30,7 @@ export async function serve(home: string, options: ServeOptions, env: GatewayEnv
     return { code: 2 };
   }
   const logger = createGatewayLogger({ level: env.RIGMIND_GATEWAY_LOG_LEVEL ?? 'info' });
-  const gateway = createGateway({ home, config: loaded.config, apiKey: key.apiKey, logger });
+  const gateway = createGateway({ home, config: loaded.config, apiKey: key.apiKey, logger, runtime: io.runtime });
   gateway.audit.append('admin', 'cli', { action: 'serve', upstream: loaded.config.upstream.base_url });
   try {
     const running = await listenGateway(gateway, host, port);

@@ -1,3 +1,4 @@
+import { systemRuntime } from '@rigmind/protocol';
 import { ESCALATION_LIMITS } from '@rigmind/protocol';
 import { z } from 'zod';
 import { modelLifecycle } from './model-lifecycle.js';
@@ -80,7 +81,8 @@ export const GatewayConfigSchema = z
     prices: PriceTableSchema,
   })
   .superRefine((config, ctx) => {
-    const today = new Date().toISOString().slice(0, 10);
+    // A schema is a constant, so it reads the system clock (through the runtime); a loader taking today is next.
+    const today = new Date(systemRuntime.now()).toISOString().slice(0, 10);
     if (!config.models.allowed.includes(config.models.default)) {
       ctx.addIssue({ code: 'custom', path: ['models', 'default'], message: 'the default model must be in models.allowed' });
     }

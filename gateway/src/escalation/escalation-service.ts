@@ -1,3 +1,4 @@
+import type { Runtime } from '@rigmind/protocol';
 import type Anthropic from '@anthropic-ai/sdk';
 import { EscalationRequestSchema, markerFrom, type Advice, type EscalationRequest, type EscalationResponse } from '@rigmind/protocol';
 import { buildAdvicePrompt, repairTurn } from '../advice/advice-prompt.js';
@@ -27,9 +28,7 @@ export interface EscalationServiceDeps {
   readonly gate: UpstreamGate;
   readonly client: Anthropic;
   readonly logger: GatewayLogger;
-  readonly now: () => number;
-  readonly sleep: (ms: number) => Promise<void>;
-  readonly random: () => number;
+  readonly runtime: Pick<Runtime, 'now' | 'sleep' | 'random'>;
   readonly randomBytes: (size: number) => Buffer;
   readonly atomically: Atomically;
   /** Whether a rig may still spend (not revoked): asked before each retry, since a delivery can outlive a revocation. */
@@ -77,7 +76,7 @@ export class EscalationService {
    */
   begin(row: EscalationRow, rigName: string, request: EscalationRequest): Begun {
     const { config } = this.deps;
-    const today = new Date(this.deps.now()).toISOString().slice(0, 10);
+    const today = new Date(this.deps.runtime.now()).toISOString().slice(0, 10);
     // A gateway left running past a retirement day: the call would only earn an error upstream.
     const retired = modelLifecycle(config.prices, [row.model], today).retired[0];
     if (retired !== undefined) {
@@ -177,7 +176,7 @@ export class EscalationService {
   }
 
   #apply(row: EscalationRow, rigName: string, delivery: Delivery): void {
-    const now = this.deps.now();
+    const now = this.deps.runtime.now();
     const { store, audit, config } = this.deps;
     if (delivery.kind === 'deferred') {
       const deliveries = row.deliveries + 1;
@@ -187,7 +186,7 @@ export class EscalationService {
         audit.append('escalation_failed', rigName, { escalation_id: row.id, code: 'upstream_unreachable', deliveries });
         return;
       }
-      const wait = Math.max(config.outbox.base_ms / 2, backoffMs(deliveries, config.outbox.base_ms, config.outbox.cap_ms, this.deps.random));
+      const wait = Math.max(config.outbox.base_ms / 2, backoffMs(deliveries, config.outbox.base_ms, config.outbox.cap_ms, () => this.deps.runtime.random()));
       store.defer(row.id, now + wait, now);
       audit.append('escalation_deferred', rigName, { escalation_id: row.id, deliveries, retry_in_ms: Math.round(wait), why: delivery.message });
       return;
@@ -212,10 +211,10 @@ export class EscalationService {
     const request = this.#request(row, system, messages);
     const policy = { attempts: config.retry.attempts, baseMs: config.retry.base_ms, capMs: config.retry.cap_ms, maxRetryAfterMs: config.retry.max_retry_after_ms };
     const io = {
-      random: this.deps.random,
+      random: () => this.deps.runtime.random(),
       sleep: async (ms: number): Promise<void> => {
         this.#flush(settlements);
-        await this.deps.sleep(ms);
+        await this.deps.runtime.sleep(ms);
       },
     };
     return retryLoop(policy, io, async (n) => {

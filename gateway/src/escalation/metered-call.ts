@@ -1,3 +1,4 @@
+import type { Runtime } from '@rigmind/protocol';
 import type Anthropic from '@anthropic-ai/sdk';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Ledger, LedgerEntry } from '../budget/ledger.js';
@@ -38,7 +39,7 @@ export interface MeterDeps {
   readonly ledger: Ledger;
   readonly audit: AuditLog;
   readonly logger: GatewayLogger;
-  readonly now: () => number;
+  readonly runtime: Pick<Runtime, 'now'>;
   readonly bytesPerToken: number;
 }
 
@@ -96,7 +97,7 @@ export function reserveCall(deps: MeterDeps, context: CallContext, request: Call
   try {
     const reserved = deps.ledger.reserve(
       { rigId: context.rigId, escalationId: context.escalationId, taskId: context.taskId, model: request.model, priceVersion: context.priceVersion, microUsd: worstCaseMicro },
-      deps.now(),
+      deps.runtime.now(),
     );
     if (!reserved.ok) {
       const message = `${reserved.scope} budget: ${microToUsd(reserved.committedMicro).toFixed(6)} of ${microToUsd(reserved.capMicro).toFixed(2)} USD committed; this call may cost up to ${microToUsd(worstCaseMicro).toFixed(6)} USD`;
@@ -118,7 +119,7 @@ export async function placeCall(
   deps: MeterDeps, context: CallContext, request: CallRequest, reserved: Reserved, settlements: Settlement[],
 ): Promise<Try<MeteredReply, MeteredFailure>> {
   const started = performance.now();
-  const result = await deps.gate.run(reserved.estimatedTokens, () => callAnthropic(deps.client, request, deps.now));
+  const result = await deps.gate.run(reserved.estimatedTokens, () => callAnthropic(deps.client, request, deps.runtime));
   if (isThrottled(result)) {
     deps.ledger.release(reserved.reservationId);
     return { done: false, retryable: true, retryAfterMs: result.retryAfterMs, failure: { reason: 'unreachable', message: `upstream rate limit resets in ${result.retryAfterMs} ms` } };
@@ -133,7 +134,7 @@ export async function placeCall(
   settlements.push({
     reservationId: reserved.reservationId,
     entry: {
-      ts: deps.now(), rigId: context.rigId, escalationId: context.escalationId, taskId: context.taskId, model: request.model, usage,
+      ts: deps.runtime.now(), rigId: context.rigId, escalationId: context.escalationId, taskId: context.taskId, model: request.model, usage,
       priceVersion: context.priceVersion, microUsd, latencyMs, outcome, httpStatus: result.status, requestId: result.requestId,
       purpose: context.purpose ?? 'advice',
     },

@@ -1,3 +1,4 @@
+import type { Runtime } from '@rigmind/protocol';
 import type { RigRegistry } from '../auth/rig-registry.js';
 import type { GatewayLogger } from '../log/logger.js';
 import type { EscalationService } from './escalation-service.js';
@@ -25,7 +26,7 @@ export class OutboxWorker {
     private readonly service: EscalationService,
     private readonly rigs: RigRegistry,
     private readonly logger: GatewayLogger,
-    private readonly now: () => number,
+    private readonly runtime: Pick<Runtime, 'now'>,
     private readonly settings: OutboxSettings,
   ) {}
 
@@ -40,7 +41,7 @@ export class OutboxWorker {
     let delivered = 0;
     // One row leased at a time: a stop between rows leaves no row leased without being worked on.
     while (delivered < this.settings.batch && !this.#stopped) {
-      const now = this.now();
+      const now = this.runtime.now();
       const [row] = this.store.claimDue(now, now + this.settings.leaseMs, 1);
       if (row === undefined) break;
       delivered += 1;

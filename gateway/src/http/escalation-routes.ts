@@ -1,3 +1,4 @@
+import type { Runtime } from '@rigmind/protocol';
 import { EscalationRequestSchema, EscalationResponseSchema, IdempotencyKeySchema, redactDeep, toIssues, type EscalationResponse } from '@rigmind/protocol';
 import { Hono, type Context } from 'hono';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -18,7 +19,7 @@ export interface EscalationRouteDeps {
   readonly rigLimiter: RigLimiter;
   readonly audit: AuditLog;
   readonly logger: GatewayLogger;
-  readonly now: () => number;
+  readonly runtime: Pick<Runtime, 'now'>;
   readonly randomBytes: (size: number) => Buffer;
   readonly atomically: Atomically;
 }
@@ -32,7 +33,7 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
   // next tries it upstream (Retry-After; 1 while a call is under way), so a poller asks no sooner.
   const show = (c: Context, row: EscalationRow, pendingStatus: 200 | 202): Response => {
     if (row.response !== null) return c.json(storedResponse(row.response), 200);
-    const seconds = deps.service.isDelivering(row.id) ? 1 : Math.max(1, Math.ceil((row.next_attempt_at - deps.now()) / 1000));
+    const seconds = deps.service.isDelivering(row.id) ? 1 : Math.max(1, Math.ceil((row.next_attempt_at - deps.runtime.now()) / 1000));
     c.header('Retry-After', String(seconds));
     return c.json(pendingResponse(row.id), pendingStatus);
   };
@@ -68,7 +69,7 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
       const id = `esc_${deps.randomBytes(12).toString('hex')}`;
       const model = hint ?? config.models.default;
       const maxTokens = Math.min(request.max_tokens, config.max_tokens_cap);
-      const now = deps.now();
+      const now = deps.runtime.now();
       // The outbox row, its audit record and the first call's reservation commit together, before anything goes
       // upstream: one commit, and a crash after it leaves the row for the outbox and the reservation to settle.
       // The key lookup is in the same synchronous transaction, so two sends of one key cannot both create a row.
@@ -156,7 +157,7 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
       if (row.response !== null) return { kind: 'settled', response: storedResponse(row.response) } as const;
       if (deps.service.isDelivering(id)) return { kind: 'delivering' } as const;
       const response: EscalationResponse = { ...pendingResponse(id), state: 'failed', error: { code: 'withdrawn', message: 'withdrawn by the rig before it was delivered' } };
-      deps.store.withdraw(id, response, deps.now());
+      deps.store.withdraw(id, response, deps.runtime.now());
       audit.append('escalation_withdrawn', rig.name, { escalation_id: id, task_id: row.task_id, deliveries: row.deliveries });
       return { kind: 'withdrawn', response } as const;
     });

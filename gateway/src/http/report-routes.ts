@@ -1,3 +1,4 @@
+import type { Runtime } from '@rigmind/protocol';
 import { toIssues } from '@rigmind/protocol';
 import { Hono } from 'hono';
 import type { z } from 'zod';
@@ -22,7 +23,7 @@ export interface ReportRouteDeps {
   readonly audit: AuditLog;
   /** The server's running check of the audit chain (whole chain once, then what was appended). */
   readonly auditChain: AuditChainCheck;
-  readonly now: () => number;
+  readonly runtime: Pick<Runtime, 'now'>;
 }
 
 /**
@@ -42,7 +43,7 @@ export function reportRoutes(deps: ReportRouteDeps): Hono<{ Variables: SignedVar
     const query = parseQuery(CostReportQuerySchema, c.req.query());
     deps.audit.append('request_accepted', rig.name, { method: 'GET', path: '/v1/reports/cost', query: c.req.query() });
     if ('issues' in query) return errorJson(c, 400, 'invalid_query', 'invalid cost report query', query.issues);
-    const report = costReport(deps.db, query, deps.now(), ownScope(rig));
+    const report = costReport(deps.db, query, deps.runtime.now(), ownScope(rig));
     if (query.format === 'csv') {
       c.header('Content-Type', 'text/csv; charset=utf-8');
       return c.body(costReportCsv(report), 200);

@@ -1,3 +1,4 @@
+import type { Runtime } from '@rigmind/protocol';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -24,7 +25,7 @@ export interface SignedRequestDeps {
   readonly logger: GatewayLogger;
   readonly refusals: RefusalThrottle;
   readonly atomically: Atomically;
-  readonly now: () => number;
+  readonly runtime: Pick<Runtime, 'now'>;
   readonly maxSkewMs: number;
   readonly bodyLimitBytes: number;
 }
@@ -91,12 +92,12 @@ export function requireSignature(deps: SignedRequestDeps): MiddlewareHandler<{ V
         pathWithQuery,
         header: (name) => c.req.header(name),
         body,
-        now: deps.now(),
+        now: deps.runtime.now(),
         maxSkewMs: deps.maxSkewMs,
         registry: deps.registry,
         nonces: deps.nonces,
       });
-      return verdict.ok ? verdict : { ok: false, refused: refuseUnauthenticated(deps, c, 401, verdict.code, verdict.message) };
+      return verdict.ok ? { ok: true, rig: verdict.value } : { ok: false, refused: refuseUnauthenticated(deps, c, 401, verdict.code, verdict.message) };
     });
     if (!result.ok) return result.refused;
     c.set('rig', result.rig);

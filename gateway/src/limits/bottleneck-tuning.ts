@@ -1,3 +1,4 @@
+import { systemRuntime } from '@rigmind/protocol';
 import Bottleneck from 'bottleneck';
 
 /**
@@ -78,7 +79,8 @@ export class FastLaneLimiter {
     const store = this.#store;
     const internals = this.limiter as unknown as Required<LimiterInternals>;
     if (store === undefined || this.#stopped || !internals.empty()) return this.limiter.schedule(job);
-    const now = Date.now();
+    // Bottleneck's store keeps time with the system clock itself; a test runtime here would disagree with it.
+    const now = systemRuntime.now();
     if (store.isBlocked(now) || !store.check(1, now)) return this.limiter.schedule(job);
     store._running += 1;
     if (store.storeOptions.reservoir !== null && store.storeOptions.reservoir !== undefined) store.storeOptions.reservoir -= 1;

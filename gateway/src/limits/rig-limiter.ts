@@ -1,3 +1,4 @@
+import { err, ok, type Result, type Runtime } from '@rigmind/protocol';
 import Bottleneck from 'bottleneck';
 import { FastLaneLimiter } from './bottleneck-tuning.js';
 
@@ -8,8 +9,11 @@ export interface RigLimits {
   readonly queue: number;
 }
 
+/** Which limit refused: the per-minute reservoir, or the concurrency cap with its queue full. */
+export type LimitCode = 'rate_limited' | 'queue_full';
+
 /** A job run under the rig's limits, or a refusal with how long to wait. */
-export type Limited<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly retryAfterS: number; readonly message: string };
+export type Limited<T> = Result<T, LimitCode, { readonly retryAfterS: number }>;
 
 /**
  * Per-rig rate limiting with bottleneck: a concurrency cap with a short queue, and a per-minute reservoir.
@@ -20,7 +24,7 @@ export class RigLimiter {
 
   constructor(
     private readonly limits: RigLimits,
-    private readonly now: () => number,
+    private readonly runtime: Pick<Runtime, 'now'>,
   ) {}
 
   /** Run `job` for `rigId` if its limits allow. */
@@ -28,16 +32,17 @@ export class RigLimiter {
     const entry = this.#entry(rigId);
     const known = entry.limiter.reservoirNow();
     const reservoir = known === undefined ? await entry.limiter.limiter.currentReservoir() : known;
-    const elapsed = (this.now() - entry.windowStart) % 60_000;
+    const elapsed = (this.runtime.now() - entry.windowStart) % 60_000;
     const retryAfterS = Math.max(1, Math.ceil((60_000 - elapsed) / 1000));
-    if (reservoir !== null && reservoir <= 0) return { ok: false, retryAfterS, message: `over ${this.limits.requestsPerMinute} requests per minute` };
+    if (reservoir !== null && reservoir <= 0) return err('rate_limited', `over ${this.limits.requestsPerMinute} requests per minute`, { retryAfterS });
     if (entry.limiter.waiting() >= this.limits.queue && entry.limiter.running() >= this.limits.concurrency) {
-      return { ok: false, retryAfterS: 1, message: `over ${this.limits.concurrency} concurrent requests with ${this.limits.queue} queued` };
+      return err('queue_full', `over ${this.limits.concurrency} concurrent requests with ${this.limits.queue} queued`, { retryAfterS: 1 });
     }
     try {
-      return { ok: true, value: await entry.limiter.schedule(job) };
+      return ok(await entry.limiter.schedule(job));
     } catch (error) {
-      if (error instanceof Bottleneck.BottleneckError) return { ok: false, retryAfterS: 1, message: error.message };
+      // Bottleneck refuses a job only when its queue overflows (the OVERFLOW strategy).
+      if (error instanceof Bottleneck.BottleneckError) return err('queue_full', error.message, { retryAfterS: 1 });
       throw error;
     }
   }
@@ -59,7 +64,7 @@ export class RigLimiter {
         reservoirRefreshAmount: this.limits.requestsPerMinute,
         reservoirRefreshInterval: 60_000,
       });
-      entry = { limiter, windowStart: this.now() };
+      entry = { limiter, windowStart: this.runtime.now() };
       this.#limiters.set(rigId, entry);
     }
     return entry;

@@ -1,3 +1,4 @@
+import type { Runtime } from '@rigmind/protocol';
 import Anthropic, { APIConnectionError, APIError } from '@anthropic-ai/sdk';
 import type { ToolDeclaration } from '../advice/advice-tool.js';
 import type { TokenUsage } from '../config/prices.js';
@@ -111,7 +112,7 @@ const BILLING = /billing|credit balance|spend(ing)? limit|insufficient (funds|cr
 const noHeaders: HeaderLookup = () => undefined;
 
 /** Make one Messages API call and classify what happened. Never throws for anything upstream does. */
-export async function callAnthropic(client: Anthropic, request: CallRequest, now: () => number): Promise<CallOutcome> {
+export async function callAnthropic(client: Anthropic, request: CallRequest, clock: Pick<Runtime, 'now'>): Promise<CallOutcome> {
   try {
     const tool = request.tool;
     const body: Anthropic.MessageCreateParamsNonStreaming = {
@@ -131,7 +132,7 @@ export async function callAnthropic(client: Anthropic, request: CallRequest, now
       .withResponse();
     const header: HeaderLookup = (name) => response.headers.get(name);
     if (!Array.isArray(data.content) || typeof data.usage?.input_tokens !== 'number' || typeof data.usage.output_tokens !== 'number') {
-      return failure('retryable', 'malformed', true, response.status, request_id, 'response has no content or usage', header, now);
+      return failure('retryable', 'malformed', true, response.status, request_id, 'response has no content or usage', header, clock);
     }
     const text = data.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
     const used = data.content.find((block) => block.type === 'tool_use' && block.name === tool?.name);
@@ -157,16 +158,16 @@ export async function callAnthropic(client: Anthropic, request: CallRequest, now
       header,
     };
   } catch (error) {
-    return classify(error, now);
+    return classify(error, clock);
   }
 }
 
-function classify(error: unknown, now: () => number): CallOutcome {
+function classify(error: unknown, clock: Pick<Runtime, 'now'>): CallOutcome {
   if (error instanceof APIConnectionError) {
     if (causeChain(error).some((cause) => cause instanceof EgressRefusedError)) {
-      return failure('fatal', 'egress_refused', false, null, null, error.message, noHeaders, now);
+      return failure('fatal', 'egress_refused', false, null, null, error.message, noHeaders, clock);
     }
-    return failure('retryable', 'connection_error', false, null, null, error.message, noHeaders, now);
+    return failure('retryable', 'connection_error', false, null, null, error.message, noHeaders, clock);
   }
   if (error instanceof APIError && typeof error.status === 'number') {
     const status = error.status;
@@ -175,16 +176,16 @@ function classify(error: unknown, now: () => number): CallOutcome {
     const type = error.type ?? '';
     const text = `${type} ${error.apiMessage ?? error.message}`;
     if (type === 'billing_error' || status === 402 || ((status === 400 || status === 403 || status === 429) && BILLING.test(text))) {
-      return failure('billing', 'billing_refused', false, status, requestId, text, header, now);
+      return failure('billing', 'billing_refused', false, status, requestId, text, header, clock);
     }
-    if (status === 429) return failure('retryable', 'rate_limited', false, status, requestId, text, header, now);
-    if (status === 529) return failure('retryable', 'overloaded', false, status, requestId, text, header, now);
-    if (status >= 500 || status === 408 || status === 409) return failure('retryable', 'server_error', false, status, requestId, text, header, now);
-    return failure('fatal', 'refused', false, status, requestId, text, header, now);
+    if (status === 429) return failure('retryable', 'rate_limited', false, status, requestId, text, header, clock);
+    if (status === 529) return failure('retryable', 'overloaded', false, status, requestId, text, header, clock);
+    if (status >= 500 || status === 408 || status === 409) return failure('retryable', 'server_error', false, status, requestId, text, header, clock);
+    return failure('fatal', 'refused', false, status, requestId, text, header, clock);
   }
   // A status line and headers arrived but the body could not be parsed: the call may well have been billed.
   const message = error instanceof Error ? error.message : String(error);
-  return failure('retryable', 'malformed', true, null, null, message, noHeaders, now);
+  return failure('retryable', 'malformed', true, null, null, message, noHeaders, clock);
 }
 
 function failure(
@@ -195,9 +196,9 @@ function failure(
   requestId: string | null | undefined,
   message: string,
   header: HeaderLookup,
-  now: () => number,
+  clock: Pick<Runtime, 'now'>,
 ): CallOutcome {
-  return { ok: false, kind, outcome, maybeCharged, status, retryAfterMs: parseRetryAfterMs(header, now()), requestId: requestId ?? null, message, header };
+  return { ok: false, kind, outcome, maybeCharged, status, retryAfterMs: parseRetryAfterMs(header, clock.now()), requestId: requestId ?? null, message, header };
 }
 
 function causeChain(error: unknown): unknown[] {

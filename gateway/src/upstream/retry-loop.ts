@@ -1,3 +1,4 @@
+import type { Runtime } from '@rigmind/protocol';
 /** One try of something that may be retried. */
 export type Try<T, F> =
   | { readonly done: true; readonly value: T }
@@ -12,12 +13,8 @@ export interface RetryPolicy {
   readonly maxRetryAfterMs: number;
 }
 
-/** Injected time and randomness. */
-export interface RetryIo {
-  readonly sleep: (ms: number) => Promise<void>;
-  /** Uniform in [0, 1). */
-  readonly random: () => number;
-}
+/** Injected waiting and randomness (jitter). */
+export type RetryIo = Pick<Runtime, 'sleep' | 'random'>;
 
 /** The loop's end: a value, or the last failure and whether it could have been retried later. */
 export type RetryOutcome<T, F> =
@@ -39,7 +36,7 @@ export async function retryLoop<T, F>(policy: RetryPolicy, io: RetryIo, attempt:
     const result = await attempt(n);
     if (result.done) return { ok: true, value: result.value, tries: n };
     if (!result.retryable || n >= policy.attempts) return { ok: false, failure: result.failure, retryable: result.retryable, tries: n };
-    const wait = result.retryAfterMs ?? backoffMs(n, policy.baseMs, policy.capMs, io.random);
+    const wait = result.retryAfterMs ?? backoffMs(n, policy.baseMs, policy.capMs, () => io.random());
     if (wait > policy.maxRetryAfterMs) return { ok: false, failure: result.failure, retryable: true, tries: n };
     await io.sleep(wait);
   }

@@ -1,3 +1,4 @@
+import type { Runtime } from '@rigmind/protocol';
 import { FastLaneLimiter } from '../limits/bottleneck-tuning.js';
 
 /** Why the gate would not let a call through in time. */
@@ -10,11 +11,6 @@ export interface GateThrottled {
 /** Response headers the gate reads, by name (lower case). */
 export type HeaderLookup = (name: string) => string | null | undefined;
 
-/** Injected time, so tests need no fake timers. */
-export interface GateClock {
-  readonly now: () => number;
-  readonly sleep: (ms: number) => Promise<void>;
-}
 
 /**
  * The one upstream limiter. Bottleneck caps concurrent calls; on top of it the gate follows Anthropic's own
@@ -30,7 +26,7 @@ export class UpstreamGate {
   constructor(
     maxConcurrent: number,
     private readonly maxWaitMs: number,
-    private readonly clock: GateClock,
+    private readonly clock: Pick<Runtime, 'now' | 'sleep'>,
   ) {
     this.#limiter = new FastLaneLimiter({ maxConcurrent });
   }

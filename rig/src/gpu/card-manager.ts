@@ -1,10 +1,8 @@
-import type { RigEvent } from '@rigmind/protocol';
-import { setTimeout as sleepFor } from 'node:timers/promises';
+import { err, ok, type Result, type RigEvent, type Runtime } from '@rigmind/protocol';
 import type { KeepAlive, LoadOutput } from '../ollama/ollama-client.js';
 import type { OllamaErrorCode, OllamaResult } from '../ollama/ollama-result.js';
 import type { UnloadOptions, UnloadReport } from '../ollama/unload.js';
 import { CardStateMachine, type CardState, type TransitionRequest } from './card-state.js';
-import type { Clock } from './clock.js';
 
 /** What the manager needs from Ollama: the card's own instance (the seed runs one per card, each on its port). */
 export interface CardOllama {
@@ -12,15 +10,18 @@ export interface CardOllama {
   unload(model: string, options: UnloadOptions): Promise<OllamaResult<UnloadReport>>;
 }
 
+/** Why a card operation failed: Ollama's own codes, or VRAM that never came back. */
+export type CardErrorCode = OllamaErrorCode | 'vram_timeout';
+
 /** A card operation's outcome; a failure has put the card in `error`. */
-export type CardResult = { readonly ok: true } | { readonly ok: false; readonly code: OllamaErrorCode | 'vram_timeout'; readonly message: string };
+export type CardResult = Result<undefined, CardErrorCode>;
 
 /** Options for {@link CardManager}. */
 export interface CardManagerOptions {
   readonly gpuId: number;
   readonly workerId?: string;
   readonly ollama: CardOllama;
-  readonly clock: Clock;
+  readonly runtime: Pick<Runtime, 'now' | 'sleep'>;
   readonly emit: (event: RigEvent) => void;
   /** The card's VRAM is back (see vramFreedCheck); asked after every unload, Ollama's or a script's. */
   readonly vramFreed: () => Promise<boolean>;
@@ -29,7 +30,6 @@ export interface CardManagerOptions {
   /** The seed measured 5-10 s to clear VRAM; the default leaves room for a slow riser bus. */
   readonly unloadTimeoutMs?: number;
   readonly pollMs?: number;
-  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -40,13 +40,11 @@ export interface CardManagerOptions {
 export class CardManager {
   readonly #options: CardManagerOptions;
   readonly #machine: CardStateMachine;
-  readonly #sleep: (ms: number) => Promise<void>;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: CardManagerOptions) {
     this.#options = options;
-    this.#machine = new CardStateMachine({ gpuId: options.gpuId, clock: options.clock, ...(options.workerId === undefined ? {} : { workerId: options.workerId }) });
-    this.#sleep = options.sleep ?? ((ms: number) => sleepFor(ms));
+    this.#machine = new CardStateMachine({ gpuId: options.gpuId, clock: options.runtime, ...(options.workerId === undefined ? {} : { workerId: options.workerId }) });
   }
 
   /** The card's state now. */
@@ -63,14 +61,14 @@ export class CardManager {
   loadLlm(model: string): Promise<CardResult> {
     return this.#exclusive(async () => {
       const held = this.#machine.model;
-      if (this.state === 'llm_ready' && held?.name === model) return { ok: true };
+      if (this.state === 'llm_ready' && held?.name === model) return ok();
       const freed = await this.#free('switching models');
       if (!freed.ok) return freed;
       this.#go({ to: 'booting_llm', model });
       const loaded = await this.#options.ollama.load(model, this.#options.keepAlive ?? -1);
       if (!loaded.ok) return this.#fail(loaded.code, loaded.message);
       this.#go({ to: 'llm_ready' });
-      return { ok: true };
+      return ok();
     });
   }
 
@@ -97,7 +95,7 @@ export class CardManager {
       const freed = await this.#free(`script ${model} for ${taskId}`);
       if (!freed.ok) return freed;
       this.#go({ to: 'booting_script', model, taskId });
-      return { ok: true };
+      return ok();
     });
   }
 
@@ -105,7 +103,7 @@ export class CardManager {
   scriptLoaded(taskId: string): Promise<CardResult> {
     return this.#exclusive(async () => {
       this.#go({ to: 'script_busy', taskId });
-      return { ok: true };
+      return ok();
     });
   }
 
@@ -119,7 +117,7 @@ export class CardManager {
 
   async #free(reason: string): Promise<CardResult> {
     const state = this.state;
-    if (state === 'idle') return { ok: true };
+    if (state === 'idle') return ok();
     const held = this.#machine.model;
     this.#go({ to: 'unloading', reason });
     if (held?.kind === 'llm' && state !== 'booting_script' && state !== 'script_busy') {
@@ -127,11 +125,10 @@ export class CardManager {
         timeoutMs: this.#options.unloadTimeoutMs ?? 60_000,
         pollMs: this.#options.pollMs ?? 500,
         vramFreed: this.#options.vramFreed,
-        sleep: this.#sleep,
       });
       if (unloaded.ok) {
         this.#go({ to: 'idle' });
-        return { ok: true };
+        return ok();
       }
       // Ollama not knowing the model (a failed load) means it holds none of it: only the VRAM check is left.
       if (unloaded.code !== 'model_not_found') return this.#fail(unloaded.code, unloaded.message);
@@ -141,21 +138,21 @@ export class CardManager {
 
   async #waitVram(): Promise<CardResult> {
     const timeoutMs = this.#options.unloadTimeoutMs ?? 60_000;
-    const started = this.#options.clock.now();
+    const started = this.#options.runtime.now();
     for (;;) {
       if (await this.#options.vramFreed()) {
         this.#go({ to: 'idle' });
-        return { ok: true };
+        return ok();
       }
-      const waited = this.#options.clock.now() - started;
+      const waited = this.#options.runtime.now() - started;
       if (waited >= timeoutMs) return this.#fail('vram_timeout', `gpu ${this.#options.gpuId}: VRAM not freed after ${waited} ms`);
-      await this.#sleep(Math.min(this.#options.pollMs ?? 500, timeoutMs - waited));
+      await this.#options.runtime.sleep(Math.min(this.#options.pollMs ?? 500, timeoutMs - waited));
     }
   }
 
-  #fail(code: OllamaErrorCode | 'vram_timeout', message: string): CardResult {
+  #fail(code: CardErrorCode, message: string): CardResult {
     this.#go({ to: 'error', reason: code });
-    return { ok: false, code, message };
+    return err(code, message);
   }
 
   #go(request: TransitionRequest): void {

@@ -1,6 +1,6 @@
 import type { RigEvent } from '@rigmind/protocol';
 import { z } from 'zod';
-import type { Clock } from './clock.js';
+import type { Runtime } from '@rigmind/protocol';
 
 /** A card's state: the seed's six, plus unloading (waiting for VRAM to clear) and error. */
 export const CardStateSchema = z.enum(['idle', 'booting_llm', 'llm_ready', 'llm_busy', 'booting_script', 'script_busy', 'unloading', 'error']);
@@ -57,7 +57,8 @@ export type TransitionRequest =
 export interface CardStateOptions {
   readonly gpuId: number;
   readonly workerId?: string;
-  readonly clock: Clock;
+  /** Named clock, not runtime: the simulator (rig/src/sim) builds machines with it. */
+  readonly clock: Pick<Runtime, 'now'>;
   readonly initial?: CardState;
 }
 
@@ -69,7 +70,7 @@ export interface CardStateOptions {
 export class CardStateMachine {
   readonly gpuId: number;
   readonly #workerId: string | undefined;
-  readonly #clock: Clock;
+  readonly #clock: Pick<Runtime, 'now'>;
   #state: CardState;
   #since: number;
   #model: { name: string; kind: ModelKind } | null = null;

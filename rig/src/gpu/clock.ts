@@ -1,17 +1,7 @@
-/** Wall-clock time in milliseconds since the epoch; injected so tests control durations. */
-export interface Clock {
-  now(): number;
-}
+import type { Runtime } from '@rigmind/protocol';
 
-/** The real clock. */
-export const systemClock: Clock = { now: () => Date.now() };
-
-/** Schedule `fn` after `ms`; returns a cancel function. Injected so pollers run on a manual clock in tests. */
-export type Schedule = (fn: () => void, ms: number) => () => void;
-
-/** The real scheduler: an unref'd timer, so a forgotten poller never holds the process open. */
-export const systemSchedule: Schedule = (fn, ms) => {
-  const timer = setTimeout(fn, ms);
-  timer.unref();
-  return () => clearTimeout(timer);
-};
+/**
+ * The clock part of {@link Runtime}. Kept as a name because rig/src/sim still imports it; it goes when the
+ * simulator moves to Runtime with the store refactor.
+ */
+export type Clock = Pick<Runtime, 'now'>;

@@ -1,4 +1,4 @@
-import { systemSchedule, type Schedule } from './clock.js';
+import { systemRuntime, type Runtime } from '@rigmind/protocol';
 import type { ProbeResult } from './gpu-probe.js';
 
 /** Anything that can be probed: the real {@link GpuProbe} or a test's canned one. */
@@ -12,7 +12,7 @@ export interface GpuPollerOptions {
   readonly intervalMs: number;
   /** Called with every result, failures included, so the worker sees nvidia-smi vanish. */
   readonly onResult: (result: ProbeResult) => void;
-  readonly schedule?: Schedule;
+  readonly runtime?: Pick<Runtime, 'sleep'>;
   /** A listener that throws is a bug; by default it is rethrown outside the poller so it is not lost. */
   readonly onError?: (error: unknown) => void;
 }
@@ -23,15 +23,15 @@ export interface GpuPollerOptions {
  */
 export class GpuPoller {
   readonly #options: GpuPollerOptions;
-  readonly #schedule: Schedule;
+  readonly #runtime: Pick<Runtime, 'sleep'>;
   #running = false;
-  #cancel: (() => void) | null = null;
+  #cancel: AbortController | null = null;
   #inFlight: Promise<void> | null = null;
 
   constructor(options: GpuPollerOptions) {
     if (!(options.intervalMs > 0)) throw new RangeError(`intervalMs must be positive, got ${options.intervalMs}`);
     this.#options = options;
-    this.#schedule = options.schedule ?? systemSchedule;
+    this.#runtime = options.runtime ?? systemRuntime;
   }
 
   /** Whether the poller is running. */
@@ -49,7 +49,7 @@ export class GpuPoller {
   /** Stop, and wait for a probe in flight so nothing is emitted after this resolves. */
   async stop(): Promise<void> {
     this.#running = false;
-    this.#cancel?.();
+    this.#cancel?.abort();
     this.#cancel = null;
     await this.#inFlight;
   }
@@ -64,8 +64,16 @@ export class GpuPoller {
       .catch((error: unknown) => this.#report(error))
       .finally(() => {
         this.#inFlight = null;
-        if (this.#running) this.#cancel = this.#schedule(() => this.#tick(), this.#options.intervalMs);
+        if (this.#running) this.#wait();
       });
+  }
+
+  #wait(): void {
+    const cancel = new AbortController();
+    this.#cancel = cancel;
+    void this.#runtime.sleep(this.#options.intervalMs, cancel.signal).then(() => {
+      if (!cancel.signal.aborted && this.#running) this.#tick();
+    });
   }
 
   #report(error: unknown): void {

@@ -1,5 +1,4 @@
-import type { Clock } from './clock.js';
-import { systemClock } from './clock.js';
+import { systemRuntime, type Runtime } from '@rigmind/protocol';
 import { LEGACY_REASONS_FIELD, parseSampleOutput, queryFields, REASONS_FIELD, type GpuSample, type ProbeIssue, type ReasonsField } from './gpu-sample.js';
 import { execaRunner, type ProcessRunner } from './process-runner.js';
 
@@ -23,7 +22,7 @@ export interface GpuProbeOptions {
   readonly command?: string;
   readonly timeoutMs?: number;
   readonly env?: Readonly<Record<string, string>>;
-  readonly clock?: Clock;
+  readonly runtime?: Pick<Runtime, 'now'>;
 }
 
 const INVALID_FIELD = /Field "([^"]+)" is not a valid field to query/;
@@ -42,7 +41,7 @@ export class GpuProbe {
   readonly #command: string;
   readonly #timeoutMs: number;
   readonly #env: Readonly<Record<string, string>> | undefined;
-  readonly #clock: Clock;
+  readonly #runtime: Pick<Runtime, 'now'>;
   #reasonsField: ReasonsField = REASONS_FIELD;
 
   constructor(options: GpuProbeOptions = {}) {
@@ -50,7 +49,7 @@ export class GpuProbe {
     this.#command = options.command ?? 'nvidia-smi';
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#env = options.env;
-    this.#clock = options.clock ?? systemClock;
+    this.#runtime = options.runtime ?? systemRuntime;
   }
 
   /** The throttle field name in use: the new one until a driver refuses it. */
@@ -71,7 +70,7 @@ export class GpuProbe {
       timeoutMs: this.#timeoutMs,
       ...(this.#env ? { env: this.#env } : {}),
     });
-    const at = this.#clock.now();
+    const at = this.#runtime.now();
     const fail = (code: ProbeFailureCode, message: string, refusedField?: string) => ({
       ok: false,
       result: { ok: false as const, at, code, message },

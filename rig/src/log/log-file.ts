@@ -1,3 +1,4 @@
+import { systemRuntime, type Runtime } from '@rigmind/protocol';
 import { createWriteStream, type WriteStream } from 'node:fs';
 
 /** How long a log file that failed is left alone before writing to it is tried again (ms). */
@@ -17,17 +18,19 @@ export class LogFile {
   #dropped = 0;
 
   readonly #retryMs: number;
+  readonly #runtime: Pick<Runtime, 'now'>;
 
-  constructor(path: string, options: { warn?: (line: string) => void; retryMs?: number } = {}) {
+  constructor(path: string, options: { warn?: (line: string) => void; retryMs?: number; runtime?: Pick<Runtime, 'now'> } = {}) {
     this.#path = path;
     this.#warn = options.warn ?? ((line) => process.stderr.write(line));
     this.#retryMs = options.retryMs ?? RETRY_MS;
+    this.#runtime = options.runtime ?? systemRuntime;
   }
 
   /** Append one line (pino's destination interface). */
   write(line: string): void {
     if (this.#stream === undefined) {
-      if (this.#failedAt !== undefined && Date.now() - this.#failedAt < this.#retryMs) {
+      if (this.#failedAt !== undefined && this.#runtime.now() - this.#failedAt < this.#retryMs) {
         this.#dropped += 1;
         return;
       }
@@ -55,7 +58,7 @@ export class LogFile {
   #fail(stream: WriteStream, error: Error): void {
     if (stream === this.#stream) this.#stream = undefined;
     stream.destroy();
-    this.#failedAt = Date.now();
+    this.#failedAt = this.#runtime.now();
     this.#dropped += 1;
     if (!this.#healthy) return;
     this.#healthy = false;

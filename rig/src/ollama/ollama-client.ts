@@ -1,6 +1,6 @@
+import { systemRuntime, type Runtime } from '@rigmind/protocol';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { systemClock, type Clock } from '../gpu/clock.js';
 import { readNdjson } from './ndjson.js';
 import { openRequest, requestJson, type CallLimits, type OllamaTransport } from './ollama-http.js';
 import { metricsFrom, type OllamaMetrics } from './ollama-metrics.js';
@@ -58,7 +58,7 @@ export interface GenerateOutput {
   readonly text: string;
   readonly doneReason: string | null;
   readonly metrics: OllamaMetrics;
-  /** Wall time from request to done on the injected clock, which includes queueing inside Ollama. */
+  /** Wall time from request to done on the injected runtime's clock, which includes queueing inside Ollama. */
   readonly wallMs: number;
 }
 
@@ -88,7 +88,7 @@ export interface ShowOutput {
 export interface OllamaClientOptions {
   readonly baseUrl: string;
   readonly dispatcher?: Dispatcher;
-  readonly clock?: Clock;
+  readonly runtime?: Pick<Runtime, 'now' | 'sleep'>;
   /** Deadline for generate and chat; the seed's task timeout is 1800 s. */
   readonly generateTimeoutMs?: number;
   /** Deadline for a load; the seed's 14B takes ~2.5 min cold over PCIe Gen1 x1. */
@@ -100,14 +100,14 @@ export interface OllamaClientOptions {
 /** Ollama over HTTP, every expected failure a value with a code, every reply validated. */
 export class OllamaClient {
   readonly #transport: OllamaTransport;
-  readonly #clock: Clock;
+  readonly #runtime: Pick<Runtime, 'now' | 'sleep'>;
   readonly #generateTimeoutMs: number;
   readonly #loadTimeoutMs: number;
   readonly #queryTimeoutMs: number;
 
   constructor(options: OllamaClientOptions) {
     this.#transport = { baseUrl: options.baseUrl, ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}) };
-    this.#clock = options.clock ?? systemClock;
+    this.#runtime = options.runtime ?? systemRuntime;
     this.#generateTimeoutMs = options.generateTimeoutMs ?? 1_800_000;
     this.#loadTimeoutMs = options.loadTimeoutMs ?? 600_000;
     this.#queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
@@ -126,7 +126,7 @@ export class OllamaClient {
       ...(request.system === undefined ? {} : { system: request.system }),
       ...(request.raw === undefined ? {} : { raw: request.raw }),
     };
-    const started = this.#clock.now();
+    const started = this.#runtime.now();
     const limits = this.#limits(request, this.#generateTimeoutMs);
     if (request.stream === false) {
       const reply = await requestJson(this.#transport, 'POST', '/api/generate', body, GenerateChunkSchema, limits);
@@ -147,7 +147,7 @@ export class OllamaClient {
   /** POST /api/chat. */
   async chat(request: ChatRequest): Promise<OllamaResult<ChatOutput>> {
     const body = { ...this.#common(request), messages: request.messages };
-    const started = this.#clock.now();
+    const started = this.#runtime.now();
     const limits = this.#limits(request, this.#generateTimeoutMs);
     if (request.stream === false) {
       const reply = await requestJson(this.#transport, 'POST', '/api/chat', body, ChatChunkSchema, limits);
@@ -188,7 +188,7 @@ export class OllamaClient {
 
   /** Load a model and keep it for `keepAlive`: a generate with no prompt, as Ollama documents. */
   async load(model: string, keepAlive: KeepAlive, options: CallOptions = {}): Promise<OllamaResult<LoadOutput>> {
-    const started = this.#clock.now();
+    const started = this.#runtime.now();
     const reply = await requestJson(
       this.#transport,
       'POST',
@@ -200,7 +200,7 @@ export class OllamaClient {
     if (!reply.ok) return reply;
     return {
       ok: true,
-      value: { model: reply.value.model, doneReason: reply.value.done_reason ?? null, metrics: metricsFrom(reply.value), wallMs: this.#clock.now() - started },
+      value: { model: reply.value.model, doneReason: reply.value.done_reason ?? null, metrics: metricsFrom(reply.value), wallMs: this.#runtime.now() - started },
     };
   }
 
@@ -218,7 +218,7 @@ export class OllamaClient {
             this.#limits({}, this.#queryTimeoutMs),
           ),
         ps: () => this.ps(),
-        clock: this.#clock,
+        runtime: this.#runtime,
       },
       model,
       options,
@@ -240,7 +240,7 @@ export class OllamaClient {
   }
 
   #output(last: Usage & { model: string; done_reason?: string | undefined }, text: string, started: number): GenerateOutput {
-    return { model: last.model, text, doneReason: last.done_reason ?? null, metrics: metricsFrom(last), wallMs: this.#clock.now() - started };
+    return { model: last.model, text, doneReason: last.done_reason ?? null, metrics: metricsFrom(last), wallMs: this.#runtime.now() - started };
   }
 
   async #stream<S extends z.ZodType<{ done: boolean }>>(

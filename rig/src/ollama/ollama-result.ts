@@ -1,3 +1,5 @@
+import { err, type Err, type Result } from '@rigmind/protocol';
+
 /**
  * Stable codes for what Ollama can do to a caller: a missing model (404), nothing listening, another
  * status with Ollama's own `error` text, no answer in time, an answer that is not what the API documents,
@@ -12,11 +14,8 @@ export type OllamaErrorCode =
   | 'unload_timeout'
   | 'aborted';
 
-/** An expected failure, as a value. */
-export interface OllamaFailure {
-  readonly ok: false;
-  readonly code: OllamaErrorCode;
-  readonly message: string;
+/** What a failure may carry besides its code and message. */
+export interface OllamaFailureExtra {
   /** The HTTP status, when there was one. */
   readonly status?: number;
   /** Ollama's `{"error": "..."}` text, verbatim. */
@@ -25,8 +24,11 @@ export interface OllamaFailure {
   readonly pending?: 'ps' | 'vram';
 }
 
+/** An expected failure, as a value. */
+export type OllamaFailure = Err<OllamaErrorCode, OllamaFailureExtra>;
+
 /** A call's outcome: a value or a failure with a code. */
-export type OllamaResult<T> = { readonly ok: true; readonly value: T } | OllamaFailure;
+export type OllamaResult<T> = Result<T, OllamaErrorCode, OllamaFailureExtra>;
 
 /** Build a failure, leaving out fields that have no value (exactOptionalPropertyTypes). */
 export function ollamaFailure(
@@ -34,12 +36,9 @@ export function ollamaFailure(
   message: string,
   extra: { status?: number | undefined; ollamaError?: string | undefined; pending?: 'ps' | 'vram' | undefined } = {},
 ): OllamaFailure {
-  return {
-    ok: false,
-    code,
-    message,
+  return err(code, message, {
     ...(extra.status === undefined ? {} : { status: extra.status }),
     ...(extra.ollamaError === undefined ? {} : { ollamaError: extra.ollamaError }),
     ...(extra.pending === undefined ? {} : { pending: extra.pending }),
-  };
+  });
 }

@@ -1,5 +1,4 @@
-import { setTimeout as sleepFor } from 'node:timers/promises';
-import type { Clock } from '../gpu/clock.js';
+import type { Runtime } from '@rigmind/protocol';
 import { ollamaFailure, type OllamaResult } from './ollama-result.js';
 import type { PsResponse } from './ollama-schemas.js';
 
@@ -9,8 +8,6 @@ export interface UnloadOptions {
   readonly pollMs: number;
   /** True once the card's VRAM is back; Ollama dropping the model from /api/ps is not proof the driver freed it. */
   readonly vramFreed?: () => Promise<boolean>;
-  /** Injected for tests; real timers otherwise. */
-  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** How the unload went: how long it took and how many polls. */
@@ -24,7 +21,7 @@ export interface UnloadReport {
 export interface UnloadDeps {
   readonly requestUnload: () => Promise<OllamaResult<unknown>>;
   readonly ps: () => Promise<OllamaResult<PsResponse>>;
-  readonly clock: Clock;
+  readonly runtime: Pick<Runtime, 'now' | 'sleep'>;
 }
 
 /** Ollama's model names default the tag to `latest`, and /api/ps reports the tagged name. */
@@ -39,8 +36,7 @@ export function sameModel(a: string, b: string): boolean {
  * failure; running out of time is unload_timeout naming what was still pending.
  */
 export async function unloadModel(deps: UnloadDeps, model: string, options: UnloadOptions): Promise<OllamaResult<UnloadReport>> {
-  const sleep = options.sleep ?? ((ms: number) => sleepFor(ms));
-  const started = deps.clock.now();
+  const started = deps.runtime.now();
   const deadline = started + options.timeoutMs;
   const requested = await deps.requestUnload();
   if (!requested.ok) return requested;
@@ -52,13 +48,13 @@ export async function unloadModel(deps: UnloadDeps, model: string, options: Unlo
     let pending: 'ps' | 'vram' | null = null;
     if (listing.value.models.some((running) => sameModel(running.name, model) || sameModel(running.model, model))) pending = 'ps';
     else if (options.vramFreed && !(await options.vramFreed())) pending = 'vram';
-    const now = deps.clock.now();
+    const now = deps.runtime.now();
     if (pending === null) return { ok: true, value: { model, waitedMs: now - started, polls } };
     if (now >= deadline) {
       const what = pending === 'ps' ? 'still listed by /api/ps' : 'gone from /api/ps but the VRAM check says not freed';
       return ollamaFailure('unload_timeout', `${model} ${what} after ${now - started} ms (limit ${options.timeoutMs} ms)`, { pending });
     }
     // The last wait is cut to the deadline so a model gone just in time still counts.
-    await sleep(Math.min(options.pollMs, deadline - now));
+    await deps.runtime.sleep(Math.min(options.pollMs, deadline - now));
   }
 }

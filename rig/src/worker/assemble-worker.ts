@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
-import type { GpuInfo, RigConfig, RigEvent, Task } from '@rigmind/protocol';
+import { systemRuntime, type GpuInfo, type RigConfig, type RigEvent, type Runtime, type Task } from '@rigmind/protocol';
 import { CardManager } from '../gpu/card-manager.js';
-import { systemClock } from '../gpu/clock.js';
 import { GpuPoller } from '../gpu/gpu-poller.js';
 import { GpuProbe } from '../gpu/gpu-probe.js';
 import { ThermalGuard } from '../gpu/thermal-guard.js';
@@ -45,6 +44,8 @@ export interface WorkerPartsOptions {
   readonly inheritedLdLibraryPath?: string | undefined;
   /** For tests: how nvidia-smi is reached. */
   readonly probe?: GpuProbe;
+  /** Time and waiting for every part; the system's unless a test drives it. */
+  readonly runtime?: Runtime;
 }
 
 /** Resource tasks reach only workers with cards; one without says so rather than pretend. */
@@ -56,6 +57,7 @@ const noCard: TaskRunner = { run: async (request) => resourceRefused(request, 't
  */
 export function assembleWorker(options: WorkerPartsOptions): WorkerParts {
   const indices = options.gpus.map((gpu) => gpu.index);
+  const runtime = options.runtime ?? systemRuntime;
   const sentinel = Sentinel.start();
   const shell = new ShellRunner(
     { gpus: indices, ldLibraryPath: options.ldLibraryPath, inheritedLdLibraryPath: options.inheritedLdLibraryPath, killGraceMs: 5_000 },
@@ -66,20 +68,20 @@ export function assembleWorker(options: WorkerPartsOptions): WorkerParts {
     maxWaitS: options.timings !== undefined ? Number.POSITIVE_INFINITY : 5,
     timings: options.timings,
     defaultModel: options.config.default_llm_model,
-  });
+  }, runtime);
   const realGpus = !options.simulateGpus && indices.length > 0;
-  const ollama = new OllamaClient({ baseUrl: options.ollamaUrl });
+  const ollama = new OllamaClient({ baseUrl: options.ollamaUrl, runtime });
   const llm = createLlmRunner(ollama, options.config.default_llm_model, realGpus ? -1 : undefined);
   let report: (event: RigEvent) => void = () => undefined;
   let poller: GpuPoller | undefined;
   let card: CardTaskRunner | undefined;
-  const probe = options.probe ?? new GpuProbe();
+  const probe = options.probe ?? new GpuProbe({ runtime });
   if (realGpus) {
     const manager = new CardManager({
       gpuId: indices[0] as number,
       workerId: options.workerId,
       ollama,
-      clock: systemClock,
+      runtime,
       emit: (event) => report(event),
       vramFreed: vramFreedCheck(probe, indices, options.config.gpu.free_vram_mb),
       unloadTimeoutMs: options.config.gpu.unload_timeout_ms,
@@ -106,6 +108,7 @@ export function assembleWorker(options: WorkerPartsOptions): WorkerParts {
       poller = new GpuPoller({
         probe,
         intervalMs: options.config.gpu.poll_ms,
+        runtime,
         onResult: (result) => {
           if (!result.ok) {
             options.logger.warn({ code: result.code }, `nvidia-smi: ${result.message}`);

@@ -1,4 +1,4 @@
-import type { AttemptResult } from '@rigmind/protocol';
+import { ok, type AttemptResult, type Failure } from '@rigmind/protocol';
 import type { CardManager, CardResult } from '../gpu/card-manager.js';
 import { resourceRefused, resourceResult } from './resource-result.js';
 import { endedBeforeStart, tail, type RunRequest, type TaskRunner } from './task-runner.js';
@@ -56,17 +56,17 @@ export class CardTaskRunner implements TaskRunner {
     if (task.command === 'load_llm' && task.model !== undefined) {
       request.onStarted(null);
       const loaded = await this.card.loadLlm(task.model);
-      return resourceResult(request, started, loaded.ok ? { ok: true, note: `loaded ${task.model}` } : loaded);
+      return resourceResult(request, started, loaded.ok ? ok(`loaded ${task.model}`) : loaded);
     }
     if (task.command === 'unload_llm') {
       request.onStarted(null);
       const freed = await this.card.freeCard(`unload_llm ${task.model ?? ''}`.trim());
-      return resourceResult(request, started, freed.ok ? { ok: true, note: `unloaded ${task.model ?? 'the card'}, VRAM free` } : freed);
+      return resourceResult(request, started, freed.ok ? ok(`unloaded ${task.model ?? 'the card'}, VRAM free`) : freed);
     }
     return resourceRefused(request, `unknown resource action '${task.command ?? ''}'`);
   }
 }
 
-function cardFailure(failure: Extract<CardResult, { ok: false }>, request: RunRequest): AttemptResult {
+function cardFailure(failure: Failure<CardResult>, request: RunRequest): AttemptResult {
   return endedBeforeStart(request, `gpu ${failure.code}: ${failure.message}`);
 }

@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { AttemptResult, RigEvent } from '@rigmind/protocol';
+import { systemRuntime, type AttemptResult, type RigEvent, type Runtime } from '@rigmind/protocol';
 import type { RigTimings } from '../sim/rig-timings.js';
 import type { RunRequest, TaskRunner } from './task-runner.js';
 
@@ -30,6 +29,7 @@ export class SimulatedRunner implements TaskRunner {
   constructor(
     private readonly gpus: readonly number[],
     private readonly time: SimulatedTimings,
+    private readonly runtime: Pick<Runtime, 'now' | 'sleep'> = systemRuntime,
   ) {}
 
   /** Where card events go (the worker's report). */
@@ -47,7 +47,11 @@ export class SimulatedRunner implements TaskRunner {
     writeFileSync(request.stdoutPath, `[simulated] ${task.task_class} task on simulated GPU ${gpus.join(',') || '-'}: nothing was run; would have run ${what}\n`);
     writeFileSync(request.stderrPath, '');
     request.onStarted(null);
-    const wait = (seconds: number) => sleep(Math.min(this.time.maxWaitS, seconds * this.time.timeScale) * 1000, undefined, { signal: request.signal });
+    const wait = async (seconds: number): Promise<void> => {
+      await this.runtime.sleep(Math.min(this.time.maxWaitS, seconds * this.time.timeScale) * 1000, request.signal);
+      // The runtime's sleep ends quietly on abort; a cancel must still skip the rest of the task.
+      if (request.signal.aborted) throw new Error('canceled');
+    };
     try {
       if (task.task_class === 'resource') {
         // The brain's load_llm / unload_llm: only the switch, no work after it.
@@ -92,7 +96,7 @@ export class SimulatedRunner implements TaskRunner {
   }
 
   #card(type: 'model_loaded' | 'model_unloaded', gpus: readonly number[], model: string, seconds: number): void {
-    this.#report({ timestamp: new Date().toISOString(), event_type: type, ...(gpus[0] !== undefined ? { gpu_id: gpus[0] } : {}), duration_ms: seconds * 1000, detail: { model, simulated: true, gpus: [...gpus] } });
+    this.#report({ timestamp: new Date(this.runtime.now()).toISOString(), event_type: type, ...(gpus[0] !== undefined ? { gpu_id: gpus[0] } : {}), duration_ms: seconds * 1000, detail: { model, simulated: true, gpus: [...gpus] } });
   }
 
   #result(request: RunRequest, started: number, canceled: boolean): AttemptResult {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { createMessage, RECONNECT_CAP_HEARTBEATS, type AttemptResult, type DispatchMark, type HeldTask, type Message, type MessageOf, type RigEvent, type Task, type WorkerInfo } from '@rigmind/protocol';
+import { createMessage, RECONNECT_CAP_HEARTBEATS, systemRuntime, type AttemptResult, type DispatchMark, type HeldTask, type Message, type MessageOf, type RigEvent, type Runtime, type Task, type WorkerInfo } from '@rigmind/protocol';
 import { DealerSocket } from '../transport/zmq.js';
 import { endedBeforeStart, type TaskRunner } from './task-runner.js';
 
@@ -16,6 +16,8 @@ export interface WorkerOptions {
   readonly liveness: number;
   /** Picks the runner for a task. */
   readonly runnerFor: (task: Task) => TaskRunner;
+  /** The clock for liveness and backoff; the system's unless a test drives it. */
+  readonly runtime?: Pick<Runtime, 'now'>;
 }
 
 /** Card events a worker keeps while not registered; beyond this the oldest go (a brain away for minutes). */
@@ -126,12 +128,16 @@ export class Worker {
     await Promise.allSettled([...this.#loops]);
   }
 
+  #now(): number {
+    return (this.options.runtime ?? systemRuntime).now();
+  }
+
   #connect(): void {
     const socket = new DealerSocket({ maxMessageBytes: this.options.maxFrameBytes }, (error) => this.options.logger.warn({ err: error }, 'send failed'));
     socket.connect(this.options.endpoint);
     this.#socket = socket;
     this.#welcomed = false;
-    this.#lastHeard = Date.now();
+    this.#lastHeard = this.#now();
     const loop = this.#receive(socket).finally(() => this.#loops.delete(loop));
     this.#loops.add(loop);
     this.#register();
@@ -143,7 +149,7 @@ export class Worker {
     // Whether it takes work goes with the register: a brain that forgot this worker (reaped it, restarted) would
     // otherwise count it accepting until the next heartbeat, and lease work to a card held for heat.
     const message = createMessage('register', this.sender, { worker: this.options.info, running, accepting: this.#accepting, ...seen });
-    this.#registering = { msgId: message.msg_id, at: Date.now() };
+    this.#registering = { msgId: message.msg_id, at: this.#now() };
     this.#send(message);
   }
 
@@ -153,7 +159,7 @@ export class Worker {
    * about the same connection. A register unanswered for the liveness window was lost: then it is sent again.
    */
   #mustRegister(): boolean {
-    return this.#registering === undefined || Date.now() - this.#registering.at > this.#heartbeatMs * this.#liveness;
+    return this.#registering === undefined || this.#now() - this.#registering.at > this.#heartbeatMs * this.#liveness;
   }
 
   #send(message: Message): void {
@@ -167,7 +173,7 @@ export class Worker {
         this.options.logger.warn({ code: parsed.error.code }, `refused frame from brain: ${parsed.error.message}`);
         continue;
       }
-      this.#lastHeard = Date.now();
+      this.#lastHeard = this.#now();
       this.#reconnectDelay = this.#heartbeatMs;
       try {
         this.#handle(parsed.value);
@@ -292,7 +298,7 @@ export class Worker {
 
   #tick(): void {
     if (this.#stopped) return;
-    const silentFor = Date.now() - this.#lastHeard;
+    const silentFor = this.#now() - this.#lastHeard;
     if (silentFor > this.#heartbeatMs * this.#liveness) {
       this.options.logger.warn({ silent_ms: silentFor, retry_in_ms: this.#reconnectDelay }, 'brain silent; reconnecting');
       this.#socket?.close();
@@ -300,7 +306,7 @@ export class Worker {
       this.#welcomed = false;
       const delay = this.#reconnectDelay;
       this.#reconnectDelay = Math.min(this.#reconnectDelay * 2, this.#heartbeatMs * RECONNECT_CAP_HEARTBEATS);
-      this.#lastHeard = Date.now() + delay;
+      this.#lastHeard = this.#now() + delay;
       setTimeout(() => {
         if (!this.#stopped) this.#connect();
       }, delay).unref();

@@ -9,7 +9,7 @@ let db: Db;
 beforeEach(() => {
   home = mkdtempSync(join(tmpdir(), 'rigmind-audit-'));
   db = openGatewayDb(home);
-  const log = new AuditLog(db, () => Date.parse('2025-03-01T10:00:00Z'));
+  const log = new AuditLog(db, { now: () => Date.parse('2025-03-01T10:00:00Z') });
   for (let i = 1; i <= 6; i += 1) log.append('admin', 'cli', { action: 'test', n: i });
 });
 afterEach(() => {

@@ -10,7 +10,7 @@ let log: AuditLog;
 beforeEach(() => {
   home = mkdtempSync(join(tmpdir(), 'rigmind-chain-'));
   db = openGatewayDb(home);
-  log = new AuditLog(db, () => Date.parse('2025-03-01T10:00:00Z'));
+  log = new AuditLog(db, { now: () => Date.parse('2025-03-01T10:00:00Z') });
   for (let i = 1; i <= 6; i += 1) log.append('admin', 'cli', { action: 'test', n: i });
 });
 afterEach(() => {

@@ -1,3 +1,4 @@
+import { systemRuntime } from '@rigmind/protocol';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { runCli } from '../../../gateway/src/cli/program.js';
 let home: string;
 let out: string;
 let err: string;
-const io = { out: (text: string) => void (out += text), err: (text: string) => void (err += text), now: () => Date.parse('2025-05-05T12:00:00Z') };
+const io = { out: (text: string) => void (out += text), err: (text: string) => void (err += text), runtime: { ...systemRuntime, now: () => Date.parse('2025-05-05T12:00:00Z') } };
 const run = (...argv: string[]) => runCli(['--home', home, ...argv], io, {});
 
 beforeEach(() => {

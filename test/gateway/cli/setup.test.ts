@@ -1,3 +1,4 @@
+import { systemRuntime } from '@rigmind/protocol';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ let out: string;
 let err: string;
 let running: CliResult['running'];
 let blocker: Server | undefined;
-const io = { out: (text: string) => void (out += text), err: (text: string) => void (err += text), now: Date.now };
+const io = { out: (text: string) => void (out += text), err: (text: string) => void (err += text), runtime: systemRuntime };
 const run = (...argv: string[]) => runCli(['--home', home, ...argv], io, {});
 
 beforeEach(() => {

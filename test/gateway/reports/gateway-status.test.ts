@@ -1,3 +1,4 @@
+import { systemRuntime } from '@rigmind/protocol';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GatewayStatus } from '../../../gateway/src/reports/gateway-status.js';
@@ -14,7 +15,7 @@ afterEach(async () => {
 async function status(home: string, ...flags: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const io = { out: (text: string) => void (out += text), err: (text: string) => void (err += text), now: Date.now };
+  const io = { out: (text: string) => void (out += text), err: (text: string) => void (err += text), runtime: systemRuntime };
   const { code } = await runCli(['--home', home, 'status', ...flags], io, {});
   return { code, out, err };
 }

@@ -1,8 +1,7 @@
-import { EventSchema, type RigEvent } from '@rigmind/protocol';
+import { EventSchema, systemRuntime, type RigEvent } from '@rigmind/protocol';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CardManager } from '../../../rig/src/gpu/card-manager.js';
-import { systemClock } from '../../../rig/src/gpu/clock.js';
 import { GpuProbe } from '../../../rig/src/gpu/gpu-probe.js';
 import { vramFreedCheck } from '../../../rig/src/gpu/vram-check.js';
 import { OllamaClient } from '../../../rig/src/ollama/ollama-client.js';
@@ -34,7 +33,7 @@ async function card(options: { loadMs?: number; unloadDelayMs?: number; unloadTi
     gpuId: GPU,
     workerId: 'worker-2',
     ollama: new OllamaClient({ baseUrl: stub.url }),
-    clock: systemClock,
+    runtime: systemRuntime,
     emit: (event) => {
       events.push(EventSchema.parse(event));
     },

@@ -1,26 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Schedule } from '../../../rig/src/gpu/clock.js';
 import type { ProbeResult } from '../../../rig/src/gpu/gpu-probe.js';
 import { GpuPoller } from '../../../rig/src/gpu/gpu-poller.js';
-
-/** A scheduler the test fires by hand. */
-function manualSchedule() {
-  const pending: { fn: () => void; ms: number; canceled: boolean }[] = [];
-  const schedule: Schedule = (fn, ms) => {
-    const entry = { fn, ms, canceled: false };
-    pending.push(entry);
-    return () => {
-      entry.canceled = true;
-    };
-  };
-  const fire = () => {
-    const entry = pending.shift();
-    if (!entry) throw new Error('nothing scheduled');
-    if (!entry.canceled) entry.fn();
-    return entry;
-  };
-  return { schedule, pending, fire };
-}
+import { ManualRuntime } from '../../helpers/manual-runtime.js';
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -29,8 +10,8 @@ describe('GpuPoller', () => {
     let n = 0;
     const probe = { probe: async (): Promise<ProbeResult> => ({ ok: false, at: ++n, code: 'nvidia_smi_missing', message: 'x' }) };
     const seen: number[] = [];
-    const timers = manualSchedule();
-    const poller = new GpuPoller({ probe, intervalMs: 2_000, schedule: timers.schedule, onResult: (result) => seen.push(result.at) });
+    const timers = new ManualRuntime();
+    const poller = new GpuPoller({ probe, intervalMs: 2_000, runtime: timers, onResult: (result) => seen.push(result.at) });
     poller.start();
     poller.start();
     await flush();
@@ -43,15 +24,17 @@ describe('GpuPoller', () => {
     expect(seen).toEqual([1, 2, 3]);
     await poller.stop();
     expect(poller.running).toBe(false);
-    expect(timers.pending.every((entry) => entry.canceled)).toBe(true);
+    // Stopping aborts the wait, so nothing is left pending to hold the process open.
+    expect(timers.pending).toEqual([]);
+    expect(timers.slept).toEqual([2_000, 2_000, 2_000]);
   });
 
   it('emits nothing after stop resolves, even with a probe in flight', async () => {
     let release: (result: ProbeResult) => void = () => undefined;
     const probe = { probe: () => new Promise<ProbeResult>((resolve) => (release = resolve)) };
     const seen: ProbeResult[] = [];
-    const timers = manualSchedule();
-    const poller = new GpuPoller({ probe, intervalMs: 1_000, schedule: timers.schedule, onResult: (result) => seen.push(result) });
+    const timers = new ManualRuntime();
+    const poller = new GpuPoller({ probe, intervalMs: 1_000, runtime: timers, onResult: (result) => seen.push(result) });
     poller.start();
     const stopped = poller.stop();
     release({ ok: false, at: 1, code: 'nvidia_smi_timeout', message: 'slow' });
@@ -62,12 +45,12 @@ describe('GpuPoller', () => {
 
   it('hands a throwing listener to onError and keeps polling', async () => {
     const errors: unknown[] = [];
-    const timers = manualSchedule();
+    const timers = new ManualRuntime();
     const probe = { probe: async (): Promise<ProbeResult> => ({ ok: false, at: 0, code: 'nvidia_smi_missing', message: 'x' }) };
     const poller = new GpuPoller({
       probe,
       intervalMs: 10,
-      schedule: timers.schedule,
+      runtime: timers,
       onResult: () => {
         throw new Error('listener bug');
       },

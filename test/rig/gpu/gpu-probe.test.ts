@@ -15,7 +15,7 @@ afterEach(async () => {
 async function fake(state: FakeGpuState = seedRigState()) {
   const gpus = await makeFakeGpus(state);
   cleanups.push(gpus.remove);
-  return { ...gpus, probe: new GpuProbe({ env: gpus.env, clock: { now: () => 1234 } }) };
+  return { ...gpus, probe: new GpuProbe({ env: gpus.env, runtime: { now: () => 1234 } }) };
 }
 
 describe('GpuProbe against the fake nvidia-smi (a real process)', () => {

@@ -75,10 +75,10 @@ describe('unloadModel on a manual clock', () => {
       {
         requestUnload: async () => ({ ok: true, value: {} }),
         ps: async () => ({ ok: true, value: { models: [{ name: 'qwen2.5:7b', model: 'qwen2.5:7b', size: 1, size_vram: 1, digest: 'x', expires_at: '' }] } }),
-        clock: { now: () => now },
+        runtime: { now: () => now, sleep: async (ms) => void sleeps.push((now += ms)) },
       },
       'qwen2.5:7b',
-      { timeoutMs: 1_000, pollMs: 300, sleep: async (ms) => void sleeps.push((now += ms)) },
+      { timeoutMs: 1_000, pollMs: 300 },
     );
     expect(sleeps).toEqual([300, 600, 900, 1_000]);
     expect(result).toMatchObject({ ok: false, code: 'unload_timeout', pending: 'ps' });

@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { EscalationRequestSchema, toIssues, type EscalationRequest, type EscalationResponse, type MessageOf } from '@rigmind/protocol';
+import { EscalationRequestSchema, systemRuntime, toIssues, type EscalationRequest, type EscalationResponse, type MessageOf, type Runtime } from '@rigmind/protocol';
 import type { GatewayClient, GatewayResult } from '../../escalation/gateway-client.js';
 import { CliError, openHome, printJson } from '../context.js';
 import { gatewayClientFor } from '../gateway-config.js';
@@ -71,8 +69,8 @@ export function registerEscalate(program: Command): void {
         throw new CliError(`${withdrawn.outcome}: ${withdrawn.message}`, exit, withdrawn.outcome, { printedJson });
       }
       const file = options.file as string;
-      const request = await readRequest(file, options.idempotencyKey);
-      const result = await send(client, request);
+      const request = await readRequest(file, options.idempotencyKey, systemRuntime);
+      const result = await send(client, request, systemRuntime);
       if (!result.ok && result.retryable && result.escalationId === undefined) {
         const key = request.idempotency_key as string;
         throw new CliError(
@@ -100,7 +98,7 @@ function onClockSkew(skewMs: number): void {
  * else a new one, so this command's own resends (and a person's, with the key it prints) find the escalation
  * already made.
  */
-async function readRequest(file: string, key: string | undefined): Promise<EscalationRequest> {
+async function readRequest(file: string, key: string | undefined, runtime: Pick<Runtime, 'id'>): Promise<EscalationRequest> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
@@ -115,18 +113,18 @@ async function readRequest(file: string, key: string | undefined): Promise<Escal
   }
   if (inFile !== undefined) return parsed.data;
   // The file parsed as an object; the key is added to it as written, not to the parsed (defaulted) form.
-  const keyed = EscalationRequestSchema.safeParse({ ...(raw as Record<string, unknown>), idempotency_key: key ?? `cli-${randomUUID()}` });
+  const keyed = EscalationRequestSchema.safeParse({ ...(raw as Record<string, unknown>), idempotency_key: key ?? `cli-${runtime.id()}` });
   if (!keyed.success) throw new CliError(`--idempotency-key: ${toIssues(keyed.error).map((issue) => issue.message).join('; ')}`);
   return keyed.data;
 }
 
 /** Send, and send again (same key) while the gateway is unreachable or overloaded, a bounded number of times. */
-async function send(client: GatewayClient, request: EscalationRequest): Promise<GatewayResult> {
+async function send(client: GatewayClient, request: EscalationRequest, runtime: Pick<Runtime, 'sleep'>): Promise<GatewayResult> {
   let result = await client.escalate(request);
   for (let sent = 1; sent < SENDS && !result.ok && result.retryable && result.escalationId === undefined; sent += 1) {
     const waitMs = result.retryAfterMs ?? 1_000 * 2 ** (sent - 1);
     process.stderr.write(`${result.code}: ${result.message}; sending again in ${Math.ceil(waitMs / 1000)} s under the same key\n`);
-    await delay(waitMs);
+    await runtime.sleep(waitMs);
     result = await client.escalate(request);
   }
   return result;

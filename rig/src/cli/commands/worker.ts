@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Option, type Command } from 'commander';
-import { TaskClassSchema, type GpuInfo, type WorkerInfo } from '@rigmind/protocol';
+import { systemRuntime, TaskClassSchema, type GpuInfo, type WorkerInfo } from '@rigmind/protocol';
 import { rigEnv } from '../../config/env.js';
 import { createLogger } from '../../log/logger.js';
 import { profileTimings, type RigTimings } from '../../sim/rig-timings.js';
@@ -131,8 +131,9 @@ export function registerWorker(program: Command): void {
         timings,
         ldLibraryPath: flags.ldLibraryPath ?? env.RIGMIND_LD_LIBRARY_PATH,
         inheritedLdLibraryPath: env.LD_LIBRARY_PATH,
+        runtime: systemRuntime,
       });
-      const worker = new Worker({ info, endpoint: config.brain.router, taskLogDir: home.taskLogDir, logger, maxFrameBytes: config.max_frame_bytes, heartbeatMs: config.heartbeat_ms, liveness: config.heartbeat_liveness, runnerFor: parts.runnerFor });
+      const worker = new Worker({ info, endpoint: config.brain.router, taskLogDir: home.taskLogDir, logger, maxFrameBytes: config.max_frame_bytes, heartbeatMs: config.heartbeat_ms, liveness: config.heartbeat_liveness, runnerFor: parts.runnerFor, runtime: systemRuntime });
       parts.start({ report: (event) => worker.report(event), setAccepting: (accepting) => worker.setAccepting(accepting) });
       worker.start();
       logger.info({ worker: info.id, gpus: gpus.map((gpu) => gpu.index), classes, slots, simulated }, `worker ${info.id} connecting to ${config.brain.router}`);

@@ -76,15 +76,10 @@ export class Transitions {
    * task's plan and name if it did (one statement: it runs for every task, on the result path for short ones).
    */
   markRunning(taskId: string, attempt: number, workerId: string): { plan_id: string; name: string } | undefined {
-    return this.#db.get<{ plan_id: string; name: string }>(
-      `UPDATE tasks SET status = 'running' WHERE task_id = ? AND status = 'leased'
-         AND EXISTS (SELECT 1 FROM leases WHERE task_id = ? AND attempt = ? AND worker_id = ?)
-       RETURNING plan_id, name`,
-      taskId,
-      taskId,
-      attempt,
-      workerId,
-    );
+    const sql = `UPDATE tasks SET status = 'running' WHERE task_id = ? AND status = 'leased'
+        AND EXISTS (SELECT 1 FROM leases WHERE task_id = ? AND attempt = ? AND worker_id = ?)
+      RETURNING plan_id, name`;
+    return this.#db.get<{ plan_id: string; name: string }>(sql, taskId, taskId, attempt, workerId);
   }
 
   /**
@@ -138,24 +133,18 @@ export class Transitions {
     return this.#db.transaction(() => {
       const lease = endLease(this.#db, taskId, 'canceled', reason);
       if (lease === undefined) return undefined;
-      this.#db.run(
-        "UPDATE tasks SET status = 'queued', preemptions = preemptions + 1, cause = ?, queued_at = coalesce(queued_at, ?) WHERE task_id = ?",
-        reason,
-        this.#db.now(),
-        taskId,
-      );
+      const sql = `UPDATE tasks SET status = 'queued', preemptions = preemptions + 1, cause = ?,
+          queued_at = coalesce(queued_at, ?) WHERE task_id = ?`;
+      this.#db.run(sql, reason, this.#db.now(), taskId);
       return lease;
     });
   }
 
   /** Cancel a resource task that will not run (it was planned for cards as they were). */
   cancelResource(taskId: string, cause: string): void {
-    this.#db.run(
-      "UPDATE tasks SET status = 'canceled', cause = ?, finished_at = ? WHERE task_id = ? AND task_class = 'resource' AND status IN ('queued','retry_wait')",
-      cause,
-      this.#db.isoNow(),
-      taskId,
-    );
+    const sql = `UPDATE tasks SET status = 'canceled', cause = ?, finished_at = ?
+      WHERE task_id = ? AND task_class = 'resource' AND status IN ('queued','retry_wait')`;
+    this.#db.run(sql, cause, this.#db.isoNow(), taskId);
   }
 
   /** A retry_wait task whose backoff is over goes back to the queue. */
@@ -186,14 +175,8 @@ export class Transitions {
 
   /** Move a task to another live state (waiting_external and back). */
   setStatus(taskId: string, status: 'waiting_external' | 'queued', cause: string | null): void {
-    this.#db.run(
-      `UPDATE tasks SET status = ?, cause = ?, queued_at = CASE WHEN ? = 'queued' THEN ? ELSE queued_at END WHERE task_id = ?`,
-      status,
-      cause,
-      status,
-      this.#db.now(),
-      taskId,
-    );
+    const sql = "UPDATE tasks SET status = ?, cause = ?, queued_at = CASE WHEN ? = 'queued' THEN ? ELSE queued_at END WHERE task_id = ?";
+    this.#db.run(sql, status, cause, status, this.#db.now(), taskId);
   }
 
   /**
@@ -201,13 +184,9 @@ export class Transitions {
    * in the queue at once. Returns the task as queued now.
    */
   moveToBrain(taskId: string, cause: string): TaskRow | undefined {
-    this.#db.run(
-      `UPDATE tasks SET executor = 'brain', model = NULL, status = 'queued', queued_at = ?, next_attempt_at = NULL, cause = ?
-       WHERE task_id = ?`,
-      this.#db.now(),
-      cause,
-      taskId,
-    );
+    const sql = `UPDATE tasks SET executor = 'brain', model = NULL, status = 'queued', queued_at = ?, next_attempt_at = NULL,
+        cause = ? WHERE task_id = ?`;
+    this.#db.run(sql, this.#db.now(), cause, taskId);
     return this.#task(taskId);
   }
 
@@ -216,13 +195,8 @@ export class Transitions {
    * dependencies, in `depends_on` too. Call inside the transaction that inserted them.
    */
   blockOnSubtasks(taskId: string, subtaskIds: readonly string[], dependsOn: readonly string[], cause: string): void {
-    this.#db.run(
-      "UPDATE tasks SET status = 'blocked', pending_deps = ?, depends_on = ?, cause = ? WHERE task_id = ?",
-      subtaskIds.length,
-      JSON.stringify(dependsOn),
-      cause,
-      taskId,
-    );
+    const sql = "UPDATE tasks SET status = 'blocked', pending_deps = ?, depends_on = ?, cause = ? WHERE task_id = ?";
+    this.#db.run(sql, subtaskIds.length, JSON.stringify(dependsOn), cause, taskId);
     for (const id of subtaskIds) this.#db.run('INSERT OR IGNORE INTO deps (task_id, needs_task_id) VALUES (?, ?)', taskId, id);
   }
 

@@ -1,21 +1,8 @@
 import { estimateReadyTimes, type DagNode, type ModelServers } from '../scheduler/upcoming.js';
 import type { UpcomingTask } from '../scheduler/types.js';
+import type { DepRow, PlanDagRow } from '../store/dag-queries.js';
 import type { Store } from '../store/store.js';
 
-/** A task of a plan that still has brain work ahead, as the query returns it. */
-interface PlanTaskRow {
-  task_id: string;
-  status: string;
-  executor: 'brain' | 'worker';
-  /** Never `resource`: the query leaves the brain's own load/unload tasks out. */
-  task_class: 'cpu' | 'script' | 'llm';
-  model: string | null;
-  priority: number;
-  seq: number;
-  estimate_s: number | null;
-  vram_mb: number | null;
-  leased_at: number | null;
-}
 
 /** How the live brain names things the estimate needs. */
 export interface BrainEtaInput {
@@ -29,14 +16,6 @@ export interface BrainEtaInput {
   readonly servers?: ModelServers | undefined;
 }
 
-const PLANS_SQL = `SELECT DISTINCT plan_id FROM tasks
-  WHERE status = 'blocked' AND executor = 'brain' AND task_class IN ('llm', 'script')`;
-const TASKS_SQL = `SELECT t.task_id, t.status, t.executor, t.task_class, t.model, t.priority, t.seq, t.estimate_s, t.vram_mb, l.leased_at
-  FROM tasks t LEFT JOIN leases l ON l.task_id = t.task_id
-  WHERE t.plan_id = ? AND t.task_class != 'resource' ORDER BY t.seq`;
-const COUNT_SQL = 'SELECT count(*) FROM tasks WHERE plan_id = ?';
-const DEPS_SQL = 'SELECT d.task_id, d.needs_task_id FROM deps d JOIN tasks t ON t.task_id = d.task_id WHERE t.plan_id = ?';
-
 /** Plans bigger than this are not walked every second; their brain tasks are seen one step ahead only. */
 const MAX_PLAN_TASKS = 5_000;
 
@@ -49,15 +28,15 @@ const MAX_PLAN_TASKS = 5_000;
 export function brainWorkEta(store: Store, now: number, input: BrainEtaInput): UpcomingTask[] {
   const nowS = input.seconds(now);
   const tasks: UpcomingTask[] = [];
-  for (const planId of store.stmt(PLANS_SQL).pluck().all() as string[]) {
-    if ((store.stmt(COUNT_SQL).pluck().get(planId) as number) > MAX_PLAN_TASKS) continue;
-    const rows = store.stmt(TASKS_SQL).all(planId) as PlanTaskRow[];
-    tasks.push(...planEta(rows, store.stmt(DEPS_SQL).all(planId) as { task_id: string; needs_task_id: string }[], nowS, input));
+  for (const planId of store.dag.plansWithBrainWork()) {
+    if (store.dag.planSize(planId) > MAX_PLAN_TASKS) continue;
+    const dag = store.dag.planDag(planId);
+    tasks.push(...planEta(dag.tasks, dag.deps, nowS, input));
   }
   return tasks;
 }
 
-function planEta(rows: readonly PlanTaskRow[], deps: readonly { task_id: string; needs_task_id: string }[], nowS: number, input: BrainEtaInput): UpcomingTask[] {
+function planEta(rows: readonly PlanDagRow[], deps: readonly DepRow[], nowS: number, input: BrainEtaInput): UpcomingTask[] {
   const needs = new Map<string, string[]>();
   for (const dep of deps) needs.set(dep.task_id, [...(needs.get(dep.task_id) ?? []), dep.needs_task_id]);
   const nodes: DagNode[] = [];

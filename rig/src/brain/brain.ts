@@ -7,8 +7,6 @@ import { EventPublisher, RouterSocket, type RoutedFrame } from '../transport/zmq
 import type { BrainContext, EscalationHooks, PlanResolver } from './brain-context.js';
 import { enqueue } from './apply-effect.js';
 import { onCancel, onLogs, onRetry, onStatus, onSubmitPlan } from './client-handlers.js';
-import { dropUnfinishedIntakes } from './plan-intake.js';
-import { measuredLoadTimes } from '../sim/measured-timings.js';
 import { pump } from './dispatcher.js';
 import { LiveRigSpec } from './live-rig-spec.js';
 import { LiveScheduler } from './live-scheduler.js';
@@ -83,7 +81,7 @@ export class Brain {
     };
     if (options.config.scheduler.policy === 'swap-aware') {
       const spec = new LiveRigSpec(options.profile);
-      spec.seed(measuredLoadTimes(options.home.dbPath));
+      spec.seed(store.measuredLoads());
       this.ctx.scheduler = new LiveScheduler(this.ctx, spec, undefined, options.timeScale ?? 1);
     }
   }
@@ -94,7 +92,7 @@ export class Brain {
     await this.#router.bind(ctx.config.brain.router);
     await this.#publisher.bind(ctx.config.brain.pub);
     if (this.#escalationFactory !== undefined) ctx.escalation = this.#escalationFactory(ctx);
-    const dropped = dropUnfinishedIntakes(ctx.store);
+    const dropped = ctx.store.intake.dropUnfinishedIntakes();
     if (dropped.length > 0) {
       ctx.logger.warn({ plans: dropped }, 'dropped plans a stopped brain had not finished storing (never acknowledged)');
     }
@@ -234,14 +232,14 @@ export class Brain {
    * returned as the refusal its sender gets, never thrown: every timer and the frame loop go on.
    */
   #atomically(work: () => void): Refusal | undefined {
-    const { db } = this.ctx.store;
-    if (db.inTransaction) {
+    const { store } = this.ctx;
+    if (store.inTransaction) {
       work();
       return undefined;
     }
     this.#outbox.begin();
     try {
-      db.transaction(work)();
+      store.transaction(work);
     } catch (error) {
       this.#outbox.discard();
       return this.#health.failed(error, this.ctx.store.isoNow());

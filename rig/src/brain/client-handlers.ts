@@ -4,7 +4,7 @@ import { cancelTarget, retryTask } from '../store/operator-actions.js';
 import type { BrainContext } from './brain-context.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { announcePlan, release } from './apply-effect.js';
-import { enqueueReady, intakeUnderway, SLICE_TASKS, storeInSlices, type Intake } from './plan-intake.js';
+import { enqueueReady, SLICE_TASKS, storeInSlices, type Intake } from './plan-intake.js';
 import { planStatus } from './status-view.js';
 
 type Reply = (message: Message) => void;
@@ -51,7 +51,7 @@ export function onSubmitPlan(
     // The frame's own parse was one long step; checking the plan is the next, after others had their turn.
     await nextTurn();
     let answer: Message | undefined;
-    const intake = ctx.store.db.transaction(() => checkPlan(ctx, message, (refusal) => (answer = refusal)))();
+    const intake = ctx.store.transaction(() => checkPlan(ctx, message, (refusal) => (answer = refusal)));
     if (intake === undefined) {
       if (answer !== undefined) replyLater(answer);
       return;
@@ -96,14 +96,7 @@ function announceAccepted(ctx: BrainContext, intake: Intake): Message {
 /** Plans and workers, as one document. */
 export function onStatus(ctx: BrainContext, message: MessageOf<'status_request'>, reply: Reply): void {
   const deadAfter = ctx.config.heartbeat_ms * ctx.config.heartbeat_liveness;
-  const stats = new Map(
-    (
-      ctx.store
-        .stmt('SELECT worker_id, CASE WHEN tps_n > 0 THEN tps_sum / tps_n END AS tps, completed, failed FROM worker_stats')
-        .all() as { worker_id: string; tps: number | null; completed: number; failed: number }[]
-    ).map((row) => [row.worker_id, { tokens_per_second: row.tps, completed: row.completed, failed: row.failed }]),
-  );
-  const workers = ctx.workers.status(ctx.now(), deadAfter, stats);
+  const workers = ctx.workers.status(ctx.now(), deadAfter, ctx.store.status.workerTotals());
   const failure = ctx.writeFailure();
   const health = failure === undefined ? {} : { write_failure: { ...failure } };
   if (message.plan_id !== undefined) {
@@ -123,7 +116,7 @@ export function onStatus(ctx: BrainContext, message: MessageOf<'status_request'>
 
 /** Cancel a plan or a task; running attempts are called back from their workers. */
 export function onCancel(ctx: BrainContext, message: MessageOf<'cancel_request'>, reply: Reply): void {
-  if (intakeUnderway(ctx.store, message.target)) {
+  if (ctx.store.intake.intakeUnderway(message.target)) {
     const why = `plan '${message.target}' is still being stored; cancel it once it is accepted`;
     refuse(ctx, reply, message.msg_id, 'plan_storing', why);
     return;
@@ -154,7 +147,7 @@ export function onCancel(ctx: BrainContext, message: MessageOf<'cancel_request'>
 
 /** Re-queue a failed task and the dependents that failed because of it. */
 export function onRetry(ctx: BrainContext, message: MessageOf<'retry_request'>, reply: Reply): void {
-  const effect = retryTask(ctx.store, message.task_id);
+  const effect = retryTask(ctx.store, ctx.transitions, message.task_id);
   if ('code' in effect) {
     refuse(ctx, reply, message.msg_id, effect.code, effect.message);
     return;

@@ -1,7 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createMessage, type Message, type MessageOf } from '@rigmind/protocol';
-import type { NewTask, TaskRow } from '../store/rows.js';
-import type { Store } from '../store/store.js';
+import type { NewTask } from '../store/rows.js';
 import { enqueue } from './apply-effect.js';
 import type { BrainContext } from './brain-context.js';
 
@@ -13,9 +12,6 @@ type Reply = (message: Message) => void;
  * before they call the brain silent (heartbeat_liveness x heartbeat_ms, 3 s by default); a slice takes ~65 ms.
  */
 export const SLICE_TASKS = 5_000;
-
-/** The meta key that marks a plan whose slices are not all stored yet: its removal is the plan's commit. */
-const intakeKey = (planId: string): string => `intake:${planId}`;
 
 /** A plan being accepted: what the brain checked, and what it answers with once the plan is stored. */
 export interface Intake {
@@ -29,7 +25,7 @@ export interface Intake {
  * Store a large plan in slices. The plan row and a marker go in first; each slice of tasks is its own
  * transaction; the last one removes the marker, and only then is the plan announced, queued and acknowledged (an
  * ack still means on disk, for the whole plan). A brain killed in between finds the marker at its next start and
- * drops the partial plan ({@link dropUnfinishedIntakes}): nothing of a plan runs unless all of it was stored.
+ * drops the partial plan (`store.intake.dropUnfinishedIntakes`): nothing of a plan runs unless all of it was stored.
  */
 export async function storeInSlices(
   ctx: BrainContext,
@@ -41,40 +37,34 @@ export async function storeInSlices(
   const { planId, message, tasks } = intake;
   const ids = new Map(tasks.map((task) => [task.name, `${planId}.${task.name}`]));
   try {
-    store.db.transaction(() => {
-      store
-        .stmt(
-          `INSERT INTO plans (plan_id, name, description, notes, source, allow_external_sensitive, state, submitted_at)
-           VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`,
-        )
-        .run(
-          planId,
-          message.plan.plan,
-          message.plan.description ?? null,
-          message.plan.notes ?? null,
-          intake.source,
-          message.plan.allow_external_sensitive === true ? 1 : 0,
-          store.isoNow(),
-        );
-      store.stmt('INSERT INTO meta (key, value) VALUES (?, ?)').run(intakeKey(planId), String(tasks.length));
-    })();
+    store.intake.beginIntake(
+      {
+        plan_id: planId,
+        name: message.plan.plan,
+        description: message.plan.description,
+        notes: message.plan.notes,
+        source: intake.source,
+        allow_external_sensitive: message.plan.allow_external_sensitive === true,
+      },
+      tasks.length,
+    );
     for (let from = 0; from < tasks.length; from += SLICE_TASKS) {
       await nextTurn();
       const slice = tasks.slice(from, from + SLICE_TASKS);
-      store.db.transaction(() => store.insertTasks(planId, slice, ids, intake.source, from))();
+      store.transaction(() => store.insertTasks(planId, slice, ids, intake.source, from));
     }
     await nextTurn();
     // The commit that makes the plan whole is the one the ack stands for: synced, so it survives power loss.
     store.syncCommits(true);
-    const ack = store.db.transaction(() => {
-      store.stmt('DELETE FROM meta WHERE key = ?').run(intakeKey(planId));
+    const ack = store.transaction(() => {
+      store.intake.finishIntake(planId);
       return announce();
-    })();
+    });
     reply(ack);
   } catch (error) {
     ctx.logger.error({ err: error, plan_id: planId }, 'storing a plan failed; it is dropped');
     try {
-      dropIntake(store, planId);
+      store.intake.dropIntake(planId);
     } catch {
       // The database refuses writes (a full disk?): the marker stays, and the next start drops the plan.
     }
@@ -84,34 +74,9 @@ export async function storeInSlices(
   }
 }
 
-/** Whether a plan is still being stored (status and cancel wait for it to be whole). */
-export function intakeUnderway(store: Store, planId: string): boolean {
-  return store.stmt('SELECT 1 FROM meta WHERE key = ?').get(intakeKey(planId)) !== undefined;
-}
-
-/** Drop every plan a killed brain left half-stored: run at start, before memory is rebuilt from the database. */
-export function dropUnfinishedIntakes(store: Store): string[] {
-  const marked = store.db.prepare("SELECT substr(key, 8) FROM meta WHERE key LIKE 'intake:%'");
-  const planIds = marked.pluck().all() as string[];
-  for (const planId of planIds) store.db.transaction(() => dropIntake(store, planId))();
-  return planIds;
-}
-
-function dropIntake(store: Store, planId: string): void {
-  store.db.transaction(() => {
-    store.db.prepare('DELETE FROM deps WHERE task_id IN (SELECT task_id FROM tasks WHERE plan_id = ?)').run(planId);
-    store.db.prepare('DELETE FROM tasks WHERE plan_id = ?').run(planId);
-    store.db.prepare('DELETE FROM plans WHERE plan_id = ?').run(planId);
-    store.db.prepare('DELETE FROM meta WHERE key = ?').run(intakeKey(planId));
-  })();
-}
-
 /** Queue a stored plan's ready tasks (read back in one query: a per-task read costs more for large plans). */
 export function enqueueReady(ctx: BrainContext, planId: string): void {
-  const rows = ctx.store
-    .stmt("SELECT * FROM tasks WHERE plan_id = ? AND status = 'queued' ORDER BY seq")
-    .all(planId) as TaskRow[];
-  for (const row of rows) enqueue(ctx, row);
+  for (const row of ctx.store.queuedTasks(planId)) enqueue(ctx, row);
   ctx.scheduler?.invalidate();
   ctx.schedulePump();
 }

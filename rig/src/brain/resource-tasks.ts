@@ -24,10 +24,10 @@ export interface ResourceOrder {
  * It is never queued for anyone else: it was planned for this card as it is now. Returns the task id.
  */
 export function startResourceTask(ctx: BrainContext, worker: WorkerEntry, order: ResourceOrder): string | undefined {
-  const n = (ctx.store.stmt("SELECT count(*) FROM tasks WHERE plan_id = ? AND task_class = 'resource'").pluck().get(order.planId) as number) + 1;
+  const n = ctx.store.resourceTaskCount(order.planId) + 1;
   const name = `${order.action}.gpu${order.gpu}.${order.model.replace(/[^A-Za-z0-9_.:-]/g, '-')}.${n}`;
   const taskId = `${order.planId}.${name}`;
-  const seq = (ctx.store.stmt('SELECT coalesce(max(seq), -1) FROM tasks WHERE plan_id = ?').pluck().get(order.planId) as number) + 1;
+  const seq = (ctx.store.lastSeq(order.planId) ?? -1) + 1;
   const task: NewTask = {
     name,
     type: 'llm',

@@ -27,9 +27,5 @@ export function refuseResult(ctx: BrainContext, message: MessageOf<'task_result'
  * after the first was applied, or the result of a lease taken back from it. Those are acknowledged quietly.
  */
 export function ownLateResult(ctx: BrainContext, message: MessageOf<'task_result'>): boolean {
-  const ran = ctx.store
-    .stmt('SELECT worker_id FROM attempts WHERE task_id = ? AND attempt = ?')
-    .pluck()
-    .get(message.task_id, message.attempt);
-  return ran === message.sender.id;
+  return ctx.store.attemptWorker(message.task_id, message.attempt) === message.sender.id;
 }

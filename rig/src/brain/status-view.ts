@@ -1,8 +1,7 @@
-import { MAX_STATUS_PAGE, type PlanStatus, type TaskStatus, type TaskStatusRow } from '@rigmind/protocol';
-import type { PlanRow, TaskRow } from '../store/rows.js';
+import { MAX_STATUS_PAGE, type PlanStatus, type TaskStatusRow } from '@rigmind/protocol';
+import type { PlanRow } from '../store/rows.js';
+import type { TaskWithLastAttempt } from '../store/status-queries.js';
 import type { Store } from '../store/store.js';
-
-type JoinedRow = TaskRow & { a_worker: string | null; a_rc: number | null; a_elapsed: number | null; a_sim: number | null };
 
 /** Which task rows a status carries: a page of the plan's tasks in plan order. */
 export interface TaskPage {
@@ -15,11 +14,7 @@ export interface TaskPage {
  * MAX_STATUS_PAGE: a 100,000-task plan in one reply was 30 MB, built and parsed while everyone else waited).
  */
 export function planStatus(store: Store, plan: PlanRow, includeTasks: boolean, page: TaskPage = {}): PlanStatus {
-  const counts = Object.fromEntries(
-    (store.db.prepare('SELECT status, count(*) AS n FROM tasks WHERE plan_id = ? GROUP BY status').all(plan.plan_id) as { status: TaskStatus; n: number }[]).map(
-      (row) => [row.status, row.n],
-    ),
-  ) as Record<TaskStatus, number>;
+  const counts = store.status.planCounts(plan.plan_id);
   const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
   const status: PlanStatus = {
     plan_id: plan.plan_id,
@@ -31,19 +26,14 @@ export function planStatus(store: Store, plan: PlanRow, includeTasks: boolean, p
     total,
   };
   if (includeTasks) {
-    const rows = store.db
-      .prepare(
-        `SELECT t.*, a.worker_id AS a_worker, a.return_code AS a_rc, a.elapsed_seconds AS a_elapsed, a.simulated AS a_sim
-         FROM tasks t LEFT JOIN attempts a ON a.task_id = t.task_id AND a.attempt = t.attempts
-         WHERE t.plan_id = ? ORDER BY t.seq LIMIT ? OFFSET ?`,
-      )
-      .all(plan.plan_id, Math.min(page.limit ?? MAX_STATUS_PAGE, MAX_STATUS_PAGE), page.offset ?? 0) as JoinedRow[];
+    const limit = Math.min(page.limit ?? MAX_STATUS_PAGE, MAX_STATUS_PAGE);
+    const rows = store.status.planPage(plan.plan_id, limit, page.offset ?? 0);
     status.tasks = rows.map(toStatusRow);
   }
   return status;
 }
 
-function toStatusRow(row: JoinedRow): TaskStatusRow {
+function toStatusRow(row: TaskWithLastAttempt): TaskStatusRow {
   return {
     task_id: row.task_id,
     name: row.name,

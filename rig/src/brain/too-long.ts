@@ -22,13 +22,7 @@ export function rerouteTooLong(
   const brainExecutor = ctx.workers.all().some((worker) => worker.info?.executor === 'brain');
   if (row.executor === 'worker' && brainExecutor) {
     const moved = `${why}; moved to the brain's model`;
-    ctx.store
-      .stmt(
-        `UPDATE tasks SET executor = 'brain', model = NULL, status = 'queued', queued_at = ?, next_attempt_at = NULL,
-           cause = ? WHERE task_id = ?`,
-      )
-      .run(ctx.now(), moved, taskId);
-    const queued = ctx.store.task(taskId);
+    const queued = ctx.transitions.moveToBrain(taskId, moved);
     ctx.events.emit({ event_type: 'task_requeued', ...base, cause: moved });
     if (queued !== undefined) enqueue(ctx, queued);
     ctx.schedulePump();

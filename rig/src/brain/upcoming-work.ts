@@ -2,18 +2,6 @@ import type { Store } from '../store/store.js';
 import type { UpcomingTask } from '../scheduler/types.js';
 import { TtlCache } from './ttl-cache.js';
 
-/** A blocked GPU task one step from ready, as the query returns it. */
-interface UpcomingRow {
-  task_id: string;
-  task_class: 'script' | 'llm';
-  model: string | null;
-  priority: number;
-  seq: number;
-  estimate_s: number | null;
-  vram_mb: number | null;
-  wait_s: number | null;
-}
-
 /** Most blocked tasks the scheduler looks ahead at; beyond that, the nearest ones by priority and plan order. */
 const LIMIT = 256;
 
@@ -45,20 +33,7 @@ export class UpcomingWork {
   }
 
   #read(nowS: number, estimateOf: (row: { task_class: 'script' | 'llm'; estimate_s: number | null }) => number, resolveModel: (row: { task_class: 'script' | 'llm'; model: string | null }) => string | null): UpcomingTask[] {
-    const rows = this.store
-      .stmt(
-        `SELECT t.task_id, t.task_class, t.model, t.priority, t.seq, t.estimate_s, t.vram_mb,
-           (SELECT max(coalesce(u.estimate_s, 30)) FROM deps d JOIN tasks u ON u.task_id = d.needs_task_id
-             WHERE d.task_id = t.task_id AND u.status != 'completed') AS wait_s
-         FROM tasks t
-         WHERE t.status = 'blocked' AND t.executor = 'worker' AND t.task_class IN ('script', 'llm')
-           AND NOT EXISTS (SELECT 1 FROM deps d JOIN tasks u ON u.task_id = d.needs_task_id
-                           WHERE d.task_id = t.task_id AND u.status NOT IN ('leased', 'running', 'completed'))
-         ORDER BY t.priority DESC, t.seq
-         LIMIT ${LIMIT}`,
-      )
-      .all() as UpcomingRow[];
-    return rows.map((row) => ({
+    return this.store.dag.upcoming(LIMIT).map((row) => ({
       id: row.task_id,
       taskClass: row.task_class,
       executor: 'worker' as const,

@@ -32,9 +32,7 @@ export function onRegister(ctx: BrainContext, identity: Buffer, message: Message
   const held = new Map(message.running.map((task) => [task.task_id, task.attempt]));
   const abandon: HeldTask[] = [];
   for (const task of message.running) {
-    const lease = ctx.store.db.prepare('SELECT attempt, worker_id FROM leases WHERE task_id = ?').get(task.task_id) as
-      | { attempt: number; worker_id: string }
-      | undefined;
+    const lease = ctx.store.leaseOf(task.task_id);
     if (lease !== undefined && lease.attempt === task.attempt && lease.worker_id === info.id) entry.leases.add(task.task_id);
     else abandon.push(task);
   }

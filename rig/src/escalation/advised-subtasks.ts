@@ -2,6 +2,7 @@ import type { PlanTask } from '@rigmind/protocol';
 import type { PlanResolver } from '../brain/brain-context.js';
 import type { TaskRow } from '../store/rows.js';
 import type { Store } from '../store/store.js';
+import type { Transitions } from '../store/transitions.js';
 
 /** Subtasks that could not be taken, as a value saying why. */
 export interface SubtasksRefused {
@@ -16,6 +17,7 @@ export interface SubtasksRefused {
  */
 export function insertAdvisedSubtasks(
   store: Store,
+  transitions: Transitions,
   resolvePlan: PlanResolver,
   parent: TaskRow,
   proposed: readonly PlanTask[],
@@ -31,21 +33,14 @@ export function insertAdvisedSubtasks(
   const resolved = resolvePlan({ plan: `${parent.plan_id}-advice`, tasks: renamed });
   if (!resolved.ok) return { ok: false, reason: `advice subtasks refused: ${resolved.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}` };
   const names = resolved.tasks.map((task) => task.name);
-  const clash = store.db
-    .prepare(`SELECT name FROM tasks WHERE plan_id = ? AND name IN (${names.map(() => '?').join(',')})`)
-    .pluck()
-    .all(parent.plan_id, ...names) as string[];
+  const clash = store.takenNames(parent.plan_id, names);
   if (clash.length > 0) return { ok: false, reason: `advice subtasks clash with existing tasks: ${clash.join(', ')}` };
-  return store.db.transaction(() => {
+  return store.transaction(() => {
     const ids = new Map(names.map((name) => [name, `${parent.plan_id}.${name}`]));
-    const firstSeq = ((store.db.prepare('SELECT max(seq) FROM tasks WHERE plan_id = ?').pluck().get(parent.plan_id) as number | null) ?? 0) + 1;
+    const firstSeq = (store.lastSeq(parent.plan_id) ?? 0) + 1;
     const queued = store.insertTasks(parent.plan_id, resolved.tasks, ids, source, firstSeq);
     const dependsOn = [...(JSON.parse(parent.depends_on) as string[]), ...names];
-    store.db
-      .prepare("UPDATE tasks SET status = 'blocked', pending_deps = ?, depends_on = ?, cause = ? WHERE task_id = ?")
-      .run(names.length, JSON.stringify(dependsOn), `advised: waiting for ${names.length} subtask(s)`, parent.task_id);
-    const dep = store.db.prepare('INSERT OR IGNORE INTO deps (task_id, needs_task_id) VALUES (?, ?)');
-    for (const id of ids.values()) dep.run(parent.task_id, id);
+    transitions.blockOnSubtasks(parent.task_id, [...ids.values()], dependsOn, `advised: waiting for ${names.length} subtask(s)`);
     return { ok: true as const, queued, names };
-  })();
+  });
 }

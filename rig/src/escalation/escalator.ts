@@ -2,10 +2,10 @@ import { createMessage, encodeMessage, parseMessage, type Advice, type Escalatio
 import { applyEffect, release } from '../brain/apply-effect.js';
 import type { BrainContext, EscalationHooks, ManualEscalation } from '../brain/brain-context.js';
 import { reopenDependents } from '../store/operator-actions.js';
-import { isTerminal } from '../store/transitions.js';
+import { isTerminal } from '../store/attempt-log.js';
+import type { EscalationRow, EscalationStore } from '../store/escalations.js';
 import type { TaskRow } from '../store/rows.js';
 import { insertAdvisedSubtasks } from './advised-subtasks.js';
-import { EscalationStore, type EscalationRow } from './escalation-store.js';
 import type { GatewayClient, GatewayResult } from './gateway-client.js';
 import { buildHandoff } from './handoff.js';
 import { whyNotByHand } from './manual-escalation.js';
@@ -36,7 +36,7 @@ export class Escalator implements EscalationHooks {
     private readonly ctx: BrainContext,
     private readonly client: GatewayClient,
   ) {
-    this.#rows = new EscalationStore(ctx.store);
+    this.#rows = ctx.store.escalations;
     this.#withdrawals = new Withdrawals(ctx, client, this.#rows, {
       busy: (taskId) => this.#inFlight.has(taskId),
       track: (taskId, request) => this.#track(taskId, new AbortController(), request),
@@ -77,11 +77,11 @@ export class Escalator implements EscalationHooks {
     if (row === undefined) return { ok: false, code: 'not_found', message: `no task '${taskId}'` };
     const why = whyNotByHand(row, this.#rows.get(taskId)?.state, this.#mayLeave(row));
     if (why !== undefined) return { ok: false, code: 'not_escalatable', message: `task '${taskId}' ${why}` };
-    const reopened = ctx.store.db.transaction(() => {
-      const dependents = row.status === 'failed' ? reopenDependents(ctx.store, row) : [];
+    const reopened = ctx.store.transaction(() => {
+      const dependents = row.status === 'failed' ? reopenDependents(ctx.store, ctx.transitions, row) : [];
       this.#hand(row, 'manual');
       return dependents;
-    })();
+    });
     this.#send(taskId);
     return { ok: true, affected: [taskId, ...reopened] };
   }
@@ -243,7 +243,7 @@ export class Escalator implements EscalationHooks {
       }
       return;
     }
-    const inserted = insertAdvisedSubtasks(ctx.store, ctx.resolvePlan, row, advice.tasks, EXTERNAL_SOURCE);
+    const inserted = insertAdvisedSubtasks(ctx.store, ctx.transitions, ctx.resolvePlan, row, advice.tasks, EXTERNAL_SOURCE);
     if (!inserted.ok) {
       this.#fail(row, inserted.reason);
       return;

@@ -1,5 +1,5 @@
 import type { TaskRow } from '../store/rows.js';
-import type { EscalationState } from './escalation-store.js';
+import type { EscalationState } from '../store/escalations.js';
 
 /**
  * Why a person may not escalate this task now (`rigmind escalate TASK_ID`), or undefined when they may: a queued

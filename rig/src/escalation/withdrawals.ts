@@ -1,6 +1,6 @@
 import type { BrainContext } from '../brain/brain-context.js';
 import { gatewayRetryDelay } from './retry-delay.js';
-import type { EscalationStore } from './escalation-store.js';
+import type { EscalationStore } from '../store/escalations.js';
 import type { GatewayClient } from './gateway-client.js';
 
 /** The escalator's record of requests under way, which a withdrawal shares (one request per task at a time). */

@@ -6,6 +6,7 @@ import { reopenDependents, retryTask } from '../../../rig/src/store/operator-act
 import type { NewTask } from '../../../rig/src/store/rows.js';
 import { Store } from '../../../rig/src/store/store.js';
 import { Transitions } from '../../../rig/src/store/transitions.js';
+import { readRows } from '../../helpers/read-db.js';
 
 let dir: string;
 let store: Store;
@@ -31,14 +32,14 @@ function fail(id: string): void {
   transitions.finish(id, 1, failed, 'w1');
 }
 const statuses = () =>
-  Object.fromEntries((store.db.prepare('SELECT task_id, status FROM tasks ORDER BY task_id').all() as { task_id: string; status: string }[]).map((row) => [row.task_id, row.status]));
+  Object.fromEntries(readRows<{ task_id: string; status: string }>(join(dir, 'state.db'), 'SELECT task_id, status FROM tasks ORDER BY task_id').map((row) => [row.task_id, row.status]));
 
 describe('retryTask', () => {
   it('re-queues a failed task and blocks again the dependents it failed; the plan runs again', () => {
     store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a'), task('b', ['a']), task('c', ['b'])] });
     fail('p.a');
     expect(store.plan('p')?.state).toBe('failed');
-    expect(retryTask(store, 'p.a')).toEqual({ requeued: ['p.a'], reset: ['p.a', 'p.b', 'p.c'] });
+    expect(retryTask(store, transitions, 'p.a')).toEqual({ requeued: ['p.a'], reset: ['p.a', 'p.b', 'p.c'] });
     expect(statuses()).toEqual({ 'p.a': 'queued', 'p.b': 'blocked', 'p.c': 'blocked' });
     expect(store.plan('p')?.state).toBe('running');
   });
@@ -49,7 +50,7 @@ describe('retryTask', () => {
     fail('p.a');
     fail('p.b');
     expect(store.task('p.d')?.cause).toBe('upstream_failed: a');
-    expect(retryTask(store, 'p.a')).toEqual({ requeued: ['p.a'], reset: ['p.a', 'p.f'] });
+    expect(retryTask(store, transitions, 'p.a')).toEqual({ requeued: ['p.a'], reset: ['p.a', 'p.f'] });
     expect(statuses()).toEqual({ 'p.a': 'queued', 'p.b': 'failed', 'p.d': 'failed', 'p.e': 'failed', 'p.f': 'blocked' });
   });
 
@@ -57,15 +58,15 @@ describe('retryTask', () => {
     // a -> b -> d and a -> x -> c -> d: d is met through b before c is known to be reset.
     store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a'), task('b', ['a']), task('x', ['a']), task('c', ['x']), task('d', ['b', 'c'])] });
     fail('p.a');
-    const result = retryTask(store, 'p.a');
+    const result = retryTask(store, transitions, 'p.a');
     expect('reset' in result && [...result.reset].sort()).toEqual(['p.a', 'p.b', 'p.c', 'p.d', 'p.x']);
     expect(statuses()).toEqual({ 'p.a': 'queued', 'p.b': 'blocked', 'p.c': 'blocked', 'p.d': 'blocked', 'p.x': 'blocked' });
   });
 
   it('refuses, as values, a task that is not there or not finished badly', () => {
     store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
-    expect(retryTask(store, 'p.zz')).toEqual({ code: 'not_found', message: "no task 'p.zz'" });
-    expect(retryTask(store, 'p.a')).toMatchObject({ code: 'not_retryable', message: "task 'p.a' is queued; only failed or canceled tasks can be retried" });
+    expect(retryTask(store, transitions, 'p.zz')).toEqual({ code: 'not_found', message: "no task 'p.zz'" });
+    expect(retryTask(store, transitions, 'p.a')).toMatchObject({ code: 'not_retryable', message: "task 'p.a' is queued; only failed or canceled tasks can be retried" });
   });
 });
 
@@ -75,7 +76,7 @@ describe('reopenDependents', () => {
     fail('p.a');
     const root = store.task('p.a');
     if (root === undefined) throw new Error('no task p.a');
-    expect(reopenDependents(store, root)).toEqual(['p.b']);
+    expect(reopenDependents(store, transitions, root)).toEqual(['p.b']);
     expect(statuses()).toEqual({ 'p.a': 'failed', 'p.b': 'blocked' });
     expect(store.task('p.a')?.finished_at).toBeNull();
     expect(store.task('p.b')?.pending_deps).toBe(1);

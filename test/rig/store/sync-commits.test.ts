@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ackedToClient } from '../../../rig/src/brain/write-health.js';
+import { connectionOf } from '../../../rig/src/store/connection.js';
 import { Store } from '../../../rig/src/store/store.js';
 
 /** SQLite's numbers for the levels: 1 NORMAL, 2 FULL. */
@@ -20,7 +21,8 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const level = (): unknown => store.db.pragma('synchronous', { simple: true });
+// The level is the connection's own setting: only the store's connection can say what it is.
+const level = (): unknown => connectionOf(store).pragma('synchronous');
 
 describe('commits synced per request', () => {
   it('opens with NORMAL and syncs only when asked', () => {
@@ -32,10 +34,10 @@ describe('commits synced per request', () => {
   });
 
   it('keeps the level of a transaction under way instead of throwing', () => {
-    store.db.transaction(() => {
+    store.transaction(() => {
       expect(() => store.syncCommits(true)).not.toThrow();
       expect(level()).toBe(NORMAL);
-    })();
+    });
   });
 
   it('syncs exactly the requests whose ack a client keeps', () => {

@@ -119,7 +119,8 @@ describe('Transitions for the scheduler', () => {
     transitions.lease('p.a', 'w1');
     expect(transitions.preempt('p.a', 'preempted for urgent work')).toEqual({ attempt: 1, worker_id: 'w1' });
     expect(store.task('p.a')).toMatchObject({ status: 'queued', preemptions: 1, retry_count: 0, queued_at: queuedAt });
-    expect(store.db.prepare('SELECT outcome, error_snippet FROM attempts WHERE task_id = ?').get('p.a')).toEqual({ outcome: 'canceled', error_snippet: 'preempted for urgent work' });
+    const [attempt] = store.attempts('p.a');
+    expect({ outcome: attempt?.outcome, error_snippet: attempt?.error_snippet }).toEqual({ outcome: 'canceled', error_snippet: 'preempted for urgent work' });
     // The preempted attempt's late result is stale; nothing is leased any more to preempt.
     expect(transitions.finish('p.a', 1, ok, 'w1')).toEqual({ kind: 'stale' });
     expect(transitions.preempt('p.a', 'again')).toBeUndefined();

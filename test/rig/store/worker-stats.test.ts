@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewTask } from '../../../rig/src/store/rows.js';
 import { Store } from '../../../rig/src/store/store.js';
 import { Transitions } from '../../../rig/src/store/transitions.js';
+import { readRows } from '../../helpers/read-db.js';
 
 let dir: string;
 let path: string;
@@ -51,8 +52,8 @@ describe('worker totals for status', () => {
   it('are kept as attempts end, equal to aggregating every attempt', () => {
     const store = new Store(path, () => 1_000);
     runHistory(store);
-    const kept = store.db.prepare(KEPT).all();
-    expect(kept).toEqual(store.db.prepare(AGGREGATE).all());
+    const kept = readRows(path, KEPT);
+    expect(kept).toEqual(readRows(path, AGGREGATE));
     expect(kept).toEqual([
       { worker_id: 'w1', tps: 25, completed: 2, failed: 1 },
       { worker_id: 'w2', tps: null, completed: 0, failed: 2 },
@@ -68,11 +69,11 @@ describe('worker totals for status', () => {
     old.exec('DROP TRIGGER attempts_count_outcome; DROP TABLE worker_stats;');
     old.close();
     const reopened = new Store(path, () => 2_000);
-    expect(reopened.db.prepare(KEPT).all()).toEqual(reopened.db.prepare(AGGREGATE).all());
+    expect(readRows(path, KEPT)).toEqual(readRows(path, AGGREGATE));
     reopened.close();
     // And not again on the next start.
     const again = new Store(path, () => 3_000);
-    expect(again.db.prepare(KEPT).all()).toEqual(again.db.prepare(AGGREGATE).all());
+    expect(readRows(path, KEPT)).toEqual(readRows(path, AGGREGATE));
     again.close();
   });
 });

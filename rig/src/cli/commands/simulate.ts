@@ -8,7 +8,8 @@ import { renderSummary } from '../../sim/summary-table.js';
 import { traceToJsonLines } from '../../sim/trace.js';
 import { resolveHome } from '../../config/env.js';
 import { rigHome } from '../../config/rig-home.js';
-import { measuredLoadTimes, withMeasuredLoads } from '../../sim/measured-timings.js';
+import { withMeasuredLoads } from '../../sim/measured-timings.js';
+import { readMeasuredLoads } from '../../store/timings.js';
 import { CliError, printJson } from '../context.js';
 
 interface SimulateFlags {
@@ -36,7 +37,7 @@ export function registerSimulate(program: Command): void {
       let profile = loaded.profile;
       if (flags.measured === true) {
         const home = rigHome(resolveHome(command.optsWithGlobals<{ home?: string }>().home));
-        const adjusted = withMeasuredLoads(profile, measuredLoadTimes(home.dbPath));
+        const adjusted = withMeasuredLoads(profile, readMeasuredLoads(home.dbPath));
         profile = adjusted.profile;
         process.stderr.write(
           adjusted.replaced.length === 0

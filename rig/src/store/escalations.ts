@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EscalationReason } from '@rigmind/protocol';
-import type { Store } from '../store/store.js';
+import type { Connection } from './connection.js';
 
 /**
  * Where an escalation stands on the rig's side. `withdrawing`: its task was canceled, and the gateway is being
@@ -27,55 +27,68 @@ export interface EscalationRow {
   updated_at: string;
 }
 
-/** The escalations table. */
+/** The escalations table, on the store's connection (its writes commit with the brain's frame). */
 export class EscalationStore {
-  constructor(private readonly store: Store) {}
+  readonly #db: Connection;
+
+  constructor(db: Connection) {
+    this.#db = db;
+  }
 
   /** Start (or restart) the handoff of a task, under a new idempotency key: a new handoff is a new request. */
   begin(taskId: string, reason: EscalationReason): void {
-    this.store
-      .stmt(
-        `INSERT INTO escalations (task_id, reason, state, idempotency_key, tries, next_at, updated_at) VALUES (?, ?, 'sending', ?, 0, ?, ?)
-         ON CONFLICT(task_id) DO UPDATE SET reason = excluded.reason, state = 'sending', escalation_id = NULL, idempotency_key = excluded.idempotency_key,
-           handoff = NULL, tries = 0, next_at = excluded.next_at, detail = NULL, updated_at = excluded.updated_at`,
-      )
-      .run(taskId, reason, `handoff-${randomUUID()}`, this.store.now(), this.store.isoNow());
+    this.#db.run(
+      `INSERT INTO escalations (task_id, reason, state, idempotency_key, tries, next_at, updated_at) VALUES (?, ?, 'sending', ?, 0, ?, ?)
+       ON CONFLICT(task_id) DO UPDATE SET reason = excluded.reason, state = 'sending', escalation_id = NULL, idempotency_key = excluded.idempotency_key,
+         handoff = NULL, tries = 0, next_at = excluded.next_at, detail = NULL, updated_at = excluded.updated_at`,
+      taskId,
+      reason,
+      `handoff-${randomUUID()}`,
+      this.#db.now(),
+      this.#db.isoNow(),
+    );
   }
 
   /** One escalation. */
   get(taskId: string): EscalationRow | undefined {
-    return this.store.stmt('SELECT * FROM escalations WHERE task_id = ?').get(taskId) as EscalationRow | undefined;
+    return this.#db.get<EscalationRow>('SELECT * FROM escalations WHERE task_id = ?', taskId);
   }
 
   /** Escalations still being sent or withdrawn, due by `now` (also what a restarted brain resumes). */
   due(now: number): EscalationRow[] {
-    return this.store.stmt("SELECT * FROM escalations WHERE state IN ('sending', 'withdrawing') AND next_at <= ? ORDER BY next_at").all(now) as EscalationRow[];
+    return this.#db.all<EscalationRow>("SELECT * FROM escalations WHERE state IN ('sending', 'withdrawing') AND next_at <= ? ORDER BY next_at", now);
   }
 
   /** Start withdrawing an escalation whose task was canceled, now. */
   withdrawing(taskId: string, detail: string): void {
-    this.store.stmt("UPDATE escalations SET state = 'withdrawing', tries = 0, next_at = ?, detail = ?, updated_at = ? WHERE task_id = ?").run(this.store.now(), detail, this.store.isoNow(), taskId);
+    const sql = "UPDATE escalations SET state = 'withdrawing', tries = 0, next_at = ?, detail = ?, updated_at = ? WHERE task_id = ?";
+    this.#db.run(sql, this.#db.now(), detail, this.#db.isoNow(), taskId);
   }
 
   /** The gateway's id of an escalation, learnt from a reply. */
   learnId(taskId: string, escalationId: string): void {
-    this.store.stmt('UPDATE escalations SET escalation_id = ?, updated_at = ? WHERE task_id = ?').run(escalationId, this.store.isoNow(), taskId);
+    this.#db.run('UPDATE escalations SET escalation_id = ?, updated_at = ? WHERE task_id = ?', escalationId, this.#db.isoNow(), taskId);
   }
 
   /** Record a try that did not bring advice: when to try again, and the gateway's id if it has one. */
   retryLater(taskId: string, nextAt: number, escalationId: string | undefined, detail: string): void {
-    this.store
-      .stmt('UPDATE escalations SET tries = tries + 1, next_at = ?, escalation_id = COALESCE(?, escalation_id), detail = ?, updated_at = ? WHERE task_id = ?')
-      .run(nextAt, escalationId ?? null, detail, this.store.isoNow(), taskId);
+    this.#db.run(
+      'UPDATE escalations SET tries = tries + 1, next_at = ?, escalation_id = COALESCE(?, escalation_id), detail = ?, updated_at = ? WHERE task_id = ?',
+      nextAt,
+      escalationId ?? null,
+      detail,
+      this.#db.isoNow(),
+      taskId,
+    );
   }
 
   /** Keep the request a handoff's first try sends, for its later tries. */
   keepHandoff(taskId: string, handoff: string): void {
-    this.store.stmt('UPDATE escalations SET handoff = ? WHERE task_id = ?').run(handoff, taskId);
+    this.#db.run('UPDATE escalations SET handoff = ? WHERE task_id = ?', handoff, taskId);
   }
 
   /** Move an escalation to another state. */
   setState(taskId: string, state: EscalationState, detail: string | null): void {
-    this.store.stmt('UPDATE escalations SET state = ?, detail = ?, updated_at = ? WHERE task_id = ?').run(state, detail, this.store.isoNow(), taskId);
+    this.#db.run('UPDATE escalations SET state = ?, detail = ?, updated_at = ? WHERE task_id = ?', state, detail, this.#db.isoNow(), taskId);
   }
 }

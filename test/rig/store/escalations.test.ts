@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EscalationStore } from '../../../rig/src/escalation/escalation-store.js';
 import { Store } from '../../../rig/src/store/store.js';
 
 let dir: string;
@@ -20,7 +19,7 @@ describe("the rig's escalation rows", () => {
   it('give each handoff its own idempotency key and keep it, and the request first sent, through every retry', () => {
     const store = new Store(path);
     try {
-      const rows = new EscalationStore(store);
+      const rows = store.escalations;
       rows.begin('t1', 'repeated_failure');
       const key = rows.get('t1')?.idempotency_key;
       expect(key).toMatch(KEY);
@@ -41,22 +40,23 @@ describe("the rig's escalation rows", () => {
 
   it('gives a handoff in flight in a database from before keys a key when the rig is upgraded', () => {
     const first = new Store(path);
-    new EscalationStore(first).begin('t1', 'requires_external');
+    first.escalations.begin('t1', 'requires_external');
     first.close();
     const raw = new Database(path);
     raw.exec('ALTER TABLE escalations DROP COLUMN idempotency_key');
     raw.close();
     const reopened = new Store(path);
     try {
-      const rows = new EscalationStore(reopened);
+      const rows = reopened.escalations;
       const key = rows.get('t1')?.idempotency_key;
       expect(key).toMatch(KEY);
       reopened.close();
       const again = new Store(path);
-      expect(new EscalationStore(again).get('t1')?.idempotency_key).toBe(key);
+      expect(again.escalations.get('t1')?.idempotency_key).toBe(key);
       again.close();
     } finally {
-      if (reopened.db.open) reopened.close();
+      // Closing twice is harmless: the second does nothing.
+      reopened.close();
     }
   });
 });

@@ -21,7 +21,7 @@ const ALLOWED = new Set([
   'rig/src/brain/worker-registry.ts',
   'rig/src/brain/brain.ts',
   'rig/src/escalation/gateway-client.ts',
-  'rig/src/escalation/escalation-store.ts',
+  'rig/src/store/escalations.ts',
 ]);
 
 function sourceFiles(dir: string): string[] {

@@ -24,7 +24,7 @@ export function enqueue(ctx: BrainContext, row: TaskRow): void {
     task_class: row.task_class,
     executor: row.executor,
     priority: row.priority,
-    queued_at: row.queued_at ?? ctx.now(),
+    queued_at: row.queued_at ?? ctx.runtime.now(),
     seq: row.seq,
     model: row.model,
     estimate_s: row.estimate_s,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { EscalationReason, Plan, RigConfig, RigEvent } from '@rigmind/protocol';
+import type { EscalationReason, Plan, RigConfig, RigEvent, Runtime } from '@rigmind/protocol';
 import type { RigHome } from '../config/rig-home.js';
 import type { NewTask, TaskRow } from '../store/rows.js';
 import type { Store } from '../store/store.js';
@@ -75,7 +75,8 @@ export interface BrainContext {
   readonly events: EventBus;
   readonly logger: Logger;
   readonly resolvePlan: PlanResolver;
-  readonly now: () => number;
+  /** The one source of time, randomness and ids (systemRuntime, built at the composition root). */
+  readonly runtime: Runtime;
   readonly id: string;
   escalation: EscalationHooks | undefined;
   scheduler: GpuScheduler | undefined;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { createMessage, RECONNECT_CAP_HEARTBEATS, type Message, type RigConfig, type RigProfile } from '@rigmind/protocol';
+import { createMessage, RECONNECT_CAP_HEARTBEATS, type Message, type RigConfig, type RigProfile, type Runtime } from '@rigmind/protocol';
 import type { RigHome } from '../config/rig-home.js';
 import { Store } from '../store/store.js';
 import { Transitions } from '../store/transitions.js';
@@ -18,14 +18,14 @@ import { Outbox } from './outbox.js';
 import { reloadMemory } from './reload-memory.js';
 import { ackedToClient, refusalMessage, refusalOf, WriteHealth, writes, type Refusal } from './write-health.js';
 
-/** What a brain needs from outside: where it lives, its config, a logger, and (for tests) a clock. */
+/** What a brain needs from outside: where it lives, its config, a logger, and the runtime (clock, random, ids). */
 export interface BrainOptions {
   readonly home: RigHome;
   readonly config: RigConfig;
   readonly logger: Logger;
   readonly resolvePlan: PlanResolver;
-  readonly now?: () => number;
-  readonly random?: () => number;
+  /** systemRuntime in production; a manual one in tests, to run time forward by hand. */
+  readonly runtime: Runtime;
   /** The escalation path, when a gateway is configured. */
   readonly escalation?: (ctx: BrainContext) => EscalationHooks;
   /** The rig profile the swap-aware scheduler takes model sizes and load times from (measured loads replace them). */
@@ -48,8 +48,8 @@ export class Brain {
   #stopped = false;
 
   constructor(options: BrainOptions) {
-    const now = options.now ?? Date.now;
-    const store = new Store(options.home.dbPath, now);
+    const { runtime } = options;
+    const store = new Store(options.home.dbPath, runtime);
     const onError = (error: Error) => options.logger.error({ err: error }, 'socket send failed');
     this.#publisher = new EventPublisher(onError);
     this.#router = new RouterSocket({ maxMessageBytes: options.config.max_frame_bytes }, onError);
@@ -60,14 +60,14 @@ export class Brain {
       home: options.home,
       config: options.config,
       store,
-      transitions: new Transitions(store, options.config.retry, options.random),
+      transitions: new Transitions(store, options.config.retry),
       queue: new ReadyQueue(options.config.aging_s_per_point * 1000),
-      workers: new WorkerRegistry(),
+      workers: new WorkerRegistry(runtime),
       router: this.#outbox.sinkFor(this.#router),
       events: new EventBus(store, this.#publisher, options.logger, this.#outbox),
       logger: options.logger,
       resolvePlan: options.resolvePlan,
-      now,
+      runtime,
       id: 'brain',
       escalation: undefined,
       scheduler: undefined,
@@ -126,12 +126,12 @@ export class Brain {
     const queued = ctx.store.tasksIn(['queued']);
     for (const row of queued) enqueue(ctx, row);
     const waiting = ctx.store.tasksIn(['retry_wait']);
-    for (const row of waiting) ctx.retryAt.set(row.task_id, row.next_attempt_at ?? ctx.now());
+    for (const row of waiting) ctx.retryAt.set(row.task_id, row.next_attempt_at ?? ctx.runtime.now());
     const leases = ctx.store.leases();
     // A lease's worker gets its longest reconnect wait plus the liveness window, counted from now, to come back and
     // claim it: re-queueing sooner would run again a task the worker may be finishing.
     const grace = ctx.config.heartbeat_ms * RECONNECT_CAP_HEARTBEATS;
-    for (const lease of leases) ctx.workers.ensure(lease.worker_id, ctx.now() + grace).leases.add(lease.task_id);
+    for (const lease of leases) ctx.workers.ensure(lease.worker_id, ctx.runtime.now() + grace).leases.add(lease.task_id);
     return { queued: queued.length, retry_wait: waiting.length, leases: leases.length };
   }
 
@@ -283,7 +283,7 @@ export class Brain {
 
   #releaseRetriesNow(): void {
     const { ctx } = this;
-    const now = ctx.now();
+    const now = ctx.runtime.now();
     for (const [taskId, at] of ctx.retryAt) {
       if (at > now) continue;
       ctx.retryAt.delete(taskId);

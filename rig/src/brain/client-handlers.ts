@@ -96,7 +96,7 @@ function announceAccepted(ctx: BrainContext, intake: Intake): Message {
 /** Plans and workers, as one document. */
 export function onStatus(ctx: BrainContext, message: MessageOf<'status_request'>, reply: Reply): void {
   const deadAfter = ctx.config.heartbeat_ms * ctx.config.heartbeat_liveness;
-  const workers = ctx.workers.status(ctx.now(), deadAfter, ctx.store.status.workerTotals());
+  const workers = ctx.workers.status(ctx.runtime.now(), deadAfter, ctx.store.status.workerTotals());
   const failure = ctx.writeFailure();
   const health = failure === undefined ? {} : { write_failure: { ...failure } };
   if (message.plan_id !== undefined) {

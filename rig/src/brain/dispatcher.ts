@@ -11,7 +11,7 @@ import type { WorkerEntry } from './worker-registry.js';
  */
 export function pump(ctx: BrainContext, appetite: (worker: WorkerEntry) => WorkerAppetite | undefined = defaultAppetite): number {
   let dispatched = 0;
-  const now = ctx.now();
+  const now = ctx.runtime.now();
   let progress = true;
   while (progress && ctx.queue.size > 0) {
     progress = false;
@@ -45,7 +45,7 @@ export function dispatchTo(
   ctx: BrainContext,
   worker: WorkerEntry,
   taskId: string,
-  now: number = ctx.now(),
+  now: number = ctx.runtime.now(),
   detail?: Record<string, unknown>,
   gpus?: readonly number[],
 ): TaskRow | undefined {
@@ -78,7 +78,7 @@ export function dispatchTo(
     plan_task_id: task.name,
     worker_id: worker.id,
     attempt: leased.attempt,
-    duration_ms: Math.max(0, ctx.now() - (queuedAt ?? leased.row.queued_at ?? ctx.now())),
+    duration_ms: Math.max(0, ctx.runtime.now() - (queuedAt ?? leased.row.queued_at ?? ctx.runtime.now())),
     ...(detail !== undefined ? { detail } : {}),
   });
   return leased.row;

@@ -100,7 +100,7 @@ export class LiveScheduler {
   /** Decide and carry out this pump's GPU placements. */
   place(): void {
     const { ctx } = this;
-    const now = ctx.now();
+    const now = ctx.runtime.now();
     const nowS = this.#seconds(now);
     const views: CardView[] = [];
     const beliefs: CardBelief[] = [];
@@ -205,7 +205,7 @@ export class LiveScheduler {
     // A brain task runs on all the brain's cards; worker work on a lent brain card is told which card.
     const lent = onBrain && task.executor === 'worker' ? [card.gpu] : undefined;
     // The task's own run does the switch it needs (the worker checks a prompt fits before loading anything).
-    const leased = dispatchTo(ctx, worker, task.id, ctx.now(), { policy: 'swap-aware', gpus: [...decision.gpus], load: decision.load, unload: decision.unload }, lent);
+    const leased = dispatchTo(ctx, worker, task.id, ctx.runtime.now(), { policy: 'swap-aware', gpus: [...decision.gpus], load: decision.load, unload: decision.unload }, lent);
     if (leased === undefined) return;
     // What the run will hold: the freed cards (the whole 14B pair when it goes) empty, then the task's model on its cards.
     for (const freed of decision.unload) {

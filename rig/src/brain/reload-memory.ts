@@ -11,8 +11,8 @@ export function reloadMemory(ctx: BrainContext): void {
   ctx.retryAt.clear();
   ctx.pendingAcks.clear();
   for (const row of ctx.store.tasksIn(['queued'])) enqueue(ctx, row);
-  for (const row of ctx.store.tasksIn(['retry_wait'])) ctx.retryAt.set(row.task_id, row.next_attempt_at ?? ctx.now());
+  for (const row of ctx.store.tasksIn(['retry_wait'])) ctx.retryAt.set(row.task_id, row.next_attempt_at ?? ctx.runtime.now());
   for (const worker of ctx.workers.all()) worker.leases.clear();
-  for (const lease of ctx.store.leases()) ctx.workers.ensure(lease.worker_id, ctx.now()).leases.add(lease.task_id);
+  for (const lease of ctx.store.leases()) ctx.workers.ensure(lease.worker_id, ctx.runtime.now()).leases.add(lease.task_id);
   ctx.scheduler?.invalidate();
 }

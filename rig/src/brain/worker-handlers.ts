@@ -16,7 +16,7 @@ const brainSender = (ctx: BrainContext) => ({ role: 'brain' as const, id: ctx.id
  */
 export function onRegister(ctx: BrainContext, identity: Buffer, message: MessageOf<'register'>): void {
   const info = message.worker;
-  const now = ctx.now();
+  const now = ctx.runtime.now();
   const entry = ctx.workers.ensure(info.id, now);
   const firstTime = entry.info === undefined;
   // What was sent on another connection can no longer reach the worker: only what it lists is still its.
@@ -76,12 +76,12 @@ export function touchWorker(ctx: BrainContext, identity: Buffer, message: Messag
   const entry = ctx.workers.get(message.sender.id);
   if (entry?.info === undefined || entry.identity?.equals(identity) !== true) {
     const window = ctx.config.heartbeat_ms * ctx.config.heartbeat_liveness;
-    if (message.kind !== 'goodbye' && ctx.workers.shouldAsk(identity, ctx.now(), window)) {
+    if (message.kind !== 'goodbye' && ctx.workers.shouldAsk(identity, ctx.runtime.now(), window)) {
       ctx.router.send(identity, createMessage('reregister', brainSender(ctx), { reason: 'unknown worker or new connection' }, message.msg_id));
     }
     return false;
   }
-  entry.lastSeen = ctx.now();
+  entry.lastSeen = ctx.runtime.now();
   return true;
 }
 
@@ -214,7 +214,7 @@ export function onGoodbye(ctx: BrainContext, message: MessageOf<'goodbye'>): voi
 
 /** Heartbeat tick: workers silent for `liveness` intervals are dead; their leases go back to the queue at once. */
 export function reapSilentWorkers(ctx: BrainContext): void {
-  const now = ctx.now();
+  const now = ctx.runtime.now();
   // A brain that was itself stalled (its tick late) cannot tell a silent worker from frames waiting unread in its
   // socket: it gives every worker a fresh window rather than take back leases from workers that are running them.
   if (ctx.workers.stalled(now, ctx.config.heartbeat_ms)) {

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { DispatchMark, TaskClass, WorkerInfo, WorkerStatus } from '@rigmind/protocol';
+import type { DispatchMark, Runtime, TaskClass, WorkerInfo, WorkerStatus } from '@rigmind/protocol';
 
 /** A worker as the brain tracks it between heartbeats. */
 export interface WorkerEntry {
@@ -43,11 +42,16 @@ export interface WorkerStats {
 export class WorkerRegistry {
   readonly #workers = new Map<string, WorkerEntry>();
   /** This brain start, in every dispatch's mark: a worker's `seen` from an earlier start says nothing of ours. */
-  readonly boot = randomUUID();
+  readonly boot: string;
   #dispatches = 0;
   /** Connections asked to register, and when: asked once per liveness window, not once per frame they sent. */
   readonly #asked = new Map<string, number>();
   #lastTick: number | undefined;
+
+  /** `runtime.id` names this brain start (the `boot` of every dispatch mark). */
+  constructor(runtime: Pick<Runtime, 'id'>) {
+    this.boot = runtime.id();
+  }
 
   /** Mark a dispatch of `attempt` of `taskId` to `entry`'s current connection. */
   markDispatch(entry: WorkerEntry, taskId: string, attempt: number): DispatchMark {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { RigConfig } from '@rigmind/protocol';
+import { systemRuntime, type RigConfig } from '@rigmind/protocol';
 import type { RigHome } from '../config/rig-home.js';
 import { GatewayClient } from '../escalation/gateway-client.js';
 import { CliError } from './context.js';
@@ -28,6 +28,6 @@ export function gatewayClientFor(
   }
   if (secret === '') throw new CliError(`escalation.secret_file ${path} is empty`);
   return new GatewayClient({
-    baseUrl: url, rigId, secret, pollIntervalMs: 1_000, pollTimeoutMs, requestTimeoutMs: 120_000, ...(onClockSkew === undefined ? {} : { onClockSkew }),
+    baseUrl: url, rigId, secret, runtime: systemRuntime, pollIntervalMs: 1_000, pollTimeoutMs, requestTimeoutMs: 120_000, ...(onClockSkew === undefined ? {} : { onClockSkew }),
   });
 }

@@ -132,7 +132,7 @@ export class Escalator implements EscalationHooks {
   }
 
   #due(): void {
-    for (const row of this.#rows.due(this.ctx.now())) {
+    for (const row of this.#rows.due(this.ctx.runtime.now())) {
       if (row.state === 'sending') this.#send(row.task_id);
       else this.#withdrawals.run(row.task_id);
     }
@@ -215,8 +215,8 @@ export class Escalator implements EscalationHooks {
       return;
     }
     const tries = (this.#rows.get(row.task_id)?.tries ?? 0) + 1;
-    const delay = gatewayRetryDelay(ctx.config.escalation, tries, notBeforeMs);
-    const nextAt = ctx.now() + delay;
+    const delay = gatewayRetryDelay(ctx.config.escalation, tries, () => ctx.runtime.random(), notBeforeMs);
+    const nextAt = ctx.runtime.now() + delay;
     this.#rows.retryLater(row.task_id, nextAt, escalationId, why);
     const cause = `waiting for the gateway (${why}); next try in ${Math.round(delay / 1000)}s`;
     ctx.transitions.setStatus(row.task_id, 'waiting_external', cause);

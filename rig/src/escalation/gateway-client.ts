@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import {
   EscalationRequestSchema,
   EscalationResponseSchema,
   signRequest,
   type EscalationRequestInput,
   type EscalationResponse,
+  type Runtime,
 } from '@rigmind/protocol';
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
 
@@ -60,9 +59,8 @@ export interface GatewayClientOptions {
   readonly secret: string;
   readonly fetch?: ClientFetch;
   readonly dispatcher?: Dispatcher;
-  readonly now?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly nonce?: () => string;
+  /** The clock that signs and times polls, the sleep between polls, and the id that makes each nonce. */
+  readonly runtime: Pick<Runtime, 'now' | 'sleep' | 'id'>;
   /** Wait between polls of a pending escalation. */
   readonly pollIntervalMs?: number;
   /** Give up polling after this long (the escalation stays at the gateway; poll again later with its id). */
@@ -104,9 +102,10 @@ export class GatewayClient {
 
   constructor(private readonly options: GatewayClientOptions) {
     this.#fetch = options.fetch ?? ((url, init) => undiciFetch(url, init));
-    this.#now = options.now ?? Date.now;
-    this.#sleep = options.sleep ?? ((ms) => delay(ms));
-    this.#nonce = options.nonce ?? randomUUID;
+    const { runtime } = options;
+    this.#now = () => runtime.now();
+    this.#sleep = (ms) => runtime.sleep(ms);
+    this.#nonce = () => runtime.id();
     this.#base = options.baseUrl.replace(/\/+$/, '');
   }
 

@@ -50,7 +50,7 @@ export class Withdrawals {
       const id = result.ok ? result.response.id : result.escalationId;
       if (id !== undefined && (result.ok || result.code === 'failed')) {
         // The next step withdraws it by id (a settled one is then reported as such).
-        this.rows.retryLater(taskId, this.ctx.now(), id, 'task canceled; withdrawing at the gateway');
+        this.rows.retryLater(taskId, this.ctx.runtime.now(), id, 'task canceled; withdrawing at the gateway');
       } else if (!result.ok && result.gatewayCode === 'not_found') {
         this.rows.setState(taskId, 'done', 'task canceled; its escalation never reached the gateway');
       } else {
@@ -61,7 +61,7 @@ export class Withdrawals {
   }
 
   #later(taskId: string, tries: number, why: string, retryAfterMs = 0): void {
-    const delay = gatewayRetryDelay(this.ctx.config.escalation, tries + 1, retryAfterMs);
-    this.rows.retryLater(taskId, this.ctx.now() + delay, undefined, `task canceled; ${why}`);
+    const delay = gatewayRetryDelay(this.ctx.config.escalation, tries + 1, () => this.ctx.runtime.random(), retryAfterMs);
+    this.rows.retryLater(taskId, this.ctx.runtime.now() + delay, undefined, `task canceled; ${why}`);
   }
 }

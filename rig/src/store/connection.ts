@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import type { Runtime } from '@rigmind/protocol';
 import { ADDED_COLUMNS, BACKFILL_WORKER_STATS_SQL, DERIVED_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 
 /** Thrown when the database cannot be opened or is of a newer schema: broken infrastructure, not bad input. */
@@ -26,10 +27,10 @@ export class Connection {
   // A statement is pluck or not for good: toggling the mode of a shared statement would leak into its other uses.
   readonly #plucked = new Map<string, Database.Statement<unknown[]>>();
   #syncFull = false;
-  readonly now: () => number;
+  readonly #runtime: Pick<Runtime, 'now' | 'id'>;
 
-  constructor(path: string, now: () => number) {
-    this.now = now;
+  constructor(path: string, runtime: Pick<Runtime, 'now' | 'id'>) {
+    this.#runtime = runtime;
     try {
       this.#db = new Database(path);
     } catch (error) {
@@ -136,6 +137,16 @@ export class Connection {
   /** A pragma's value on this connection (a setting such as `synchronous` is per connection). */
   pragma(name: string): unknown {
     return this.#db.pragma(name, { simple: true });
+  }
+
+  /** The injected clock (ms). */
+  now(): number {
+    return this.#runtime.now();
+  }
+
+  /** A fresh unique id from the injected runtime. */
+  id(): string {
+    return this.#runtime.id();
   }
 
   /** ISO time from the injected clock. */

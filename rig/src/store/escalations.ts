@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { EscalationReason } from '@rigmind/protocol';
 import type { Connection } from './connection.js';
 
@@ -43,7 +42,7 @@ export class EscalationStore {
          handoff = NULL, tries = 0, next_at = excluded.next_at, detail = NULL, updated_at = excluded.updated_at`,
       taskId,
       reason,
-      `handoff-${randomUUID()}`,
+      `handoff-${this.#db.id()}`,
       this.#db.now(),
       this.#db.isoNow(),
     );

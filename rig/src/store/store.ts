@@ -1,4 +1,4 @@
-import type { RigEvent } from '@rigmind/protocol';
+import type { RigEvent, Runtime } from '@rigmind/protocol';
 import { bindConnection, Connection } from './connection.js';
 import { DagQueries } from './dag-queries.js';
 import { EscalationStore } from './escalations.js';
@@ -20,6 +20,7 @@ export class Store {
   readonly #db: Connection;
   readonly #tasks: TaskQueries;
   readonly #plans: Plans;
+  readonly #random: () => number;
   /** The escalations table: handoffs to the gateway in flight, kept across restarts. */
   readonly escalations: EscalationStore;
   /** What `status` reads. */
@@ -27,8 +28,10 @@ export class Store {
   /** What the GPU scheduler reads of the task graph to look ahead. */
   readonly dag: DagQueries;
 
-  constructor(path: string, now: () => number = Date.now) {
-    this.#db = new Connection(path, now);
+  /** `runtime` stamps rows with its clock and names handoffs with its ids (systemRuntime, or a manual one in tests). */
+  constructor(path: string, runtime: Pick<Runtime, 'now' | 'id' | 'random'>) {
+    this.#db = new Connection(path, runtime);
+    this.#random = () => runtime.random();
     bindConnection(this, this.#db);
     this.#tasks = new TaskQueries(this.#db);
     this.#plans = new Plans(this.#db);
@@ -45,6 +48,11 @@ export class Store {
   /** ISO time from the injected clock. */
   isoNow(): string {
     return this.#db.isoNow();
+  }
+
+  /** A draw from the injected runtime's random source (the state machine's backoff jitter). */
+  random(): number {
+    return this.#random();
   }
 
   /**

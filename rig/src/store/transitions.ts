@@ -46,13 +46,14 @@ const TASK = 'SELECT * FROM tasks WHERE task_id = ?';
  */
 export class Transitions {
   readonly #db: Connection;
+  readonly #store: Store;
   readonly #backoff: BackoffPolicy;
-  readonly #random: () => number;
 
-  constructor(store: Store, backoff: BackoffPolicy, random: () => number = Math.random) {
+  /** Jitter draws from the store's runtime: one injected source for the clock and randomness of a state database. */
+  constructor(store: Store, backoff: BackoffPolicy) {
     this.#db = connectionOf(store);
+    this.#store = store;
     this.#backoff = backoff;
-    this.#random = random;
   }
 
   #task(taskId: string): TaskRow | undefined {
@@ -255,7 +256,7 @@ export class Transitions {
       this.#db.run('UPDATE tasks SET retry_count = ? WHERE task_id = ?', retries, row.task_id);
       return this.#fail(row, `${cause} (after ${row.attempts} attempt${row.attempts === 1 ? '' : 's'})`);
     }
-    const delay = backoffDelay(this.#backoff, retries, this.#random);
+    const delay = backoffDelay(this.#backoff, retries, () => this.#store.random());
     const at = this.#db.now() + delay;
     const sql = "UPDATE tasks SET status = 'retry_wait', retry_count = ?, cause = ?, next_attempt_at = ? WHERE task_id = ?";
     this.#db.run(sql, retries, cause, at, row.task_id);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemRuntime } from '@rigmind/protocol';
 import { brainWorkEta, type BrainEtaInput } from '../../../rig/src/brain/brain-work-eta.js';
 import type { NewTask } from '../../../rig/src/store/rows.js';
 import { Store } from '../../../rig/src/store/store.js';
@@ -12,7 +13,7 @@ let store: Store;
 const NOW_MS = 1_000_000;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'rigmind-brain-eta-'));
-  store = new Store(join(dir, 'state.db'), () => NOW_MS);
+  store = new Store(join(dir, 'state.db'), { ...systemRuntime, now: () => NOW_MS });
 });
 afterEach(() => {
   store.close();

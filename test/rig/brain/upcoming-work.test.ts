@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemRuntime } from '@rigmind/protocol';
 import { CardBook } from '../../../rig/src/brain/card-book.js';
 import { UpcomingWork } from '../../../rig/src/brain/upcoming-work.js';
 import type { NewTask } from '../../../rig/src/store/rows.js';
@@ -14,7 +15,7 @@ let now: number;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'rigmind-upcoming-'));
   now = 1_000_000;
-  store = new Store(join(dir, 'state.db'), () => now);
+  store = new Store(join(dir, 'state.db'), { ...systemRuntime, now: () => now });
 });
 afterEach(() => {
   store.close();

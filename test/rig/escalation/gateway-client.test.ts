@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { systemRuntime } from '@rigmind/protocol';
 import { GatewayClient } from '../../../rig/src/escalation/gateway-client.js';
 import { startAnthropicStub, type AnthropicStub } from '../../fixtures/anthropic-stub/anthropic-stub.js';
 import { escalationBody, type Harness, quietOutboxConfig, startHarness, testConfig } from '../../gateway/gateway-harness.js';
@@ -9,7 +10,7 @@ import { closesAfterEach } from '../../helpers/closes-after-each.js';
 const track = closesAfterEach();
 
 const clientFor = (h: Harness, overrides: Partial<ConstructorParameters<typeof GatewayClient>[0]> = {}) =>
-  new GatewayClient({ baseUrl: h.server.url, rigId: h.rig.rigId, secret: h.rig.secret, pollIntervalMs: 20, pollTimeoutMs: 5_000, ...overrides });
+  new GatewayClient({ baseUrl: h.server.url, rigId: h.rig.rigId, secret: h.rig.secret, runtime: systemRuntime, pollIntervalMs: 20, pollTimeoutMs: 5_000, ...overrides });
 
 describe('GatewayClient against the real gateway', () => {
   it('returns advice for an answered escalation', async () => {
@@ -24,10 +25,10 @@ describe('GatewayClient against the real gateway', () => {
     const port = h.stub.port;
     await h.stub.close();
     let revived: AnthropicStub | undefined;
-    const client = clientFor(h, { sleep: async (ms) => {
+    const client = clientFor(h, { runtime: { ...systemRuntime, sleep: async (ms: number) => {
       revived ??= track(await startAnthropicStub({ port }));
       await new Promise((resolve) => setTimeout(resolve, ms));
-    } });
+    } } });
     const result = await client.escalate(escalationBody());
     expect(result.ok).toBe(true);
     expect(result.ok && result.response.state).toBe('completed');
@@ -94,14 +95,14 @@ describe('GatewayClient against the real gateway', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', () => resolve()));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const unreachable = await new GatewayClient({ baseUrl: `http://127.0.0.1:${port}`, rigId: 'r', secret: 's' }).escalate(escalationBody());
+    const unreachable = await new GatewayClient({ baseUrl: `http://127.0.0.1:${port}`, rigId: 'r', secret: 's', runtime: systemRuntime }).escalate(escalationBody());
     expect(unreachable).toMatchObject({ ok: false, code: 'unreachable', retryable: true });
 
     const impostor = createServer((_req, res) => res.end('{"id":"x","state":"completed"}'));
     await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', () => resolve()));
     const url = `http://127.0.0.1:${(impostor.address() as AddressInfo).port}`;
     try {
-      expect(await new GatewayClient({ baseUrl: url, rigId: 'r', secret: 's' }).escalate(escalationBody())).toMatchObject({ ok: false, code: 'invalid_response' });
+      expect(await new GatewayClient({ baseUrl: url, rigId: 'r', secret: 's', runtime: systemRuntime }).escalate(escalationBody())).toMatchObject({ ok: false, code: 'invalid_response' });
     } finally {
       await new Promise<void>((resolve) => impostor.close(() => resolve()));
     }
@@ -112,7 +113,7 @@ describe('GatewayClient against the real gateway', () => {
     const h = harness;
     let offset = -10 * 60_000;
     const skews: number[] = [];
-    const client = clientFor(h, { now: () => Date.now() + offset, onClockSkew: (ms) => skews.push(ms) });
+    const client = clientFor(h, { runtime: { ...systemRuntime, now: () => Date.now() + offset }, onClockSkew: (ms) => skews.push(ms) });
     const first = await client.escalate(escalationBody());
     expect(first).toMatchObject({ ok: true, response: { state: 'completed' } });
     expect(skews).toHaveLength(1);
@@ -137,7 +138,7 @@ describe('GatewayClient against the real gateway', () => {
     const harness = track(await startHarness({ config: (url) => testConfig(url, { auth: { max_skew_ms: 5_000 } }) }));
     const h = harness;
     const skews: number[] = [];
-    const behind = clientFor(h, { now: () => Date.now() - 12_000, onClockSkew: (ms) => skews.push(ms) });
+    const behind = clientFor(h, { runtime: { ...systemRuntime, now: () => Date.now() - 12_000 }, onClockSkew: (ms) => skews.push(ms) });
     expect(await behind.escalate(escalationBody())).toMatchObject({ ok: true });
     expect(skews).toHaveLength(1);
     expect(Math.abs((skews[0] ?? 0) - 12_000)).toBeLessThan(2_000);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemRuntime } from '@rigmind/protocol';
 import { Store } from '../../../rig/src/store/store.js';
 import { REPO, RigHarness } from '../../helpers/rig-harness.js';
 
@@ -17,7 +18,7 @@ const profile = join(REPO, 'examples/rigs/rig-5x1060.json');
 
 describe('rigmind simulate --measured', () => {
   it("replaces the profile's load times with the ones this rig measured, leaving simulated loads out", async () => {
-    const store = new Store(join(rig.home, 'state.db'));
+    const store = new Store(join(rig.home, 'state.db'), systemRuntime);
     const loaded = (model: string, ms: number, simulated = false) =>
       store.appendEvent({ timestamp: new Date().toISOString(), event_type: 'model_loaded', gpu_id: 1, duration_ms: ms, detail: { model, kind: 'llm', ...(simulated ? { simulated: true } : {}) } });
     loaded('qwen2.5:7b', 8_000);

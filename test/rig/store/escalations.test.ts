@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemRuntime } from '@rigmind/protocol';
 import { Store } from '../../../rig/src/store/store.js';
 
 let dir: string;
@@ -17,7 +18,7 @@ const KEY = /^handoff-[0-9a-f-]{32,36}$/;
 
 describe("the rig's escalation rows", () => {
   it('give each handoff its own idempotency key and keep it, and the request first sent, through every retry', () => {
-    const store = new Store(path);
+    const store = new Store(path, systemRuntime);
     try {
       const rows = store.escalations;
       rows.begin('t1', 'repeated_failure');
@@ -39,19 +40,19 @@ describe("the rig's escalation rows", () => {
   });
 
   it('gives a handoff in flight in a database from before keys a key when the rig is upgraded', () => {
-    const first = new Store(path);
+    const first = new Store(path, systemRuntime);
     first.escalations.begin('t1', 'requires_external');
     first.close();
     const raw = new Database(path);
     raw.exec('ALTER TABLE escalations DROP COLUMN idempotency_key');
     raw.close();
-    const reopened = new Store(path);
+    const reopened = new Store(path, systemRuntime);
     try {
       const rows = reopened.escalations;
       const key = rows.get('t1')?.idempotency_key;
       expect(key).toMatch(KEY);
       reopened.close();
-      const again = new Store(path);
+      const again = new Store(path, systemRuntime);
       expect(again.escalations.get('t1')?.idempotency_key).toBe(key);
       again.close();
     } finally {

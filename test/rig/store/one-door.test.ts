@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { systemRuntime } from '@rigmind/protocol';
 import { Store } from '../../../rig/src/store/store.js';
 
 const SRC = resolve(import.meta.dirname, '../../../rig/src');
@@ -45,7 +46,7 @@ describe('the store is the one door to the state database', () => {
 
   it('offers no connection and no statements: only calls named for what they mean', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rigmind-door-'));
-    const store = new Store(join(dir, 'state.db'));
+    const store = new Store(join(dir, 'state.db'), systemRuntime);
     try {
       for (const name of ['db', 'stmt', 'prepare', 'exec', 'pragma']) {
         expect(name in store, name).toBe(false);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemRuntime } from '@rigmind/protocol';
 import { reopenDependents, retryTask } from '../../../rig/src/store/operator-actions.js';
 import type { NewTask } from '../../../rig/src/store/rows.js';
 import { Store } from '../../../rig/src/store/store.js';
@@ -13,7 +14,7 @@ let store: Store;
 let transitions: Transitions;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'rigmind-actions-'));
-  store = new Store(join(dir, 'state.db'), () => 1_000_000);
+  store = new Store(join(dir, 'state.db'), { ...systemRuntime, now: () => 1_000_000 });
   transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 });
 });
 afterEach(() => {

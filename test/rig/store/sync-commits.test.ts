@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemRuntime } from '@rigmind/protocol';
 import { ackedToClient } from '../../../rig/src/brain/write-health.js';
 import { connectionOf } from '../../../rig/src/store/connection.js';
 import { Store } from '../../../rig/src/store/store.js';
@@ -14,7 +15,7 @@ let dir: string;
 let store: Store;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'rigmind-sync-'));
-  store = new Store(join(dir, 'state.db'));
+  store = new Store(join(dir, 'state.db'), systemRuntime);
 });
 afterEach(() => {
   store.close();

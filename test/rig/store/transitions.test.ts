@@ -10,10 +10,13 @@ import { Transitions } from '../../../rig/src/store/transitions.js';
 let dir: string;
 let store: Store;
 let now: number;
+/** The backoff's jitter draw: the store's runtime is the state machine's random source. */
+let draw: number;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'rigmind-store-'));
   now = 1_000_000;
-  store = new Store(join(dir, 'state.db'), () => now);
+  draw = 0.5;
+  store = new Store(join(dir, 'state.db'), { now: () => now, random: () => draw, id: () => 'id' });
 });
 afterEach(() => {
   store.close();
@@ -40,7 +43,7 @@ describe('backoff', () => {
 describe('Transitions', () => {
   it('leases once, ignores a stale or duplicate result, and releases dependents on completion', () => {
     store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a'), task('b', ['a'])] });
-    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 }, () => 0.5);
+    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 });
     const lease = transitions.lease('p.a', 'w1');
     expect(lease?.attempt).toBe(1);
     expect(transitions.lease('p.a', 'w2')).toBeUndefined();
@@ -52,7 +55,7 @@ describe('Transitions', () => {
 
   it('backs off a failed attempt, fails after max_retries with the history, and cascades', () => {
     store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a', [], 1), task('b', ['a']), task('c', ['b'])] });
-    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 }, () => 0.5);
+    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 });
     transitions.lease('p.a', 'w1');
     expect(transitions.finish('p.a', 1, failed, 'w1')).toEqual({ kind: 'retry', delay_ms: 500, next_attempt_at: now + 500, requeued: false });
     expect(store.task('p.a')).toMatchObject({ status: 'retry_wait', retry_count: 1, cause: 'exit code 1' });
@@ -67,7 +70,8 @@ describe('Transitions', () => {
 
   it('schedules the retry of a failed attempt even when full jitter draws 0 ms', () => {
     store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
-    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 }, () => 0);
+    draw = 0;
+    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 });
     transitions.lease('p.a', 'w1');
     expect(transitions.finish('p.a', 1, failed, 'w1')).toEqual({ kind: 'retry', delay_ms: 0, next_attempt_at: now, requeued: false });
     expect(store.task('p.a')).toMatchObject({ status: 'retry_wait', retry_count: 1, next_attempt_at: now });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemRuntime } from '@rigmind/protocol';
 import type { NewTask } from '../../../rig/src/store/rows.js';
 import { Store } from '../../../rig/src/store/store.js';
 import { Transitions } from '../../../rig/src/store/transitions.js';
@@ -50,7 +51,7 @@ function runHistory(store: Store): void {
 
 describe('worker totals for status', () => {
   it('are kept as attempts end, equal to aggregating every attempt', () => {
-    const store = new Store(path, () => 1_000);
+    const store = new Store(path, { ...systemRuntime, now: () => 1_000 });
     runHistory(store);
     const kept = readRows(path, KEPT);
     expect(kept).toEqual(readRows(path, AGGREGATE));
@@ -62,17 +63,17 @@ describe('worker totals for status', () => {
   });
 
   it('are counted once from the attempts of a database that predates them', () => {
-    const first = new Store(path, () => 1_000);
+    const first = new Store(path, { ...systemRuntime, now: () => 1_000 });
     runHistory(first);
     first.close();
     const old = new Database(path);
     old.exec('DROP TRIGGER attempts_count_outcome; DROP TABLE worker_stats;');
     old.close();
-    const reopened = new Store(path, () => 2_000);
+    const reopened = new Store(path, { ...systemRuntime, now: () => 2_000 });
     expect(readRows(path, KEPT)).toEqual(readRows(path, AGGREGATE));
     reopened.close();
     // And not again on the next start.
-    const again = new Store(path, () => 3_000);
+    const again = new Store(path, { ...systemRuntime, now: () => 3_000 });
     expect(readRows(path, KEPT)).toEqual(readRows(path, AGGREGATE));
     again.close();
   });

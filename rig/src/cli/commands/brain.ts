@@ -1,6 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import { Option, type Command } from 'commander';
-import type { RigConfig, RigProfile } from '@rigmind/protocol';
+import { systemRuntime, type RigConfig, type RigProfile } from '@rigmind/protocol';
 import type { RigHome } from '../../config/rig-home.js';
 import { Brain } from '../../brain/brain.js';
 import { createLogger } from '../../log/logger.js';
@@ -79,6 +79,7 @@ async function runBrain(
     else logger.warn({ skew_s: Math.round(skewMs / 1000) }, "the rig clock is off from the gateway's: signing escalations with the gateway's time (set up time sync, docs/rig.md)");
   });
   const brain = new Brain({
+    runtime: systemRuntime,
     home,
     config,
     logger,

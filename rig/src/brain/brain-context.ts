@@ -5,6 +5,7 @@ import type { NewTask, TaskRow } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import type { Transitions } from '../store/transitions.js';
 import type { WriteFailure } from '../store/write-failure.js';
+import type { BrainEffect } from './effects.js';
 import type { EventBus } from './event-bus.js';
 import type { MessageSink } from './outbox.js';
 import type { ReadyQueue, WorkerAppetite } from './ready-queue.js';
@@ -26,13 +27,17 @@ export type ManualEscalation =
   | { readonly ok: true; readonly affected: string[] }
   | { readonly ok: false; readonly code: 'not_found' | 'not_escalatable'; readonly message: string };
 
-/** Hooks the escalation path plugs into; absent means no gateway is configured. */
+/**
+ * Hooks the escalation path plugs into; absent means no gateway is configured. They are called by `applyEffects`
+ * only, and return what is to follow as effects rather than applying anything themselves.
+ */
 export interface EscalationHooks {
   /**
    * Hand a task to the gateway (flagged requires_external, failed locally too often, low confidence, or by hand).
-   * Returns false when it is not taken (a sensitive task the plan keeps local): the caller carries on locally.
+   * Returns what follows, or undefined when it is not taken (a sensitive task the plan keeps local): the task then
+   * carries on locally.
    */
-  escalate(taskId: string, reason: EscalationReason): boolean;
+  escalate(taskId: string, reason: EscalationReason): readonly BrainEffect[] | undefined;
   /**
    * A person asks for a task to go to the gateway: a queued or backing-off task, a failed one (reopened with the
    * dependents it failed), or one held after a decline (asked again). Anything else is refused, saying why.
@@ -40,8 +45,8 @@ export interface EscalationHooks {
   escalateByHand(taskId: string): ManualEscalation;
   /** Tasks a person canceled: withdraw what the gateway holds for them. */
   onCanceled(taskIds: readonly string[]): void;
-  /** A released task whose advised subtasks are done: true if the hook completed it. */
-  onReleased(row: TaskRow): boolean;
+  /** A released task whose advised subtasks are done: what completing it did, or undefined if it is not such a task. */
+  onReleased(row: TaskRow): readonly BrainEffect[] | undefined;
   /** Resume and start timers. */
   start(): void;
   /** Stop timers and wait for requests under way. */
@@ -55,15 +60,18 @@ export interface GpuScheduler {
   onWorkerEvent(workerId: string, event: RigEvent): void;
   /** Work arrived or finished: what is soon ready has changed. */
   invalidate(): void;
-  /** Place GPU work on the cards (inside the pump's transaction). */
-  place(): void;
+  /** Place GPU work on the cards (inside the pump's transaction); returns what follows (preempted tasks re-queued). */
+  place(): readonly BrainEffect[];
   /** What the seed's pump may still offer a worker after placement. */
   appetite(worker: WorkerEntry): WorkerAppetite | undefined;
   stop(): void;
 }
 
-/** Everything the brain's parts share. One object so handlers stay small functions. */
-export interface BrainContext {
+/**
+ * What the brain's parts share, built first: the scheduler and the escalation path are built from it, and the
+ * whole {@link BrainContext} after them, so nothing is filled in later.
+ */
+export interface BrainCore {
   readonly home: RigHome;
   readonly config: RigConfig;
   readonly store: Store;
@@ -78,8 +86,6 @@ export interface BrainContext {
   /** The one source of time, randomness and ids (systemRuntime, built at the composition root). */
   readonly runtime: Runtime;
   readonly id: string;
-  escalation: EscalationHooks | undefined;
-  scheduler: GpuScheduler | undefined;
   /** Result acks not sent yet, by worker: they ride on the next dispatch to that worker, or go alone at the turn's end. */
   readonly pendingAcks: Map<string, { identity: Buffer; msgIds: string[] }>;
   /** Tasks backing off: id -> when to re-queue (ms). */
@@ -93,4 +99,15 @@ export interface BrainContext {
   atomically(work: () => void): boolean;
   /** Ask the dispatcher to run soon (coalesced). */
   schedulePump(): void;
+  /**
+   * Apply effects that arrive outside a frame (a gateway's reply), as one transaction of their own, through the
+   * one place that applies effects. Nothing is applied while writes fail: the escalation is due again later.
+   */
+  applyLater(effects: () => readonly BrainEffect[]): void;
+}
+
+/** Everything the brain's parts share, built whole at start and frozen. One object so handlers stay small functions. */
+export interface BrainContext extends BrainCore {
+  readonly escalation: EscalationHooks | undefined;
+  readonly scheduler: GpuScheduler | undefined;
 }

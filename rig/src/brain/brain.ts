@@ -4,8 +4,9 @@ import type { RigHome } from '../config/rig-home.js';
 import { Store } from '../store/store.js';
 import { Transitions } from '../store/transitions.js';
 import { EventPublisher, RouterSocket, type RoutedFrame } from '../transport/zmq.js';
-import type { BrainContext, EscalationHooks, PlanResolver } from './brain-context.js';
-import { enqueue } from './apply-effect.js';
+import type { BrainContext, BrainCore, EscalationHooks, PlanResolver } from './brain-context.js';
+import { applyEffects } from './apply-effects.js';
+import type { BrainEffect } from './effects.js';
 import { onCancel, onLogs, onRetry, onStatus, onSubmitPlan } from './client-handlers.js';
 import { pump } from './dispatcher.js';
 import { LiveRigSpec } from './live-rig-spec.js';
@@ -26,8 +27,8 @@ export interface BrainOptions {
   readonly resolvePlan: PlanResolver;
   /** systemRuntime in production; a manual one in tests, to run time forward by hand. */
   readonly runtime: Runtime;
-  /** The escalation path, when a gateway is configured. */
-  readonly escalation?: (ctx: BrainContext) => EscalationHooks;
+  /** The escalation path, when a gateway is configured: built from the brain's core, before the whole context. */
+  readonly escalation?: (core: BrainCore) => EscalationHooks;
   /** The rig profile the swap-aware scheduler takes model sizes and load times from (measured loads replace them). */
   readonly profile?: RigProfile | undefined;
   /** Wall seconds per rig second for the scheduler's clock: below 1 only for a simulated rig (`up --simulate`). */
@@ -42,7 +43,6 @@ export class Brain {
   readonly #outbox = new Outbox();
   readonly #health: WriteHealth;
   #timers: NodeJS.Timeout[] = [];
-  readonly #escalationFactory: ((ctx: BrainContext) => EscalationHooks) | undefined;
   #pumpQueued = false;
   #loop: Promise<void> | undefined;
   #stopped = false;
@@ -54,9 +54,9 @@ export class Brain {
     this.#publisher = new EventPublisher(onError);
     this.#router = new RouterSocket({ maxMessageBytes: options.config.max_frame_bytes }, onError);
     this.#health = new WriteHealth(options.logger);
-    const self = this;
-    this.#escalationFactory = options.escalation;
-    this.ctx = {
+    // The core first; the scheduler and the escalation path are built from it; then the whole context, frozen.
+    // What the core's closures call on the brain (pump, transactions) is only called once the brain is serving.
+    const core: BrainCore = Object.freeze<BrainCore>({
       home: options.home,
       config: options.config,
       store,
@@ -69,21 +69,20 @@ export class Brain {
       resolvePlan: options.resolvePlan,
       runtime,
       id: 'brain',
-      escalation: undefined,
-      scheduler: undefined,
       retryAt: new Map(),
       pendingAcks: new Map(),
-      schedulePump() {
-        self.#schedulePump();
-      },
+      schedulePump: () => this.#schedulePump(),
       writeFailure: () => this.#health.failure,
       atomically: (work) => this.#health.failure === undefined && this.#atomically(work) === undefined,
-    };
+      applyLater: (effects) => core.atomically(() => applyEffects(this.ctx, effects())),
+    });
+    let scheduler: LiveScheduler | undefined;
     if (options.config.scheduler.policy === 'swap-aware') {
       const spec = new LiveRigSpec(options.profile);
       spec.seed(store.measuredLoads());
-      this.ctx.scheduler = new LiveScheduler(this.ctx, spec, undefined, options.timeScale ?? 1);
+      scheduler = new LiveScheduler(core, spec, undefined, options.timeScale ?? 1);
     }
+    this.ctx = Object.freeze({ ...core, scheduler, escalation: options.escalation?.(core) });
   }
 
   /** Bind sockets, rebuild memory from the database, and start serving. */
@@ -91,7 +90,6 @@ export class Brain {
     const { ctx } = this;
     await this.#router.bind(ctx.config.brain.router);
     await this.#publisher.bind(ctx.config.brain.pub);
-    if (this.#escalationFactory !== undefined) ctx.escalation = this.#escalationFactory(ctx);
     const dropped = ctx.store.intake.dropUnfinishedIntakes();
     if (dropped.length > 0) {
       ctx.logger.warn({ plans: dropped }, 'dropped plans a stopped brain had not finished storing (never acknowledged)');
@@ -124,7 +122,7 @@ export class Brain {
   #recover(): { queued: number; retry_wait: number; leases: number } {
     const { ctx } = this;
     const queued = ctx.store.tasksIn(['queued']);
-    for (const row of queued) enqueue(ctx, row);
+    applyEffects(ctx, queued.map((row) => ({ kind: 'enqueue', row })));
     const waiting = ctx.store.tasksIn(['retry_wait']);
     for (const row of waiting) ctx.retryAt.set(row.task_id, row.next_attempt_at ?? ctx.runtime.now());
     const leases = ctx.store.leases();
@@ -148,7 +146,7 @@ export class Brain {
       // in the handlers become savepoints. Replies and events go out only after the commit (the outbox).
       ctx.store.syncCommits(frame.parsed.ok && ackedToClient(frame.parsed.value.kind));
       const refusal = this.#atomically(() => {
-        this.#handle(frame);
+        applyEffects(ctx, this.#handle(frame));
         // Work the frame released is dispatched in the same commit: one transaction per result, not two.
         this.#pumpNow();
         flushAcks(ctx);
@@ -163,7 +161,8 @@ export class Brain {
     this.#router.send(frame.identity, refusalMessage(this.ctx.id, refusal, frame.parsed.value.msg_id));
   }
 
-  #handle(frame: RoutedFrame): void {
+  /** Route a frame to its handler; returns what the handler wants done next (applied by the caller, in the frame's transaction). */
+  #handle(frame: RoutedFrame): readonly BrainEffect[] {
     const { ctx } = this;
     const reply = (message: Message) => ctx.router.send(frame.identity, message);
     if (!frame.parsed.ok) {
@@ -171,45 +170,39 @@ export class Brain {
       const { code, message, issues, re } = frame.parsed.error;
       // With the msg_id recovered from the frame, the refusal answers its request instead of timing it out.
       reply(createMessage('refused', { role: 'brain', id: ctx.id }, { code, message, issues: [...issues] }, re));
-      return;
+      return [];
     }
     const message = frame.parsed.value;
     switch (message.kind) {
       case 'register':
-        onRegister(ctx, frame.identity, message);
-        return;
+        return onRegister(ctx, frame.identity, message);
       case 'heartbeat':
         if (touchWorker(ctx, frame.identity, message)) onHeartbeat(ctx, message);
-        return;
+        return [];
       case 'worker_event':
         if (touchWorker(ctx, frame.identity, message)) onWorkerEvent(ctx, message);
-        return;
+        return [];
       case 'task_started':
         if (touchWorker(ctx, frame.identity, message)) onTaskStarted(ctx, message);
-        return;
+        return [];
       case 'task_result':
         // Refused unless from the connection holding the lease (recorded, so a forgery shows).
-        onTaskResult(ctx, frame.identity, message);
-        return;
+        return onTaskResult(ctx, frame.identity, message);
       case 'goodbye':
-        if (touchWorker(ctx, frame.identity, message)) onGoodbye(ctx, message);
-        return;
+        return touchWorker(ctx, frame.identity, message) ? onGoodbye(ctx, message) : [];
       case 'submit_plan':
         // A large plan is answered after its last slice is stored: straight to the socket, not this frame's reply.
-        onSubmitPlan(ctx, message, reply, (late) => ctx.router.send(frame.identity, late));
-        return;
+        return onSubmitPlan(ctx, message, reply, (late) => ctx.router.send(frame.identity, late));
       case 'status_request':
         onStatus(ctx, message, reply);
-        return;
+        return [];
       case 'cancel_request':
-        onCancel(ctx, message, reply);
-        return;
+        return onCancel(ctx, message, reply);
       case 'retry_request':
-        onRetry(ctx, message, reply);
-        return;
+        return onRetry(ctx, message, reply);
       case 'logs_request':
         onLogs(ctx, message, reply);
-        return;
+        return [];
       case 'escalate_request':
         if (ctx.escalation === undefined) {
           reply(createMessage('refused', { role: 'brain', id: ctx.id }, { code: 'no_gateway', message: 'no gateway is configured (escalation.gateway_url in config.json)', issues: [] }, message.msg_id));
@@ -221,9 +214,10 @@ export class Brain {
               : createMessage('refused', { role: 'brain', id: ctx.id }, { code: result.code, message: result.message, issues: [] }, message.msg_id),
           );
         }
-        return;
+        return [];
       default:
         reply(createMessage('refused', { role: 'brain', id: ctx.id }, { code: 'unexpected_kind', message: `the brain does not take '${message.kind}' messages`, issues: [] }, message.msg_id));
+        return [];
     }
   }
 
@@ -255,7 +249,7 @@ export class Brain {
       if (worker.identity !== undefined) ctx.router.send(worker.identity, createMessage('heartbeat', { role: 'brain', id: ctx.id }, {}));
     }
     if (this.#health.recovering) this.#resumeWrites();
-    if (this.#health.failure === undefined) this.#atomically(() => reapSilentWorkers(ctx));
+    if (this.#health.failure === undefined) this.#atomically(() => applyEffects(ctx, reapSilentWorkers(ctx)));
   }
 
   /**
@@ -266,7 +260,7 @@ export class Brain {
     const probing = this.#health.failure !== undefined;
     const refusal = this.#atomically(() => {
       if (probing) this.ctx.store.probeWrite();
-      reloadMemory(this.ctx);
+      applyEffects(this.ctx, reloadMemory(this.ctx));
     });
     if (refusal !== undefined) return;
     this.#health.recovered();
@@ -291,8 +285,7 @@ export class Brain {
       const row = ctx.store.task(taskId);
       if (row === undefined) continue;
       ctx.events.emit({ event_type: 'task_requeued', plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name, cause: 'backoff over' });
-      enqueue(ctx, row);
-      this.#schedulePump();
+      applyEffects(ctx, [{ kind: 'enqueue', row }, { kind: 'pump' }]);
     }
   }
 
@@ -314,7 +307,7 @@ export class Brain {
       pump(this.ctx);
       return;
     }
-    scheduler.place();
+    applyEffects(this.ctx, scheduler.place());
     pump(this.ctx, (worker) => scheduler.appetite(worker));
   }
 }

@@ -3,7 +3,7 @@ import { createMessage, type Message, type MessageOf, type Payload } from '@rigm
 import { cancelTarget, retryTask } from '../store/operator-actions.js';
 import type { BrainContext } from './brain-context.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { announcePlan, release } from './apply-effect.js';
+import type { BrainEffect } from './effects.js';
 import { enqueueReady, SLICE_TASKS, storeInSlices, type Intake } from './plan-intake.js';
 import { planStatus } from './status-view.js';
 
@@ -24,17 +24,18 @@ export function newPlanId(name: string): string {
 /**
  * Validate, store, queue. Nothing is queued unless the whole plan is valid and stored. A plan of more than
  * SLICE_TASKS tasks is checked on the next turn and stored in slices (plan-intake.ts), so that accepting it never
- * holds the loop for seconds; its answer comes through `replyLater`, after the last slice's commit.
+ * holds the loop for seconds; its answer comes through `replyLater`, after the last slice's commit. Returns what
+ * follows (its ready tasks queued), for `applyEffects`.
  */
 export function onSubmitPlan(
   ctx: BrainContext,
   message: MessageOf<'submit_plan'>,
   reply: Reply,
   replyLater: Reply,
-): void {
+): readonly BrainEffect[] {
   if (message.plan.tasks.length <= SLICE_TASKS) {
     const intake = checkPlan(ctx, message, reply);
-    if (intake === undefined) return;
+    if (intake === undefined) return [];
     ctx.store.insertPlan({
       plan_id: intake.planId,
       name: message.plan.plan,
@@ -44,8 +45,9 @@ export function onSubmitPlan(
       allow_external_sensitive: message.plan.allow_external_sensitive === true,
       tasks: intake.tasks,
     });
-    reply(announceAccepted(ctx, intake));
-    return;
+    const accepted = announceAccepted(ctx, intake);
+    reply(accepted.ack);
+    return accepted.effects;
   }
   void (async () => {
     // The frame's own parse was one long step; checking the plan is the next, after others had their turn.
@@ -58,6 +60,7 @@ export function onSubmitPlan(
     }
     await storeInSlices(ctx, intake, replyLater, () => announceAccepted(ctx, intake));
   })().catch((error: unknown) => ctx.logger.error({ err: error }, 'accepting a plan failed'));
+  return [];
 }
 
 /** Resolve a submitted plan; a refusal (with its event) goes out through `reply`. */
@@ -73,9 +76,9 @@ function checkPlan(ctx: BrainContext, message: MessageOf<'submit_plan'>, reply: 
   return { planId: newPlanId(message.plan.plan), message, tasks: resolved.tasks, source };
 }
 
-/** A stored plan announced: its event, its auto-fixes logged, its ready tasks queued (inside the storing
- * transaction); returns the ack. */
-function announceAccepted(ctx: BrainContext, intake: Intake): Message {
+/** A stored plan announced (inside the storing transaction): its event, its auto-fixes logged; returns the ack and
+ * the effects that queue its ready tasks. */
+function announceAccepted(ctx: BrainContext, intake: Intake): { ack: Message; effects: readonly BrainEffect[] } {
   const { planId, message, tasks, source } = intake;
   const detail = { plan: message.plan.plan, tasks: tasks.length, source };
   ctx.events.emit({ event_type: 'plan_submitted', plan_id: planId, detail });
@@ -84,13 +87,13 @@ function announceAccepted(ctx: BrainContext, intake: Intake): Message {
       ctx.logger.info({ plan_id: planId, plan_task_id: task.name, fix_applied: task.fix_applied }, `definition auto-fix on ${task.name}: ${task.fix_applied}`);
     }
   }
-  enqueueReady(ctx, planId);
+  const effects = enqueueReady(ctx, planId);
   const accepted = tasks.map((task) => ({
     name: task.name,
     task_id: `${planId}.${task.name}`,
     ...(task.fix_applied !== undefined ? { fix_applied: task.fix_applied } : {}),
   }));
-  return createMessage('plan_accepted', sender(ctx), { plan_id: planId, tasks: accepted }, message.msg_id);
+  return { ack: createMessage('plan_accepted', sender(ctx), { plan_id: planId, tasks: accepted }, message.msg_id), effects };
 }
 
 /** Plans and workers, as one document. */
@@ -115,16 +118,16 @@ export function onStatus(ctx: BrainContext, message: MessageOf<'status_request'>
 }
 
 /** Cancel a plan or a task; running attempts are called back from their workers. */
-export function onCancel(ctx: BrainContext, message: MessageOf<'cancel_request'>, reply: Reply): void {
+export function onCancel(ctx: BrainContext, message: MessageOf<'cancel_request'>, reply: Reply): readonly BrainEffect[] {
   if (ctx.store.intake.intakeUnderway(message.target)) {
     const why = `plan '${message.target}' is still being stored; cancel it once it is accepted`;
     refuse(ctx, reply, message.msg_id, 'plan_storing', why);
-    return;
+    return [];
   }
   const effect = cancelTarget(ctx.store, ctx.transitions, message.target);
   if ('code' in effect) {
     refuse(ctx, reply, message.msg_id, effect.code, effect.message);
-    return;
+    return [];
   }
   for (const id of effect.canceled) {
     ctx.queue.remove(id);
@@ -140,24 +143,24 @@ export function onCancel(ctx: BrainContext, message: MessageOf<'cancel_request'>
     }
   }
   ctx.escalation?.onCanceled(effect.canceled);
-  if (effect.plan !== undefined) announcePlan(ctx, effect.plan);
   reply(createMessage('ack', sender(ctx), { detail: `canceled ${effect.canceled.length} task(s)`, affected: effect.canceled }, message.msg_id));
   ctx.schedulePump();
+  return effect.plan === undefined ? [] : [{ kind: 'plan_finished', plan: effect.plan }];
 }
 
 /** Re-queue a failed task and the dependents that failed because of it. */
-export function onRetry(ctx: BrainContext, message: MessageOf<'retry_request'>, reply: Reply): void {
+export function onRetry(ctx: BrainContext, message: MessageOf<'retry_request'>, reply: Reply): readonly BrainEffect[] {
   const effect = retryTask(ctx.store, ctx.transitions, message.task_id);
   if ('code' in effect) {
     refuse(ctx, reply, message.msg_id, effect.code, effect.message);
-    return;
+    return [];
   }
   for (const id of effect.reset) {
     const row = ctx.store.task(id);
     ctx.events.emit({ event_type: 'task_requeued', plan_id: row?.plan_id, task_id: id, plan_task_id: row?.name, cause: 'retry requested by operator' });
   }
-  release(ctx, effect.requeued);
   reply(createMessage('ack', sender(ctx), { detail: `re-queued ${effect.reset.length} task(s)`, affected: effect.reset }, message.msg_id));
+  return [{ kind: 'release', taskIds: effect.requeued }];
 }
 
 /** Where a task's output is. */

@@ -1,6 +1,6 @@
 import { createMessage, type TaskClass } from '@rigmind/protocol';
 import { rowToTask, type TaskRow } from '../store/rows.js';
-import type { BrainContext } from './brain-context.js';
+import type { BrainCore } from './brain-context.js';
 import type { WorkerAppetite } from './ready-queue.js';
 import type { WorkerEntry } from './worker-registry.js';
 
@@ -9,7 +9,7 @@ import type { WorkerEntry } from './worker-registry.js';
  * `naive` policy, and under `swap-aware` the way cpu work and workers the scheduler does not place are fed).
  * `appetite` narrows what a worker is offered; undefined from it skips the worker.
  */
-export function pump(ctx: BrainContext, appetite: (worker: WorkerEntry) => WorkerAppetite | undefined = defaultAppetite): number {
+export function pump(ctx: BrainCore, appetite: (worker: WorkerEntry) => WorkerAppetite | undefined = defaultAppetite): number {
   let dispatched = 0;
   const now = ctx.runtime.now();
   let progress = true;
@@ -42,7 +42,7 @@ export function defaultAppetite(worker: WorkerEntry): WorkerAppetite | undefined
  * cards the attempt runs on when not all of them (a brain card lent to worker work).
  */
 export function dispatchTo(
-  ctx: BrainContext,
+  ctx: BrainCore,
   worker: WorkerEntry,
   taskId: string,
   now: number = ctx.runtime.now(),

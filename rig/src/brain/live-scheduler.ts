@@ -2,8 +2,8 @@ import { createMessage, type RigEvent, type TaskClass, type WorkerInfo } from '@
 import { DEFAULT_KNOBS, type CardView, type Decision, type Policy, type SchedTask, type SchedulerKnobs, type UpcomingTask } from '../scheduler/types.js';
 import { swapAwarePolicy } from '../scheduler/swap-aware-policy.js';
 import { modelServersOf } from '../scheduler/upcoming.js';
-import type { BrainContext } from './brain-context.js';
-import { enqueue } from './apply-effect.js';
+import type { BrainCore } from './brain-context.js';
+import type { BrainEffect } from './effects.js';
 import { CardBook, type CardBelief } from './card-book.js';
 import { brainWorkEta } from './brain-work-eta.js';
 import { TtlCache } from './ttl-cache.js';
@@ -46,7 +46,7 @@ export class LiveScheduler {
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly ctx: BrainContext,
+    private readonly ctx: BrainCore,
     private readonly spec: LiveRigSpec,
     private readonly policy: Policy = swapAwarePolicy,
     /** Wall seconds per scheduler second: 1 on a real rig; a simulated rig (`up --simulate`) runs faster. */
@@ -97,8 +97,8 @@ export class LiveScheduler {
     return classes.length === 0 ? undefined : { classes, executor: info.executor };
   }
 
-  /** Decide and carry out this pump's GPU placements. */
-  place(): void {
+  /** Decide and carry out this pump's GPU placements; returns what follows (preempted tasks re-queued). */
+  place(): readonly BrainEffect[] {
     const { ctx } = this;
     const now = ctx.runtime.now();
     const nowS = this.#seconds(now);
@@ -116,7 +116,7 @@ export class LiveScheduler {
       beliefs.push(...cards);
       views.push(...viewsOf(brain.worker, cards, nowS, brain.model));
     }
-    if (views.length === 0) return;
+    if (views.length === 0) return [];
     const rig = this.spec.spec(beliefs, brain === undefined ? null : { model: brain.model, gpus: brain.gpus });
     const ready = this.#readyTasks(nowS, brain);
     const upcoming = [...this.#upcoming.list(now, nowS, (row) => row.estimate_s ?? DEFAULT_ESTIMATE_S[row.task_class], (row) => this.#modelOf(row.task_class, row.model))];
@@ -132,13 +132,15 @@ export class LiveScheduler {
     }
     const output = this.policy({ nowS, ready, upcoming, cards: views, cpuFree: 0, rig, knobs: this.#knobs });
     const taskById = new Map(ready.map((task) => [task.id, task]));
-    for (const decision of output.decisions) this.#apply(decision, taskById, upcoming, nowS, brain);
+    const effects: BrainEffect[] = [];
+    for (const decision of output.decisions) effects.push(...this.#apply(decision, taskById, upcoming, nowS, brain));
     if (output.decisions.some((decision) => decision.kind === 'start')) {
       // What was just started makes its dependents "soon ready": look again, so free cards can get ready for them.
       this.#upcoming.invalidate();
       ctx.schedulePump();
     }
     this.#wakeAt(output.wakeAtS, now);
+    return effects;
   }
 
   /** The scheduler's clock: estimates and load times are in rig seconds, which a simulated rig compresses. */
@@ -175,12 +177,14 @@ export class LiveScheduler {
     return out;
   }
 
-  #apply(decision: Decision, tasks: ReadonlyMap<string, SchedTask>, upcoming: readonly SchedTask[], nowS: number, brain: BrainCards | undefined): void {
+  #apply(decision: Decision, tasks: ReadonlyMap<string, SchedTask>, upcoming: readonly SchedTask[], nowS: number, brain: BrainCards | undefined): readonly BrainEffect[] {
+    if (decision.kind === 'preempt') return this.#preempt(decision.taskId);
+    this.#place(decision, tasks, upcoming, nowS, brain);
+    return [];
+  }
+
+  #place(decision: Exclude<Decision, { kind: 'preempt' }>, tasks: ReadonlyMap<string, SchedTask>, upcoming: readonly SchedTask[], nowS: number, brain: BrainCards | undefined): void {
     const { ctx } = this;
-    if (decision.kind === 'preempt') {
-      this.#preempt(decision.taskId);
-      return;
-    }
     const gpu = decision.gpus[0];
     const card = gpu === undefined ? undefined : this.cards.get(gpu);
     const worker = card === undefined ? undefined : ctx.workers.get(card.workerId);
@@ -241,10 +245,10 @@ export class LiveScheduler {
   }
 
   /** Stop a running task for urgent work: its attempt ends, it goes back to the queue in its old place, counted. */
-  #preempt(taskId: string): void {
+  #preempt(taskId: string): readonly BrainEffect[] {
     const { ctx } = this;
     const lease = ctx.transitions.preempt(taskId, 'preempted for urgent work');
-    if (lease === undefined) return;
+    if (lease === undefined) return [];
     const worker = ctx.workers.get(lease.worker_id);
     worker?.leases.delete(taskId);
     if (worker?.identity !== undefined) {
@@ -252,9 +256,9 @@ export class LiveScheduler {
     }
     for (const card of this.cards.all()) if (card.run?.taskId === taskId) card.run = null;
     const row = ctx.store.task(taskId);
-    if (row === undefined) return;
+    if (row === undefined) return [];
     ctx.events.emit({ event_type: 'task_preempted', plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name, worker_id: lease.worker_id, attempt: lease.attempt, cause: 'preempted for urgent work', detail: { preemptions: row.preemptions } });
-    enqueue(ctx, row);
+    return [{ kind: 'enqueue', row }];
   }
 
   #wakeAt(wakeAtS: number | null, now: number): void {

@@ -1,8 +1,9 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createMessage, type Message, type MessageOf } from '@rigmind/protocol';
 import type { NewTask } from '../store/rows.js';
-import { enqueue } from './apply-effect.js';
+import { applyEffects } from './apply-effects.js';
 import type { BrainContext } from './brain-context.js';
+import type { BrainEffect } from './effects.js';
 
 type Reply = (message: Message) => void;
 
@@ -31,7 +32,7 @@ export async function storeInSlices(
   ctx: BrainContext,
   intake: Intake,
   reply: Reply,
-  announce: () => Message,
+  announce: () => { ack: Message; effects: readonly BrainEffect[] },
 ): Promise<void> {
   const { store } = ctx;
   const { planId, message, tasks } = intake;
@@ -58,7 +59,10 @@ export async function storeInSlices(
     store.syncCommits(true);
     const ack = store.transaction(() => {
       store.intake.finishIntake(planId);
-      return announce();
+      const accepted = announce();
+      // On a turn of its own, like a timer: its effects are applied here, in the commit the ack stands for.
+      applyEffects(ctx, accepted.effects);
+      return accepted.ack;
     });
     reply(ack);
   } catch (error) {
@@ -74,9 +78,10 @@ export async function storeInSlices(
   }
 }
 
-/** Queue a stored plan's ready tasks (read back in one query: a per-task read costs more for large plans). */
-export function enqueueReady(ctx: BrainContext, planId: string): void {
-  for (const row of ctx.store.queuedTasks(planId)) enqueue(ctx, row);
+/** The effects that queue a stored plan's ready tasks (read back in one query: a per-task read costs more for large plans). */
+export function enqueueReady(ctx: BrainContext, planId: string): BrainEffect[] {
+  const effects: BrainEffect[] = ctx.store.queuedTasks(planId).map((row) => ({ kind: 'enqueue', row }));
   ctx.scheduler?.invalidate();
   ctx.schedulePump();
+  return effects;
 }

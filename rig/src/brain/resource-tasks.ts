@@ -1,6 +1,6 @@
 import type { ResourceAction } from '@rigmind/protocol';
 import type { NewTask } from '../store/rows.js';
-import type { BrainContext } from './brain-context.js';
+import type { BrainCore } from './brain-context.js';
 import { dispatchTo } from './dispatcher.js';
 import type { WorkerEntry } from './worker-registry.js';
 
@@ -23,7 +23,7 @@ export interface ResourceOrder {
  * card, in the caller's transaction. It is a task like the others: a row, an attempt, events, a line in status.
  * It is never queued for anyone else: it was planned for this card as it is now. Returns the task id.
  */
-export function startResourceTask(ctx: BrainContext, worker: WorkerEntry, order: ResourceOrder): string | undefined {
+export function startResourceTask(ctx: BrainCore, worker: WorkerEntry, order: ResourceOrder): string | undefined {
   const n = ctx.store.resourceTaskCount(order.planId) + 1;
   const name = `${order.action}.gpu${order.gpu}.${order.model.replace(/[^A-Za-z0-9_.:-]/g, '-')}.${n}`;
   const taskId = `${order.planId}.${name}`;

@@ -1,19 +1,19 @@
 import type { BrainContext } from './brain-context.js';
-import { applyEffect, enqueue } from './apply-effect.js';
+import type { BrainEffect } from './effects.js';
 
 /**
  * A prompt too long for the worker's model: retrying it there cannot help, and it is no failure of the task, so
  * it does not count towards escalating after failures (which would pay for an answer this then threw away). It
  * moves to the brain's model if a brain executor is registered, else to the external tier, else it fails saying
- * why. Never truncated.
+ * why. Never truncated. Returns what follows, for `applyEffects`.
  */
 export function rerouteTooLong(
   ctx: BrainContext,
   taskId: string,
   exceeded: { model: string; estimated_tokens: number; context_length: number },
-): void {
+): BrainEffect[] {
   const row = ctx.store.task(taskId);
-  if (row === undefined) return;
+  if (row === undefined) return [];
   const { model, estimated_tokens: tokens, context_length: window } = exceeded;
   const why = `context_too_long: ~${tokens} tokens for ${model} (${window})`;
   ctx.queue.remove(taskId);
@@ -24,12 +24,8 @@ export function rerouteTooLong(
     const moved = `${why}; moved to the brain's model`;
     const queued = ctx.transitions.moveToBrain(taskId, moved);
     ctx.events.emit({ event_type: 'task_requeued', ...base, cause: moved });
-    if (queued !== undefined) enqueue(ctx, queued);
     ctx.schedulePump();
-    return;
+    return queued === undefined ? [] : [{ kind: 'enqueue', row: queued }];
   }
-  if (ctx.escalation?.escalate(taskId, 'context_too_long') === true) return;
-  const effect = ctx.transitions.failDirectly(taskId, why);
-  ctx.events.emit({ event_type: 'task_failed', ...base, cause: why });
-  applyEffect(ctx, taskId, effect);
+  return [{ kind: 'escalate', taskId, reason: 'context_too_long', otherwise: [{ kind: 'fail', taskId, cause: why }] }];
 }

@@ -1,7 +1,7 @@
 import { createMessage, type HeldTask, type MessageOf } from '@rigmind/protocol';
 import { LOW_CONFIDENCE_MARKER } from '../escalation/low-confidence.js';
 import type { BrainContext } from './brain-context.js';
-import { applyEffect } from './apply-effect.js';
+import { finished, type BrainEffect } from './effects.js';
 import { loseLease } from './lost-lease.js';
 import { ownLateResult, refuseResult } from './result-refusal.js';
 import { rerouteTooLong } from './too-long.js';
@@ -14,7 +14,7 @@ const brainSender = (ctx: BrainContext) => ({ role: 'brain' as const, id: ctx.id
  * the leases it lists, and the ones sent on this connection after that dispatch (on their way to it); it tells
  * the worker to abandon what the brain no longer wants, and takes back the rest of this worker's leases.
  */
-export function onRegister(ctx: BrainContext, identity: Buffer, message: MessageOf<'register'>): void {
+export function onRegister(ctx: BrainContext, identity: Buffer, message: MessageOf<'register'>): BrainEffect[] {
   const info = message.worker;
   const now = ctx.runtime.now();
   const entry = ctx.workers.ensure(info.id, now);
@@ -37,13 +37,14 @@ export function onRegister(ctx: BrainContext, identity: Buffer, message: Message
     else abandon.push(task);
   }
   let takenBack = 0;
+  const effects: BrainEffect[] = [];
   for (const lease of ctx.store.leases()) {
     if (lease.worker_id !== info.id || held.get(lease.task_id) === lease.attempt) continue;
     // A stale report: the register left before this dispatch reached the worker. Taking it back would run it twice.
     if (ctx.workers.sentAfter(entry, lease.task_id, lease.attempt, message.seen)) continue;
     entry.leases.delete(lease.task_id);
     takenBack += 1;
-    loseLease(ctx, info.id, lease, `worker ${info.id} registered without the task`);
+    effects.push(...loseLease(ctx, info.id, lease, `worker ${info.id} registered without the task`));
   }
   ctx.router.send(
     identity,
@@ -66,6 +67,7 @@ export function onRegister(ctx: BrainContext, identity: Buffer, message: Message
     },
   });
   ctx.schedulePump();
+  return effects;
 }
 
 /**
@@ -128,11 +130,11 @@ function recordStart(ctx: BrainContext, taskId: string, attempt: number, workerI
  * after its welcome), and one for a lease its sender does not hold is refused and recorded. Applied once; every
  * copy from the registered connection is acknowledged, so the worker can forget it.
  */
-export function onTaskResult(ctx: BrainContext, identity: Buffer, message: MessageOf<'task_result'>): void {
+export function onTaskResult(ctx: BrainContext, identity: Buffer, message: MessageOf<'task_result'>): BrainEffect[] {
   const workerId = message.sender.id;
   if (!touchWorker(ctx, identity, message)) {
     refuseResult(ctx, message, 'connection_not_registered');
-    return;
+    return [];
   }
   const started = recordStart(ctx, message.task_id, message.attempt, workerId, { reported_with_result: true });
   let result = message.result;
@@ -142,7 +144,7 @@ export function onTaskResult(ctx: BrainContext, identity: Buffer, message: Messa
   queueAck(ctx, workerId, identity, message.msg_id);
   if (effect.kind === 'stale') {
     if (!ownLateResult(ctx, message)) refuseResult(ctx, message, 'not_lease_holder');
-    return;
+    return [];
   }
   const worker = ctx.workers.get(workerId);
   if (worker !== undefined) {
@@ -153,13 +155,10 @@ export function onTaskResult(ctx: BrainContext, identity: Buffer, message: Messa
   }
   ctx.scheduler?.invalidate();
   ctx.schedulePump();
-  if (effect.kind === 'too_long' && result.context_exceeded !== undefined) {
-    rerouteTooLong(ctx, message.task_id, result.context_exceeded);
-    return;
-  }
+  if (effect.kind === 'too_long' && result.context_exceeded !== undefined) return rerouteTooLong(ctx, message.task_id, result.context_exceeded);
   // A plan and a name do not change: the start recorded just now already read them.
   const row = started ?? ctx.store.task(message.task_id);
-  if (row === undefined) return;
+  if (row === undefined) return [];
   const base = {
     plan_id: row.plan_id,
     task_id: message.task_id,
@@ -180,8 +179,9 @@ export function onTaskResult(ctx: BrainContext, identity: Buffer, message: Messa
   } else if (effect.kind === 'failed') {
     ctx.events.emit({ event_type: 'task_failed', ...base, error: result.error_snippet, cause: effect.cause });
   }
-  applyEffect(ctx, message.task_id, effect, { worker_id: workerId, attempt: message.attempt });
-  if (lowConfidence) ctx.escalation?.escalate(message.task_id, 'low_confidence');
+  const effects = [finished(message.task_id, effect, { worker_id: workerId, attempt: message.attempt })];
+  if (lowConfidence) effects.push({ kind: 'escalate', taskId: message.task_id, reason: 'low_confidence', otherwise: [] });
+  return effects;
 }
 
 /** Acks ride on the next dispatch to the worker, or go alone at the end of the turn. */
@@ -208,34 +208,36 @@ export function flushAcks(ctx: BrainContext, workerId?: string): void {
 }
 
 /** A worker left on purpose: its leases go back to the queue now rather than after the liveness timeout. */
-export function onGoodbye(ctx: BrainContext, message: MessageOf<'goodbye'>): void {
-  dropWorker(ctx, message.sender.id, `worker ${message.sender.id} left: ${message.reason}`, 'worker_left');
+export function onGoodbye(ctx: BrainContext, message: MessageOf<'goodbye'>): BrainEffect[] {
+  return dropWorker(ctx, message.sender.id, `worker ${message.sender.id} left: ${message.reason}`, 'worker_left');
 }
 
 /** Heartbeat tick: workers silent for `liveness` intervals are dead; their leases go back to the queue at once. */
-export function reapSilentWorkers(ctx: BrainContext): void {
+export function reapSilentWorkers(ctx: BrainContext): BrainEffect[] {
   const now = ctx.runtime.now();
   // A brain that was itself stalled (its tick late) cannot tell a silent worker from frames waiting unread in its
   // socket: it gives every worker a fresh window rather than take back leases from workers that are running them.
   if (ctx.workers.stalled(now, ctx.config.heartbeat_ms)) {
     for (const entry of ctx.workers.all()) entry.lastSeen = Math.max(entry.lastSeen, now);
-    return;
+    return [];
   }
   const deadline = now - ctx.config.heartbeat_ms * ctx.config.heartbeat_liveness;
+  const effects: BrainEffect[] = [];
   for (const entry of ctx.workers.all()) {
     if (entry.lastSeen < deadline) {
-      dropWorker(ctx, entry.id, `worker ${entry.id} silent for ${ctx.config.heartbeat_liveness} heartbeats`, 'worker_lost');
+      effects.push(...dropWorker(ctx, entry.id, `worker ${entry.id} silent for ${ctx.config.heartbeat_liveness} heartbeats`, 'worker_lost'));
     }
   }
+  return effects;
 }
 
-function dropWorker(ctx: BrainContext, workerId: string, reason: string, type: 'worker_lost' | 'worker_left'): void {
+function dropWorker(ctx: BrainContext, workerId: string, reason: string, type: 'worker_lost' | 'worker_left'): BrainEffect[] {
   const entry = ctx.workers.get(workerId);
-  if (entry === undefined) return;
+  if (entry === undefined) return [];
   ctx.workers.delete(workerId);
   ctx.scheduler?.onDrop(workerId);
   const leases = ctx.store.leases().filter((lease) => lease.worker_id === workerId);
   ctx.events.emit({ event_type: type, worker_id: workerId, cause: reason, detail: { leases: leases.map((lease) => lease.task_id) } });
-  for (const lease of leases) loseLease(ctx, workerId, lease, reason);
   ctx.schedulePump();
+  return leases.flatMap((lease) => loseLease(ctx, workerId, lease, reason));
 }

@@ -1,6 +1,6 @@
 import { createMessage, encodeMessage, parseMessage, type Advice, type EscalationReason, type EscalationRequestInput } from '@rigmind/protocol';
-import { applyEffect, release } from '../brain/apply-effect.js';
-import type { BrainContext, EscalationHooks, ManualEscalation } from '../brain/brain-context.js';
+import type { BrainCore, EscalationHooks, ManualEscalation } from '../brain/brain-context.js';
+import type { BrainEffect } from '../brain/effects.js';
 import { reopenDependents } from '../store/operator-actions.js';
 import { isTerminal } from '../store/attempt-log.js';
 import type { EscalationRow, EscalationStore } from '../store/escalations.js';
@@ -33,7 +33,7 @@ export class Escalator implements EscalationHooks {
   readonly #withdrawals: Withdrawals;
 
   constructor(
-    private readonly ctx: BrainContext,
+    private readonly ctx: BrainCore,
     private readonly client: GatewayClient,
   ) {
     this.#rows = ctx.store.escalations;
@@ -56,19 +56,13 @@ export class Escalator implements EscalationHooks {
     await Promise.allSettled([...this.#work]);
   }
 
-  escalate(taskId: string, reason: EscalationReason): boolean {
+  escalate(taskId: string, reason: EscalationReason): readonly BrainEffect[] | undefined {
     const row = this.ctx.store.task(taskId);
-    if (row === undefined || isTerminal(row.status) || row.status === 'leased' || row.status === 'running' || row.status === 'waiting_external') return false;
-    if (!this.#mayLeave(row)) {
-      if (reason === 'requires_external') {
-        this.#fail(row, SENSITIVE_CAUSE);
-        return true;
-      }
-      return false;
-    }
+    if (row === undefined || isTerminal(row.status) || row.status === 'leased' || row.status === 'running' || row.status === 'waiting_external') return undefined;
+    if (!this.#mayLeave(row)) return reason === 'requires_external' ? this.#fail(row, SENSITIVE_CAUSE) : undefined;
     this.#hand(row, reason);
     this.#send(taskId);
-    return true;
+    return [];
   }
 
   escalateByHand(taskId: string): ManualEscalation {
@@ -102,13 +96,12 @@ export class Escalator implements EscalationHooks {
   }
 
   /** A task released after its advised subtasks completed: it is done, nothing of it runs locally again. */
-  onReleased(row: TaskRow): boolean {
-    if (this.#rows.get(row.task_id)?.state !== 'awaiting_subtasks') return false;
+  onReleased(row: TaskRow): readonly BrainEffect[] | undefined {
+    if (this.#rows.get(row.task_id)?.state !== 'awaiting_subtasks') return undefined;
     this.#rows.setState(row.task_id, 'done', null);
     const effect = this.ctx.transitions.completeDirectly(row.task_id, 'completed by the subtasks advised by the external tier', EXTERNAL_SOURCE);
     this.ctx.events.emit({ event_type: 'task_completed', plan_id: row.plan_id, task_id: row.task_id, plan_task_id: row.name, cause: 'advised subtasks completed' });
-    applyEffect(this.ctx, row.task_id, effect);
-    return true;
+    return [{ kind: 'finished', taskId: row.task_id, effect, detail: {} }];
   }
 
   /**
@@ -151,7 +144,8 @@ export class Escalator implements EscalationHooks {
     const request = escalation.escalation_id !== null
       ? this.client.poll(escalation.escalation_id, controller.signal)
       : this.client.escalate(this.#handoff(row, escalation), controller.signal);
-    this.#track(taskId, controller, request.then((result) => this.#settle(taskId, result)));
+    // The reply is applied in a transaction of its own, through the brain's one place for effects.
+    this.#track(taskId, controller, request.then((result) => this.ctx.applyLater(() => this.#settle(taskId, result))));
   }
 
   // In memory only: a brain killed mid-request finds the escalation due again when it restarts.
@@ -177,43 +171,35 @@ export class Escalator implements EscalationHooks {
     return request;
   }
 
-  #settle(taskId: string, result: GatewayResult): void {
+  #settle(taskId: string, result: GatewayResult): readonly BrainEffect[] {
     const { ctx } = this;
     const escalation = this.#rows.get(taskId);
     if (escalation?.state === 'withdrawing') {
       // Canceled while this was under way: what it learnt of the gateway's id is what the withdrawal needs.
       const id = result.ok ? result.response.id : result.escalationId;
       if (escalation.escalation_id === null && id !== undefined) this.#rows.learnId(taskId, id);
-      return;
+      return [];
     }
     const row = ctx.store.task(taskId);
-    if (row === undefined || row.status !== 'waiting_external') return;
+    if (row === undefined || row.status !== 'waiting_external') return [];
     if (result.ok && result.response.state === 'completed' && result.response.advice !== undefined) {
       // Advice enters through protocol like any frame: as a message from the gateway, under the dispatch rule.
       const frame = encodeMessage(createMessage('advice', { role: 'gateway', id: 'gateway' }, { escalation_id: result.response.id, task_id: taskId, advice: result.response.advice }));
       const parsed = parseMessage(frame, { from: ['gateway'] });
-      if (!parsed.ok || parsed.value.kind !== 'advice') {
-        this.#fail(row, `invalid advice: ${parsed.ok ? parsed.value.kind : parsed.error.message}`);
-        return;
-      }
-      this.#apply(row, parsed.value.advice);
-      return;
+      if (!parsed.ok || parsed.value.kind !== 'advice') return this.#fail(row, `invalid advice: ${parsed.ok ? parsed.value.kind : parsed.error.message}`);
+      return this.#apply(row, parsed.value.advice);
     }
     if (result.ok) {
       const error = result.response.error;
-      this.#retryOrFail(row, result.response.state === 'pending', result.response.id, error ? `${error.code}: ${error.message}` : `escalation ${result.response.state}`);
-      return;
+      return this.#retryOrFail(row, result.response.state === 'pending', result.response.id, error ? `${error.code}: ${error.message}` : `escalation ${result.response.state}`);
     }
-    this.#retryOrFail(row, result.retryable, result.escalationId, `${result.code}: ${result.message}`, result.retryAfterMs);
+    return this.#retryOrFail(row, result.retryable, result.escalationId, `${result.code}: ${result.message}`, result.retryAfterMs);
   }
 
   // `notBeforeMs`: the gateway's Retry-After (its next try upstream, or its rate limit); asking sooner is wasted.
-  #retryOrFail(row: TaskRow, retryable: boolean, escalationId: string | undefined, why: string, notBeforeMs = 0): void {
+  #retryOrFail(row: TaskRow, retryable: boolean, escalationId: string | undefined, why: string, notBeforeMs = 0): readonly BrainEffect[] {
     const { ctx } = this;
-    if (!retryable) {
-      this.#fail(row, `escalation failed: ${why}`);
-      return;
-    }
+    if (!retryable) return this.#fail(row, `escalation failed: ${why}`);
     const tries = (this.#rows.get(row.task_id)?.tries ?? 0) + 1;
     const delay = gatewayRetryDelay(ctx.config.escalation, tries, () => ctx.runtime.random(), notBeforeMs);
     const nextAt = ctx.runtime.now() + delay;
@@ -221,9 +207,10 @@ export class Escalator implements EscalationHooks {
     const cause = `waiting for the gateway (${why}); next try in ${Math.round(delay / 1000)}s`;
     ctx.transitions.setStatus(row.task_id, 'waiting_external', cause);
     ctx.events.emit({ event_type: 'escalation_failed', plan_id: row.plan_id, task_id: row.task_id, plan_task_id: row.name, cause, duration_ms: delay });
+    return [];
   }
 
-  #apply(row: TaskRow, advice: Advice): void {
+  #apply(row: TaskRow, advice: Advice): readonly BrainEffect[] {
     const { ctx } = this;
     const base = { plan_id: row.plan_id, task_id: row.task_id, plan_task_id: row.name };
     ctx.events.emit({ event_type: 'task_advised', ...base, cause: advice.type });
@@ -231,32 +218,23 @@ export class Escalator implements EscalationHooks {
       this.#rows.setState(row.task_id, 'done', null);
       const effect = ctx.transitions.completeDirectly(row.task_id, advice.text, EXTERNAL_SOURCE);
       ctx.events.emit({ event_type: 'task_completed', ...base, cause: 'answered by the external tier' });
-      applyEffect(ctx, row.task_id, effect);
-      return;
+      return [{ kind: 'finished', taskId: row.task_id, effect, detail: {} }];
     }
     if (advice.type === 'decline') {
-      if (ctx.config.escalation.on_decline === 'hold') {
-        this.#rows.setState(row.task_id, 'held', advice.reason);
-        ctx.transitions.setStatus(row.task_id, 'waiting_external', `declined by the external tier, held for a person: ${advice.reason}`);
-      } else {
-        this.#fail(row, `declined by the external tier: ${advice.reason}`);
-      }
-      return;
+      if (ctx.config.escalation.on_decline !== 'hold') return this.#fail(row, `declined by the external tier: ${advice.reason}`);
+      this.#rows.setState(row.task_id, 'held', advice.reason);
+      ctx.transitions.setStatus(row.task_id, 'waiting_external', `declined by the external tier, held for a person: ${advice.reason}`);
+      return [];
     }
     const inserted = insertAdvisedSubtasks(ctx.store, ctx.transitions, ctx.resolvePlan, row, advice.tasks, EXTERNAL_SOURCE);
-    if (!inserted.ok) {
-      this.#fail(row, inserted.reason);
-      return;
-    }
+    if (!inserted.ok) return this.#fail(row, inserted.reason);
     this.#rows.setState(row.task_id, 'awaiting_subtasks', inserted.names.join(', '));
-    release(ctx, inserted.queued);
+    return [{ kind: 'release', taskIds: inserted.queued }];
   }
 
-  #fail(row: TaskRow, cause: string): void {
-    const { ctx } = this;
+  // The escalation is over; the task fails where it is (the brain's `fail` effect announces it and cascades).
+  #fail(row: TaskRow, cause: string): readonly BrainEffect[] {
     this.#rows.setState(row.task_id, 'done', cause);
-    const effect = ctx.transitions.failDirectly(row.task_id, cause);
-    ctx.events.emit({ event_type: 'task_failed', plan_id: row.plan_id, task_id: row.task_id, plan_task_id: row.name, cause });
-    applyEffect(ctx, row.task_id, effect);
+    return [{ kind: 'fail', taskId: row.task_id, cause }];
   }
 }

@@ -1,4 +1,4 @@
-import type { BrainContext } from '../brain/brain-context.js';
+import type { BrainCore } from '../brain/brain-context.js';
 import { gatewayRetryDelay } from './retry-delay.js';
 import type { EscalationStore } from '../store/escalations.js';
 import type { GatewayClient } from './gateway-client.js';
@@ -16,7 +16,7 @@ export interface RequestsUnderWay {
  */
 export class Withdrawals {
   constructor(
-    private readonly ctx: BrainContext,
+    private readonly ctx: BrainCore,
     private readonly client: GatewayClient,
     private readonly rows: EscalationStore,
     private readonly underWay: RequestsUnderWay,

@@ -1,19 +1,18 @@
 import type { Logger } from 'pino';
-import { createMessage, RECONNECT_CAP_HEARTBEATS, type Message, type RigConfig, type RigProfile, type Runtime } from '@rigmind/protocol';
+import { createMessage, RECONNECT_CAP_HEARTBEATS, type RigConfig, type RigProfile, type Runtime } from '@rigmind/protocol';
 import type { RigHome } from '../config/rig-home.js';
 import { Store } from '../store/store.js';
 import { Transitions } from '../store/transitions.js';
 import { EventPublisher, RouterSocket, type RoutedFrame } from '../transport/zmq.js';
 import type { BrainContext, BrainCore, EscalationHooks, PlanResolver } from './brain-context.js';
 import { applyEffects } from './apply-effects.js';
-import type { BrainEffect } from './effects.js';
-import { onCancel, onLogs, onRetry, onStatus, onSubmitPlan } from './client-handlers.js';
 import { pump } from './dispatcher.js';
 import { LiveRigSpec } from './live-rig-spec.js';
 import { LiveScheduler } from './live-scheduler.js';
 import { EventBus } from './event-bus.js';
 import { ReadyQueue } from './ready-queue.js';
-import { flushAcks, onGoodbye, onHeartbeat, onRegister, onTaskResult, onTaskStarted, onWorkerEvent, reapSilentWorkers, touchWorker } from './worker-handlers.js';
+import { flushAcks, reapSilentWorkers } from './worker-handlers.js';
+import { routeFrame } from './route-frame.js';
 import { WorkerRegistry } from './worker-registry.js';
 import { Outbox } from './outbox.js';
 import { reloadMemory } from './reload-memory.js';
@@ -146,7 +145,7 @@ export class Brain {
       // in the handlers become savepoints. Replies and events go out only after the commit (the outbox).
       ctx.store.syncCommits(frame.parsed.ok && ackedToClient(frame.parsed.value.kind));
       const refusal = this.#atomically(() => {
-        applyEffects(ctx, this.#handle(frame));
+        applyEffects(ctx, routeFrame(ctx, frame));
         // Work the frame released is dispatched in the same commit: one transaction per result, not two.
         this.#pumpNow();
         flushAcks(ctx);
@@ -159,66 +158,6 @@ export class Brain {
   #refuse(frame: RoutedFrame, refusal: Refusal): void {
     if (!frame.parsed.ok) return;
     this.#router.send(frame.identity, refusalMessage(this.ctx.id, refusal, frame.parsed.value.msg_id));
-  }
-
-  /** Route a frame to its handler; returns what the handler wants done next (applied by the caller, in the frame's transaction). */
-  #handle(frame: RoutedFrame): readonly BrainEffect[] {
-    const { ctx } = this;
-    const reply = (message: Message) => ctx.router.send(frame.identity, message);
-    if (!frame.parsed.ok) {
-      ctx.logger.warn({ code: frame.parsed.error.code, issues: frame.parsed.error.issues.slice(0, 5) }, `refused frame: ${frame.parsed.error.message}`);
-      const { code, message, issues, re } = frame.parsed.error;
-      // With the msg_id recovered from the frame, the refusal answers its request instead of timing it out.
-      reply(createMessage('refused', { role: 'brain', id: ctx.id }, { code, message, issues: [...issues] }, re));
-      return [];
-    }
-    const message = frame.parsed.value;
-    switch (message.kind) {
-      case 'register':
-        return onRegister(ctx, frame.identity, message);
-      case 'heartbeat':
-        if (touchWorker(ctx, frame.identity, message)) onHeartbeat(ctx, message);
-        return [];
-      case 'worker_event':
-        if (touchWorker(ctx, frame.identity, message)) onWorkerEvent(ctx, message);
-        return [];
-      case 'task_started':
-        if (touchWorker(ctx, frame.identity, message)) onTaskStarted(ctx, message);
-        return [];
-      case 'task_result':
-        // Refused unless from the connection holding the lease (recorded, so a forgery shows).
-        return onTaskResult(ctx, frame.identity, message);
-      case 'goodbye':
-        return touchWorker(ctx, frame.identity, message) ? onGoodbye(ctx, message) : [];
-      case 'submit_plan':
-        // A large plan is answered after its last slice is stored: straight to the socket, not this frame's reply.
-        return onSubmitPlan(ctx, message, reply, (late) => ctx.router.send(frame.identity, late));
-      case 'status_request':
-        onStatus(ctx, message, reply);
-        return [];
-      case 'cancel_request':
-        return onCancel(ctx, message, reply);
-      case 'retry_request':
-        return onRetry(ctx, message, reply);
-      case 'logs_request':
-        onLogs(ctx, message, reply);
-        return [];
-      case 'escalate_request':
-        if (ctx.escalation === undefined) {
-          reply(createMessage('refused', { role: 'brain', id: ctx.id }, { code: 'no_gateway', message: 'no gateway is configured (escalation.gateway_url in config.json)', issues: [] }, message.msg_id));
-        } else {
-          const result = ctx.escalation.escalateByHand(message.task_id);
-          reply(
-            result.ok
-              ? createMessage('ack', { role: 'brain', id: ctx.id }, { detail: 'handed to the external tier', affected: result.affected }, message.msg_id)
-              : createMessage('refused', { role: 'brain', id: ctx.id }, { code: result.code, message: result.message, issues: [] }, message.msg_id),
-          );
-        }
-        return [];
-      default:
-        reply(createMessage('refused', { role: 'brain', id: ctx.id }, { code: 'unexpected_kind', message: `the brain does not take '${message.kind}' messages`, issues: [] }, message.msg_id));
-        return [];
-    }
   }
 
   /**

@@ -41,7 +41,7 @@ export { resolveHome } from './config/env.js';
 export { main as runCli, buildProgram } from './cli/main.js';
 
 // The GPU manager's foundations: probe, poller, card state machine, thermal guard, card manager.
-export { THROTTLE_REASONS, ThrottleReasonSchema, BENIGN_THROTTLE_REASONS, decodeThrottleReasons, type ThrottleReason, type DecodedReasons } from './gpu/throttle-reasons.js';
+export { THROTTLE_REASONS, ThrottleReasonSchema, BENIGN_THROTTLE_REASONS, decodeThrottleReasons, type ThrottleReason, type DecodedReasons, type DecodeReasonsCode, type ThrottleMask } from './gpu/throttle-reasons.js';
 export {
   GpuSampleSchema,
   REASONS_FIELD,
@@ -52,9 +52,11 @@ export {
   type GpuSample,
   type ProbeIssue,
   type ReasonsField,
+  type ParsedLine,
+  type ParseLineCode,
 } from './gpu/gpu-sample.js';
 export { execaRunner, type ProcessRunner, type RunOutcome, type RunOptions } from './gpu/process-runner.js';
-export { GpuProbe, probeArgs, type GpuProbeOptions, type ProbeResult, type ProbeFailureCode } from './gpu/gpu-probe.js';
+export { GpuProbe, probeArgs, type GpuProbeOptions, type ProbeResult, type ProbeFailureCode, type ProbeSnapshot } from './gpu/gpu-probe.js';
 export { GpuPoller, type GpuPollerOptions, type Probe } from './gpu/gpu-poller.js';
 export {
   CardStateSchema,

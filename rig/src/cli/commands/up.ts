@@ -45,7 +45,7 @@ function profileWorkers(profile: RigProfile, profilePath: string, timeScale: str
 /** What this machine offers, found out before starting workers. */
 async function detectMachine(ollamaUrl: string): Promise<{ gpus: number[]; gpuNote: string; ollama: boolean }> {
   const probe = await new GpuProbe({ timeoutMs: 5_000 }).probe();
-  const gpus = probe.ok ? probe.samples.map((sample) => sample.index) : [];
+  const gpus = probe.ok ? probe.value.samples.map((sample) => sample.index) : [];
   const gpuNote = probe.ok ? `${gpus.length} NVIDIA GPU(s)` : probe.code;
   let ollama = false;
   try {

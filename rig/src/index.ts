@@ -24,9 +24,10 @@ export { GatewayClient, type GatewayClientOptions, type GatewayResult, type Gate
 export { Escalator, EXTERNAL_SOURCE } from './escalation/escalator.js';
 export { buildHandoff } from './escalation/handoff.js';
 export { LOW_CONFIDENCE_MARKER, BRAIN_SYSTEM_PROMPT } from './escalation/low-confidence.js';
-export { parsePlanText, type PlanFormat, type PlanParseResult } from './plan/parse-plan.js';
+export { parsePlanText, type PlanFormat, type PlanParseResult, type ParsedPlan } from './plan/parse-plan.js';
+export type { PlanFailureCode, PlanIssues, PlanResult } from './plan/plan-result.js';
 export { loadPlanFile, planFormatOf } from './plan/load-plan-file.js';
-export { resolvePlan, TASK_DEFAULTS, type ResolvedTask, type ResolveResult } from './plan/resolve-plan.js';
+export { resolvePlan, TASK_DEFAULTS, type ResolvedTask, type ResolvedPlan, type ResolveResult } from './plan/resolve-plan.js';
 export { formatPlanIssues } from './plan/format-issues.js';
 export type { PlanIssue, PlanIssueCode, LineMap } from './plan/plan-issue.js';
 export { POLICIES, POLICY_NAMES, isPolicyName, type PolicyName } from './scheduler/policies.js';
@@ -35,7 +36,15 @@ export { rigSpecFromProfile } from './scheduler/rig-spec.js';
 export { simulate, SimulationError, type SimResult, type SimulateOptions } from './sim/simulator.js';
 export { checkTrace, type TraceViolation } from './sim/check-trace.js';
 export { profileTimings, type RigTimings } from './sim/rig-timings.js';
-export { loadRigProfile, loadScenario } from './sim/scenario.js';
+export {
+  loadRigProfile,
+  loadScenario,
+  type Scenario,
+  type ScenarioErrorCode,
+  type ScenarioResult,
+  type RigProfileErrorCode,
+  type RigProfileResult,
+} from './sim/scenario.js';
 export { rigHome, createRigHome, rigHomeExists, loadRigConfig, type RigHome } from './config/rig-home.js';
 export { resolveHome } from './config/env.js';
 export { main as runCli, buildProgram } from './cli/main.js';

@@ -79,7 +79,7 @@ export function registerUp(program: Command): void {
       if (flags.simulate !== undefined) {
         const loaded = await loadRigProfile(flags.simulate);
         if (!loaded.ok) throw new CliError(loaded.message);
-        profile = loaded.profile;
+        profile = loaded.value;
         if (!(Number(flags.timeScale) > 0)) throw new CliError(`--time-scale: '${flags.timeScale}' is not a number above 0`);
       }
       const machine = profile !== undefined ? { gpus: [], gpuNote: 'simulated', ollama: false } : await detectMachine(config.ollama_url);

@@ -116,7 +116,7 @@ export function registerWorker(program: Command): void {
         if (flags.simulate !== true && flags.simulateCpu !== true) throw new CliError('--profile goes with --simulate or --simulate-cpu');
         const loaded = await loadRigProfile(flags.profile);
         if (!loaded.ok) throw new CliError(loaded.message);
-        timings = profileTimings(loaded.profile);
+        timings = profileTimings(loaded.value);
       }
       const parts = assembleWorker({
         workerId: flags.id,

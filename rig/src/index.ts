@@ -45,7 +45,7 @@ export {
   type RigProfileErrorCode,
   type RigProfileResult,
 } from './sim/scenario.js';
-export { rigHome, createRigHome, rigHomeExists, loadRigConfig, type RigHome } from './config/rig-home.js';
+export { rigHome, createRigHome, rigHomeExists, loadRigConfig, type RigHome, type RigConfigResult, type RigConfigErrorCode } from './config/rig-home.js';
 export { resolveHome } from './config/env.js';
 export { main as runCli, buildProgram } from './cli/main.js';
 

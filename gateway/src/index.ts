@@ -5,7 +5,7 @@
 export { GatewayConfigSchema, type GatewayConfig, type GatewayConfigInput } from './config/config-schema.js';
 export { GatewayEnvSchema, gatewayEnv, resolveGatewayHome, type GatewayEnv } from './config/env.js';
 export { DEFAULT_CONFIG } from './config/default-config.js';
-export { loadConfig, parseConfig, resolveApiKey, type ConfigProblem, type ConfigResult } from './config/load-config.js';
+export { loadConfig, parseConfig, resolveApiKey, type ConfigProblem, type ConfigResult, type ConfigErrorCode, type ApiKeyResult } from './config/load-config.js';
 export { PriceTableSchema, ModelPriceSchema, priceFor, costMicroUsd, microToUsd, usdToMicro, type PriceTable, type ModelPrice, type TokenUsage } from './config/prices.js';
 export { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
 export { listenGateway, type RunningGateway } from './server.js';

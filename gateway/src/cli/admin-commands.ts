@@ -128,9 +128,9 @@ export function status(
 ): number {
   const loaded = loadConfig(home);
   // Spend is worth showing even when the config cannot be read; the caps are then left out, and it says why.
-  if (!loaded.ok) warn(loaded.problem.code, `${loaded.problem.message}: caps not shown`);
+  if (!loaded.ok) warn(loaded.code, `${loaded.message}: caps not shown`);
   return withDb(home, (db) => {
-    const result = gatewayStatus(db, io.runtime.now(), new RigRegistry(db, io.runtime, randomBytes).list(), loaded.ok ? loaded.config : undefined);
+    const result = gatewayStatus(db, io.runtime.now(), new RigRegistry(db, io.runtime, randomBytes).list(), loaded.ok ? loaded.value : undefined);
     io.out(options.json === true ? `${JSON.stringify(result, null, 2)}\n` : renderGatewayStatus(result));
     return 0;
   }, openGatewayDbReadonly);

@@ -40,8 +40,8 @@ function issueCredential(
       io.err(`${result.code}: ${result.message}\n`);
       return 1;
     }
-    new AuditLog(db, io.runtime).append('admin', 'cli', { action, rig: name, rig_id: result.rigId });
-    io.out(`rig id:     ${result.rigId}\nrig secret: ${result.secret}\n\nThe secret is shown only this once. ${then}\n`);
+    new AuditLog(db, io.runtime).append('admin', 'cli', { action, rig: name, rig_id: result.value.rigId });
+    io.out(`rig id:     ${result.value.rigId}\nrig secret: ${result.value.secret}\n\nThe secret is shown only this once. ${then}\n`);
     return 0;
   });
 }

@@ -9,7 +9,7 @@ import type { RigCredential, RigRegistry } from '../auth/rig-registry.js';
 import { verifySignedRequest } from '../auth/verify-request.js';
 import type { GatewayLogger } from '../log/logger.js';
 import type { Atomically } from '../store/open-db.js';
-import { errorJson } from './error-body.js';
+import { errorJson, type GatewayErrorCode } from './error-body.js';
 
 /** Values the signed-request middleware leaves for the routes. */
 export interface SignedVariables {
@@ -48,7 +48,7 @@ function refuseUnauthenticated(
   deps: Pick<SignedRequestDeps, 'audit' | 'logger' | 'refusals'>,
   c: Context,
   status: 401 | 413,
-  code: string,
+  code: GatewayErrorCode,
   message: string,
 ): Response {
   const address = clientAddress(c);

@@ -14,7 +14,7 @@ export { openGatewayDb, GatewayDbError, type Db } from './store/open-db.js';
 export { startCheckpointer, BACKSTOP_AUTOCHECKPOINT_PAGES, type Checkpointer, type CheckpointerOptions } from './store/checkpointer.js';
 export { RigRegistry, type RigSummary, type RigCredential, type AddRigResult, type RotateRigResult } from './auth/rig-registry.js';
 export { verifySignedRequest, type AuthErrorCode, type AuthResult } from './auth/verify-request.js';
-export { AuditLog, verifyAudit, hashRecord, GENESIS_HASH, type AuditRecord, type AuditKind, type AuditVerification } from './audit/audit-log.js';
+export { AuditLog, verifyAudit, hashRecord, GENESIS_HASH, type AuditRecord, type AuditKind, type AuditVerification, type AuditHead, type AuditBreakCode } from './audit/audit-log.js';
 export { AuditChainCheck, type ChainCheck } from './audit/chain-check.js';
 export { pooledRandomBytes } from './crypto/random-pool.js';
 export { RefusalThrottle, type RefusalThrottleOptions, type SuppressedRefusals } from './audit/refusal-throttle.js';

@@ -84,10 +84,10 @@ export function auditVerify(home: string, io: CliIo): number {
   return withDb(home, (db) => {
     const result = verifyAudit(db);
     if (!result.ok) {
-      io.err(`audit chain broken at record ${result.seq}: ${result.reason}\n`);
+      io.err(`audit chain broken at record ${result.seq}: ${result.message}\n`);
       return 1;
     }
-    io.out(`audit chain ok: ${result.records} records, head ${result.head}\n`);
+    io.out(`audit chain ok: ${result.value.records} records, head ${result.value.head}\n`);
     return 0;
   }, openGatewayDbReadonly);
 }

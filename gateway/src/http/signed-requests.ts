@@ -86,7 +86,8 @@ export function requireSignature(deps: SignedRequestDeps): MiddlewareHandler<{ V
     const pathWithQuery = `${url.pathname}${url.search}`;
     // The rig's lookup, its nonce and a refusal's record in one transaction: one round of SQLite's locks instead
     // of a read and then a write, on every request.
-    const result = deps.atomically((): { ok: true; rig: RigCredential } | { ok: false; refused: Response } => {
+    // The verdict is the rig, or the refusal already answered (and recorded) inside the transaction.
+    const result = deps.atomically((): RigCredential | Response => {
       const verdict = verifySignedRequest({
         method: c.req.method,
         pathWithQuery,
@@ -97,10 +98,10 @@ export function requireSignature(deps: SignedRequestDeps): MiddlewareHandler<{ V
         registry: deps.registry,
         nonces: deps.nonces,
       });
-      return verdict.ok ? { ok: true, rig: verdict.value } : { ok: false, refused: refuseUnauthenticated(deps, c, 401, verdict.code, verdict.message) };
+      return verdict.ok ? verdict.value : refuseUnauthenticated(deps, c, 401, verdict.code, verdict.message);
     });
-    if (!result.ok) return result.refused;
-    c.set('rig', result.rig);
+    if (result instanceof Response) return result;
+    c.set('rig', result);
     c.set('body', body);
     await next();
     return undefined;

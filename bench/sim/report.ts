@@ -17,10 +17,10 @@ for (const workload of WORKLOADS) {
   if (!scenario.ok) throw new Error(scenario.message);
   const spans: Record<string, number> = {};
   for (const policy of [...POLICY_NAMES].reverse()) {
-    const { metrics } = runScenario(scenario.specs, scenario.profile, policy);
+    const { metrics } = runScenario(scenario.value.specs, scenario.value.profile, policy);
     spans[policy] = metrics.makespan_s;
     const llmLoads = Object.entries(metrics.loads_by_model)
-      .filter(([model]) => scenario.profile.models[model]?.kind === 'llm')
+      .filter(([model]) => scenario.value.profile.models[model]?.kind === 'llm')
       .reduce((sum, [, count]) => sum + count, 0);
     const urgent = Object.entries(metrics.wait_s).filter(([priority]) => Number(priority) >= 9);
     const urgentMean = urgent.length === 0 ? '-' : (urgent.reduce((s, [, w]) => s + w.mean * w.count, 0) / urgent.reduce((s, [, w]) => s + w.count, 0)).toFixed(1);

@@ -21,7 +21,7 @@ export async function run(rounds = 15): Promise<BenchResult> {
     let makespan = 0;
     for (let i = 0; i < rounds; i += 1) {
       const start = performance.now();
-      makespan = runScenario(scenario.specs, scenario.profile, policy).metrics.makespan_s;
+      makespan = runScenario(scenario.value.specs, scenario.value.profile, policy).metrics.makespan_s;
       times.push(performance.now() - start);
     }
     times.sort((a, b) => a - b);

@@ -122,7 +122,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   // The whole audit chain once, here, before serving: reports then read only what was appended since.
   const auditChain = new AuditChainCheck(db);
   const chain = auditChain.check();
-  if (!chain.ok) logger.error({ seq: chain.seq, reason: chain.reason }, 'audit chain broken: run rigmind-gateway audit verify');
+  if (!chain.ok) logger.error({ seq: chain.seq, code: chain.code, reason: chain.message }, 'audit chain broken: run rigmind-gateway audit verify');
   const app = createApp({
     config, store, service, rigLimiter, audit, logger, runtime, randomBytes, db, registry, nonces, atomically, refusals,
     auditChain, maxSkewMs: config.auth.max_skew_ms, bodyLimitBytes: config.body_limit_bytes,

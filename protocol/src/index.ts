@@ -75,6 +75,8 @@ export { RECONNECT_CAP_HEARTBEATS } from './reconnect.js';
 export { systemRuntime, type Runtime } from './runtime.js';
 /** One shape for expected failures: a code from a closed union per module, a message, typed extras. */
 export { ok, err, type Result, type Ok, type Err, type Failure, type NoExtra } from './result.js';
+/** The codes of a brain's `refused` message, closed on the reading side. */
+export { REFUSAL_CODES, RefusalCodeSchema, UNKNOWN_REFUSAL, refusalCodeOf, type RefusalCode } from './refusal.js';
 export { formatPath, type Parsed, type ProtocolError, type ProtocolErrorCode, type ProtocolIssue } from './errors.js';
 export { parseMessage, createMessage, encodeMessage, toIssues, type ParseOptions } from './parse.js';
 export { EndpointSchema, RigConfigSchema, ProfileModelSchema, RigProfileSchema, type RigConfig, type RigProfile } from './config.js';

@@ -24,9 +24,10 @@ export { GatewayClient, type GatewayClientOptions, type GatewayResult, type Gate
 export { Escalator, EXTERNAL_SOURCE } from './escalation/escalator.js';
 export { buildHandoff } from './escalation/handoff.js';
 export { LOW_CONFIDENCE_MARKER, BRAIN_SYSTEM_PROMPT } from './escalation/low-confidence.js';
-export { parsePlanText, type PlanFormat, type PlanParseResult } from './plan/parse-plan.js';
+export { parsePlanText, type PlanFormat, type PlanParseResult, type ParsedPlan } from './plan/parse-plan.js';
+export type { PlanFailureCode, PlanIssues, PlanResult } from './plan/plan-result.js';
 export { loadPlanFile, planFormatOf } from './plan/load-plan-file.js';
-export { resolvePlan, TASK_DEFAULTS, type ResolvedTask, type ResolveResult } from './plan/resolve-plan.js';
+export { resolvePlan, TASK_DEFAULTS, type ResolvedTask, type ResolvedPlan, type ResolveResult } from './plan/resolve-plan.js';
 export { formatPlanIssues } from './plan/format-issues.js';
 export type { PlanIssue, PlanIssueCode, LineMap } from './plan/plan-issue.js';
 export { POLICIES, POLICY_NAMES, isPolicyName, type PolicyName } from './scheduler/policies.js';
@@ -35,13 +36,21 @@ export { rigSpecFromProfile } from './scheduler/rig-spec.js';
 export { simulate, SimulationError, type SimResult, type SimulateOptions } from './sim/simulator.js';
 export { checkTrace, type TraceViolation } from './sim/check-trace.js';
 export { profileTimings, type RigTimings } from './sim/rig-timings.js';
-export { loadRigProfile, loadScenario } from './sim/scenario.js';
-export { rigHome, createRigHome, rigHomeExists, loadRigConfig, type RigHome } from './config/rig-home.js';
+export {
+  loadRigProfile,
+  loadScenario,
+  type Scenario,
+  type ScenarioErrorCode,
+  type ScenarioResult,
+  type RigProfileErrorCode,
+  type RigProfileResult,
+} from './sim/scenario.js';
+export { rigHome, createRigHome, rigHomeExists, loadRigConfig, type RigHome, type RigConfigResult, type RigConfigErrorCode } from './config/rig-home.js';
 export { resolveHome } from './config/env.js';
 export { main as runCli, buildProgram } from './cli/main.js';
 
 // The GPU manager's foundations: probe, poller, card state machine, thermal guard, card manager.
-export { THROTTLE_REASONS, ThrottleReasonSchema, BENIGN_THROTTLE_REASONS, decodeThrottleReasons, type ThrottleReason, type DecodedReasons } from './gpu/throttle-reasons.js';
+export { THROTTLE_REASONS, ThrottleReasonSchema, BENIGN_THROTTLE_REASONS, decodeThrottleReasons, type ThrottleReason, type DecodedReasons, type DecodeReasonsCode, type ThrottleMask } from './gpu/throttle-reasons.js';
 export {
   GpuSampleSchema,
   REASONS_FIELD,
@@ -52,9 +61,11 @@ export {
   type GpuSample,
   type ProbeIssue,
   type ReasonsField,
+  type ParsedLine,
+  type ParseLineCode,
 } from './gpu/gpu-sample.js';
 export { execaRunner, type ProcessRunner, type RunOutcome, type RunOptions } from './gpu/process-runner.js';
-export { GpuProbe, probeArgs, type GpuProbeOptions, type ProbeResult, type ProbeFailureCode } from './gpu/gpu-probe.js';
+export { GpuProbe, probeArgs, type GpuProbeOptions, type ProbeResult, type ProbeFailureCode, type ProbeSnapshot } from './gpu/gpu-probe.js';
 export { GpuPoller, type GpuPollerOptions, type Probe } from './gpu/gpu-poller.js';
 export {
   CardStateSchema,

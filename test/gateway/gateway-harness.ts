@@ -109,7 +109,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let gateway = build();
   const added = gateway.registry.add('rig-a');
   if (!added.ok) throw new Error(added.message);
-  const rig = { rigId: added.rigId, name: added.name, secret: added.secret };
+  const rig = { rigId: added.value.rigId, name: added.value.name, secret: added.value.secret };
   let server = await listenGateway(gateway, '127.0.0.1', 0);
 
   const harness: Harness = {

@@ -1,4 +1,4 @@
-import { AdviceSchema, formatPath, type Advice } from '@rigmind/protocol';
+import { AdviceSchema, err, formatPath, ok, type Advice, type Result } from '@rigmind/protocol';
 import { z } from 'zod';
 
 /** The one tool Claude is given, and forced to call: its input is the advice. */
@@ -24,28 +24,29 @@ export const ADVICE_TOOL: ToolDeclaration = {
   input_schema: { ...adviceJsonSchema, type: 'object' },
 };
 
-/** Advice read from a tool input, or what is wrong with the input (sent back once, budget permitting). */
-export type ToolAdvice =
-  | { readonly ok: true; readonly advice: Advice }
-  | { readonly ok: false; readonly problem: string };
+/** Why a reply is no advice: it called no tool, its input breaks the schema, or its subtasks ask for resource work. */
+export type ToolAdviceCode = 'no_tool_call' | 'invalid_input' | 'reserved_class';
+
+/** Advice read from a tool input, or what is wrong with the input (the message, sent back once, budget permitting). */
+export type ToolAdvice = Result<Advice, ToolAdviceCode>;
 
 /**
  * Validate a tool input as advice with zod: the schema the API was given, plus the rule JSON Schema cannot
  * carry (subtasks never ask for the brain's own resource work). AdviceSchema has no dispatch variant at all.
  */
 export function adviceFromToolInput(input: unknown): ToolAdvice {
-  if (input === undefined) return { ok: false, problem: `the reply did not call ${ADVICE_TOOL_NAME}` };
+  if (input === undefined) return err('no_tool_call', `the reply did not call ${ADVICE_TOOL_NAME}`);
   const parsed = AdviceSchema.safeParse(input);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 5).map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
-    return { ok: false, problem: `the ${ADVICE_TOOL_NAME} input does not match its schema: ${issues.join('; ')}` };
+    return err('invalid_input', `the ${ADVICE_TOOL_NAME} input does not match its schema: ${issues.join('; ')}`);
   }
   const advice = parsed.data;
   if (advice.type === 'subtasks') {
     const bad = advice.tasks.flatMap((task, index) => (task.task_class === 'resource' ? [`tasks[${index}].task_class`] : []));
     if (bad.length > 0) {
-      return { ok: false, problem: `task_class "resource" is reserved for the rig's brain (${bad.join(', ')})` };
+      return err('reserved_class', `task_class "resource" is reserved for the rig's brain (${bad.join(', ')})`);
     }
   }
-  return { ok: true, advice };
+  return ok(advice);
 }

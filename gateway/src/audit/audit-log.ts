@@ -1,6 +1,6 @@
 import type { Runtime } from '@rigmind/protocol';
 import { hash } from 'node:crypto';
-import { redactDeep } from '@rigmind/protocol';
+import { err, ok, redactDeep, type Result } from '@rigmind/protocol';
 import { immediateOrJoined, type Db } from '../store/open-db.js';
 
 /** What an audit record is about. */
@@ -61,10 +61,17 @@ export class AuditLog {
   }
 }
 
-/** The first bad record, or the chain's head when all is well. */
-export type AuditVerification =
-  | { readonly ok: true; readonly records: number; readonly head: string }
-  | { readonly ok: false; readonly seq: number; readonly reason: string };
+/** A good chain: how many records it has and the hash of the newest. */
+export interface AuditHead {
+  readonly records: number;
+  readonly head: string;
+}
+
+/** How a chain is broken at a record: one is missing, one was changed, or a link does not hold (removed or reordered). */
+export type AuditBreakCode = 'record_removed' | 'record_changed' | 'link_broken';
+
+/** The chain's head when all is well, or the first bad record (`seq`) and what is wrong with it. */
+export type AuditVerification = Result<AuditHead, AuditBreakCode, { readonly seq: number }>;
 
 /**
  * Walk the chain in `seq` order. Finds a changed record (hash mismatch), a removed one (gap in seq or a
@@ -72,27 +79,27 @@ export type AuditVerification =
  * With `since` (an earlier good verification of the same chain) it checks that its head record is still there
  * and unchanged, then walks only the records appended after it.
  */
-export function verifyAudit(db: Db, since?: Extract<AuditVerification, { ok: true }>): AuditVerification {
+export function verifyAudit(db: Db, since?: AuditHead): AuditVerification {
   let expectedSeq = 1;
   let prev = GENESIS_HASH;
   let count = 0;
   // A good chain's seqs run 1..records, so its head record is number `records`.
   if (since !== undefined && since.records > 0) {
     const anchor = db.prepare('SELECT seq, ts, kind, actor, detail, prev_hash, hash FROM audit WHERE seq = ?').get(since.records) as AuditRecord | undefined;
-    if (anchor === undefined) return { ok: false, seq: since.records, reason: 'a record verified earlier is gone: it was removed' };
-    if (anchor.hash !== since.head || hashRecord(anchor) !== anchor.hash) return { ok: false, seq: since.records, reason: 'a record verified earlier was changed' };
+    if (anchor === undefined) return err('record_removed', 'a record verified earlier is gone: it was removed', { seq: since.records });
+    if (anchor.hash !== since.head || hashRecord(anchor) !== anchor.hash) return err('record_changed', 'a record verified earlier was changed', { seq: since.records });
     expectedSeq = since.records + 1;
     prev = since.head;
     count = since.records;
   }
   const rows = db.prepare('SELECT seq, ts, kind, actor, detail, prev_hash, hash FROM audit WHERE seq >= ? ORDER BY seq').iterate(expectedSeq) as IterableIterator<AuditRecord>;
   for (const row of rows) {
-    if (row.seq !== expectedSeq) return { ok: false, seq: row.seq, reason: `expected record ${expectedSeq} here: a record was removed` };
-    if (row.prev_hash !== prev) return { ok: false, seq: row.seq, reason: 'prev_hash does not match the record before it: removed or reordered' };
-    if (hashRecord(row) !== row.hash) return { ok: false, seq: row.seq, reason: 'hash does not match the record: it was changed' };
+    if (row.seq !== expectedSeq) return err('record_removed', `expected record ${expectedSeq} here: a record was removed`, { seq: row.seq });
+    if (row.prev_hash !== prev) return err('link_broken', 'prev_hash does not match the record before it: removed or reordered', { seq: row.seq });
+    if (hashRecord(row) !== row.hash) return err('record_changed', 'hash does not match the record: it was changed', { seq: row.seq });
     prev = row.hash;
     expectedSeq += 1;
     count += 1;
   }
-  return { ok: true, records: count, head: prev };
+  return ok({ records: count, head: prev });
 }

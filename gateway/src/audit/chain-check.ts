@@ -1,5 +1,5 @@
 import type { Db } from '../store/open-db.js';
-import { verifyAudit, type AuditVerification } from './audit-log.js';
+import { verifyAudit, type AuditHead, type AuditVerification } from './audit-log.js';
 
 /** A verification and the first record it read (1 when it read the whole chain). */
 export type ChainCheck = AuditVerification & { readonly checkedFromSeq: number };
@@ -13,7 +13,7 @@ export type ChainCheck = AuditVerification & { readonly checkedFromSeq: number }
  * which read the whole chain.
  */
 export class AuditChainCheck {
-  #good: Extract<AuditVerification, { ok: true }> | undefined;
+  #good: AuditHead | undefined;
 
   constructor(private readonly db: Db) {}
 
@@ -21,7 +21,7 @@ export class AuditChainCheck {
   check(): ChainCheck {
     const since = this.#good;
     const result = verifyAudit(this.db, since);
-    if (result.ok) this.#good = result;
+    if (result.ok) this.#good = result.value;
     return { ...result, checkedFromSeq: since === undefined || since.records === 0 ? 1 : since.records };
   }
 }

@@ -1,4 +1,4 @@
-import type { Runtime } from '@rigmind/protocol';
+import { err, ok, type Result, type Runtime } from '@rigmind/protocol';
 import type { Db } from '../store/open-db.js';
 
 /** A rig as the registry lists it (never with its secret). */
@@ -17,14 +17,10 @@ export interface RigCredential {
 }
 
 /** Result of rotating a rig's secret: the same rig id with a new secret, shown once. */
-export type RotateRigResult =
-  | { readonly ok: true; readonly rigId: string; readonly name: string; readonly secret: string }
-  | { readonly ok: false; readonly code: 'unknown_rig'; readonly message: string };
+export type RotateRigResult = Result<RigCredential, 'unknown_rig'>;
 
 /** Result of adding a rig. The secret is shown once and never listed again. */
-export type AddRigResult =
-  | { readonly ok: true; readonly rigId: string; readonly name: string; readonly secret: string }
-  | { readonly ok: false; readonly code: 'name_taken' | 'invalid_name'; readonly message: string };
+export type AddRigResult = Result<RigCredential, 'name_taken' | 'invalid_name'>;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -46,13 +42,13 @@ export class RigRegistry {
 
   /** Issue a credential for a new rig name. */
   add(name: string): AddRigResult {
-    if (!NAME.test(name)) return { ok: false, code: 'invalid_name', message: 'a rig name holds letters, digits, _ . - (at most 64)' };
+    if (!NAME.test(name)) return err('invalid_name', 'a rig name holds letters, digits, _ . - (at most 64)');
     const rigId = `rig_${this.randomBytes(8).toString('hex')}`;
     const secret = this.randomBytes(32).toString('base64url');
     const taken = this.db.prepare('SELECT 1 FROM rigs WHERE name = ?').get(name);
-    if (taken !== undefined) return { ok: false, code: 'name_taken', message: `a rig named ${name} already exists (revoked names stay taken)` };
+    if (taken !== undefined) return err('name_taken', `a rig named ${name} already exists (revoked names stay taken)`);
     this.db.prepare('INSERT INTO rigs (rig_id, name, secret, created_at) VALUES (?, ?, ?, ?)').run(rigId, name, secret, this.runtime.now());
-    return { ok: true, rigId, name, secret };
+    return ok({ rigId, name, secret });
   }
 
   /** Every rig, active and revoked. */
@@ -78,8 +74,8 @@ export class RigRegistry {
   rotate(name: string): RotateRigResult {
     const secret = this.randomBytes(32).toString('base64url');
     const row = this.db.prepare('UPDATE rigs SET secret = ? WHERE name = ? AND revoked_at IS NULL RETURNING rig_id').get(secret, name) as { rig_id: string } | undefined;
-    if (row === undefined) return { ok: false, code: 'unknown_rig', message: `no active rig named ${name}` };
-    return { ok: true, rigId: row.rig_id, name, secret };
+    if (row === undefined) return err('unknown_rig', `no active rig named ${name}`);
+    return ok({ rigId: row.rig_id, name, secret });
   }
 
   /** Revoke by name; false when there is no such active rig. */

@@ -1,3 +1,4 @@
+import { err, ok, type Result } from '@rigmind/protocol';
 import type { TokenUsage } from '../config/prices.js';
 import { immediateOrJoined, type Db } from '../store/open-db.js';
 
@@ -12,10 +13,15 @@ export interface BudgetCaps {
 /** Which cap a reservation would break. */
 export type BudgetScope = 'overall_daily' | 'overall_monthly' | 'rig_daily' | 'rig_monthly';
 
-/** A reservation made, or the cap it would break. */
-export type ReserveResult =
-  | { readonly ok: true; readonly reservationId: number }
-  | { readonly ok: false; readonly code: 'budget_exceeded'; readonly scope: BudgetScope; readonly capMicro: number; readonly committedMicro: number };
+/** The cap a refused reservation would break: its scope, the cap and what is already committed under it. */
+export interface BrokenCap {
+  readonly scope: BudgetScope;
+  readonly capMicro: number;
+  readonly committedMicro: number;
+}
+
+/** A reservation made (its id), or the cap it would break. */
+export type ReserveResult = Result<number, 'budget_exceeded', BrokenCap>;
 
 /** What a reservation holds money for: one upstream call. */
 export interface Reservation {
@@ -106,11 +112,13 @@ export class Ledger {
         ['overall_monthly', this.caps.overallMonthly],
       ];
       for (const [scope, cap] of limits) {
-        if (sums[scope] + microUsd > cap) return { ok: false, code: 'budget_exceeded', scope, capMicro: cap, committedMicro: sums[scope] };
+        if (sums[scope] + microUsd > cap) {
+          return err('budget_exceeded', `the ${scope} cap would be broken`, { scope, capMicro: cap, committedMicro: sums[scope] });
+        }
       }
       const info = insertReservation.run(ts, day, month, hold.rigId, hold.escalationId, hold.taskId, hold.model, hold.priceVersion, microUsd);
       addSpend.run(day, month, hold.rigId, microUsd);
-      return { ok: true, reservationId: Number(info.lastInsertRowid) };
+      return ok(Number(info.lastInsertRowid));
     });
     const deleteReservation = db.prepare('DELETE FROM reservations WHERE id = ? RETURNING day, month, rig_id, micro_usd');
     const dropReservation = (reservationId: number): void => {

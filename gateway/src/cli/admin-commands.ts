@@ -40,8 +40,8 @@ function issueCredential(
       io.err(`${result.code}: ${result.message}\n`);
       return 1;
     }
-    new AuditLog(db, io.runtime).append('admin', 'cli', { action, rig: name, rig_id: result.rigId });
-    io.out(`rig id:     ${result.rigId}\nrig secret: ${result.secret}\n\nThe secret is shown only this once. ${then}\n`);
+    new AuditLog(db, io.runtime).append('admin', 'cli', { action, rig: name, rig_id: result.value.rigId });
+    io.out(`rig id:     ${result.value.rigId}\nrig secret: ${result.value.secret}\n\nThe secret is shown only this once. ${then}\n`);
     return 0;
   });
 }
@@ -84,10 +84,10 @@ export function auditVerify(home: string, io: CliIo): number {
   return withDb(home, (db) => {
     const result = verifyAudit(db);
     if (!result.ok) {
-      io.err(`audit chain broken at record ${result.seq}: ${result.reason}\n`);
+      io.err(`audit chain broken at record ${result.seq}: ${result.message}\n`);
       return 1;
     }
-    io.out(`audit chain ok: ${result.records} records, head ${result.head}\n`);
+    io.out(`audit chain ok: ${result.value.records} records, head ${result.value.head}\n`);
     return 0;
   }, openGatewayDbReadonly);
 }
@@ -128,9 +128,9 @@ export function status(
 ): number {
   const loaded = loadConfig(home);
   // Spend is worth showing even when the config cannot be read; the caps are then left out, and it says why.
-  if (!loaded.ok) warn(loaded.problem.code, `${loaded.problem.message}: caps not shown`);
+  if (!loaded.ok) warn(loaded.code, `${loaded.message}: caps not shown`);
   return withDb(home, (db) => {
-    const result = gatewayStatus(db, io.runtime.now(), new RigRegistry(db, io.runtime, randomBytes).list(), loaded.ok ? loaded.config : undefined);
+    const result = gatewayStatus(db, io.runtime.now(), new RigRegistry(db, io.runtime, randomBytes).list(), loaded.ok ? loaded.value : undefined);
     io.out(options.json === true ? `${JSON.stringify(result, null, 2)}\n` : renderGatewayStatus(result));
     return 0;
   }, openGatewayDbReadonly);

@@ -15,23 +15,23 @@ export interface ServeOptions {
 export async function serve(home: string, options: ServeOptions, env: GatewayEnv, io: CliIo): Promise<{ code: number; running?: RunningGateway }> {
   const loaded = loadConfig(home);
   if (!loaded.ok) {
-    io.err(`${loaded.problem.message}\n${loaded.problem.issues.map((issue) => `  ${issue.path}: ${issue.message}\n`).join('')}`);
+    io.err(`${loaded.message}\n${loaded.issues.map((issue) => `  ${issue.path}: ${issue.message}\n`).join('')}`);
     return { code: 2 };
   }
-  const key = resolveApiKey(loaded.config, env, home);
+  const key = resolveApiKey(loaded.value, env, home);
   if (!key.ok) {
-    io.err(`${key.problem.message}\n`);
+    io.err(`${key.message}\n`);
     return { code: 2 };
   }
-  const host = options.host ?? loaded.config.listen.host;
-  const port = options.port === undefined ? loaded.config.listen.port : Number(options.port);
+  const host = options.host ?? loaded.value.listen.host;
+  const port = options.port === undefined ? loaded.value.listen.port : Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     io.err(`--port must be a whole number from 0 to 65535\n`);
     return { code: 2 };
   }
   const logger = createGatewayLogger({ level: env.RIGMIND_GATEWAY_LOG_LEVEL ?? 'info' });
-  const gateway = createGateway({ home, config: loaded.config, apiKey: key.apiKey, logger, runtime: io.runtime });
-  gateway.audit.append('admin', 'cli', { action: 'serve', upstream: loaded.config.upstream.base_url });
+  const gateway = createGateway({ home, config: loaded.value, apiKey: key.value, logger, runtime: io.runtime });
+  gateway.audit.append('admin', 'cli', { action: 'serve', upstream: loaded.value.upstream.base_url });
   try {
     const running = await listenGateway(gateway, host, port);
     io.out(`rigmind gateway listening on ${running.url}\n`);

@@ -1,18 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { toIssues, type ProtocolIssue } from '@rigmind/protocol';
+import { err, ok, toIssues, type Err, type ProtocolIssue, type Result } from '@rigmind/protocol';
 import { GatewayConfigSchema, type GatewayConfig } from './config-schema.js';
 import type { GatewayEnv } from './env.js';
 
-/** A config that could not be loaded, as a value. */
-export interface ConfigProblem {
-  readonly code: 'config_missing' | 'config_invalid_json' | 'config_invalid' | 'api_key_missing';
-  readonly message: string;
+/** Why the gateway cannot start from its home: no config, config that is no JSON or breaks the schema, no API key. */
+export type ConfigErrorCode = 'config_missing' | 'config_invalid_json' | 'config_invalid' | 'api_key_missing';
+
+/** What a config failure carries: the schema's issues (empty unless `config_invalid`). */
+export interface ConfigIssues {
   readonly issues: readonly ProtocolIssue[];
 }
 
+/** A config that could not be loaded, as a value. */
+export type ConfigProblem = Err<ConfigErrorCode, ConfigIssues>;
+
 /** A loaded config or why not. */
-export type ConfigResult = { readonly ok: true; readonly config: GatewayConfig } | { readonly ok: false; readonly problem: ConfigProblem };
+export type ConfigResult = Result<GatewayConfig, ConfigErrorCode, ConfigIssues>;
+
+/** The API key, or why there is none (`api_key_missing`). */
+export type ApiKeyResult = Result<string, 'api_key_missing', ConfigIssues>;
 
 /** Parse config JSON text (from `<home>/config.json`). */
 export function parseConfig(text: string): ConfigResult {
@@ -20,15 +27,15 @@ export function parseConfig(text: string): ConfigResult {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    return { ok: false, problem: { code: 'config_invalid_json', message: `config.json is not JSON: ${(error as Error).message}`, issues: [] } };
+    return err('config_invalid_json', `config.json is not JSON: ${(error as Error).message}`, { issues: [] });
   }
   const parsed = GatewayConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = toIssues(parsed.error);
     const first = issues[0];
-    return { ok: false, problem: { code: 'config_invalid', message: `config.json is invalid${first ? `: ${first.path}: ${first.message}` : ''}`, issues } };
+    return err('config_invalid', `config.json is invalid${first ? `: ${first.path}: ${first.message}` : ''}`, { issues });
   }
-  return { ok: true, config: parsed.data };
+  return ok(parsed.data);
 }
 
 /** Read and validate `<home>/config.json`. */
@@ -41,7 +48,7 @@ export function loadConfig(home: string): ConfigResult {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
     const how = missing ? `; write one with: rigmind-gateway --home ${home} init` : '';
     const message = `cannot read ${path}: ${(error as Error).message}${how}`;
-    return { ok: false, problem: { code: 'config_missing', message, issues: [] } };
+    return err('config_missing', message, { issues: [] });
   }
   return parseConfig(text);
 }
@@ -53,19 +60,19 @@ export function loadConfig(home: string): ConfigResult {
  */
 export function resolveApiKey(
   config: GatewayConfig, env: GatewayEnv, home: string,
-): { ok: true; apiKey: string } | { ok: false; problem: ConfigProblem } {
+): ApiKeyResult {
   const file = config.upstream.api_key_file;
   if (file !== undefined) {
     const path = isAbsolute(file) ? file : join(env.CREDENTIALS_DIRECTORY ?? home, file);
     try {
       const key = readFileSync(path, 'utf8').trim();
-      if (key !== '') return { ok: true, apiKey: key };
+      if (key !== '') return ok(key);
     } catch (error) {
-      return { ok: false, problem: { code: 'api_key_missing', message: `cannot read the API key file ${path}: ${(error as Error).message}`, issues: [] } };
+      return err('api_key_missing', `cannot read the API key file ${path}: ${(error as Error).message}`, { issues: [] });
     }
   }
-  if (env.RIGMIND_GATEWAY_API_KEY !== undefined) return { ok: true, apiKey: env.RIGMIND_GATEWAY_API_KEY };
+  if (env.RIGMIND_GATEWAY_API_KEY !== undefined) return ok(env.RIGMIND_GATEWAY_API_KEY);
   const where = file === undefined ? 'set upstream.api_key_file in config.json' : `the file ${file} is empty`;
   const message = `no API key: ${where}, or set RIGMIND_GATEWAY_API_KEY`;
-  return { ok: false, problem: { code: 'api_key_missing', message, issues: [] } };
+  return err('api_key_missing', message, { issues: [] });
 }

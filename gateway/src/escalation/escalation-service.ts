@@ -19,6 +19,24 @@ import {
   type CallContext, type MeterDeps, type MeteredFailure, type MeteredReply, type Reserved, type Settlement,
 } from './metered-call.js';
 
+/**
+ * Why a stored escalation ended failed (its response's `error.code`): the model cannot be called, the reply was
+ * no advice, upstream stayed unreachable or refused, the budget or ledger said no, or the rig went away.
+ * `withdrawn` is the rig's own (the DELETE route sets it). The wire keeps a string, as for every error code.
+ */
+export type EscalationFailureCode =
+  | 'model_retired'
+  | 'model_not_priced'
+  | 'advice_unusable'
+  | 'upstream_unreachable'
+  | 'upstream_billing'
+  | 'budget_exceeded'
+  | 'ledger_unavailable'
+  | 'refused'
+  | 'egress_refused'
+  | 'rig_revoked'
+  | 'withdrawn';
+
 /** Injected I/O and collaborators of the service. */
 export interface EscalationServiceDeps {
   readonly config: GatewayConfig;
@@ -130,27 +148,27 @@ export class EscalationService {
     if (!first.ok) return this.fromFailure(row, first, settlements);
     add(spent, first.value);
     const advice = adviceFromToolInput(first.value.toolCall?.input);
-    if (advice.ok) return { kind: 'final', response: this.completed(row, advice.advice, spent), settlements };
+    if (advice.ok) return { kind: 'final', response: this.completed(row, advice.value, spent), settlements };
     markOutcome(settlements, first.value.reservationId, 'advice_unusable');
     // The repair call's reservation is checked against the first call's actual cost, not its worst case.
     this.#flush(settlements);
     // One repair, and only if its own worst case fits under every cap: a reply that still does not fit is a
     // failure the rig sees as such (advice_unusable, with what it cost), never advice the gateway made up.
     const repair: CallContext = { ...context, purpose: 'repair' };
-    const repairTurns: ChatTurn[] = [...turns, ...repairExchange(first.value, advice.problem)];
+    const repairTurns: ChatTurn[] = [...turns, ...repairExchange(first.value, advice.message)];
     const reserved = reserveCall(this.#meter, repair, this.#request(row, system, repairTurns));
     if (!reserved.done) {
-      return this.unusable(row, `${advice.problem}; no repair call: ${reserved.failure.message}`, spent, settlements);
+      return this.unusable(row, `${advice.message}; no repair call: ${reserved.failure.message}`, spent, settlements);
     }
     const second = await this.call(repair, row, system, repairTurns, settlements, reserved);
     if (!second.ok) {
-      return this.unusable(row, `${advice.problem}; the repair call failed: ${second.failure.message}`, spent, settlements);
+      return this.unusable(row, `${advice.message}; the repair call failed: ${second.failure.message}`, spent, settlements);
     }
     add(spent, second.value);
     const repaired = adviceFromToolInput(second.value.toolCall?.input);
-    if (repaired.ok) return { kind: 'final', response: this.completed(row, repaired.advice, spent), settlements };
+    if (repaired.ok) return { kind: 'final', response: this.completed(row, repaired.value, spent), settlements };
     markOutcome(settlements, second.value.reservationId, 'advice_unusable');
-    return this.unusable(row, `after one repair: ${repaired.problem}`, spent, settlements);
+    return this.unusable(row, `after one repair: ${repaired.message}`, spent, settlements);
   }
 
   // A paid reply that is not advice: failed, with its cost in `usage` so the rig and the reports see what it took.
@@ -243,15 +261,15 @@ export class EscalationService {
   }
 
   /** A delivery that ends a stored escalation as failed with `code`, without calling upstream. */
-  ended(row: EscalationRow, code: string, message: string): Delivery {
+  ended(row: EscalationRow, code: EscalationFailureCode, message: string): Delivery {
     return this.failed(row, code, message, []);
   }
 
-  private failed(row: EscalationRow, code: string, message: string, settlements: readonly Settlement[]): Delivery {
+  private failed(row: EscalationRow, code: EscalationFailureCode, message: string, settlements: readonly Settlement[]): Delivery {
     return { kind: 'final', response: this.failedResponse(row, code, message), settlements };
   }
 
-  private failedResponse(row: EscalationRow, code: string, message: string): EscalationResponse {
+  private failedResponse(row: EscalationRow, code: EscalationFailureCode, message: string): EscalationResponse {
     return { id: row.id, state: 'failed', proposed_by: 'gateway', error: { code, message }, model: row.model };
   }
 

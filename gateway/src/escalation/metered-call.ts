@@ -103,7 +103,7 @@ export function reserveCall(deps: MeterDeps, context: CallContext, request: Call
       const message = `${reserved.scope} budget: ${microToUsd(reserved.committedMicro).toFixed(6)} of ${microToUsd(reserved.capMicro).toFixed(2)} USD committed; this call may cost up to ${microToUsd(worstCaseMicro).toFixed(6)} USD`;
       return { done: false, retryable: false, retryAfterMs: undefined, failure: { reason: 'budget_exceeded', message } };
     }
-    return { done: true, value: { reservationId: reserved.reservationId, estimatedTokens, worstCaseMicro } };
+    return { done: true, value: { reservationId: reserved.value, estimatedTokens, worstCaseMicro } };
   } catch (error) {
     deps.logger.error({ err: error, escalation_id: context.escalationId }, 'ledger failed: refusing to call upstream');
     return { done: false, retryable: false, retryAfterMs: undefined, failure: { reason: 'ledger_unavailable', message: 'the cost ledger is unavailable' } };

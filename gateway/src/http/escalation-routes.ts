@@ -8,7 +8,7 @@ import type { EscalationRow, EscalationStore } from '../escalation/escalation-st
 import type { RigLimiter } from '../limits/rig-limiter.js';
 import type { GatewayLogger } from '../log/logger.js';
 import type { Atomically } from '../store/open-db.js';
-import { errorJson } from './error-body.js';
+import { errorJson, type GatewayErrorCode } from './error-body.js';
 import type { SignedVariables } from './signed-requests.js';
 
 /** What the escalation routes need. */
@@ -40,7 +40,7 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
 
   app.post('/', async (c) => {
     const rig = c.get('rig');
-    const refuse = (status: 400 | 409 | 429, code: string, message: string, issues?: { path: string; message: string }[]): Response => {
+    const refuse = (status: 400 | 409 | 429, code: GatewayErrorCode, message: string, issues?: { path: string; message: string }[]): Response => {
       audit.append('request_refused', rig.name, { method: 'POST', path: '/v1/escalations', code, reason: message });
       return errorJson(c, status, code, message, issues);
     };
@@ -147,7 +147,7 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
   app.delete('/:id', (c) => {
     const rig = c.get('rig');
     const id = c.req.param('id');
-    const refuse = (status: 404 | 409, code: string, message: string): Response => {
+    const refuse = (status: 404 | 409, code: GatewayErrorCode, message: string): Response => {
       audit.append('request_refused', rig.name, { method: 'DELETE', path: '/v1/escalations/:id', escalation_id: id, code });
       return errorJson(c, status, code, message);
     };

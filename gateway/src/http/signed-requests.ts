@@ -9,7 +9,7 @@ import type { RigCredential, RigRegistry } from '../auth/rig-registry.js';
 import { verifySignedRequest } from '../auth/verify-request.js';
 import type { GatewayLogger } from '../log/logger.js';
 import type { Atomically } from '../store/open-db.js';
-import { errorJson } from './error-body.js';
+import { errorJson, type GatewayErrorCode } from './error-body.js';
 
 /** Values the signed-request middleware leaves for the routes. */
 export interface SignedVariables {
@@ -48,7 +48,7 @@ function refuseUnauthenticated(
   deps: Pick<SignedRequestDeps, 'audit' | 'logger' | 'refusals'>,
   c: Context,
   status: 401 | 413,
-  code: string,
+  code: GatewayErrorCode,
   message: string,
 ): Response {
   const address = clientAddress(c);
@@ -86,7 +86,8 @@ export function requireSignature(deps: SignedRequestDeps): MiddlewareHandler<{ V
     const pathWithQuery = `${url.pathname}${url.search}`;
     // The rig's lookup, its nonce and a refusal's record in one transaction: one round of SQLite's locks instead
     // of a read and then a write, on every request.
-    const result = deps.atomically((): { ok: true; rig: RigCredential } | { ok: false; refused: Response } => {
+    // The verdict is the rig, or the refusal already answered (and recorded) inside the transaction.
+    const result = deps.atomically((): RigCredential | Response => {
       const verdict = verifySignedRequest({
         method: c.req.method,
         pathWithQuery,
@@ -97,10 +98,10 @@ export function requireSignature(deps: SignedRequestDeps): MiddlewareHandler<{ V
         registry: deps.registry,
         nonces: deps.nonces,
       });
-      return verdict.ok ? { ok: true, rig: verdict.value } : { ok: false, refused: refuseUnauthenticated(deps, c, 401, verdict.code, verdict.message) };
+      return verdict.ok ? verdict.value : refuseUnauthenticated(deps, c, 401, verdict.code, verdict.message);
     });
-    if (!result.ok) return result.refused;
-    c.set('rig', result.rig);
+    if (result instanceof Response) return result;
+    c.set('rig', result);
     c.set('body', body);
     await next();
     return undefined;

@@ -24,8 +24,8 @@ export function auditReport(db: Db, query: AuditReportQuery, scope: ReportScope,
   const checked = chain.check();
   return {
     chain: checked.ok
-      ? { ok: true, records: checked.records, head: checked.head, checked_from_seq: checked.checkedFromSeq }
-      : { ok: false, first_bad_seq: checked.seq, reason: checked.reason, checked_from_seq: checked.checkedFromSeq },
+      ? { ok: true, records: checked.value.records, head: checked.value.head, checked_from_seq: checked.checkedFromSeq }
+      : { ok: false, first_bad_seq: checked.seq, reason: checked.message, checked_from_seq: checked.checkedFromSeq },
     records: rows.reverse().map((row) => ({ ...row, detail: JSON.parse(row.detail) as Record<string, unknown> })),
   };
 }

@@ -35,8 +35,8 @@ export function openHome(flag: string | undefined, use: HomeUse = 'client'): { h
     throw new CliError(`no rig at ${home.dir} (${hint})`, EXIT.usage, 'no_rig');
   }
   const loaded = loadRigConfig(home);
-  if (!loaded.ok) throw new CliError(`${loaded.problem.file}: ${loaded.problem.message}`, EXIT.usage, 'config_invalid');
-  return { home, config: loaded.config };
+  if (!loaded.ok) throw new CliError(`${loaded.file}: ${loaded.message}`, EXIT.usage, 'config_invalid');
+  return { home, config: loaded.value };
 }
 
 /** Print one JSON document. */

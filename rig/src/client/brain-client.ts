@@ -1,17 +1,39 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createMessage, encodeMessage, MAX_FRAME_BYTES, type Message, type MessageKind, type Payload } from '@rigmind/protocol';
+import {
+  createMessage,
+  encodeMessage,
+  err,
+  MAX_FRAME_BYTES,
+  refusalCodeOf,
+  type Err,
+  type Message,
+  type MessageKind,
+  type Payload,
+  type RefusalCode,
+  type UNKNOWN_REFUSAL,
+} from '@rigmind/protocol';
 import { DealerSocket } from '../transport/zmq.js';
 
-/** A request that got no answer or a refusal, as a value. */
-export interface ClientFailure {
-  readonly ok: false;
-  readonly code: string;
-  readonly message: string;
+/**
+ * Why a request has no useful reply: the brain refused it (its code, or `refused` for one this client does not
+ * know), it sent no valid answer in time (`brain_unreachable`), or its answer made no sense (`invalid_reply`).
+ * A request over the brain's frame limit is refused here, under the brain's own `frame_too_large`.
+ */
+export type ClientErrorCode = RefusalCode | typeof UNKNOWN_REFUSAL | 'brain_unreachable' | 'invalid_reply';
+
+/** The problems behind a refusal (a plan's, with lines), empty when there are none. */
+export interface ClientIssues {
   readonly issues: readonly { path: string; message: string; line?: number | undefined }[];
 }
 
-/** A reply from the brain, or why there is none. */
+/** A request that got no answer or a refusal, as a value. */
+export type ClientFailure = Err<ClientErrorCode, ClientIssues>;
+
+/**
+ * A reply from the brain, or why there is none. The success keeps its `reply` field rather than Ok's `value`
+ * until the brain refactor lands: tests under test/rig/brain read `.reply`, and they change with it.
+ */
 export type ClientResult = { readonly ok: true; readonly reply: Message } | ClientFailure;
 
 /** Largest reply a client takes: a 100,000-task plan's acceptance is about 5 MB, a status page far less. */
@@ -69,7 +91,7 @@ export class BrainClient {
     if (size > this.#maxFrameBytes) {
       // Checked here because ZeroMQ drops a frame over twice the brain's limit without a word.
       const limit = `the brain's limit of ${this.#maxFrameBytes} bytes (max_frame_bytes in config.json)`;
-      return { ok: false, code: 'frame_too_large', message: `this ${kind} is ${size} bytes, over ${limit}`, issues: [] };
+      return err('frame_too_large', `this ${kind} is ${size} bytes, over ${limit}`, { issues: [] });
     }
     const reply = new Promise<Message | undefined>((resolve) => {
       const timer = setTimeout(() => {
@@ -85,17 +107,13 @@ export class BrainClient {
     this.#socket.sendRaw([frame]);
     const answer = await reply;
     if (answer === undefined) {
-      return {
-        ok: false,
-        code: 'brain_unreachable',
-        message:
-          this.#lastInvalid !== undefined
-            ? `no valid answer from the brain at ${this.endpoint}: ${this.#lastInvalid}`
-            : `no answer from a brain at ${this.endpoint} within ${timeoutMs} ms; is it running? (rigmind brain, or rigmind up)`,
-        issues: [],
-      };
+      const why =
+        this.#lastInvalid !== undefined
+          ? `no valid answer from the brain at ${this.endpoint}: ${this.#lastInvalid}`
+          : `no answer from a brain at ${this.endpoint} within ${timeoutMs} ms; is it running? (rigmind brain, or rigmind up)`;
+      return err('brain_unreachable', why, { issues: [] });
     }
-    if (answer.kind === 'refused') return { ok: false, code: answer.code, message: answer.message, issues: answer.issues };
+    if (answer.kind === 'refused') return refusal(answer.code, answer.message, answer.issues);
     return { ok: true, reply: answer };
   }
 
@@ -109,4 +127,10 @@ export class BrainClient {
     this.#socket.close();
     await this.#loop;
   }
+}
+
+/** A wire refusal with its code closed; an unknown code (a newer brain's) keeps its name in the message. */
+function refusal(code: string, message: string, issues: ClientIssues['issues']): ClientFailure {
+  const known = refusalCodeOf(code);
+  return err(known, known === code ? message : `${code}: ${message}`, { issues });
 }

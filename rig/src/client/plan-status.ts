@@ -1,7 +1,10 @@
-import { MAX_STATUS_PAGE, type MessageOf, type PlanStatus, type TaskStatusRow } from '@rigmind/protocol';
+import { err, MAX_STATUS_PAGE, type MessageOf, type PlanStatus, type TaskStatusRow } from '@rigmind/protocol';
 import type { BrainClient, ClientFailure } from './brain-client.js';
 
-/** A plan's status with every task (and the workers, as the last page saw them), or why not. */
+/**
+ * A plan's status with every task (and the workers, as the last page saw them), or why not. Like ClientResult,
+ * the success keeps its flat fields until the brain refactor: tests under test/rig/brain read `.status`.
+ */
 export type PlanStatusResult =
   | {
       readonly ok: true;
@@ -32,7 +35,7 @@ export async function fetchPlanStatus(
     const reply = result.reply.kind === 'status_reply' ? result.reply : undefined;
     const status = reply?.plans[0];
     if (reply === undefined || status === undefined) {
-      return { ok: false, code: 'invalid_reply', message: `the brain sent no status for ${planId}`, issues: [] };
+      return err('invalid_reply', `the brain sent no status for ${planId}`, { issues: [] });
     }
     const rows = status.tasks ?? [];
     tasks.push(...rows);
@@ -43,5 +46,5 @@ export async function fetchPlanStatus(
     }
   }
   const message = `the status of ${planId} kept growing while it was read`;
-  return { ok: false, code: 'invalid_reply', message, issues: [] };
+  return err('invalid_reply', message, { issues: [] });
 }

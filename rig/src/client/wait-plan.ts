@@ -1,12 +1,14 @@
-import { EventSchema, type PlanStatus, type RigEvent } from '@rigmind/protocol';
+import { EventSchema, systemRuntime, type PlanStatus, type RigEvent, type Runtime } from '@rigmind/protocol';
 import { EventSubscriber } from '../transport/zmq.js';
 import type { BrainClient } from './brain-client.js';
 import { fetchPlanStatus } from './plan-status.js';
 
-/** What a waiting client sees: each event of the plan and each status poll. */
+/** What a waiting client sees (each event of the plan and each status poll), and how it waits between polls. */
 export interface WaitHooks {
   readonly onEvent?: (event: RigEvent) => void;
   readonly onStatus?: (status: PlanStatus) => void;
+  /** Sleeps between status polls; systemRuntime unless a test drives time. */
+  readonly runtime?: Pick<Runtime, 'sleep'>;
 }
 
 /** A subscriber to the brain's events, connected before the plan is submitted so it misses less of it. */
@@ -44,7 +46,7 @@ export async function waitForPlan(client: BrainClient, subscriber: EventSubscrib
       } else if (!result.ok && result.code !== 'brain_unreachable') {
         throw new Error(`${result.code}: ${result.message}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      await (hooks.runtime ?? systemRuntime).sleep(pollMs);
     }
   } finally {
     subscriber.close();

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RigConfigSchema, toIssues, type RigConfig } from '@rigmind/protocol';
+import { err, ok, RigConfigSchema, toIssues, type Result, type RigConfig } from '@rigmind/protocol';
 
 /** Where everything of one rig lives: config.json, the state database, logs and keys. */
 export interface RigHome {
@@ -37,31 +37,32 @@ export function rigHomeExists(home: RigHome): boolean {
   return existsSync(home.dir);
 }
 
-/** A config file that could not be used, as a value naming the file and the fields. */
-export interface ConfigProblem {
-  readonly file: string;
-  readonly message: string;
-}
+/** Why config.json could not be used: it cannot be read, is not JSON, or breaks RigConfigSchema (the fields named). */
+export type RigConfigErrorCode = 'config_unreadable' | 'config_not_json' | 'config_invalid';
+
+/** The rig's config, or why not, naming the file. */
+export type RigConfigResult = Result<RigConfig, RigConfigErrorCode, { readonly file: string }>;
 
 /** Read config.json under the home; a missing file means all defaults. */
-export function loadRigConfig(home: RigHome): { ok: true; config: RigConfig } | { ok: false; problem: ConfigProblem } {
+export function loadRigConfig(home: RigHome): RigConfigResult {
+  const file = home.configPath;
   let text: string;
   try {
     text = readFileSync(home.configPath, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, config: RigConfigSchema.parse({}) };
-    return { ok: false, problem: { file: home.configPath, message: (error as Error).message } };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return ok(RigConfigSchema.parse({}));
+    return err('config_unreadable', (error as Error).message, { file });
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    return { ok: false, problem: { file: home.configPath, message: `not JSON: ${(error as Error).message}` } };
+    return err('config_not_json', `not JSON: ${(error as Error).message}`, { file });
   }
   const parsed = RigConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const detail = toIssues(parsed.error).map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-    return { ok: false, problem: { file: home.configPath, message: detail } };
+    return err('config_invalid', detail, { file });
   }
-  return { ok: true, config: parsed.data };
+  return ok(parsed.data);
 }

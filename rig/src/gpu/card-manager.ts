@@ -44,7 +44,7 @@ export class CardManager {
 
   constructor(options: CardManagerOptions) {
     this.#options = options;
-    this.#machine = new CardStateMachine({ gpuId: options.gpuId, clock: options.runtime, ...(options.workerId === undefined ? {} : { workerId: options.workerId }) });
+    this.#machine = new CardStateMachine({ gpuId: options.gpuId, runtime: options.runtime, ...(options.workerId === undefined ? {} : { workerId: options.workerId }) });
   }
 
   /** The card's state now. */

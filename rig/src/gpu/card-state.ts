@@ -57,8 +57,8 @@ export type TransitionRequest =
 export interface CardStateOptions {
   readonly gpuId: number;
   readonly workerId?: string;
-  /** Named clock, not runtime: the simulator (rig/src/sim) builds machines with it. */
-  readonly clock: Pick<Runtime, 'now'>;
+  /** Only the clock: durations are now() differences. The simulator passes its simulated time here. */
+  readonly runtime: Pick<Runtime, 'now'>;
   readonly initial?: CardState;
 }
 
@@ -79,7 +79,7 @@ export class CardStateMachine {
   constructor(options: CardStateOptions) {
     this.gpuId = options.gpuId;
     this.#workerId = options.workerId;
-    this.#clock = options.clock;
+    this.#clock = options.runtime;
     this.#state = options.initial ?? 'idle';
     this.#since = this.#clock.now();
   }

@@ -1,20 +1,20 @@
-import { systemRuntime, type Runtime } from '@rigmind/protocol';
+import { err, ok, systemRuntime, type Result, type Runtime } from '@rigmind/protocol';
 import { LEGACY_REASONS_FIELD, parseSampleOutput, queryFields, REASONS_FIELD, type GpuSample, type ProbeIssue, type ReasonsField } from './gpu-sample.js';
 import { execaRunner, type ProcessRunner } from './process-runner.js';
 
 /** Why a probe produced no samples: no binary (serve cpu work only), the driver failed, or it hung. */
 export type ProbeFailureCode = 'nvidia_smi_missing' | 'nvidia_smi_failed' | 'nvidia_smi_timeout';
 
-/** One probe of every card: samples and per-line issues, or a failure with a stable code. */
-export type ProbeResult =
-  | {
-      readonly ok: true;
-      readonly at: number;
-      readonly samples: GpuSample[];
-      readonly issues: ProbeIssue[];
-      readonly reasonsField: ReasonsField;
-    }
-  | { readonly ok: false; readonly at: number; readonly code: ProbeFailureCode; readonly message: string };
+/** What one successful probe saw: every card's sample, the lines that were no sample, and the field name used. */
+export interface ProbeSnapshot {
+  readonly at: number;
+  readonly samples: GpuSample[];
+  readonly issues: ProbeIssue[];
+  readonly reasonsField: ReasonsField;
+}
+
+/** One probe of every card, or a failure with a stable code; both say when (`at`), so a poller can age either. */
+export type ProbeResult = Result<ProbeSnapshot, ProbeFailureCode, { readonly at: number }>;
 
 /** Options for {@link GpuProbe}. */
 export interface GpuProbeOptions {
@@ -73,7 +73,7 @@ export class GpuProbe {
     const at = this.#runtime.now();
     const fail = (code: ProbeFailureCode, message: string, refusedField?: string) => ({
       ok: false,
-      result: { ok: false as const, at, code, message },
+      result: err(code, message, { at }),
       ...(refusedField === undefined ? {} : { refusedField }),
     });
     switch (outcome.kind) {
@@ -91,7 +91,7 @@ export class GpuProbe {
           return fail('nvidia_smi_failed', `nvidia-smi exited ${outcome.exitCode}: ${firstLine(said)}`, refused);
         }
         const { samples, issues } = parseSampleOutput(outcome.stdout);
-        return { ok: true, result: { ok: true, at, samples, issues, reasonsField: field } };
+        return { ok: true, result: ok({ at, samples, issues, reasonsField: field }) };
       }
     }
   }

@@ -1,3 +1,4 @@
+import { err, ok, type Result } from '@rigmind/protocol';
 import { z } from 'zod';
 import { decodeThrottleReasons, ThrottleReasonSchema } from './throttle-reasons.js';
 
@@ -38,8 +39,11 @@ export interface ProbeIssue {
   readonly message: string;
 }
 
-/** A parsed line: a sample, or an issue to report while the other cards' lines still count. */
-export type ParsedLine = { readonly ok: true; readonly sample: GpuSample } | { readonly ok: false; readonly issue: ProbeIssue };
+/** Why a line is no sample: extra columns, a cell that is no number, a reasons cell that is no bitmask, or a value out of range. */
+export type ParseLineCode = 'too_many_columns' | 'not_a_number' | 'bad_reasons' | 'out_of_range';
+
+/** A parsed line: a sample, or an issue (line, text, message) to report while the other cards' lines still count. */
+export type ParsedLine = Result<GpuSample, ParseLineCode, { readonly line: number; readonly text: string }>;
 
 // nvidia-smi writes "[N/A]", "[Not Supported]", "[Unknown Error]" and friends in brackets; some builds write a bare N/A.
 const isUnavailable = (text: string | undefined): boolean =>
@@ -49,27 +53,27 @@ const NUMBER = /^-?\d+(\.\d+)?$/;
 
 /** Parse one `--format=csv,noheader,nounits` line of the {@link queryFields} columns. Never throws. */
 export function parseSampleLine(text: string, line: number): ParsedLine {
-  const refuse = (message: string): ParsedLine => ({ ok: false, issue: { line, text, message } });
+  const refuse = (code: ParseLineCode, message: string): ParsedLine => err(code, message, { line, text });
   const cells = text.split(',').map((cell) => cell.trim());
   const expected = queryFields(REASONS_FIELD).length;
-  if (cells.length > expected) return refuse(`${cells.length} columns where ${expected} were asked for`);
+  if (cells.length > expected) return refuse('too_many_columns', `${cells.length} columns where ${expected} were asked for`);
   const index = cells[0];
-  if (index === undefined || !/^\d+$/.test(index)) return refuse(`the index column is ${JSON.stringify(index ?? '')}, not a card index`);
+  if (index === undefined || !/^\d+$/.test(index)) return refuse('not_a_number', `the index column is ${JSON.stringify(index ?? '')}, not a card index`);
   const numbers: (number | null)[] = [];
   for (const [offset, label] of ['memory.used', 'memory.total', 'utilization.gpu', 'temperature.gpu', 'power.draw', 'power.limit'].entries()) {
     const cell = cells[3 + offset];
     if (isUnavailable(cell)) numbers.push(null);
     else if (cell !== undefined && NUMBER.test(cell)) numbers.push(Number(cell));
-    else return refuse(`${label} is ${JSON.stringify(cell)}, not a number`);
+    else return refuse('not_a_number', `${label} is ${JSON.stringify(cell)}, not a number`);
   }
   const reasonsCell = cells[9];
   let reasons: GpuSample['throttle_reasons'] = null;
   let unknownBits: string | null = null;
   if (!isUnavailable(reasonsCell) && reasonsCell !== undefined) {
     const decoded = decodeThrottleReasons(reasonsCell);
-    if (!decoded.ok) return refuse(`throttle reasons are ${JSON.stringify(decoded.text)}, not a hex bitmask`);
-    reasons = decoded.reasons;
-    unknownBits = decoded.unknownBits;
+    if (!decoded.ok) return refuse('bad_reasons', `throttle reasons are ${JSON.stringify(decoded.text)}, not a hex bitmask`);
+    reasons = decoded.value.reasons;
+    unknownBits = decoded.value.unknownBits;
   }
   const textOrNull = (cell: string | undefined): string | null => (isUnavailable(cell) || cell === undefined ? null : cell);
   const [memoryUsed, memoryTotal, utilization, temperature, powerDraw, powerLimit] = numbers;
@@ -89,9 +93,9 @@ export function parseSampleLine(text: string, line: number): ParsedLine {
   const parsed = GpuSampleSchema.safeParse(candidate);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    return refuse(`${first?.path.join('.') ?? 'sample'}: ${first?.message ?? 'invalid'}`);
+    return refuse('out_of_range', `${first?.path.join('.') ?? 'sample'}: ${first?.message ?? 'invalid'}`);
   }
-  return { ok: true, sample: parsed.data };
+  return ok(parsed.data);
 }
 
 /** Parse nvidia-smi's whole output: one sample per card line, blank lines skipped, bad lines as issues. */
@@ -101,8 +105,8 @@ export function parseSampleOutput(stdout: string): { samples: GpuSample[]; issue
   stdout.split(/\r?\n/).forEach((text, i) => {
     if (text.trim() === '') return;
     const parsed = parseSampleLine(text, i + 1);
-    if (parsed.ok) samples.push(parsed.sample);
-    else issues.push(parsed.issue);
+    if (parsed.ok) samples.push(parsed.value);
+    else issues.push({ line: parsed.line, text: parsed.text, message: parsed.message });
   });
   return { samples, issues };
 }

@@ -1,3 +1,4 @@
+import { err, ok, type Result } from '@rigmind/protocol';
 import { z } from 'zod';
 
 /**
@@ -28,15 +29,24 @@ export const BENIGN_THROTTLE_REASONS: ReadonlySet<ThrottleReason> = new Set<Thro
   'display_clock_setting',
 ]);
 
-/** A decoded bitmask: reasons in bit order and any bits NVML added after this list (as hex), or text that is no bitmask. */
-export type DecodedReasons =
-  | { readonly ok: true; readonly reasons: ThrottleReason[]; readonly unknownBits: string | null }
-  | { readonly ok: false; readonly text: string };
+/** A decoded bitmask: reasons in bit order and any bits NVML added after this list (as hex). */
+export interface ThrottleMask {
+  readonly reasons: ThrottleReason[];
+  readonly unknownBits: string | null;
+}
+
+/** Why a reasons cell decoded to nothing: it is no hex bitmask. The failure keeps the (trimmed) text it saw. */
+export type DecodeReasonsCode = 'not_a_bitmask';
+
+/** A decoded bitmask, or the text that is none. */
+export type DecodedReasons = Result<ThrottleMask, DecodeReasonsCode, { readonly text: string }>;
 
 /** Decode nvidia-smi's `0x0000000000000004` into reason names. */
 export function decodeThrottleReasons(text: string): DecodedReasons {
   const trimmed = text.trim();
-  if (!/^0x[0-9a-fA-F]{1,16}$/.test(trimmed)) return { ok: false, text: trimmed };
+  if (!/^0x[0-9a-fA-F]{1,16}$/.test(trimmed)) {
+    return err('not_a_bitmask', `${JSON.stringify(trimmed)} is not a hex bitmask`, { text: trimmed });
+  }
   // BigInt because the field is 64 bits wide and a Number loses the top bits.
   const mask = BigInt(trimmed);
   const reasons: ThrottleReason[] = [];
@@ -47,5 +57,5 @@ export function decodeThrottleReasons(text: string): DecodedReasons {
     if ((mask & bit) !== 0n) reasons.push(name);
   });
   const unknown = mask & ~known;
-  return { ok: true, reasons, unknownBits: unknown === 0n ? null : `0x${unknown.toString(16)}` };
+  return ok({ reasons, unknownBits: unknown === 0n ? null : `0x${unknown.toString(16)}` });
 }

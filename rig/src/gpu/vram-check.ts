@@ -10,7 +10,7 @@ export function vramFreedCheck(probe: Probe, gpuIndices: readonly number[], maxU
     const result = await probe.probe();
     if (!result.ok) return false;
     return gpuIndices.every((index) => {
-      const used = result.samples.find((sample) => sample.index === index)?.memory_used_mb;
+      const used = result.value.samples.find((sample) => sample.index === index)?.memory_used_mb;
       return used !== undefined && used !== null && used <= maxUsedMb;
     });
   };

@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { firstInvalidUtf8 } from '@rigmind/protocol';
 import { parsePlanText, type PlanFormat, type PlanParseResult } from './parse-plan.js';
 import type { PlanIssue } from './plan-issue.js';
+import { planFailure } from './plan-result.js';
 
 const FORMATS: Readonly<Record<string, PlanFormat>> = { '.json': 'json', '.yaml': 'yaml', '.yml': 'yaml', '.md': 'md', '.markdown': 'md' };
 
@@ -16,18 +17,18 @@ export async function loadPlanFile(path: string): Promise<PlanParseResult> {
   const format = planFormatOf(path);
   if (format === undefined) {
     const message = `cannot tell the plan format of '${path}': use .json, .yaml, .yml or .md`;
-    return { ok: false, issues: [{ code: 'unknown_format', path: '(root)', message, file: path }] };
+    return planFailure('unknown_format', [{ code: 'unknown_format', path: '(root)', message, file: path }]);
   }
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    return { ok: false, issues: [{ code: 'unreadable_file', path: '(root)', message: `cannot read '${path}' (${reason})`, file: path }] };
+    return planFailure('unreadable', [{ code: 'unreadable_file', path: '(root)', message: `cannot read '${path}' (${reason})`, file: path }]);
   }
   // A lenient decode would turn each bad byte into U+FFFD and run a command nobody wrote: refuse, saying where.
   const bad = firstInvalidUtf8(bytes);
-  if (bad >= 0) return { ok: false, issues: [invalidUtf8(bytes, bad, path)] };
+  if (bad >= 0) return planFailure('invalid_utf8', [invalidUtf8(bytes, bad, path)]);
   return parsePlanText(bytes.toString('utf8'), format, path);
 }
 

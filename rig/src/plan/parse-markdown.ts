@@ -1,5 +1,7 @@
 import { basename, extname } from 'node:path';
+import { ok } from '@rigmind/protocol';
 import { makeIssue, type IssueContext, type PlanIssue } from './plan-issue.js';
+import { planFailure } from './plan-result.js';
 import { parseYamlText, type RawParse } from './parse-text.js';
 
 /** Plan-level fields a plan.md's front matter may hold; tasks come from the body, notes from its prose. */
@@ -33,22 +35,22 @@ export function parseMarkdownPlan(source: string, context: IssueContext = {}): R
   if (all[0]?.trim() === '---') {
     const close = all.findIndex((line, i) => i > 0 && (line.trim() === '---' || line.trim() === '...'));
     if (close === -1) {
-      return { ok: false, issues: [{ ...makeIssue(context, { code: 'parse_error', path: '(root)', message: 'the front matter opened on line 1 is never closed with ---' }), line: 1 }] };
+      return planFailure('unparsable', [{ ...makeIssue(context, { code: 'parse_error', path: '(root)', message: 'the front matter opened on line 1 is never closed with ---' }), line: 1 }]);
     }
     bodyStart = close + 1;
     const front = parseYamlText(all.slice(1, close).join('\n'), context, 1);
     if (!front.ok) issues.push(...front.issues);
-    else if (front.raw !== null && (typeof front.raw !== 'object' || Array.isArray(front.raw))) {
+    else if (front.value.raw !== null && (typeof front.value.raw !== 'object' || Array.isArray(front.value.raw))) {
       issues.push({ ...makeIssue(context, { code: 'invalid_field', path: '(root)', message: 'the front matter must be a mapping of plan fields' }), line: 2 });
     } else {
-      for (const [key, value] of Object.entries((front.raw ?? {}) as Record<string, unknown>)) {
+      for (const [key, value] of Object.entries((front.value.raw ?? {}) as Record<string, unknown>)) {
         if (FRONT_MATTER_FIELDS.has(key)) plan[key] = value;
         else {
           const message = `unknown front matter field '${key}' (allowed: ${[...FRONT_MATTER_FIELDS].join(', ')}; tasks are '## name' sections)`;
-          issues.push(makeIssue({ ...context, lines: front.lines }, { code: 'unknown_field', path: key, message }));
+          issues.push(makeIssue({ ...context, lines: front.value.lines }, { code: 'unknown_field', path: key, message }));
         }
       }
-      for (const [path, line] of front.lines) if (path !== '(root)') lines.set(path, line);
+      for (const [path, line] of front.value.lines) if (path !== '(root)') lines.set(path, line);
     }
   }
 
@@ -73,14 +75,14 @@ export function parseMarkdownPlan(source: string, context: IssueContext = {}): R
       issues.push(...block.issues.map((issue) => ({ ...issue, path, task: section.name, index })));
       continue;
     }
-    for (const [key, line] of block.lines) if (key !== path) lines.set(key, line);
-    if (block.raw === null || block.raw === undefined) continue;
-    if (typeof block.raw !== 'object' || Array.isArray(block.raw)) {
+    for (const [key, line] of block.value.lines) if (key !== path) lines.set(key, line);
+    if (block.value.raw === null || block.value.raw === undefined) continue;
+    if (typeof block.value.raw !== 'object' || Array.isArray(block.value.raw)) {
       const message = `the yaml block of task '${section.name}' must be a mapping of its fields`;
       issues.push({ ...makeIssue(context, { code: 'invalid_field', path, message, task: section.name, index }), line: section.block.open });
       continue;
     }
-    for (const [key, value] of Object.entries(block.raw as Record<string, unknown>)) {
+    for (const [key, value] of Object.entries(block.value.raw as Record<string, unknown>)) {
       if (key !== 'name') task[key] = value;
       else if (value !== section.name) {
         const message = `the heading names this task '${section.name}' but its block says name: ${JSON.stringify(value)}`;
@@ -98,7 +100,7 @@ export function parseMarkdownPlan(source: string, context: IssueContext = {}): R
   plan['tasks'] = tasks;
   lines.set('tasks', sections.find((section) => section.block)?.line ?? bodyStart + 1);
   lines.set('(root)', 1);
-  return { ok: true, raw: plan, lines, issues };
+  return ok({ raw: plan, lines, issues });
 }
 
 /** Split the body into `##` sections and prose; a section is a task when it holds a ```yaml block. */

@@ -1,14 +1,21 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { addYamlLines, jsonLineMap, lineAtOffset, lineStartsOf } from './line-maps.js';
+import { ok } from '@rigmind/protocol';
 import { makeIssue, type IssueContext, type PlanIssue } from './plan-issue.js';
+import { planFailure, type PlanResult } from './plan-result.js';
 
 /**
- * A document read into plain data with the line of every path, or the syntax errors that stopped it.
- * `issues` on success are problems that spoiled only part of the document (one plan.md block).
+ * A document read into plain data with the line of every path. `issues` are problems that spoiled only part of
+ * the document (one plan.md block), so the rest is still checked.
  */
-export type RawParse =
-  | { readonly ok: true; readonly raw: unknown; readonly lines: Map<string, number>; readonly issues?: PlanIssue[] }
-  | { readonly ok: false; readonly issues: PlanIssue[] };
+export interface RawDocument {
+  readonly raw: unknown;
+  readonly lines: Map<string, number>;
+  readonly issues?: PlanIssue[];
+}
+
+/** A document read into plain data, or the syntax errors that stopped it (`unparsable`). */
+export type RawParse = PlanResult<RawDocument, 'unparsable'>;
 
 const syntaxIssue = (context: IssueContext, message: string, line: number | undefined): PlanIssue => {
   const issue = makeIssue(context, { code: 'parse_error', path: '(root)', message });
@@ -24,9 +31,9 @@ export function parseJsonText(source: string, context: IssueContext = {}): RawPa
     raw = JSON.parse(text);
   } catch (error) {
     const message = (error as Error).message;
-    return { ok: false, issues: [syntaxIssue(context, `not valid JSON: ${message}`, jsonErrorLine(text, message))] };
+    return planFailure('unparsable', [syntaxIssue(context, `not valid JSON: ${message}`, jsonErrorLine(text, message))]);
   }
-  return { ok: true, raw, lines: jsonLineMap(text) };
+  return ok({ raw, lines: jsonLineMap(text) });
 }
 
 function jsonErrorLine(text: string, message: string): number | undefined {
@@ -45,22 +52,22 @@ export function parseYamlText(text: string, context: IssueContext = {}, lineOffs
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      issues: doc.errors.map((error) =>
+    return planFailure(
+      'unparsable',
+      doc.errors.map((error) =>
         syntaxIssue(context, `not valid YAML: ${error.message.split('\n')[0] ?? error.code}`, counter.linePos(error.pos[0]).line + lineOffset),
       ),
-    };
+    );
   }
   let raw: unknown;
   try {
     // toJS throws on alias bombs; that is bad input, so it becomes an issue.
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    return { ok: false, issues: [syntaxIssue(context, `not valid YAML: ${(error as Error).message}`, lineOffset + 1)] };
+    return planFailure('unparsable', [syntaxIssue(context, `not valid YAML: ${(error as Error).message}`, lineOffset + 1)]);
   }
   const lines = new Map<string, number>();
   if (doc.contents?.range) lines.set(prefix === '' ? '(root)' : prefix, counter.linePos(doc.contents.range[0]).line + lineOffset);
   addYamlLines(lines, doc.contents, prefix, counter, lineOffset);
-  return { ok: true, raw, lines };
+  return ok({ raw, lines });
 }

@@ -1,16 +1,21 @@
-import type { Plan, PlanTask, Task, TaskDefaults } from '@rigmind/protocol';
+import { ok, type Plan, type PlanTask, type Task, type TaskDefaults } from '@rigmind/protocol';
 import { inferTaskClass } from './infer-class.js';
 import { makeIssue, type IssueContext, type LineMap, type PlanIssue } from './plan-issue.js';
+import { planFailure, type PlanResult } from './plan-result.js';
 import { closestName } from './similar-name.js';
 import { topoOrder } from './topo-order.js';
 
 /** A task as the brain queues it: every Task field except the ids, state and provenance the brain adds. */
 export type ResolvedTask = Omit<Task, 'task_id' | 'plan_id' | 'status' | 'created_at' | 'source' | 'retry_count'>;
 
-/** Resolved tasks in a dependencies-first order and the auto-fixes applied, or every issue found. */
-export type ResolveResult =
-  | { readonly ok: true; readonly tasks: ResolvedTask[]; readonly fixes: string[] }
-  | { readonly ok: false; readonly issues: PlanIssue[] };
+/** A plan's tasks in a dependencies-first order, and the auto-fixes applied to them. */
+export interface ResolvedPlan {
+  readonly tasks: ResolvedTask[];
+  readonly fixes: string[];
+}
+
+/** The resolved tasks, or every issue found (`invalid_plan`). */
+export type ResolveResult = PlanResult<ResolvedPlan, 'invalid_plan'>;
 
 /** Where a plan came from, so issues can name lines; the brain resolves without either. */
 export interface ResolveOptions {
@@ -31,7 +36,7 @@ export const TASK_DEFAULTS = { executor: 'worker', priority: 5, max_retries: 3, 
  */
 export function resolvePlan(plan: Plan, options: ResolveOptions = {}): ResolveResult {
   const { issues, tasks, fixes } = resolveTasks(plan.tasks, plan.defaults, options);
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, tasks, fixes };
+  return issues.length > 0 ? planFailure('invalid_plan', issues) : ok({ tasks, fixes });
 }
 
 /** The checks and resolution behind {@link resolvePlan}, also run on the salvage of a plan that failed its schema. */

@@ -1,14 +1,13 @@
-import { formatPath, PlanSchema, PlanTaskSchema, TaskDefaultsSchema, TaskNameSchema, type Plan } from '@rigmind/protocol';
+import { formatPath, ok, PlanSchema, PlanTaskSchema, TaskDefaultsSchema, TaskNameSchema, type Plan, type Result } from '@rigmind/protocol';
 import type { z } from 'zod';
 import { childPath } from './line-maps.js';
 import { makeIssue, taskIndexOf, type IssueContext, type PlanIssue } from './plan-issue.js';
+import { planFailure, type PlanIssues } from './plan-result.js';
 import type { LooseTask } from './resolve-plan.js';
 import { closestName } from './similar-name.js';
 
 /** A plan that passed the protocol's schema, or its issues and what could be salvaged for further checks. */
-export type SchemaCheck =
-  | { readonly ok: true; readonly plan: Plan }
-  | { readonly ok: false; readonly issues: PlanIssue[]; readonly salvage?: Salvage };
+export type SchemaCheck = Result<Plan, 'invalid_plan', PlanIssues & { readonly salvage?: Salvage }>;
 
 /** The fields of an invalid plan that are valid on their own, so graph checks can still run. */
 export interface Salvage {
@@ -19,11 +18,12 @@ export interface Salvage {
 /** Check plan data against the protocol's strict PlanSchema, one issue per problem, each with its line. */
 export function checkPlanSchema(raw: unknown, context: IssueContext): SchemaCheck {
   const parsed = PlanSchema.safeParse(raw);
-  if (parsed.success) return { ok: true, plan: parsed.data };
+  if (parsed.success) return ok(parsed.data);
   const rawTasks = isRecord(raw) && Array.isArray(raw['tasks']) ? (raw['tasks'] as unknown[]) : undefined;
   const issues = parsed.error.issues.flatMap((zodIssue) => toPlanIssues(zodIssue, rawTasks, context));
-  if (!rawTasks || !isRecord(raw)) return { ok: false, issues };
-  return { ok: false, issues, salvage: { tasks: rawTasks.map(salvageTask), defaults: salvageFields(raw['defaults'], TaskDefaultsSchema.shape) } };
+  const refused = planFailure('invalid_plan', issues);
+  if (!rawTasks || !isRecord(raw)) return refused;
+  return { ...refused, salvage: { tasks: rawTasks.map(salvageTask), defaults: salvageFields(raw['defaults'], TaskDefaultsSchema.shape) } };
 }
 
 function toPlanIssues(zodIssue: z.core.$ZodIssue, rawTasks: unknown[] | undefined, context: IssueContext): PlanIssue[] {

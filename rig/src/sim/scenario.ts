@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { RigProfileSchema, type Plan, type RigProfile } from '@rigmind/protocol';
+import { err, ok, RigProfileSchema, type Plan, type Result, type RigProfile } from '@rigmind/protocol';
 import { z } from 'zod';
 import { formatPlanIssues } from '../plan/format-issues.js';
 import { loadPlanFile } from '../plan/load-plan-file.js';
@@ -21,35 +21,48 @@ export const ScenarioFileSchema = z.strictObject({
 /** A scenario file. */
 export type ScenarioFile = z.infer<typeof ScenarioFileSchema>;
 
-/** A loaded scenario: the rig and every task with its submission time, or a message naming what is wrong and where. */
-export type ScenarioResult =
-  | { readonly ok: true; readonly profile: RigProfile; readonly rigSource: string; readonly specs: SimTaskSpec[]; readonly plans: string[] }
-  | { readonly ok: false; readonly code: 'scenario_invalid' | 'rig_invalid' | 'plan_invalid'; readonly message: string };
+/** A loaded scenario: the rig and every task with its submission time. */
+export interface Scenario {
+  readonly profile: RigProfile;
+  readonly rigSource: string;
+  readonly specs: SimTaskSpec[];
+  readonly plans: string[];
+}
 
-const fail = (code: 'scenario_invalid' | 'rig_invalid' | 'plan_invalid', message: string): ScenarioResult => ({ ok: false, code, message });
+/** What is wrong with a scenario: the file itself, its rig, or one of its plans. The message names where. */
+export type ScenarioErrorCode = 'scenario_invalid' | 'rig_invalid' | 'plan_invalid';
+
+/** A loaded scenario, or a message naming what is wrong and where. */
+export type ScenarioResult = Result<Scenario, ScenarioErrorCode>;
+
+/** Why a rig profile did not load: the file cannot be read, is not JSON, or breaks RigProfileSchema. */
+export type RigProfileErrorCode = 'profile_unreadable' | 'profile_not_json' | 'profile_invalid';
+
+/** A checked rig profile, or why not. */
+export type RigProfileResult = Result<RigProfile, RigProfileErrorCode>;
 
 /** Read a rig profile file and check it against the protocol's RigProfileSchema. */
-export async function loadRigProfile(path: string): Promise<{ ok: true; profile: RigProfile } | { ok: false; message: string }> {
+export async function loadRigProfile(path: string): Promise<RigProfileResult> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    return { ok: false, message: `cannot read rig profile '${path}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
+    return err('profile_unreadable', `cannot read rig profile '${path}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    return { ok: false, message: `${path}: not JSON (${(error as Error).message})` };
+    return err('profile_not_json', `${path}: not JSON (${(error as Error).message})`);
   }
   return checkProfile(raw, path);
 }
 
-function checkProfile(raw: unknown, where: string): { ok: true; profile: RigProfile } | { ok: false; message: string } {
+function checkProfile(raw: unknown, where: string): RigProfileResult {
   const parsed = RigProfileSchema.safeParse(raw);
-  if (parsed.success) return { ok: true, profile: parsed.data };
+  if (parsed.success) return ok(parsed.data);
   const lines = parsed.error.issues.map((issue) => `  ${issue.path.length === 0 ? '(root)' : issue.path.join('.')}: ${issue.message}`);
-  return { ok: false, message: [`${where}: not a valid rig profile`, ...lines].join('\n') };
+  return err('profile_invalid', [`${where}: not a valid rig profile`, ...lines].join('\n'));
 }
 
 /**
@@ -63,19 +76,19 @@ export async function loadScenario(path: string, rigPath?: string): Promise<Scen
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      return fail('scenario_invalid', `cannot read scenario '${path}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      return err('scenario_invalid', `cannot read scenario '${path}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch (error) {
-      return fail('scenario_invalid', `${path}: not JSON (${(error as Error).message})`);
+      return err('scenario_invalid', `${path}: not JSON (${(error as Error).message})`);
     }
     if (typeof raw === 'object' && raw !== null && 'submissions' in raw) {
       const parsed = ScenarioFileSchema.safeParse(raw);
       if (!parsed.success) {
         const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-        return fail('scenario_invalid', [`${path}: not a valid scenario`, ...lines].join('\n'));
+        return err('scenario_invalid', [`${path}: not a valid scenario`, ...lines].join('\n'));
       }
       scenario = parsed.data;
     }
@@ -86,14 +99,14 @@ export async function loadScenario(path: string, rigPath?: string): Promise<Scen
   let rigSource: string;
   if (rigRef === undefined && scenario?.rig !== undefined && typeof scenario.rig !== 'string') {
     const checked = checkProfile(scenario.rig, `${path}: rig`);
-    if (!checked.ok) return fail('rig_invalid', checked.message);
-    profile = checked.profile;
+    if (!checked.ok) return err('rig_invalid', checked.message);
+    profile = checked.value;
     rigSource = `${path} (inline)`;
   } else {
     rigSource = rigRef ?? DEFAULT_RIG_PATH;
     const loaded = await loadRigProfile(rigSource);
-    if (!loaded.ok) return fail('rig_invalid', loaded.message);
-    profile = loaded.profile;
+    if (!loaded.ok) return err('rig_invalid', loaded.message);
+    profile = loaded.value;
   }
 
   const submissions = scenario?.submissions ?? [{ at_s: 0, plan: path }];
@@ -101,8 +114,8 @@ export async function loadScenario(path: string, rigPath?: string): Promise<Scen
   for (const [index, submission] of submissions.entries()) {
     const where = scenario === undefined ? path : typeof submission.plan === 'string' ? resolve(base, submission.plan) : `${path}: submissions[${index}].plan`;
     const loaded = typeof submission.plan === 'string' ? await loadPlanFile(where) : parsePlanText(JSON.stringify(submission.plan), 'json', where);
-    if (!loaded.ok) return fail('plan_invalid', formatPlanIssues(loaded.issues, where).join('\n'));
-    plans.push({ atS: submission.at_s, plan: loaded.plan, where });
+    if (!loaded.ok) return err('plan_invalid', formatPlanIssues(loaded.issues, where).join('\n'));
+    plans.push({ atS: submission.at_s, plan: loaded.value.plan, where });
   }
   return buildSpecs(plans, profile, rigSource);
 }
@@ -114,11 +127,11 @@ function buildSpecs(plans: readonly { atS: number; plan: Plan; where: string }[]
   const problems: string[] = [];
   for (const { atS, plan, where } of plans) {
     const resolved = resolvePlan(plan, { file: where });
-    if (!resolved.ok) return fail('plan_invalid', formatPlanIssues(resolved.issues, where).join('\n'));
+    if (!resolved.ok) return err('plan_invalid', formatPlanIssues(resolved.issues, where).join('\n'));
     const count = (seen.get(plan.plan) ?? 0) + 1;
     seen.set(plan.plan, count);
     const prefix = plans.length === 1 ? '' : `${plan.plan}${count > 1 ? `#${count}` : ''}/`;
-    for (const task of resolved.tasks) {
+    for (const task of resolved.value.tasks) {
       const need = taskNeed(task, rig, DEFAULT_LLM_MODEL);
       if (need.kind === 'gpu' && need.model !== null) {
         const model = rig.models[need.model];
@@ -128,6 +141,6 @@ function buildSpecs(plans: readonly { atS: number; plan: Plan; where: string }[]
       specs.push({ id: `${prefix}${task.name}`, deps: task.depends_on.map((dep) => `${prefix}${dep}`), task, submitAtS: atS });
     }
   }
-  if (problems.length > 0) return fail('plan_invalid', problems.join('\n'));
-  return { ok: true, profile, rigSource, specs, plans: plans.map((entry) => entry.plan.plan) };
+  if (problems.length > 0) return err('plan_invalid', problems.join('\n'));
+  return ok({ profile, rigSource, specs, plans: plans.map((entry) => entry.plan.plan) });
 }

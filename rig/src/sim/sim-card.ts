@@ -1,5 +1,5 @@
+import type { Runtime } from '@rigmind/protocol';
 import { CardStateMachine, type CardState } from '../gpu/card-state.js';
-import type { Clock } from '../gpu/clock.js';
 import type { RunningView } from '../scheduler/types.js';
 
 /** The model name the state machine is given for a script that loads no model (its process still holds the card). */
@@ -23,9 +23,9 @@ export class SimCard {
   constructor(
     readonly gpu: number,
     readonly vramMb: number,
-    clock: Clock,
+    runtime: Pick<Runtime, 'now'>,
   ) {
-    this.machine = new CardStateMachine({ gpuId: gpu, clock });
+    this.machine = new CardStateMachine({ gpuId: gpu, runtime });
   }
 
   /** The card's state. */

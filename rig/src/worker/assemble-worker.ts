@@ -114,8 +114,8 @@ export function assembleWorker(options: WorkerPartsOptions): WorkerParts {
             options.logger.warn({ code: result.code }, `nvidia-smi: ${result.message}`);
             return;
           }
-          for (const sample of result.samples.filter((s) => indices.includes(s.index))) {
-            for (const event of guard.observe(sample, result.at)) report(event);
+          for (const sample of result.value.samples.filter((s) => indices.includes(s.index))) {
+            for (const event of guard.observe(sample, result.value.at)) report(event);
           }
           hooks.setAccepting(indices.every((index) => guard.accepting(index)));
         },

@@ -1,10 +1,11 @@
-import type { GpuInfo } from '@rigmind/protocol';
+import { err, ok, type GpuInfo, type Result } from '@rigmind/protocol';
 import { GpuProbe } from '../gpu/gpu-probe.js';
 
-/** The cards a worker will own, or why it has none. */
-export type GpuDetection =
-  | { readonly ok: true; readonly gpus: GpuInfo[]; readonly simulated: boolean }
-  | { readonly ok: false; readonly code: 'no_gpus' | 'unknown_gpu'; readonly message: string };
+/** Why a worker has no cards: nvidia-smi saw none (serve cpu work), or an asked-for index is not there (refuse). */
+export type GpuDetectionCode = 'no_gpus' | 'unknown_gpu';
+
+/** The (real, never simulated) cards a worker will own, or why it has none. */
+export type GpuDetection = Result<GpuInfo[], GpuDetectionCode>;
 
 /** Simulated 6 GB cards (the seed's GTX 1060s) for machines without GPUs. */
 export function simulatedGpus(indices: readonly number[]): GpuInfo[] {
@@ -17,17 +18,17 @@ export function simulatedGpus(indices: readonly number[]): GpuInfo[] {
  */
 export async function detectGpus(wanted: readonly number[] | undefined, probe = new GpuProbe()): Promise<GpuDetection> {
   const result = await probe.probe();
-  if (!result.ok) return { ok: false, code: 'no_gpus', message: `${result.code}: ${result.message}` };
-  const cards = result.samples.map((sample) => ({
+  if (!result.ok) return err('no_gpus', `${result.code}: ${result.message}`);
+  const cards = result.value.samples.map((sample) => ({
     index: sample.index,
     vram_mb: sample.memory_total_mb ?? 0,
     ...(sample.name !== null ? { name: sample.name } : {}),
     ...(sample.uuid !== null ? { uuid: sample.uuid } : {}),
   }));
-  if (wanted === undefined) return { ok: true, gpus: cards, simulated: false };
+  if (wanted === undefined) return ok(cards);
   const missing = wanted.filter((index) => !cards.some((card) => card.index === index));
   if (missing.length > 0) {
-    return { ok: false, code: 'unknown_gpu', message: `nvidia-smi shows no GPU ${missing.join(', ')} (it shows ${cards.map((card) => card.index).join(', ') || 'none'})` };
+    return err('unknown_gpu', `nvidia-smi shows no GPU ${missing.join(', ')} (it shows ${cards.map((card) => card.index).join(', ') || 'none'})`);
   }
-  return { ok: true, gpus: cards.filter((card) => wanted.includes(card.index)), simulated: false };
+  return ok(cards.filter((card) => wanted.includes(card.index)));
 }

@@ -21,7 +21,7 @@ describe('audit chain', () => {
   it('verifies an untouched chain and names its head', () => {
     const result = verifyAudit(db);
     expect(result.ok).toBe(true);
-    expect(result.ok && result.records).toBe(6);
+    expect(result.ok && result.value.records).toBe(6);
   });
 
   it('finds a modified record', () => {

@@ -25,20 +25,20 @@ const append = (n: number): void => {
 describe('AuditChainCheck', () => {
   it('reads the whole chain first, then from the last good head on, with the same answer as a full walk', () => {
     const check = new AuditChainCheck(db);
-    expect(check.check()).toMatchObject({ ok: true, records: 6, checkedFromSeq: 1 });
+    expect(check.check()).toMatchObject({ ok: true, value: { records: 6 }, checkedFromSeq: 1 });
     append(3);
     const second = check.check();
-    expect(second).toMatchObject({ ok: true, records: 9, checkedFromSeq: 6 });
+    expect(second).toMatchObject({ ok: true, value: { records: 9 }, checkedFromSeq: 6 });
     expect(second).toMatchObject(verifyAudit(db));
-    expect(check.check()).toMatchObject({ ok: true, records: 9, checkedFromSeq: 9 });
+    expect(check.check()).toMatchObject({ ok: true, value: { records: 9 }, checkedFromSeq: 9 });
   });
 
   it('starts from the whole chain when the chain was empty', () => {
     db.prepare('DELETE FROM audit').run();
     const check = new AuditChainCheck(db);
-    expect(check.check()).toMatchObject({ ok: true, records: 0, checkedFromSeq: 1 });
+    expect(check.check()).toMatchObject({ ok: true, value: { records: 0 }, checkedFromSeq: 1 });
     append(2);
-    expect(check.check()).toMatchObject({ ok: true, records: 2, checkedFromSeq: 1 });
+    expect(check.check()).toMatchObject({ ok: true, value: { records: 2 }, checkedFromSeq: 1 });
   });
 
   it('finds a changed or removed record appended since the last check, and keeps saying so', () => {
@@ -56,9 +56,9 @@ describe('AuditChainCheck', () => {
     const check = new AuditChainCheck(db);
     check.check();
     db.prepare("UPDATE audit SET detail = '{\"action\":\"forged\"}' WHERE seq = 6").run();
-    expect(check.check()).toMatchObject({ ok: false, seq: 6, reason: 'a record verified earlier was changed' });
+    expect(check.check()).toMatchObject({ ok: false, seq: 6, code: 'record_changed', message: 'a record verified earlier was changed' });
     db.prepare('DELETE FROM audit WHERE seq = 6').run();
-    expect(check.check()).toMatchObject({ ok: false, seq: 6, reason: 'a record verified earlier is gone: it was removed' });
+    expect(check.check()).toMatchObject({ ok: false, seq: 6, code: 'record_removed', message: 'a record verified earlier is gone: it was removed' });
   });
 
   it('leaves a record changed before the last check to the full walk (a restart or audit verify)', () => {

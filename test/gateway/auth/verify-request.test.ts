@@ -75,11 +75,11 @@ describe('signed requests', () => {
     // A rotated secret: the old one is refused from the next request, the new one signs for the same rig.
     const rotated = h.gateway.registry.rotate('rig-a');
     if (!rotated.ok) throw new Error(rotated.message);
-    expect(rotated.rigId).toBe(h.rig.rigId);
+    expect(rotated.value.rigId).toBe(h.rig.rigId);
     const old = await h.signed('GET', '/v1/reports/cost');
     expect(old.status).toBe(401);
     expect(await errorCode(old)).toBe('bad_signature');
-    expect((await h.signed('GET', '/v1/reports/cost', undefined, { ...h.rig, secret: rotated.secret })).status).toBe(200);
+    expect((await h.signed('GET', '/v1/reports/cost', undefined, { ...h.rig, secret: rotated.value.secret })).status).toBe(200);
 
     expect(h.gateway.registry.revoke('rig-a')).toBe(true);
     const revoked = await h.signed('GET', '/v1/reports/cost');

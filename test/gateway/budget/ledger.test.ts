@@ -88,7 +88,7 @@ describe('budgets under concurrency', () => {
     const hold = (micro: number, ts: number) => {
       const r = h.gateway.ledger.reserve({ rigId: h.rig.rigId, escalationId: 'esc_s', taskId: 't', model: TEST_MODEL, priceVersion: 'v', microUsd: micro }, ts);
       if (!r.ok) throw new Error('reserve refused');
-      return r.reservationId;
+      return r.value;
     };
     const released = hold(500, day1);
     const settled = hold(700, day1);

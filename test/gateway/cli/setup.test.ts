@@ -91,7 +91,7 @@ describe('setting up a gateway as the README says', () => {
     expect(ports.length).toBeGreaterThan(2);
     expect(ports.filter((entry) => !entry.endsWith(': 8787'))).toEqual([]);
     const defaults = parseConfig(JSON.stringify({ ...testConfig('http://127.0.0.1:9'), listen: undefined }));
-    expect(defaults.ok ? defaults.config.listen.port : 0).toBe(8787);
+    expect(defaults.ok ? defaults.value.listen.port : 0).toBe(8787);
   });
 
   it('with --json, an error is JSON carrying its code', async () => {

@@ -18,7 +18,7 @@ describe('model retirement', () => {
     const retired = { ...config, prices: { ...config.prices, retirements: { [TEST_MODEL]: day(-3) } } };
     const loaded = parseConfig(JSON.stringify(retired));
     expect(loaded.ok).toBe(false);
-    expect(loaded.ok ? '' : loaded.problem.message).toContain(`${TEST_MODEL} was retired on ${day(-3)}`);
+    expect(loaded.ok ? '' : loaded.message).toContain(`${TEST_MODEL} was retired on ${day(-3)}`);
   });
 
   it('knows announced retirements a config does not list: claude-sonnet-4-5 is refused', () => {

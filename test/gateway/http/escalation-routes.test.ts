@@ -99,7 +99,7 @@ describe('request validation', () => {
     const created = (await (await h.signed('POST', '/v1/escalations', escalationBody())).json()) as { id: string };
     const other = h.gateway.registry.add('rig-b');
     if (!other.ok) throw new Error(other.message);
-    const response = await h.signed('GET', `/v1/escalations/${created.id}`, undefined, { rigId: other.rigId, name: other.name, secret: other.secret });
+    const response = await h.signed('GET', `/v1/escalations/${created.id}`, undefined, { rigId: other.value.rigId, name: other.value.name, secret: other.value.secret });
     expect(response.status).toBe(404);
   });
 });

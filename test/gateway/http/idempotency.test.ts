@@ -77,7 +77,7 @@ describe('idempotency keys on POST /v1/escalations', () => {
     const h = harness;
     const added = h.gateway.registry.add('rig-b');
     if (!added.ok) throw new Error(added.message);
-    const rigB = { rigId: added.rigId, name: added.name, secret: added.secret };
+    const rigB = { rigId: added.value.rigId, name: added.value.name, secret: added.value.secret };
     const a = EscalationResponseSchema.parse((await post(h, escalationBody({ idempotency_key: KEY }))).body);
     const response = await h.signed('POST', '/v1/escalations', escalationBody({ idempotency_key: KEY, instructions: 'Rig B asks this.' }), rigB);
     expect(response.status).toBe(200);
@@ -155,6 +155,6 @@ describe('idempotency keys on POST /v1/escalations', () => {
     expect((await h.signed('GET', '/v1/escalations?idempotency_key=short')).status).toBe(400);
     const other = h.gateway.registry.add('rig-b');
     if (!other.ok) throw new Error(other.message);
-    expect((await h.signed('GET', `/v1/escalations?idempotency_key=${KEY}`, undefined, other)).status).toBe(404);
+    expect((await h.signed('GET', `/v1/escalations?idempotency_key=${KEY}`, undefined, other.value)).status).toBe(404);
   });
 });

@@ -52,7 +52,7 @@ describe('DELETE /v1/escalations/:id', () => {
 
     const other = h.gateway.registry.add('rig-b');
     if (!other.ok) throw new Error(other.message);
-    const response = await h.signed('DELETE', `/v1/escalations/${id}`, undefined, other);
+    const response = await h.signed('DELETE', `/v1/escalations/${id}`, undefined, other.value);
     expect(response.status).toBe(404);
     expect((await call(h, 'DELETE', '/v1/escalations/esc_nothing')).status).toBe(404);
     expect(auditKinds(h).filter((kind) => kind === 'request_refused')).toHaveLength(3);

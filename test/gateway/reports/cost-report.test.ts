@@ -85,7 +85,7 @@ describe('cost reports', () => {
     const h = harness;
     const added = h.gateway.registry.add('rig-b');
     if (!added.ok) throw new Error(added.message);
-    const rigB = { rigId: added.rigId, name: added.name, secret: added.secret };
+    const rigB = { rigId: added.value.rigId, name: added.value.name, secret: added.value.secret };
     expect((await h.signed('POST', '/v1/escalations', escalationBody({ task: { task_id: 'task-of-a', name: 'n', type: 'llm', task_class: 'llm', prompt: 'p' } }))).status).toBe(200);
     for (const id of ['task-of-b-1', 'task-of-b-2']) {
       const body = escalationBody({ task: { task_id: id, name: 'n', type: 'llm', task_class: 'llm', prompt: 'p' } });

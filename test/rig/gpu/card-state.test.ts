@@ -36,7 +36,7 @@ function pathTo(state: CardState): CardState[] {
 }
 
 function machineIn(state: CardState, clock = manualClock()) {
-  const machine = new CardStateMachine({ gpuId: 2, workerId: 'worker-1', clock });
+  const machine = new CardStateMachine({ gpuId: 2, workerId: 'worker-1', runtime: clock });
   for (const to of pathTo(state)) machine.transition(request(to));
   expect(machine.state).toBe(state);
   return machine;
@@ -88,7 +88,7 @@ describe('the card transition table', () => {
 describe('CardStateMachine events', () => {
   it('tells the LLM-to-script switch with load and unload durations from the clock', () => {
     const clock = manualClock();
-    const machine = new CardStateMachine({ gpuId: 1, clock });
+    const machine = new CardStateMachine({ gpuId: 1, runtime: clock });
     const log: RigEvent[] = [];
     const step = (to: TransitionRequest, afterMs: number) => {
       clock.advance(afterMs);

@@ -11,7 +11,7 @@ describe('GpuPoller', () => {
     const probe = { probe: async (): Promise<ProbeResult> => ({ ok: false, at: ++n, code: 'nvidia_smi_missing', message: 'x' }) };
     const seen: number[] = [];
     const timers = new ManualRuntime();
-    const poller = new GpuPoller({ probe, intervalMs: 2_000, runtime: timers, onResult: (result) => seen.push(result.at) });
+    const poller = new GpuPoller({ probe, intervalMs: 2_000, runtime: timers, onResult: (result) => seen.push(result.ok ? result.value.at : result.at) });
     poller.start();
     poller.start();
     await flush();

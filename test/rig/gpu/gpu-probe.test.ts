@@ -31,21 +31,21 @@ describe('GpuProbe against the fake nvidia-smi (a real process)', () => {
     const result = await probe.probe();
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.at).toBe(1234);
-    expect(result.issues).toEqual([]);
-    expect(result.reasonsField).toBe(REASONS_FIELD);
-    expect(result.samples.map((sample) => sample.index)).toEqual([0, 1, 2, 3, 4]);
-    expect(result.samples[0]).toMatchObject({ memory_total_mb: 6144, power_limit_w: 140, power_draw_w: 4.5, throttle_reasons: ['gpu_idle'] });
+    expect(result.value.at).toBe(1234);
+    expect(result.value.issues).toEqual([]);
+    expect(result.value.reasonsField).toBe(REASONS_FIELD);
+    expect(result.value.samples.map((sample) => sample.index)).toEqual([0, 1, 2, 3, 4]);
+    expect(result.value.samples[0]).toMatchObject({ memory_total_mb: 6144, power_limit_w: 140, power_draw_w: 4.5, throttle_reasons: ['gpu_idle'] });
   });
 
   it('falls back to clocks_throttle_reasons.active on a driver that refuses the new name, and remembers it', async () => {
     const { probe } = await fake({ ...seedRigState(), old_driver: true });
     const first = await probe.probe();
-    expect(first.ok && first.reasonsField).toBe(LEGACY_REASONS_FIELD);
-    expect(first.ok && first.samples).toHaveLength(5);
+    expect(first.ok && first.value.reasonsField).toBe(LEGACY_REASONS_FIELD);
+    expect(first.ok && first.value.samples).toHaveLength(5);
     expect(probe.reasonsField).toBe(LEGACY_REASONS_FIELD);
     const second = await probe.probe();
-    expect(second.ok && second.reasonsField).toBe(LEGACY_REASONS_FIELD);
+    expect(second.ok && second.value.reasonsField).toBe(LEGACY_REASONS_FIELD);
   });
 
   it('sees state changes between probes, [N/A] as null and garbage lines as issues', async () => {
@@ -61,9 +61,9 @@ describe('GpuProbe against the fake nvidia-smi (a real process)', () => {
     const result = await probe.probe();
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.samples.map((sample) => sample.index)).toEqual([0, 2, 3, 4]);
-    expect(result.samples[0]).toMatchObject({ memory_used_mb: 5200, power_draw_w: null, throttle_reasons: ['sw_power_cap', 'sw_thermal_slowdown'] });
-    expect(result.issues).toEqual([{ line: 2, text: expect.stringMatching(/^1, /), message: 'temperature.gpu is "hot", not a number' }]);
+    expect(result.value.samples.map((sample) => sample.index)).toEqual([0, 2, 3, 4]);
+    expect(result.value.samples[0]).toMatchObject({ memory_used_mb: 5200, power_draw_w: null, throttle_reasons: ['sw_power_cap', 'sw_thermal_slowdown'] });
+    expect(result.value.issues).toEqual([{ line: 2, text: expect.stringMatching(/^1, /), message: 'temperature.gpu is "hot", not a number' }]);
   });
 
   it('reports a driver failure as nvidia_smi_failed with the driver text', async () => {

@@ -8,7 +8,7 @@ describe('parseSampleLine', () => {
     const parsed = parseSampleLine(NORMAL, 1);
     expect(parsed).toEqual({
       ok: true,
-      sample: {
+      value: {
         index: 1,
         uuid: 'GPU-6a1b',
         name: 'NVIDIA GeForce GTX 1060 6GB',
@@ -22,14 +22,14 @@ describe('parseSampleLine', () => {
         throttle_unknown_bits: null,
       },
     });
-    if (parsed.ok) expect(GpuSampleSchema.parse(parsed.sample)).toEqual(parsed.sample);
+    if (parsed.ok) expect(GpuSampleSchema.parse(parsed.value)).toEqual(parsed.value);
   });
 
   it('turns [N/A], [Not Supported], empty and bare N/A into null', () => {
     const parsed = parseSampleLine('0, [N/A], , [N/A], 6144, [Not Supported], 40, N/A, [Not Supported], [N/A]', 1);
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
-    expect(parsed.sample).toMatchObject({
+    expect(parsed.value).toMatchObject({
       index: 0,
       uuid: null,
       name: null,
@@ -45,7 +45,7 @@ describe('parseSampleLine', () => {
 
   it('treats missing trailing columns as null, like an older query without them', () => {
     const parsed = parseSampleLine('2, GPU-x, GTX 1060, 100, 6144', 1);
-    expect(parsed.ok && parsed.sample).toMatchObject({ index: 2, memory_used_mb: 100, temperature_c: null, throttle_reasons: null });
+    expect(parsed.ok && parsed.value).toMatchObject({ index: 2, memory_used_mb: 100, temperature_c: null, throttle_reasons: null });
   });
 
   it.each([
@@ -59,9 +59,9 @@ describe('parseSampleLine', () => {
     const parsed = parseSampleLine(text, 7);
     expect(parsed.ok).toBe(false);
     if (parsed.ok) return;
-    expect(parsed.issue.line).toBe(7);
-    expect(parsed.issue.text).toBe(text);
-    expect(parsed.issue.message).toMatch(message);
+    expect(parsed.line).toBe(7);
+    expect(parsed.text).toBe(text);
+    expect(parsed.message).toMatch(message);
   });
 });
 

@@ -15,7 +15,7 @@ describe('decodeThrottleReasons', () => {
       '0x100': 'display_clock_setting',
     };
     for (const [hex, name] of Object.entries(expected)) {
-      expect(decodeThrottleReasons(hex)).toEqual({ ok: true, reasons: [name], unknownBits: null });
+      expect(decodeThrottleReasons(hex)).toEqual({ ok: true, value: { reasons: [name], unknownBits: null } });
     }
     expect(Object.values(expected)).toEqual([...THROTTLE_REASONS]);
   });
@@ -23,23 +23,21 @@ describe('decodeThrottleReasons', () => {
   it('decodes nvidia-smi padded masks with several bits, in bit order', () => {
     expect(decodeThrottleReasons('0x0000000000000064')).toEqual({
       ok: true,
-      reasons: ['sw_power_cap', 'sw_thermal_slowdown', 'hw_thermal_slowdown'],
-      unknownBits: null,
+      value: { reasons: ['sw_power_cap', 'sw_thermal_slowdown', 'hw_thermal_slowdown'], unknownBits: null },
     });
-    expect(decodeThrottleReasons('0x0000000000000000')).toEqual({ ok: true, reasons: [], unknownBits: null });
+    expect(decodeThrottleReasons('0x0000000000000000')).toEqual({ ok: true, value: { reasons: [], unknownBits: null } });
   });
 
   it('keeps bits it has no name for, including the top of 64 bits', () => {
     expect(decodeThrottleReasons('0x8000000000000204')).toEqual({
       ok: true,
-      reasons: ['sw_power_cap'],
-      unknownBits: '0x8000000000000200',
+      value: { reasons: ['sw_power_cap'], unknownBits: '0x8000000000000200' },
     });
   });
 
   it('refuses text that is not a hex mask', () => {
-    expect(decodeThrottleReasons('Active')).toEqual({ ok: false, text: 'Active' });
-    expect(decodeThrottleReasons('0x')).toEqual({ ok: false, text: '0x' });
-    expect(decodeThrottleReasons('0x00000000000000001')).toEqual({ ok: false, text: '0x00000000000000001' });
+    expect(decodeThrottleReasons('Active')).toMatchObject({ ok: false, code: 'not_a_bitmask', text: 'Active' });
+    expect(decodeThrottleReasons('0x')).toMatchObject({ ok: false, code: 'not_a_bitmask', text: '0x' });
+    expect(decodeThrottleReasons('0x00000000000000001')).toMatchObject({ ok: false, code: 'not_a_bitmask', text: '0x00000000000000001' });
   });
 });

@@ -23,7 +23,7 @@ describe('loadPlanFile', () => {
     await writeFile(join(dir, 'night.MD'), '## a\n```yaml\ncommand: echo a\n```\n');
     const names = await Promise.all(['p.json', 'p.yml', 'night.MD'].map(async (file) => {
       const result = await loadPlanFile(join(dir, file));
-      return result.ok ? result.plan.plan : result.issues;
+      return result.ok ? result.value.plan.plan : result.issues;
     }));
     expect(names).toEqual(['j', 'y', 'night']);
   });
@@ -50,7 +50,7 @@ describe('loadPlanFile', () => {
     // Valid multi-byte text is untouched.
     await writeFile(file, 'plan: café\ntasks:\n  - name: a\n    command: echo 漢字 😀\n');
     const good = await loadPlanFile(file);
-    expect(good.ok && good.plan.tasks[0]?.command).toBe('echo 漢字 😀');
+    expect(good.ok && good.value.plan.tasks[0]?.command).toBe('echo 漢字 😀');
   });
 
   it('loads and resolves every example plan', async () => {
@@ -60,21 +60,21 @@ describe('loadPlanFile', () => {
       const path = new URL(file, examples).pathname;
       const loaded = await loadPlanFile(path);
       if (!loaded.ok) throw new Error(`${file}: ${JSON.stringify(loaded.issues)}`);
-      const resolved = resolvePlan(loaded.plan, { lines: loaded.lines, file });
+      const resolved = resolvePlan(loaded.value.plan, { lines: loaded.value.lines, file });
       expect(resolved.ok, file).toBe(true);
     }
   });
 
   it('shows the auto-fix on every task of autofix.md', async () => {
     const loaded = await loadPlanFile(new URL('autofix.md', examples).pathname);
-    const resolved = loaded.ok ? resolvePlan(loaded.plan) : undefined;
-    expect(resolved?.ok && resolved.tasks.map((task) => [task.name, task.task_class])).toEqual([
+    const resolved = loaded.ok ? resolvePlan(loaded.value.plan) : undefined;
+    expect(resolved?.ok && resolved.value.tasks.map((task) => [task.name, task.task_class])).toEqual([
       ['transcribe', 'script'],
       ['embed_chunks', 'script'],
       ['draft_title', 'llm'],
       ['summarize', 'llm'],
       ['archive', 'cpu'],
     ]);
-    expect(resolved?.ok && resolved.fixes).toHaveLength(5);
+    expect(resolved?.ok && resolved.value.fixes).toHaveLength(5);
   });
 });

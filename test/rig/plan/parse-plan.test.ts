@@ -75,7 +75,7 @@ describe('parsePlanText: plan.md', () => {
   it('reads front matter, tasks from ## sections and keeps the prose as notes', () => {
     const result = parsePlanText(PLAN_MD, 'md', 'plans/talks.md');
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
-    const { plan } = result;
+    const { plan } = result.value;
     expect(plan.plan).toBe('talk-batch');
     expect(plan.description).toBe('Transcribe and summarize two talks.');
     expect(plan.allow_external_sensitive).toBe(false);
@@ -95,24 +95,24 @@ describe('parsePlanText: plan.md', () => {
     expect(plan.notes).toContain('```bash\nls work/\n```');
     expect(plan.notes).not.toContain('## transcribe_a');
     expect(plan.notes).not.toContain('whisper-small.en');
-    expect(result.lines?.get('tasks[2]')).toBe(29);
-    expect(result.lines?.get('tasks[2].priority')).toBe(40);
-    expect(result.lines?.get('defaults.timeout_s')).toBe(7);
+    expect(result.value.lines?.get('tasks[2]')).toBe(29);
+    expect(result.value.lines?.get('tasks[2].priority')).toBe(40);
+    expect(result.value.lines?.get('defaults.timeout_s')).toBe(7);
   });
 
   it('names a plan without plan: after the file, or its first # heading when there is no file', () => {
     const body = '# Nightly cleanup\n\n## sweep\n\n```yaml\ncommand: rm -rf tmp/old\n```\n';
     const withFile = parsePlanText(body, 'md', '/plans/nightly.md');
     const withoutFile = parsePlanText(body, 'md');
-    expect(withFile.ok && withFile.plan.plan).toBe('nightly');
-    expect(withoutFile.ok && withoutFile.plan.plan).toBe('Nightly cleanup');
+    expect(withFile.ok && withFile.value.plan.plan).toBe('nightly');
+    expect(withoutFile.ok && withoutFile.value.plan.plan).toBe('Nightly cleanup');
   });
 
   it('takes a task only from the first yaml block of a ## section and ignores headings inside fences', () => {
     const body = '## build\n\n```yaml\ncommand: make\n```\n\n```yaml\nnot: a task\n```\n\n```text\n## fake\n```\n';
     const result = parsePlanText(body, 'md', 'p.md');
-    expect(result.ok && result.plan.tasks).toEqual([{ name: 'build', command: 'make' }]);
-    expect(result.ok && result.plan.notes).toContain('not: a task');
+    expect(result.ok && result.value.plan.tasks).toEqual([{ name: 'build', command: 'make' }]);
+    expect(result.ok && result.value.plan.notes).toContain('not: a task');
   });
 
   it('refuses a plan.md without tasks as empty_plan', () => {
@@ -177,9 +177,9 @@ describe('parsePlanText: YAML', () => {
     const text = await readFile(new URL('../../../examples/plans/diamond.yaml', import.meta.url), 'utf8');
     const result = parsePlanText(text, 'yaml', 'diamond.yaml');
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
-    expect(result.plan.tasks.map((task) => task.name)).toEqual(['a', 'b', 'c', 'd']);
-    expect(result.lines?.get('tasks[3]')).toBe(text.split('\n').indexOf('  - name: d') + 1);
-    expect(result.lines?.get('tasks[3].depends_on[1]')).toBe(text.split('\n').indexOf('  - name: d') + 2);
+    expect(result.value.plan.tasks.map((task) => task.name)).toEqual(['a', 'b', 'c', 'd']);
+    expect(result.value.lines?.get('tasks[3]')).toBe(text.split('\n').indexOf('  - name: d') + 1);
+    expect(result.value.lines?.get('tasks[3].depends_on[1]')).toBe(text.split('\n').indexOf('  - name: d') + 2);
   });
 
   it('refuses a syntax error with its line and a missing name with the task line', () => {
@@ -201,8 +201,8 @@ describe('parsePlanText: JSON', () => {
     const text = await readFile(new URL('../../../examples/plans/video-pipeline-12.json', import.meta.url), 'utf8');
     const result = parsePlanText(text, 'json');
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
-    expect(result.plan.plan).toBe('video-zim-12');
-    expect(result.plan.tasks).toHaveLength(62);
+    expect(result.value.plan.plan).toBe('video-zim-12');
+    expect(result.value.plan.tasks).toHaveLength(62);
   });
 
   it('refuses a syntax error at its line and maps schema errors to lines', () => {

@@ -10,7 +10,7 @@ const formats: readonly PlanFormat[] = ['json', 'yaml', 'md'];
 /** Parse and, when that passes, resolve; every issue must carry a known code and format without throwing. */
 const check = (text: string, format: PlanFormat): void => {
   const parsed = parsePlanText(text, format, `p.${format}`);
-  const resolved = parsed.ok ? resolvePlan(parsed.plan, { lines: parsed.lines }) : undefined;
+  const resolved = parsed.ok ? resolvePlan(parsed.value.plan, { lines: parsed.value.lines }) : undefined;
   const issues = !parsed.ok ? parsed.issues : resolved && !resolved.ok ? resolved.issues : [];
   for (const issue of issues) {
     expect(PLAN_ISSUE_CODES).toContain(issue.code);

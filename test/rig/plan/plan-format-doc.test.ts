@@ -18,7 +18,7 @@ describe('docs/plan-format.md', () => {
       expect(text).toBeDefined();
       const parsed = parsePlanText(text ?? '', format, `example.${format}`);
       if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-      expect(resolvePlan(parsed.plan).ok).toBe(true);
+      expect(resolvePlan(parsed.value.plan).ok).toBe(true);
     }
   });
 });

@@ -14,7 +14,7 @@ const sh = (name: string, depends_on: string[] = [], more: Partial<PlanTask> = {
 });
 const tasksOf = (result: ResolveResult): ResolvedTask[] => {
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
-  return result.tasks;
+  return result.value.tasks;
 };
 const issuesOf = (result: ResolveResult): PlanIssue[] => {
   if (result.ok) throw new Error('expected the plan to be refused');
@@ -51,7 +51,7 @@ describe('resolvePlan: defaults', () => {
   it('infers type from command or prompt without recording a fix', () => {
     const result = resolvePlan(plan([{ name: 's', command: 'ls', task_class: 'cpu' }, { name: 'l', prompt: 'hi', task_class: 'llm' }]));
     expect(tasksOf(result).map((task) => [task.type, task.fix_applied])).toEqual([['shell', undefined], ['llm', undefined]]);
-    expect(result.ok && result.fixes).toEqual([]);
+    expect(result.ok && result.value.fixes).toEqual([]);
   });
 
   it('lets an llm task keep class llm when the plan default class is for shell tasks', () => {
@@ -77,7 +77,7 @@ describe('resolvePlan: the auto-fix', () => {
     const [task] = tasksOf(result);
     expect(task?.task_class).toBe(taskClass);
     expect(task?.fix_applied).toBe(`task_class inferred as ${taskClass} from '${keyword}'`);
-    expect(result.ok && result.fixes).toEqual([`task 't': task_class inferred as ${taskClass} from '${keyword}'`]);
+    expect(result.ok && result.value.fixes).toEqual([`task 't': task_class inferred as ${taskClass} from '${keyword}'`]);
   });
 
   it('falls back to cpu, and makes an llm-type task class llm', () => {
@@ -97,7 +97,7 @@ describe('resolvePlan: the auto-fix', () => {
     const body = '## t\n```yaml\ncommand: python whisper_batch.py\n```\n';
     const parsed = parsePlanText(body, 'md', 'p.md');
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-    expect(tasksOf(resolvePlan(parsed.plan))[0]?.fix_applied).toBe("task_class inferred as script from 'whisper'");
+    expect(tasksOf(resolvePlan(parsed.value.plan))[0]?.fix_applied).toBe("task_class inferred as script from 'whisper'");
   });
 });
 
@@ -168,7 +168,7 @@ describe('resolvePlan: refusals', () => {
     const body = '## a\n```yaml\ncommand: echo\n```\n\n## b\n```yaml\ncommand: echo\ndepends_on:\n  - a\n  - zz\n```\n';
     const parsed = parsePlanText(body, 'md', 'p.md');
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-    const [issue] = issuesOf(resolvePlan(parsed.plan, { lines: parsed.lines, file: 'p.md' }));
+    const [issue] = issuesOf(resolvePlan(parsed.value.plan, { lines: parsed.value.lines, file: 'p.md' }));
     expect(issue).toMatchObject({ code: 'unknown_dependency', line: 11, file: 'p.md', task: 'b', index: 1 });
   });
 });

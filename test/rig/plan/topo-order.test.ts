@@ -33,10 +33,10 @@ describe('topological order (property)', () => {
       fc.property(dagArbitrary, ({ tasks }) => {
         const result = resolvePlan({ plan: 'p', tasks });
         if (!result.ok) return false;
-        const position = new Map(result.tasks.map((task, i) => [task.name, i]));
-        expect(result.tasks).toHaveLength(tasks.length);
+        const position = new Map(result.value.tasks.map((task, i) => [task.name, i]));
+        expect(result.value.tasks).toHaveLength(tasks.length);
         expect(position.size).toBe(tasks.length);
-        for (const task of result.tasks) for (const dep of task.depends_on) expect(position.get(dep)!).toBeLessThan(position.get(task.name)!);
+        for (const task of result.value.tasks) for (const dep of task.depends_on) expect(position.get(dep)!).toBeLessThan(position.get(task.name)!);
         return true;
       }),
       { numRuns: 300 },

@@ -10,8 +10,8 @@ const VIDEO = new URL('../../../examples/plans/video-pipeline-12.json', import.m
 async function valid() {
   const scenario = await loadScenario(VIDEO);
   if (!scenario.ok) throw new Error(scenario.message);
-  const run = runScenario(scenario.specs, scenario.profile, 'swap-aware');
-  return { rig: rigSpecFromProfile(scenario.profile), trace: run.result.trace.map((entry) => ({ ...entry })), checked: run.checked };
+  const run = runScenario(scenario.value.specs, scenario.value.profile, 'swap-aware');
+  return { rig: rigSpecFromProfile(scenario.value.profile), trace: run.result.trace.map((entry) => ({ ...entry })), checked: run.checked };
 }
 
 const find = (trace: TraceEntry[], test: (entry: TraceEntry) => boolean): TraceEntry => {

@@ -52,7 +52,7 @@ describe('random plans on the seed rig', () => {
         const submitAt = new Map(planTasks.map((task, i) => [task.name, tasks[i]?.at ?? 0]));
         // A task is submitted no earlier than its dependencies, as a real stream of plans would be.
         const at = new Map<string, number>();
-        const specs: SimTaskSpec[] = resolved.tasks.map((task) => {
+        const specs: SimTaskSpec[] = resolved.value.tasks.map((task) => {
           const own = Math.max(submitAt.get(task.name) ?? 0, ...task.depends_on.map((dep) => at.get(dep) ?? 0));
           at.set(task.name, own);
           return { id: task.name, deps: task.depends_on, task, submitAtS: own };

@@ -26,7 +26,7 @@ function specs(submissions: { at: number; tasks: PlanTask[] }[]): SimTaskSpec[] 
   return submissions.flatMap(({ at, tasks }, i) => {
     const resolved = resolvePlan({ plan: `p${i}`, tasks });
     if (!resolved.ok) throw new Error(resolved.issues[0]?.message);
-    return resolved.tasks.map((task) => ({ id: `p${i}/${task.name}`, deps: task.depends_on.map((d) => `p${i}/${d}`), task, submitAtS: at }));
+    return resolved.value.tasks.map((task) => ({ id: `p${i}/${task.name}`, deps: task.depends_on.map((d) => `p${i}/${d}`), task, submitAtS: at }));
   });
 }
 

@@ -10,9 +10,9 @@ const MIXED = new URL('../../../examples/scenarios/mixed-hour.json', import.meta
 async function both(path: string) {
   const scenario = await loadScenario(path);
   if (!scenario.ok) throw new Error(scenario.message);
-  const rig = rigSpecFromProfile(scenario.profile);
-  const naive = runScenario(scenario.specs, scenario.profile, 'naive');
-  const swap = runScenario(scenario.specs, scenario.profile, 'swap-aware');
+  const rig = rigSpecFromProfile(scenario.value.profile);
+  const naive = runScenario(scenario.value.specs, scenario.value.profile, 'naive');
+  const swap = runScenario(scenario.value.specs, scenario.value.profile, 'swap-aware');
   return { rig, naive, swap };
 }
 

@@ -53,7 +53,7 @@ export function registerBrain(program: Command): void {
       if (profilePath !== undefined) {
         const loaded = await loadRigProfile(profilePath);
         if (!loaded.ok) throw new CliError(loaded.message);
-        profile = loaded.profile;
+        profile = loaded.value;
       }
       // Before the state database is opened: two brains on one home would both write it.
       const lock = lockOrExplain(home.runDir, home.dir);
@@ -88,7 +88,8 @@ async function runBrain(
     ...(gateway !== undefined ? { escalation: (ctx) => new Escalator(ctx, gateway) } : {}),
     resolvePlan: (plan) => {
       const resolved = resolvePlan(plan);
-      return resolved.ok ? { ok: true, tasks: resolved.tasks } : { ok: false, issues: resolved.issues };
+      // The brain's PlanResolver keeps its own shape until the brain refactor; only the tasks and issues cross.
+      return resolved.ok ? { ok: true, tasks: resolved.value.tasks } : { ok: false, issues: resolved.issues };
     },
   });
   try {

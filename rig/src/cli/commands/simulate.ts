@@ -34,7 +34,7 @@ export function registerSimulate(program: Command): void {
       if (!isPolicyName(flags.policy)) throw new CliError(`unknown policy '${flags.policy}': use ${POLICY_NAMES.join(' or ')}`, 2, 'unknown_policy');
       const loaded = await loadScenario(scenario, flags.rig);
       if (!loaded.ok) throw new CliError(loaded.message, 2, loaded.code);
-      let profile = loaded.profile;
+      let profile = loaded.value.profile;
       if (flags.measured === true) {
         const home = rigHome(resolveHome(command.optsWithGlobals<{ home?: string }>().home));
         const adjusted = withMeasuredLoads(profile, readMeasuredLoads(home.dbPath));
@@ -47,7 +47,7 @@ export function registerSimulate(program: Command): void {
       }
       let run: ScenarioRun;
       try {
-        run = runScenario(loaded.specs, profile, flags.policy);
+        run = runScenario(loaded.value.specs, profile, flags.policy);
       } catch (error) {
         // A policy or simulator bug, not the user's input: still one line, with the code, not a stack.
         if (error instanceof SimulationError) throw new CliError(`simulation failed: ${error.message}`, 1, error.code);
@@ -61,6 +61,6 @@ export function registerSimulate(program: Command): void {
         }
       }
       if (flags.json === true) printJson(run.metrics);
-      else process.stdout.write(`${renderSummary(run.metrics, { scenario, rig: loaded.rigSource, tasks: loaded.specs.length })}\n`);
+      else process.stdout.write(`${renderSummary(run.metrics, { scenario, rig: loaded.value.rigSource, tasks: loaded.value.specs.length })}\n`);
     });
 }

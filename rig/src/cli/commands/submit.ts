@@ -18,7 +18,7 @@ export async function submitPlanFile(
   const loaded = await loadPlanFile(file);
   if (!loaded.ok) throw new CliError(formatPlanIssues(loaded.issues, file).join('\n'), 1, 'plan_invalid');
   // Checked here too so that errors name lines of the file; the brain checks again, as it must for any client.
-  const resolved = resolvePlan(loaded.plan, { lines: loaded.lines, file });
+  const resolved = resolvePlan(loaded.value.plan, { lines: loaded.value.lines, file });
   if (!resolved.ok) throw new CliError(formatPlanIssues(resolved.issues, file).join('\n'), 1, 'plan_invalid');
   // Told the brain's frame limit, the client refuses a plan too large for it here, naming the limit.
   const client = new BrainClient(endpoints.router, options.maxFrameBytes);
@@ -29,8 +29,8 @@ export async function submitPlanFile(
     const ping = await client.reachable();
     if (!ping.ok && ping.code === 'brain_unreachable') throw new CliError(`${ping.code}: ${ping.message}`, 3, ping.code);
     // Accepting takes about 1 s per 10,000 tasks on a busy machine: the wait grows with the plan.
-    const timeoutMs = 30_000 + loaded.plan.tasks.length;
-    const payload = { plan: loaded.plan, source: options.source ?? `cli:${file}` };
+    const timeoutMs = 30_000 + loaded.value.plan.tasks.length;
+    const payload = { plan: loaded.value.plan, source: options.source ?? `cli:${file}` };
     const result = await client.request('submit_plan', payload, timeoutMs);
     if (!result.ok) {
       const lines = result.issues.map((issue) => `  ${issue.path}: ${issue.message}`);

@@ -45,7 +45,7 @@ function profileWorkers(profile: RigProfile, profilePath: string, timeScale: str
 /** What this machine offers, found out before starting workers. */
 async function detectMachine(ollamaUrl: string): Promise<{ gpus: number[]; gpuNote: string; ollama: boolean }> {
   const probe = await new GpuProbe({ timeoutMs: 5_000 }).probe();
-  const gpus = probe.ok ? probe.samples.map((sample) => sample.index) : [];
+  const gpus = probe.ok ? probe.value.samples.map((sample) => sample.index) : [];
   const gpuNote = probe.ok ? `${gpus.length} NVIDIA GPU(s)` : probe.code;
   let ollama = false;
   try {
@@ -79,7 +79,7 @@ export function registerUp(program: Command): void {
       if (flags.simulate !== undefined) {
         const loaded = await loadRigProfile(flags.simulate);
         if (!loaded.ok) throw new CliError(loaded.message);
-        profile = loaded.profile;
+        profile = loaded.value;
         if (!(Number(flags.timeScale) > 0)) throw new CliError(`--time-scale: '${flags.timeScale}' is not a number above 0`);
       }
       const machine = profile !== undefined ? { gpus: [], gpuNote: 'simulated', ollama: false } : await detectMachine(config.ollama_url);

@@ -80,7 +80,7 @@ export function registerWorker(program: Command): void {
         // A cpu-only worker by choice: no GPUs to look for.
       } else {
         const found = await detectGpus(wanted);
-        if (found.ok) gpus = found.gpus;
+        if (found.ok) gpus = found.value;
         else if (found.code === 'unknown_gpu') throw new CliError(found.message);
         else logger.warn({ reason: found.message }, 'no GPUs found: serving cpu work only (use --simulate for simulated GPUs)');
       }
@@ -116,7 +116,7 @@ export function registerWorker(program: Command): void {
         if (flags.simulate !== true && flags.simulateCpu !== true) throw new CliError('--profile goes with --simulate or --simulate-cpu');
         const loaded = await loadRigProfile(flags.profile);
         if (!loaded.ok) throw new CliError(loaded.message);
-        timings = profileTimings(loaded.profile);
+        timings = profileTimings(loaded.value);
       }
       const parts = assembleWorker({
         workerId: flags.id,

@@ -23,12 +23,19 @@ for (const workload of WORKLOADS) {
       .filter(([model]) => scenario.profile.models[model]?.kind === 'llm')
       .reduce((sum, [, count]) => sum + count, 0);
     const urgent = Object.entries(metrics.wait_s).filter(([priority]) => Number(priority) >= 9);
-    const urgentMean = urgent.length === 0 ? '-' : (urgent.reduce((s, [, w]) => s + w.mean * w.count, 0) / urgent.reduce((s, [, w]) => s + w.count, 0)).toFixed(1);
+    const urgentMean =
+      urgent.length === 0
+        ? '-'
+        : (urgent.reduce((s, [, w]) => s + w.mean * w.count, 0) / urgent.reduce((s, [, w]) => s + w.count, 0)).toFixed(
+            1,
+          );
     const maxWait = Math.max(...Object.values(metrics.wait_s).map((w) => w.max));
     rows.push(
       `| ${workload.split('/').pop()} | ${policy} | ${metrics.makespan_s} | ${metrics.lower_bound_s} | ${(metrics.makespan_s / metrics.lower_bound_s).toFixed(3)} | ${metrics.swaps} | ${llmLoads} | ${metrics.preemptions} | ${urgentMean} | ${maxWait} |`,
     );
   }
-  rows.push(`| ${workload.split('/').pop()} | naive / swap-aware | ${((spans['naive'] ?? 0) / (spans['swap-aware'] ?? 1)).toFixed(2)}x | | | | | | | |`);
+  rows.push(
+    `| ${workload.split('/').pop()} | naive / swap-aware | ${((spans['naive'] ?? 0) / (spans['swap-aware'] ?? 1)).toFixed(2)}x | | | | | | | |`,
+  );
 }
 console.log(rows.join('\n'));

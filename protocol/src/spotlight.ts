@@ -58,15 +58,21 @@ const TAG_NAME_ONCE = new RegExp(TAG_NAME.source, 'i');
 
 function imitates(folded: string, marker: string): boolean {
   const lower = marker.toLowerCase();
-  return TAG_LIKE_ONCE.test(folded) || TAG_NAME_ONCE.test(folded) || (HEX_MARKER.test(lower) && folded.toLowerCase().includes(lower));
+  return (
+    TAG_LIKE_ONCE.test(folded) ||
+    TAG_NAME_ONCE.test(folded) ||
+    (HEX_MARKER.test(lower) && folded.toLowerCase().includes(lower))
+  );
 }
-const tagRemoved = (slash: string, name: string): string => `[tag ${slash.trim()}${name.replace(TAG_NAME, 'untrusted-data')} removed]`;
+const tagRemoved = (slash: string, name: string): string =>
+  `[tag ${slash.trim()}${name.replace(TAG_NAME, 'untrusted-data')} removed]`;
 
 // ASCII text: replace in place, in the order the spans of {@link neutralize} stand for.
 function neutralizeFolded(text: string, marker: string): string {
   let out = text;
   const lower = marker.toLowerCase();
-  if (HEX_MARKER.test(lower) && out.toLowerCase().includes(lower)) out = out.replace(new RegExp(lower, 'gi'), MARKER_REMOVED);
+  if (HEX_MARKER.test(lower) && out.toLowerCase().includes(lower))
+    out = out.replace(new RegExp(lower, 'gi'), MARKER_REMOVED);
   out = out.replace(TAG_LIKE, (_match, _open: string, slash: string, name: string) => tagRemoved(slash, name));
   return out.replace(TAG_NAME, 'untrusted-data');
 }
@@ -74,16 +80,23 @@ function neutralizeFolded(text: string, marker: string): string {
 function markerSpans(folded: string, marker: string): Span[] {
   const lower = marker.toLowerCase();
   if (!HEX_MARKER.test(lower) || !folded.toLowerCase().includes(lower)) return [];
-  return [...folded.matchAll(new RegExp(lower, 'gi'))].map((m) => ({ start: m.index, end: m.index + m[0].length, replacement: MARKER_REMOVED }));
+  return [...folded.matchAll(new RegExp(lower, 'gi'))].map((m) => ({
+    start: m.index,
+    end: m.index + m[0].length,
+    replacement: MARKER_REMOVED,
+  }));
 }
 
 // Tags first; a bare name inside a tag span is covered by it.
 function tagSpans(folded: string): Span[] {
   const spans: Span[] = [...folded.matchAll(TAG_LIKE)].map((m) => ({
-    start: m.index, end: m.index + m[0].length, replacement: tagRemoved(m[2] ?? '', m[3] ?? ''),
+    start: m.index,
+    end: m.index + m[0].length,
+    replacement: tagRemoved(m[2] ?? '', m[3] ?? ''),
   }));
   for (const m of folded.matchAll(TAG_NAME)) {
-    if (!spans.some((span) => m.index >= span.start && m.index < span.end)) spans.push({ start: m.index, end: m.index + m[0].length, replacement: 'untrusted-data' });
+    if (!spans.some((span) => m.index >= span.start && m.index < span.end))
+      spans.push({ start: m.index, end: m.index + m[0].length, replacement: 'untrusted-data' });
   }
   return spans;
 }

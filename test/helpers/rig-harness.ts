@@ -89,9 +89,17 @@ export class RigHarness {
   }
 
   /** Start a worker and wait until the brain lists it. */
-  async startWorker(id: string, extra: readonly string[] = [], env: Record<string, string> = {}): Promise<{ proc: CliProcess }> {
+  async startWorker(
+    id: string,
+    extra: readonly string[] = [],
+    env: Record<string, string> = {},
+  ): Promise<{ proc: CliProcess }> {
     const proc = this.spawn(['worker', '--id', id, ...extra], env);
-    await this.until(async () => (await this.workers()).some((w) => w.id === id && w.alive), PROCESS_START_MS, `worker ${id} registered`);
+    await this.until(
+      async () => (await this.workers()).some((w) => w.id === id && w.alive),
+      PROCESS_START_MS,
+      `worker ${id} registered`,
+    );
     return { proc };
   }
 
@@ -110,7 +118,8 @@ export class RigHarness {
   /** A plan's status with every task. */
   async status(planId: string): Promise<PlanStatus> {
     const result = await this.client.request('status_request', { plan_id: planId, include_tasks: true });
-    if (!result.ok || result.reply.kind !== 'status_reply' || result.reply.plans[0] === undefined) throw new Error(`no status for ${planId}`);
+    if (!result.ok || result.reply.kind !== 'status_reply' || result.reply.plans[0] === undefined)
+      throw new Error(`no status for ${planId}`);
     return result.reply.plans[0];
   }
 
@@ -127,10 +136,14 @@ export class RigHarness {
   /** Wait until a plan is no longer running. */
   async finished(planId: string, timeoutMs = 30_000): Promise<PlanStatus> {
     let last: PlanStatus | undefined;
-    await this.until(async () => {
-      last = await this.status(planId);
-      return last.state !== 'running';
-    }, timeoutMs, `plan ${planId} to finish`);
+    await this.until(
+      async () => {
+        last = await this.status(planId);
+        return last.state !== 'running';
+      },
+      timeoutMs,
+      `plan ${planId} to finish`,
+    );
     return last as PlanStatus;
   }
 

@@ -6,7 +6,9 @@ export function renderPlanStatus(plan: PlanStatus, withTasks: boolean): string {
     .filter(([, n]) => n > 0)
     .map(([status, n]) => `${n} ${status}`)
     .join(', ');
-  const lines = [`${plan.plan_id}  ${plan.state.toUpperCase()}  ${counts}  (${plan.total} tasks, submitted ${plan.submitted_at})`];
+  const lines = [
+    `${plan.plan_id}  ${plan.state.toUpperCase()}  ${counts}  (${plan.total} tasks, submitted ${plan.submitted_at})`,
+  ];
   if (withTasks && plan.tasks !== undefined) {
     const width = Math.min(40, Math.max(4, ...plan.tasks.map((task) => task.name.length)));
     lines.push(`  ${'task'.padEnd(width)}  ${'status'.padEnd(16)} try  worker      rc    secs  cause`);

@@ -43,7 +43,10 @@ export class LlmRunner implements TaskRunner {
     const system = task.executor === 'brain' ? BRAIN_SYSTEM_PROMPT : undefined;
     const window = await this.#contextLength(model);
     if (window === null) return undefined;
-    const estimate = estimateContext({ prompt: task.prompt ?? '', ...(system !== undefined ? { system } : {}), reserveForOutput: OUTPUT_RESERVE }, window);
+    const estimate = estimateContext(
+      { prompt: task.prompt ?? '', ...(system !== undefined ? { system } : {}), reserveForOutput: OUTPUT_RESERVE },
+      window,
+    );
     if (estimate.fits) return undefined;
     const snippet = `context_too_long: about ${estimate.estimatedPromptTokens} prompt tokens + ${OUTPUT_RESERVE} for the answer do not fit ${model}'s ${window}`;
     writeFileSync(request.stderrPath, `${snippet}\n`);

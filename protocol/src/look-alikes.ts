@@ -63,7 +63,7 @@ export interface FoldedView {
   readonly origin: readonly number[];
 }
 
-const PLAIN_ASCII = /^[\x00-\x7f]*$/;
+const PLAIN_ASCII = /^\p{ASCII}*$/u;
 
 // One character as a reader could take it: NFKC, then what NFKC leaves. Memoised per call in `seen`, since a text
 // repeats few distinct characters (halves the time on 200k characters of prose).

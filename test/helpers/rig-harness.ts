@@ -162,7 +162,9 @@ export class RigHarness {
     await this.#client?.close();
     for (const proc of this.procs) proc.kill('SIGTERM');
     const all = [...this.procs];
-    const timer = setTimeout(() => all.forEach((proc) => proc.kill('SIGKILL')), 5_000);
+    const timer = setTimeout(() => {
+      for (const proc of all) proc.kill('SIGKILL');
+    }, 5_000);
     await Promise.all(all);
     clearTimeout(timer);
     rmSync(this.home, { recursive: true, force: true });

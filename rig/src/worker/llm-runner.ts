@@ -1,7 +1,7 @@
 import { createWriteStream, writeFileSync } from 'node:fs';
 import type { AttemptResult } from '@rigmind/protocol';
 import { BRAIN_SYSTEM_PROMPT } from '../escalation/low-confidence.js';
-import { OllamaClient } from '../ollama/ollama-client.js';
+import type { OllamaClient } from '../ollama/ollama-client.js';
 import { estimateContext } from '../ollama/context.js';
 import { tail, type RunRequest, type TaskRunner } from './task-runner.js';
 

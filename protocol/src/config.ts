@@ -68,7 +68,10 @@ export const RigConfigSchema = z.strictObject({
        * switch costs; `naive` is the seed's behaviour: each worker takes the next task of a class it serves.
        */
       policy: z.enum(['swap-aware', 'naive']).default('swap-aware'),
-      /** A rig profile (examples/rigs/rig-5x1060.json's format) for model sizes and load times; relative to the rig home. */
+      /**
+       * A rig profile (examples/rigs/rig-5x1060.json's format) for model sizes and load times; relative to the rig
+       * home.
+       */
       rig_profile: z.string().optional(),
     })
     .prefault({}),

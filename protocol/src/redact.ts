@@ -16,15 +16,19 @@ const label = (kind: string): string => `[REDACTED:${kind}]`;
 /**
  * Specific formats first, generic `key=value` and personal data last, so a token is named by its kind.
  * Every pattern is global; none can match its own replacement text. Every repetition has an upper bound, so no
- * input can make a pattern backtrack without end (a test checks the sources).
+ * input can make a pattern backtrack without end (a test checks the sources). A pattern too long for one line is
+ * built with `new RegExp` from pieces (String.raw keeps each backslash as written in a literal).
  */
 export const REDACTION_RULES: readonly RedactionRule[] = [
   // A truncated excerpt may cut a key block before its END line, so an unterminated block runs to the end.
   // PEM (RSA, EC, PKCS#8, ENCRYPTED), OpenSSH and PGP blocks alike; 64 KiB covers any real key.
   {
     kind: 'private_key',
-    pattern:
-      /-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]{0,65536}?(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|$)/g,
+    pattern: new RegExp(
+      String.raw`-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]{0,65536}?` +
+        '(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|$)',
+      'g',
+    ),
   },
   { kind: 'anthropic_key', pattern: /\bsk-ant-[A-Za-z0-9_-]{16,256}/g },
   { kind: 'openai_key', pattern: /\bsk-(?:proj-|svcacct-|admin-|live-|test-)?[A-Za-z0-9_-]{20,256}/g },
@@ -35,8 +39,11 @@ export const REDACTION_RULES: readonly RedactionRule[] = [
   { kind: 'aws_access_key', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b/g },
   {
     kind: 'aws_secret_key',
-    pattern:
-      /\b(aws_?secret_?(?:access_?)?key|secret_?access_?key)(["']?[ \t]{0,8}[:=][ \t]{0,8}["']?)([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/gi,
+    pattern: new RegExp(
+      String.raw`\b(aws_?secret_?(?:access_?)?key|secret_?access_?key)` +
+        String.raw`(["']?[ \t]{0,8}[:=][ \t]{0,8}["']?)([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])`,
+      'gi',
+    ),
     group: 3,
   },
   { kind: 'azure_storage_key', pattern: /\b((?:Account|SharedAccess)Key=)([A-Za-z0-9+/]{20,128}={0,2})/gi, group: 2 },
@@ -59,14 +66,21 @@ export const REDACTION_RULES: readonly RedactionRule[] = [
   // merely inside a word (TOKENIZER_PARALLELISM, MONKEY). The lookbehind anchors at a line start without the m flag.
   {
     kind: 'env_secret',
-    pattern:
-      /(?<![^\n])([ \t]{0,8}(?:export[ \t]{1,8})?(?:[A-Za-z0-9]{1,40}_){0,6}(?:SECRETS?|TOKEN|PASSWORD|PASSWD|PASS|PWD|PASSPHRASE|KEY|APIKEY|CREDENTIALS?)(?:_[A-Za-z0-9]{1,40}){0,6}[ \t]{0,8}=[ \t]{0,8}["']?)([^\s"'#]{1,4096})/gi,
+    pattern: new RegExp(
+      String.raw`(?<![^\n])([ \t]{0,8}(?:export[ \t]{1,8})?(?:[A-Za-z0-9]{1,40}_){0,6}` +
+        '(?:SECRETS?|TOKEN|PASSWORD|PASSWD|PASS|PWD|PASSPHRASE|KEY|APIKEY|CREDENTIALS?)' +
+        String.raw`(?:_[A-Za-z0-9]{1,40}){0,6}[ \t]{0,8}=[ \t]{0,8}["']?)([^\s"'#]{1,4096})`,
+      'gi',
+    ),
     group: 2,
   },
   {
     kind: 'password',
-    pattern:
-      /\b(password|passwd|pwd|passphrase|secret|client_secret|token|access_token|refresh_token|auth_token|api_key|apikey|api-key)(["']?[ \t]{0,8}[:=][ \t]{0,8}["']?)([^\s"',;&]{3,4096})/gi,
+    pattern: new RegExp(
+      String.raw`\b(password|passwd|pwd|passphrase|secret|client_secret|token|access_token|refresh_token|auth_token|` +
+        String.raw`api_key|apikey|api-key)(["']?[ \t]{0,8}[:=][ \t]{0,8}["']?)([^\s"',;&]{3,4096})`,
+      'gi',
+    ),
     group: 3,
   },
   {

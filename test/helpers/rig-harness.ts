@@ -79,7 +79,10 @@ export class RigHarness {
     return spawnCli(this.home, this.work, args, env, this.#dist);
   }
 
-  /** Start a brain and wait until it answers. (The process is wrapped: an async function returning it would wait for its exit.) */
+  /**
+   * Start a brain and wait until it answers. (The process is wrapped: an async function returning it would wait for
+   * its exit.)
+   */
   async startBrain(args: readonly string[] = []): Promise<{ proc: CliProcess }> {
     const proc = this.spawn(['brain', ...args]);
     // One process start: on a saturated machine that is PROCESS_START_MS, not the 1-2 s of an idle one.

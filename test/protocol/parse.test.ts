@@ -128,7 +128,8 @@ describe('parseMessage bounds a frame before JSON.parse, and names the request i
 
   it('refuses nesting deeper than the limit, found by a byte scan that skips strings', () => {
     const message = status();
-    const deep = `{"v":1,"msg_id":"${message.msg_id}","x":${'['.repeat(MAX_FRAME_DEPTH)}${']'.repeat(MAX_FRAME_DEPTH)}}`;
+    const nested = `${'['.repeat(MAX_FRAME_DEPTH)}${']'.repeat(MAX_FRAME_DEPTH)}`;
+    const deep = `{"v":1,"msg_id":"${message.msg_id}","x":${nested}}`;
     const parsed = parseMessage(deep);
     expect(parsed.ok === false && parsed.error).toMatchObject({ code: 'too_deep', re: message.msg_id });
     // Brackets inside a string are text, not nesting.

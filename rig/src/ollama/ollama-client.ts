@@ -20,7 +20,10 @@ import {
 import { contextLengthOf } from './show-context.js';
 import { unloadModel, type UnloadOptions, type UnloadReport } from './unload.js';
 
-/** How long a model stays loaded after a request: "5m", "24h", seconds as a number, 0 = unload now, negative = forever. */
+/**
+ * How long a model stays loaded after a request: "5m", "24h", seconds as a number, 0 = unload now, negative =
+ * forever.
+ */
 export type KeepAlive = string | number;
 
 /** Per-call limits; every call has a deadline. */

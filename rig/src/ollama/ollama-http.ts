@@ -131,7 +131,10 @@ export async function requestJson<S extends z.ZodType>(
   return parseJson(text, schema, `${method} ${path}`);
 }
 
-/** Parse and validate one JSON document; an `{error}` body is Ollama's own failure, anything else off-schema is bad_response. */
+/**
+ * Parse and validate one JSON document; an `{error}` body is Ollama's own failure, anything else off-schema is
+ * bad_response.
+ */
 export function parseJson<S extends z.ZodType>(text: string, schema: S, where: string): OllamaResult<z.infer<S>> {
   let raw: unknown;
   try {

@@ -39,10 +39,10 @@ export function brainOutlook(state: PlanState): BrainOutlook {
 }
 
 /**
- * Whether worker work on `model` may use brain cards `gpus` for `runS` seconds after a switch of `costS`. While the brain is
- * idle its cards are lent: a script beside the brain model (co-resident) costs the brain nothing; evicting the brain
- * model is worth it only when the worker backlog per card exceeds `lendFactor` times its reload. Either way the work
- * must end early enough for the brain model to be back before the brain needs it.
+ * Whether worker work on `model` may use brain cards `gpus` for `runS` seconds after a switch of `costS`. While the
+ * brain is idle its cards are lent: a script beside the brain model (co-resident) costs the brain nothing; evicting
+ * the brain model is worth it only when the worker backlog per card exceeds `lendFactor` times its reload. Either
+ * way the work must end early enough for the brain model to be back before the brain needs it.
  */
 export function mayLend(
   state: PlanState,

@@ -9,7 +9,10 @@ export interface DagNode {
   readonly state: 'done' | 'running' | 'ready' | 'blocked';
   /** Expected end of a running task. */
   readonly endS?: number | undefined;
-  /** Whether the ready time should also account for the work still ahead of it (brain tasks: their cards are reclaimed on it). */
+  /**
+   * Whether the ready time should also account for the work still ahead of it (brain tasks: their cards are
+   * reclaimed on it).
+   */
   readonly contended?: boolean | undefined;
   /** Card-seconds the task occupies (estimate x cards; 0 for cpu). */
   readonly gpuWorkS: number;

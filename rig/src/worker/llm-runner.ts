@@ -48,7 +48,9 @@ export class LlmRunner implements TaskRunner {
       window,
     );
     if (estimate.fits) return undefined;
-    const snippet = `context_too_long: about ${estimate.estimatedPromptTokens} prompt tokens + ${OUTPUT_RESERVE} for the answer do not fit ${model}'s ${window}`;
+    const snippet =
+      `context_too_long: about ${estimate.estimatedPromptTokens} prompt tokens + ${OUTPUT_RESERVE} ` +
+      `for the answer do not fit ${model}'s ${window}`;
     writeFileSync(request.stderrPath, `${snippet}\n`);
     return {
       outcome: 'failed',

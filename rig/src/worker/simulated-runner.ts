@@ -51,7 +51,8 @@ export class SimulatedRunner implements TaskRunner {
           : `command: ${task.command ?? ''}`;
     writeFileSync(
       request.stdoutPath,
-      `[simulated] ${task.task_class} task on simulated GPU ${gpus.join(',') || '-'}: nothing was run; would have run ${what}\n`,
+      `[simulated] ${task.task_class} task on simulated GPU ${gpus.join(',') || '-'}: ` +
+        `nothing was run; would have run ${what}\n`,
     );
     writeFileSync(request.stderrPath, '');
     request.onStarted(null);

@@ -27,7 +27,10 @@ export function tail(text: string, n = 200): string {
   return text.length <= n ? text : text.slice(text.length - n);
 }
 
-/** An attempt that ends before anything ran, with `message` as its error (a card that could not be readied, a dispatch the worker cannot honour). */
+/**
+ * An attempt that ends before anything ran, with `message` as its error (a card that could not be readied, a
+ * dispatch the worker cannot honour).
+ */
 export function endedBeforeStart(request: RunRequest, message: string): AttemptResult {
   request.onStarted(null);
   return {

@@ -77,7 +77,8 @@ describe('rigmind CLI', () => {
     await rig.startWorker('w1');
     const good = planFile(
       'good.yaml',
-      'plan: good\ntasks:\n  - name: a\n    command: echo one; echo two\n  - name: b\n    depends_on: [a]\n    command: echo three\n',
+      'plan: good\ntasks:\n  - name: a\n    command: echo one; echo two\n' +
+        '  - name: b\n    depends_on: [a]\n    command: echo three\n',
     );
     const ok = await rig.run(['submit', good, '--wait', '--json']);
     expect(ok.exitCode).toBe(0);
@@ -125,7 +126,8 @@ describe('rigmind CLI', () => {
       await rig.startWorker('gpu2', ['--gpus', '2', '--ld-library-path', '/opt/cuda/lib64'], gpus.env);
       const path = planFile(
         'env.yaml',
-        'plan: env\ntasks:\n  - name: show\n    task_class: script\n    command: echo "cuda=$CUDA_VISIBLE_DEVICES ld=$LD_LIBRARY_PATH"\n',
+        'plan: env\ntasks:\n  - name: show\n    task_class: script\n' +
+          '    command: echo "cuda=$CUDA_VISIBLE_DEVICES ld=$LD_LIBRARY_PATH"\n',
       );
       const result = await rig.run(['submit', path, '--wait', '--json']);
       expect(result.exitCode).toBe(0);

@@ -64,7 +64,8 @@ describe('rigmind escalate --file and --id', () => {
     for (const result of [invalid, broken, missing, both, badKey]) expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('an unreachable gateway: exit 3 with the key to resend under; the resend is answered once however often it is sent', {
+  it('an unreachable gateway: exit 3 with the key to resend under; ' +
+    'the resend is answered once however often it is sent', {
     timeout: boundFor(4),
   }, async () => {
     const gateway = track(await startHarness());
@@ -114,7 +115,8 @@ describe('rigmind escalate --file and --id', () => {
     expect(JSON.parse(pending.stdout)).toEqual({ id, state: 'pending' });
     expect(pending.stderr).toMatch(
       new RegExp(
-        `escalation ${id} is still pending at the gateway \\(its next try upstream is in about \\d+ s\\); follow it with:\n  rigmind escalate --id ${id}`,
+        `escalation ${id} is still pending at the gateway \\(its next try upstream is in about \\d+ s\\); ` +
+          `follow it with:\n  rigmind escalate --id ${id}`,
       ),
     );
     const still = await rig.run(['escalate', '--id', id, '--wait', '0']);

@@ -73,7 +73,8 @@ describe('one brain per home', () => {
     const result = await rig.run(['brain']);
     expect(result.exitCode).toBe(4);
     expect(result.stderr.trim().split('\n')).toEqual([
-      `rigmind: address in use: tcp://127.0.0.1:${taken.port} (another process listens there; set brain.router and brain.pub in config.json)`,
+      `rigmind: address in use: tcp://127.0.0.1:${taken.port} ` +
+        '(another process listens there; set brain.router and brain.pub in config.json)',
     ]);
   });
 

@@ -82,7 +82,8 @@ describe('rigmind up --simulate PROFILE', () => {
     const loads = rig.readDb((db) =>
       db
         .prepare(
-          "SELECT json_extract(body, '$.detail.model') FROM events WHERE event_type = 'model_loaded' AND json_extract(body, '$.detail.simulated') = 1",
+          "SELECT json_extract(body, '$.detail.model') FROM events " +
+            "WHERE event_type = 'model_loaded' AND json_extract(body, '$.detail.simulated') = 1",
         )
         .pluck()
         .all(),

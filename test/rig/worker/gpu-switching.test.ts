@@ -64,7 +64,8 @@ const gpuEvents = (planId: string) =>
         .prepare(
           `SELECT event_type, json_extract(body, '$.plan_task_id') AS task, json_extract(body, '$.detail.to') AS "to",
                 json_extract(body, '$.detail.kind') AS kind
-         FROM events WHERE event_type IN ('gpu_state', 'model_loaded', 'model_unloaded', 'task_completed', 'gpu_thermal')
+         FROM events
+         WHERE event_type IN ('gpu_state', 'model_loaded', 'model_unloaded', 'task_completed', 'gpu_thermal')
            AND (plan_id = ? OR plan_id IS NULL) ORDER BY seq`,
         )
         .all(planId) as Row[],
@@ -96,7 +97,8 @@ describe('a worker on (stand-in) GPUs', () => {
       const states = gpuEvents(planId)
         .filter((e) => e.event_type === 'gpu_state')
         .map((e) => e.to);
-      // The seed's switch: load the LLM, run it, unload it and wait for VRAM, run the script, clear, load the LLM again.
+      // The seed's switch: load the LLM, run it, unload it and wait for VRAM, run the script, clear, load the LLM
+      // again.
       expect(states).toEqual([
         'booting_llm',
         'llm_ready',
@@ -189,7 +191,8 @@ describe('a worker on (stand-in) GPUs', () => {
       const detail = rig.readDb((db) =>
         db
           .prepare(
-            "SELECT json_extract(body, '$.detail.gpus') FROM events WHERE event_type = 'task_dispatched' AND task_id = ?",
+            "SELECT json_extract(body, '$.detail.gpus') FROM events " +
+              "WHERE event_type = 'task_dispatched' AND task_id = ?",
           )
           .pluck()
           .get(`${planId}.embed`),

@@ -110,7 +110,8 @@ async function runBrain(
     else
       logger.warn(
         { skew_s: Math.round(skewMs / 1000) },
-        "the rig clock is off from the gateway's: signing escalations with the gateway's time (set up time sync, docs/rig.md)",
+        "the rig clock is off from the gateway's: signing escalations with the gateway's time " +
+          '(set up time sync, docs/rig.md)',
       );
   });
   const brain = new Brain({
@@ -136,6 +137,7 @@ async function runBrain(
     process.send({ kind: BRAIN_READY, pid: process.pid });
     process.channel?.unref();
   }
+  const withProfile = profile !== undefined ? ` with profile '${profile.name}'` : '';
   logger.info(
     {
       router: config.brain.router,
@@ -144,7 +146,7 @@ async function runBrain(
       policy: config.scheduler.policy,
       profile: profile?.name ?? null,
     },
-    `brain up on ${config.brain.router}, scheduling GPU work ${config.scheduler.policy}${profile !== undefined ? ` with profile '${profile.name}'` : ''}`,
+    `brain up on ${config.brain.router}, scheduling GPU work ${config.scheduler.policy}${withProfile}`,
   );
   await untilSignal();
   await brain.stop();

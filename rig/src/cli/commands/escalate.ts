@@ -36,7 +36,8 @@ export function registerEscalate(program: Command): void {
   program
     .command('escalate [task_id]')
     .description(
-      'hand a task to the external tier through the brain; or send one request file straight to the gateway, or follow one it accepted, and print the advice',
+      'hand a task to the external tier through the brain; or send one request file straight to the gateway, ' +
+        'or follow one it accepted, and print the advice',
     )
     .option('--file <request>', 'an EscalationRequest JSON file, sent to the gateway directly (nothing is dispatched)')
     .option(
@@ -55,7 +56,9 @@ export function registerEscalate(program: Command): void {
     .option('--json', 'print one JSON document')
     .addHelpText(
       'after',
-      `\nExit status with --file, --id or --withdraw: 0 done (advice printed, or withdrawn), 1 refused, failed or already settled, ${NOT_SETTLED} not settled yet (gateway unreachable, busy, or still pending).`,
+      '\nExit status with --file, --id or --withdraw: 0 done (advice printed, or withdrawn), ' +
+        `1 refused, failed or already settled, ${NOT_SETTLED} not settled yet ` +
+        '(gateway unreachable, busy, or still pending).',
     )
     .action(async (taskId: string | undefined, options: EscalateOptions, command: Command) => {
       const modes = [taskId, options.file, options.id, options.withdraw].filter((mode) => mode !== undefined).length;
@@ -101,7 +104,8 @@ export function registerEscalate(program: Command): void {
       if (!result.ok && result.retryable && result.escalationId === undefined) {
         const key = request.idempotency_key as string;
         throw new CliError(
-          `${result.code}: ${result.message}\nnot settled; to resend without paying twice, use the same key:\n  rigmind escalate --file ${file} --idempotency-key ${key}`,
+          `${result.code}: ${result.message}\nnot settled; to resend without paying twice, use the same key:\n` +
+            `  rigmind escalate --file ${file} --idempotency-key ${key}`,
           NOT_SETTLED,
           result.code,
         );
@@ -120,7 +124,8 @@ function seconds(value: string): number {
 function onClockSkew(skewMs: number): void {
   if (skewMs !== 0)
     process.stderr.write(
-      `warning: this machine's clock is ${Math.round(skewMs / 1000)} s off from the gateway's; signed with the gateway's time\n`,
+      `warning: this machine's clock is ${Math.round(skewMs / 1000)} s off from the gateway's; ` +
+        "signed with the gateway's time\n",
     );
 }
 
@@ -194,7 +199,8 @@ function report(result: GatewayResult, json: boolean): void {
           ? ''
           : ` (its next try upstream is in about ${Math.round(result.retryAfterMs / 1000)} s)`;
       throw new CliError(
-        `escalation ${result.escalationId} is still pending at the gateway${next}; follow it with:\n  rigmind escalate --id ${result.escalationId}`,
+        `escalation ${result.escalationId} is still pending at the gateway${next}; follow it with:\n` +
+          `  rigmind escalate --id ${result.escalationId}`,
         NOT_SETTLED,
         'pending',
         { printedJson: json },

@@ -145,8 +145,12 @@ function renderOverview(plans: PlanStatus[], workers: MessageOf<'status_reply'>[
   if (workers.length > 0) {
     lines.push('workers:');
     for (const worker of workers) {
+      const speed = worker.tokens_per_second !== null ? `, ${worker.tokens_per_second.toFixed(1)} tok/s` : '';
+      const simulated = worker.simulated ? '  (simulated)' : '';
       lines.push(
-        `  ${worker.id.padEnd(12)} ${worker.alive ? 'alive' : 'LOST '} busy ${worker.busy}/${worker.slots}  gpus [${worker.gpus.join(',')}]  ${worker.classes.join(',')}  done ${worker.completed}, failed ${worker.failed}${worker.tokens_per_second !== null ? `, ${worker.tokens_per_second.toFixed(1)} tok/s` : ''}${worker.simulated ? '  (simulated)' : ''}${heldNote(worker.held)}`,
+        `  ${worker.id.padEnd(12)} ${worker.alive ? 'alive' : 'LOST '} busy ${worker.busy}/${worker.slots}  ` +
+          `gpus [${worker.gpus.join(',')}]  ${worker.classes.join(',')}  ` +
+          `done ${worker.completed}, failed ${worker.failed}${speed}${simulated}${heldNote(worker.held)}`,
       );
     }
   } else {

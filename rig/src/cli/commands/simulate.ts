@@ -60,11 +60,8 @@ export function registerSimulate(program: Command): void {
         try {
           await writeFile(flags.trace, traceToJsonLines(run.result.trace));
         } catch (error) {
-          throw new CliError(
-            `cannot write trace '${flags.trace}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-            2,
-            'trace_unwritable',
-          );
+          const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+          throw new CliError(`cannot write trace '${flags.trace}' (${reason})`, 2, 'trace_unwritable');
         }
       }
       if (flags.json === true) printJson(run.metrics);

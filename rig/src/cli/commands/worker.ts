@@ -119,7 +119,8 @@ export function registerWorker(program: Command): void {
             : (['cpu'] as const).slice();
       if (gpus.length === 0 && classes.some((taskClass) => taskClass !== 'cpu')) {
         throw new CliError(
-          `--classes ${classes.join(',')}: this worker has no GPUs, so it can only serve cpu (use --simulate for simulated GPUs)`,
+          `--classes ${classes.join(',')}: this worker has no GPUs, so it can only serve cpu ` +
+            '(use --simulate for simulated GPUs)',
         );
       }
       const prefer = flags.prefer === undefined ? undefined : parseClasses(flags.prefer)[0];

@@ -57,7 +57,8 @@ export async function run(big = 100_000, small = 10_000): Promise<BenchResult> {
     const status = await fetchPlanStatus(rig.client, measured.planId);
     const statusMs = performance.now() - statusStart;
     if (!status.ok) throw new Error(`status: ${status.code}: ${status.message}`);
-    if (status.status.tasks?.length !== big) throw new Error(`status: ${status.status.tasks?.length} tasks, not ${big}`);
+    if (status.status.tasks?.length !== big)
+      throw new Error(`status: ${status.status.tasks?.length} tasks, not ${big}`);
 
     const cancelStart = performance.now();
     const canceled = await rig.client.request('cancel_request', { target: measured.planId }, 120_000);

@@ -13,7 +13,9 @@ const configText = process.argv[3];
 const apiKey = process.env.RIGMIND_GATEWAY_API_KEY;
 const body = process.env.RIGMIND_BENCH_UPSTREAM_BODY;
 if (configText === undefined || apiKey === undefined || body === undefined) {
-  process.stderr.write('usage: RIGMIND_GATEWAY_API_KEY=... RIGMIND_BENCH_UPSTREAM_BODY=... bare-proxy.mjs HOME CONFIG_JSON\n');
+  process.stderr.write(
+    'usage: RIGMIND_GATEWAY_API_KEY=... RIGMIND_BENCH_UPSTREAM_BODY=... bare-proxy.mjs HOME CONFIG_JSON\n',
+  );
   process.exit(2);
 }
 const origin = new URL(JSON.parse(configText).upstream.base_url).origin;
@@ -41,7 +43,9 @@ const server = createServer((request, response) => {
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address();
-  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}`, rigId: 'bare-proxy', secret: 'unused' })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ url: `http://127.0.0.1:${port}`, rigId: 'bare-proxy', secret: 'unused' })}\n`,
+  );
 });
 createInterface({ input: process.stdin }).on('line', (line) => {
   if (line === 'stats') process.stdout.write('{}\n');

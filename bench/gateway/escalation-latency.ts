@@ -124,7 +124,12 @@ async function openLoop(count: number, rate: number, calls: readonly (() => Prom
 }
 
 /** Start a child that prints one JSON line when ready; it exits when its stdin closes. */
-async function startChild<T>(name: string, args: string[], env: NodeJS.ProcessEnv, stderrFd: number | 'inherit'): Promise<{ child: ChildProcess; ready: T; lines: Interface }> {
+async function startChild<T>(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  stderrFd: number | 'inherit',
+): Promise<{ child: ChildProcess; ready: T; lines: Interface }> {
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', stderrFd], env: { ...process.env, ...env } });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const ready = await new Promise<T>((resolve, reject) => {
@@ -186,7 +191,9 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
   const warmup = options.warmup ?? 400;
   const settle = options.settle ?? 3_600;
   const from = options.from ?? (process.env.RIGMIND_BENCH_GATEWAY_FROM === 'dist' ? 'dist' : 'source');
-  const bare = (options.process ?? (process.env.RIGMIND_BENCH_GATEWAY_PROCESS === 'bare-proxy' ? 'bare-proxy' : 'gateway')) === 'bare-proxy';
+  const bare =
+    (options.process ?? (process.env.RIGMIND_BENCH_GATEWAY_PROCESS === 'bare-proxy' ? 'bare-proxy' : 'gateway')) ===
+    'bare-proxy';
   const here = import.meta.dirname;
   const home = mkdtempSync(join(tmpdir(), 'rigmind-bench-'));
   const children: ChildProcess[] = [];
@@ -197,7 +204,12 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
   const logFd = openSync(join(home, 'gateway.log'), 'a');
   const agents = [new Agent({ connections: 256 }), new Agent({ connections: 256 })] as const;
   try {
-    const stub = await startChild<{ url: string; apiKey: string }>('stand-in', ['-C', 'source', '--import', 'tsx', join(here, 'stand-in.ts')], {}, 'inherit');
+    const stub = await startChild<{ url: string; apiKey: string }>(
+      'stand-in',
+      ['-C', 'source', '--import', 'tsx', join(here, 'stand-in.ts')],
+      {},
+      'inherit',
+    );
     children.push(stub.child);
     const config = {
       listen: { host: '127.0.0.1', port: 0 },
@@ -205,10 +217,30 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
       models: { allowed: [MODEL], default: MODEL },
       rate_limits: { per_rig: { concurrency: 256, requests_per_minute: 1_000_000, queue: 256 } },
       budgets: { overall: { daily_usd: 1e6, monthly_usd: 1e6 }, per_rig: { daily_usd: 1e6, monthly_usd: 1e6 } },
-      prices: { version: 'bench', models: { [MODEL]: [{ effective_from: '2020-01-01', input: 3, output: 15, cache_write_5m: 3.75, cache_write_1h: 6, cache_read: 0.3 }] } },
+      prices: {
+        version: 'bench',
+        models: {
+          [MODEL]: [
+            {
+              effective_from: '2020-01-01',
+              input: 3,
+              output: 15,
+              cache_write_5m: 3.75,
+              cache_write_1h: 6,
+              cache_read: 0.3,
+            },
+          ],
+        },
+      },
     };
     const escalationInput = {
-      task: { task_id: 'bench-1', name: 'bench', type: 'llm', task_class: 'llm', prompt: 'Summarise the log below in one line.' },
+      task: {
+        task_id: 'bench-1',
+        name: 'bench',
+        type: 'llm',
+        task_class: 'llm',
+        prompt: 'Summarise the log below in one line.',
+      },
       reason: 'repeated_failure',
       instructions: 'Summarise in one sentence.',
       untrusted: [{ label: 'log', content: 'line of log output\n'.repeat(40) }],
@@ -217,8 +249,16 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
     };
     const escalation = JSON.stringify(escalationInput);
     // The direct call sends what the gateway sends upstream for this escalation: the same prompt, same size.
-    const prompt = buildAdvicePrompt(redactDeep(EscalationRequestSchema.parse(escalationInput)), markerFrom(Buffer.alloc(16, 7)));
-    const upstreamBody = JSON.stringify({ model: MODEL, max_tokens: 256, system: prompt.system, messages: [{ role: 'user', content: prompt.user }] });
+    const prompt = buildAdvicePrompt(
+      redactDeep(EscalationRequestSchema.parse(escalationInput)),
+      markerFrom(Buffer.alloc(16, 7)),
+    );
+    const upstreamBody = JSON.stringify({
+      model: MODEL,
+      max_tokens: 256,
+      system: prompt.system,
+      messages: [{ role: 'user', content: prompt.user }],
+    });
 
     // From dist: the systemd unit's flags. From source: tsx, as gateway/bin/gateway.js runs it.
     const gatewayArgs = from === 'dist' ? ['--max-semi-space-size=1'] : ['-C', 'source', '--import', 'tsx'];
@@ -226,7 +266,8 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
     gatewayArgs.push(...(process.env.RIGMIND_BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== ''));
     // RIGMIND_BENCH_GATEWAY_CPU_PROF=DIR writes a V8 CPU profile of the gateway process into DIR.
     const profileDir = process.env.RIGMIND_BENCH_GATEWAY_CPU_PROF;
-    if (profileDir !== undefined && profileDir !== '') gatewayArgs.unshift('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
+    if (profileDir !== undefined && profileDir !== '')
+      gatewayArgs.unshift('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
     const gw = await startChild<{ url: string; rigId: string; secret: string }>(
       'gateway',
       [...gatewayArgs, join(here, bare ? 'bare-proxy.mjs' : 'gateway-process.mjs'), home, JSON.stringify(config)],
@@ -241,25 +282,55 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
     const gatewayOrigin = new URL(gw.ready.url).origin;
     const standInOrigin = new URL(stub.ready.url).origin;
     const viaGateway = async (): Promise<number> => {
-      const headers = signRequest({ rigId: gw.ready.rigId, secret: gw.ready.secret, method: 'POST', pathWithQuery: '/v1/escalations', body: escalation, now: Date.now(), nonce: randomUUID() });
-      const response = await agents[0].request({ origin: gatewayOrigin, path: '/v1/escalations', method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: escalation });
+      const headers = signRequest({
+        rigId: gw.ready.rigId,
+        secret: gw.ready.secret,
+        method: 'POST',
+        pathWithQuery: '/v1/escalations',
+        body: escalation,
+        now: Date.now(),
+        nonce: randomUUID(),
+      });
+      const response = await agents[0].request({
+        origin: gatewayOrigin,
+        path: '/v1/escalations',
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: escalation,
+      });
       await response.body.arrayBuffer();
       return response.statusCode;
     };
-    const directHeaders = { 'x-api-key': stub.ready.apiKey, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' };
+    const directHeaders = {
+      'x-api-key': stub.ready.apiKey,
+      'anthropic-version': '2023-06-01',
+      'content-type': 'application/json',
+    };
     const direct = async (): Promise<number> => {
-      const response = await agents[1].request({ origin: standInOrigin, path: '/v1/messages', method: 'POST', headers: directHeaders, body: upstreamBody });
+      const response = await agents[1].request({
+        origin: standInOrigin,
+        path: '/v1/messages',
+        method: 'POST',
+        headers: directHeaders,
+        body: upstreamBody,
+      });
       await response.body.arrayBuffer();
       return response.statusCode;
     };
 
     // Idle: started, then a few health checks, then a second of quiet.
-    for (let i = 0; i < 50; i += 1) await agents[0].request({ origin: gatewayOrigin, path: '/healthz', method: 'GET' }).then((r) => r.body.arrayBuffer());
+    for (let i = 0; i < 50; i += 1)
+      await agents[0]
+        .request({ origin: gatewayOrigin, path: '/healthz', method: 'GET' })
+        .then((r) => r.body.arrayBuffer());
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const idleRss = rssMb(pid);
 
     // Warm-up at the measured rate, so connection pools and SQLite pages are warm on both paths.
-    const failed = (what: string, lanes: Lane[]): Error => new Error(`${what} failed: ${lanes.map((lane) => lane.errors).join(' / ')} errors (see ${join(home, 'gateway.log')})`);
+    const failed = (what: string, lanes: Lane[]): Error =>
+      new Error(
+        `${what} failed: ${lanes.map((lane) => lane.errors).join(' / ')} errors (see ${join(home, 'gateway.log')})`,
+      );
     const warm = await openLoop(warmup, rate, [viaGateway, direct]);
     if (warm.some((lane) => lane.errors > 0)) throw failed('warm-up', warm);
     // The cold window: the first escalations after the warm-up, while V8 is still compiling the gateway's hot path
@@ -294,7 +365,11 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
     let upstream: number[] = [];
     if (!bare) {
       const ledger = new Database(join(home, 'gateway.db'), { readonly: true });
-      upstream = (ledger.prepare('SELECT latency_ms FROM ledger ORDER BY id DESC LIMIT ?').all(count) as { latency_ms: number }[]).map((row) => row.latency_ms).sort((a, b) => a - b);
+      upstream = (
+        ledger.prepare('SELECT latency_ms FROM ledger ORDER BY id DESC LIMIT ?').all(count) as { latency_ms: number }[]
+      )
+        .map((row) => row.latency_ms)
+        .sort((a, b) => a - b);
       ledger.close();
     }
 
@@ -348,7 +423,9 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
         gateway_gc_max_ms: stats.gc_max_ms ?? Number.NaN,
         gateway_idle_rss_mb: idleRss,
         gateway_loaded_rss_mb: loadedRss,
-        ...(quietRss === undefined ? {} : { gateway_quiet_rss_mb: quietRss, gateway_quiet_after_s: Math.round(quietMs / 1000) }),
+        ...(quietRss === undefined
+          ? {}
+          : { gateway_quiet_rss_mb: quietRss, gateway_quiet_after_s: Math.round(quietMs / 1000) }),
       },
     };
   } finally {

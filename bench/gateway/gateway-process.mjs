@@ -66,7 +66,15 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   if (line === 'stats') {
     const ms = (ns) => Math.round(ns / 1e4) / 100;
     const delay = (ns) => Math.max(0, Math.round(ns / 1e4 - LOOP_RESOLUTION_MS * 100) / 100);
-    const stats = { loop_delay_p99_ms: delay(loop.percentile(99)), loop_delay_max_ms: delay(loop.max), inside_p50_ms: ms(inside.percentile(50)), inside_p99_ms: ms(inside.percentile(99)), gc_count: gc.count, gc_ms: Math.round(gc.ms), gc_max_ms: Math.round(gc.maxMs * 100) / 100 };
+    const stats = {
+      loop_delay_p99_ms: delay(loop.percentile(99)),
+      loop_delay_max_ms: delay(loop.max),
+      inside_p50_ms: ms(inside.percentile(50)),
+      inside_p99_ms: ms(inside.percentile(99)),
+      gc_count: gc.count,
+      gc_ms: Math.round(gc.ms),
+      gc_max_ms: Math.round(gc.maxMs * 100) / 100,
+    };
     process.stdout.write(`${JSON.stringify(stats)}\n`);
   }
 });

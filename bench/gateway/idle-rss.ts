@@ -49,7 +49,14 @@ interface Rss {
 
 async function measure(args: string[], quietMs: number): Promise<Rss> {
   const home = mkdtempSync(join(tmpdir(), 'rigmind-rss-'));
-  const price = { effective_from: '2020-01-01', input: 3, output: 15, cache_write_5m: 3.75, cache_write_1h: 6, cache_read: 0.3 };
+  const price = {
+    effective_from: '2020-01-01',
+    input: 3,
+    output: 15,
+    cache_write_5m: 3.75,
+    cache_write_1h: 6,
+    cache_read: 0.3,
+  };
   writeFileSync(
     join(home, 'config.json'),
     JSON.stringify({
@@ -62,7 +69,11 @@ async function measure(args: string[], quietMs: number): Promise<Rss> {
   );
   const child = spawn(process.execPath, [...args, '--home', home, 'serve'], {
     stdio: ['ignore', 'pipe', 'ignore'],
-    env: { ...process.env, RIGMIND_GATEWAY_API_KEY: 'sk-ant-unused-0000000000000000', RIGMIND_GATEWAY_LOG_LEVEL: 'info' },
+    env: {
+      ...process.env,
+      RIGMIND_GATEWAY_API_KEY: 'sk-ant-unused-0000000000000000',
+      RIGMIND_GATEWAY_LOG_LEVEL: 'info',
+    },
   });
   try {
     const url = await new Promise<string>((resolve, reject) => {
@@ -82,7 +93,11 @@ async function measure(args: string[], quietMs: number): Promise<Rss> {
     const startKb = rssKb(pid);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, quietMs - 1_000)));
     const childKb = children(pid).reduce((sum, id) => sum + rssKb(id), 0);
-    return { start_rss_mb: Math.round(startKb / 1024), idle_rss_mb: Math.round(rssKb(pid) / 1024), children_rss_mb: Math.round(childKb / 1024) };
+    return {
+      start_rss_mb: Math.round(startKb / 1024),
+      idle_rss_mb: Math.round(rssKb(pid) / 1024),
+      children_rss_mb: Math.round(childKb / 1024),
+    };
   } finally {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
@@ -94,7 +109,9 @@ async function measure(args: string[], quietMs: number): Promise<Rss> {
 }
 
 /** Measure every mode, side by side. */
-export async function run(quietMs = Number(process.env.RIGMIND_BENCH_IDLE_QUIET_MS ?? 35_000)): Promise<{ name: string; metrics: Record<string, number> }> {
+export async function run(
+  quietMs = Number(process.env.RIGMIND_BENCH_IDLE_QUIET_MS ?? 35_000),
+): Promise<{ name: string; metrics: Record<string, number> }> {
   const metrics: Record<string, number> = {};
   const modes = Object.entries(MODES);
   const measured = await Promise.all(modes.map(([, args]) => measure(args, quietMs)));

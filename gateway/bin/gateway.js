@@ -29,7 +29,8 @@ if (fresh) {
   register(
     'data:text/javascript,' +
       encodeURIComponent(
-        "export async function resolve(specifier, context, next) { return next(specifier, { ...context, conditions: [...new Set([...context.conditions, 'source'])] }); }",
+        'export async function resolve(specifier, context, next) { ' +
+          "return next(specifier, { ...context, conditions: [...new Set([...context.conditions, 'source'])] }); }",
       ),
     import.meta.url,
   );

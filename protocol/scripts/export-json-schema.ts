@@ -15,7 +15,9 @@ const PROTOCOL_DOC = 'docs/protocol.md';
 async function plan(): Promise<{ path: string; want: string | undefined; have: string | undefined }[]> {
   const read = (path: string): Promise<string | undefined> => readFile(join(ROOT, path), 'utf8').catch(() => undefined);
   const files = buildSchemaFiles();
-  const entries = await Promise.all([...files].map(async ([path, want]) => ({ path, want: want as string | undefined, have: await read(path) })));
+  const entries = await Promise.all(
+    [...files].map(async ([path, want]) => ({ path, want: want as string | undefined, have: await read(path) })),
+  );
   const present = await readdir(join(ROOT, SCHEMA_DIR)).catch(() => [] as string[]);
   // A schema file nobody generates any more is stale: it would mislead a reader.
   for (const name of present) {
@@ -30,7 +32,8 @@ async function plan(): Promise<{ path: string; want: string | undefined; have: s
 const check = process.argv.includes('--check');
 const stale = (await plan()).filter((entry) => entry.want !== entry.have);
 if (check) {
-  for (const entry of stale) console.error(`${entry.path}: ${entry.want === undefined ? 'no longer generated' : 'out of date'}`);
+  for (const entry of stale)
+    console.error(`${entry.path}: ${entry.want === undefined ? 'no longer generated' : 'out of date'}`);
   if (stale.length > 0) console.error('run `npm run schemas` and commit the result');
   process.exitCode = stale.length > 0 ? 1 : 0;
 } else {

@@ -24,13 +24,33 @@ interface SchemaEntry {
 /** Every schema the docs publish, in a fixed order so the output is deterministic. */
 export const SCHEMA_ENTRIES: readonly SchemaEntry[] = [
   { name: 'task', description: 'A task as the brain has accepted it.', schema: TaskSchema },
-  { name: 'plan', description: 'A plan as submitted: a named DAG of tasks (the JSON or YAML form of plan.md).', schema: PlanSchema },
-  { name: 'plan-task', description: 'One task as a plan states it, before defaults and the inferred class.', schema: PlanTaskSchema },
-  { name: 'message', description: 'Every message on the wire: one union discriminated on `kind`.', schema: MessageSchema },
+  {
+    name: 'plan',
+    description: 'A plan as submitted: a named DAG of tasks (the JSON or YAML form of plan.md).',
+    schema: PlanSchema,
+  },
+  {
+    name: 'plan-task',
+    description: 'One task as a plan states it, before defaults and the inferred class.',
+    schema: PlanTaskSchema,
+  },
+  {
+    name: 'message',
+    description: 'Every message on the wire: one union discriminated on `kind`.',
+    schema: MessageSchema,
+  },
   { name: 'event', description: 'One event of the rig event stream.', schema: EventSchema },
   { name: 'escalation-request', description: 'What the brain sends to the gateway.', schema: EscalationRequestSchema },
-  { name: 'advice', description: "The external tier's advice: data for the brain, never a command.", schema: AdviceSchema },
-  { name: 'escalation-response', description: "The gateway's answer to an escalation.", schema: EscalationResponseSchema },
+  {
+    name: 'advice',
+    description: "The external tier's advice: data for the brain, never a command.",
+    schema: AdviceSchema,
+  },
+  {
+    name: 'escalation-response',
+    description: "The gateway's answer to an escalation.",
+    schema: EscalationResponseSchema,
+  },
   { name: 'rig-config', description: "The rig's config.json; every field has a default.", schema: RigConfigSchema },
   { name: 'rig-profile', description: 'A rig profile: cards, models and timings.', schema: RigProfileSchema },
 ];

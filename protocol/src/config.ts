@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
 /** A ZeroMQ endpoint: tcp, ipc or inproc. */
-export const EndpointSchema = z.string().regex(/^(tcp|ipc|inproc):\/\/.+/, { error: 'an endpoint looks like tcp://127.0.0.1:7700' });
+export const EndpointSchema = z
+  .string()
+  .regex(/^(tcp|ipc|inproc):\/\/.+/, { error: 'an endpoint looks like tcp://127.0.0.1:7700' });
 
 /** The rig's config.json under the rig home. Every field has a default, so an empty file is a working rig. */
 export const RigConfigSchema = z.strictObject({
@@ -36,7 +38,11 @@ export const RigConfigSchema = z.strictObject({
    * Largest frame the brain and workers take (bytes); larger ones are refused with `frame_too_large`, and clients
    * check it before sending. ZeroMQ drops frames over twice this without a word, so nobody should send them.
    */
-  max_frame_bytes: z.int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
+  max_frame_bytes: z
+    .int()
+    .min(1024)
+    .max(256 * 1024 * 1024)
+    .default(16 * 1024 * 1024),
   ollama_url: z.url().default('http://127.0.0.1:11434'),
   /** Model for llm tasks that name none: the seed's worker model. */
   default_llm_model: z.string().min(1).default('qwen2.5:7b'),
@@ -62,7 +68,10 @@ export const RigConfigSchema = z.strictObject({
        * switch costs; `naive` is the seed's behaviour: each worker takes the next task of a class it serves.
        */
       policy: z.enum(['swap-aware', 'naive']).default('swap-aware'),
-      /** A rig profile (examples/rigs/rig-5x1060.json's format) for model sizes and load times; relative to the rig home. */
+      /**
+       * A rig profile (examples/rigs/rig-5x1060.json's format) for model sizes and load times; relative to the rig
+       * home.
+       */
       rig_profile: z.string().optional(),
     })
     .prefault({}),

@@ -32,7 +32,12 @@ export const DISPATCH_RULE = {
 } as const satisfies Record<MessageKind, readonly Role[]>;
 
 /** Kinds that make a worker act. The rule above must give every one of them to the brain alone. */
-export const WORKER_COMMANDS = ['welcome', 'dispatch', 'cancel_task', 'reregister'] as const satisfies readonly MessageKind[];
+export const WORKER_COMMANDS = [
+  'welcome',
+  'dispatch',
+  'cancel_task',
+  'reregister',
+] as const satisfies readonly MessageKind[];
 
 /** Whether `role` may send `kind` under the dispatch rule. */
 export function maySend(role: Role, kind: MessageKind): boolean {

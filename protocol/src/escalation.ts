@@ -43,7 +43,9 @@ export const EscalationReasonSchema = z.enum([
 export type EscalationReason = z.infer<typeof EscalationReasonSchema>;
 
 /** A sender's name for one handoff, the same on every resend of it (see EscalationRequest.idempotency_key). */
-export const IdempotencyKeySchema = z.string().regex(/^[A-Za-z0-9_.:-]{16,128}$/, 'must be 16 to 128 letters, digits or _ . : -');
+export const IdempotencyKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{16,128}$/, 'must be 16 to 128 letters, digits or _ . : -');
 
 /** What the brain sends to the gateway: the task, trusted instructions, untrusted data, earlier attempts. */
 export const EscalationRequestSchema = z.strictObject({

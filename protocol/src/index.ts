@@ -68,7 +68,14 @@ export {
   type EscalationResponse,
 } from './escalation.js';
 export { EventTypeSchema, EventSchema, type EventType, type RigEvent } from './events.js';
-export { MAX_STATUS_PAGE, MessageSchema, type Message, type MessageKind, type MessageOf, type Payload } from './messages.js';
+export {
+  MAX_STATUS_PAGE,
+  MessageSchema,
+  type Message,
+  type MessageKind,
+  type MessageOf,
+  type Payload,
+} from './messages.js';
 export { DISPATCH_RULE, WORKER_COMMANDS, maySend } from './dispatch-rule.js';
 export { RECONNECT_CAP_HEARTBEATS } from './reconnect.js';
 /** One injected source of time, sleep, randomness and ids; the real one for composition roots. */
@@ -79,7 +86,14 @@ export { ok, err, type Result, type Ok, type Err, type Failure, type NoExtra } f
 export { REFUSAL_CODES, RefusalCodeSchema, UNKNOWN_REFUSAL, refusalCodeOf, type RefusalCode } from './refusal.js';
 export { formatPath, type Parsed, type ProtocolError, type ProtocolErrorCode, type ProtocolIssue } from './errors.js';
 export { parseMessage, createMessage, encodeMessage, toIssues, type ParseOptions } from './parse.js';
-export { EndpointSchema, RigConfigSchema, ProfileModelSchema, RigProfileSchema, type RigConfig, type RigProfile } from './config.js';
+export {
+  EndpointSchema,
+  RigConfigSchema,
+  ProfileModelSchema,
+  RigProfileSchema,
+  type RigConfig,
+  type RigProfile,
+} from './config.js';
 export {
   SIGNATURE_HEADERS,
   SIGNATURE_SCHEME,

@@ -15,9 +15,45 @@ const BEYOND_NFKC: ReadonlyMap<string, string> = new Map([
   ...[...'\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e'].map((c) => [c, ''] as const),
   // Cyrillic and Greek letters drawn like Latin ones.
   ...Object.entries({
-    а: 'a', е: 'e', о: 'o', р: 'p', с: 'c', у: 'y', х: 'x', і: 'i', ѕ: 's', ј: 'j', ԁ: 'd', ո: 'n', ս: 'u',
-    А: 'A', В: 'B', Е: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', Х: 'X', Ѕ: 'S', І: 'I',
-    α: 'a', ο: 'o', ι: 'i', τ: 't', υ: 'u', ν: 'v', ρ: 'p', Α: 'A', Ε: 'E', Ι: 'I', Ο: 'O', Τ: 'T', Υ: 'Y',
+    а: 'a',
+    е: 'e',
+    о: 'o',
+    р: 'p',
+    с: 'c',
+    у: 'y',
+    х: 'x',
+    і: 'i',
+    ѕ: 's',
+    ј: 'j',
+    ԁ: 'd',
+    ո: 'n',
+    ս: 'u',
+    А: 'A',
+    В: 'B',
+    Е: 'E',
+    К: 'K',
+    М: 'M',
+    Н: 'H',
+    О: 'O',
+    Р: 'P',
+    С: 'C',
+    Т: 'T',
+    Х: 'X',
+    Ѕ: 'S',
+    І: 'I',
+    α: 'a',
+    ο: 'o',
+    ι: 'i',
+    τ: 't',
+    υ: 'u',
+    ν: 'v',
+    ρ: 'p',
+    Α: 'A',
+    Ε: 'E',
+    Ι: 'I',
+    Ο: 'O',
+    Τ: 'T',
+    Υ: 'Y',
   }),
 ]);
 
@@ -27,7 +63,7 @@ export interface FoldedView {
   readonly origin: readonly number[];
 }
 
-const PLAIN_ASCII = /^[\x00-\x7f]*$/;
+const PLAIN_ASCII = /^\p{ASCII}*$/u;
 
 // One character as a reader could take it: NFKC, then what NFKC leaves. Memoised per call in `seen`, since a text
 // repeats few distinct characters (halves the time on 200k characters of prose).

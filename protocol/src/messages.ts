@@ -37,7 +37,11 @@ const Heartbeat = message('heartbeat', {
 /** What a worker saw happen on its cards (state changes, loads, heat), for the brain's event stream. */
 const WorkerEvent = message('worker_event', { event: EventSchema });
 const TaskStarted = message('task_started', { task_id: z.string(), attempt: z.int().min(1), pid: z.int().nullable() });
-const TaskResult = message('task_result', { task_id: z.string(), attempt: z.int().min(1), result: AttemptResultSchema });
+const TaskResult = message('task_result', {
+  task_id: z.string(),
+  attempt: z.int().min(1),
+  result: AttemptResultSchema,
+});
 const Goodbye = message('goodbye', { reason: z.string().max(500) });
 
 // Brain to worker: commands. Only the brain may send these (see dispatch-rule.ts).

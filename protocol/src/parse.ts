@@ -17,7 +17,10 @@ const refuse = (
   message: string,
   issues: ProtocolIssue[] = [],
   re?: string,
-): Parsed<never> => ({ ok: false, error: re === undefined ? { code, message, issues } : { code, message, issues, re } });
+): Parsed<never> => ({
+  ok: false,
+  error: re === undefined ? { code, message, issues } : { code, message, issues, re },
+});
 
 const KNOWN_KINDS = new Set<string>(MessageSchema.options.map((option) => option.shape.kind.value));
 
@@ -64,28 +67,42 @@ export function parseMessage(frame: Uint8Array | string, options: ParseOptions =
   const id = record['msg_id'];
   const re = typeof id === 'string' && id.length > 0 && id.length <= 128 ? id : undefined;
   if (record['v'] !== PROTOCOL_VERSION) {
-    return refuse('version_mismatch', `protocol version ${JSON.stringify(record['v'])} is not ${PROTOCOL_VERSION}`, [
-      { path: 'v', message: `expected ${PROTOCOL_VERSION}` },
-    ], re);
+    return refuse(
+      'version_mismatch',
+      `protocol version ${JSON.stringify(record['v'])} is not ${PROTOCOL_VERSION}`,
+      [{ path: 'v', message: `expected ${PROTOCOL_VERSION}` }],
+      re,
+    );
   }
   // The dispatch rule is checked before the body so that a forbidden command is named as such, whatever its body.
   const kind = record['kind'];
   const role = RoleSchema.safeParse((record['sender'] as Record<string, unknown> | undefined)?.['role']);
   if (typeof kind === 'string' && KNOWN_KINDS.has(kind) && role.success && !maySend(role.data, kind as MessageKind)) {
-    return refuse('dispatch_forbidden', `a ${role.data} may not send '${kind}': the dispatch rule gives it to ${describeAllowed(kind as MessageKind)}`, [
-      { path: 'sender.role', message: `'${role.data}' may not send '${kind}'` },
-    ], re);
+    return refuse(
+      'dispatch_forbidden',
+      `a ${role.data} may not send '${kind}': the dispatch rule gives it to ${describeAllowed(kind as MessageKind)}`,
+      [{ path: 'sender.role', message: `'${role.data}' may not send '${kind}'` }],
+      re,
+    );
   }
   const parsed = MessageSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = toIssues(parsed.error);
     const first = issues[0];
-    return refuse('invalid_message', `invalid '${String(kind)}' message${first ? `: ${first.path}: ${first.message}` : ''}`, issues, re);
+    return refuse(
+      'invalid_message',
+      `invalid '${String(kind)}' message${first ? `: ${first.path}: ${first.message}` : ''}`,
+      issues,
+      re,
+    );
   }
   if (options.from && !options.from.includes(parsed.data.sender.role)) {
-    return refuse('unexpected_sender', `this receiver takes no messages from a ${parsed.data.sender.role}`, [
-      { path: 'sender.role', message: `expected one of ${options.from.join(', ')}` },
-    ], re);
+    return refuse(
+      'unexpected_sender',
+      `this receiver takes no messages from a ${parsed.data.sender.role}`,
+      [{ path: 'sender.role', message: `expected one of ${options.from.join(', ')}` }],
+      re,
+    );
   }
   return { ok: true, value: parsed.data };
 }

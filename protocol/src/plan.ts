@@ -11,7 +11,11 @@ const taskFieldShape = {
   executor: ExecutorSchema.optional(),
   priority: PrioritySchema.optional(),
   max_retries: z.int().min(0).max(20).optional(),
-  timeout_s: z.number().positive().max(7 * 24 * 3600).optional(),
+  timeout_s: z
+    .number()
+    .positive()
+    .max(7 * 24 * 3600)
+    .optional(),
   estimate_s: z.number().nonnegative().optional(),
   vram_mb: z.int().nonnegative().optional(),
   requires_external: z.boolean().optional(),

@@ -16,14 +16,19 @@ const label = (kind: string): string => `[REDACTED:${kind}]`;
 /**
  * Specific formats first, generic `key=value` and personal data last, so a token is named by its kind.
  * Every pattern is global; none can match its own replacement text. Every repetition has an upper bound, so no
- * input can make a pattern backtrack without end (a test checks the sources).
+ * input can make a pattern backtrack without end (a test checks the sources). A pattern too long for one line is
+ * built with `new RegExp` from pieces (String.raw keeps each backslash as written in a literal).
  */
 export const REDACTION_RULES: readonly RedactionRule[] = [
   // A truncated excerpt may cut a key block before its END line, so an unterminated block runs to the end.
   // PEM (RSA, EC, PKCS#8, ENCRYPTED), OpenSSH and PGP blocks alike; 64 KiB covers any real key.
   {
     kind: 'private_key',
-    pattern: /-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]{0,65536}?(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|$)/g,
+    pattern: new RegExp(
+      String.raw`-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]{0,65536}?` +
+        '(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|$)',
+      'g',
+    ),
   },
   { kind: 'anthropic_key', pattern: /\bsk-ant-[A-Za-z0-9_-]{16,256}/g },
   { kind: 'openai_key', pattern: /\bsk-(?:proj-|svcacct-|admin-|live-|test-)?[A-Za-z0-9_-]{20,256}/g },
@@ -34,33 +39,54 @@ export const REDACTION_RULES: readonly RedactionRule[] = [
   { kind: 'aws_access_key', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b/g },
   {
     kind: 'aws_secret_key',
-    pattern: /\b(aws_?secret_?(?:access_?)?key|secret_?access_?key)(["']?[ \t]{0,8}[:=][ \t]{0,8}["']?)([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/gi,
+    pattern: new RegExp(
+      String.raw`\b(aws_?secret_?(?:access_?)?key|secret_?access_?key)` +
+        String.raw`(["']?[ \t]{0,8}[:=][ \t]{0,8}["']?)([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])`,
+      'gi',
+    ),
     group: 3,
   },
   { kind: 'azure_storage_key', pattern: /\b((?:Account|SharedAccess)Key=)([A-Za-z0-9+/]{20,128}={0,2})/gi, group: 2 },
   { kind: 'github_token', pattern: /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,255}\b/g },
   { kind: 'github_token', pattern: /\bgithub_pat_[A-Za-z0-9_]{22,255}\b/g },
   { kind: 'slack_token', pattern: /\bxox[abposre]-[A-Za-z0-9-]{10,255}/g },
-  { kind: 'slack_webhook', pattern: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9/_-]{1,255}/g },
+  {
+    kind: 'slack_webhook',
+    pattern: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9/_-]{1,255}/g,
+  },
   { kind: 'google_api_key', pattern: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
   { kind: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{5,4096}\.eyJ[A-Za-z0-9_-]{5,8192}\.[A-Za-z0-9_-]{0,4096}/g },
   { kind: 'bearer_token', pattern: /\b(Bearer[ \t]{1,8})([A-Za-z0-9._~+/-]{16,4096}={0,2})/g, group: 2 },
-  { kind: 'url_password', pattern: /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:@/?#]{1,256}:)([^\s@/?#]{1,256})(@)/gi, group: 2 },
+  {
+    kind: 'url_password',
+    pattern: /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:@/?#]{1,256}:)([^\s@/?#]{1,256})(@)/gi,
+    group: 2,
+  },
   // A `.env` line whose name has a secret word as one of its parts (DB_PASSWORD, HF_TOKEN, SECRET_KEY_BASE), not
   // merely inside a word (TOKENIZER_PARALLELISM, MONKEY). The lookbehind anchors at a line start without the m flag.
   {
     kind: 'env_secret',
-    pattern:
-      /(?<![^\n])([ \t]{0,8}(?:export[ \t]{1,8})?(?:[A-Za-z0-9]{1,40}_){0,6}(?:SECRETS?|TOKEN|PASSWORD|PASSWD|PASS|PWD|PASSPHRASE|KEY|APIKEY|CREDENTIALS?)(?:_[A-Za-z0-9]{1,40}){0,6}[ \t]{0,8}=[ \t]{0,8}["']?)([^\s"'#]{1,4096})/gi,
+    pattern: new RegExp(
+      String.raw`(?<![^\n])([ \t]{0,8}(?:export[ \t]{1,8})?(?:[A-Za-z0-9]{1,40}_){0,6}` +
+        '(?:SECRETS?|TOKEN|PASSWORD|PASSWD|PASS|PWD|PASSPHRASE|KEY|APIKEY|CREDENTIALS?)' +
+        String.raw`(?:_[A-Za-z0-9]{1,40}){0,6}[ \t]{0,8}=[ \t]{0,8}["']?)([^\s"'#]{1,4096})`,
+      'gi',
+    ),
     group: 2,
   },
   {
     kind: 'password',
-    pattern:
-      /\b(password|passwd|pwd|passphrase|secret|client_secret|token|access_token|refresh_token|auth_token|api_key|apikey|api-key)(["']?[ \t]{0,8}[:=][ \t]{0,8}["']?)([^\s"',;&]{3,4096})/gi,
+    pattern: new RegExp(
+      String.raw`\b(password|passwd|pwd|passphrase|secret|client_secret|token|access_token|refresh_token|auth_token|` +
+        String.raw`api_key|apikey|api-key)(["']?[ \t]{0,8}[:=][ \t]{0,8}["']?)([^\s"',;&]{3,4096})`,
+      'gi',
+    ),
     group: 3,
   },
-  { kind: 'email', pattern: /\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b/g },
+  {
+    kind: 'email',
+    pattern: /\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b/g,
+  },
   { kind: 'phone', pattern: /(?<![\w.+])\+\d{10,15}\b/g },
   {
     kind: 'phone',
@@ -107,7 +133,8 @@ function anyRuleMayMatch(rules: readonly RedactionRule[]): RegExp | null {
   let union = prefilters.get(rules);
   if (union === undefined) {
     const plain = rules.every((rule) => /^[gi]*$/.test(rule.pattern.flags));
-    union = plain && rules.length > 0 ? new RegExp(rules.map((rule) => `(?:${rule.pattern.source})`).join('|'), 'i') : null;
+    union =
+      plain && rules.length > 0 ? new RegExp(rules.map((rule) => `(?:${rule.pattern.source})`).join('|'), 'i') : null;
     prefilters.set(rules, union);
   }
   return union;

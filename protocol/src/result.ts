@@ -8,7 +8,11 @@ export type NoExtra = Record<never, never>;
 export type Ok<T> = { readonly ok: true; readonly value: T };
 
 /** An expected failure: a stable code from a closed union, a sentence for people, and typed extras `X`. */
-export type Err<C extends string, X extends object = NoExtra> = { readonly ok: false; readonly code: C; readonly message: string } & {
+export type Err<C extends string, X extends object = NoExtra> = {
+  readonly ok: false;
+  readonly code: C;
+  readonly message: string;
+} & {
   readonly [K in keyof X]: X[K];
 };
 

@@ -43,7 +43,14 @@ export function canonicalString(parts: SignedParts): string {
   for (const [name, value] of Object.entries(parts)) {
     if (/[\r\n]/.test(value)) throw new SigningError('invalid_part', `signed part ${name} contains a line break`);
   }
-  return [SIGNATURE_SCHEME, parts.method.toUpperCase(), parts.pathWithQuery, parts.timestamp, parts.nonce, parts.bodySha256].join('\n');
+  return [
+    SIGNATURE_SCHEME,
+    parts.method.toUpperCase(),
+    parts.pathWithQuery,
+    parts.timestamp,
+    parts.nonce,
+    parts.bodySha256,
+  ].join('\n');
 }
 
 /** Lower-case hex HMAC-SHA256 of the canonical string under `secret`. */

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-/** What a task needs: plain CPU, a GPU script (Whisper, embeddings), an Ollama LLM, or the brain's own resource work. */
+/**
+ * What a task needs: plain CPU, a GPU script (Whisper, embeddings), an Ollama LLM, or the brain's own resource
+ * work.
+ */
 export const TaskClassSchema = z.enum(['cpu', 'script', 'llm', 'resource']);
 /** A task's class. */
 export type TaskClass = z.infer<typeof TaskClassSchema>;

@@ -71,7 +71,9 @@ export const AttemptResultSchema = z.strictObject({
   simulated: z.boolean().optional(),
   output: z.string().max(1_000_000).optional(),
   /** The prompt did not fit the model's context window; it was not sent (never silently truncated). */
-  context_exceeded: z.strictObject({ model: z.string(), estimated_tokens: z.int().min(0), context_length: z.int().min(1) }).optional(),
+  context_exceeded: z
+    .strictObject({ model: z.string(), estimated_tokens: z.int().min(0), context_length: z.int().min(1) })
+    .optional(),
 });
 /** An attempt's result. */
 export type AttemptResult = z.infer<typeof AttemptResultSchema>;

@@ -14,7 +14,8 @@ if (entry.kind === 'dist') {
   register(
     'data:text/javascript,' +
       encodeURIComponent(
-        "export async function resolve(specifier, context, next) { return next(specifier, { ...context, conditions: [...new Set([...context.conditions, 'source'])] }); }",
+        'export async function resolve(specifier, context, next) { ' +
+          "return next(specifier, { ...context, conditions: [...new Set([...context.conditions, 'source'])] }); }",
       ),
     import.meta.url,
   );

@@ -19,19 +19,48 @@ export { Sentinel } from './worker/sentinel.js';
 export type { TaskRunner, RunRequest } from './worker/task-runner.js';
 export { BrainClient, type ClientResult, type ClientFailure } from './client/brain-client.js';
 export { subscribeEvents, waitForPlan, type WaitHooks } from './client/wait-plan.js';
-export { RouterSocket, DealerSocket, EventPublisher, EventSubscriber, type SocketOptions, type RoutedFrame } from './transport/zmq.js';
-export { GatewayClient, type GatewayClientOptions, type GatewayResult, type GatewayFailureCode } from './escalation/gateway-client.js';
+export {
+  RouterSocket,
+  DealerSocket,
+  EventPublisher,
+  EventSubscriber,
+  type SocketOptions,
+  type RoutedFrame,
+} from './transport/zmq.js';
+export {
+  GatewayClient,
+  type GatewayClientOptions,
+  type GatewayResult,
+  type GatewayFailureCode,
+} from './escalation/gateway-client.js';
 export { Escalator, EXTERNAL_SOURCE } from './escalation/escalator.js';
 export { buildHandoff } from './escalation/handoff.js';
 export { LOW_CONFIDENCE_MARKER, BRAIN_SYSTEM_PROMPT } from './escalation/low-confidence.js';
 export { parsePlanText, type PlanFormat, type PlanParseResult, type ParsedPlan } from './plan/parse-plan.js';
 export type { PlanFailureCode, PlanIssues, PlanResult } from './plan/plan-result.js';
 export { loadPlanFile, planFormatOf } from './plan/load-plan-file.js';
-export { resolvePlan, TASK_DEFAULTS, type ResolvedTask, type ResolvedPlan, type ResolveResult } from './plan/resolve-plan.js';
+export {
+  resolvePlan,
+  TASK_DEFAULTS,
+  type ResolvedTask,
+  type ResolvedPlan,
+  type ResolveResult,
+} from './plan/resolve-plan.js';
 export { formatPlanIssues } from './plan/format-issues.js';
 export type { PlanIssue, PlanIssueCode, LineMap } from './plan/plan-issue.js';
 export { POLICIES, POLICY_NAMES, isPolicyName, type PolicyName } from './scheduler/policies.js';
-export { SchedulerKnobsSchema, DEFAULT_KNOBS, type SchedulerKnobs, type SchedulerInput, type SchedulerOutput, type Decision, type Policy, type SchedTask, type CardView, type RigSpec } from './scheduler/types.js';
+export {
+  SchedulerKnobsSchema,
+  DEFAULT_KNOBS,
+  type SchedulerKnobs,
+  type SchedulerInput,
+  type SchedulerOutput,
+  type Decision,
+  type Policy,
+  type SchedTask,
+  type CardView,
+  type RigSpec,
+} from './scheduler/types.js';
 export { rigSpecFromProfile } from './scheduler/rig-spec.js';
 export { simulate, SimulationError, type SimResult, type SimulateOptions } from './sim/simulator.js';
 export { checkTrace, type TraceViolation } from './sim/check-trace.js';
@@ -45,12 +74,29 @@ export {
   type RigProfileErrorCode,
   type RigProfileResult,
 } from './sim/scenario.js';
-export { rigHome, createRigHome, rigHomeExists, loadRigConfig, type RigHome, type RigConfigResult, type RigConfigErrorCode } from './config/rig-home.js';
+export {
+  rigHome,
+  createRigHome,
+  rigHomeExists,
+  loadRigConfig,
+  type RigHome,
+  type RigConfigResult,
+  type RigConfigErrorCode,
+} from './config/rig-home.js';
 export { resolveHome } from './config/env.js';
 export { main as runCli, buildProgram } from './cli/main.js';
 
 // The GPU manager's foundations: probe, poller, card state machine, thermal guard, card manager.
-export { THROTTLE_REASONS, ThrottleReasonSchema, BENIGN_THROTTLE_REASONS, decodeThrottleReasons, type ThrottleReason, type DecodedReasons, type DecodeReasonsCode, type ThrottleMask } from './gpu/throttle-reasons.js';
+export {
+  THROTTLE_REASONS,
+  ThrottleReasonSchema,
+  BENIGN_THROTTLE_REASONS,
+  decodeThrottleReasons,
+  type ThrottleReason,
+  type DecodedReasons,
+  type DecodeReasonsCode,
+  type ThrottleMask,
+} from './gpu/throttle-reasons.js';
 export {
   GpuSampleSchema,
   REASONS_FIELD,
@@ -65,7 +111,14 @@ export {
   type ParseLineCode,
 } from './gpu/gpu-sample.js';
 export { execaRunner, type ProcessRunner, type RunOutcome, type RunOptions } from './gpu/process-runner.js';
-export { GpuProbe, probeArgs, type GpuProbeOptions, type ProbeResult, type ProbeFailureCode, type ProbeSnapshot } from './gpu/gpu-probe.js';
+export {
+  GpuProbe,
+  probeArgs,
+  type GpuProbeOptions,
+  type ProbeResult,
+  type ProbeFailureCode,
+  type ProbeSnapshot,
+} from './gpu/gpu-probe.js';
 export { GpuPoller, type GpuPollerOptions, type Probe } from './gpu/gpu-poller.js';
 export {
   CardStateSchema,
@@ -78,7 +131,12 @@ export {
   type TransitionRequest,
   type CardStateOptions,
 } from './gpu/card-state.js';
-export { ThermalGuard, ThermalThresholdsSchema, type ThermalThresholds, type ThermalGuardOptions } from './gpu/thermal-guard.js';
+export {
+  ThermalGuard,
+  ThermalThresholdsSchema,
+  type ThermalThresholds,
+  type ThermalGuardOptions,
+} from './gpu/thermal-guard.js';
 export { vramFreedCheck } from './gpu/vram-check.js';
 export { CardManager, type CardManagerOptions, type CardOllama, type CardResult } from './gpu/card-manager.js';
 
@@ -112,4 +170,10 @@ export {
 } from './ollama/ollama-schemas.js';
 export { unloadModel, sameModel, type UnloadOptions, type UnloadReport } from './ollama/unload.js';
 export { contextLengthOf } from './ollama/show-context.js';
-export { CONTEXT_HEURISTIC, estimateTokens, estimateContext, type ContextInput, type ContextEstimate } from './ollama/context.js';
+export {
+  CONTEXT_HEURISTIC,
+  estimateTokens,
+  estimateContext,
+  type ContextInput,
+  type ContextEstimate,
+} from './ollama/context.js';

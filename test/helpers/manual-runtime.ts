@@ -23,7 +23,10 @@ export class ManualRuntime implements Runtime {
   /** Every sleep asked for, in order, woken or not. */
   readonly slept: number[] = [];
 
-  constructor(start = 1_700_000_000_000, readonly defaultRandom = 0.5) {
+  constructor(
+    start = 1_700_000_000_000,
+    readonly defaultRandom = 0.5,
+  ) {
     this.#now = start;
   }
 

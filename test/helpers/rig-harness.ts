@@ -79,7 +79,10 @@ export class RigHarness {
     return spawnCli(this.home, this.work, args, env, this.#dist);
   }
 
-  /** Start a brain and wait until it answers. (The process is wrapped: an async function returning it would wait for its exit.) */
+  /**
+   * Start a brain and wait until it answers. (The process is wrapped: an async function returning it would wait for
+   * its exit.)
+   */
   async startBrain(args: readonly string[] = []): Promise<{ proc: CliProcess }> {
     const proc = this.spawn(['brain', ...args]);
     // One process start: on a saturated machine that is PROCESS_START_MS, not the 1-2 s of an idle one.
@@ -89,9 +92,17 @@ export class RigHarness {
   }
 
   /** Start a worker and wait until the brain lists it. */
-  async startWorker(id: string, extra: readonly string[] = [], env: Record<string, string> = {}): Promise<{ proc: CliProcess }> {
+  async startWorker(
+    id: string,
+    extra: readonly string[] = [],
+    env: Record<string, string> = {},
+  ): Promise<{ proc: CliProcess }> {
     const proc = this.spawn(['worker', '--id', id, ...extra], env);
-    await this.until(async () => (await this.workers()).some((w) => w.id === id && w.alive), PROCESS_START_MS, `worker ${id} registered`);
+    await this.until(
+      async () => (await this.workers()).some((w) => w.id === id && w.alive),
+      PROCESS_START_MS,
+      `worker ${id} registered`,
+    );
     return { proc };
   }
 
@@ -110,7 +121,8 @@ export class RigHarness {
   /** A plan's status with every task. */
   async status(planId: string): Promise<PlanStatus> {
     const result = await this.client.request('status_request', { plan_id: planId, include_tasks: true });
-    if (!result.ok || result.reply.kind !== 'status_reply' || result.reply.plans[0] === undefined) throw new Error(`no status for ${planId}`);
+    if (!result.ok || result.reply.kind !== 'status_reply' || result.reply.plans[0] === undefined)
+      throw new Error(`no status for ${planId}`);
     return result.reply.plans[0];
   }
 
@@ -127,10 +139,14 @@ export class RigHarness {
   /** Wait until a plan is no longer running. */
   async finished(planId: string, timeoutMs = 30_000): Promise<PlanStatus> {
     let last: PlanStatus | undefined;
-    await this.until(async () => {
-      last = await this.status(planId);
-      return last.state !== 'running';
-    }, timeoutMs, `plan ${planId} to finish`);
+    await this.until(
+      async () => {
+        last = await this.status(planId);
+        return last.state !== 'running';
+      },
+      timeoutMs,
+      `plan ${planId} to finish`,
+    );
     return last as PlanStatus;
   }
 
@@ -149,7 +165,9 @@ export class RigHarness {
     await this.#client?.close();
     for (const proc of this.procs) proc.kill('SIGTERM');
     const all = [...this.procs];
-    const timer = setTimeout(() => all.forEach((proc) => proc.kill('SIGKILL')), 5_000);
+    const timer = setTimeout(() => {
+      for (const proc of all) proc.kill('SIGKILL');
+    }, 5_000);
     await Promise.all(all);
     clearTimeout(timer);
     rmSync(this.home, { recursive: true, force: true });

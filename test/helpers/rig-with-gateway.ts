@@ -8,7 +8,15 @@ import { RigHarness } from './rig-harness.js';
 export function rigFor(gw: Harness, url = gw.server.url, escalation: Record<string, unknown> = {}): RigHarness {
   const harness = new RigHarness({
     extraConfig: {
-      escalation: { gateway_url: url, rig_id: gw.rig.rigId, secret_file: 'keys/gateway.secret', after_failures: 2, retry_base_ms: 100, retry_cap_ms: 400, ...escalation },
+      escalation: {
+        gateway_url: url,
+        rig_id: gw.rig.rigId,
+        secret_file: 'keys/gateway.secret',
+        after_failures: 2,
+        retry_base_ms: 100,
+        retry_cap_ms: 400,
+        ...escalation,
+      },
     },
   });
   mkdirSync(join(harness.home, 'keys'), { recursive: true });

@@ -1,4 +1,14 @@
-import { createMessage, DISPATCH_RULE, encodeMessage, maySend, parseMessage, RoleSchema, WORKER_COMMANDS, type MessageKind, type Role } from '@rigmind/protocol';
+import {
+  createMessage,
+  DISPATCH_RULE,
+  encodeMessage,
+  maySend,
+  parseMessage,
+  RoleSchema,
+  WORKER_COMMANDS,
+  type MessageKind,
+  type Role,
+} from '@rigmind/protocol';
 import { describe, expect, it } from 'vitest';
 import { sampleMessages } from './sample-messages.js';
 
@@ -23,17 +33,16 @@ describe('the dispatch rule', () => {
 describe('parseMessage enforces the dispatch rule', () => {
   const samples = sampleMessages();
 
-  it.each(WORKER_COMMANDS.flatMap((kind) => (['worker', 'client', 'gateway'] as const).map((role) => [kind, role] as const)))(
-    "refuses '%s' from a %s with dispatch_forbidden",
-    (kind, role) => {
-      const forged = { ...samples[kind], sender: { role, id: `${role}-1` } };
-      const parsed = parseMessage(encodeMessage(forged));
-      expect(parsed.ok).toBe(false);
-      if (parsed.ok) return;
-      expect(parsed.error.code).toBe('dispatch_forbidden');
-      expect(parsed.error.issues[0]?.path).toBe('sender.role');
-    },
-  );
+  it.each(
+    WORKER_COMMANDS.flatMap((kind) => (['worker', 'client', 'gateway'] as const).map((role) => [kind, role] as const)),
+  )("refuses '%s' from a %s with dispatch_forbidden", (kind, role) => {
+    const forged = { ...samples[kind], sender: { role, id: `${role}-1` } };
+    const parsed = parseMessage(encodeMessage(forged));
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.error.code).toBe('dispatch_forbidden');
+    expect(parsed.error.issues[0]?.path).toBe('sender.role');
+  });
 
   it('names the forbidden command even when its body is garbage', () => {
     const frame = JSON.stringify({ v: 1, sender: { role: 'worker', id: 'w1' }, kind: 'dispatch', task: 'rm -rf /' });

@@ -24,13 +24,20 @@ describe('exported JSON Schema', () => {
   });
 
   it('describes the message union with one branch per kind, each strict', () => {
-    const branches = json('docs/schema/message.schema.json')['oneOf'] as { properties: { kind: { const: string } }; additionalProperties: boolean }[];
+    const branches = json('docs/schema/message.schema.json')['oneOf'] as {
+      properties: { kind: { const: string } };
+      additionalProperties: boolean;
+    }[];
     expect(branches.map((branch) => branch.properties.kind.const).sort()).toEqual(Object.keys(DISPATCH_RULE).sort());
     for (const branch of branches) expect(branch.additionalProperties).toBe(false);
   });
 
   it('describes inputs: a plan task needs only its name, and config fields with defaults are optional', () => {
-    const plan = json('docs/schema/plan.schema.json') as { required: string[]; additionalProperties: boolean; properties: { tasks: { items: { required: string[] } } } };
+    const plan = json('docs/schema/plan.schema.json') as {
+      required: string[];
+      additionalProperties: boolean;
+      properties: { tasks: { items: { required: string[] } } };
+    };
     expect(plan.required.sort()).toEqual(['plan', 'tasks']);
     expect(plan.additionalProperties).toBe(false);
     expect(plan.properties.tasks.items.required).toEqual(['name']);

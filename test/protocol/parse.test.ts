@@ -1,28 +1,50 @@
-import { createMessage, encodeMessage, firstInvalidUtf8, MAX_FRAME_BYTES, MAX_FRAME_DEPTH, parseMessage, type ProtocolErrorCode } from '@rigmind/protocol';
+import {
+  createMessage,
+  encodeMessage,
+  firstInvalidUtf8,
+  MAX_FRAME_BYTES,
+  MAX_FRAME_DEPTH,
+  parseMessage,
+  type ProtocolErrorCode,
+} from '@rigmind/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sampleList, sampleMessages } from './sample-messages.js';
 
-const CODES: readonly ProtocolErrorCode[] = ['frame_too_large', 'too_deep', 'invalid_utf8', 'invalid_json', 'invalid_message', 'version_mismatch', 'dispatch_forbidden', 'unexpected_sender'];
+const CODES: readonly ProtocolErrorCode[] = [
+  'frame_too_large',
+  'too_deep',
+  'invalid_utf8',
+  'invalid_json',
+  'invalid_message',
+  'version_mismatch',
+  'dispatch_forbidden',
+  'unexpected_sender',
+];
 const codeOf = (frame: Uint8Array | string): ProtocolErrorCode | 'ok' => {
   const parsed = parseMessage(frame);
   return parsed.ok ? 'ok' : parsed.error.code;
 };
 
 describe('parseMessage round-trips', () => {
-  it.each(sampleList().map((message) => [message.kind, message] as const))('%s survives createMessage, encodeMessage and parseMessage', (_kind, message) => {
-    const frame = encodeMessage(message);
-    const parsed = parseMessage(frame);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.error));
-    expect(parsed.value).toEqual(message);
-    expect(parseMessage(new TextEncoder().encode(frame))).toEqual(parsed);
-  });
+  it.each(sampleList().map((message) => [message.kind, message] as const))(
+    '%s survives createMessage, encodeMessage and parseMessage',
+    (_kind, message) => {
+      const frame = encodeMessage(message);
+      const parsed = parseMessage(frame);
+      if (!parsed.ok) throw new Error(JSON.stringify(parsed.error));
+      expect(parsed.value).toEqual(message);
+      expect(parseMessage(new TextEncoder().encode(frame))).toEqual(parsed);
+    },
+  );
 
   it('fills the envelope and the reply reference', () => {
     const message = createMessage('ack', { role: 'brain', id: 'brain' }, { detail: 'ok', affected: [] }, 'abc');
     expect(message).toMatchObject({ v: 1, kind: 'ack', re: 'abc', sender: { role: 'brain', id: 'brain' } });
     expect(Number.isNaN(Date.parse(message.ts))).toBe(false);
-    expect(createMessage('ack', { role: 'brain', id: 'brain' }, { detail: 'ok', affected: [] }).msg_id).not.toBe(message.msg_id);
+    expect(createMessage('ack', { role: 'brain', id: 'brain' }, { detail: 'ok', affected: [] }).msg_id).not.toBe(
+      message.msg_id,
+    );
   });
 
   it('parses a frame that is a view into a larger buffer', () => {
@@ -42,7 +64,8 @@ describe('parseMessage refuses bad frames with stable codes', () => {
   });
 
   it('refuses a wrong or missing version before reading the body', () => {
-    for (const v of [2, 0, '1', null, undefined]) expect(codeOf(JSON.stringify({ ...heartbeat(), v }))).toBe('version_mismatch');
+    for (const v of [2, 0, '1', null, undefined])
+      expect(codeOf(JSON.stringify({ ...heartbeat(), v }))).toBe('version_mismatch');
   });
 
   it('refuses a frame over the limit before parsing it', () => {
@@ -105,11 +128,16 @@ describe('parseMessage bounds a frame before JSON.parse, and names the request i
 
   it('refuses nesting deeper than the limit, found by a byte scan that skips strings', () => {
     const message = status();
-    const deep = `{"v":1,"msg_id":"${message.msg_id}","x":${'['.repeat(MAX_FRAME_DEPTH)}${']'.repeat(MAX_FRAME_DEPTH)}}`;
+    const nested = `${'['.repeat(MAX_FRAME_DEPTH)}${']'.repeat(MAX_FRAME_DEPTH)}`;
+    const deep = `{"v":1,"msg_id":"${message.msg_id}","x":${nested}}`;
     const parsed = parseMessage(deep);
     expect(parsed.ok === false && parsed.error).toMatchObject({ code: 'too_deep', re: message.msg_id });
     // Brackets inside a string are text, not nesting.
-    const inString = createMessage('status_request', { role: 'client', id: 'c' }, { plan_id: `${'[{'.repeat(100)}\\"[` });
+    const inString = createMessage(
+      'status_request',
+      { role: 'client', id: 'c' },
+      { plan_id: `${'[{'.repeat(100)}\\"[` },
+    );
     expect(parseMessage(encodeMessage(inString))).toEqual({ ok: true, value: inString });
     expect(parseMessage(encodeMessage(message), { maxDepth: 1 }).ok).toBe(false);
     expect(parseMessage(encodeMessage(message), { maxDepth: 2 }).ok).toBe(true);
@@ -121,12 +149,16 @@ describe('parseMessage bounds a frame before JSON.parse, and names the request i
     const parsed = parseMessage(hostile);
     expect(parsed.ok === false && parsed.error).toMatchObject({ code: 'too_deep', re: 'h1' });
     // Not a timing assertion on the machine: the scan stops at the first byte past the limit.
-    expect(parsed.ok === false && parsed.error.message).toContain(`at byte ${hostile.indexOf('[') + MAX_FRAME_DEPTH - 1}`);
+    expect(parsed.ok === false && parsed.error.message).toContain(
+      `at byte ${hostile.indexOf('[') + MAX_FRAME_DEPTH - 1}`,
+    );
     expect(performance.now() - started).toBeGreaterThanOrEqual(0);
   });
 
   it('refuses invalid UTF-8 naming the byte, instead of replacing it with U+FFFD', () => {
-    const good = Buffer.from(encodeMessage(createMessage('cancel_request', { role: 'client', id: 'c' }, { target: 'caf\u00e9' })));
+    const good = Buffer.from(
+      encodeMessage(createMessage('cancel_request', { role: 'client', id: 'c' }, { target: 'caf\u00e9' })),
+    );
     const at = good.indexOf('caf') + 3;
     const bad = Buffer.concat([good.subarray(0, at), Buffer.from([0xe9]), good.subarray(at + 2)]);
     const parsed = parseMessage(bad);
@@ -146,7 +178,9 @@ describe('parseMessage bounds a frame before JSON.parse, and names the request i
 
   it('recovers the msg_id of a refused frame only from the top level', () => {
     const message = status();
-    const tooBig = parseMessage(`${encodeMessage(message).slice(0, -1)},"pad":"${'x'.repeat(200)}"}`, { maxBytes: 100 });
+    const tooBig = parseMessage(`${encodeMessage(message).slice(0, -1)},"pad":"${'x'.repeat(200)}"}`, {
+      maxBytes: 100,
+    });
     expect(tooBig.ok === false && tooBig.error).toMatchObject({ code: 'frame_too_large', re: message.msg_id });
     const nested = parseMessage('{"v":1,"x":{"msg_id":"inner"},"y":[[');
     expect(nested.ok === false && nested.error.re).toBeUndefined();

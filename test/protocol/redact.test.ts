@@ -12,7 +12,9 @@ describe('redactText', () => {
 
   it('names the kind it removed and keeps the text around it readable', () => {
     expect(redactText('password=hunter22 and more').text).toBe('password=[REDACTED:password] and more');
-    expect(redactText('https://bob:pa55word@git.example.com/repo').text).toBe('https://bob:[REDACTED:url_password]@git.example.com/repo');
+    expect(redactText('https://bob:pa55word@git.example.com/repo').text).toBe(
+      'https://bob:[REDACTED:url_password]@git.example.com/repo',
+    );
     expect(redactText('id AKIAIOSFODNN7EXAMPLE').kinds).toEqual(['aws_access_key']);
   });
 
@@ -29,8 +31,14 @@ describe('redactText', () => {
     ['an sk- word', 'the sk-learn package, sk-ant-short'],
     ['a JWT-like word', 'eyJ.eyJ.x'],
     ['a URL with a user only', 'https://user@host/path and ftp://anonymous@mirror/pub'],
-    ['.env names that only contain a secret word', 'TOKENIZER_PARALLELISM=false\nMAX_KEYS=5\nMONKEY=1\nKEYBOARD=us\nPASSTHROUGH=1'],
-    ['a public key block', '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----'],
+    [
+      '.env names that only contain a secret word',
+      'TOKENIZER_PARALLELISM=false\nMAX_KEYS=5\nMONKEY=1\nKEYBOARD=us\nPASSTHROUGH=1',
+    ],
+    [
+      'a public key block',
+      '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----',
+    ],
   ])('leaves a near miss alone: %s', (_what, text) => {
     expect(redactText(text)).toEqual({ text, kinds: [] });
   });
@@ -44,7 +52,8 @@ describe('redactText', () => {
   });
 
   it('leaves ordinary rig text alone', () => {
-    const ordinary = 'max_tokens: 1024, tokens: 55, ran 2025-01-31 12:00 on gpu 3 at 192.168.1.100, exit 137, vram 6144 MB';
+    const ordinary =
+      'max_tokens: 1024, tokens: 55, ran 2025-01-31 12:00 on gpu 3 at 192.168.1.100, exit 137, vram 6144 MB';
     expect(redactText(ordinary).text).toBe(ordinary);
   });
 
@@ -60,8 +69,21 @@ describe('redactText', () => {
 
   it('gives the same result with its one-scan prefilter as rule by rule (property)', () => {
     // The dotAll flag disables the prefilter and changes nothing else: no rule has a '.' outside a class.
-    const ruleByRule = REDACTION_RULES.map((rule) => ({ ...rule, pattern: new RegExp(rule.pattern.source, `${rule.pattern.flags}s`) }));
-    const pieces = fc.constantFrom(...SECRET_CORPUS.map((entry) => entry.text), ...SECRET_CORPUS.map((entry) => entry.secret.slice(0, 12)), 'PASSWORD: ', '@', '+', ' ', '\n', 'İ', 'x.y');
+    const ruleByRule = REDACTION_RULES.map((rule) => ({
+      ...rule,
+      pattern: new RegExp(rule.pattern.source, `${rule.pattern.flags}s`),
+    }));
+    const pieces = fc.constantFrom(
+      ...SECRET_CORPUS.map((entry) => entry.text),
+      ...SECRET_CORPUS.map((entry) => entry.secret.slice(0, 12)),
+      'PASSWORD: ',
+      '@',
+      '+',
+      ' ',
+      '\n',
+      'İ',
+      'x.y',
+    );
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.string(), pieces), { maxLength: 8 }), (parts) => {
         const text = parts.join('');
@@ -76,6 +98,10 @@ describe('redactText', () => {
 
   it('redacts every string in nested data and keeps keys', () => {
     const value = redactDeep({ a: ['mail me at a@b.io'], b: { password: 'x', note: 'token=abcdef1234' }, n: 3 });
-    expect(value).toEqual({ a: ['mail me at [REDACTED:email]'], b: { password: 'x', note: 'token=[REDACTED:password]' }, n: 3 });
+    expect(value).toEqual({
+      a: ['mail me at [REDACTED:email]'],
+      b: { password: 'x', note: 'token=[REDACTED:password]' },
+      n: 3,
+    });
   });
 });

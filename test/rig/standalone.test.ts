@@ -56,12 +56,14 @@ describe('the rig stands alone', () => {
     expect(files.length).toBeGreaterThan(100);
     const gateway = /^@rigmind\/gateway(\/|$)|(^|\/)gateway\/src\//;
     const offending = files.flatMap((file) =>
-      specifiersOf(file).filter((spec) => gateway.test(spec)).map((spec) => `${relative(root, file)}: ${spec}`),
+      specifiersOf(file)
+        .filter((spec) => gateway.test(spec))
+        .map((spec) => `${relative(root, file)}: ${spec}`),
     );
     expect(offending).toEqual([]);
   });
 
-  it('installs none of the gateway\'s HTTP and Claude packages (from the lockfile)', () => {
+  it("installs none of the gateway's HTTP and Claude packages (from the lockfile)", () => {
     const { names, missing } = lockInstall(readLockPackages(join(root, '../package-lock.json')), 'rig');
     expect(missing).toEqual([]);
     expect(names).toEqual(expect.arrayContaining(['@rigmind/protocol', 'zeromq', 'better-sqlite3', 'zod']));

@@ -18,16 +18,28 @@ export function gatewayClientFor(
 ): GatewayClient | undefined {
   const { gateway_url: url, rig_id: rigId, secret_file: secretFile } = config.escalation;
   if (url === undefined) return undefined;
-  if (rigId === undefined) throw new CliError(`${home.configPath}: escalation.rig_id is required with escalation.gateway_url (the id printed by 'rigmind-gateway rigs add')`);
+  if (rigId === undefined)
+    throw new CliError(
+      `${home.configPath}: escalation.rig_id is required with escalation.gateway_url (the id printed by 'rigmind-gateway rigs add')`,
+    );
   const path = resolve(home.dir, secretFile);
   let secret: string;
   try {
     secret = readFileSync(path, 'utf8').trim();
   } catch (error) {
-    throw new CliError(`${home.configPath}: escalation.secret_file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new CliError(
+      `${home.configPath}: escalation.secret_file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   if (secret === '') throw new CliError(`escalation.secret_file ${path} is empty`);
   return new GatewayClient({
-    baseUrl: url, rigId, secret, runtime: systemRuntime, pollIntervalMs: 1_000, pollTimeoutMs, requestTimeoutMs: 120_000, ...(onClockSkew === undefined ? {} : { onClockSkew }),
+    baseUrl: url,
+    rigId,
+    secret,
+    runtime: systemRuntime,
+    pollIntervalMs: 1_000,
+    pollTimeoutMs,
+    requestTimeoutMs: 120_000,
+    ...(onClockSkew === undefined ? {} : { onClockSkew }),
   });
 }

@@ -42,7 +42,8 @@ export class Progress {
     const width = 30;
     const filled = status.total === 0 ? width : Math.round((done / status.total) * width);
     const running = (status.counts.running ?? 0) + (status.counts.leased ?? 0);
-    this.#last = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${status.total}  ${running} running  ${status.counts.failed ?? 0} failed`;
+    const bar = `${'#'.repeat(filled)}${'-'.repeat(width - filled)}`;
+    this.#last = `[${bar}] ${done}/${status.total}  ${running} running  ${status.counts.failed ?? 0} failed`;
     this.out.write(`\r\x1b[2K${this.#last}`);
   }
 

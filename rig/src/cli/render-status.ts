@@ -6,16 +6,24 @@ export function renderPlanStatus(plan: PlanStatus, withTasks: boolean): string {
     .filter(([, n]) => n > 0)
     .map(([status, n]) => `${n} ${status}`)
     .join(', ');
-  const lines = [`${plan.plan_id}  ${plan.state.toUpperCase()}  ${counts}  (${plan.total} tasks, submitted ${plan.submitted_at})`];
+  const lines = [
+    `${plan.plan_id}  ${plan.state.toUpperCase()}  ${counts}  (${plan.total} tasks, submitted ${plan.submitted_at})`,
+  ];
   if (withTasks && plan.tasks !== undefined) {
     const width = Math.min(40, Math.max(4, ...plan.tasks.map((task) => task.name.length)));
     lines.push(`  ${'task'.padEnd(width)}  ${'status'.padEnd(16)} try  worker      rc    secs  cause`);
     for (const task of plan.tasks) {
       const rc = task.return_code === null ? '-' : String(task.return_code);
       const secs = task.elapsed_seconds === null ? '-' : task.elapsed_seconds.toFixed(1);
-      lines.push(
-        `  ${task.name.padEnd(width)}  ${task.status.padEnd(16)} ${String(task.attempts).padStart(3)}  ${(task.worker_id ?? '-').padEnd(10)} ${rc.padStart(3)} ${secs.padStart(7)}  ${task.task_class === 'resource' ? '[resource] ' : ''}${task.simulated ? '[simulated] ' : ''}${task.preemptions > 0 ? `[preempted ${task.preemptions}x] ` : ''}${task.cause ?? ''}${task.fix_applied !== null ? `  [fix: ${task.fix_applied}]` : ''}`,
-      );
+      const columns =
+        `  ${task.name.padEnd(width)}  ${task.status.padEnd(16)} ${String(task.attempts).padStart(3)}  ` +
+        `${(task.worker_id ?? '-').padEnd(10)} ${rc.padStart(3)} ${secs.padStart(7)}  `;
+      const tags =
+        (task.task_class === 'resource' ? '[resource] ' : '') +
+        (task.simulated ? '[simulated] ' : '') +
+        (task.preemptions > 0 ? `[preempted ${task.preemptions}x] ` : '');
+      const fix = task.fix_applied !== null ? `  [fix: ${task.fix_applied}]` : '';
+      lines.push(`${columns}${tags}${task.cause ?? ''}${fix}`);
     }
   }
   return lines.join('\n');

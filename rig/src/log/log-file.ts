@@ -20,7 +20,10 @@ export class LogFile {
   readonly #retryMs: number;
   readonly #runtime: Pick<Runtime, 'now'>;
 
-  constructor(path: string, options: { warn?: (line: string) => void; retryMs?: number; runtime?: Pick<Runtime, 'now'> } = {}) {
+  constructor(
+    path: string,
+    options: { warn?: (line: string) => void; retryMs?: number; runtime?: Pick<Runtime, 'now'> } = {},
+  ) {
     this.#path = path;
     this.#warn = options.warn ?? ((line) => process.stderr.write(line));
     this.#retryMs = options.retryMs ?? RETRY_MS;

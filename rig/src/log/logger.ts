@@ -33,7 +33,12 @@ export function createLogger(options: LoggerOptions): Logger {
     streams.push({
       level: options.consoleLevel ?? level,
       stream: tty
-        ? pretty({ destination: 2, colorize: rigEnv().NO_COLOR === undefined, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' })
+        ? pretty({
+            destination: 2,
+            colorize: rigEnv().NO_COLOR === undefined,
+            translateTime: 'HH:MM:ss.l',
+            ignore: 'pid,hostname',
+          })
         : process.stderr,
     });
   }

@@ -44,13 +44,22 @@ export interface ContextEstimate {
 
 /** Estimate `input` against a model's context length (from OllamaClient.show or the options.num_ctx sent). */
 export function estimateContext(input: ContextInput, contextLength: number): ContextEstimate {
-  if (!(Number.isInteger(contextLength) && contextLength > 0)) throw new RangeError(`contextLength must be a positive integer, got ${contextLength}`);
+  if (!(Number.isInteger(contextLength) && contextLength > 0))
+    throw new RangeError(`contextLength must be a positive integer, got ${contextLength}`);
   const reserve = input.reserveForOutput ?? 0;
-  if (!(Number.isInteger(reserve) && reserve >= 0)) throw new RangeError(`reserveForOutput must be a non-negative integer, got ${reserve}`);
+  if (!(Number.isInteger(reserve) && reserve >= 0))
+    throw new RangeError(`reserveForOutput must be a non-negative integer, got ${reserve}`);
   let tokens = CONTEXT_HEURISTIC.promptOverheadTokens;
   if (input.system !== undefined) tokens += estimateTokens(input.system) + CONTEXT_HEURISTIC.tokensPerMessage;
   if (input.prompt !== undefined) tokens += estimateTokens(input.prompt) + CONTEXT_HEURISTIC.tokensPerMessage;
-  for (const message of input.messages ?? []) tokens += estimateTokens(message.content) + CONTEXT_HEURISTIC.tokensPerMessage;
+  for (const message of input.messages ?? [])
+    tokens += estimateTokens(message.content) + CONTEXT_HEURISTIC.tokensPerMessage;
   const spare = contextLength - tokens - reserve;
-  return { fits: spare >= 0, contextLength, estimatedPromptTokens: tokens, reservedForOutput: reserve, spareTokens: spare };
+  return {
+    fits: spare >= 0,
+    contextLength,
+    estimatedPromptTokens: tokens,
+    reservedForOutput: reserve,
+    spareTokens: spare,
+  };
 }

@@ -43,5 +43,9 @@ export async function readNdjson<S extends z.ZodType<{ done: boolean }>>(
     onChunk(tail.value);
     if (tail.value.done) return { ok: true, value: { last: tail.value, lines } };
   }
-  return { ok: false, code: 'bad_response', message: `${where}: the stream ended after ${lines} lines without a done chunk` };
+  return {
+    ok: false,
+    code: 'bad_response',
+    message: `${where}: the stream ended after ${lines} lines without a done chunk`,
+  };
 }

@@ -20,7 +20,10 @@ import {
 import { contextLengthOf } from './show-context.js';
 import { unloadModel, type UnloadOptions, type UnloadReport } from './unload.js';
 
-/** How long a model stays loaded after a request: "5m", "24h", seconds as a number, 0 = unload now, negative = forever. */
+/**
+ * How long a model stays loaded after a request: "5m", "24h", seconds as a number, 0 = unload now, negative =
+ * forever.
+ */
 export type KeepAlive = string | number;
 
 /** Per-call limits; every call has a deadline. */
@@ -171,17 +174,38 @@ export class OllamaClient {
 
   /** GET /api/ps: the models loaded now. */
   ps(options: CallOptions = {}): Promise<OllamaResult<PsResponse>> {
-    return requestJson(this.#transport, 'GET', '/api/ps', undefined, PsResponseSchema, this.#limits(options, this.#queryTimeoutMs));
+    return requestJson(
+      this.#transport,
+      'GET',
+      '/api/ps',
+      undefined,
+      PsResponseSchema,
+      this.#limits(options, this.#queryTimeoutMs),
+    );
   }
 
   /** GET /api/tags: the models on disk. */
   tags(options: CallOptions = {}): Promise<OllamaResult<TagsResponse>> {
-    return requestJson(this.#transport, 'GET', '/api/tags', undefined, TagsResponseSchema, this.#limits(options, this.#queryTimeoutMs));
+    return requestJson(
+      this.#transport,
+      'GET',
+      '/api/tags',
+      undefined,
+      TagsResponseSchema,
+      this.#limits(options, this.#queryTimeoutMs),
+    );
   }
 
   /** POST /api/show, with the context window worked out. */
   async show(model: string, options: CallOptions = {}): Promise<OllamaResult<ShowOutput>> {
-    const reply = await requestJson(this.#transport, 'POST', '/api/show', { model }, ShowResponseSchema, this.#limits(options, this.#queryTimeoutMs));
+    const reply = await requestJson(
+      this.#transport,
+      'POST',
+      '/api/show',
+      { model },
+      ShowResponseSchema,
+      this.#limits(options, this.#queryTimeoutMs),
+    );
     if (!reply.ok) return reply;
     return { ok: true, value: { raw: reply.value, ...contextLengthOf(reply.value) } };
   }
@@ -200,7 +224,12 @@ export class OllamaClient {
     if (!reply.ok) return reply;
     return {
       ok: true,
-      value: { model: reply.value.model, doneReason: reply.value.done_reason ?? null, metrics: metricsFrom(reply.value), wallMs: this.#runtime.now() - started },
+      value: {
+        model: reply.value.model,
+        doneReason: reply.value.done_reason ?? null,
+        metrics: metricsFrom(reply.value),
+        wallMs: this.#runtime.now() - started,
+      },
     };
   }
 
@@ -239,8 +268,18 @@ export class OllamaClient {
     return { timeoutMs: options.timeoutMs ?? fallbackMs, signal: options.signal };
   }
 
-  #output(last: Usage & { model: string; done_reason?: string | undefined }, text: string, started: number): GenerateOutput {
-    return { model: last.model, text, doneReason: last.done_reason ?? null, metrics: metricsFrom(last), wallMs: this.#runtime.now() - started };
+  #output(
+    last: Usage & { model: string; done_reason?: string | undefined },
+    text: string,
+    started: number,
+  ): GenerateOutput {
+    return {
+      model: last.model,
+      text,
+      doneReason: last.done_reason ?? null,
+      metrics: metricsFrom(last),
+      wallMs: this.#runtime.now() - started,
+    };
   }
 
   async #stream<S extends z.ZodType<{ done: boolean }>>(

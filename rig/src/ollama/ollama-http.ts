@@ -53,7 +53,10 @@ export async function openRequest(
     }
     const code = (error as { code?: unknown } | null)?.code;
     if (typeof code === 'string' && (code.startsWith('E') || code.startsWith('UND_ERR'))) {
-      return ollamaFailure('ollama_unreachable', `${method} ${path}: ${code} ${(error as Error).message} (${transport.baseUrl})`);
+      return ollamaFailure(
+        'ollama_unreachable',
+        `${method} ${path}: ${code} ${(error as Error).message} (${transport.baseUrl})`,
+      );
     }
     // Anything else (a bad URL, a TypeError) is a bug in the caller or here: not a value.
     throw error;
@@ -100,7 +103,8 @@ function statusFailure(method: string, path: string, status: number, text: strin
     // Not JSON: a proxy or a crash page; the raw text below says what it was.
   }
   const said = ollamaError ?? text.slice(0, 300);
-  if (status === 404) return ollamaFailure('model_not_found', `${method} ${path}: 404 ${said}`, { status, ollamaError });
+  if (status === 404)
+    return ollamaFailure('model_not_found', `${method} ${path}: 404 ${said}`, { status, ollamaError });
   return ollamaFailure('ollama_error', `${method} ${path}: ${status} ${said}`, { status, ollamaError });
 }
 
@@ -127,7 +131,10 @@ export async function requestJson<S extends z.ZodType>(
   return parseJson(text, schema, `${method} ${path}`);
 }
 
-/** Parse and validate one JSON document; an `{error}` body is Ollama's own failure, anything else off-schema is bad_response. */
+/**
+ * Parse and validate one JSON document; an `{error}` body is Ollama's own failure, anything else off-schema is
+ * bad_response.
+ */
 export function parseJson<S extends z.ZodType>(text: string, schema: S, where: string): OllamaResult<z.infer<S>> {
   let raw: unknown;
   try {
@@ -138,7 +145,11 @@ export function parseJson<S extends z.ZodType>(text: string, schema: S, where: s
   const parsed = schema.safeParse(raw);
   if (parsed.success) return { ok: true, value: parsed.data };
   const error = ErrorBodySchema.safeParse(raw);
-  if (error.success) return ollamaFailure('ollama_error', `${where}: ${error.data.error}`, { ollamaError: error.data.error });
+  if (error.success)
+    return ollamaFailure('ollama_error', `${where}: ${error.data.error}`, { ollamaError: error.data.error });
   const issue = parsed.error.issues[0];
-  return ollamaFailure('bad_response', `${where}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'schema mismatch'}`);
+  return ollamaFailure(
+    'bad_response',
+    `${where}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'schema mismatch'}`,
+  );
 }

@@ -6,7 +6,11 @@ import type { ShowResponse } from './ollama-schemas.js';
  * Ollama uses its server default (OLLAMA_CONTEXT_LENGTH), which /api/show does not report, so callers that
  * care should pass options.num_ctx explicitly and check against that.
  */
-export function contextLengthOf(show: ShowResponse): { contextLength: number | null; numCtx: number | null; trainedContextLength: number | null } {
+export function contextLengthOf(show: ShowResponse): {
+  contextLength: number | null;
+  numCtx: number | null;
+  trainedContextLength: number | null;
+} {
   const numCtx = numCtxOf(show.parameters);
   let trained: number | null = null;
   for (const [key, value] of Object.entries(show.model_info ?? {})) {

@@ -35,7 +35,11 @@ export function sameModel(a: string, b: string): boolean {
  * and the VRAM check says freed. A failure of the unload request or of /api/ps ends the wait with that
  * failure; running out of time is unload_timeout naming what was still pending.
  */
-export async function unloadModel(deps: UnloadDeps, model: string, options: UnloadOptions): Promise<OllamaResult<UnloadReport>> {
+export async function unloadModel(
+  deps: UnloadDeps,
+  model: string,
+  options: UnloadOptions,
+): Promise<OllamaResult<UnloadReport>> {
   const started = deps.runtime.now();
   const deadline = started + options.timeoutMs;
   const requested = await deps.requestUnload();
@@ -46,13 +50,18 @@ export async function unloadModel(deps: UnloadDeps, model: string, options: Unlo
     const listing = await deps.ps();
     if (!listing.ok) return listing;
     let pending: 'ps' | 'vram' | null = null;
-    if (listing.value.models.some((running) => sameModel(running.name, model) || sameModel(running.model, model))) pending = 'ps';
+    if (listing.value.models.some((running) => sameModel(running.name, model) || sameModel(running.model, model)))
+      pending = 'ps';
     else if (options.vramFreed && !(await options.vramFreed())) pending = 'vram';
     const now = deps.runtime.now();
     if (pending === null) return { ok: true, value: { model, waitedMs: now - started, polls } };
     if (now >= deadline) {
       const what = pending === 'ps' ? 'still listed by /api/ps' : 'gone from /api/ps but the VRAM check says not freed';
-      return ollamaFailure('unload_timeout', `${model} ${what} after ${now - started} ms (limit ${options.timeoutMs} ms)`, { pending });
+      return ollamaFailure(
+        'unload_timeout',
+        `${model} ${what} after ${now - started} ms (limit ${options.timeoutMs} ms)`,
+        { pending },
+      );
     }
     // The last wait is cut to the deadline so a model gone just in time still counts.
     await deps.runtime.sleep(Math.min(options.pollMs, deadline - now));

@@ -23,7 +23,8 @@ export function brainLeadS(rig: RigSpec, knobs: SchedulerKnobs): number {
 /** Read the brain's needs from the ready, upcoming and running tasks. */
 export function brainOutlook(state: PlanState): BrainOutlook {
   const { rig, nowS, knobs, upcoming, cards } = state.input;
-  if (rig.brain === null) return { gpus: [], model: null, nextNeedS: Infinity, leadS: 0, reclaim: false, resident: false };
+  if (rig.brain === null)
+    return { gpus: [], model: null, nextNeedS: Infinity, leadS: 0, reclaim: false, resident: false };
   const { gpus, model } = rig.brain;
   const leadS = brainLeadS(rig, knobs);
   let nextNeedS = Infinity;
@@ -32,20 +33,30 @@ export function brainOutlook(state: PlanState): BrainOutlook {
   for (const task of upcoming) if (task.executor === 'brain') nextNeedS = Math.min(nextNeedS, task.etaS);
   const first = gpus[0] ?? -1;
   const group = state.groups.get(first)?.[model] ?? (state.modelsOn(first).includes(model) ? [first] : []);
-  const resident = group.length === gpus.length && gpus.every((gpu) => group.includes(gpu) && state.modelsOn(gpu).includes(model));
+  const resident =
+    group.length === gpus.length && gpus.every((gpu) => group.includes(gpu) && state.modelsOn(gpu).includes(model));
   return { gpus, model, nextNeedS, leadS, reclaim: nextNeedS - nowS <= leadS, resident };
 }
 
 /**
- * Whether worker work on `model` may use brain cards `gpus` for `runS` seconds after a switch of `costS`. While the brain is
- * idle its cards are lent: a script beside the brain model (co-resident) costs the brain nothing; evicting the brain
- * model is worth it only when the worker backlog per card exceeds `lendFactor` times its reload. Either way the work
- * must end early enough for the brain model to be back before the brain needs it.
+ * Whether worker work on `model` may use brain cards `gpus` for `runS` seconds after a switch of `costS`. While the
+ * brain is idle its cards are lent: a script beside the brain model (co-resident) costs the brain nothing; evicting
+ * the brain model is worth it only when the worker backlog per card exceeds `lendFactor` times its reload. Either
+ * way the work must end early enough for the brain model to be back before the brain needs it.
  */
-export function mayLend(state: PlanState, brain: BrainOutlook, gpus: readonly number[], model: string | null, costS: number, runS: number, evictsBrain: boolean): boolean {
+export function mayLend(
+  state: PlanState,
+  brain: BrainOutlook,
+  gpus: readonly number[],
+  model: string | null,
+  costS: number,
+  runS: number,
+  evictsBrain: boolean,
+): boolean {
   if (!gpus.some((gpu) => brain.gpus.includes(gpu))) return true;
   const { nowS, knobs, rig } = state.input;
-  if (rig.lendsLlm === false && model !== null && model !== brain.model && rig.models[model]?.kind === 'llm') return false;
+  if (rig.lendsLlm === false && model !== null && model !== brain.model && rig.models[model]?.kind === 'llm')
+    return false;
   if (state.pending.some((task) => task.executor === 'brain')) return false;
   // A rig of brain cards alone: worker work has nowhere else to go, and the brain's next task may be waiting on it.
   if (rig.cards.every((card) => brain.gpus.includes(card.gpu))) return true;
@@ -58,7 +69,8 @@ export function mayLend(state: PlanState, brain: BrainOutlook, gpus: readonly nu
   if (!evictsBrain || brain.model === null) return true;
   const reload = rig.models[brain.model]?.loadS ?? 0;
   let backlog = 0;
-  for (const task of state.pending) if (task.executor === 'worker' && task.taskClass !== 'cpu') backlog += task.estimateS;
+  for (const task of state.pending)
+    if (task.executor === 'worker' && task.taskClass !== 'cpu') backlog += task.estimateS;
   return backlog / Math.max(1, rig.cards.length) >= knobs.lendFactor * reload;
 }
 
@@ -70,7 +82,11 @@ export function mayLend(state: PlanState, brain: BrainOutlook, gpus: readonly nu
  * the two is the one that ends the batch soonest. A task may overrun the window by less than it saves the others.
  * Candidates are the model's ready tasks of the highest priority among them.
  */
-export function lastLentTask(state: PlanState, brain: BrainOutlook, gpu: number): { readonly decided: boolean; readonly task: SchedTask | undefined } {
+export function lastLentTask(
+  state: PlanState,
+  brain: BrainOutlook,
+  gpu: number,
+): { readonly decided: boolean; readonly task: SchedTask | undefined } {
   const { nowS, rig } = state.input;
   const undecided = { decided: false, task: undefined };
   if (!brain.gpus.includes(gpu) || brain.model === null || state.modelsOn(gpu).includes(brain.model)) return undecided;
@@ -78,14 +94,17 @@ export function lastLentTask(state: PlanState, brain: BrainOutlook, gpu: number)
   const windowS = brain.nextNeedS - brain.leadS - nowS;
   const model = state.modelsOn(gpu)[0];
   if (!(windowS > 0) || model === undefined) return undecided;
-  const ofModel = state.pending.filter((task) => task.executor === 'worker' && task.taskClass !== 'cpu' && task.model === model);
+  const ofModel = state.pending.filter(
+    (task) => task.executor === 'worker' && task.taskClass !== 'cpu' && task.model === model,
+  );
   // Only among the most important of them: balancing must not let a long low-priority task overtake.
   const top = Math.max(...ofModel.map((task) => task.priority));
   const candidates = ofModel.filter((task) => task.priority === top);
   const [shortest, next] = candidates.map((task) => task.estimateS).sort((a, b) => a - b);
   if (shortest === undefined || windowS >= shortest + (next ?? Infinity)) return undecided;
   let workers = 0;
-  for (const card of rig.cards) if (!brain.gpus.includes(card.gpu) && state.modelsOn(card.gpu).includes(model)) workers += 1;
+  for (const card of rig.cards)
+    if (!brain.gpus.includes(card.gpu) && state.modelsOn(card.gpu).includes(model)) workers += 1;
   const cost = (runS: number): number => Math.max(runS - windowS, (windowS - runS) / Math.max(1, workers));
   let best: SchedTask | undefined;
   let bestCost = cost(0);

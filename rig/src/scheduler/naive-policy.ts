@@ -25,7 +25,10 @@ export function naivePolicy(input: SchedulerInput): SchedulerOutput {
   };
 
   for (let slots = input.cpuFree; slots > 0; slots -= 1) {
-    const task = take(queue.pick({ classes: ['cpu'], executor: 'worker' }, nowMs) ?? queue.pick({ classes: ['cpu'], executor: 'brain' }, nowMs));
+    const task = take(
+      queue.pick({ classes: ['cpu'], executor: 'worker' }, nowMs) ??
+        queue.pick({ classes: ['cpu'], executor: 'brain' }, nowMs),
+    );
     if (task === undefined) break;
     decisions.push({ kind: 'start', taskId: task.id, gpus: [], unload: [], load: null });
   }
@@ -81,5 +84,12 @@ function place(task: SchedTask, gpus: readonly number[], cardOf: ReadonlyMap<num
 }
 
 function toEntry(task: SchedTask): ReadyEntry {
-  return { task_id: task.id, task_class: task.taskClass, executor: task.executor, priority: task.priority, queued_at: task.readyAtS * 1000, seq: task.seq };
+  return {
+    task_id: task.id,
+    task_class: task.taskClass,
+    executor: task.executor,
+    priority: task.priority,
+    queued_at: task.readyAtS * 1000,
+    seq: task.seq,
+  };
 }

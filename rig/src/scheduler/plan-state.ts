@@ -33,8 +33,11 @@ export class PlanState {
     const { nowS, knobs } = input;
     const score = (task: SchedTask): number => task.priority + Math.max(0, nowS - task.readyAtS) / knobs.agingSPerPoint;
     // Without a brain in the profile, brain tasks are ordinary work on their own model.
-    const ready = input.rig.brain === null ? input.ready.map((task) => ({ ...task, executor: 'worker' as const })) : input.ready;
-    this.pending = [...ready].sort((a, b) => score(b) - score(a) || b.tailS - a.tailS || a.readyAtS - b.readyAtS || a.seq - b.seq);
+    const ready =
+      input.rig.brain === null ? input.ready.map((task) => ({ ...task, executor: 'worker' as const })) : input.ready;
+    this.pending = [...ready].sort(
+      (a, b) => score(b) - score(a) || b.tailS - a.tailS || a.readyAtS - b.readyAtS || a.seq - b.seq,
+    );
   }
 
   /** Cards free and not held back for something else. */
@@ -59,9 +62,11 @@ export class PlanState {
   demand(model: string | null, brainToo = false): number {
     const { nowS, knobs } = this.input;
     let total = 0;
-    for (const task of this.pending) if (task.model === model && (brainToo || task.executor === 'worker')) total += task.estimateS;
+    for (const task of this.pending)
+      if (task.model === model && (brainToo || task.executor === 'worker')) total += task.estimateS;
     for (const task of this.input.upcoming) {
-      if (task.model === model && task.etaS - nowS <= knobs.lookaheadS && (brainToo || task.executor === 'worker')) total += task.estimateS;
+      if (task.model === model && task.etaS - nowS <= knobs.lookaheadS && (brainToo || task.executor === 'worker'))
+        total += task.estimateS;
     }
     return total;
   }
@@ -77,12 +82,15 @@ export class PlanState {
     const first = gpus[0] ?? -1;
     if (model !== null && this.modelsOn(first).includes(model)) {
       const group = this.groups.get(first)?.[model] ?? [first];
-      if (group.length === gpus.length && gpus.every((gpu) => group.includes(gpu))) return { gpus, unload: [], load: null, costS: 0 };
+      if (group.length === gpus.length && gpus.every((gpu) => group.includes(gpu)))
+        return { gpus, unload: [], load: null, costS: 0 };
     }
     const beside = gpus.every((gpu) => {
       const held = this.modelsOn(gpu);
       const vram = this.cardOf.get(gpu)?.vramMb ?? 0;
-      return model === null ? fitsBeside(rig, vram, held, null, extraMb) : !held.includes(model) && mayLoadBeside(rig, vram, held, model);
+      return model === null
+        ? fitsBeside(rig, vram, held, null, extraMb)
+        : !held.includes(model) && mayLoadBeside(rig, vram, held, model);
     });
     const loadS = model === null ? 0 : (rig.models[model]?.loadS ?? 0);
     if (beside) return { gpus, unload: [], load: model, costS: loadS };
@@ -117,7 +125,8 @@ export class PlanState {
   /** Card views reflecting the decisions so far (for the group helpers). */
   viewNow(): Map<number, CardView> {
     const out = new Map<number, CardView>();
-    for (const [gpu, card] of this.cardOf) out.set(gpu, { ...card, models: this.modelsOn(gpu), groups: this.groups.get(gpu) ?? {} });
+    for (const [gpu, card] of this.cardOf)
+      out.set(gpu, { ...card, models: this.modelsOn(gpu), groups: this.groups.get(gpu) ?? {} });
     return out;
   }
 }

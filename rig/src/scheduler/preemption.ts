@@ -8,10 +8,15 @@ import type { SchedTask } from './types.js';
  * victim's card and the victim's work so far, which is redone. Preempt only when waiting costs more than
  * `preemptFactor` x the lost work + `preemptMarginS`. Brain tasks and urgent tasks are never victims.
  */
-export function choosePreemption(state: PlanState, urgent: SchedTask, allowed: (gpu: number) => boolean): { victim: string; gpu: number } | undefined {
+export function choosePreemption(
+  state: PlanState,
+  urgent: SchedTask,
+  allowed: (gpu: number) => boolean,
+): { victim: string; gpu: number } | undefined {
   const { nowS, knobs, rig, cards } = state.input;
   if (urgent.model !== null && (rig.models[urgent.model]?.gpus ?? 1) > 1) return undefined;
-  const costOn = (gpu: number): number => switchCostS(rig, state.cardOf.get(gpu)?.vramMb ?? 0, state.modelsOn(gpu), urgent.model);
+  const costOn = (gpu: number): number =>
+    switchCostS(rig, state.cardOf.get(gpu)?.vramMb ?? 0, state.modelsOn(gpu), urgent.model);
   let naturalWait = Infinity;
   for (const card of cards) {
     if (!allowed(card.gpu)) continue;
@@ -22,7 +27,8 @@ export function choosePreemption(state: PlanState, urgent: SchedTask, allowed: (
   for (const card of cards) {
     const running = card.running;
     if (running === null || !allowed(card.gpu) || running.gpus.length !== 1) continue;
-    if (running.executor === 'brain' || running.priority >= urgent.priority || running.priority >= knobs.urgentPriority) continue;
+    if (running.executor === 'brain' || running.priority >= urgent.priority || running.priority >= knobs.urgentPriority)
+      continue;
     if (state.decisions.some((decision) => decision.kind === 'preempt' && decision.taskId === running.taskId)) continue;
     const lost = nowS - running.startedAtS;
     const gain = naturalWait - costOn(card.gpu) - (lost * knobs.preemptFactor + knobs.preemptMarginS);

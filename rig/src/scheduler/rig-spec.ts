@@ -5,7 +5,10 @@ import type { ModelSpec, RigSpec, SchedClass } from './types.js';
 export const DEFAULT_LLM_MODEL = 'qwen2.5:7b';
 
 /** The scheduler's view of a rig profile. Load times are the profile's; the live brain may pass measured ones. */
-export function rigSpecFromProfile(profile: RigProfile, measured: Readonly<Record<string, { loadS?: number; unloadS?: number }>> = {}): RigSpec {
+export function rigSpecFromProfile(
+  profile: RigProfile,
+  measured: Readonly<Record<string, { loadS?: number; unloadS?: number }>> = {},
+): RigSpec {
   const models: Record<string, ModelSpec> = {};
   for (const [name, model] of Object.entries(profile.models)) {
     models[name] = {
@@ -49,7 +52,13 @@ export function taskNeed(task: NeedSource, rig: RigSpec, defaultLlm: string = DE
 }
 
 /** Whether `model` fits on a card already holding `resident` (the profile's headroom kept free). */
-export function fitsBeside(rig: RigSpec, vramMb: number, resident: readonly string[], model: string | null, extraMb = 0): boolean {
+export function fitsBeside(
+  rig: RigSpec,
+  vramMb: number,
+  resident: readonly string[],
+  model: string | null,
+  extraMb = 0,
+): boolean {
   if (rig.oneModelPerCard === true && resident.length > 0) return false;
   const used = resident.reduce((sum, name) => sum + (rig.models[name]?.vramMbPerGpu ?? 0), 0);
   const adding = model === null ? 0 : (rig.models[model]?.vramMbPerGpu ?? 0);

@@ -51,7 +51,8 @@ function placeBrain(state: PlanState, brain: BrainOutlook): void {
     if (placement !== undefined) state.commit(placement, null, brain.model);
   }
   // Cards of a brain that needs them wait for their partners rather than take worker work that would delay it.
-  if ((next !== undefined || (brain.reclaim && !brain.resident)) && !allFree) for (const gpu of brain.gpus) state.held.add(gpu);
+  if ((next !== undefined || (brain.reclaim && !brain.resident)) && !allFree)
+    for (const gpu of brain.gpus) state.held.add(gpu);
 }
 
 /** Cheapest placement of a worker task on the available cards that the brain allows. */
@@ -74,14 +75,16 @@ function bestPlacement(state: PlanState, brain: BrainOutlook, task: SchedTask): 
 function placeOverdue(state: PlanState, brain: BrainOutlook): void {
   const { nowS, knobs } = state.input;
   for (const task of [...state.pending]) {
-    if (task.executor === 'brain' || task.taskClass === 'cpu' || nowS - task.readyAtS < maxWaitS(task.priority, knobs)) continue;
+    if (task.executor === 'brain' || task.taskClass === 'cpu' || nowS - task.readyAtS < maxWaitS(task.priority, knobs))
+      continue;
     const placement = bestPlacement(state, brain, task);
     if (placement !== undefined) {
       state.commit(placement, task);
       continue;
     }
     if (task.priority >= knobs.urgentPriority) {
-      const allowed = (gpu: number): boolean => !state.held.has(gpu) && mayLend(state, brain, [gpu], task.model, 0, task.estimateS, false);
+      const allowed = (gpu: number): boolean =>
+        !state.held.has(gpu) && mayLend(state, brain, [gpu], task.model, 0, task.estimateS, false);
       const chosen = choosePreemption(state, task, allowed);
       if (chosen !== undefined) {
         state.decisions.push({ kind: 'preempt', taskId: chosen.victim });
@@ -92,7 +95,8 @@ function placeOverdue(state: PlanState, brain: BrainOutlook): void {
       }
     }
     // Bounded wait: an overdue task keeps the free cards it could use, so they are not given to fresher work.
-    for (const gpu of state.available()) if (state.placementOn([gpu], task.model, task.vramMb) !== undefined || task.model === null) state.held.add(gpu);
+    for (const gpu of state.available())
+      if (state.placementOn([gpu], task.model, task.vramMb) !== undefined || task.model === null) state.held.add(gpu);
   }
 }
 
@@ -120,10 +124,20 @@ function placeWarm(state: PlanState, brain: BrainOutlook): void {
 }
 
 /** Seconds of weighted work per instance of `model`; a model with work and no instance waits a load and more. */
-function drain(state: PlanState, model: string | null, demand: number, servers: number, tails: ReadonlyMap<string | null, number>): number {
+function drain(
+  state: PlanState,
+  model: string | null,
+  demand: number,
+  servers: number,
+  tails: ReadonlyMap<string | null, number>,
+): number {
   if (demand <= 0) return 0;
   const tail = tails.get(model) ?? 0;
-  if (servers <= 0) return state.input.knobs.unservedFactor * (demand + (model === null ? 0 : (state.input.rig.models[model]?.loadS ?? 0))) + tail;
+  if (servers <= 0)
+    return (
+      state.input.knobs.unservedFactor * (demand + (model === null ? 0 : (state.input.rig.models[model]?.loadS ?? 0))) +
+      tail
+    );
   return demand / servers + tail;
 }
 
@@ -138,7 +152,9 @@ function placeSwitches(state: PlanState, brain: BrainOutlook): void {
     const { demand, tails } = weightedDemand(state);
     let best: { gpu: number; model: string | null; placement: Placement; gain: number } | undefined;
     for (const gpu of state.available()) {
-      const current = state.modelsOn(gpu).find((model) => (rig.models[model]?.gpus ?? 1) === 1 && (demand.get(model) ?? 0) > 0) ?? null;
+      const current =
+        state.modelsOn(gpu).find((model) => (rig.models[model]?.gpus ?? 1) === 1 && (demand.get(model) ?? 0) > 0) ??
+        null;
       const curServers = current === null ? 0 : state.servers(current);
       const curDemand = current === null ? 0 : (demand.get(current) ?? 0);
       for (const [model, work] of demand) {
@@ -150,9 +166,14 @@ function placeSwitches(state: PlanState, brain: BrainOutlook): void {
         if (!mayLend(state, brain, [gpu], model, placement.costS, task?.estimateS ?? 0, evicts)) continue;
         const servers = model === null ? 0 : state.servers(model);
         const losesCurrent = current !== null && placement.unload.length > 0;
-        const before = Math.max(drain(state, current, curDemand, curServers, tails), drain(state, model, work, servers, tails));
+        const before = Math.max(
+          drain(state, current, curDemand, curServers, tails),
+          drain(state, model, work, servers, tails),
+        );
         const after = Math.max(
-          losesCurrent ? drain(state, current, curDemand, curServers - 1, tails) : drain(state, current, curDemand, curServers, tails),
+          losesCurrent
+            ? drain(state, current, curDemand, curServers - 1, tails)
+            : drain(state, current, curDemand, curServers, tails),
           drain(state, model, work + placement.costS, servers + 1, tails),
         );
         const gain = before - after - (servers > 0 ? placement.costS * (knobs.joinFactor - 1) : 0);
@@ -178,7 +199,13 @@ function weightedDemand(state: PlanState): { demand: Map<string | null, number>;
   };
   for (const task of state.pending) if (task.executor === 'worker' && task.taskClass !== 'cpu') add(task);
   for (const task of state.input.upcoming) {
-    if (task.executor === 'worker' && task.taskClass !== 'cpu' && task.model !== null && task.etaS - nowS <= knobs.lookaheadS) add(task);
+    if (
+      task.executor === 'worker' &&
+      task.taskClass !== 'cpu' &&
+      task.model !== null &&
+      task.etaS - nowS <= knobs.lookaheadS
+    )
+      add(task);
   }
   return { demand, tails };
 }

@@ -139,8 +139,19 @@ export interface SchedulerInput {
  * loading ahead of work. `preempt`: stop a running task and re-queue it (its wait keeps counting).
  */
 export type Decision =
-  | { readonly kind: 'start'; readonly taskId: string; readonly gpus: readonly number[]; readonly unload: readonly number[]; readonly load: string | null }
-  | { readonly kind: 'prepare'; readonly gpus: readonly number[]; readonly unload: readonly number[]; readonly model: string }
+  | {
+      readonly kind: 'start';
+      readonly taskId: string;
+      readonly gpus: readonly number[];
+      readonly unload: readonly number[];
+      readonly load: string | null;
+    }
+  | {
+      readonly kind: 'prepare';
+      readonly gpus: readonly number[];
+      readonly unload: readonly number[];
+      readonly model: string;
+    }
   | { readonly kind: 'preempt'; readonly taskId: string };
 
 /** A policy's answer: decisions to apply in order, and when to be asked again if nothing else happens. */

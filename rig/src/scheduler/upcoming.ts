@@ -9,7 +9,10 @@ export interface DagNode {
   readonly state: 'done' | 'running' | 'ready' | 'blocked';
   /** Expected end of a running task. */
   readonly endS?: number | undefined;
-  /** Whether the ready time should also account for the work still ahead of it (brain tasks: their cards are reclaimed on it). */
+  /**
+   * Whether the ready time should also account for the work still ahead of it (brain tasks: their cards are
+   * reclaimed on it).
+   */
   readonly contended?: boolean | undefined;
   /** Card-seconds the task occupies (estimate x cards; 0 for cpu). */
   readonly gpuWorkS: number;
@@ -35,7 +38,8 @@ export interface ModelServers {
 export function modelServersOf(cards: readonly CardView[], rig: RigSpec, knobs: SchedulerKnobs): ModelServers {
   const workers = new Map<string, number>();
   const lent = new Map<string, number>();
-  for (const [model, spec] of Object.entries(rig.models)) if (spec.kind === 'llm' && model !== rig.brain?.model) workers.set(model, 0);
+  for (const [model, spec] of Object.entries(rig.models))
+    if (spec.kind === 'llm' && model !== rig.brain?.model) workers.set(model, 0);
   for (const card of cards) {
     const into = rig.brain?.gpus.includes(card.gpu) === true ? lent : workers;
     for (const model of card.models) if (workers.has(model)) into.set(model, (into.get(model) ?? 0) + 1);
@@ -69,7 +73,12 @@ function modelDrain(work: number, model: string, servers: ModelServers, cpuS: nu
  * a batch whose last stage waits for one model the average alone says the brain's task comes too soon. Nodes must
  * come dependencies first.
  */
-export function estimateReadyTimes(nodes: readonly DagNode[], nowS: number, cards: number, servers?: ModelServers): Map<string, number> {
+export function estimateReadyTimes(
+  nodes: readonly DagNode[],
+  nowS: number,
+  cards: number,
+  servers?: ModelServers,
+): Map<string, number> {
   const cpuTail = new Map<string, number>();
   const finish = new Map<string, number>();
   const eta = new Map<string, number>();
@@ -85,7 +94,8 @@ export function estimateReadyTimes(nodes: readonly DagNode[], nowS: number, card
         const { total, byModel } = ancestorWork(node, byId, nowS);
         const cpuS = tail(node, byId, cpuTail);
         let drain = total / Math.max(1, cards);
-        if (servers !== undefined) for (const [model, work] of byModel) drain = Math.max(drain, modelDrain(work, model, servers, cpuS));
+        if (servers !== undefined)
+          for (const [model, work] of byModel) drain = Math.max(drain, modelDrain(work, model, servers, cpuS));
         ready = Math.max(ready, nowS + drain + cpuS);
       }
       eta.set(node.id, ready);
@@ -102,13 +112,18 @@ function tail(node: DagNode, byId: ReadonlyMap<string, DagNode>, memo: Map<strin
   let longest = 0;
   for (const id of node.deps) {
     const dep = byId.get(id);
-    if (dep !== undefined && dep.gpuWorkS === 0 && dep.state !== 'done') longest = Math.max(longest, dep.estimateS + tail(dep, byId, memo));
+    if (dep !== undefined && dep.gpuWorkS === 0 && dep.state !== 'done')
+      longest = Math.max(longest, dep.estimateS + tail(dep, byId, memo));
   }
   memo.set(node.id, longest);
   return longest;
 }
 
-function ancestorWork(node: DagNode, byId: ReadonlyMap<string, DagNode>, nowS: number): { total: number; byModel: Map<string, number> } {
+function ancestorWork(
+  node: DagNode,
+  byId: ReadonlyMap<string, DagNode>,
+  nowS: number,
+): { total: number; byModel: Map<string, number> } {
   const seen = new Set<string>();
   const stack = [...node.deps];
   const byModel = new Map<string, number>();

@@ -44,7 +44,12 @@ export class RouterSocket {
   readonly #socket: Router;
   readonly #queue: SendQueue;
   constructor(options: SocketOptions, onError: (error: Error) => void) {
-    this.#socket = new Router({ linger: 0, maxMessageSize: options.maxMessageBytes * 2, handover: true, sendHighWaterMark: 100_000 });
+    this.#socket = new Router({
+      linger: 0,
+      maxMessageSize: options.maxMessageBytes * 2,
+      handover: true,
+      sendHighWaterMark: 100_000,
+    });
     this.#queue = new SendQueue(onError);
   }
   /** Bind to an endpoint. */
@@ -60,7 +65,14 @@ export class RouterSocket {
         const body = rest.length === 1 ? rest[0] : undefined;
         const parsed: Parsed<Message> =
           body === undefined
-            ? { ok: false, error: { code: 'invalid_message', message: `expected one frame after the identity, got ${rest.length}`, issues: [] } }
+            ? {
+                ok: false,
+                error: {
+                  code: 'invalid_message',
+                  message: `expected one frame after the identity, got ${rest.length}`,
+                  issues: [],
+                },
+              }
             : parseMessage(body, parse);
         yield { identity, parsed, frameCount: rest.length };
       }
@@ -86,7 +98,12 @@ export class DealerSocket {
   readonly #socket: Dealer;
   readonly #queue: SendQueue;
   constructor(options: SocketOptions, onError: (error: Error) => void) {
-    this.#socket = new Dealer({ linger: 0, maxMessageSize: options.maxMessageBytes * 2, reconnectInterval: 100, reconnectMaxInterval: 2_000 });
+    this.#socket = new Dealer({
+      linger: 0,
+      maxMessageSize: options.maxMessageBytes * 2,
+      reconnectInterval: 100,
+      reconnectMaxInterval: 2_000,
+    });
     this.#queue = new SendQueue(onError);
   }
   /** Connect to the brain. */
@@ -99,7 +116,10 @@ export class DealerSocket {
       for await (const parts of this.#socket) {
         const body = parts.length === 1 ? parts[0] : undefined;
         yield body === undefined
-          ? { ok: false, error: { code: 'invalid_message', message: `expected one frame, got ${parts.length}`, issues: [] } }
+          ? {
+              ok: false,
+              error: { code: 'invalid_message', message: `expected one frame, got ${parts.length}`, issues: [] },
+            }
           : parseMessage(body, parse);
       }
     } catch (error) {

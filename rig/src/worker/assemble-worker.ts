@@ -49,7 +49,9 @@ export interface WorkerPartsOptions {
 }
 
 /** Resource tasks reach only workers with cards; one without says so rather than pretend. */
-const noCard: TaskRunner = { run: async (request) => resourceRefused(request, 'this worker has no GPU to load a model on') };
+const noCard: TaskRunner = {
+  run: async (request) => resourceRefused(request, 'this worker has no GPU to load a model on'),
+};
 
 /**
  * Build a worker's runners. On real GPUs the first card gets a CardManager (the seed's LLM/script switching, with
@@ -60,15 +62,24 @@ export function assembleWorker(options: WorkerPartsOptions): WorkerParts {
   const runtime = options.runtime ?? systemRuntime;
   const sentinel = Sentinel.start();
   const shell = new ShellRunner(
-    { gpus: indices, ldLibraryPath: options.ldLibraryPath, inheritedLdLibraryPath: options.inheritedLdLibraryPath, killGraceMs: 5_000 },
+    {
+      gpus: indices,
+      ldLibraryPath: options.ldLibraryPath,
+      inheritedLdLibraryPath: options.inheritedLdLibraryPath,
+      killGraceMs: 5_000,
+    },
     sentinel,
   );
-  const sim = new SimulatedRunner(indices, {
-    timeScale: options.timeScale,
-    maxWaitS: options.timings !== undefined ? Number.POSITIVE_INFINITY : 5,
-    timings: options.timings,
-    defaultModel: options.config.default_llm_model,
-  }, runtime);
+  const sim = new SimulatedRunner(
+    indices,
+    {
+      timeScale: options.timeScale,
+      maxWaitS: options.timings !== undefined ? Number.POSITIVE_INFINITY : 5,
+      timings: options.timings,
+      defaultModel: options.config.default_llm_model,
+    },
+    runtime,
+  );
   const realGpus = !options.simulateGpus && indices.length > 0;
   const ollama = new OllamaClient({ baseUrl: options.ollamaUrl, runtime });
   const llm = createLlmRunner(ollama, options.config.default_llm_model, realGpus ? -1 : undefined);
@@ -91,7 +102,12 @@ export function assembleWorker(options: WorkerPartsOptions): WorkerParts {
   }
   return {
     runnerFor(task) {
-      if (task.task_class === 'resource') return card !== undefined && !options.simulateLlm ? card : options.simulateGpus || options.simulateLlm ? sim : noCard;
+      if (task.task_class === 'resource')
+        return card !== undefined && !options.simulateLlm
+          ? card
+          : options.simulateGpus || options.simulateLlm
+            ? sim
+            : noCard;
       if (task.task_class === 'cpu' && task.type === 'shell' && options.simulateCpu === true) return sim;
       if (task.type === 'llm' && options.simulateLlm && card === undefined) return sim;
       if (task.task_class === 'script' && options.simulateGpus) return sim;
@@ -104,7 +120,10 @@ export function assembleWorker(options: WorkerPartsOptions): WorkerParts {
       sim.reportTo(hooks.report);
       if (!realGpus) return;
       const { stop_at_c, resume_below_c, alert_at_c } = options.config.gpu;
-      const guard = new ThermalGuard({ thresholds: { stop_at_c, resume_below_c, alert_at_c }, workerId: options.workerId });
+      const guard = new ThermalGuard({
+        thresholds: { stop_at_c, resume_below_c, alert_at_c },
+        workerId: options.workerId,
+      });
       poller = new GpuPoller({
         probe,
         intervalMs: options.config.gpu.poll_ms,

@@ -1,7 +1,7 @@
 import { createWriteStream, writeFileSync } from 'node:fs';
 import type { AttemptResult } from '@rigmind/protocol';
 import { BRAIN_SYSTEM_PROMPT } from '../escalation/low-confidence.js';
-import { OllamaClient } from '../ollama/ollama-client.js';
+import type { OllamaClient } from '../ollama/ollama-client.js';
 import { estimateContext } from '../ollama/context.js';
 import { tail, type RunRequest, type TaskRunner } from './task-runner.js';
 
@@ -43,9 +43,14 @@ export class LlmRunner implements TaskRunner {
     const system = task.executor === 'brain' ? BRAIN_SYSTEM_PROMPT : undefined;
     const window = await this.#contextLength(model);
     if (window === null) return undefined;
-    const estimate = estimateContext({ prompt: task.prompt ?? '', ...(system !== undefined ? { system } : {}), reserveForOutput: OUTPUT_RESERVE }, window);
+    const estimate = estimateContext(
+      { prompt: task.prompt ?? '', ...(system !== undefined ? { system } : {}), reserveForOutput: OUTPUT_RESERVE },
+      window,
+    );
     if (estimate.fits) return undefined;
-    const snippet = `context_too_long: about ${estimate.estimatedPromptTokens} prompt tokens + ${OUTPUT_RESERVE} for the answer do not fit ${model}'s ${window}`;
+    const snippet =
+      `context_too_long: about ${estimate.estimatedPromptTokens} prompt tokens + ${OUTPUT_RESERVE} ` +
+      `for the answer do not fit ${model}'s ${window}`;
     writeFileSync(request.stderrPath, `${snippet}\n`);
     return {
       outcome: 'failed',

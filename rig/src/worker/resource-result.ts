@@ -13,7 +13,12 @@ export type ResourceOutcome = Result<string, ResourceErrorCode>;
  * The result of a resource task (load_llm / unload_llm): what was done to the card, in the attempt's stdout like any
  * task's output, or the card's error as the attempt's error.
  */
-export function resourceResult(request: RunRequest, startedMs: number, outcome: ResourceOutcome, simulated = false): AttemptResult {
+export function resourceResult(
+  request: RunRequest,
+  startedMs: number,
+  outcome: ResourceOutcome,
+  simulated = false,
+): AttemptResult {
   const elapsed = (performance.now() - startedMs) / 1000;
   const line = outcome.ok ? `${outcome.value} in ${elapsed.toFixed(1)} s\n` : '';
   writeFileSync(request.stdoutPath, line);

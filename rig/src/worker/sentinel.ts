@@ -41,7 +41,10 @@ export class Sentinel {
   /** Start the sentinel in its own process group. */
   static start(): Sentinel {
     const token = `${process.pid}-${randomBytes(8).toString('hex')}`;
-    const child = spawn('bash', ['-c', SCRIPT, 'rigmind-sentinel', token], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+    const child = spawn('bash', ['-c', SCRIPT, 'rigmind-sentinel', token], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      detached: true,
+    });
     child.unref();
     child.stdin?.on('error', () => {
       // The sentinel only goes away with its pipe; a write error means we are shutting down anyway.

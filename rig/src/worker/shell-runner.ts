@@ -38,7 +38,9 @@ export class ShellRunner implements TaskRunner {
   async run(request: RunRequest): Promise<AttemptResult> {
     const { task } = request;
     const started = performance.now();
-    const ld = [this.env.ldLibraryPath, this.env.inheritedLdLibraryPath].filter((part) => part !== undefined && part !== '').join(':');
+    const ld = [this.env.ldLibraryPath, this.env.inheritedLdLibraryPath]
+      .filter((part) => part !== undefined && part !== '')
+      .join(':');
     let timedOut = false;
     let canceled = false;
     const options = {
@@ -107,7 +109,15 @@ export class ShellRunner implements TaskRunner {
     const code = typeof result.exitCode === 'number' ? result.exitCode : null;
     const signal = result.signal ?? null;
     const spawnError = result.failed && code === null && signal === null ? result.shortMessage : undefined;
-    const outcome = timedOut ? 'timeout' : canceled ? 'canceled' : spawnError !== undefined ? 'error' : code === 0 ? 'completed' : 'failed';
+    const outcome = timedOut
+      ? 'timeout'
+      : canceled
+        ? 'canceled'
+        : spawnError !== undefined
+          ? 'error'
+          : code === 0
+            ? 'completed'
+            : 'failed';
     const cut = stdout.error ?? stderr.error;
     const cutNote = cut !== undefined ? `\n[rigmind] output not saved in full: ${cut.message}` : '';
     const errText = `${stderrTail.trimEnd()}${cutNote}`.trimStart();
@@ -117,7 +127,9 @@ export class ShellRunner implements TaskRunner {
       signal,
       elapsed_seconds: elapsed,
       output_lines: stdout.bytes > 0 && lastByte !== 10 ? lines + 1 : lines,
-      error_snippet: tail(spawnError ?? (timedOut ? `${errText}\n[rigmind] timed out after ${task.timeout_s}s` : errText)),
+      error_snippet: tail(
+        spawnError ?? (timedOut ? `${errText}\n[rigmind] timed out after ${task.timeout_s}s` : errText),
+      ),
       ...(stdoutPath !== undefined ? { stdout_path: stdoutPath } : {}),
       ...(stderrPath !== undefined ? { stderr_path: stderrPath } : {}),
     };

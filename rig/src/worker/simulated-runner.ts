@@ -43,8 +43,17 @@ export class SimulatedRunner implements TaskRunner {
     const gpus = request.gpus ?? this.gpus;
     const gpu = gpus[0] ?? null;
     const model = task.type === 'llm' ? (task.model ?? this.time.defaultModel) : (task.model ?? null);
-    const what = task.task_class === 'resource' ? `${task.command ?? ''} ${model ?? ''}` : task.type === 'llm' ? `prompt ${JSON.stringify((task.prompt ?? '').slice(0, 120))} to ${model ?? ''}` : `command: ${task.command ?? ''}`;
-    writeFileSync(request.stdoutPath, `[simulated] ${task.task_class} task on simulated GPU ${gpus.join(',') || '-'}: nothing was run; would have run ${what}\n`);
+    const what =
+      task.task_class === 'resource'
+        ? `${task.command ?? ''} ${model ?? ''}`
+        : task.type === 'llm'
+          ? `prompt ${JSON.stringify((task.prompt ?? '').slice(0, 120))} to ${model ?? ''}`
+          : `command: ${task.command ?? ''}`;
+    writeFileSync(
+      request.stdoutPath,
+      `[simulated] ${task.task_class} task on simulated GPU ${gpus.join(',') || '-'}: ` +
+        `nothing was run; would have run ${what}\n`,
+    );
     writeFileSync(request.stderrPath, '');
     request.onStarted(null);
     const wait = async (seconds: number): Promise<void> => {
@@ -69,11 +78,18 @@ export class SimulatedRunner implements TaskRunner {
   }
 
   /** With a profile: have `model` on `gpus`, paying the profile's unload and load times. */
-  async #switchTo(gpus: readonly number[], model: string | null, wait: (seconds: number) => Promise<void>): Promise<void> {
+  async #switchTo(
+    gpus: readonly number[],
+    model: string | null,
+    wait: (seconds: number) => Promise<void>,
+  ): Promise<void> {
     const timings = this.time.timings;
     const gpu = gpus[0];
     if (timings === undefined || gpu === undefined || model === null) return;
-    if (gpus.every((card) => this.#held.get(card)?.model === model && this.#held.get(card)?.gpus.length === gpus.length)) return;
+    if (
+      gpus.every((card) => this.#held.get(card)?.model === model && this.#held.get(card)?.gpus.length === gpus.length)
+    )
+      return;
     await this.#unload(gpus, wait);
     const loadS = timings.loadS(gpu, model);
     await wait(loadS);
@@ -96,7 +112,13 @@ export class SimulatedRunner implements TaskRunner {
   }
 
   #card(type: 'model_loaded' | 'model_unloaded', gpus: readonly number[], model: string, seconds: number): void {
-    this.#report({ timestamp: new Date(this.runtime.now()).toISOString(), event_type: type, ...(gpus[0] !== undefined ? { gpu_id: gpus[0] } : {}), duration_ms: seconds * 1000, detail: { model, simulated: true, gpus: [...gpus] } });
+    this.#report({
+      timestamp: new Date(this.runtime.now()).toISOString(),
+      event_type: type,
+      ...(gpus[0] !== undefined ? { gpu_id: gpus[0] } : {}),
+      duration_ms: seconds * 1000,
+      detail: { model, simulated: true, gpus: [...gpus] },
+    });
   }
 
   #result(request: RunRequest, started: number, canceled: boolean): AttemptResult {

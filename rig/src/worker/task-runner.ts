@@ -27,8 +27,18 @@ export function tail(text: string, n = 200): string {
   return text.length <= n ? text : text.slice(text.length - n);
 }
 
-/** An attempt that ends before anything ran, with `message` as its error (a card that could not be readied, a dispatch the worker cannot honour). */
+/**
+ * An attempt that ends before anything ran, with `message` as its error (a card that could not be readied, a
+ * dispatch the worker cannot honour).
+ */
 export function endedBeforeStart(request: RunRequest, message: string): AttemptResult {
   request.onStarted(null);
-  return { outcome: 'error', return_code: null, signal: null, elapsed_seconds: 0, output_lines: 0, error_snippet: tail(message) };
+  return {
+    outcome: 'error',
+    return_code: null,
+    signal: null,
+    elapsed_seconds: 0,
+    output_lines: 0,
+    error_snippet: tail(message),
+  };
 }

@@ -1,6 +1,19 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { createMessage, RECONNECT_CAP_HEARTBEATS, systemRuntime, type AttemptResult, type DispatchMark, type HeldTask, type Message, type MessageOf, type RigEvent, type Runtime, type Task, type WorkerInfo } from '@rigmind/protocol';
+import {
+  createMessage,
+  RECONNECT_CAP_HEARTBEATS,
+  systemRuntime,
+  type AttemptResult,
+  type DispatchMark,
+  type HeldTask,
+  type Message,
+  type MessageOf,
+  type RigEvent,
+  type Runtime,
+  type Task,
+  type WorkerInfo,
+} from '@rigmind/protocol';
 import { DealerSocket } from '../transport/zmq.js';
 import { endedBeforeStart, type TaskRunner } from './task-runner.js';
 
@@ -88,7 +101,9 @@ export class Worker {
 
   /** Report what happened on a card (state, load, heat) to the brain's event stream. */
   report(event: RigEvent): void {
-    const message = createMessage('worker_event', this.sender, { event: { ...event, worker_id: this.options.info.id } });
+    const message = createMessage('worker_event', this.sender, {
+      event: { ...event, worker_id: this.options.info.id },
+    });
     if (this.#welcomed) {
       this.#send(message);
       return;
@@ -133,7 +148,9 @@ export class Worker {
   }
 
   #connect(): void {
-    const socket = new DealerSocket({ maxMessageBytes: this.options.maxFrameBytes }, (error) => this.options.logger.warn({ err: error }, 'send failed'));
+    const socket = new DealerSocket({ maxMessageBytes: this.options.maxFrameBytes }, (error) =>
+      this.options.logger.warn({ err: error }, 'send failed'),
+    );
     socket.connect(this.options.endpoint);
     this.#socket = socket;
     this.#welcomed = false;
@@ -148,7 +165,12 @@ export class Worker {
     const running = this.held();
     // Whether it takes work goes with the register: a brain that forgot this worker (reaped it, restarted) would
     // otherwise count it accepting until the next heartbeat, and lease work to a card held for heat.
-    const message = createMessage('register', this.sender, { worker: this.options.info, running, accepting: this.#accepting, ...seen });
+    const message = createMessage('register', this.sender, {
+      worker: this.options.info,
+      running,
+      accepting: this.#accepting,
+      ...seen,
+    });
     this.#registering = { msgId: message.msg_id, at: this.#now() };
     this.#send(message);
   }
@@ -194,12 +216,16 @@ export class Worker {
           this.#dropWaiting(task.task_id, task.attempt);
         }
         for (const task of message.abandon) {
-          for (const [id, result] of this.#unacked) if (result.task_id === task.task_id && result.attempt === task.attempt) this.#unacked.delete(id);
+          for (const [id, result] of this.#unacked)
+            if (result.task_id === task.task_id && result.attempt === task.attempt) this.#unacked.delete(id);
         }
         for (const result of this.#unacked.values()) this.#send(result);
         this.#welcomed = true;
         for (const event of this.#heldEvents.splice(0)) this.#send(event);
-        this.options.logger.info({ brain: message.sender.id, abandoned: message.abandon.length }, 'registered with the brain');
+        this.options.logger.info(
+          { brain: message.sender.id, abandoned: message.abandon.length },
+          'registered with the brain',
+        );
         return;
       case 'reregister':
         if (this.#mustRegister()) this.#register();
@@ -207,8 +233,11 @@ export class Worker {
       case 'dispatch':
         if (message.mark !== undefined) this.#seen = message.mark;
         for (const id of message.acks ?? []) this.#unacked.delete(id);
-        if (this.#accepting && this.#running.size < this.options.info.slots) this.#startAttempt(message.task, message.attempt, message.gpus);
-        else if (!this.#waiting.some((wait) => wait.task.task_id === message.task.task_id && wait.attempt === message.attempt)) {
+        if (this.#accepting && this.#running.size < this.options.info.slots)
+          this.#startAttempt(message.task, message.attempt, message.gpus);
+        else if (
+          !this.#waiting.some((wait) => wait.task.task_id === message.task.task_id && wait.attempt === message.attempt)
+        ) {
           this.#waiting.push({ task: message.task, attempt: message.attempt, gpus: message.gpus });
         }
         return;
@@ -275,14 +304,16 @@ export class Worker {
           }, STARTED_DELAY_MS);
         },
       })
-      .catch((error: unknown): AttemptResult => ({
-        outcome: 'error',
-        return_code: null,
-        signal: null,
-        elapsed_seconds: 0,
-        output_lines: 0,
-        error_snippet: `worker error: ${(error as Error).message}`.slice(-200),
-      }))
+      .catch(
+        (error: unknown): AttemptResult => ({
+          outcome: 'error',
+          return_code: null,
+          signal: null,
+          elapsed_seconds: 0,
+          output_lines: 0,
+          error_snippet: `worker error: ${(error as Error).message}`.slice(-200),
+        }),
+      )
       .then((result) => {
         if (startedTimer !== undefined) clearTimeout(startedTimer);
         if (this.#running.get(task.task_id)?.attempt === attempt) this.#running.delete(task.task_id);
@@ -300,7 +331,10 @@ export class Worker {
     if (this.#stopped) return;
     const silentFor = this.#now() - this.#lastHeard;
     if (silentFor > this.#heartbeatMs * this.#liveness) {
-      this.options.logger.warn({ silent_ms: silentFor, retry_in_ms: this.#reconnectDelay }, 'brain silent; reconnecting');
+      this.options.logger.warn(
+        { silent_ms: silentFor, retry_in_ms: this.#reconnectDelay },
+        'brain silent; reconnecting',
+      );
       this.#socket?.close();
       this.#socket = undefined;
       this.#welcomed = false;
@@ -320,5 +354,11 @@ export class Worker {
 
 /** A dispatch naming cards this worker does not have: refused as a result, so the brain places the task again. */
 function refuseCards(foreign: readonly number[], mine: readonly number[]): TaskRunner {
-  return { run: async (request) => endedBeforeStart(request, `dispatch names gpu ${foreign.join(', ')}, not one of this worker's cards (${mine.join(', ') || 'none'})`) };
+  return {
+    run: async (request) =>
+      endedBeforeStart(
+        request,
+        `dispatch names gpu ${foreign.join(', ')}, not one of this worker's cards (${mine.join(', ') || 'none'})`,
+      ),
+  };
 }

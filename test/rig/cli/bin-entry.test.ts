@@ -39,12 +39,25 @@ const built = {
 
 describe('the rigmind bin', () => {
   it('runs the build when it is there and not older than any source, else the source, saying why', () => {
-    expect(chooseEntry(tree(built))).toMatchObject({ kind: 'dist', path: expect.stringMatching(/rig\/dist\/cli\/bin\.js$/) });
+    expect(chooseEntry(tree(built))).toMatchObject({
+      kind: 'dist',
+      path: expect.stringMatching(/rig\/dist\/cli\/bin\.js$/),
+    });
     const { 'rig/dist/cli/bin.js': _bin, ...unbuilt } = built;
-    expect(chooseEntry(tree(unbuilt))).toMatchObject({ kind: 'source', reason: 'not built', path: expect.stringMatching(/rig\/src\/cli\/bin\.ts$/) });
+    expect(chooseEntry(tree(unbuilt))).toMatchObject({
+      kind: 'source',
+      reason: 'not built',
+      path: expect.stringMatching(/rig\/src\/cli\/bin\.ts$/),
+    });
     // An edit deep in the tree since the last build, in the rig or in a package it imports.
-    expect(chooseEntry(tree({ ...built, 'rig/src/cli/commands/up.ts': BUILT_AT + 1 }))).toMatchObject({ kind: 'source', reason: 'rig/src is newer than its build' });
-    expect(chooseEntry(tree({ ...built, 'protocol/src/index.ts': BUILT_AT + 1 }))).toMatchObject({ kind: 'source', reason: 'protocol/src is newer than its build' });
+    expect(chooseEntry(tree({ ...built, 'rig/src/cli/commands/up.ts': BUILT_AT + 1 }))).toMatchObject({
+      kind: 'source',
+      reason: 'rig/src is newer than its build',
+    });
+    expect(chooseEntry(tree({ ...built, 'protocol/src/index.ts': BUILT_AT + 1 }))).toMatchObject({
+      kind: 'source',
+      reason: 'protocol/src is newer than its build',
+    });
     const { 'protocol/dist/.tsbuildinfo': _info, ...protocolUnbuilt } = built;
     expect(chooseEntry(tree(protocolUnbuilt))).toMatchObject({ kind: 'source', reason: 'protocol not built' });
     // The rig imports nothing of the gateway: a gateway edited since its build (or never built) does not matter.

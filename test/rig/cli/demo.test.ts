@@ -15,7 +15,13 @@ function demo(tmp: string) {
   const { RIGMIND_HOME: _home, ...inherited } = process.env;
   const env = { ...inherited, TMPDIR: tmp, RIGMIND_LOG_LEVEL: 'warn' };
   // A liveness bound only (execa kills the demo past it): the demo's own plan takes seconds.
-  return execa(process.execPath, [...NODE_ARGS, CLI, 'up', '--demo'], { cwd: REPO, reject: false, env, extendEnv: false, timeout: 180_000 });
+  return execa(process.execPath, [...NODE_ARGS, CLI, 'up', '--demo'], {
+    cwd: REPO,
+    reject: false,
+    env,
+    extendEnv: false,
+    timeout: 180_000,
+  });
 }
 
 describe('npm start (rigmind up --demo)', () => {
@@ -30,6 +36,7 @@ describe('npm start (rigmind up --demo)', () => {
     }
     const homes = readdirSync(tmp).filter((name) => name.startsWith('rigmind-demo-'));
     expect(homes).toHaveLength(2);
-    for (const home of homes) expect(first.stdout.includes(join(tmp, home)) || second.stdout.includes(join(tmp, home))).toBe(true);
+    for (const home of homes)
+      expect(first.stdout.includes(join(tmp, home)) || second.stdout.includes(join(tmp, home))).toBe(true);
   });
 });

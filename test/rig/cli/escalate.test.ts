@@ -19,19 +19,31 @@ function requestFile(harness: RigHarness, body: unknown, name = 'request.json'):
 }
 
 describe('rigmind escalate --file and --id', () => {
-  it('prints the advice, or the response as JSON; bad files and mixed modes are refused, naming what is wrong', { timeout: boundFor(8) }, async () => {
-    const gateway = track(await startHarness({ stub: { reply: () => JSON.stringify({ type: 'answer', text: 'the advice, in text' }) } }));
+  it('prints the advice, or the response as JSON; bad files and mixed modes are refused, naming what is wrong', {
+    timeout: boundFor(8),
+  }, async () => {
+    const gateway = track(
+      await startHarness({ stub: { reply: () => JSON.stringify({ type: 'answer', text: 'the advice, in text' }) } }),
+    );
     const rig = track(rigFor(gateway));
     const file = requestFile(rig, escalationBody());
     const text = await rig.run(['escalate', '--file', file]);
     expect(text).toMatchObject({ exitCode: 0, stdout: 'the advice, in text' });
     const json = await rig.run(['escalate', '--file', file, '--json']);
     expect(json.exitCode).toBe(0);
-    expect(JSON.parse(json.stdout)).toMatchObject({ state: 'completed', proposed_by: 'gateway', advice: { type: 'answer', text: 'the advice, in text' } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      state: 'completed',
+      proposed_by: 'gateway',
+      advice: { type: 'answer', text: 'the advice, in text' },
+    });
     // Two runs of a file without a key are two requests (each run makes its own key).
     expect(gateway.stub.received).toHaveLength(2);
 
-    const invalid = await rig.run(['escalate', '--file', requestFile(rig, escalationBody({ instructions: '' }), 'invalid.json')]);
+    const invalid = await rig.run([
+      'escalate',
+      '--file',
+      requestFile(rig, escalationBody({ instructions: '' }), 'invalid.json'),
+    ]);
     expect(invalid.exitCode).toBe(2);
     expect(invalid.stderr).toMatch(/invalid\.json: instructions: /);
     const broken = await rig.run(['escalate', '--file', requestFile(rig, '{"task": ', 'broken.json')]);
@@ -42,7 +54,9 @@ describe('rigmind escalate --file and --id', () => {
     expect(missing.stderr).toContain('nowhere.json: ENOENT');
     const both = await rig.run(['escalate', 'some.task', '--file', file]);
     expect(both.exitCode).toBe(2);
-    expect(both.stderr).toContain('give one of TASK_ID, --file REQUEST.json, --id ESCALATION_ID or --withdraw ESCALATION_ID');
+    expect(both.stderr).toContain(
+      'give one of TASK_ID, --file REQUEST.json, --id ESCALATION_ID or --withdraw ESCALATION_ID',
+    );
     const badKey = await rig.run(['escalate', '--file', file, '--idempotency-key', 'short']);
     expect(badKey.exitCode).toBe(2);
     expect(badKey.stderr).toContain('--idempotency-key: ');
@@ -50,7 +64,10 @@ describe('rigmind escalate --file and --id', () => {
     for (const result of [invalid, broken, missing, both, badKey]) expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('an unreachable gateway: exit 3 with the key to resend under; the resend is answered once however often it is sent', { timeout: boundFor(4) }, async () => {
+  it('an unreachable gateway: exit 3 with the key to resend under; ' +
+    'the resend is answered once however often it is sent', {
+    timeout: boundFor(4),
+  }, async () => {
     const gateway = track(await startHarness());
     const port = await freePort();
     const rig = track(rigFor(gateway, `http://127.0.0.1:${port}`));
@@ -82,7 +99,9 @@ describe('rigmind escalate --file and --id', () => {
   });
 
   const deferredTimeout = boundFor(5);
-  it('an escalation the gateway defers: exit 3 naming it; --id follows it to the advice once upstream is back', { timeout: deferredTimeout }, async () => {
+  it('an escalation the gateway defers: exit 3 naming it; --id follows it to the advice once upstream is back', {
+    timeout: deferredTimeout,
+  }, async () => {
     // Upstream is down across three CLI processes (each up to PROCESS_START_MS): the outbox must not give up on the
     // escalation before the test is over. Once upstream is back its next try is at most cap_ms (1 s) away, well
     // inside the 30 s the last process follows it by default, even at SATURATION_FACTOR times slower.
@@ -94,7 +113,12 @@ describe('rigmind escalate --file and --id', () => {
     expect(pending.exitCode).toBe(3);
     const id = (JSON.parse(pending.stdout) as { id: string; state: string }).id;
     expect(JSON.parse(pending.stdout)).toEqual({ id, state: 'pending' });
-    expect(pending.stderr).toMatch(new RegExp(`escalation ${id} is still pending at the gateway \\(its next try upstream is in about \\d+ s\\); follow it with:\n  rigmind escalate --id ${id}`));
+    expect(pending.stderr).toMatch(
+      new RegExp(
+        `escalation ${id} is still pending at the gateway \\(its next try upstream is in about \\d+ s\\); ` +
+          `follow it with:\n  rigmind escalate --id ${id}`,
+      ),
+    );
     const still = await rig.run(['escalate', '--id', id, '--wait', '0']);
     expect(still.exitCode).toBe(3);
 
@@ -107,7 +131,9 @@ describe('rigmind escalate --file and --id', () => {
     expect(unknown.stderr).toMatch(/^rigmind: refused: /);
   });
 
-  it('--withdraw: an escalation waiting at the gateway is never delivered; a settled one is refused', { timeout: boundFor(6) }, async () => {
+  it('--withdraw: an escalation waiting at the gateway is never delivered; a settled one is refused', {
+    timeout: boundFor(6),
+  }, async () => {
     const gateway = track(await startHarness({ config: quietOutboxConfig }));
     const rig = track(rigFor(gateway));
     const answered = await rig.run(['escalate', '--file', requestFile(rig, escalationBody()), '--json']);
@@ -117,7 +143,14 @@ describe('rigmind escalate --file and --id', () => {
     expect(settled.stderr).toMatch(/settled: .*its result stands/);
 
     await gateway.stub.close();
-    const pending = await rig.run(['escalate', '--file', requestFile(rig, escalationBody(), 'later.json'), '--wait', '0', '--json']);
+    const pending = await rig.run([
+      'escalate',
+      '--file',
+      requestFile(rig, escalationBody(), 'later.json'),
+      '--wait',
+      '0',
+      '--json',
+    ]);
     expect(pending.exitCode).toBe(3);
     const id = (JSON.parse(pending.stdout) as { id: string }).id;
     const withdrawn = await rig.run(['escalate', '--withdraw', id]);

@@ -10,7 +10,9 @@ const POLL_MS = 200;
 const STARTS = 7;
 
 describe('a card held for heat', () => {
-  it('shows as held with its temperature in status, and up warns on its terminal', { timeout: boundFor(STARTS) }, async () => {
+  it('shows as held with its temperature in status, and up warns on its terminal', {
+    timeout: boundFor(STARTS),
+  }, async () => {
     const gpus = await makeFakeGpus();
     track({ close: () => gpus.remove() });
     await updateFakeGpuState(gpus.statePath, (state) => {
@@ -21,7 +23,11 @@ describe('a card held for heat', () => {
     const up = rig.spawn(['up', '--workers', '3'], gpus.env);
     // Three workers, and then the hot card's first poll: a few poll periods on a saturated machine.
     await rig.until(async () => (await rig.workers()).length === 3, boundFor(5), 'three workers');
-    await rig.until(async () => (await rig.workers()).some((worker) => worker.held !== undefined), POLL_MS * 3 * SATURATION_FACTOR, 'card 2 held');
+    await rig.until(
+      async () => (await rig.workers()).some((worker) => worker.held !== undefined),
+      POLL_MS * 3 * SATURATION_FACTOR,
+      'card 2 held',
+    );
 
     const workers = await rig.workers();
     expect(workers.find((worker) => worker.id === 'w3')?.held).toEqual([{ gpu: 2, temperature_c: 88 }]);

@@ -10,7 +10,18 @@ describe('the CLI loads what a command needs', () => {
 
   it('builds every command for help, and the worker alone for a worker process', async () => {
     const all = await buildProgram();
-    expect(all.commands.map((command) => command.name())).toEqual(['brain', 'worker', 'up', 'submit', 'status', 'cancel', 'retry', 'logs', 'escalate', 'simulate']);
+    expect(all.commands.map((command) => command.name())).toEqual([
+      'brain',
+      'worker',
+      'up',
+      'submit',
+      'status',
+      'cancel',
+      'retry',
+      'logs',
+      'escalate',
+      'simulate',
+    ]);
     const worker = await buildProgram('worker');
     expect(worker.commands.map((command) => command.name())).toEqual(['worker']);
   });

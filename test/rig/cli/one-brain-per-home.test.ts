@@ -45,7 +45,9 @@ describe('one brain per home', () => {
   });
 
   // Three brains, one after another.
-  it('a second brain on the same home exits 4 naming the first; a SIGKILLed brain leaves no stale lock', { timeout: boundFor(3) }, async () => {
+  it('a second brain on the same home exits 4 naming the first; a SIGKILLed brain leaves no stale lock', {
+    timeout: boundFor(3),
+  }, async () => {
     const rig = track(new RigHarness());
     const { proc: first } = await rig.startBrain();
     const second = await exited(rig.spawn(['brain']), 'a second brain on a locked home');
@@ -63,16 +65,23 @@ describe('one brain per home', () => {
   it('an address in use is one line and exit 4, no stack trace', { timeout: boundFor(1) }, async () => {
     const taken = track(await occupied());
     const pub = await freePort();
-    const rig = track(new RigHarness({ extraConfig: { brain: { router: `tcp://127.0.0.1:${taken.port}`, pub: `tcp://127.0.0.1:${pub}` } } }));
+    const rig = track(
+      new RigHarness({
+        extraConfig: { brain: { router: `tcp://127.0.0.1:${taken.port}`, pub: `tcp://127.0.0.1:${pub}` } },
+      }),
+    );
     const result = await rig.run(['brain']);
     expect(result.exitCode).toBe(4);
     expect(result.stderr.trim().split('\n')).toEqual([
-      `rigmind: address in use: tcp://127.0.0.1:${taken.port} (another process listens there; set brain.router and brain.pub in config.json)`,
+      `rigmind: address in use: tcp://127.0.0.1:${taken.port} ` +
+        '(another process listens there; set brain.router and brain.pub in config.json)',
     ]);
   });
 
   // The owner's brain, then `up` and the brain it starts.
-  it("up exits 4 when its brain dies, and never attaches workers to the brain that holds the address", { timeout: boundFor(3) }, async () => {
+  it('up exits 4 when its brain dies, and never attaches workers to the brain that holds the address', {
+    timeout: boundFor(3),
+  }, async () => {
     const [router, pub] = [await freePort(), await freePort()];
     const brain = { router: `tcp://127.0.0.1:${router}`, pub: `tcp://127.0.0.1:${pub}` };
     const owner = track(new RigHarness({ extraConfig: { brain } }));
@@ -92,7 +101,11 @@ describe('one brain per home', () => {
   it('up exits 4 when its running brain is killed', { timeout: boundFor(6) }, async () => {
     const rig = track(new RigHarness());
     const up = rig.spawn(['up', '--workers', '2']);
-    await rig.until(async () => (await rig.workers()).filter((worker) => worker.alive).length === 2, boundFor(4), 'two workers');
+    await rig.until(
+      async () => (await rig.workers()).filter((worker) => worker.alive).length === 2,
+      boundFor(4),
+      'two workers',
+    );
     const brainPid = Number(readFileSync(join(rig.home, 'run', 'brain.pid'), 'utf8'));
     process.kill(brainPid, 'SIGKILL');
     const ended = await exited(up, 'up whose brain was killed');

@@ -9,7 +9,9 @@ const track = closesAfterEach();
 
 describe('rigmind submit and the frame limit', () => {
   // A brain, then `rigmind submit`: two processes, each up to PROCESS_START_MS on a saturated machine.
-  it('refuses a plan over the brain\'s max_frame_bytes before sending it, naming the limit', { timeout: boundFor(2) }, async () => {
+  it("refuses a plan over the brain's max_frame_bytes before sending it, naming the limit", {
+    timeout: boundFor(2),
+  }, async () => {
     // 2.5 MB against a 1 MiB limit: over twice the limit, which ZeroMQ drops without a word, so that a client that
     // sent it anyway would hear nothing and report brain_unreachable after its timeout.
     const rig = track(new RigHarness({ extraConfig: { max_frame_bytes: 1024 * 1024 } }));

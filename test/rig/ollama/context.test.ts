@@ -16,7 +16,12 @@ describe('estimateTokens', () => {
   });
 
   it('never estimates below the 4-characters-per-token Qwen averages on English', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme-ascii', maxLength: 2_000 }), (text) => estimateTokens(text) >= Math.ceil(text.length / 4)));
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme-ascii', maxLength: 2_000 }),
+        (text) => estimateTokens(text) >= Math.ceil(text.length / 4),
+      ),
+    );
   });
 });
 
@@ -24,7 +29,13 @@ describe('estimateContext', () => {
   it('says a short prompt fits, with the numbers', () => {
     const estimate = estimateContext({ system: 'be brief', prompt: 'x'.repeat(350), reserveForOutput: 512 }, 4096);
     const prompt = CONTEXT_HEURISTIC.promptOverheadTokens + (3 + 8) + (100 + 8);
-    expect(estimate).toEqual({ fits: true, contextLength: 4096, estimatedPromptTokens: prompt, reservedForOutput: 512, spareTokens: 4096 - prompt - 512 });
+    expect(estimate).toEqual({
+      fits: true,
+      contextLength: 4096,
+      estimatedPromptTokens: prompt,
+      reservedForOutput: 512,
+      spareTokens: 4096 - prompt - 512,
+    });
   });
 
   it('says a long transcript does not fit and by how much', () => {

@@ -30,7 +30,11 @@ describe('OllamaClient.generate', () => {
   it('streams tokens to onToken, returns the whole text and records the metrics', async () => {
     const { client, stub } = await setup({ token_interval_ms: 2 });
     const tokens: string[] = [];
-    const result = await client.generate({ model: 'qwen2.5:7b', prompt: 'summarize the nightly transcripts', onToken: (t) => tokens.push(t) });
+    const result = await client.generate({
+      model: 'qwen2.5:7b',
+      prompt: 'summarize the nightly transcripts',
+      onToken: (t) => tokens.push(t),
+    });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(tokens.length).toBeGreaterThan(3);
@@ -49,9 +53,23 @@ describe('OllamaClient.generate', () => {
 
   it('takes one JSON reply with stream false and passes options and keep_alive through', async () => {
     const { client, stub } = await setup();
-    const result = await client.generate({ model: 'qwen2.5:7b', prompt: 'a b c d e f g h', stream: false, options: { num_predict: 3 }, keepAlive: '10m' });
-    expect(result.ok && result.value).toMatchObject({ text: 'Echo of 8 ', doneReason: 'length', metrics: { eval_count: 3 } });
-    expect(stub.state.requests.at(-1)?.body).toMatchObject({ stream: false, options: { num_predict: 3 }, keep_alive: '10m' });
+    const result = await client.generate({
+      model: 'qwen2.5:7b',
+      prompt: 'a b c d e f g h',
+      stream: false,
+      options: { num_predict: 3 },
+      keepAlive: '10m',
+    });
+    expect(result.ok && result.value).toMatchObject({
+      text: 'Echo of 8 ',
+      doneReason: 'length',
+      metrics: { eval_count: 3 },
+    });
+    expect(stub.state.requests.at(-1)?.body).toMatchObject({
+      stream: false,
+      options: { num_predict: 3 },
+      keep_alive: '10m',
+    });
   });
 
   it('reports an unknown model as model_not_found with Ollama text', async () => {
@@ -67,9 +85,16 @@ describe('OllamaClient.generate', () => {
   });
 
   it('reports a 500 as ollama_error with status and text', async () => {
-    const { client } = await setup({ faults: [{ kind: 'status', status: 500, error: 'llama runner process has terminated: exit status 2' }] });
+    const { client } = await setup({
+      faults: [{ kind: 'status', status: 500, error: 'llama runner process has terminated: exit status 2' }],
+    });
     const result = await client.generate({ model: 'qwen2.5:7b', prompt: 'hi' });
-    expect(result).toMatchObject({ ok: false, code: 'ollama_error', status: 500, ollamaError: 'llama runner process has terminated: exit status 2' });
+    expect(result).toMatchObject({
+      ok: false,
+      code: 'ollama_error',
+      status: 500,
+      ollamaError: 'llama runner process has terminated: exit status 2',
+    });
   });
 
   it('reports a hang as timeout within the deadline', async () => {
@@ -82,28 +107,50 @@ describe('OllamaClient.generate', () => {
 
   it('times out a stream that stalls midway, too', async () => {
     const { client } = await setup({ token_interval_ms: 100 });
-    const result = await client.generate({ model: 'qwen2.5:7b', prompt: 'one two three four five six', timeoutMs: 250 });
+    const result = await client.generate({
+      model: 'qwen2.5:7b',
+      prompt: 'one two three four five six',
+      timeoutMs: 250,
+    });
     expect(result).toMatchObject({ ok: false, code: 'timeout' });
   });
 
   it('reports nothing listening as ollama_unreachable', async () => {
     const client = new OllamaClient({ baseUrl: `http://127.0.0.1:${await deadPort()}` });
     const result = await client.generate({ model: 'qwen2.5:7b', prompt: 'hi' });
-    expect(result).toMatchObject({ ok: false, code: 'ollama_unreachable', message: expect.stringContaining('ECONNREFUSED') });
+    expect(result).toMatchObject({
+      ok: false,
+      code: 'ollama_unreachable',
+      message: expect.stringContaining('ECONNREFUSED'),
+    });
   });
 
   it('reports a malformed NDJSON line as bad_response', async () => {
     const { client } = await setup({ faults: [{ kind: 'malformed' }] });
     const tokens: string[] = [];
-    const result = await client.generate({ model: 'qwen2.5:7b', prompt: 'one two three', onToken: (t) => tokens.push(t) });
-    expect(result).toMatchObject({ ok: false, code: 'bad_response', message: expect.stringContaining('line 2: not JSON') });
+    const result = await client.generate({
+      model: 'qwen2.5:7b',
+      prompt: 'one two three',
+      onToken: (t) => tokens.push(t),
+    });
+    expect(result).toMatchObject({
+      ok: false,
+      code: 'bad_response',
+      message: expect.stringContaining('line 2: not JSON'),
+    });
     expect(tokens).toHaveLength(1);
   });
 
   it('reports an error line inside the stream as ollama_error', async () => {
-    const { client } = await setup({ faults: [{ kind: 'error_line', error: 'an error was encountered while running the model' }] });
+    const { client } = await setup({
+      faults: [{ kind: 'error_line', error: 'an error was encountered while running the model' }],
+    });
     const result = await client.generate({ model: 'qwen2.5:7b', prompt: 'one two three' });
-    expect(result).toMatchObject({ ok: false, code: 'ollama_error', ollamaError: 'an error was encountered while running the model' });
+    expect(result).toMatchObject({
+      ok: false,
+      code: 'ollama_error',
+      ollamaError: 'an error was encountered while running the model',
+    });
   });
 
   it('reports a connection cut mid-stream as ollama_unreachable', async () => {
@@ -115,7 +162,12 @@ describe('OllamaClient.generate', () => {
   it('reports the caller canceling as aborted', async () => {
     const { client } = await setup({ token_interval_ms: 50 });
     const controller = new AbortController();
-    const pending = client.generate({ model: 'qwen2.5:7b', prompt: 'one two three four five', signal: controller.signal, onToken: () => controller.abort() });
+    const pending = client.generate({
+      model: 'qwen2.5:7b',
+      prompt: 'one two three four five',
+      signal: controller.signal,
+      onToken: () => controller.abort(),
+    });
     expect(await pending).toMatchObject({ ok: false, code: 'aborted' });
   });
 });
@@ -132,20 +184,36 @@ describe('OllamaClient.chat', () => {
       ],
       onToken: (t) => tokens.push(t),
     });
-    expect(result.ok && result.value.message).toEqual({ role: 'assistant', content: 'Echo of 7 words: be brief why is the sky blue' });
+    expect(result.ok && result.value.message).toEqual({
+      role: 'assistant',
+      content: 'Echo of 7 words: be brief why is the sky blue',
+    });
     expect(result.ok && result.value.metrics.eval_count).toBe(tokens.length);
   });
 
   it('takes one JSON reply with stream false', async () => {
     const { client } = await setup();
-    const result = await client.chat({ model: 'qwen2.5:7b', messages: [{ role: 'user', content: 'hi there' }], stream: false });
-    expect(result.ok && result.value).toMatchObject({ text: 'Echo of 2 words: hi there', message: { role: 'assistant' }, doneReason: 'stop' });
+    const result = await client.chat({
+      model: 'qwen2.5:7b',
+      messages: [{ role: 'user', content: 'hi there' }],
+      stream: false,
+    });
+    expect(result.ok && result.value).toMatchObject({
+      text: 'Echo of 2 words: hi there',
+      message: { role: 'assistant' },
+      doneReason: 'stop',
+    });
   });
 });
 
 describe('OllamaClient queries', () => {
   it('lists models on disk and loaded ones, with the real ps fields', async () => {
-    const { client } = await setup({ models: [{ name: 'qwen2.5:7b', vram_mb: 5200 }, { name: 'qwen2.5:14b', vram_mb: 9800 }] });
+    const { client } = await setup({
+      models: [
+        { name: 'qwen2.5:7b', vram_mb: 5200 },
+        { name: 'qwen2.5:14b', vram_mb: 9800 },
+      ],
+    });
     const tags = await client.tags();
     expect(tags.ok && tags.value.models.map((model) => model.name)).toEqual(['qwen2.5:7b', 'qwen2.5:14b']);
     expect(await client.ps()).toEqual({ ok: true, value: { models: [] } });
@@ -166,16 +234,32 @@ describe('OllamaClient queries', () => {
   });
 
   it('shows a model with its context length: num_ctx when set, else the trained length', async () => {
-    const { client } = await setup({ models: [{ name: 'qwen2.5:7b', context_length: 32768, num_ctx: 8192 }, { name: 'qwen2.5:14b', context_length: 32768 }] });
-    expect(await client.show('qwen2.5:7b')).toMatchObject({ ok: true, value: { contextLength: 8192, numCtx: 8192, trainedContextLength: 32768 } });
-    expect(await client.show('qwen2.5:14b')).toMatchObject({ ok: true, value: { contextLength: 32768, numCtx: null, trainedContextLength: 32768 } });
+    const { client } = await setup({
+      models: [
+        { name: 'qwen2.5:7b', context_length: 32768, num_ctx: 8192 },
+        { name: 'qwen2.5:14b', context_length: 32768 },
+      ],
+    });
+    expect(await client.show('qwen2.5:7b')).toMatchObject({
+      ok: true,
+      value: { contextLength: 8192, numCtx: 8192, trainedContextLength: 32768 },
+    });
+    expect(await client.show('qwen2.5:14b')).toMatchObject({
+      ok: true,
+      value: { contextLength: 32768, numCtx: null, trainedContextLength: 32768 },
+    });
     expect(await client.show('nope')).toMatchObject({ ok: false, code: 'model_not_found' });
   });
 
   it('reports another status on a query as ollama_error', async () => {
     const { client, stub } = await setup();
     stub.state.faults.push({ kind: 'status', status: 503, error: 'server busy', path: '/api/ps' });
-    expect(await client.ps()).toMatchObject({ ok: false, code: 'ollama_error', status: 503, ollamaError: 'server busy' });
+    expect(await client.ps()).toMatchObject({
+      ok: false,
+      code: 'ollama_error',
+      status: 503,
+      ollamaError: 'server busy',
+    });
     expect(await client.ps()).toMatchObject({ ok: true });
   });
 
@@ -187,8 +271,16 @@ describe('OllamaClient queries', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const client = new OllamaClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
-      expect(await client.ps()).toMatchObject({ ok: false, code: 'bad_response', message: expect.stringContaining('models') });
-      expect(await client.tags()).toMatchObject({ ok: false, code: 'bad_response', message: expect.stringContaining('not JSON') });
+      expect(await client.ps()).toMatchObject({
+        ok: false,
+        code: 'bad_response',
+        message: expect.stringContaining('models'),
+      });
+      expect(await client.tags()).toMatchObject({
+        ok: false,
+        code: 'bad_response',
+        message: expect.stringContaining('not JSON'),
+      });
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }

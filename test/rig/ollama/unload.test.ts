@@ -31,7 +31,11 @@ describe('OllamaClient.unload against the stub and the fake nvidia-smi', () => {
     const { client, stub, probe, usedOn1 } = await rig({ unload_delay_ms: 150, vram_release_lag_ms: 250 });
     expect(await client.load('qwen2.5:7b', '5m')).toMatchObject({ ok: true });
     expect(await usedOn1()).toBe(5 + 5200);
-    const result = await client.unload('qwen2.5:7b', { timeoutMs: 5_000, pollMs: 25, vramFreed: vramFreedCheck(probe, [1], 300) });
+    const result = await client.unload('qwen2.5:7b', {
+      timeoutMs: 5_000,
+      pollMs: 25,
+      vramFreed: vramFreedCheck(probe, [1], 300),
+    });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     // Not done when Ollama stopped listing it (150 ms) but when the VRAM was back too (150 + 250 ms).
@@ -40,7 +44,10 @@ describe('OllamaClient.unload against the stub and the fake nvidia-smi', () => {
     expect(await usedOn1()).toBe(5);
     const ps = await client.ps();
     expect(ps.ok && ps.value.models).toEqual([]);
-    expect(stub.state.requests.find((request) => request.body && (request.body as { keep_alive?: unknown }).keep_alive === 0)?.body).toEqual({
+    expect(
+      stub.state.requests.find((request) => request.body && (request.body as { keep_alive?: unknown }).keep_alive === 0)
+        ?.body,
+    ).toEqual({
       model: 'qwen2.5:7b',
       keep_alive: 0,
       stream: false,
@@ -58,12 +65,20 @@ describe('OllamaClient.unload against the stub and the fake nvidia-smi', () => {
     const { client } = await rig({ unload_delay_ms: 5_000 });
     await client.load('qwen2.5:7b', -1);
     const result = await client.unload('qwen2.5:7b', { timeoutMs: 150, pollMs: 20 });
-    expect(result).toMatchObject({ ok: false, code: 'unload_timeout', pending: 'ps', message: expect.stringContaining('still listed by /api/ps') });
+    expect(result).toMatchObject({
+      ok: false,
+      code: 'unload_timeout',
+      pending: 'ps',
+      message: expect.stringContaining('still listed by /api/ps'),
+    });
   });
 
   it('passes a missing model through as model_not_found', async () => {
     const { client } = await rig();
-    expect(await client.unload('nope:1b', { timeoutMs: 100, pollMs: 10 })).toMatchObject({ ok: false, code: 'model_not_found' });
+    expect(await client.unload('nope:1b', { timeoutMs: 100, pollMs: 10 })).toMatchObject({
+      ok: false,
+      code: 'model_not_found',
+    });
   });
 });
 
@@ -74,7 +89,12 @@ describe('unloadModel on a manual clock', () => {
     const result = await unloadModel(
       {
         requestUnload: async () => ({ ok: true, value: {} }),
-        ps: async () => ({ ok: true, value: { models: [{ name: 'qwen2.5:7b', model: 'qwen2.5:7b', size: 1, size_vram: 1, digest: 'x', expires_at: '' }] } }),
+        ps: async () => ({
+          ok: true,
+          value: {
+            models: [{ name: 'qwen2.5:7b', model: 'qwen2.5:7b', size: 1, size_vram: 1, digest: 'x', expires_at: '' }],
+          },
+        }),
         runtime: { now: () => now, sleep: async (ms) => void sleeps.push((now += ms)) },
       },
       'qwen2.5:7b',

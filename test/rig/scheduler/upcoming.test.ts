@@ -6,9 +6,19 @@ import { card, seedRig } from './fixtures.js';
 const VL = 'qwen2.5-vl:7b';
 /** Four ready 100 s VL tasks, then a 20 s cpu step, then the brain's task. */
 const nodes: DagNode[] = [
-  ...[1, 2, 3, 4].map((i): DagNode => ({ id: `d${i}`, deps: [], estimateS: 100, state: 'ready', gpuWorkS: 100, model: VL })),
+  ...[1, 2, 3, 4].map(
+    (i): DagNode => ({ id: `d${i}`, deps: [], estimateS: 100, state: 'ready', gpuWorkS: 100, model: VL }),
+  ),
   { id: 'index', deps: ['d1', 'd2', 'd3', 'd4'], estimateS: 20, state: 'blocked', gpuWorkS: 0 },
-  { id: 'summary', deps: ['index'], estimateS: 60, state: 'blocked', gpuWorkS: 120, contended: true, model: 'qwen2.5:14b' },
+  {
+    id: 'summary',
+    deps: ['index'],
+    estimateS: 60,
+    state: 'blocked',
+    gpuWorkS: 120,
+    contended: true,
+    model: 'qwen2.5:14b',
+  },
 ];
 
 describe('estimateReadyTimes for the brain task at the end of a batch', () => {

@@ -41,10 +41,15 @@ const ran = (taskId: string | undefined) =>
 const longPrompt = `Summarize this transcript: ${'the quick brown fox jumps over the lazy dog '.repeat(200)}`;
 
 describe('a prompt longer than the model context', () => {
-  it('is never truncated: without a bigger model it fails at once, saying why', { timeout: boundFor(2, 15_000) }, async () => {
+  it('is never truncated: without a bigger model it fails at once, saying why', {
+    timeout: boundFor(2, 15_000),
+  }, async () => {
     await rig.startBrain();
     await rig.startWorker('w1', ['--gpus', '1', '--ollama', ollama.url], gpus.env);
-    const planId = await submit({ plan: 'long', tasks: [{ name: 'too_long', type: 'llm', model: 'qwen2.5:7b', prompt: longPrompt}] });
+    const planId = await submit({
+      plan: 'long',
+      tasks: [{ name: 'too_long', type: 'llm', model: 'qwen2.5:7b', prompt: longPrompt }],
+    });
     const final = await rig.finished(planId, 15_000);
     expect(final.tasks?.[0]).toMatchObject({ status: 'failed' });
     expect(ran(final.tasks?.[0]?.task_id)).toBe(1);
@@ -57,14 +62,22 @@ describe('a prompt longer than the model context', () => {
     await rig.startBrain();
     await Promise.all([
       rig.startWorker('w1', ['--gpus', '1', '--ollama', ollama.url], gpus.env),
-      rig.startWorker('brain-gpu', ['--gpus', '0,3', '--executor', 'brain', '--model', 'qwen2.5:14b', '--ollama', ollama.url],
-        gpus.env),
+      rig.startWorker(
+        'brain-gpu',
+        ['--gpus', '0,3', '--executor', 'brain', '--model', 'qwen2.5:14b', '--ollama', ollama.url],
+        gpus.env,
+      ),
     ]);
-    const planId = await submit({ plan: 'long', tasks: [{ name: 'too_long', type: 'llm', model: 'qwen2.5:7b', prompt: longPrompt}] });
+    const planId = await submit({
+      plan: 'long',
+      tasks: [{ name: 'too_long', type: 'llm', model: 'qwen2.5:7b', prompt: longPrompt }],
+    });
     const final = await rig.finished(planId, 15_000);
     expect(final.tasks?.[0]).toMatchObject({ status: 'completed', worker_id: 'brain-gpu' });
     const generated = ollama.state.requests
-      .filter((request) => request.path === '/api/generate' && ((request.body as { prompt?: string }).prompt ?? '') !== '')
+      .filter(
+        (request) => request.path === '/api/generate' && ((request.body as { prompt?: string }).prompt ?? '') !== '',
+      )
       .map((request) => (request.body as { model: string }).model);
     expect(generated).toEqual(['qwen2.5:14b']);
   });

@@ -17,9 +17,23 @@ afterEach(async () => {
 
 function task(name: string): Task {
   return TaskSchema.parse({
-    task_id: `p.${name}`, plan_id: 'p', name, type: 'shell', command: 'true', task_class: 'script', executor: 'worker',
-    depends_on: [], priority: 5, status: 'leased', created_at: new Date().toISOString(), retry_count: 0, source: 'test',
-    max_retries: 0, timeout_s: 60, requires_external: false, sensitive: false,
+    task_id: `p.${name}`,
+    plan_id: 'p',
+    name,
+    type: 'shell',
+    command: 'true',
+    task_class: 'script',
+    executor: 'worker',
+    depends_on: [],
+    priority: 5,
+    status: 'leased',
+    created_at: new Date().toISOString(),
+    retry_count: 0,
+    source: 'test',
+    max_retries: 0,
+    timeout_s: 60,
+    requires_external: false,
+    sensitive: false,
   });
 }
 
@@ -32,7 +46,19 @@ async function setUp() {
   const frames = router.frames({ from: ['worker'], maxBytes: 1 << 20 })[Symbol.asyncIterator]();
   const seen: RunRequest[] = [];
   const worker = new Worker({
-    info: { id: 'brain', gpus: [{ index: 0, vram_mb: 6144 }, { index: 3, vram_mb: 6144 }], classes: ['script'], executor: 'brain', slots: 1, simulated: true, host: 'test', pid: process.pid },
+    info: {
+      id: 'brain',
+      gpus: [
+        { index: 0, vram_mb: 6144 },
+        { index: 3, vram_mb: 6144 },
+      ],
+      classes: ['script'],
+      executor: 'brain',
+      slots: 1,
+      simulated: true,
+      host: 'test',
+      pid: process.pid,
+    },
     endpoint,
     taskLogDir: dir,
     logger: pino({ level: 'silent' }),
@@ -43,7 +69,14 @@ async function setUp() {
       run: async (request) => {
         seen.push(request);
         request.onStarted(null);
-        return { outcome: 'completed', return_code: 0, signal: null, elapsed_seconds: 0, output_lines: 0, error_snippet: '' };
+        return {
+          outcome: 'completed',
+          return_code: 0,
+          signal: null,
+          elapsed_seconds: 0,
+          output_lines: 0,
+          error_snippet: '',
+        };
       },
     }),
   });
@@ -57,7 +90,8 @@ async function setUp() {
     for (;;) {
       const frame = await frames.next();
       if (frame.done === true) throw new Error('router closed');
-      if (frame.value.parsed.ok && frame.value.parsed.value.kind === kind) return { ...frame.value, message: frame.value.parsed.value };
+      if (frame.value.parsed.ok && frame.value.parsed.value.kind === kind)
+        return { ...frame.value, message: frame.value.parsed.value };
     }
   };
   const { identity } = await next('register');

@@ -29,7 +29,16 @@ async function setUp(beforeStart: (worker: Worker) => void = () => undefined) {
   await router.bind(endpoint);
   const frames = router.frames({ from: ['worker'], maxBytes: 1 << 20 })[Symbol.asyncIterator]();
   const worker = new Worker({
-    info: { id: 'w0', gpus: [{ index: 0, vram_mb: 6144 }], classes: ['script'], executor: 'worker', slots: 1, simulated: true, host: 'test', pid: process.pid },
+    info: {
+      id: 'w0',
+      gpus: [{ index: 0, vram_mb: 6144 }],
+      classes: ['script'],
+      executor: 'worker',
+      slots: 1,
+      simulated: true,
+      host: 'test',
+      pid: process.pid,
+    },
     endpoint,
     taskLogDir: dir,
     logger: pino({ level: 'silent' }),
@@ -72,7 +81,9 @@ describe('a worker before and after its welcome', () => {
     router.send(register.identity, createMessage('welcome', BRAIN, { heartbeat_ms: 60_000, liveness: 3, abandon: [] }));
     const events = [await next(), await next()].map(({ message }) => message);
     expect(events.map((message) => message.kind)).toEqual(['worker_event', 'worker_event']);
-    expect(events.map((message) => (message.kind === 'worker_event' ? message.event.detail?.['state'] : undefined))).toEqual(['loading', 'ready']);
+    expect(
+      events.map((message) => (message.kind === 'worker_event' ? message.event.detail?.['state'] : undefined)),
+    ).toEqual(['loading', 'ready']);
     expect(events.every((message) => message.kind === 'worker_event' && message.event.worker_id === 'w0')).toBe(true);
 
     // Once welcomed, an event goes at once.

@@ -39,30 +39,56 @@ export function registerBrain(program: Command): void {
     .command('brain')
     .description('run the brain: the state database, the scheduler and the sockets workers and clients talk to')
     .option('--quiet', 'only warnings on the terminal (events still go to logs/brain.log)')
-    .option('--profile <file>', "rig profile for the swap-aware scheduler's model sizes and load times (default: config scheduler.rig_profile)")
-    .option('--time-scale <x>', "wall seconds per rig second for the scheduler's clock (a simulated rig: `up --simulate` sets it)")
-    .addOption(new Option('--policy <name>', 'GPU scheduling policy (default: config scheduler.policy, swap-aware)').choices(['swap-aware', 'naive']))
-    .action(async (options: { quiet?: boolean; profile?: string; policy?: 'swap-aware' | 'naive'; timeScale?: string }, command: Command) => {
-      const timeScale = options.timeScale === undefined ? 1 : Number(options.timeScale);
-      if (!(timeScale > 0 && timeScale <= 1)) throw new CliError(`--time-scale: '${options.timeScale ?? ''}' is not a number above 0 and at most 1`);
-      const opened = openHome(command.optsWithGlobals<{ home?: string }>().home, 'run');
-      const { home } = opened;
-      const config = options.policy === undefined ? opened.config : { ...opened.config, scheduler: { ...opened.config.scheduler, policy: options.policy } };
-      const profilePath = options.profile ?? (config.scheduler.rig_profile === undefined ? undefined : isAbsolute(config.scheduler.rig_profile) ? config.scheduler.rig_profile : join(home.dir, config.scheduler.rig_profile));
-      let profile: RigProfile | undefined;
-      if (profilePath !== undefined) {
-        const loaded = await loadRigProfile(profilePath);
-        if (!loaded.ok) throw new CliError(loaded.message);
-        profile = loaded.value;
-      }
-      // Before the state database is opened: two brains on one home would both write it.
-      const lock = lockOrExplain(home.runDir, home.dir);
-      try {
-        await runBrain(home, config, profile, timeScale, options.quiet === true);
-      } finally {
-        lock.release();
-      }
-    });
+    .option(
+      '--profile <file>',
+      "rig profile for the swap-aware scheduler's model sizes and load times (default: config scheduler.rig_profile)",
+    )
+    .option(
+      '--time-scale <x>',
+      "wall seconds per rig second for the scheduler's clock (a simulated rig: `up --simulate` sets it)",
+    )
+    .addOption(
+      new Option('--policy <name>', 'GPU scheduling policy (default: config scheduler.policy, swap-aware)').choices([
+        'swap-aware',
+        'naive',
+      ]),
+    )
+    .action(
+      async (
+        options: { quiet?: boolean; profile?: string; policy?: 'swap-aware' | 'naive'; timeScale?: string },
+        command: Command,
+      ) => {
+        const timeScale = options.timeScale === undefined ? 1 : Number(options.timeScale);
+        if (!(timeScale > 0 && timeScale <= 1))
+          throw new CliError(`--time-scale: '${options.timeScale ?? ''}' is not a number above 0 and at most 1`);
+        const opened = openHome(command.optsWithGlobals<{ home?: string }>().home, 'run');
+        const { home } = opened;
+        const config =
+          options.policy === undefined
+            ? opened.config
+            : { ...opened.config, scheduler: { ...opened.config.scheduler, policy: options.policy } };
+        const profilePath =
+          options.profile ??
+          (config.scheduler.rig_profile === undefined
+            ? undefined
+            : isAbsolute(config.scheduler.rig_profile)
+              ? config.scheduler.rig_profile
+              : join(home.dir, config.scheduler.rig_profile));
+        let profile: RigProfile | undefined;
+        if (profilePath !== undefined) {
+          const loaded = await loadRigProfile(profilePath);
+          if (!loaded.ok) throw new CliError(loaded.message);
+          profile = loaded.value;
+        }
+        // Before the state database is opened: two brains on one home would both write it.
+        const lock = lockOrExplain(home.runDir, home.dir);
+        try {
+          await runBrain(home, config, profile, timeScale, options.quiet === true);
+        } finally {
+          lock.release();
+        }
+      },
+    );
 }
 
 /** Start the brain, tell `up` (if it started us) that it is ready, and run until SIGINT or SIGTERM. */
@@ -73,10 +99,19 @@ async function runBrain(
   timeScale: number,
   quiet: boolean,
 ): Promise<void> {
-  const logger = createLogger({ name: 'brain', logDir: home.logDir, console: true, ...(quiet ? { consoleLevel: 'warn' } : {}) });
+  const logger = createLogger({
+    name: 'brain',
+    logDir: home.logDir,
+    console: true,
+    ...(quiet ? { consoleLevel: 'warn' } : {}),
+  });
   const gateway = gatewayClientFor(home, config, (skewMs) => {
     if (skewMs === 0) logger.info('the rig clock agrees with the gateway again; signing with it');
-    else logger.warn({ skew_s: Math.round(skewMs / 1000) }, "the rig clock is off from the gateway's: signing escalations with the gateway's time (set up time sync, docs/rig.md)");
+    else
+      logger.warn(
+        { skew_s: Math.round(skewMs / 1000) },
+        "the rig clock is off from the gateway's: signing escalations with the gateway's time (set up time sync, docs/rig.md)",
+      );
   });
   const brain = new Brain({
     runtime: systemRuntime,
@@ -104,7 +139,13 @@ async function runBrain(
     process.channel?.unref();
   }
   logger.info(
-    { router: config.brain.router, pub: config.brain.pub, home: home.dir, policy: config.scheduler.policy, profile: profile?.name ?? null },
+    {
+      router: config.brain.router,
+      pub: config.brain.pub,
+      home: home.dir,
+      policy: config.scheduler.policy,
+      profile: profile?.name ?? null,
+    },
     `brain up on ${config.brain.router}, scheduling GPU work ${config.scheduler.policy}${profile !== undefined ? ` with profile '${profile.name}'` : ''}`,
   );
   await untilSignal();

@@ -8,7 +8,9 @@ import { renderPlanStatus } from '../render-status.js';
 
 /** A refusal or silence as a CliError naming its code (exit 3 when the brain is not there). */
 function failure(result: ClientFailure): CliError {
-  const lines = result.issues.map((issue) => `  ${issue.line !== undefined ? `line ${issue.line}: ` : ''}${issue.path}: ${issue.message}`);
+  const lines = result.issues.map(
+    (issue) => `  ${issue.line !== undefined ? `line ${issue.line}: ` : ''}${issue.path}: ${issue.message}`,
+  );
   const exitCode = result.code === 'brain_unreachable' ? 3 : 1;
   return new CliError([`${result.code}: ${result.message}`, ...lines].join('\n'), exitCode, result.code);
 }
@@ -107,11 +109,19 @@ export function registerRequests(program: Command): void {
       }
       if (reply.attempts.length === 0) process.stdout.write(`${taskId} has not run yet\n`);
       for (const attempt of reply.attempts) {
-        process.stdout.write(`== attempt ${attempt.attempt} on ${attempt.worker_id ?? '?'}: ${attempt.outcome ?? 'running'}\n`);
-        if (attempt.stdout_path === null && attempt.stderr_path === null && attempt.outcome !== null) process.stdout.write('(no output)\n');
-        for (const [label, path] of [['stdout', attempt.stdout_path], ['stderr', attempt.stderr_path]] as const) {
+        process.stdout.write(
+          `== attempt ${attempt.attempt} on ${attempt.worker_id ?? '?'}: ${attempt.outcome ?? 'running'}\n`,
+        );
+        if (attempt.stdout_path === null && attempt.stderr_path === null && attempt.outcome !== null)
+          process.stdout.write('(no output)\n');
+        for (const [label, path] of [
+          ['stdout', attempt.stdout_path],
+          ['stderr', attempt.stderr_path],
+        ] as const) {
           if (path === null) continue;
-          const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => `(cannot read ${path}: ${error.code ?? error.message})\n`);
+          const text = await readFile(path, 'utf8').catch(
+            (error: NodeJS.ErrnoException) => `(cannot read ${path}: ${error.code ?? error.message})\n`,
+          );
           if (text !== '') process.stdout.write(`-- ${label} (${path})\n${text}${text.endsWith('\n') ? '' : '\n'}`);
         }
       }
@@ -135,7 +145,13 @@ function renderOverview(plans: PlanStatus[], workers: MessageOf<'status_reply'>[
   if (workers.length > 0) {
     lines.push('workers:');
     for (const worker of workers) {
-      lines.push(`  ${worker.id.padEnd(12)} ${worker.alive ? 'alive' : 'LOST '} busy ${worker.busy}/${worker.slots}  gpus [${worker.gpus.join(',')}]  ${worker.classes.join(',')}  done ${worker.completed}, failed ${worker.failed}${worker.tokens_per_second !== null ? `, ${worker.tokens_per_second.toFixed(1)} tok/s` : ''}${worker.simulated ? '  (simulated)' : ''}${heldNote(worker.held)}`);
+      const speed = worker.tokens_per_second !== null ? `, ${worker.tokens_per_second.toFixed(1)} tok/s` : '';
+      const simulated = worker.simulated ? '  (simulated)' : '';
+      lines.push(
+        `  ${worker.id.padEnd(12)} ${worker.alive ? 'alive' : 'LOST '} busy ${worker.busy}/${worker.slots}  ` +
+          `gpus [${worker.gpus.join(',')}]  ${worker.classes.join(',')}  ` +
+          `done ${worker.completed}, failed ${worker.failed}${speed}${simulated}${heldNote(worker.held)}`,
+      );
     }
   } else {
     lines.push('workers: none registered');

@@ -24,14 +24,17 @@ interface SimulateFlags {
 export function registerSimulate(program: Command): void {
   program
     .command('simulate <scenario>')
-    .description('run a scheduling policy on a simulated rig in virtual time (SCENARIO: a plan file or a scenario JSON)')
+    .description(
+      'run a scheduling policy on a simulated rig in virtual time (SCENARIO: a plan file or a scenario JSON)',
+    )
     .option('--policy <name>', `scheduling policy: ${POLICY_NAMES.join(' or ')}`, 'swap-aware')
-    .option('--rig <profile>', 'rig profile JSON (default: the scenario\'s rig, else examples/rigs/rig-5x1060.json)')
+    .option('--rig <profile>', "rig profile JSON (default: the scenario's rig, else examples/rigs/rig-5x1060.json)")
     .option('--json', 'print the metrics as one JSON document')
     .option('--trace <file>', 'write every run, load and unload as JSON lines')
     .option('--measured', "use the load times this rig measured (the home's event log) instead of the profile's")
     .action(async (scenario: string, flags: SimulateFlags, command: Command) => {
-      if (!isPolicyName(flags.policy)) throw new CliError(`unknown policy '${flags.policy}': use ${POLICY_NAMES.join(' or ')}`, 2, 'unknown_policy');
+      if (!isPolicyName(flags.policy))
+        throw new CliError(`unknown policy '${flags.policy}': use ${POLICY_NAMES.join(' or ')}`, 2, 'unknown_policy');
       const loaded = await loadScenario(scenario, flags.rig);
       if (!loaded.ok) throw new CliError(loaded.message, 2, loaded.code);
       let profile = loaded.value.profile;
@@ -57,10 +60,17 @@ export function registerSimulate(program: Command): void {
         try {
           await writeFile(flags.trace, traceToJsonLines(run.result.trace));
         } catch (error) {
-          throw new CliError(`cannot write trace '${flags.trace}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, 2, 'trace_unwritable');
+          throw new CliError(
+            `cannot write trace '${flags.trace}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+            2,
+            'trace_unwritable',
+          );
         }
       }
       if (flags.json === true) printJson(run.metrics);
-      else process.stdout.write(`${renderSummary(run.metrics, { scenario, rig: loaded.value.rigSource, tasks: loaded.value.specs.length })}\n`);
+      else
+        process.stdout.write(
+          `${renderSummary(run.metrics, { scenario, rig: loaded.value.rigSource, tasks: loaded.value.specs.length })}\n`,
+        );
     });
 }

@@ -27,19 +27,25 @@ export async function submitPlanFile(
   try {
     // A quick round trip first, so that a missing brain is reported in seconds, not after the long submit timeout.
     const ping = await client.reachable();
-    if (!ping.ok && ping.code === 'brain_unreachable') throw new CliError(`${ping.code}: ${ping.message}`, 3, ping.code);
+    if (!ping.ok && ping.code === 'brain_unreachable')
+      throw new CliError(`${ping.code}: ${ping.message}`, 3, ping.code);
     // Accepting takes about 1 s per 10,000 tasks on a busy machine: the wait grows with the plan.
     const timeoutMs = 30_000 + loaded.value.plan.tasks.length;
     const payload = { plan: loaded.value.plan, source: options.source ?? `cli:${file}` };
     const result = await client.request('submit_plan', payload, timeoutMs);
     if (!result.ok) {
       const lines = result.issues.map((issue) => `  ${issue.path}: ${issue.message}`);
-      throw new CliError([`${result.code}: ${result.message}`, ...lines].join('\n'), result.code === 'brain_unreachable' ? 3 : 1, result.code);
+      throw new CliError(
+        [`${result.code}: ${result.message}`, ...lines].join('\n'),
+        result.code === 'brain_unreachable' ? 3 : 1,
+        result.code,
+      );
     }
     const accepted = result.reply as MessageOf<'plan_accepted'>;
     if (events === undefined) return { accepted };
     const progress = options.json ? undefined : new Progress();
-    if (progress !== undefined) process.stderr.write(`submitted ${accepted.plan_id} (${accepted.tasks.length} tasks)\n`);
+    if (progress !== undefined)
+      process.stderr.write(`submitted ${accepted.plan_id} (${accepted.tasks.length} tasks)\n`);
     const final = await waitForPlan(client, events, accepted.plan_id, {
       onEvent: (event) => progress?.event(event),
       onStatus: (status) => progress?.status(status),
@@ -70,7 +76,8 @@ export function registerSubmit(program: Command): void {
         process.stdout.write(`${renderPlanStatus(final, true)}\n`);
       } else {
         process.stdout.write(`accepted ${accepted.plan_id} (${accepted.tasks.length} tasks)\n`);
-        for (const task of accepted.tasks.filter((t) => t.fix_applied !== undefined)) process.stdout.write(`  fix on ${task.name}: ${task.fix_applied}\n`);
+        for (const task of accepted.tasks.filter((t) => t.fix_applied !== undefined))
+          process.stdout.write(`  fix on ${task.name}: ${task.fix_applied}\n`);
       }
       if (final !== undefined && final.state !== 'completed') process.exitCode = 1;
     });

@@ -28,17 +28,57 @@ interface UpFlags {
 }
 
 /** The workers of a rig profile on simulated cards: one per card, the brain's cards together, and the cpu slots. */
-function profileWorkers(profile: RigProfile, profilePath: string, timeScale: string): { name: string; args: string[] }[] {
+function profileWorkers(
+  profile: RigProfile,
+  profilePath: string,
+  timeScale: string,
+): { name: string; args: string[] }[] {
   const brainGpus = profile.brain?.gpus ?? [];
   const common = ['--quiet', '--simulate', '--profile', profilePath, '--time-scale', timeScale];
   const workers = profile.gpus
     .filter((gpu) => !brainGpus.includes(gpu.index))
-    .map((gpu) => ({ name: `gpu${gpu.index}`, args: ['worker', '--id', `gpu${gpu.index}`, '--gpus', String(gpu.index), '--classes', 'script,llm', ...common] }));
+    .map((gpu) => ({
+      name: `gpu${gpu.index}`,
+      args: ['worker', '--id', `gpu${gpu.index}`, '--gpus', String(gpu.index), '--classes', 'script,llm', ...common],
+    }));
   if (profile.brain !== undefined && brainGpus.length > 0) {
     const id = `brain-gpu${brainGpus.join('-')}`;
-    workers.push({ name: id, args: ['worker', '--id', id, '--gpus', brainGpus.join(','), '--classes', 'script,llm', '--executor', 'brain', '--model', profile.brain.model, ...common] });
+    workers.push({
+      name: id,
+      args: [
+        'worker',
+        '--id',
+        id,
+        '--gpus',
+        brainGpus.join(','),
+        '--classes',
+        'script,llm',
+        '--executor',
+        'brain',
+        '--model',
+        profile.brain.model,
+        ...common,
+      ],
+    });
   }
-  workers.push({ name: 'cpu', args: ['worker', '--id', 'cpu', '--classes', 'cpu', '--slots', String(profile.cpu_slots), '--simulate-cpu', '--profile', profilePath, '--time-scale', timeScale, '--quiet'] });
+  workers.push({
+    name: 'cpu',
+    args: [
+      'worker',
+      '--id',
+      'cpu',
+      '--classes',
+      'cpu',
+      '--slots',
+      String(profile.cpu_slots),
+      '--simulate-cpu',
+      '--profile',
+      profilePath,
+      '--time-scale',
+      timeScale,
+      '--quiet',
+    ],
+  });
   return workers;
 }
 
@@ -65,12 +105,21 @@ export function registerUp(program: Command): void {
     .option('--workers <n>', 'number of workers', '3')
     .option('--demo', 'run the bundled demo plan in a fresh scratch home, print a summary and stop')
     .option('--json', 'with --demo: print the final status as one JSON document')
-    .option('--simulate <profile>', "the rig of a profile on SIMULATED GPUs, with the profile's load, unload and run times")
+    .option(
+      '--simulate <profile>',
+      "the rig of a profile on SIMULATED GPUs, with the profile's load, unload and run times",
+    )
     .option('--time-scale <x>', 'with --simulate: wall seconds per simulated second', '0.01')
-    .addOption(new Option('--policy <name>', "GPU scheduling policy for the brain (default: the config's, swap-aware)").choices(['swap-aware', 'naive']))
+    .addOption(
+      new Option('--policy <name>', "GPU scheduling policy for the brain (default: the config's, swap-aware)").choices([
+        'swap-aware',
+        'naive',
+      ]),
+    )
     .action(async (flags: UpFlags, command: Command) => {
       const count = Number(flags.workers);
-      if (!Number.isInteger(count) || count < 1 || count > 64) throw new CliError(`--workers: '${flags.workers}' is not a whole number from 1 to 64`);
+      if (!Number.isInteger(count) || count < 1 || count > 64)
+        throw new CliError(`--workers: '${flags.workers}' is not a whole number from 1 to 64`);
       let homeFlag = command.optsWithGlobals<{ home?: string }>().home;
       if (flags.demo === true && homeFlag === undefined) homeFlag = scratchDemoHome();
       const { home, config } = openHome(homeFlag, 'run');
@@ -80,13 +129,23 @@ export function registerUp(program: Command): void {
         const loaded = await loadRigProfile(flags.simulate);
         if (!loaded.ok) throw new CliError(loaded.message);
         profile = loaded.value;
-        if (!(Number(flags.timeScale) > 0)) throw new CliError(`--time-scale: '${flags.timeScale}' is not a number above 0`);
+        if (!(Number(flags.timeScale) > 0))
+          throw new CliError(`--time-scale: '${flags.timeScale}' is not a number above 0`);
       }
-      const machine = profile !== undefined ? { gpus: [], gpuNote: 'simulated', ollama: false } : await detectMachine(config.ollama_url);
+      const machine =
+        profile !== undefined
+          ? { gpus: [], gpuNote: 'simulated', ollama: false }
+          : await detectMachine(config.ollama_url);
       const simulateGpus = machine.gpus.length === 0;
       const simulateLlm = simulateGpus || !machine.ollama;
-      if (profile !== undefined) say(`rigmind: SIMULATED rig '${profile.name}' (${profile.gpus.length} cards, ${profile.cpu_slots} cpu slots) at ${flags.timeScale}x time: script and llm tasks are timed, not run`);
-      else if (simulateGpus) say(`rigmind: no NVIDIA GPU found (${machine.gpuNote}): script and llm tasks run on SIMULATED GPUs (timed, not run)`);
+      if (profile !== undefined)
+        say(
+          `rigmind: SIMULATED rig '${profile.name}' (${profile.gpus.length} cards, ${profile.cpu_slots} cpu slots) at ${flags.timeScale}x time: script and llm tasks are timed, not run`,
+        );
+      else if (simulateGpus)
+        say(
+          `rigmind: no NVIDIA GPU found (${machine.gpuNote}): script and llm tasks run on SIMULATED GPUs (timed, not run)`,
+        );
       else say(`rigmind: ${machine.gpuNote}`);
       if (!simulateGpus && !machine.ollama) say(`rigmind: no Ollama at ${config.ollama_url}: llm tasks are SIMULATED`);
       const workDir = join(home.dir, 'work');
@@ -148,7 +207,9 @@ export function registerUp(program: Command): void {
                 return { name: `w${index + 1}`, args };
               });
         for (const worker of workers) spawnChild(worker.name, worker.args);
-        say(`rigmind: brain on ${config.brain.router}, ${workers.length} worker(s): ${workers.map((worker) => worker.name).join(', ')}; home ${home.dir}`);
+        say(
+          `rigmind: brain on ${config.brain.router}, ${workers.length} worker(s): ${workers.map((worker) => worker.name).join(', ')}; home ${home.dir}`,
+        );
         if (flags.demo !== true) {
           await unlessBrainDies(untilSignal());
           return;
@@ -162,8 +223,12 @@ export function registerUp(program: Command): void {
         else {
           process.stdout.write(`\n${renderPlanStatus(final, true)}\n\n`);
           const simulatedNote = simulateLlm ? ' GPU/LLM work marked [simulated] was timed, not run.' : '';
-          process.stdout.write(`demo ${final.state}: ${final.counts.completed ?? 0}/${final.total} tasks completed.${simulatedNote}\n`);
-          process.stdout.write(`state, logs and task output: ${home.dir} (rigmind --home ${home.dir} logs ${final.plan_id} TASK_NAME)\n`);
+          process.stdout.write(
+            `demo ${final.state}: ${final.counts.completed ?? 0}/${final.total} tasks completed.${simulatedNote}\n`,
+          );
+          process.stdout.write(
+            `state, logs and task output: ${home.dir} (rigmind --home ${home.dir} logs ${final.plan_id} TASK_NAME)\n`,
+          );
         }
         if (final.state !== 'completed') process.exitCode = 1;
       } finally {

@@ -64,13 +64,18 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const db = openGatewayDb(home);
   const atomically = atomicallyOn(db);
-  const checkpointer = options.checkpointInWorker === false
-    ? undefined
-    : startCheckpointer(db, {
-        // Commits are unaffected: at worst checkpoints (and their fsyncs) fall back to SQLite's own, on commit.
-        onError: (message) => logger.warn({ message }, 'WAL checkpoint trouble'),
-        onWorker: (running) => logger.debug({ running }, running ? 'busy: WAL checkpoints moved to a worker thread' : 'quiet: WAL checkpoint worker retired'),
-      });
+  const checkpointer =
+    options.checkpointInWorker === false
+      ? undefined
+      : startCheckpointer(db, {
+          // Commits are unaffected: at worst checkpoints (and their fsyncs) fall back to SQLite's own, on commit.
+          onError: (message) => logger.warn({ message }, 'WAL checkpoint trouble'),
+          onWorker: (running) =>
+            logger.debug(
+              { running },
+              running ? 'busy: WAL checkpoints moved to a worker thread' : 'quiet: WAL checkpoint worker retired',
+            ),
+        });
   const registry = new RigRegistry(db, runtime, randomBytes);
   const audit = new AuditLog(db, runtime);
   const nonces = new NonceStore(db, config.auth.max_skew_ms);
@@ -81,27 +86,56 @@ export function createGateway(options: GatewayOptions): Gateway {
     rigMonthly: usdToMicro(config.budgets.per_rig.monthly_usd),
   });
   // Once per start: a model near its retirement is still served, but whoever reads the journal learns the date.
-  for (const soon of modelLifecycle(config.prices, config.models.allowed, new Date(runtime.now()).toISOString().slice(0, 10)).retiring) {
-    logger.warn({ model: soon.model, retires_on: soon.retiresOn, days_left: soon.daysLeft }, `model ${soon.model} retires on ${soon.retiresOn}`);
+  for (const soon of modelLifecycle(
+    config.prices,
+    config.models.allowed,
+    new Date(runtime.now()).toISOString().slice(0, 10),
+  ).retiring) {
+    logger.warn(
+      { model: soon.model, retires_on: soon.retiresOn, days_left: soon.daysLeft },
+      `model ${soon.model} retires on ${soon.retiresOn}`,
+    );
   }
   const orphans = ledger.settleOrphans(runtime.now());
   if (orphans > 0) logger.warn({ orphans }, 'settled reservations left by an interrupted run at their worst-case cost');
 
   const egress = createEgress(config.upstream.base_url, options.upstreamDispatcher);
   const client = createAnthropicClient({
-    apiKey: options.apiKey, baseUrl: config.upstream.base_url, timeoutMs: config.upstream.timeout_ms, fetch: egress.fetch, logger,
+    apiKey: options.apiKey,
+    baseUrl: config.upstream.base_url,
+    timeoutMs: config.upstream.timeout_ms,
+    fetch: egress.fetch,
+    logger,
   });
   const gate = new UpstreamGate(config.upstream.max_concurrency, config.upstream.max_wait_ms, runtime);
   const store = new EscalationStore(db);
   const rigActive = (rigId: string): boolean => registry.findActive(rigId) !== undefined;
   const service = new EscalationService({
-    config, store, ledger, audit, gate, client, logger, runtime, randomBytes, atomically, rigActive,
+    config,
+    store,
+    ledger,
+    audit,
+    gate,
+    client,
+    logger,
+    runtime,
+    randomBytes,
+    atomically,
+    rigActive,
   });
   const rigLimiter = new RigLimiter(
-    { concurrency: config.rate_limits.per_rig.concurrency, requestsPerMinute: config.rate_limits.per_rig.requests_per_minute, queue: config.rate_limits.per_rig.queue },
+    {
+      concurrency: config.rate_limits.per_rig.concurrency,
+      requestsPerMinute: config.rate_limits.per_rig.requests_per_minute,
+      queue: config.rate_limits.per_rig.queue,
+    },
     runtime,
   );
-  const outbox = new OutboxWorker(store, service, registry, logger, runtime, { pollMs: config.outbox.poll_ms, batch: config.outbox.batch, leaseMs: config.outbox.lease_ms });
+  const outbox = new OutboxWorker(store, service, registry, logger, runtime, {
+    pollMs: config.outbox.poll_ms,
+    batch: config.outbox.batch,
+    leaseMs: config.outbox.lease_ms,
+  });
   const refusals = new RefusalThrottle({
     perMinute: config.auth.refusals_recorded_per_minute,
     maxAddresses: 4_096,
@@ -122,15 +156,42 @@ export function createGateway(options: GatewayOptions): Gateway {
   // The whole audit chain once, here, before serving: reports then read only what was appended since.
   const auditChain = new AuditChainCheck(db);
   const chain = auditChain.check();
-  if (!chain.ok) logger.error({ seq: chain.seq, code: chain.code, reason: chain.message }, 'audit chain broken: run rigmind-gateway audit verify');
+  if (!chain.ok)
+    logger.error(
+      { seq: chain.seq, code: chain.code, reason: chain.message },
+      'audit chain broken: run rigmind-gateway audit verify',
+    );
   const app = createApp({
-    config, store, service, rigLimiter, audit, logger, runtime, randomBytes, db, registry, nonces, atomically, refusals,
-    auditChain, maxSkewMs: config.auth.max_skew_ms, bodyLimitBytes: config.body_limit_bytes,
+    config,
+    store,
+    service,
+    rigLimiter,
+    audit,
+    logger,
+    runtime,
+    randomBytes,
+    db,
+    registry,
+    nonces,
+    atomically,
+    refusals,
+    auditChain,
+    maxSkewMs: config.auth.max_skew_ms,
+    bodyLimitBytes: config.body_limit_bytes,
   });
 
   let closed = false;
   return {
-    app, db, config, registry, audit, ledger, store, outbox, egress, logger,
+    app,
+    db,
+    config,
+    registry,
+    audit,
+    ledger,
+    store,
+    outbox,
+    egress,
+    logger,
     async close() {
       if (closed) return;
       closed = true;

@@ -153,7 +153,7 @@ export {
   type LoadOutput,
   type ShowOutput,
 } from './ollama/ollama-client.js';
-export { type OllamaErrorCode, type OllamaFailure, type OllamaResult } from './ollama/ollama-result.js';
+export type { OllamaErrorCode, OllamaFailure, OllamaResult } from './ollama/ollama-result.js';
 export { type OllamaMetrics, metricsFrom } from './ollama/ollama-metrics.js';
 export {
   ChatMessageSchema,

@@ -4,8 +4,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { signRequest, systemRuntime, type EscalationRequestInput } from '@rigmind/protocol';
-import { createGateway, createGatewayLogger, GatewayConfigSchema, listenGateway, type Gateway, type GatewayConfig, type GatewayConfigInput, type RunningGateway } from '@rigmind/gateway';
-import { startAnthropicStub, type AnthropicStub, type AnthropicStubOptions } from '../fixtures/anthropic-stub/anthropic-stub.js';
+import {
+  createGateway,
+  createGatewayLogger,
+  GatewayConfigSchema,
+  listenGateway,
+  type Gateway,
+  type GatewayConfig,
+  type GatewayConfigInput,
+  type RunningGateway,
+} from '@rigmind/gateway';
+import {
+  startAnthropicStub,
+  type AnthropicStub,
+  type AnthropicStubOptions,
+} from '../fixtures/anthropic-stub/anthropic-stub.js';
 
 /** The model every test config allows. */
 export const TEST_MODEL = 'claude-test-1';
@@ -24,8 +37,26 @@ export function testConfig(upstreamUrl: string, overrides: Partial<GatewayConfig
     prices: {
       version: 'test-2025-01',
       models: {
-        [TEST_MODEL]: [{ effective_from: '2020-01-01', input: 3, output: 15, cache_write_5m: 3.75, cache_write_1h: 6, cache_read: 0.3 }],
-        'claude-test-2': [{ effective_from: '2020-01-01', input: 1, output: 5, cache_write_5m: 1.25, cache_write_1h: 2, cache_read: 0.1 }],
+        [TEST_MODEL]: [
+          {
+            effective_from: '2020-01-01',
+            input: 3,
+            output: 15,
+            cache_write_5m: 3.75,
+            cache_write_1h: 6,
+            cache_read: 0.3,
+          },
+        ],
+        'claude-test-2': [
+          {
+            effective_from: '2020-01-01',
+            input: 1,
+            output: 5,
+            cache_write_5m: 1.25,
+            cache_write_1h: 2,
+            cache_read: 0.1,
+          },
+        ],
       },
     },
     ...overrides,
@@ -37,7 +68,9 @@ export function testConfig(upstreamUrl: string, overrides: Partial<GatewayConfig
  * outbox between tries (as it mostly does in production) instead of being retried every few milliseconds.
  */
 export function quietOutboxConfig(upstreamUrl: string): GatewayConfig {
-  return testConfig(upstreamUrl, { outbox: { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 } });
+  return testConfig(upstreamUrl, {
+    outbox: { poll_ms: 20, base_ms: 60_000, cap_ms: 60_000, max_attempts: 50, lease_ms: 5_000, batch: 5 },
+  });
 }
 
 /** `patientOutboxConfig`'s outbox waits between deliveries: each wait is at least half its base (the service's floor). */
@@ -59,7 +92,12 @@ export function patientOutboxConfig(holdMs: number): (upstreamUrl: string) => Ga
 export class LogCapture extends Writable {
   readonly lines: string[] = [];
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.lines.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''));
+    this.lines.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line !== ''),
+    );
     callback();
   }
   text(): string {
@@ -113,10 +151,23 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let server = await listenGateway(gateway, '127.0.0.1', 0);
 
   const harness: Harness = {
-    home, stub, gateway, server, rig, logs,
+    home,
+    stub,
+    gateway,
+    server,
+    rig,
+    logs,
     async signed(method, path, body, as = rig) {
       const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
-      const headers = signRequest({ rigId: as.rigId, secret: as.secret, method, pathWithQuery: path, body: text, now: Date.now(), nonce: randomUUID() });
+      const headers = signRequest({
+        rigId: as.rigId,
+        secret: as.secret,
+        method,
+        pathWithQuery: path,
+        body: text,
+        now: Date.now(),
+        nonce: randomUUID(),
+      });
       return fetch(`${harness.server.url}${path}`, {
         method,
         headers: { ...headers, ...(text === '' ? {} : { 'content-type': 'application/json' }) },
@@ -143,7 +194,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 /** A minimal valid escalation request; overrides may be invalid on purpose. */
 export function escalationBody(overrides: Record<string, unknown> = {}): EscalationRequestInput {
   return {
-    task: { task_id: 'task-1', name: 'summarise', type: 'llm', task_class: 'llm', prompt: 'Summarise the attached report.' },
+    task: {
+      task_id: 'task-1',
+      name: 'summarise',
+      type: 'llm',
+      task_class: 'llm',
+      prompt: 'Summarise the attached report.',
+    },
     reason: 'repeated_failure',
     instructions: 'Summarise the report in three sentences.',
     untrusted: [{ label: 'report', content: 'Quarterly numbers were fine.' }],

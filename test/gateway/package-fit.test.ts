@@ -14,28 +14,46 @@ function sources(dir: string): string[] {
 describe('gateway package fits a Pi on its own', () => {
   const files = [...sources(join(root, 'src')), join(root, 'bin/gateway.js')];
   const pattern = /^\s*(?:import|export)\b[^;]*?\bfrom\s+'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/gm;
-  const specifiers = files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(pattern)].map((m) => ({ file, spec: m[1] ?? m[2] ?? '' })));
+  const specifiers = files.flatMap((file) =>
+    [...readFileSync(file, 'utf8').matchAll(pattern)].map((m) => ({ file, spec: m[1] ?? m[2] ?? '' })),
+  );
 
   it('finds the imports it checks', () => {
-    expect(specifiers.map(({ spec }) => spec)).toEqual(expect.arrayContaining(['hono', '@anthropic-ai/sdk', 'better-sqlite3', '../src/cli/main.ts', 'tsx/esm/api']));
+    expect(specifiers.map(({ spec }) => spec)).toEqual(
+      expect.arrayContaining(['hono', '@anthropic-ai/sdk', 'better-sqlite3', '../src/cli/main.ts', 'tsx/esm/api']),
+    );
   });
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
 
   it('declares every package it imports', () => {
     const external = specifiers.filter(({ spec }) => !spec.startsWith('.') && !spec.startsWith('node:'));
-    const names = new Set(external.map(({ spec }) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0] ?? '')));
+    const names = new Set(
+      external.map(({ spec }) =>
+        spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] ?? ''),
+      ),
+    );
     // tsx runs the TypeScript source in development; it is a dependency of the workspace root.
     names.delete('tsx');
     for (const name of names) expect(pkg.dependencies, `gateway imports ${name}`).toHaveProperty(name);
   });
 
-  it('installs, on a Pi, only its runtime dependencies: none of the root\'s dev tools (from the lockfile)', () => {
+  it("installs, on a Pi, only its runtime dependencies: none of the root's dev tools (from the lockfile)", () => {
     // What `npm ci --omit=dev --workspace gateway` installs (see lockInstall), and nothing it needs is missing.
     const lock = readLockPackages(join(root, '../package-lock.json'));
     const { installed, names, missing } = lockInstall(lock, 'gateway');
     expect(missing).toEqual([]);
     expect(names).toEqual(expect.arrayContaining(['hono', '@anthropic-ai/sdk', 'better-sqlite3', 'pino', 'zod']));
-    for (const tool of ['vitest', 'vite', 'typescript', 'esbuild', 'tsx', 'fast-check', 'rollup', '@types/node', 'zeromq']) {
+    for (const tool of [
+      'vitest',
+      'vite',
+      'typescript',
+      'esbuild',
+      'tsx',
+      'fast-check',
+      'rollup',
+      '@types/node',
+      'zeromq',
+    ]) {
       expect(names, `a Pi install would bring ${tool}`).not.toContain(tool);
     }
     // And npm agrees: nothing the gateway needs is marked as a dev-only package.

@@ -42,7 +42,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Each line of `text` holding an ad-hoc result shape, as `where:line: code`; comment lines do not count. */
-export function adHocShapes(where: string, text: string): string[] {
+function adHocShapes(where: string, text: string): string[] {
   return text.split('\n').flatMap((line, i) => {
     const code = line.trimStart();
     if (code.startsWith('*') || code.startsWith('//') || code.startsWith('/*')) return [];

@@ -22,7 +22,7 @@ const FORMAT = [
  */
 export function buildAdvicePrompt(request: EscalationRequest, marker: string): AdvicePrompt {
   const system = [
-    'You are the external advisor of rigmind, an orchestrator for an air-gapped GPU rig. The rig\'s local brain model escalated a task it could not finish on its own. You advise; the brain decides.',
+    "You are the external advisor of rigmind, an orchestrator for an air-gapped GPU rig. The rig's local brain model escalated a task it could not finish on its own. You advise; the brain decides.",
     FORMAT,
     untrustedDataRule(marker),
     `The brain's instructions for this escalation:\n<instructions>\n${neutralize(request.instructions, marker)}\n</instructions>`,
@@ -35,14 +35,21 @@ export function buildAdvicePrompt(request: EscalationRequest, marker: string): A
     type: task.type,
     task_class: task.task_class,
     reason: request.reason,
-    attempts: request.attempts.map((a) => ({ attempt: a.attempt, worker_id: a.worker_id, model: a.model, return_code: a.return_code })),
+    attempts: request.attempts.map((a) => ({
+      attempt: a.attempt,
+      worker_id: a.worker_id,
+      model: a.model,
+      return_code: a.return_code,
+    })),
   };
   const blocks: string[] = [];
   if (task.prompt !== undefined) blocks.push(wrapUntrusted('task prompt', task.prompt, marker));
   if (task.command !== undefined) blocks.push(wrapUntrusted('task command', task.command, marker));
   for (const attempt of request.attempts) {
-    if (attempt.error_snippet !== undefined) blocks.push(wrapUntrusted(`attempt ${attempt.attempt} error`, attempt.error_snippet, marker));
-    if (attempt.output_excerpt !== undefined) blocks.push(wrapUntrusted(`attempt ${attempt.attempt} output`, attempt.output_excerpt, marker));
+    if (attempt.error_snippet !== undefined)
+      blocks.push(wrapUntrusted(`attempt ${attempt.attempt} error`, attempt.error_snippet, marker));
+    if (attempt.output_excerpt !== undefined)
+      blocks.push(wrapUntrusted(`attempt ${attempt.attempt} output`, attempt.output_excerpt, marker));
   }
   for (const item of request.untrusted) blocks.push(wrapUntrusted(item.label, item.content, marker));
 

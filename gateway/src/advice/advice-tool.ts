@@ -43,7 +43,9 @@ export function adviceFromToolInput(input: unknown): ToolAdvice {
   }
   const advice = parsed.data;
   if (advice.type === 'subtasks') {
-    const bad = advice.tasks.flatMap((task, index) => (task.task_class === 'resource' ? [`tasks[${index}].task_class`] : []));
+    const bad = advice.tasks.flatMap((task, index) =>
+      task.task_class === 'resource' ? [`tasks[${index}].task_class`] : [],
+    );
     if (bad.length > 0) {
       return err('reserved_class', `task_class "resource" is reserved for the rig's brain (${bad.join(', ')})`);
     }

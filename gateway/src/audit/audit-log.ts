@@ -30,7 +30,11 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 /** SHA-256 over the previous hash and every field of the record, one per line. */
 export function hashRecord(record: Omit<AuditRecord, 'hash'>): string {
-  return hash('sha256', [record.prev_hash, String(record.seq), record.ts, record.kind, record.actor, record.detail].join('\n'), 'hex');
+  return hash(
+    'sha256',
+    [record.prev_hash, String(record.seq), record.ts, record.kind, record.actor, record.detail].join('\n'),
+    'hex',
+  );
 }
 
 /**
@@ -45,7 +49,9 @@ export class AuditLog {
     private readonly runtime: Pick<Runtime, 'now'>,
   ) {
     const head = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
-    const insert = db.prepare('INSERT INTO audit (seq, ts, kind, actor, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const insert = db.prepare(
+      'INSERT INTO audit (seq, ts, kind, actor, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
     this.#append = immediateOrJoined(db, (kind: string, actor: string, detail: string, ts: string): AuditRecord => {
       const last = head.get() as { seq: number; hash: string } | undefined;
       const base = { seq: (last?.seq ?? 0) + 1, ts, kind, actor, detail, prev_hash: last?.hash ?? GENESIS_HASH };
@@ -85,18 +91,29 @@ export function verifyAudit(db: Db, since?: AuditHead): AuditVerification {
   let count = 0;
   // A good chain's seqs run 1..records, so its head record is number `records`.
   if (since !== undefined && since.records > 0) {
-    const anchor = db.prepare('SELECT seq, ts, kind, actor, detail, prev_hash, hash FROM audit WHERE seq = ?').get(since.records) as AuditRecord | undefined;
-    if (anchor === undefined) return err('record_removed', 'a record verified earlier is gone: it was removed', { seq: since.records });
-    if (anchor.hash !== since.head || hashRecord(anchor) !== anchor.hash) return err('record_changed', 'a record verified earlier was changed', { seq: since.records });
+    const anchor = db
+      .prepare('SELECT seq, ts, kind, actor, detail, prev_hash, hash FROM audit WHERE seq = ?')
+      .get(since.records) as AuditRecord | undefined;
+    if (anchor === undefined)
+      return err('record_removed', 'a record verified earlier is gone: it was removed', { seq: since.records });
+    if (anchor.hash !== since.head || hashRecord(anchor) !== anchor.hash)
+      return err('record_changed', 'a record verified earlier was changed', { seq: since.records });
     expectedSeq = since.records + 1;
     prev = since.head;
     count = since.records;
   }
-  const rows = db.prepare('SELECT seq, ts, kind, actor, detail, prev_hash, hash FROM audit WHERE seq >= ? ORDER BY seq').iterate(expectedSeq) as IterableIterator<AuditRecord>;
+  const rows = db
+    .prepare('SELECT seq, ts, kind, actor, detail, prev_hash, hash FROM audit WHERE seq >= ? ORDER BY seq')
+    .iterate(expectedSeq) as IterableIterator<AuditRecord>;
   for (const row of rows) {
-    if (row.seq !== expectedSeq) return err('record_removed', `expected record ${expectedSeq} here: a record was removed`, { seq: row.seq });
-    if (row.prev_hash !== prev) return err('link_broken', 'prev_hash does not match the record before it: removed or reordered', { seq: row.seq });
-    if (hashRecord(row) !== row.hash) return err('record_changed', 'hash does not match the record: it was changed', { seq: row.seq });
+    if (row.seq !== expectedSeq)
+      return err('record_removed', `expected record ${expectedSeq} here: a record was removed`, { seq: row.seq });
+    if (row.prev_hash !== prev)
+      return err('link_broken', 'prev_hash does not match the record before it: removed or reordered', {
+        seq: row.seq,
+      });
+    if (hashRecord(row) !== row.hash)
+      return err('record_changed', 'hash does not match the record: it was changed', { seq: row.seq });
     prev = row.hash;
     expectedSeq += 1;
     count += 1;

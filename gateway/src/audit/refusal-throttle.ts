@@ -84,7 +84,12 @@ export class RefusalThrottle {
   #end(address: string, window: Window, now: number): void {
     this.#windows.delete(address);
     if (window.suppressed > 0) {
-      this.options.onSuppressed({ address, count: window.suppressed, from: window.start, to: Math.min(now, window.start + WINDOW_MS) });
+      this.options.onSuppressed({
+        address,
+        count: window.suppressed,
+        from: window.start,
+        to: Math.min(now, window.start + WINDOW_MS),
+      });
     }
   }
 }

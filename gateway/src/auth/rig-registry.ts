@@ -47,13 +47,17 @@ export class RigRegistry {
     const secret = this.randomBytes(32).toString('base64url');
     const taken = this.db.prepare('SELECT 1 FROM rigs WHERE name = ?').get(name);
     if (taken !== undefined) return err('name_taken', `a rig named ${name} already exists (revoked names stay taken)`);
-    this.db.prepare('INSERT INTO rigs (rig_id, name, secret, created_at) VALUES (?, ?, ?, ?)').run(rigId, name, secret, this.runtime.now());
+    this.db
+      .prepare('INSERT INTO rigs (rig_id, name, secret, created_at) VALUES (?, ?, ?, ?)')
+      .run(rigId, name, secret, this.runtime.now());
     return ok({ rigId, name, secret });
   }
 
   /** Every rig, active and revoked. */
   list(): RigSummary[] {
-    const rows = this.db.prepare('SELECT rig_id, name, created_at, revoked_at FROM rigs ORDER BY created_at, name').all() as {
+    const rows = this.db
+      .prepare('SELECT rig_id, name, created_at, revoked_at FROM rigs ORDER BY created_at, name')
+      .all() as {
       rig_id: string;
       name: string;
       created_at: number;
@@ -73,21 +77,25 @@ export class RigRegistry {
    */
   rotate(name: string): RotateRigResult {
     const secret = this.randomBytes(32).toString('base64url');
-    const row = this.db.prepare('UPDATE rigs SET secret = ? WHERE name = ? AND revoked_at IS NULL RETURNING rig_id').get(secret, name) as { rig_id: string } | undefined;
+    const row = this.db
+      .prepare('UPDATE rigs SET secret = ? WHERE name = ? AND revoked_at IS NULL RETURNING rig_id')
+      .get(secret, name) as { rig_id: string } | undefined;
     if (row === undefined) return err('unknown_rig', `no active rig named ${name}`);
     return ok({ rigId: row.rig_id, name, secret });
   }
 
   /** Revoke by name; false when there is no such active rig. */
   revoke(name: string): boolean {
-    return this.db.prepare('UPDATE rigs SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL').run(this.runtime.now(), name).changes === 1;
+    return (
+      this.db
+        .prepare('UPDATE rigs SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL')
+        .run(this.runtime.now(), name).changes === 1
+    );
   }
 
   /** The active rig with this id, if any. */
   findActive(rigId: string): RigCredential | undefined {
-    const row = this.#findActive.get(rigId) as
-      | { rig_id: string; name: string; secret: string }
-      | undefined;
+    const row = this.#findActive.get(rigId) as { rig_id: string; name: string; secret: string } | undefined;
     return row === undefined ? undefined : { rigId: row.rig_id, name: row.name, secret: row.secret };
   }
 }

@@ -113,29 +113,68 @@ export class Ledger {
       ];
       for (const [scope, cap] of limits) {
         if (sums[scope] + microUsd > cap) {
-          return err('budget_exceeded', `the ${scope} cap would be broken`, { scope, capMicro: cap, committedMicro: sums[scope] });
+          return err('budget_exceeded', `the ${scope} cap would be broken`, {
+            scope,
+            capMicro: cap,
+            committedMicro: sums[scope],
+          });
         }
       }
-      const info = insertReservation.run(ts, day, month, hold.rigId, hold.escalationId, hold.taskId, hold.model, hold.priceVersion, microUsd);
+      const info = insertReservation.run(
+        ts,
+        day,
+        month,
+        hold.rigId,
+        hold.escalationId,
+        hold.taskId,
+        hold.model,
+        hold.priceVersion,
+        microUsd,
+      );
       addSpend.run(day, month, hold.rigId, microUsd);
       return ok(Number(info.lastInsertRowid));
     });
-    const deleteReservation = db.prepare('DELETE FROM reservations WHERE id = ? RETURNING day, month, rig_id, micro_usd');
+    const deleteReservation = db.prepare(
+      'DELETE FROM reservations WHERE id = ? RETURNING day, month, rig_id, micro_usd',
+    );
     const dropReservation = (reservationId: number): void => {
-      const held = deleteReservation.get(reservationId) as { day: string; month: string; rig_id: string; micro_usd: number } | undefined;
+      const held = deleteReservation.get(reservationId) as
+        | { day: string; month: string; rig_id: string; micro_usd: number }
+        | undefined;
       if (held !== undefined) addSpend.run(held.day, held.month, held.rig_id, -held.micro_usd);
     };
-    const insertEntry = db.prepare(`INSERT INTO ledger (ts, day, month, rig_id, escalation_id, task_id, model, input_tokens, output_tokens,
+    const insertEntry =
+      db.prepare(`INSERT INTO ledger (ts, day, month, rig_id, escalation_id, task_id, model, input_tokens, output_tokens,
       cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, price_version, micro_usd, latency_ms, outcome,
       http_status, request_id, purpose)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#settle = immediateOrJoined(db, (reservationId: number, entry: LedgerEntry): void => {
-      const held = deleteReservation.get(reservationId) as { day: string; month: string; rig_id: string; micro_usd: number } | undefined;
+      const held = deleteReservation.get(reservationId) as
+        | { day: string; month: string; rig_id: string; micro_usd: number }
+        | undefined;
       const { day, month } = budgetWindows(entry.ts);
       const u = entry.usage;
-      insertEntry.run(entry.ts, day, month, entry.rigId, entry.escalationId, entry.taskId, entry.model, u.input, u.output,
-        u.cacheWrite5m, u.cacheWrite1h, u.cacheRead, entry.priceVersion, entry.microUsd, entry.latencyMs, entry.outcome,
-        entry.httpStatus, entry.requestId, entry.purpose ?? 'advice');
+      insertEntry.run(
+        entry.ts,
+        day,
+        month,
+        entry.rigId,
+        entry.escalationId,
+        entry.taskId,
+        entry.model,
+        u.input,
+        u.output,
+        u.cacheWrite5m,
+        u.cacheWrite1h,
+        u.cacheRead,
+        entry.priceVersion,
+        entry.microUsd,
+        entry.latencyMs,
+        entry.outcome,
+        entry.httpStatus,
+        entry.requestId,
+        entry.purpose ?? 'advice',
+      );
       // Usually the same day and rig as the reservation: one update of the difference instead of two.
       if (held !== undefined && held.day === day && held.rig_id === entry.rigId) {
         addSpend.run(day, month, entry.rigId, entry.microUsd - held.micro_usd);
@@ -170,13 +209,30 @@ export class Ledger {
    */
   settleOrphans(now: number): number {
     const orphans = this.db.prepare('SELECT * FROM reservations').all() as {
-      id: number; ts: number; rig_id: string; escalation_id: string; task_id: string; model: string; price_version: string; micro_usd: number;
+      id: number;
+      ts: number;
+      rig_id: string;
+      escalation_id: string;
+      task_id: string;
+      model: string;
+      price_version: string;
+      micro_usd: number;
     }[];
     const none = { input: 0, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
     for (const o of orphans) {
       this.settle(o.id, {
-        ts: now, rigId: o.rig_id, escalationId: o.escalation_id, taskId: o.task_id, model: o.model, usage: none,
-        priceVersion: o.price_version, microUsd: o.micro_usd, latencyMs: 0, outcome: 'interrupted', httpStatus: null, requestId: null,
+        ts: now,
+        rigId: o.rig_id,
+        escalationId: o.escalation_id,
+        taskId: o.task_id,
+        model: o.model,
+        usage: none,
+        priceVersion: o.price_version,
+        microUsd: o.micro_usd,
+        latencyMs: 0,
+        outcome: 'interrupted',
+        httpStatus: null,
+        requestId: null,
       });
     }
     return orphans.length;

@@ -2,7 +2,11 @@ import { systemRuntime } from '@rigmind/protocol';
 import { runCli } from './program.js';
 
 // The one place the gateway CLI touches process globals: argv, stdio, signals and the exit code.
-const io = { out: (text: string) => process.stdout.write(text), err: (text: string) => process.stderr.write(text), runtime: systemRuntime };
+const io = {
+  out: (text: string) => process.stdout.write(text),
+  err: (text: string) => process.stderr.write(text),
+  runtime: systemRuntime,
+};
 const result = await runCli(process.argv.slice(2), io);
 const running = result.running;
 if (running === undefined) {

@@ -1,7 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { gatewayEnv, resolveGatewayHome, type GatewayEnv } from '../config/env.js';
-import { auditVerify, reportAudit, reportCost, rigsAdd, rigsList, rigsRevoke, rigsRotate, status, type CliIo } from './admin-commands.js';
+import {
+  auditVerify,
+  reportAudit,
+  reportCost,
+  rigsAdd,
+  rigsList,
+  rigsRevoke,
+  rigsRotate,
+  status,
+  type CliIo,
+} from './admin-commands.js';
 import { init } from './init-command.js';
 import { serve } from './serve-command.js';
 import { GatewayDbError } from '../store/open-db.js';
@@ -28,7 +38,10 @@ export async function runCli(argv: readonly string[], io: CliIo, env: GatewayEnv
   const program = new Command('rigmind-gateway')
     .description("rigmind's Raspberry Pi gateway: the rig's only way out to Claude")
     .version(VERSION, '-V, --version', 'print the version')
-    .option('--home <dir>', 'state folder (config.json, gateway.db); default RIGMIND_GATEWAY_HOME or ~/.rigmind-gateway')
+    .option(
+      '--home <dir>',
+      'state folder (config.json, gateway.db); default RIGMIND_GATEWAY_HOME or ~/.rigmind-gateway',
+    )
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   const home = (): string => resolveGatewayHome(program.opts<{ home?: string }>().home, env);
@@ -50,18 +63,30 @@ export async function runCli(argv: readonly string[], io: CliIo, env: GatewayEnv
     });
 
   const rigs = program.command('rigs').description('manage rig credentials');
-  rigs.command('add <name>').description('issue a credential (the secret is printed once)').action((name: string) => {
-    result = { code: rigsAdd(home(), name, io) };
-  });
-  rigs.command('list').description('list rigs').action(() => {
-    result = { code: rigsList(home(), io) };
-  });
-  rigs.command('rotate <name>').description("issue a new secret for a rig, keeping its id (the old secret stops working)").action((name: string) => {
-    result = { code: rigsRotate(home(), name, io) };
-  });
-  rigs.command('revoke <name>').description('revoke a rig').action((name: string) => {
-    result = { code: rigsRevoke(home(), name, io) };
-  });
+  rigs
+    .command('add <name>')
+    .description('issue a credential (the secret is printed once)')
+    .action((name: string) => {
+      result = { code: rigsAdd(home(), name, io) };
+    });
+  rigs
+    .command('list')
+    .description('list rigs')
+    .action(() => {
+      result = { code: rigsList(home(), io) };
+    });
+  rigs
+    .command('rotate <name>')
+    .description('issue a new secret for a rig, keeping its id (the old secret stops working)')
+    .action((name: string) => {
+      result = { code: rigsRotate(home(), name, io) };
+    });
+  rigs
+    .command('revoke <name>')
+    .description('revoke a rig')
+    .action((name: string) => {
+      result = { code: rigsRevoke(home(), name, io) };
+    });
 
   program
     .command('status')
@@ -71,9 +96,14 @@ export async function runCli(argv: readonly string[], io: CliIo, env: GatewayEnv
       result = { code: status(home(), options, io, fail) };
     });
 
-  program.command('audit').description('the audit log').command('verify').description('check the hash chain; exit 1 at the first bad record').action(() => {
-    result = { code: auditVerify(home(), io) };
-  });
+  program
+    .command('audit')
+    .description('the audit log')
+    .command('verify')
+    .description('check the hash chain; exit 1 at the first bad record')
+    .action(() => {
+      result = { code: auditVerify(home(), io) };
+    });
 
   const report = program.command('report').description('reports');
   report

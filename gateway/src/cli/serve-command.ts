@@ -12,7 +12,12 @@ export interface ServeOptions {
 }
 
 /** `serve`: load and check the config, then listen; the caller keeps `running` until SIGINT or SIGTERM. */
-export async function serve(home: string, options: ServeOptions, env: GatewayEnv, io: CliIo): Promise<{ code: number; running?: RunningGateway }> {
+export async function serve(
+  home: string,
+  options: ServeOptions,
+  env: GatewayEnv,
+  io: CliIo,
+): Promise<{ code: number; running?: RunningGateway }> {
   const loaded = loadConfig(home);
   if (!loaded.ok) {
     io.err(`${loaded.message}\n${loaded.issues.map((issue) => `  ${issue.path}: ${issue.message}\n`).join('')}`);
@@ -41,7 +46,11 @@ export async function serve(home: string, options: ServeOptions, env: GatewayEnv
     // A port taken or an address this machine does not have is the operator's to fix: one line, no stack trace.
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
-      const reasons = { EADDRINUSE: 'address already in use', EACCES: 'permission denied', EADDRNOTAVAIL: 'address not available' };
+      const reasons = {
+        EADDRINUSE: 'address already in use',
+        EACCES: 'permission denied',
+        EADDRNOTAVAIL: 'address not available',
+      };
       const reason = reasons[code];
       io.err(`cannot listen on ${host}:${port}: ${reason} (${code})\n`);
       return { code: 1 };

@@ -32,10 +32,18 @@ export const GatewayConfigSchema = z
       default: z.string().min(1),
     }),
     max_tokens_cap: z.int().min(1).max(ESCALATION_LIMITS.maxTokens).default(4_096),
-    body_limit_bytes: z.int().min(1_024).max(16 * 1024 * 1024).default(1024 * 1024),
+    body_limit_bytes: z
+      .int()
+      .min(1_024)
+      .max(16 * 1024 * 1024)
+      .default(1024 * 1024),
     auth: z
       .strictObject({
-        max_skew_ms: z.int().min(1_000).max(15 * 60_000).default(5 * 60_000),
+        max_skew_ms: z
+          .int()
+          .min(1_000)
+          .max(15 * 60_000)
+          .default(5 * 60_000),
         /** Unauthenticated refusals per client address and minute recorded one by one; more are counted. */
         refusals_recorded_per_minute: z.int().min(1).max(100_000).default(60),
       })
@@ -53,10 +61,16 @@ export const GatewayConfigSchema = z
       .strictObject({
         poll_ms: z.int().min(10).default(5_000),
         base_ms: z.int().min(0).default(10_000),
-        cap_ms: z.int().min(0).default(15 * 60_000),
+        cap_ms: z
+          .int()
+          .min(0)
+          .default(15 * 60_000),
         max_attempts: z.int().min(1).default(200),
         /** How long an escalation being worked on is leased before the outbox may take it over (after a crash). */
-        lease_ms: z.int().min(1_000).default(10 * 60_000),
+        lease_ms: z
+          .int()
+          .min(1_000)
+          .default(10 * 60_000),
         batch: z.int().min(1).max(100).default(5),
       })
       .prefault({}),
@@ -84,18 +98,27 @@ export const GatewayConfigSchema = z
     // A schema is a constant, so it reads the system clock (through the runtime); a loader taking today is next.
     const today = new Date(systemRuntime.now()).toISOString().slice(0, 10);
     if (!config.models.allowed.includes(config.models.default)) {
-      ctx.addIssue({ code: 'custom', path: ['models', 'default'], message: 'the default model must be in models.allowed' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['models', 'default'],
+        message: 'the default model must be in models.allowed',
+      });
     }
     config.models.allowed.forEach((model, index) => {
       if (priceFor(config.prices, model, today) === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['models', 'allowed', index], message: `no price in force today for ${model}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', 'allowed', index],
+          message: `no price in force today for ${model}`,
+        });
       }
     });
     // A retired model only earns errors upstream: refused here, naming it and its day, so serve never starts on it.
     for (const { model, retiresOn } of modelLifecycle(config.prices, config.models.allowed, today).retired) {
       const index = config.models.allowed.indexOf(model);
       ctx.addIssue({
-        code: 'custom', path: ['models', 'allowed', index],
+        code: 'custom',
+        path: ['models', 'allowed', index],
         message:
           `${model} was retired on ${retiresOn}: remove it from models.allowed (and models.default) ` +
           'and pick a current model',

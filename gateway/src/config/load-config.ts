@@ -33,7 +33,9 @@ export function parseConfig(text: string): ConfigResult {
   if (!parsed.success) {
     const issues = toIssues(parsed.error);
     const first = issues[0];
-    return err('config_invalid', `config.json is invalid${first ? `: ${first.path}: ${first.message}` : ''}`, { issues });
+    return err('config_invalid', `config.json is invalid${first ? `: ${first.path}: ${first.message}` : ''}`, {
+      issues,
+    });
   }
   return ok(parsed.data);
 }
@@ -58,9 +60,7 @@ export function loadConfig(home: string): ConfigResult {
  * systemd's CREDENTIALS_DIRECTORY when the unit loaded one (LoadCredential=), else from the gateway's home, never
  * from whatever folder the command was started in.
  */
-export function resolveApiKey(
-  config: GatewayConfig, env: GatewayEnv, home: string,
-): ApiKeyResult {
+export function resolveApiKey(config: GatewayConfig, env: GatewayEnv, home: string): ApiKeyResult {
   const file = config.upstream.api_key_file;
   if (file !== undefined) {
     const path = isAbsolute(file) ? file : join(env.CREDENTIALS_DIRECTORY ?? home, file);
@@ -68,7 +68,9 @@ export function resolveApiKey(
       const key = readFileSync(path, 'utf8').trim();
       if (key !== '') return ok(key);
     } catch (error) {
-      return err('api_key_missing', `cannot read the API key file ${path}: ${(error as Error).message}`, { issues: [] });
+      return err('api_key_missing', `cannot read the API key file ${path}: ${(error as Error).message}`, {
+        issues: [],
+      });
     }
   }
   if (env.RIGMIND_GATEWAY_API_KEY !== undefined) return ok(env.RIGMIND_GATEWAY_API_KEY);

@@ -29,7 +29,9 @@ export interface ModelRetirement {
 
 /** Allowed models that are retired on `today` (YYYY-MM-DD) and those retiring within the warning window. */
 export function modelLifecycle(
-  table: PriceTable, allowed: readonly string[], today: string,
+  table: PriceTable,
+  allowed: readonly string[],
+  today: string,
 ): { readonly retired: readonly ModelRetirement[]; readonly retiring: readonly ModelRetirement[] } {
   const retired: ModelRetirement[] = [];
   const retiring: ModelRetirement[] = [];

@@ -1,6 +1,12 @@
 import type { Runtime } from '@rigmind/protocol';
 import type Anthropic from '@anthropic-ai/sdk';
-import { EscalationRequestSchema, markerFrom, type Advice, type EscalationRequest, type EscalationResponse } from '@rigmind/protocol';
+import {
+  EscalationRequestSchema,
+  markerFrom,
+  type Advice,
+  type EscalationRequest,
+  type EscalationResponse,
+} from '@rigmind/protocol';
 import { buildAdvicePrompt, repairTurn } from '../advice/advice-prompt.js';
 import { ADVICE_TOOL, adviceFromToolInput } from '../advice/advice-tool.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -15,8 +21,17 @@ import { backoffMs, retryLoop, type RetryOutcome, type Try } from '../upstream/r
 import type { UpstreamGate } from '../upstream/upstream-gate.js';
 import type { EscalationRow, EscalationStore } from './escalation-store.js';
 import {
-  markOutcome, meteredCall, placeCall, reserveCall, writeSettlements,
-  type CallContext, type MeterDeps, type MeteredFailure, type MeteredReply, type Reserved, type Settlement,
+  markOutcome,
+  meteredCall,
+  placeCall,
+  reserveCall,
+  writeSettlements,
+  type CallContext,
+  type MeterDeps,
+  type MeteredFailure,
+  type MeteredReply,
+  type Reserved,
+  type Settlement,
 } from './metered-call.js';
 
 /**
@@ -60,12 +75,23 @@ export interface EscalationServiceDeps {
 export type Delivery = (
   | { readonly kind: 'final'; readonly response: EscalationResponse }
   | { readonly kind: 'deferred'; readonly message: string }
-  | { readonly kind: 'refused'; readonly code: 'budget_exceeded' | 'ledger_unavailable'; readonly message: string; readonly response: EscalationResponse }
+  | {
+      readonly kind: 'refused';
+      readonly code: 'budget_exceeded' | 'ledger_unavailable';
+      readonly message: string;
+      readonly response: EscalationResponse;
+    }
 ) & { readonly settlements: readonly Settlement[] };
 
 /** What a delivery needs before its first call goes out, or the delivery it already is (no price in force). */
 export type Begun =
-  | { readonly ready: true; readonly context: CallContext; readonly system: string; readonly user: string; readonly first: Try<Reserved, MeteredFailure> }
+  | {
+      readonly ready: true;
+      readonly context: CallContext;
+      readonly system: string;
+      readonly user: string;
+      readonly first: Try<Reserved, MeteredFailure>;
+    }
   | { readonly ready: false; readonly delivery: Delivery };
 
 /** Sum of usage over the calls an escalation made. */
@@ -103,11 +129,30 @@ export class EscalationService {
     }
     const price = priceFor(config.prices, row.model, today);
     if (price === undefined) {
-      return { ready: false, delivery: this.failed(row, 'model_not_priced', `no price in force for ${row.model}; the gateway will not spend without one`, []) };
+      return {
+        ready: false,
+        delivery: this.failed(
+          row,
+          'model_not_priced',
+          `no price in force for ${row.model}; the gateway will not spend without one`,
+          [],
+        ),
+      };
     }
-    const context: CallContext = { rigId: row.rig_id, rigName, escalationId: row.id, taskId: row.task_id, price, priceVersion: config.prices.version };
+    const context: CallContext = {
+      rigId: row.rig_id,
+      rigName,
+      escalationId: row.id,
+      taskId: row.task_id,
+      price,
+      priceVersion: config.prices.version,
+    };
     const prompt = buildAdvicePrompt(request, markerFrom(this.deps.randomBytes(16)));
-    const first = reserveCall(this.#meter, context, this.#request(row, prompt.system, [{ role: 'user', content: prompt.user }]));
+    const first = reserveCall(
+      this.#meter,
+      context,
+      this.#request(row, prompt.system, [{ role: 'user', content: prompt.user }]),
+    );
     return { ready: true, context, system: prompt.system, user: prompt.user, first };
   }
 
@@ -115,7 +160,11 @@ export class EscalationService {
    * Try to answer one stored escalation now. `begun` is its start when the caller made it (the route, in the
    * transaction that stored the row); otherwise it is made here, from the row's request.
    */
-  async deliver(row: EscalationRow, rigName: string, begun: Begun = this.begin(row, rigName, EscalationRequestSchema.parse(JSON.parse(row.request)))): Promise<Delivery> {
+  async deliver(
+    row: EscalationRow,
+    rigName: string,
+    begun: Begun = this.begin(row, rigName, EscalationRequestSchema.parse(JSON.parse(row.request))),
+  ): Promise<Delivery> {
     if (!begun.ready) return begun.delivery;
     const settlements: Settlement[] = [];
     this.#delivering.add(row.id);
@@ -126,7 +175,10 @@ export class EscalationService {
       try {
         this.#flush(settlements);
       } catch (flushError) {
-        this.deps.logger.error({ err: flushError, escalation_id: row.id }, 'could not record the calls of a failed delivery');
+        this.deps.logger.error(
+          { err: flushError, escalation_id: row.id },
+          'could not record the calls of a failed delivery',
+        );
       }
       throw error;
     } finally {
@@ -139,7 +191,11 @@ export class EscalationService {
     return this.#delivering.has(id);
   }
 
-  async #deliver(row: EscalationRow, begun: Extract<Begun, { ready: true }>, settlements: Settlement[]): Promise<Delivery> {
+  async #deliver(
+    row: EscalationRow,
+    begun: Extract<Begun, { ready: true }>,
+    settlements: Settlement[],
+  ): Promise<Delivery> {
     const { context, system } = begun;
     const spent: Spent = { usage: { input: 0, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 }, micro: 0 };
     const turns: ChatTurn[] = [{ role: 'user', content: begun.user }];
@@ -162,7 +218,12 @@ export class EscalationService {
     }
     const second = await this.call(repair, row, system, repairTurns, settlements, reserved);
     if (!second.ok) {
-      return this.unusable(row, `${advice.message}; the repair call failed: ${second.failure.message}`, spent, settlements);
+      return this.unusable(
+        row,
+        `${advice.message}; the repair call failed: ${second.failure.message}`,
+        spent,
+        settlements,
+      );
     }
     add(spent, second.value);
     const repaired = adviceFromToolInput(second.value.toolCall?.input);
@@ -199,14 +260,26 @@ export class EscalationService {
     if (delivery.kind === 'deferred') {
       const deliveries = row.deliveries + 1;
       if (deliveries >= config.outbox.max_attempts) {
-        const response = this.failedResponse(row, 'upstream_unreachable', `gave up after ${deliveries} deliveries: ${delivery.message}`);
+        const response = this.failedResponse(
+          row,
+          'upstream_unreachable',
+          `gave up after ${deliveries} deliveries: ${delivery.message}`,
+        );
         store.finish(row.id, response, now);
         audit.append('escalation_failed', rigName, { escalation_id: row.id, code: 'upstream_unreachable', deliveries });
         return;
       }
-      const wait = Math.max(config.outbox.base_ms / 2, backoffMs(deliveries, config.outbox.base_ms, config.outbox.cap_ms, () => this.deps.runtime.random()));
+      const wait = Math.max(
+        config.outbox.base_ms / 2,
+        backoffMs(deliveries, config.outbox.base_ms, config.outbox.cap_ms, () => this.deps.runtime.random()),
+      );
       store.defer(row.id, now + wait, now);
-      audit.append('escalation_deferred', rigName, { escalation_id: row.id, deliveries, retry_in_ms: Math.round(wait), why: delivery.message });
+      audit.append('escalation_deferred', rigName, {
+        escalation_id: row.id,
+        deliveries,
+        retry_in_ms: Math.round(wait),
+        why: delivery.message,
+      });
       return;
     }
     store.finish(row.id, delivery.response, now);
@@ -223,11 +296,21 @@ export class EscalationService {
   // One retry loop; the first try may use a reservation made beforehand. Settlements are written before any
   // backoff, so a wait never holds a finished call's worst case.
   private async call(
-    context: CallContext, row: EscalationRow, system: string, messages: ChatTurn[], settlements: Settlement[], reserved?: Try<Reserved, MeteredFailure>,
+    context: CallContext,
+    row: EscalationRow,
+    system: string,
+    messages: ChatTurn[],
+    settlements: Settlement[],
+    reserved?: Try<Reserved, MeteredFailure>,
   ): Promise<RetryOutcome<MeteredReply, MeteredFailure>> {
     const { config } = this.deps;
     const request = this.#request(row, system, messages);
-    const policy = { attempts: config.retry.attempts, baseMs: config.retry.base_ms, capMs: config.retry.cap_ms, maxRetryAfterMs: config.retry.max_retry_after_ms };
+    const policy = {
+      attempts: config.retry.attempts,
+      baseMs: config.retry.base_ms,
+      capMs: config.retry.cap_ms,
+      maxRetryAfterMs: config.retry.max_retry_after_ms,
+    };
     const io = {
       random: () => this.deps.runtime.random(),
       sleep: async (ms: number): Promise<void> => {
@@ -251,11 +334,21 @@ export class EscalationService {
   }
 
   // Only the first call's failure lands here; a failed repair call ends the escalation as advice_unusable.
-  private fromFailure(row: EscalationRow, outcome: Extract<RetryOutcome<MeteredReply, MeteredFailure>, { ok: false }>, settlements: readonly Settlement[]): Delivery {
+  private fromFailure(
+    row: EscalationRow,
+    outcome: Extract<RetryOutcome<MeteredReply, MeteredFailure>, { ok: false }>,
+    settlements: readonly Settlement[],
+  ): Delivery {
     const { reason, message } = outcome.failure;
     if (reason === 'unreachable') return { kind: 'deferred', message, settlements };
     if (reason === 'budget_exceeded' || reason === 'ledger_unavailable') {
-      return { kind: 'refused', code: reason, message, response: this.failedResponse(row, reason, message), settlements };
+      return {
+        kind: 'refused',
+        code: reason,
+        message,
+        response: this.failedResponse(row, reason, message),
+        settlements,
+      };
     }
     return this.failed(row, reason === 'billing_refused' ? 'upstream_billing' : reason, message, settlements);
   }
@@ -265,7 +358,12 @@ export class EscalationService {
     return this.failed(row, code, message, []);
   }
 
-  private failed(row: EscalationRow, code: EscalationFailureCode, message: string, settlements: readonly Settlement[]): Delivery {
+  private failed(
+    row: EscalationRow,
+    code: EscalationFailureCode,
+    message: string,
+    settlements: readonly Settlement[],
+  ): Delivery {
     return { kind: 'final', response: this.failedResponse(row, code, message), settlements };
   }
 

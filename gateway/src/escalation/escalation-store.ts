@@ -56,11 +56,19 @@ export class EscalationStore {
     this.#releaseKey = db.prepare('UPDATE escalations SET idempotency_key = NULL WHERE id = ?');
     this.#get = db.prepare('SELECT * FROM escalations WHERE id = ?');
     // Only a pending row: a row withdrawn while its last call was in flight stays withdrawn (that call is still in the ledger).
-    this.#finish = db.prepare("UPDATE escalations SET state = ?, response = ?, deliveries = deliveries + 1, updated_at = ? WHERE id = ? AND state = 'pending'");
-    this.#withdraw = db.prepare("UPDATE escalations SET state = 'failed', response = ?, updated_at = ? WHERE id = ? AND state = 'pending'");
-    this.#defer = db.prepare('UPDATE escalations SET deliveries = deliveries + 1, next_attempt_at = ?, updated_at = ? WHERE id = ?');
+    this.#finish = db.prepare(
+      "UPDATE escalations SET state = ?, response = ?, deliveries = deliveries + 1, updated_at = ? WHERE id = ? AND state = 'pending'",
+    );
+    this.#withdraw = db.prepare(
+      "UPDATE escalations SET state = 'failed', response = ?, updated_at = ? WHERE id = ? AND state = 'pending'",
+    );
+    this.#defer = db.prepare(
+      'UPDATE escalations SET deliveries = deliveries + 1, next_attempt_at = ?, updated_at = ? WHERE id = ?',
+    );
     this.#deliveries = db.prepare('SELECT deliveries FROM escalations WHERE id = ?');
-    const due = db.prepare("SELECT * FROM escalations WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?");
+    const due = db.prepare(
+      "SELECT * FROM escalations WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+    );
     const lease = db.prepare('UPDATE escalations SET next_attempt_at = ?, updated_at = ? WHERE id = ?');
     this.#claim = db.transaction((now: number, leaseUntil: number, limit: number): EscalationRow[] => {
       const rows = due.all(now, limit) as EscalationRow[];
@@ -71,10 +79,32 @@ export class EscalationStore {
 
   /** Store a new pending escalation, leased to its caller until `leaseUntil`; returns the row as stored. */
   create(entry: NewEscalation, now: number, leaseUntil: number): EscalationRow {
-    this.#insert.run(entry.id, entry.rigId, entry.taskId, entry.request, entry.model, entry.maxTokens, leaseUntil, now, now, entry.idempotencyKey);
+    this.#insert.run(
+      entry.id,
+      entry.rigId,
+      entry.taskId,
+      entry.request,
+      entry.model,
+      entry.maxTokens,
+      leaseUntil,
+      now,
+      now,
+      entry.idempotencyKey,
+    );
     return {
-      id: entry.id, rig_id: entry.rigId, task_id: entry.taskId, state: 'pending', request: entry.request, model: entry.model, max_tokens: entry.maxTokens,
-      response: null, deliveries: 0, next_attempt_at: leaseUntil, created_at: now, updated_at: now, idempotency_key: entry.idempotencyKey,
+      id: entry.id,
+      rig_id: entry.rigId,
+      task_id: entry.taskId,
+      state: 'pending',
+      request: entry.request,
+      model: entry.model,
+      max_tokens: entry.maxTokens,
+      response: null,
+      deliveries: 0,
+      next_attempt_at: leaseUntil,
+      created_at: now,
+      updated_at: now,
+      idempotency_key: entry.idempotencyKey,
     };
   }
 

@@ -91,22 +91,49 @@ export interface Settlement {
  * Reserve the worst case of one call. Synchronous, so the first call's reservation can commit with the
  * escalation's outbox row. A ledger error is a refusal: no call is made without a reservation (fail closed).
  */
-export function reserveCall(deps: MeterDeps, context: CallContext, request: CallRequest): Try<Reserved, MeteredFailure> {
+export function reserveCall(
+  deps: MeterDeps,
+  context: CallContext,
+  request: CallRequest,
+): Try<Reserved, MeteredFailure> {
   const estimatedTokens = estimateInputTokens(request, deps.bytesPerToken);
-  const worstCaseMicro = costMicroUsd(context.price, { input: estimatedTokens, output: request.maxTokens, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 });
+  const worstCaseMicro = costMicroUsd(context.price, {
+    input: estimatedTokens,
+    output: request.maxTokens,
+    cacheWrite5m: 0,
+    cacheWrite1h: 0,
+    cacheRead: 0,
+  });
   try {
     const reserved = deps.ledger.reserve(
-      { rigId: context.rigId, escalationId: context.escalationId, taskId: context.taskId, model: request.model, priceVersion: context.priceVersion, microUsd: worstCaseMicro },
+      {
+        rigId: context.rigId,
+        escalationId: context.escalationId,
+        taskId: context.taskId,
+        model: request.model,
+        priceVersion: context.priceVersion,
+        microUsd: worstCaseMicro,
+      },
       deps.runtime.now(),
     );
     if (!reserved.ok) {
       const message = `${reserved.scope} budget: ${microToUsd(reserved.committedMicro).toFixed(6)} of ${microToUsd(reserved.capMicro).toFixed(2)} USD committed; this call may cost up to ${microToUsd(worstCaseMicro).toFixed(6)} USD`;
-      return { done: false, retryable: false, retryAfterMs: undefined, failure: { reason: 'budget_exceeded', message } };
+      return {
+        done: false,
+        retryable: false,
+        retryAfterMs: undefined,
+        failure: { reason: 'budget_exceeded', message },
+      };
     }
     return { done: true, value: { reservationId: reserved.value, estimatedTokens, worstCaseMicro } };
   } catch (error) {
     deps.logger.error({ err: error, escalation_id: context.escalationId }, 'ledger failed: refusing to call upstream');
-    return { done: false, retryable: false, retryAfterMs: undefined, failure: { reason: 'ledger_unavailable', message: 'the cost ledger is unavailable' } };
+    return {
+      done: false,
+      retryable: false,
+      retryAfterMs: undefined,
+      failure: { reason: 'ledger_unavailable', message: 'the cost ledger is unavailable' },
+    };
   }
 }
 
@@ -116,13 +143,22 @@ export function reserveCall(deps: MeterDeps, context: CallContext, request: Call
  * never left: its reservation is released at once.
  */
 export async function placeCall(
-  deps: MeterDeps, context: CallContext, request: CallRequest, reserved: Reserved, settlements: Settlement[],
+  deps: MeterDeps,
+  context: CallContext,
+  request: CallRequest,
+  reserved: Reserved,
+  settlements: Settlement[],
 ): Promise<Try<MeteredReply, MeteredFailure>> {
   const started = performance.now();
   const result = await deps.gate.run(reserved.estimatedTokens, () => callAnthropic(deps.client, request, deps.runtime));
   if (isThrottled(result)) {
     deps.ledger.release(reserved.reservationId);
-    return { done: false, retryable: true, retryAfterMs: result.retryAfterMs, failure: { reason: 'unreachable', message: `upstream rate limit resets in ${result.retryAfterMs} ms` } };
+    return {
+      done: false,
+      retryable: true,
+      retryAfterMs: result.retryAfterMs,
+      failure: { reason: 'unreachable', message: `upstream rate limit resets in ${result.retryAfterMs} ms` },
+    };
   }
   const latencyMs = performance.now() - started;
   deps.gate.observe(result.header);
@@ -134,29 +170,73 @@ export async function placeCall(
   settlements.push({
     reservationId: reserved.reservationId,
     entry: {
-      ts: deps.runtime.now(), rigId: context.rigId, escalationId: context.escalationId, taskId: context.taskId, model: request.model, usage,
-      priceVersion: context.priceVersion, microUsd, latencyMs, outcome, httpStatus: result.status, requestId: result.requestId,
+      ts: deps.runtime.now(),
+      rigId: context.rigId,
+      escalationId: context.escalationId,
+      taskId: context.taskId,
+      model: request.model,
+      usage,
+      priceVersion: context.priceVersion,
+      microUsd,
+      latencyMs,
+      outcome,
+      httpStatus: result.status,
+      requestId: result.requestId,
       purpose: context.purpose ?? 'advice',
     },
     rigName: context.rigName,
     audit: {
-      escalation_id: context.escalationId, model: request.model, outcome, http_status: result.status, request_id: result.requestId,
-      usd: microToUsd(microUsd), latency_ms: Math.round(latencyMs), purpose: context.purpose ?? 'advice',
+      escalation_id: context.escalationId,
+      model: request.model,
+      outcome,
+      http_status: result.status,
+      request_id: result.requestId,
+      usd: microToUsd(microUsd),
+      latency_ms: Math.round(latencyMs),
+      purpose: context.purpose ?? 'advice',
     },
   });
-  deps.logger.info({ escalation_id: context.escalationId, outcome, status: result.status, request_id: result.requestId, latency_ms: Math.round(latencyMs) }, 'upstream call');
+  deps.logger.info(
+    {
+      escalation_id: context.escalationId,
+      outcome,
+      status: result.status,
+      request_id: result.requestId,
+      latency_ms: Math.round(latencyMs),
+    },
+    'upstream call',
+  );
 
   if (result.ok) {
     const { text, toolCall, stopReason } = result;
-    return { done: true, value: { text, toolCall, reservationId: reserved.reservationId, usage, microUsd, stopReason } };
+    return {
+      done: true,
+      value: { text, toolCall, reservationId: reserved.reservationId, usage, microUsd, stopReason },
+    };
   }
   const reason: MeteredFailure['reason'] =
-    result.kind === 'billing' ? 'billing_refused' : result.outcome === 'egress_refused' ? 'egress_refused' : result.kind === 'fatal' ? 'refused' : 'unreachable';
-  return { done: false, retryable: result.kind === 'retryable', retryAfterMs: result.retryAfterMs, failure: { reason, message: result.message } };
+    result.kind === 'billing'
+      ? 'billing_refused'
+      : result.outcome === 'egress_refused'
+        ? 'egress_refused'
+        : result.kind === 'fatal'
+          ? 'refused'
+          : 'unreachable';
+  return {
+    done: false,
+    retryable: result.kind === 'retryable',
+    retryAfterMs: result.retryAfterMs,
+    failure: { reason, message: result.message },
+  };
 }
 
 /** One upstream call under the budget: reserve the worst case, then call (one try of the retry loop). */
-export async function meteredCall(deps: MeterDeps, context: CallContext, request: CallRequest, settlements: Settlement[]): Promise<Try<MeteredReply, MeteredFailure>> {
+export async function meteredCall(
+  deps: MeterDeps,
+  context: CallContext,
+  request: CallRequest,
+  settlements: Settlement[],
+): Promise<Try<MeteredReply, MeteredFailure>> {
   const reserved = reserveCall(deps, context, request);
   return reserved.done ? placeCall(deps, context, request, reserved.value, settlements) : reserved;
 }

@@ -49,7 +49,11 @@ export class OutboxWorker {
       try {
         if (rig === undefined) {
           // Revoked since it asked (perhaps because its secret leaked): nothing more is spent on its behalf.
-          this.service.apply(row, row.rig_id, this.service.ended(row, 'rig_revoked', 'the rig was revoked before its escalation was delivered'));
+          this.service.apply(
+            row,
+            row.rig_id,
+            this.service.ended(row, 'rig_revoked', 'the rig was revoked before its escalation was delivered'),
+          );
           continue;
         }
         const delivery = await this.service.deliver(row, rig.name);

@@ -41,7 +41,15 @@ export interface Issue {
 }
 
 /** A JSON error response. */
-export function errorJson(c: Context, status: ContentfulStatusCode, code: GatewayErrorCode, message: string, issues?: readonly Issue[]): Response {
-  const body: ErrorBody = { error: issues === undefined || issues.length === 0 ? { code, message } : { code, message, issues: [...issues] } };
+export function errorJson(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: GatewayErrorCode,
+  message: string,
+  issues?: readonly Issue[],
+): Response {
+  const body: ErrorBody = {
+    error: issues === undefined || issues.length === 0 ? { code, message } : { code, message, issues: [...issues] },
+  };
   return c.json(body, status);
 }

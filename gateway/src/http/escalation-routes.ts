@@ -1,5 +1,12 @@
 import type { Runtime } from '@rigmind/protocol';
-import { EscalationRequestSchema, EscalationResponseSchema, IdempotencyKeySchema, redactDeep, toIssues, type EscalationResponse } from '@rigmind/protocol';
+import {
+  EscalationRequestSchema,
+  EscalationResponseSchema,
+  IdempotencyKeySchema,
+  redactDeep,
+  toIssues,
+  type EscalationResponse,
+} from '@rigmind/protocol';
 import { Hono, type Context } from 'hono';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { GatewayConfig } from '../config/config-schema.js';
@@ -33,14 +40,21 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
   // next tries it upstream (Retry-After; 1 while a call is under way), so a poller asks no sooner.
   const show = (c: Context, row: EscalationRow, pendingStatus: 200 | 202): Response => {
     if (row.response !== null) return c.json(storedResponse(row.response), 200);
-    const seconds = deps.service.isDelivering(row.id) ? 1 : Math.max(1, Math.ceil((row.next_attempt_at - deps.runtime.now()) / 1000));
+    const seconds = deps.service.isDelivering(row.id)
+      ? 1
+      : Math.max(1, Math.ceil((row.next_attempt_at - deps.runtime.now()) / 1000));
     c.header('Retry-After', String(seconds));
     return c.json(pendingResponse(row.id), pendingStatus);
   };
 
   app.post('/', async (c) => {
     const rig = c.get('rig');
-    const refuse = (status: 400 | 409 | 429, code: GatewayErrorCode, message: string, issues?: { path: string; message: string }[]): Response => {
+    const refuse = (
+      status: 400 | 409 | 429,
+      code: GatewayErrorCode,
+      message: string,
+      issues?: { path: string; message: string }[],
+    ): Response => {
       audit.append('request_refused', rig.name, { method: 'POST', path: '/v1/escalations', code, reason: message });
       return errorJson(c, status, code, message, issues);
     };
@@ -54,11 +68,18 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
     if (!parsed.success) {
       const issues = toIssues(parsed.error);
       const first = issues[0];
-      return refuse(400, 'invalid_request', `invalid escalation request${first ? `: ${first.path}: ${first.message}` : ''}`, issues);
+      return refuse(
+        400,
+        'invalid_request',
+        `invalid escalation request${first ? `: ${first.path}: ${first.message}` : ''}`,
+        issues,
+      );
     }
     const hint = parsed.data.model_hint;
     if (hint !== undefined && !config.models.allowed.includes(hint)) {
-      return refuse(400, 'model_not_allowed', `model ${hint} is not allowed here`, [{ path: 'model_hint', message: `allowed: ${config.models.allowed.join(', ')}` }]);
+      return refuse(400, 'model_not_allowed', `model ${hint} is not allowed here`, [
+        { path: 'model_hint', message: `allowed: ${config.models.allowed.join(', ')}` },
+      ]);
     }
     const limited = await deps.rigLimiter.run(rig.rigId, async (): Promise<Accepted> => {
       const found = new Set<string>();
@@ -75,16 +96,38 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
       // The key lookup is in the same synchronous transaction, so two sends of one key cannot both create a row.
       const accepted = deps.atomically(() => {
         const earlier = key === null ? undefined : deps.store.findByKey(rig.rigId, key);
-        if (earlier !== undefined && earlier.request !== requestJson) return { kind: 'conflict', row: earlier } as const;
+        if (earlier !== undefined && earlier.request !== requestJson)
+          return { kind: 'conflict', row: earlier } as const;
         // Refused because the gateway's own ledger failed: no call was made, so a resend is a new try, not a replay.
         if (earlier !== undefined && failedWithoutCall(earlier)) deps.store.releaseKey(earlier.id);
         else if (earlier !== undefined) {
-          audit.append('request_accepted', rig.name, { escalation_id: earlier.id, task_id: request.task.task_id, resent: true });
+          audit.append('request_accepted', rig.name, {
+            escalation_id: earlier.id,
+            task_id: request.task.task_id,
+            resent: true,
+          });
           return { kind: 'resent', row: earlier } as const;
         }
-        const created = deps.store.create({ id, rigId: rig.rigId, taskId: request.task.task_id, request: requestJson, model, maxTokens, idempotencyKey: key }, now, now + config.outbox.lease_ms);
+        const created = deps.store.create(
+          {
+            id,
+            rigId: rig.rigId,
+            taskId: request.task.task_id,
+            request: requestJson,
+            model,
+            maxTokens,
+            idempotencyKey: key,
+          },
+          now,
+          now + config.outbox.lease_ms,
+        );
         audit.append('request_accepted', rig.name, {
-          escalation_id: id, task_id: request.task.task_id, reason: request.reason, model, max_tokens: maxTokens, redacted: [...found],
+          escalation_id: id,
+          task_id: request.task.task_id,
+          reason: request.reason,
+          model,
+          max_tokens: maxTokens,
+          redacted: [...found],
         });
         return { kind: 'new', row: created, begun: deps.service.begin(created, rig.name, request) } as const;
       });
@@ -99,9 +142,12 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
     }
     const outcome = limited.value;
     if (outcome.kind === 'conflict') {
-      return refuse(409, 'idempotency_conflict', `idempotency_key was used for escalation ${outcome.row.id} with a different request`, [
-        { path: 'idempotency_key', message: 'a new request needs a new key' },
-      ]);
+      return refuse(
+        409,
+        'idempotency_conflict',
+        `idempotency_key was used for escalation ${outcome.row.id} with a different request`,
+        [{ path: 'idempotency_key', message: 'a new request needs a new key' }],
+      );
     }
     // A resend gets the escalation the key already made, as GET /v1/escalations/:id would show it.
     if (outcome.kind === 'resent') return show(c, outcome.row, 202);
@@ -125,11 +171,19 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
     const key = IdempotencyKeySchema.safeParse(c.req.query('idempotency_key'));
     if (!key.success) {
       audit.append('request_refused', rig.name, { method: 'GET', path: '/v1/escalations', code: 'invalid_query' });
-      return errorJson(c, 400, 'invalid_query', 'give ?idempotency_key= (16-128 of A-Z a-z 0-9 _ . : -)', [{ path: 'idempotency_key', message: 'required' }]);
+      return errorJson(c, 400, 'invalid_query', 'give ?idempotency_key= (16-128 of A-Z a-z 0-9 _ . : -)', [
+        { path: 'idempotency_key', message: 'required' },
+      ]);
     }
     const row = deps.store.findByKey(rig.rigId, key.data);
-    audit.append('request_accepted', rig.name, { method: 'GET', path: '/v1/escalations', escalation_id: row?.id, found: row !== undefined });
-    if (row === undefined) return errorJson(c, 404, 'not_found', 'no escalation under this idempotency key for this rig');
+    audit.append('request_accepted', rig.name, {
+      method: 'GET',
+      path: '/v1/escalations',
+      escalation_id: row?.id,
+      found: row !== undefined,
+    });
+    if (row === undefined)
+      return errorJson(c, 404, 'not_found', 'no escalation under this idempotency key for this rig');
     return show(c, row, 200);
   });
 
@@ -137,9 +191,15 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
     const rig = c.get('rig');
     const id = c.req.param('id');
     const row = deps.store.get(id);
-    audit.append('request_accepted', rig.name, { method: 'GET', path: '/v1/escalations/:id', escalation_id: id, found: row?.rig_id === rig.rigId });
+    audit.append('request_accepted', rig.name, {
+      method: 'GET',
+      path: '/v1/escalations/:id',
+      escalation_id: id,
+      found: row?.rig_id === rig.rigId,
+    });
     // Another rig's escalation is reported as missing, not as forbidden: ids are not to be probed.
-    if (row === undefined || row.rig_id !== rig.rigId) return errorJson(c, 404, 'not_found', `no escalation ${id} for this rig`);
+    if (row === undefined || row.rig_id !== rig.rigId)
+      return errorJson(c, 404, 'not_found', `no escalation ${id} for this rig`);
     return show(c, row, 200);
   });
 
@@ -148,7 +208,12 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
     const rig = c.get('rig');
     const id = c.req.param('id');
     const refuse = (status: 404 | 409, code: GatewayErrorCode, message: string): Response => {
-      audit.append('request_refused', rig.name, { method: 'DELETE', path: '/v1/escalations/:id', escalation_id: id, code });
+      audit.append('request_refused', rig.name, {
+        method: 'DELETE',
+        path: '/v1/escalations/:id',
+        escalation_id: id,
+        code,
+      });
       return errorJson(c, status, code, message);
     };
     const outcome = deps.atomically(() => {
@@ -156,16 +221,28 @@ export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: S
       if (row === undefined || row.rig_id !== rig.rigId) return { kind: 'missing' } as const;
       if (row.response !== null) return { kind: 'settled', response: storedResponse(row.response) } as const;
       if (deps.service.isDelivering(id)) return { kind: 'delivering' } as const;
-      const response: EscalationResponse = { ...pendingResponse(id), state: 'failed', error: { code: 'withdrawn', message: 'withdrawn by the rig before it was delivered' } };
+      const response: EscalationResponse = {
+        ...pendingResponse(id),
+        state: 'failed',
+        error: { code: 'withdrawn', message: 'withdrawn by the rig before it was delivered' },
+      };
       deps.store.withdraw(id, response, deps.runtime.now());
-      audit.append('escalation_withdrawn', rig.name, { escalation_id: id, task_id: row.task_id, deliveries: row.deliveries });
+      audit.append('escalation_withdrawn', rig.name, {
+        escalation_id: id,
+        task_id: row.task_id,
+        deliveries: row.deliveries,
+      });
       return { kind: 'withdrawn', response } as const;
     });
     if (outcome.kind === 'missing') return refuse(404, 'not_found', `no escalation ${id} for this rig`);
     if (outcome.kind === 'withdrawn') return c.json(outcome.response, 200);
     if (outcome.kind === 'delivering') {
       c.header('Retry-After', '5');
-      return refuse(409, 'in_delivery', `escalation ${id} is being delivered now; if this try fails it can be withdrawn`);
+      return refuse(
+        409,
+        'in_delivery',
+        `escalation ${id} is being delivered now; if this try fails it can be withdrawn`,
+      );
     }
     // Withdrawing twice is not an error: the second gets what the first did.
     if (outcome.response.error?.code === 'withdrawn') return c.json(outcome.response, 200);
@@ -186,7 +263,9 @@ function pendingResponse(id: string): EscalationResponse {
 }
 
 function failedWithoutCall(row: EscalationRow): boolean {
-  return row.state === 'failed' && row.response !== null && storedResponse(row.response).error?.code === 'ledger_unavailable';
+  return (
+    row.state === 'failed' && row.response !== null && storedResponse(row.response).error?.code === 'ledger_unavailable'
+  );
 }
 
 function storedResponse(json: string): EscalationResponse {

@@ -33,7 +33,10 @@ export interface ReportRouteDeps {
 export function reportRoutes(deps: ReportRouteDeps): Hono<{ Variables: SignedVariables }> {
   const app = new Hono<{ Variables: SignedVariables }>();
 
-  const parseQuery = <S extends z.ZodType>(schema: S, query: Record<string, string>): z.infer<S> | { issues: { path: string; message: string }[] } => {
+  const parseQuery = <S extends z.ZodType>(
+    schema: S,
+    query: Record<string, string>,
+  ): z.infer<S> | { issues: { path: string; message: string }[] } => {
     const parsed = schema.safeParse(query);
     return parsed.success ? (parsed.data as z.infer<S>) : { issues: toIssues(parsed.error) };
   };

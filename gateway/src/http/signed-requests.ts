@@ -54,7 +54,13 @@ function refuseUnauthenticated(
   const address = clientAddress(c);
   if (deps.refusals.admit(address)) {
     const path = new URL(c.req.url).pathname;
-    deps.audit.append('request_refused', 'unauthenticated', { method: c.req.method, path, address, code, reason: message });
+    deps.audit.append('request_refused', 'unauthenticated', {
+      method: c.req.method,
+      path,
+      address,
+      code,
+      reason: message,
+    });
     deps.logger.warn({ path, address, code }, 'request refused');
   }
   return errorJson(c, status, code, message);
@@ -66,8 +72,12 @@ function refuseUnauthenticated(
  * body (hono's bodyLimit would first turn it into a web stream, which costs every request a ReadableStream and
  * a copy); other bodies are counted as they stream, by hono's bodyLimit.
  */
-export function limitBody(limitBytes: number, deps: Pick<SignedRequestDeps, 'audit' | 'logger' | 'refusals'>): MiddlewareHandler {
-  const tooLarge = (c: Context): Response => refuseUnauthenticated(deps, c, 413, 'body_too_large', `request body is over the ${limitBytes}-byte limit`);
+export function limitBody(
+  limitBytes: number,
+  deps: Pick<SignedRequestDeps, 'audit' | 'logger' | 'refusals'>,
+): MiddlewareHandler {
+  const tooLarge = (c: Context): Response =>
+    refuseUnauthenticated(deps, c, 413, 'body_too_large', `request body is over the ${limitBytes}-byte limit`);
   const streamed = bodyLimit({ maxSize: limitBytes, onError: tooLarge });
   return async (c, next) => {
     const declared = c.req.header('content-length');

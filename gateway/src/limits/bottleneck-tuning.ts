@@ -83,7 +83,8 @@ export class FastLaneLimiter {
     const now = systemRuntime.now();
     if (store.isBlocked(now) || !store.check(1, now)) return this.limiter.schedule(job);
     store._running += 1;
-    if (store.storeOptions.reservoir !== null && store.storeOptions.reservoir !== undefined) store.storeOptions.reservoir -= 1;
+    if (store.storeOptions.reservoir !== null && store.storeOptions.reservoir !== undefined)
+      store.storeOptions.reservoir -= 1;
     store._nextRequest = now + store.storeOptions.minTime;
     let running: Promise<T>;
     try {

@@ -34,9 +34,12 @@ export class RigLimiter {
     const reservoir = known === undefined ? await entry.limiter.limiter.currentReservoir() : known;
     const elapsed = (this.runtime.now() - entry.windowStart) % 60_000;
     const retryAfterS = Math.max(1, Math.ceil((60_000 - elapsed) / 1000));
-    if (reservoir !== null && reservoir <= 0) return err('rate_limited', `over ${this.limits.requestsPerMinute} requests per minute`, { retryAfterS });
+    if (reservoir !== null && reservoir <= 0)
+      return err('rate_limited', `over ${this.limits.requestsPerMinute} requests per minute`, { retryAfterS });
     if (entry.limiter.waiting() >= this.limits.queue && entry.limiter.running() >= this.limits.concurrency) {
-      return err('queue_full', `over ${this.limits.concurrency} concurrent requests with ${this.limits.queue} queued`, { retryAfterS: 1 });
+      return err('queue_full', `over ${this.limits.concurrency} concurrent requests with ${this.limits.queue} queued`, {
+        retryAfterS: 1,
+      });
     }
     try {
       return ok(await entry.limiter.schedule(job));

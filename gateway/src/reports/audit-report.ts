@@ -9,15 +9,24 @@ import type { AuditReport, AuditReportQuery } from './report-schemas.js';
  * last, with the chain's verification (which says whether the log is intact, not what others did): by `chain`,
  * the server's running check, or the whole chain read now.
  */
-export function auditReport(db: Db, query: AuditReportQuery, scope: ReportScope, chain: AuditChainCheck = new AuditChainCheck(db)): AuditReport {
+export function auditReport(
+  db: Db,
+  query: AuditReportQuery,
+  scope: ReportScope,
+  chain: AuditChainCheck = new AuditChainCheck(db),
+): AuditReport {
   const from = query.from ?? '0000-01-01';
   const to = `${query.to ?? '9999-12-31'}T99`;
   const kindClause = query.kind === undefined ? '' : 'AND kind = @kind';
   const actorClause = scope === 'all' ? '' : 'AND actor = @actor';
   const rows = db
-    .prepare(`SELECT * FROM audit WHERE ts >= @from AND ts <= @to ${kindClause} ${actorClause} ORDER BY seq DESC LIMIT @limit`)
+    .prepare(
+      `SELECT * FROM audit WHERE ts >= @from AND ts <= @to ${kindClause} ${actorClause} ORDER BY seq DESC LIMIT @limit`,
+    )
     .all({
-      from, to, limit: query.limit,
+      from,
+      to,
+      limit: query.limit,
       ...(query.kind === undefined ? {} : { kind: query.kind }),
       ...(scope === 'all' ? {} : { actor: scope.rigName }),
     }) as AuditRecord[];

@@ -5,7 +5,7 @@ import type { CostReport, CostReportQuery, CostRow } from './report-schemas.js';
 const KEY_SQL: Record<CostReportQuery['group_by'], string> = {
   day: 'l.day',
   model: 'l.model',
-  rig: "COALESCE(r.name, l.rig_id)",
+  rig: 'COALESCE(r.name, l.rig_id)',
   task: 'l.task_id',
 };
 
@@ -25,8 +25,19 @@ export function costReport(db: Db, query: CostReportQuery, now: number, scope: R
        FROM ledger l LEFT JOIN rigs r ON r.rig_id = l.rig_id
        WHERE l.day >= @from AND l.day <= @to ${scope === 'all' ? '' : 'AND l.rig_id = @rig'} GROUP BY key ORDER BY key`,
     )
-    .all({ from, to, ...(scope === 'all' ? {} : { rig: scope.rigId }) }) as (Omit<CostRow, 'usd'> & { micro_usd: number })[];
-  const total: CostRow & { micro: number } = { key: 'total', calls: 0, input_tokens: 0, output_tokens: 0, cache_write_tokens: 0, cache_read_tokens: 0, usd: 0, micro: 0 };
+    .all({ from, to, ...(scope === 'all' ? {} : { rig: scope.rigId }) }) as (Omit<CostRow, 'usd'> & {
+    micro_usd: number;
+  })[];
+  const total: CostRow & { micro: number } = {
+    key: 'total',
+    calls: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_write_tokens: 0,
+    cache_read_tokens: 0,
+    usd: 0,
+    micro: 0,
+  };
   const out: CostRow[] = rows.map(({ micro_usd, ...row }) => {
     total.calls += row.calls;
     total.input_tokens += row.input_tokens;
@@ -40,7 +51,15 @@ export function costReport(db: Db, query: CostReportQuery, now: number, scope: R
   return { from, to, group_by: query.group_by, rows: out, total: { ...totalRow, usd: microToUsd(micro) } };
 }
 
-const COLUMNS = ['key', 'calls', 'input_tokens', 'output_tokens', 'cache_write_tokens', 'cache_read_tokens', 'usd'] as const;
+const COLUMNS = [
+  'key',
+  'calls',
+  'input_tokens',
+  'output_tokens',
+  'cache_write_tokens',
+  'cache_read_tokens',
+  'usd',
+] as const;
 
 /** The report as CSV (RFC 4180 quoting), rows then a total line. */
 export function costReportCsv(report: CostReport): string {

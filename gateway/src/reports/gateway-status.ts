@@ -42,7 +42,10 @@ export interface GatewayStatus {
   readonly audit: { readonly records: number; readonly head_ts: string | null };
 }
 
-const use = (micro: number, capUsd: number | undefined): CapUse => ({ usd: microToUsd(micro), ...(capUsd === undefined ? {} : { cap_usd: capUsd }) });
+const use = (micro: number, capUsd: number | undefined): CapUse => ({
+  usd: microToUsd(micro),
+  ...(capUsd === undefined ? {} : { cap_usd: capUsd }),
+});
 
 interface CallRow {
   ts: number;
@@ -52,14 +55,27 @@ interface CallRow {
   latency_ms: number;
 }
 const call = (row: CallRow | undefined): CallSummary | null =>
-  row === undefined ? null : { at: new Date(row.ts).toISOString(), outcome: row.outcome, http_status: row.http_status, model: row.model, latency_ms: Math.round(row.latency_ms) };
+  row === undefined
+    ? null
+    : {
+        at: new Date(row.ts).toISOString(),
+        outcome: row.outcome,
+        http_status: row.http_status,
+        model: row.model,
+        latency_ms: Math.round(row.latency_ms),
+      };
 
 /**
  * The gateway's state as an operator asks for it on the Pi. Read-only: run from the CLI's own process, its reads
  * never wait for the running gateway's writes nor hold them up (WAL). `registered` is the registry's list of
  * rigs; `config` adds the caps and the upstream.
  */
-export function gatewayStatus(db: Db, now: number, registered: readonly RigSummary[], config?: GatewayConfig): GatewayStatus {
+export function gatewayStatus(
+  db: Db,
+  now: number,
+  registered: readonly RigSummary[],
+  config?: GatewayConfig,
+): GatewayStatus {
   const { day, month } = budgetWindows(now);
   const budgets = config?.budgets;
   const spend = db
@@ -78,22 +94,41 @@ export function gatewayStatus(db: Db, now: number, registered: readonly RigSumma
       month: use(byRig.get(rig.rig_id)?.month ?? 0, budgets?.per_rig.monthly_usd),
     }),
   );
-  const total = spend.reduce((sum, row) => ({ today: sum.today + row.today, month: sum.month + row.month }), { today: 0, month: 0 });
-  const outbox = db.prepare("SELECT COUNT(*) AS pending, MIN(next_attempt_at) AS next FROM escalations WHERE state = 'pending'").get() as { pending: number; next: number | null };
+  const total = spend.reduce((sum, row) => ({ today: sum.today + row.today, month: sum.month + row.month }), {
+    today: 0,
+    month: 0,
+  });
+  const outbox = db
+    .prepare("SELECT COUNT(*) AS pending, MIN(next_attempt_at) AS next FROM escalations WHERE state = 'pending'")
+    .get() as { pending: number; next: number | null };
   const startOfDay = Date.parse(`${day}T00:00:00Z`);
-  const failedToday = db.prepare("SELECT COUNT(*) FROM escalations WHERE state = 'failed' AND updated_at >= ?").pluck().get(startOfDay) as number;
+  const failedToday = db
+    .prepare("SELECT COUNT(*) FROM escalations WHERE state = 'failed' AND updated_at >= ?")
+    .pluck()
+    .get(startOfDay) as number;
   const columns = 'ts, outcome, http_status, model, latency_ms';
   const lastCall = db.prepare(`SELECT ${columns} FROM ledger ORDER BY id DESC LIMIT 1`).get() as CallRow | undefined;
   // Through the ledger's day index: this month's calls at most are read, however long the ledger.
-  const lastFailed = db.prepare(`SELECT ${columns} FROM ledger WHERE day >= ? AND outcome <> 'ok' ORDER BY id DESC LIMIT 1`).get(`${month}-01`) as CallRow | undefined;
-  const audit = db.prepare('SELECT COUNT(*) AS records, (SELECT ts FROM audit ORDER BY seq DESC LIMIT 1) AS head_ts FROM audit').get() as { records: number; head_ts: string | null };
+  const lastFailed = db
+    .prepare(`SELECT ${columns} FROM ledger WHERE day >= ? AND outcome <> 'ok' ORDER BY id DESC LIMIT 1`)
+    .get(`${month}-01`) as CallRow | undefined;
+  const audit = db
+    .prepare('SELECT COUNT(*) AS records, (SELECT ts FROM audit ORDER BY seq DESC LIMIT 1) AS head_ts FROM audit')
+    .get() as { records: number; head_ts: string | null };
   return {
     day,
     month,
     ...(config === undefined ? {} : { upstream: config.upstream.base_url }),
-    overall: { today: use(total.today, budgets?.overall.daily_usd), month: use(total.month, budgets?.overall.monthly_usd) },
+    overall: {
+      today: use(total.today, budgets?.overall.daily_usd),
+      month: use(total.month, budgets?.overall.monthly_usd),
+    },
     rigs,
-    outbox: { pending: outbox.pending, next_attempt_at: outbox.next === null ? null : new Date(outbox.next).toISOString(), failed_today: failedToday },
+    outbox: {
+      pending: outbox.pending,
+      next_attempt_at: outbox.next === null ? null : new Date(outbox.next).toISOString(),
+      failed_today: failedToday,
+    },
     last_call: call(lastCall),
     last_failed_call: call(lastFailed),
     audit,
@@ -105,7 +140,8 @@ const money = (value: CapUse): string =>
     ? `${value.usd.toFixed(4)} USD`
     : `${value.usd.toFixed(4)} of ${value.cap_usd.toFixed(2)} USD (${value.cap_usd === 0 ? 100 : Math.round((value.usd / value.cap_usd) * 100)}%)`;
 
-const describeCall = (c: CallSummary): string => `${c.at} ${c.outcome}${c.http_status === null ? '' : ` (HTTP ${c.http_status})`} ${c.model} ${c.latency_ms} ms`;
+const describeCall = (c: CallSummary): string =>
+  `${c.at} ${c.outcome}${c.http_status === null ? '' : ` (HTTP ${c.http_status})`} ${c.model} ${c.latency_ms} ms`;
 
 /** The status as lines for a person. */
 export function renderGatewayStatus(status: GatewayStatus): string {

@@ -1,7 +1,12 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { GATEWAY_ADDED_COLUMNS, GATEWAY_SCHEMA_AFTER_COLUMNS_SQL, GATEWAY_SCHEMA_SQL, GATEWAY_SCHEMA_VERSION } from './schema.js';
+import {
+  GATEWAY_ADDED_COLUMNS,
+  GATEWAY_SCHEMA_AFTER_COLUMNS_SQL,
+  GATEWAY_SCHEMA_SQL,
+  GATEWAY_SCHEMA_VERSION,
+} from './schema.js';
 
 /** The gateway's database cannot be used as it is (a stable `code` says why). */
 export class GatewayDbError extends Error {
@@ -44,10 +49,15 @@ export function atomically(db: Db): Atomically {
 
 function refuseNewerSchema(db: Db, path: string): void {
   const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() !== undefined;
-  const stored = hasMeta ? (db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as string | undefined) : undefined;
+  const stored = hasMeta
+    ? (db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as string | undefined)
+    : undefined;
   if (stored !== undefined && Number(stored) > GATEWAY_SCHEMA_VERSION) {
     db.close();
-    throw new GatewayDbError('schema_newer', `${path} has schema ${stored}; this gateway knows ${GATEWAY_SCHEMA_VERSION} (a newer gateway wrote it)`);
+    throw new GatewayDbError(
+      'schema_newer',
+      `${path} has schema ${stored}; this gateway knows ${GATEWAY_SCHEMA_VERSION} (a newer gateway wrote it)`,
+    );
   }
 }
 
@@ -96,7 +106,10 @@ export function openGatewayDb(home: string): Db {
       if (!columns.includes(added.column)) db.exec(added.ddl);
     }
     db.exec(GATEWAY_SCHEMA_AFTER_COLUMNS_SQL);
-    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run('schema_version', String(GATEWAY_SCHEMA_VERSION));
+    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(
+      'schema_version',
+      String(GATEWAY_SCHEMA_VERSION),
+    );
   }).immediate();
   return db;
 }

@@ -98,7 +98,11 @@ CREATE TABLE IF NOT EXISTS audit (
 `;
 
 /** Columns added after a table first shipped: added to older databases when they are opened. */
-export const GATEWAY_ADDED_COLUMNS: readonly { readonly table: string; readonly column: string; readonly ddl: string }[] = [
+export const GATEWAY_ADDED_COLUMNS: readonly {
+  readonly table: string;
+  readonly column: string;
+  readonly ddl: string;
+}[] = [
   { table: 'escalations', column: 'idempotency_key', ddl: 'ALTER TABLE escalations ADD COLUMN idempotency_key TEXT' },
   // Why a call was made: 'advice' (the escalation's call) or 'repair' (the one retry of an unusable tool input).
   { table: 'ledger', column: 'purpose', ddl: "ALTER TABLE ledger ADD COLUMN purpose TEXT NOT NULL DEFAULT 'advice'" },

@@ -10,7 +10,12 @@ import { parseRetryAfterMs, type HeaderLookup } from './upstream-gate.js';
 export type TurnBlock =
   | { readonly type: 'text'; readonly text: string }
   | { readonly type: 'tool_use'; readonly id: string; readonly name: string; readonly input: unknown }
-  | { readonly type: 'tool_result'; readonly tool_use_id: string; readonly content: string; readonly is_error: boolean };
+  | {
+      readonly type: 'tool_result';
+      readonly tool_use_id: string;
+      readonly content: string;
+      readonly is_error: boolean;
+    };
 
 /** One turn sent to Claude. */
 export interface ChatTurn {
@@ -81,9 +86,11 @@ export interface AnthropicClientOptions {
  */
 export function createAnthropicClient(options: AnthropicClientOptions): Anthropic {
   const sdk = options.logger.child({ source: 'anthropic-sdk' });
-  const line = (level: 'error' | 'warn' | 'info' | 'debug') => (message: string, ...rest: unknown[]): void => {
-    sdk[level](rest.length === 0 ? {} : { detail: rest }, message);
-  };
+  const line =
+    (level: 'error' | 'warn' | 'info' | 'debug') =>
+    (message: string, ...rest: unknown[]): void => {
+      sdk[level](rest.length === 0 ? {} : { detail: rest }, message);
+    };
   return new Anthropic({
     apiKey: options.apiKey,
     baseURL: options.baseUrl,
@@ -112,7 +119,11 @@ const BILLING = /billing|credit balance|spend(ing)? limit|insufficient (funds|cr
 const noHeaders: HeaderLookup = () => undefined;
 
 /** Make one Messages API call and classify what happened. Never throws for anything upstream does. */
-export async function callAnthropic(client: Anthropic, request: CallRequest, clock: Pick<Runtime, 'now'>): Promise<CallOutcome> {
+export async function callAnthropic(
+  client: Anthropic,
+  request: CallRequest,
+  clock: Pick<Runtime, 'now'>,
+): Promise<CallOutcome> {
   try {
     const tool = request.tool;
     const body: Anthropic.MessageCreateParamsNonStreaming = {
@@ -122,7 +133,10 @@ export async function callAnthropic(client: Anthropic, request: CallRequest, clo
       messages: request.messages.map((turn) => ({ role: turn.role, content: toParam(turn.content) })),
       ...(tool === undefined
         ? {}
-        : { tools: [{ name: tool.name, description: tool.description, input_schema: tool.input_schema }], tool_choice: { type: 'tool', name: tool.name } }),
+        : {
+            tools: [{ name: tool.name, description: tool.description, input_schema: tool.input_schema }],
+            tool_choice: { type: 'tool', name: tool.name },
+          }),
     };
     // Through client.post, not messages.create: create() prints a deprecation notice with console.warn on every
     // call (SDK 1.14.0, outside its logger), a plain-text line in the journal each time. The gateway warns once
@@ -131,8 +145,21 @@ export async function callAnthropic(client: Anthropic, request: CallRequest, clo
       .post<Anthropic.Message>('/v1/messages', { body })
       .withResponse();
     const header: HeaderLookup = (name) => response.headers.get(name);
-    if (!Array.isArray(data.content) || typeof data.usage?.input_tokens !== 'number' || typeof data.usage.output_tokens !== 'number') {
-      return failure('retryable', 'malformed', true, response.status, request_id, 'response has no content or usage', header, clock);
+    if (
+      !Array.isArray(data.content) ||
+      typeof data.usage?.input_tokens !== 'number' ||
+      typeof data.usage.output_tokens !== 'number'
+    ) {
+      return failure(
+        'retryable',
+        'malformed',
+        true,
+        response.status,
+        request_id,
+        'response has no content or usage',
+        header,
+        clock,
+      );
     }
     const text = data.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
     const used = data.content.find((block) => block.type === 'tool_use' && block.name === tool?.name);
@@ -175,12 +202,17 @@ function classify(error: unknown, clock: Pick<Runtime, 'now'>): CallOutcome {
     const requestId = error.requestID ?? null;
     const type = error.type ?? '';
     const text = `${type} ${error.apiMessage ?? error.message}`;
-    if (type === 'billing_error' || status === 402 || ((status === 400 || status === 403 || status === 429) && BILLING.test(text))) {
+    if (
+      type === 'billing_error' ||
+      status === 402 ||
+      ((status === 400 || status === 403 || status === 429) && BILLING.test(text))
+    ) {
       return failure('billing', 'billing_refused', false, status, requestId, text, header, clock);
     }
     if (status === 429) return failure('retryable', 'rate_limited', false, status, requestId, text, header, clock);
     if (status === 529) return failure('retryable', 'overloaded', false, status, requestId, text, header, clock);
-    if (status >= 500 || status === 408 || status === 409) return failure('retryable', 'server_error', false, status, requestId, text, header, clock);
+    if (status >= 500 || status === 408 || status === 409)
+      return failure('retryable', 'server_error', false, status, requestId, text, header, clock);
     return failure('fatal', 'refused', false, status, requestId, text, header, clock);
   }
   // A status line and headers arrived but the body could not be parsed: the call may well have been billed.
@@ -198,7 +230,17 @@ function failure(
   header: HeaderLookup,
   clock: Pick<Runtime, 'now'>,
 ): CallOutcome {
-  return { ok: false, kind, outcome, maybeCharged, status, retryAfterMs: parseRetryAfterMs(header, clock.now()), requestId: requestId ?? null, message, header };
+  return {
+    ok: false,
+    kind,
+    outcome,
+    maybeCharged,
+    status,
+    retryAfterMs: parseRetryAfterMs(header, clock.now()),
+    requestId: requestId ?? null,
+    message,
+    header,
+  };
 }
 
 function causeChain(error: unknown): unknown[] {

@@ -34,17 +34,25 @@ export class BufferedResponse extends Response {
 
   override readonly json = async (): Promise<unknown> => JSON.parse(await this.text()) as unknown;
 
-  override readonly blob = async (): Promise<Blob> => new Blob([this.#take()], { type: this.headers.get('content-type') ?? '' });
+  override readonly blob = async (): Promise<Blob> =>
+    new Blob([this.#take()], { type: this.headers.get('content-type') ?? '' });
 
   override readonly clone = (): BufferedResponse => {
     if (this.bodyUsed) throw new TypeError('Response.clone: body has already been consumed');
     // Headers are immutable, so the copy can share them.
-    return new BufferedResponse(this.#bytes, { status: this.status, statusText: this.statusText, headers: this.#headers });
+    return new BufferedResponse(this.#bytes, {
+      status: this.status,
+      statusText: this.statusText,
+      headers: this.#headers,
+    });
   };
 
   /** `bytes` null for a response without a body (204, 304, HEAD). */
   constructor(bytes: Uint8Array | null, init: BufferedInit) {
-    super(null, init.statusText === undefined ? { status: init.status } : { status: init.status, statusText: init.statusText });
+    super(
+      null,
+      init.statusText === undefined ? { status: init.status } : { status: init.status, statusText: init.statusText },
+    );
     this.#bytes = bytes;
     const headers = init.headers ?? [];
     this.#headers = headers instanceof ReplyHeaders ? headers : ReplyHeaders.fromPairs(headers);

@@ -45,7 +45,13 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 type BufferedBody = string | Uint8Array | ArrayBuffer | null | undefined;
 
 function isBuffered(body: unknown): body is BufferedBody {
-  return body === null || body === undefined || typeof body === 'string' || body instanceof Uint8Array || body instanceof ArrayBuffer;
+  return (
+    body === null ||
+    body === undefined ||
+    typeof body === 'string' ||
+    body instanceof Uint8Array ||
+    body instanceof ArrayBuffer
+  );
 }
 
 /** Request headers as undici's flat [name, value, ...] list. */
@@ -86,7 +92,10 @@ async function requestBuffered(dispatcher: Dispatcher, url: URL, init: RequestIn
  * Requests with an in-memory body use the dispatcher's request API directly; anything else goes through
  * undici's fetch on the same dispatcher.
  */
-export function createEgress(upstreamBaseUrl: string, base: Dispatcher = new Agent({ keepAliveTimeout: 30_000 })): Egress {
+export function createEgress(
+  upstreamBaseUrl: string,
+  base: Dispatcher = new Agent({ keepAliveTimeout: 30_000 }),
+): Egress {
   const origin = new URL(upstreamBaseUrl).origin;
   const dispatcher = base.compose(originGuard(origin));
   const guardedFetch: EgressFetch = async (input, init) => {
@@ -94,7 +103,11 @@ export function createEgress(upstreamBaseUrl: string, base: Dispatcher = new Age
     if (url.origin !== origin) throw new EgressRefusedError(url.origin);
     if (!(input instanceof Request) && isBuffered(init?.body)) return requestBuffered(dispatcher, url, init ?? {});
     // undici's fetch and Node's global fetch are separate copies of the same implementation; the shapes match.
-    const response = await undiciFetch(url, { ...(init as Record<string, unknown>), dispatcher, redirect: 'error' } as Parameters<typeof undiciFetch>[1]);
+    const response = await undiciFetch(url, {
+      ...(init as Record<string, unknown>),
+      dispatcher,
+      redirect: 'error',
+    } as Parameters<typeof undiciFetch>[1]);
     return response as unknown as Response;
   };
   return { origin, fetch: guardedFetch, dispatcher, close: () => base.close() };

@@ -54,11 +54,15 @@ export class ReplyHeaders implements Headers {
   }
 
   keys(): IterableIterator<string> {
-    return this.#entries().map(([name]) => name)[Symbol.iterator]();
+    return this.#entries()
+      .map(([name]) => name)
+      [Symbol.iterator]();
   }
 
   values(): IterableIterator<string> {
-    return this.#entries().map(([, value]) => value)[Symbol.iterator]();
+    return this.#entries()
+      .map(([, value]) => value)
+      [Symbol.iterator]();
   }
 
   [Symbol.iterator](): IterableIterator<[string, string]> {
@@ -92,6 +96,6 @@ export class ReplyHeaders implements Headers {
   }
 
   #immutable(): never {
-    throw new TypeError('a reply\'s headers are immutable');
+    throw new TypeError("a reply's headers are immutable");
   }
 }

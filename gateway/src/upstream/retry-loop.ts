@@ -2,7 +2,12 @@ import type { Runtime } from '@rigmind/protocol';
 /** One try of something that may be retried. */
 export type Try<T, F> =
   | { readonly done: true; readonly value: T }
-  | { readonly done: false; readonly retryable: boolean; readonly retryAfterMs: number | undefined; readonly failure: F };
+  | {
+      readonly done: false;
+      readonly retryable: boolean;
+      readonly retryAfterMs: number | undefined;
+      readonly failure: F;
+    };
 
 /** Settings of {@link retryLoop}. */
 export interface RetryPolicy {
@@ -31,11 +36,16 @@ export function backoffMs(attempt: number, baseMs: number, capMs: number, random
  * The gateway's one retry loop for upstream calls (the SDK's own retries are off). It honours retry-after
  * when the server gives one and backs off exponentially with jitter otherwise. Bounded by `attempts`.
  */
-export async function retryLoop<T, F>(policy: RetryPolicy, io: RetryIo, attempt: (n: number) => Promise<Try<T, F>>): Promise<RetryOutcome<T, F>> {
+export async function retryLoop<T, F>(
+  policy: RetryPolicy,
+  io: RetryIo,
+  attempt: (n: number) => Promise<Try<T, F>>,
+): Promise<RetryOutcome<T, F>> {
   for (let n = 1; ; n += 1) {
     const result = await attempt(n);
     if (result.done) return { ok: true, value: result.value, tries: n };
-    if (!result.retryable || n >= policy.attempts) return { ok: false, failure: result.failure, retryable: result.retryable, tries: n };
+    if (!result.retryable || n >= policy.attempts)
+      return { ok: false, failure: result.failure, retryable: result.retryable, tries: n };
     const wait = result.retryAfterMs ?? backoffMs(n, policy.baseMs, policy.capMs, () => io.random());
     if (wait > policy.maxRetryAfterMs) return { ok: false, failure: result.failure, retryable: true, tries: n };
     await io.sleep(wait);

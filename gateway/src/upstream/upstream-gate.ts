@@ -11,7 +11,6 @@ export interface GateThrottled {
 /** Response headers the gate reads, by name (lower case). */
 export type HeaderLookup = (name: string) => string | null | undefined;
 
-
 /**
  * The one upstream limiter. Bottleneck caps concurrent calls; on top of it the gate follows Anthropic's own
  * signals: `retry-after`, and the `anthropic-ratelimit-*` remaining/reset pairs for requests and tokens.
@@ -58,10 +57,15 @@ export class UpstreamGate {
     if (retryAfter !== undefined) this.#pausedUntil = Math.max(this.#pausedUntil, now + retryAfter);
     const requestsRemaining = parseNumber(header('anthropic-ratelimit-requests-remaining'));
     const requestsReset = parseResetAt(header('anthropic-ratelimit-requests-reset'));
-    if (requestsRemaining === 0 && requestsReset !== undefined) this.#pausedUntil = Math.max(this.#pausedUntil, requestsReset);
+    if (requestsRemaining === 0 && requestsReset !== undefined)
+      this.#pausedUntil = Math.max(this.#pausedUntil, requestsReset);
     // Input tokens are what a request spends before it is answered; prefer that limit when it is given.
-    const tokensRemaining = parseNumber(header('anthropic-ratelimit-input-tokens-remaining') ?? header('anthropic-ratelimit-tokens-remaining'));
-    const tokensReset = parseResetAt(header('anthropic-ratelimit-input-tokens-reset') ?? header('anthropic-ratelimit-tokens-reset'));
+    const tokensRemaining = parseNumber(
+      header('anthropic-ratelimit-input-tokens-remaining') ?? header('anthropic-ratelimit-tokens-remaining'),
+    );
+    const tokensReset = parseResetAt(
+      header('anthropic-ratelimit-input-tokens-reset') ?? header('anthropic-ratelimit-tokens-reset'),
+    );
     if (tokensRemaining !== undefined) {
       this.#tokensRemaining = tokensRemaining;
       this.#tokensResetAt = tokensReset ?? now;

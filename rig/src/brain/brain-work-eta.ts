@@ -3,14 +3,17 @@ import type { UpcomingTask } from '../scheduler/types.js';
 import type { DepRow, PlanDagRow } from '../store/dag-queries.js';
 import type { Store } from '../store/store.js';
 
-
 /** How the live brain names things the estimate needs. */
 export interface BrainEtaInput {
   /** Scheduler seconds of a wall-clock ms (a simulated rig compresses time). */
   readonly seconds: (ms: number) => number;
   readonly estimateOf: (taskClass: 'cpu' | 'script' | 'llm', estimateS: number | null) => number;
   /** The model a task needs: the brain's for a brain task, the default LLM for an llm task naming none. */
-  readonly modelOf: (row: { executor: 'brain' | 'worker'; task_class: 'cpu' | 'script' | 'llm'; model: string | null }) => string | null;
+  readonly modelOf: (row: {
+    executor: 'brain' | 'worker';
+    task_class: 'cpu' | 'script' | 'llm';
+    model: string | null;
+  }) => string | null;
   /** The cards doing the worker work ahead of the brain's (the worker cards). */
   readonly cards: number;
   readonly servers?: ModelServers | undefined;
@@ -36,7 +39,12 @@ export function brainWorkEta(store: Store, now: number, input: BrainEtaInput): U
   return tasks;
 }
 
-function planEta(rows: readonly PlanDagRow[], deps: readonly DepRow[], nowS: number, input: BrainEtaInput): UpcomingTask[] {
+function planEta(
+  rows: readonly PlanDagRow[],
+  deps: readonly DepRow[],
+  nowS: number,
+  input: BrainEtaInput,
+): UpcomingTask[] {
   const needs = new Map<string, string[]>();
   for (const dep of deps) needs.set(dep.task_id, [...(needs.get(dep.task_id) ?? []), dep.needs_task_id]);
   const nodes: DagNode[] = [];
@@ -55,7 +63,17 @@ function planEta(rows: readonly PlanDagRow[], deps: readonly DepRow[], nowS: num
       model,
     });
     if (row.executor === 'brain' && row.status === 'blocked' && row.task_class !== 'cpu') {
-      waiting.push({ id: row.task_id, taskClass: row.task_class, executor: 'brain', model, priority: row.priority, seq: row.seq, estimateS, vramMb: row.vram_mb ?? 0, tailS: 0 });
+      waiting.push({
+        id: row.task_id,
+        taskClass: row.task_class,
+        executor: 'brain',
+        model,
+        priority: row.priority,
+        seq: row.seq,
+        estimateS,
+        vramMb: row.vram_mb ?? 0,
+        tailS: 0,
+      });
     }
   }
   const etas = estimateReadyTimes(nodes, nowS, Math.max(1, input.cards), input.servers);

@@ -1,5 +1,11 @@
 import type { Logger } from 'pino';
-import { createMessage, RECONNECT_CAP_HEARTBEATS, type RigConfig, type RigProfile, type Runtime } from '@rigmind/protocol';
+import {
+  createMessage,
+  RECONNECT_CAP_HEARTBEATS,
+  type RigConfig,
+  type RigProfile,
+  type Runtime,
+} from '@rigmind/protocol';
 import type { RigHome } from '../config/rig-home.js';
 import { Store } from '../store/store.js';
 import { Transitions } from '../store/transitions.js';
@@ -91,7 +97,10 @@ export class Brain {
     await this.#publisher.bind(ctx.config.brain.pub);
     const dropped = ctx.store.intake.dropUnfinishedIntakes();
     if (dropped.length > 0) {
-      ctx.logger.warn({ plans: dropped }, 'dropped plans a stopped brain had not finished storing (never acknowledged)');
+      ctx.logger.warn(
+        { plans: dropped },
+        'dropped plans a stopped brain had not finished storing (never acknowledged)',
+      );
     }
     const recovered = this.#recover();
     ctx.escalation?.start();
@@ -121,14 +130,18 @@ export class Brain {
   #recover(): { queued: number; retry_wait: number; leases: number } {
     const { ctx } = this;
     const queued = ctx.store.tasksIn(['queued']);
-    applyEffects(ctx, queued.map((row) => ({ kind: 'enqueue', row })));
+    applyEffects(
+      ctx,
+      queued.map((row) => ({ kind: 'enqueue', row })),
+    );
     const waiting = ctx.store.tasksIn(['retry_wait']);
     for (const row of waiting) ctx.retryAt.set(row.task_id, row.next_attempt_at ?? ctx.runtime.now());
     const leases = ctx.store.leases();
     // A lease's worker gets its longest reconnect wait plus the liveness window, counted from now, to come back and
     // claim it: re-queueing sooner would run again a task the worker may be finishing.
     const grace = ctx.config.heartbeat_ms * RECONNECT_CAP_HEARTBEATS;
-    for (const lease of leases) ctx.workers.ensure(lease.worker_id, ctx.runtime.now() + grace).leases.add(lease.task_id);
+    for (const lease of leases)
+      ctx.workers.ensure(lease.worker_id, ctx.runtime.now() + grace).leases.add(lease.task_id);
     return { queued: queued.length, retry_wait: waiting.length, leases: leases.length };
   }
 
@@ -185,7 +198,8 @@ export class Brain {
     const { ctx } = this;
     // Outside any transaction: workers hear the brain even while its disk is full, and do not reconnect.
     for (const worker of ctx.workers.all()) {
-      if (worker.identity !== undefined) ctx.router.send(worker.identity, createMessage('heartbeat', { role: 'brain', id: ctx.id }, {}));
+      if (worker.identity !== undefined)
+        ctx.router.send(worker.identity, createMessage('heartbeat', { role: 'brain', id: ctx.id }, {}));
     }
     if (this.#health.recovering) this.#resumeWrites();
     if (this.#health.failure === undefined) this.#atomically(() => applyEffects(ctx, reapSilentWorkers(ctx)));
@@ -223,7 +237,13 @@ export class Brain {
       if (!ctx.transitions.requeue(taskId)) continue;
       const row = ctx.store.task(taskId);
       if (row === undefined) continue;
-      ctx.events.emit({ event_type: 'task_requeued', plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name, cause: 'backoff over' });
+      ctx.events.emit({
+        event_type: 'task_requeued',
+        plan_id: row.plan_id,
+        task_id: taskId,
+        plan_task_id: row.name,
+        cause: 'backoff over',
+      });
       applyEffects(ctx, [{ kind: 'enqueue', row }, { kind: 'pump' }]);
     }
   }

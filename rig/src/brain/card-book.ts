@@ -35,7 +35,13 @@ export class CardBook {
     for (const gpu of gpus) {
       const known = this.#cards.get(gpu.index);
       const same = known?.workerId === workerId;
-      this.#cards.set(gpu.index, { gpu: gpu.index, workerId, vramMb: gpu.vram_mb, models: same ? known.models : [], run: same ? known.run : null });
+      this.#cards.set(gpu.index, {
+        gpu: gpu.index,
+        workerId,
+        vramMb: gpu.vram_mb,
+        models: same ? known.models : [],
+        run: same ? known.run : null,
+      });
     }
   }
 
@@ -60,7 +66,11 @@ export class CardBook {
     const model = typeof event.detail?.['model'] === 'string' ? event.detail['model'] : undefined;
     if (model === undefined) return;
     const listed = event.detail?.['gpus'];
-    const gpus = Array.isArray(listed) ? listed.filter((gpu): gpu is number => typeof gpu === 'number') : event.gpu_id != null ? [event.gpu_id] : [];
+    const gpus = Array.isArray(listed)
+      ? listed.filter((gpu): gpu is number => typeof gpu === 'number')
+      : event.gpu_id != null
+        ? [event.gpu_id]
+        : [];
     for (const gpu of gpus) {
       const card = this.#cards.get(gpu);
       if (card === undefined || card.workerId !== workerId) continue;

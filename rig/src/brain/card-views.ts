@@ -18,7 +18,8 @@ export function isBrainWorker(info: WorkerInfo | undefined): info is WorkerInfo 
 /** The first connected brain worker, as the policy's `rig.brain`. */
 export function brainCardsOf(workers: Iterable<WorkerEntry>): BrainCards | undefined {
   for (const worker of workers) {
-    if (worker.identity !== undefined && isBrainWorker(worker.info)) return { worker, model: worker.info.model, gpus: worker.info.gpus.map((gpu) => gpu.index) };
+    if (worker.identity !== undefined && isBrainWorker(worker.info))
+      return { worker, model: worker.info.model, gpus: worker.info.gpus.map((gpu) => gpu.index) };
   }
   return undefined;
 }
@@ -39,7 +40,8 @@ export function beliefsOf(cards: CardBook, worker: WorkerEntry, brainModel?: str
     if (card.run !== null && !worker.leases.has(card.run.taskId)) card.run = null;
     out.push(card);
   }
-  if (brainModel !== undefined && out.some((card) => card.models.includes(brainModel))) for (const card of out) card.models = [brainModel];
+  if (brainModel !== undefined && out.some((card) => card.models.includes(brainModel)))
+    for (const card of out) card.models = [brainModel];
   return out;
 }
 
@@ -48,7 +50,12 @@ export function beliefsOf(cards: CardBook, worker: WorkerEntry, brainModel?: str
  * thing at a time: its brain task on both cards, or one lent card's script, so the other waits); busy until the
  * latest expected end. With `brainModel`, the brain model on the cards is one instance spanning them all.
  */
-export function viewsOf(worker: WorkerEntry, cards: readonly CardBelief[], nowS: number, brainModel?: string): CardView[] {
+export function viewsOf(
+  worker: WorkerEntry,
+  cards: readonly CardBelief[],
+  nowS: number,
+  brainModel?: string,
+): CardView[] {
   const busy = worker.leases.size > 0 || !worker.accepting;
   let endS = nowS + 1;
   for (const card of cards) if (card.run !== null) endS = Math.max(endS, card.run.startedAtS + card.run.estimateS);
@@ -63,7 +70,14 @@ export function viewsOf(worker: WorkerEntry, cards: readonly CardBelief[], nowS:
     running:
       card.run === null
         ? null
-        : { taskId: card.run.taskId, priority: card.run.priority, executor: card.run.executor, model: card.run.model, gpus: card.run.executor === 'brain' ? gpus : [card.gpu], startedAtS: card.run.startedAtS },
+        : {
+            taskId: card.run.taskId,
+            priority: card.run.priority,
+            executor: card.run.executor,
+            model: card.run.model,
+            gpus: card.run.executor === 'brain' ? gpus : [card.gpu],
+            startedAtS: card.run.startedAtS,
+          },
   }));
 }
 

@@ -11,13 +11,25 @@ type Reply = (message: Message) => void;
 
 const sender = (ctx: BrainContext) => ({ role: 'brain' as const, id: ctx.id });
 
-function refuse(ctx: BrainContext, reply: Reply, re: string, code: string, message: string, issues: Payload<'refused'>['issues'] = []): void {
+function refuse(
+  ctx: BrainContext,
+  reply: Reply,
+  re: string,
+  code: string,
+  message: string,
+  issues: Payload<'refused'>['issues'] = [],
+): void {
   reply(createMessage('refused', sender(ctx), { code, message, issues }, re));
 }
 
 /** A plan id: the plan's name, made safe, plus a short random suffix so resubmitting the same plan is a new plan. */
 export function newPlanId(name: string): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48) || 'plan';
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 48) || 'plan';
   return `${slug}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -68,8 +80,23 @@ function checkPlan(ctx: BrainContext, message: MessageOf<'submit_plan'>, reply: 
   const resolved = ctx.resolvePlan(message.plan);
   if (!resolved.ok) {
     const first = resolved.issues[0];
-    ctx.events.emit({ event_type: 'plan_refused', cause: first?.message ?? 'invalid plan', detail: { plan: message.plan.plan, issues: resolved.issues.length } });
-    refuse(ctx, reply, message.msg_id, 'plan_invalid', `plan '${message.plan.plan}' refused: ${resolved.issues.length} problem(s)`, resolved.issues.map((issue) => ({ path: issue.path, message: `${issue.code}: ${issue.message}`, ...(issue.line !== undefined ? { line: issue.line } : {}) })));
+    ctx.events.emit({
+      event_type: 'plan_refused',
+      cause: first?.message ?? 'invalid plan',
+      detail: { plan: message.plan.plan, issues: resolved.issues.length },
+    });
+    refuse(
+      ctx,
+      reply,
+      message.msg_id,
+      'plan_invalid',
+      `plan '${message.plan.plan}' refused: ${resolved.issues.length} problem(s)`,
+      resolved.issues.map((issue) => ({
+        path: issue.path,
+        message: `${issue.code}: ${issue.message}`,
+        ...(issue.line !== undefined ? { line: issue.line } : {}),
+      })),
+    );
     return undefined;
   }
   const source = message.source ?? `client:${message.sender.id}`;
@@ -84,7 +111,10 @@ function announceAccepted(ctx: BrainContext, intake: Intake): { ack: Message; ef
   ctx.events.emit({ event_type: 'plan_submitted', plan_id: planId, detail });
   for (const task of tasks) {
     if (task.fix_applied !== undefined) {
-      ctx.logger.info({ plan_id: planId, plan_task_id: task.name, fix_applied: task.fix_applied }, `definition auto-fix on ${task.name}: ${task.fix_applied}`);
+      ctx.logger.info(
+        { plan_id: planId, plan_task_id: task.name, fix_applied: task.fix_applied },
+        `definition auto-fix on ${task.name}: ${task.fix_applied}`,
+      );
     }
   }
   const effects = enqueueReady(ctx, planId);
@@ -93,7 +123,10 @@ function announceAccepted(ctx: BrainContext, intake: Intake): { ack: Message; ef
     task_id: `${planId}.${task.name}`,
     ...(task.fix_applied !== undefined ? { fix_applied: task.fix_applied } : {}),
   }));
-  return { ack: createMessage('plan_accepted', sender(ctx), { plan_id: planId, tasks: accepted }, message.msg_id), effects };
+  return {
+    ack: createMessage('plan_accepted', sender(ctx), { plan_id: planId, tasks: accepted }, message.msg_id),
+    effects,
+  };
 }
 
 /** Plans and workers, as one document. */
@@ -118,7 +151,11 @@ export function onStatus(ctx: BrainContext, message: MessageOf<'status_request'>
 }
 
 /** Cancel a plan or a task; running attempts are called back from their workers. */
-export function onCancel(ctx: BrainContext, message: MessageOf<'cancel_request'>, reply: Reply): readonly BrainEffect[] {
+export function onCancel(
+  ctx: BrainContext,
+  message: MessageOf<'cancel_request'>,
+  reply: Reply,
+): readonly BrainEffect[] {
   if (ctx.store.intake.intakeUnderway(message.target)) {
     const why = `plan '${message.target}' is still being stored; cancel it once it is accepted`;
     refuse(ctx, reply, message.msg_id, 'plan_storing', why);
@@ -133,17 +170,37 @@ export function onCancel(ctx: BrainContext, message: MessageOf<'cancel_request'>
     ctx.queue.remove(id);
     ctx.retryAt.delete(id);
     const row = ctx.store.task(id);
-    ctx.events.emit({ event_type: 'task_canceled', plan_id: row?.plan_id, task_id: id, plan_task_id: row?.name, cause: row?.cause ?? 'canceled' });
+    ctx.events.emit({
+      event_type: 'task_canceled',
+      plan_id: row?.plan_id,
+      task_id: id,
+      plan_task_id: row?.name,
+      cause: row?.cause ?? 'canceled',
+    });
   }
   for (const lease of effect.revoked) {
     const worker = ctx.workers.get(lease.worker_id);
     worker?.leases.delete(lease.task_id);
     if (worker?.identity !== undefined) {
-      ctx.router.send(worker.identity, createMessage('cancel_task', sender(ctx), { task_id: lease.task_id, attempt: lease.attempt, reason: 'canceled by operator' }));
+      ctx.router.send(
+        worker.identity,
+        createMessage('cancel_task', sender(ctx), {
+          task_id: lease.task_id,
+          attempt: lease.attempt,
+          reason: 'canceled by operator',
+        }),
+      );
     }
   }
   ctx.escalation?.onCanceled(effect.canceled);
-  reply(createMessage('ack', sender(ctx), { detail: `canceled ${effect.canceled.length} task(s)`, affected: effect.canceled }, message.msg_id));
+  reply(
+    createMessage(
+      'ack',
+      sender(ctx),
+      { detail: `canceled ${effect.canceled.length} task(s)`, affected: effect.canceled },
+      message.msg_id,
+    ),
+  );
   ctx.schedulePump();
   return effect.plan === undefined ? [] : [{ kind: 'plan_finished', plan: effect.plan }];
 }
@@ -157,9 +214,22 @@ export function onRetry(ctx: BrainContext, message: MessageOf<'retry_request'>, 
   }
   for (const id of effect.reset) {
     const row = ctx.store.task(id);
-    ctx.events.emit({ event_type: 'task_requeued', plan_id: row?.plan_id, task_id: id, plan_task_id: row?.name, cause: 'retry requested by operator' });
+    ctx.events.emit({
+      event_type: 'task_requeued',
+      plan_id: row?.plan_id,
+      task_id: id,
+      plan_task_id: row?.name,
+      cause: 'retry requested by operator',
+    });
   }
-  reply(createMessage('ack', sender(ctx), { detail: `re-queued ${effect.reset.length} task(s)`, affected: effect.reset }, message.msg_id));
+  reply(
+    createMessage(
+      'ack',
+      sender(ctx),
+      { detail: `re-queued ${effect.reset.length} task(s)`, affected: effect.reset },
+      message.msg_id,
+    ),
+  );
   return [{ kind: 'release', taskIds: effect.requeued }];
 }
 

@@ -9,13 +9,19 @@ import type { WorkerEntry } from './worker-registry.js';
  * `naive` policy, and under `swap-aware` the way cpu work and workers the scheduler does not place are fed).
  * `appetite` narrows what a worker is offered; undefined from it skips the worker.
  */
-export function pump(ctx: BrainCore, appetite: (worker: WorkerEntry) => WorkerAppetite | undefined = defaultAppetite): number {
+export function pump(
+  ctx: BrainCore,
+  appetite: (worker: WorkerEntry) => WorkerAppetite | undefined = defaultAppetite,
+): number {
   let dispatched = 0;
   const now = ctx.runtime.now();
   let progress = true;
   while (progress && ctx.queue.size > 0) {
     progress = false;
-    for (const worker of ctx.workers.withFreeSlots({ prefetch: ctx.config.prefetch, belowS: ctx.config.prefetch_below_s })) {
+    for (const worker of ctx.workers.withFreeSlots({
+      prefetch: ctx.config.prefetch,
+      belowS: ctx.config.prefetch_below_s,
+    })) {
       const wants = appetite(worker);
       if (wants === undefined) continue;
       const entry = ctx.queue.pick(wants, now);
@@ -58,18 +64,22 @@ export function dispatchTo(
   worker.lastDispatch = now;
   const task = rowToTask(leased.row);
   const pending = ctx.pendingAcks.get(worker.id);
-  const acks = pending !== undefined && pending.identity.equals(worker.identity) ? pending.msgIds : undefined;
+  const acks = pending?.identity.equals(worker.identity) ? pending.msgIds : undefined;
   if (acks !== undefined) ctx.pendingAcks.delete(worker.id);
   const mark = ctx.workers.markDispatch(worker, taskId, leased.attempt);
   ctx.router.send(
     worker.identity,
-    createMessage('dispatch', { role: 'brain', id: ctx.id }, {
-      task,
-      attempt: leased.attempt,
-      mark,
-      ...(acks !== undefined ? { acks } : {}),
-      ...(gpus !== undefined ? { gpus: [...gpus] } : {}),
-    }),
+    createMessage(
+      'dispatch',
+      { role: 'brain', id: ctx.id },
+      {
+        task,
+        attempt: leased.attempt,
+        mark,
+        ...(acks !== undefined ? { acks } : {}),
+        ...(gpus !== undefined ? { gpus: [...gpus] } : {}),
+      },
+    ),
   );
   ctx.events.emit({
     event_type: 'task_dispatched',

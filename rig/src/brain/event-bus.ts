@@ -29,7 +29,8 @@ export class EventBus {
   /** Record an event, and publish and log it once the transaction that recorded it has committed. */
   emit(input: EventInput): RigEvent {
     const event = { timestamp: this.#store.isoNow() } as RigEvent;
-    for (const [key, value] of Object.entries(input)) if (value !== undefined) (event as Record<string, unknown>)[key] = value;
+    for (const [key, value] of Object.entries(input))
+      if (value !== undefined) (event as Record<string, unknown>)[key] = value;
     const seq = this.#store.appendEvent(event);
     const stamped = { ...event, seq };
     // A subscriber (`submit --wait`) acts on what it hears: an event rolled back with its transaction never happened.

@@ -23,7 +23,8 @@ export class LiveRigSpec {
 
   /** Load times measured before this start (from the event log). */
   seed(measured: ReadonlyMap<string, { meanS: number; samples: number }>): void {
-    for (const [model, load] of measured) this.#measured.set(model, { totalS: load.meanS * load.samples, n: load.samples });
+    for (const [model, load] of measured)
+      this.#measured.set(model, { totalS: load.meanS * load.samples, n: load.samples });
   }
 
   /** Remember what kind a model is from a task that names it (an llm task's model is an LLM). */
@@ -33,7 +34,8 @@ export class LiveRigSpec {
 
   /** A worker's real (not simulated) model_loaded event: one more measured load. */
   observe(event: RigEvent): void {
-    if (event.event_type !== 'model_loaded' || event.duration_ms === undefined || event.detail?.['simulated'] === true) return;
+    if (event.event_type !== 'model_loaded' || event.duration_ms === undefined || event.detail?.['simulated'] === true)
+      return;
     const model = event.detail?.['model'];
     if (typeof model !== 'string') return;
     const known = this.#measured.get(model) ?? { totalS: 0, n: 0 };
@@ -50,11 +52,20 @@ export class LiveRigSpec {
    * when `brain` is given, are lent to worker script work only (see RigSpec.lendsLlm), and the brain model spans
    * exactly the brain worker's cards whatever the profile says.
    */
-  spec(cards: readonly CardBelief[], brain: { readonly model: string; readonly gpus: readonly number[] } | null = null): RigSpec {
+  spec(
+    cards: readonly CardBelief[],
+    brain: { readonly model: string; readonly gpus: readonly number[] } | null = null,
+  ): RigSpec {
     const models: Record<string, ModelSpec> = {};
     const unloadS = this.profile?.unload_s ?? DEFAULT_UNLOAD_S;
     for (const [name, model] of Object.entries(this.profile?.models ?? {})) {
-      models[name] = { kind: model.kind, gpus: model.gpus, vramMbPerGpu: model.vram_mb_per_gpu, loadS: model.load_s, unloadS };
+      models[name] = {
+        kind: model.kind,
+        gpus: model.gpus,
+        vramMbPerGpu: model.vram_mb_per_gpu,
+        loadS: model.load_s,
+        unloadS,
+      };
     }
     for (const [name, kind] of this.#kinds) models[name] ??= { ...UNKNOWN[kind] };
     for (const [name, load] of this.#measured) {

@@ -1,5 +1,13 @@
 import { createMessage, type RigEvent, type TaskClass, type WorkerInfo } from '@rigmind/protocol';
-import { DEFAULT_KNOBS, type CardView, type Decision, type Policy, type SchedTask, type SchedulerKnobs, type UpcomingTask } from '../scheduler/types.js';
+import {
+  DEFAULT_KNOBS,
+  type CardView,
+  type Decision,
+  type Policy,
+  type SchedTask,
+  type SchedulerKnobs,
+  type UpcomingTask,
+} from '../scheduler/types.js';
 import { swapAwarePolicy } from '../scheduler/swap-aware-policy.js';
 import { modelServersOf } from '../scheduler/upcoming.js';
 import type { BrainCore } from './brain-context.js';
@@ -20,7 +28,12 @@ const DEFAULT_ESTIMATE_S: Readonly<Record<'script' | 'llm', number>> = { script:
 const GPU_CLASSES: readonly TaskClass[] = ['script', 'llm'];
 /** Whether the swap-aware scheduler places this worker's GPU work: one card, worker executor, GPU classes served. */
 export function isPlaced(info: WorkerInfo | undefined): boolean {
-  return info !== undefined && info.executor === 'worker' && info.gpus.length === 1 && info.classes.some((c) => GPU_CLASSES.includes(c));
+  return (
+    info !== undefined &&
+    info.executor === 'worker' &&
+    info.gpus.length === 1 &&
+    info.classes.some((c) => GPU_CLASSES.includes(c))
+  );
 }
 
 /** Placed workers, and the brain worker (its tasks, and its cards lent to worker scripts while it is idle). */
@@ -91,7 +104,8 @@ export class LiveScheduler {
   appetite(worker: WorkerEntry): WorkerAppetite | undefined {
     const info = worker.info;
     if (info === undefined) return undefined;
-    if (!isScheduled(info)) return { classes: info.classes as TaskClass[], prefer: info.prefer, executor: info.executor };
+    if (!isScheduled(info))
+      return { classes: info.classes as TaskClass[], prefer: info.prefer, executor: info.executor };
     if (worker.leases.size > 0) return undefined;
     const classes = (info.classes as TaskClass[]).filter((c) => !GPU_CLASSES.includes(c));
     return classes.length === 0 ? undefined : { classes, executor: info.executor };
@@ -118,16 +132,30 @@ export class LiveScheduler {
     }
     if (views.length === 0) return [];
     const rig = this.spec.spec(beliefs, brain === undefined ? null : { model: brain.model, gpus: brain.gpus });
-    const ready = this.#readyTasks(nowS, brain);
-    const upcoming = [...this.#upcoming.list(now, nowS, (row) => row.estimate_s ?? DEFAULT_ESTIMATE_S[row.task_class], (row) => this.#modelOf(row.task_class, row.model))];
+    const ready = this.#readyTasks(brain);
+    const upcoming = [
+      ...this.#upcoming.list(
+        now,
+        nowS,
+        (row) => row.estimate_s ?? DEFAULT_ESTIMATE_S[row.task_class],
+        (row) => this.#modelOf(row.task_class, row.model),
+      ),
+    ];
     if (brain !== undefined) {
-      const eta = this.#brainEta.get(now, () => brainWorkEta(ctx.store, now, {
-        seconds: (ms) => this.#seconds(ms),
-        estimateOf: (taskClass, estimateS) => estimateS ?? (taskClass === 'cpu' ? 0 : DEFAULT_ESTIMATE_S[taskClass]),
-        modelOf: (row) => (row.executor === 'brain' ? brain.model : row.task_class === 'cpu' ? null : this.#modelOf(row.task_class, row.model)),
-        cards: rig.cards.length - brain.gpus.length,
-        servers: modelServersOf(views, rig, this.#knobs),
-      }));
+      const eta = this.#brainEta.get(now, () =>
+        brainWorkEta(ctx.store, now, {
+          seconds: (ms) => this.#seconds(ms),
+          estimateOf: (taskClass, estimateS) => estimateS ?? (taskClass === 'cpu' ? 0 : DEFAULT_ESTIMATE_S[taskClass]),
+          modelOf: (row) =>
+            row.executor === 'brain'
+              ? brain.model
+              : row.task_class === 'cpu'
+                ? null
+                : this.#modelOf(row.task_class, row.model),
+          cards: rig.cards.length - brain.gpus.length,
+          servers: modelServersOf(views, rig, this.#knobs),
+        }),
+      );
       upcoming.push(...eta);
     }
     const output = this.policy({ nowS, ready, upcoming, cards: views, cpuFree: 0, rig, knobs: this.#knobs });
@@ -154,13 +182,15 @@ export class LiveScheduler {
   }
 
   /** Ready GPU work for the policy: worker tasks, and the brain's when a brain worker is there to place them on. */
-  #readyTasks(nowS: number, brain: BrainCards | undefined): SchedTask[] {
+  #readyTasks(brain: BrainCards | undefined): SchedTask[] {
     const out: SchedTask[] = [];
     for (const entry of this.ctx.queue.entries()) {
       if (entry.task_class !== 'script' && entry.task_class !== 'llm') continue;
       if (entry.executor === 'brain' && brain === undefined) continue;
-      const model = entry.executor === 'brain' && brain !== undefined ? brain.model : this.#modelOf(entry.task_class, entry.model);
-      if (model !== null && entry.executor === 'worker') this.spec.noteModel(model, entry.task_class === 'llm' ? 'llm' : 'script');
+      const model =
+        entry.executor === 'brain' && brain !== undefined ? brain.model : this.#modelOf(entry.task_class, entry.model);
+      if (model !== null && entry.executor === 'worker')
+        this.spec.noteModel(model, entry.task_class === 'llm' ? 'llm' : 'script');
       out.push({
         id: entry.task_id,
         taskClass: entry.task_class,
@@ -177,13 +207,25 @@ export class LiveScheduler {
     return out;
   }
 
-  #apply(decision: Decision, tasks: ReadonlyMap<string, SchedTask>, upcoming: readonly SchedTask[], nowS: number, brain: BrainCards | undefined): readonly BrainEffect[] {
+  #apply(
+    decision: Decision,
+    tasks: ReadonlyMap<string, SchedTask>,
+    upcoming: readonly SchedTask[],
+    nowS: number,
+    brain: BrainCards | undefined,
+  ): readonly BrainEffect[] {
     if (decision.kind === 'preempt') return this.#preempt(decision.taskId);
     this.#place(decision, tasks, upcoming, nowS, brain);
     return [];
   }
 
-  #place(decision: Exclude<Decision, { kind: 'preempt' }>, tasks: ReadonlyMap<string, SchedTask>, upcoming: readonly SchedTask[], nowS: number, brain: BrainCards | undefined): void {
+  #place(
+    decision: Exclude<Decision, { kind: 'preempt' }>,
+    tasks: ReadonlyMap<string, SchedTask>,
+    upcoming: readonly SchedTask[],
+    nowS: number,
+    brain: BrainCards | undefined,
+  ): void {
     const { ctx } = this;
     const gpu = decision.gpus[0];
     const card = gpu === undefined ? undefined : this.cards.get(gpu);
@@ -199,17 +241,31 @@ export class LiveScheduler {
       const planId = [...tasks.values(), ...upcoming].find((task) => task.model === decision.model)?.id;
       const plan = planId === undefined ? undefined : ctx.store.task(planId)?.plan_id;
       if (plan === undefined) return;
-      if (this.spec.kindOf(decision.model) === 'llm' || decision.model === brain?.model) this.#resource(worker, card, 'load_llm', decision.model, plan, `ahead of ${decision.model} work`, nowS);
-      else if (llmHeld !== undefined) this.#resource(worker, card, 'unload_llm', llmHeld, plan, `card freed for ${decision.model} work`, nowS);
+      if (this.spec.kindOf(decision.model) === 'llm' || decision.model === brain?.model)
+        this.#resource(worker, card, 'load_llm', decision.model, plan, `ahead of ${decision.model} work`, nowS);
+      else if (llmHeld !== undefined)
+        this.#resource(worker, card, 'unload_llm', llmHeld, plan, `card freed for ${decision.model} work`, nowS);
       return;
     }
     const task = tasks.get(decision.taskId);
     const row = ctx.store.task(decision.taskId);
-    if (task === undefined || row === undefined || !(worker.info?.classes as TaskClass[] | undefined)?.includes(task.taskClass)) return;
+    if (
+      task === undefined ||
+      row === undefined ||
+      !(worker.info?.classes as TaskClass[] | undefined)?.includes(task.taskClass)
+    )
+      return;
     // A brain task runs on all the brain's cards; worker work on a lent brain card is told which card.
     const lent = onBrain && task.executor === 'worker' ? [card.gpu] : undefined;
     // The task's own run does the switch it needs (the worker checks a prompt fits before loading anything).
-    const leased = dispatchTo(ctx, worker, task.id, ctx.runtime.now(), { policy: 'swap-aware', gpus: [...decision.gpus], load: decision.load, unload: decision.unload }, lent);
+    const leased = dispatchTo(
+      ctx,
+      worker,
+      task.id,
+      ctx.runtime.now(),
+      { policy: 'swap-aware', gpus: [...decision.gpus], load: decision.load, unload: decision.unload },
+      lent,
+    );
     if (leased === undefined) return;
     // What the run will hold: the freed cards (the whole 14B pair when it goes) empty, then the task's model on its cards.
     for (const freed of decision.unload) {
@@ -224,20 +280,51 @@ export class LiveScheduler {
         if (each !== undefined && (replaces || each.models.length === 0)) each.models = [model];
       }
     }
-    card.run = { taskId: task.id, priority: task.priority, model, startedAtS: nowS, estimateS: task.estimateS, executor: task.executor };
+    card.run = {
+      taskId: task.id,
+      priority: task.priority,
+      model,
+      startedAtS: nowS,
+      estimateS: task.estimateS,
+      executor: task.executor,
+    };
   }
 
   /** Load or free a model through a resource task; on the brain worker that is the model on all its cards. */
-  #resource(worker: WorkerEntry, card: CardBelief, action: 'load_llm' | 'unload_llm', model: string, planId: string, why: string, nowS: number): void {
+  #resource(
+    worker: WorkerEntry,
+    card: CardBelief,
+    action: 'load_llm' | 'unload_llm',
+    model: string,
+    planId: string,
+    why: string,
+    nowS: number,
+  ): void {
     const loadS = action === 'load_llm' ? (this.spec.spec([card]).models[model]?.loadS ?? 0) : 8;
     const brainCard = isBrainWorker(worker.info);
     const cards = brainCard ? this.#cardsOf(worker) : [card];
-    const taskId = startResourceTask(this.ctx, worker, { action, model, gpu: card.gpu, gpus: cards.map((each) => each.gpu), planId, estimateS: loadS, why });
+    const taskId = startResourceTask(this.ctx, worker, {
+      action,
+      model,
+      gpu: card.gpu,
+      gpus: cards.map((each) => each.gpu),
+      planId,
+      estimateS: loadS,
+      why,
+    });
     if (taskId === undefined) return;
-    for (const each of cards) each.models = action === 'load_llm' ? [model] : each.models.filter((held) => held !== model);
+    for (const each of cards)
+      each.models = action === 'load_llm' ? [model] : each.models.filter((held) => held !== model);
     // Loading the brain model is the brain getting ready; anything else is worker-side switching. Priority 10: never preempted.
     const executor = brainCard && action === 'load_llm' ? 'brain' : 'worker';
-    card.run = { taskId, priority: 10, model: action === 'load_llm' ? model : null, startedAtS: nowS, estimateS: loadS, executor };
+    card.run = {
+      taskId,
+      priority: 10,
+      model: action === 'load_llm' ? model : null,
+      startedAtS: nowS,
+      estimateS: loadS,
+      executor,
+    };
   }
 
   #cardsOf(worker: WorkerEntry): CardBelief[] {
@@ -252,12 +339,28 @@ export class LiveScheduler {
     const worker = ctx.workers.get(lease.worker_id);
     worker?.leases.delete(taskId);
     if (worker?.identity !== undefined) {
-      ctx.router.send(worker.identity, createMessage('cancel_task', { role: 'brain', id: ctx.id }, { task_id: taskId, attempt: lease.attempt, reason: 'preempted for urgent work' }));
+      ctx.router.send(
+        worker.identity,
+        createMessage(
+          'cancel_task',
+          { role: 'brain', id: ctx.id },
+          { task_id: taskId, attempt: lease.attempt, reason: 'preempted for urgent work' },
+        ),
+      );
     }
     for (const card of this.cards.all()) if (card.run?.taskId === taskId) card.run = null;
     const row = ctx.store.task(taskId);
     if (row === undefined) return [];
-    ctx.events.emit({ event_type: 'task_preempted', plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name, worker_id: lease.worker_id, attempt: lease.attempt, cause: 'preempted for urgent work', detail: { preemptions: row.preemptions } });
+    ctx.events.emit({
+      event_type: 'task_preempted',
+      plan_id: row.plan_id,
+      task_id: taskId,
+      plan_task_id: row.name,
+      worker_id: lease.worker_id,
+      attempt: lease.attempt,
+      cause: 'preempted for urgent work',
+      detail: { preemptions: row.preemptions },
+    });
     return [{ kind: 'enqueue', row }];
   }
 

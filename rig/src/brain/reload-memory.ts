@@ -12,9 +12,11 @@ export function reloadMemory(ctx: BrainContext): BrainEffect[] {
   ctx.retryAt.clear();
   ctx.pendingAcks.clear();
   const effects: BrainEffect[] = ctx.store.tasksIn(['queued']).map((row) => ({ kind: 'enqueue', row }));
-  for (const row of ctx.store.tasksIn(['retry_wait'])) ctx.retryAt.set(row.task_id, row.next_attempt_at ?? ctx.runtime.now());
+  for (const row of ctx.store.tasksIn(['retry_wait']))
+    ctx.retryAt.set(row.task_id, row.next_attempt_at ?? ctx.runtime.now());
   for (const worker of ctx.workers.all()) worker.leases.clear();
-  for (const lease of ctx.store.leases()) ctx.workers.ensure(lease.worker_id, ctx.runtime.now()).leases.add(lease.task_id);
+  for (const lease of ctx.store.leases())
+    ctx.workers.ensure(lease.worker_id, ctx.runtime.now()).leases.add(lease.task_id);
   ctx.scheduler?.invalidate();
   return effects;
 }

@@ -44,6 +44,11 @@ export function startResourceTask(ctx: BrainCore, worker: WorkerEntry, order: Re
     sensitive: false,
   };
   ctx.store.insertTasks(order.planId, [task], new Map([[name, taskId]]), 'brain', seq);
-  const leased = dispatchTo(ctx, worker, taskId, ctx.runtime.now(), { resource: order.action, model: order.model, gpus: [...(order.gpus ?? [order.gpu])], why: order.why });
+  const leased = dispatchTo(ctx, worker, taskId, ctx.runtime.now(), {
+    resource: order.action,
+    model: order.model,
+    gpus: [...(order.gpus ?? [order.gpu])],
+    why: order.why,
+  });
   return leased === undefined ? undefined : taskId;
 }

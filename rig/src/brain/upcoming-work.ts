@@ -23,7 +23,12 @@ export class UpcomingWork {
   }
 
   /** The upcoming tasks at `now` (ms; `nowS` is the scheduler's clock); `resolveModel` gives a task's model need (an llm task naming none gets the default). */
-  list(now: number, nowS: number, estimateOf: (row: { task_class: 'script' | 'llm'; estimate_s: number | null }) => number, resolveModel: (row: { task_class: 'script' | 'llm'; model: string | null }) => string | null): UpcomingTask[] {
+  list(
+    now: number,
+    nowS: number,
+    estimateOf: (row: { task_class: 'script' | 'llm'; estimate_s: number | null }) => number,
+    resolveModel: (row: { task_class: 'script' | 'llm'; model: string | null }) => string | null,
+  ): UpcomingTask[] {
     return this.#cache.get(now, () => this.#read(nowS, estimateOf, resolveModel));
   }
 
@@ -32,7 +37,11 @@ export class UpcomingWork {
     this.#cache.invalidate();
   }
 
-  #read(nowS: number, estimateOf: (row: { task_class: 'script' | 'llm'; estimate_s: number | null }) => number, resolveModel: (row: { task_class: 'script' | 'llm'; model: string | null }) => string | null): UpcomingTask[] {
+  #read(
+    nowS: number,
+    estimateOf: (row: { task_class: 'script' | 'llm'; estimate_s: number | null }) => number,
+    resolveModel: (row: { task_class: 'script' | 'llm'; model: string | null }) => string | null,
+  ): UpcomingTask[] {
     return this.store.dag.upcoming(LIMIT).map((row) => ({
       id: row.task_id,
       taskClass: row.task_class,

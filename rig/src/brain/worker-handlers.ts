@@ -33,7 +33,8 @@ export function onRegister(ctx: BrainContext, identity: Buffer, message: Message
   const abandon: HeldTask[] = [];
   for (const task of message.running) {
     const lease = ctx.store.leaseOf(task.task_id);
-    if (lease !== undefined && lease.attempt === task.attempt && lease.worker_id === info.id) entry.leases.add(task.task_id);
+    if (lease !== undefined && lease.attempt === task.attempt && lease.worker_id === info.id)
+      entry.leases.add(task.task_id);
     else abandon.push(task);
   }
   let takenBack = 0;
@@ -48,7 +49,12 @@ export function onRegister(ctx: BrainContext, identity: Buffer, message: Message
   }
   ctx.router.send(
     identity,
-    createMessage('welcome', brainSender(ctx), { heartbeat_ms: ctx.config.heartbeat_ms, liveness: ctx.config.heartbeat_liveness, abandon }, message.msg_id),
+    createMessage(
+      'welcome',
+      brainSender(ctx),
+      { heartbeat_ms: ctx.config.heartbeat_ms, liveness: ctx.config.heartbeat_liveness, abandon },
+      message.msg_id,
+    ),
   );
   ctx.events.emit({
     event_type: 'worker_registered',
@@ -74,12 +80,19 @@ export function onRegister(ctx: BrainContext, identity: Buffer, message: Message
  * Any message from a worker on the connection it registered proves it alive. Anything else is asked to register,
  * once per liveness window and connection: the frames a worker queued while the brain was down all arrive at once.
  */
-export function touchWorker(ctx: BrainContext, identity: Buffer, message: MessageOf<'heartbeat' | 'task_started' | 'task_result' | 'goodbye' | 'worker_event'>): boolean {
+export function touchWorker(
+  ctx: BrainContext,
+  identity: Buffer,
+  message: MessageOf<'heartbeat' | 'task_started' | 'task_result' | 'goodbye' | 'worker_event'>,
+): boolean {
   const entry = ctx.workers.get(message.sender.id);
   if (entry?.info === undefined || entry.identity?.equals(identity) !== true) {
     const window = ctx.config.heartbeat_ms * ctx.config.heartbeat_liveness;
     if (message.kind !== 'goodbye' && ctx.workers.shouldAsk(identity, ctx.runtime.now(), window)) {
-      ctx.router.send(identity, createMessage('reregister', brainSender(ctx), { reason: 'unknown worker or new connection' }, message.msg_id));
+      ctx.router.send(
+        identity,
+        createMessage('reregister', brainSender(ctx), { reason: 'unknown worker or new connection' }, message.msg_id),
+      );
     }
     return false;
   }
@@ -88,13 +101,22 @@ export function touchWorker(ctx: BrainContext, identity: Buffer, message: Messag
 }
 
 /** Card events a worker may add to the brain's stream; anything else from a worker is not its to report. */
-const WORKER_EVENT_TYPES = new Set<string>(['gpu_state', 'gpu_allocated', 'model_loaded', 'model_unloaded', 'gpu_thermal']);
+const WORKER_EVENT_TYPES = new Set<string>([
+  'gpu_state',
+  'gpu_allocated',
+  'model_loaded',
+  'model_unloaded',
+  'gpu_thermal',
+]);
 
 /** A worker reports what happened on its cards. */
 export function onWorkerEvent(ctx: BrainContext, message: MessageOf<'worker_event'>): void {
   const { event } = message;
   if (!WORKER_EVENT_TYPES.has(event.event_type)) {
-    ctx.logger.warn({ worker_id: message.sender.id, event_type: event.event_type }, 'worker event of a type workers do not report; dropped');
+    ctx.logger.warn(
+      { worker_id: message.sender.id, event_type: event.event_type },
+      'worker event of a type workers do not report; dropped',
+    );
     return;
   }
   ctx.scheduler?.onWorkerEvent(message.sender.id, event);
@@ -118,9 +140,24 @@ export function onTaskStarted(ctx: BrainContext, message: MessageOf<'task_starte
 }
 
 /** Mark an attempt running and say so, once; a short task's start is recorded from its result. Returns the task's plan and name if it started now. */
-function recordStart(ctx: BrainContext, taskId: string, attempt: number, workerId: string, detail: Record<string, unknown>): { plan_id: string; name: string } | undefined {
+function recordStart(
+  ctx: BrainContext,
+  taskId: string,
+  attempt: number,
+  workerId: string,
+  detail: Record<string, unknown>,
+): { plan_id: string; name: string } | undefined {
   const row = ctx.transitions.markRunning(taskId, attempt, workerId);
-  if (row !== undefined) ctx.events.emit({ event_type: 'task_started', plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name, worker_id: workerId, attempt, detail });
+  if (row !== undefined)
+    ctx.events.emit({
+      event_type: 'task_started',
+      plan_id: row.plan_id,
+      task_id: taskId,
+      plan_task_id: row.name,
+      worker_id: workerId,
+      attempt,
+      detail,
+    });
   return row;
 }
 
@@ -138,8 +175,12 @@ export function onTaskResult(ctx: BrainContext, identity: Buffer, message: Messa
   }
   const started = recordStart(ctx, message.task_id, message.attempt, workerId, { reported_with_result: true });
   let result = message.result;
-  const lowConfidence = ctx.escalation !== undefined && result.outcome === 'completed' && result.output?.includes(LOW_CONFIDENCE_MARKER) === true;
-  if (lowConfidence) result = { ...result, outcome: 'failed', error_snippet: 'the model marked its answer as low confidence' };
+  const lowConfidence =
+    ctx.escalation !== undefined &&
+    result.outcome === 'completed' &&
+    result.output?.includes(LOW_CONFIDENCE_MARKER) === true;
+  if (lowConfidence)
+    result = { ...result, outcome: 'failed', error_snippet: 'the model marked its answer as low confidence' };
   const effect = ctx.transitions.finish(message.task_id, message.attempt, result, workerId);
   queueAck(ctx, workerId, identity, message.msg_id);
   if (effect.kind === 'stale') {
@@ -155,7 +196,8 @@ export function onTaskResult(ctx: BrainContext, identity: Buffer, message: Messa
   }
   ctx.scheduler?.invalidate();
   ctx.schedulePump();
-  if (effect.kind === 'too_long' && result.context_exceeded !== undefined) return rerouteTooLong(ctx, message.task_id, result.context_exceeded);
+  if (effect.kind === 'too_long' && result.context_exceeded !== undefined)
+    return rerouteTooLong(ctx, message.task_id, result.context_exceeded);
   // A plan and a name do not change: the start recorded just now already read them.
   const row = started ?? ctx.store.task(message.task_id);
   if (row === undefined) return [];
@@ -174,20 +216,25 @@ export function onTaskResult(ctx: BrainContext, identity: Buffer, message: Messa
     ctx.events.emit({
       event_type: 'task_completed',
       ...base,
-      detail: { output_lines: result.output_lines, simulated: result.simulated === true, ...(result.tokens_per_second !== undefined ? { tokens_per_second: result.tokens_per_second } : {}) },
+      detail: {
+        output_lines: result.output_lines,
+        simulated: result.simulated === true,
+        ...(result.tokens_per_second !== undefined ? { tokens_per_second: result.tokens_per_second } : {}),
+      },
     });
   } else if (effect.kind === 'failed') {
     ctx.events.emit({ event_type: 'task_failed', ...base, error: result.error_snippet, cause: effect.cause });
   }
   const effects = [finished(message.task_id, effect, { worker_id: workerId, attempt: message.attempt })];
-  if (lowConfidence) effects.push({ kind: 'escalate', taskId: message.task_id, reason: 'low_confidence', otherwise: [] });
+  if (lowConfidence)
+    effects.push({ kind: 'escalate', taskId: message.task_id, reason: 'low_confidence', otherwise: [] });
   return effects;
 }
 
 /** Acks ride on the next dispatch to the worker, or go alone at the end of the turn. */
 function queueAck(ctx: BrainContext, workerId: string, identity: Buffer, msgId: string): void {
   const pending = ctx.pendingAcks.get(workerId);
-  if (pending !== undefined && pending.identity.equals(identity)) pending.msgIds.push(msgId);
+  if (pending?.identity.equals(identity)) pending.msgIds.push(msgId);
   else {
     if (pending !== undefined) flushAcks(ctx, workerId);
     ctx.pendingAcks.set(workerId, { identity, msgIds: [msgId] });
@@ -202,7 +249,10 @@ export function flushAcks(ctx: BrainContext, workerId?: string): void {
     ctx.pendingAcks.delete(id);
     if (pending === undefined) continue;
     for (const msgId of pending.msgIds) {
-      ctx.router.send(pending.identity, createMessage('ack', brainSender(ctx), { detail: 'recorded', affected: [] }, msgId));
+      ctx.router.send(
+        pending.identity,
+        createMessage('ack', brainSender(ctx), { detail: 'recorded', affected: [] }, msgId),
+      );
     }
   }
 }
@@ -225,19 +275,36 @@ export function reapSilentWorkers(ctx: BrainContext): BrainEffect[] {
   const effects: BrainEffect[] = [];
   for (const entry of ctx.workers.all()) {
     if (entry.lastSeen < deadline) {
-      effects.push(...dropWorker(ctx, entry.id, `worker ${entry.id} silent for ${ctx.config.heartbeat_liveness} heartbeats`, 'worker_lost'));
+      effects.push(
+        ...dropWorker(
+          ctx,
+          entry.id,
+          `worker ${entry.id} silent for ${ctx.config.heartbeat_liveness} heartbeats`,
+          'worker_lost',
+        ),
+      );
     }
   }
   return effects;
 }
 
-function dropWorker(ctx: BrainContext, workerId: string, reason: string, type: 'worker_lost' | 'worker_left'): BrainEffect[] {
+function dropWorker(
+  ctx: BrainContext,
+  workerId: string,
+  reason: string,
+  type: 'worker_lost' | 'worker_left',
+): BrainEffect[] {
   const entry = ctx.workers.get(workerId);
   if (entry === undefined) return [];
   ctx.workers.delete(workerId);
   ctx.scheduler?.onDrop(workerId);
   const leases = ctx.store.leases().filter((lease) => lease.worker_id === workerId);
-  ctx.events.emit({ event_type: type, worker_id: workerId, cause: reason, detail: { leases: leases.map((lease) => lease.task_id) } });
+  ctx.events.emit({
+    event_type: type,
+    worker_id: workerId,
+    cause: reason,
+    detail: { leases: leases.map((lease) => lease.task_id) },
+  });
   ctx.schedulePump();
   return leases.flatMap((lease) => loseLease(ctx, workerId, lease, reason));
 }

@@ -141,8 +141,18 @@ export class WorkerRegistry {
   /** Registered workers that can take another task (slots plus prefetch), the least busy and least recently fed first. */
   withFreeSlots(policy: PrefetchPolicy): WorkerEntry[] {
     return this.all()
-      .filter((entry) => entry.info !== undefined && entry.identity !== undefined && entry.accepting && entry.leases.size < entry.info.slots + prefetchFor(entry, policy))
-      .sort((a, b) => a.leases.size / (a.info?.slots ?? 1) - b.leases.size / (b.info?.slots ?? 1) || a.lastDispatch - b.lastDispatch);
+      .filter(
+        (entry) =>
+          entry.info !== undefined &&
+          entry.identity !== undefined &&
+          entry.accepting &&
+          entry.leases.size < entry.info.slots + prefetchFor(entry, policy),
+      )
+      .sort(
+        (a, b) =>
+          a.leases.size / (a.info?.slots ?? 1) - b.leases.size / (b.info?.slots ?? 1) ||
+          a.lastDispatch - b.lastDispatch,
+      );
   }
 
   /** Status rows for `rigmind status`. */

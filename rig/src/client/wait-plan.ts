@@ -23,7 +23,13 @@ export function subscribeEvents(pubEndpoint: string): EventSubscriber {
  * submit; this closes it); status is also polled, because a SUB socket may miss what was published before it
  * joined and a plan's end must never be missed.
  */
-export async function waitForPlan(client: BrainClient, subscriber: EventSubscriber, planId: string, hooks: WaitHooks = {}, pollMs = 500): Promise<PlanStatus> {
+export async function waitForPlan(
+  client: BrainClient,
+  subscriber: EventSubscriber,
+  planId: string,
+  hooks: WaitHooks = {},
+  pollMs = 500,
+): Promise<PlanStatus> {
   const reading = (async () => {
     for await (const document of subscriber.documents()) {
       const parsed = EventSchema.safeParse(JSON.parse(document.json));

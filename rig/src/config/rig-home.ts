@@ -61,7 +61,9 @@ export function loadRigConfig(home: RigHome): RigConfigResult {
   }
   const parsed = RigConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const detail = toIssues(parsed.error).map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+    const detail = toIssues(parsed.error)
+      .map((issue) => `${issue.path}: ${issue.message}`)
+      .join('; ');
     return err('config_invalid', detail, { file });
   }
   return ok(parsed.data);

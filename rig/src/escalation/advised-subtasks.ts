@@ -23,7 +23,8 @@ export function insertAdvisedSubtasks(
   proposed: readonly PlanTask[],
   source: string,
 ): { ok: true; queued: string[]; names: string[] } | SubtasksRefused {
-  if (proposed.some((task) => task.executor === 'brain')) return { ok: false, reason: 'advice may not assign tasks to the brain executor' };
+  if (proposed.some((task) => task.executor === 'brain'))
+    return { ok: false, reason: 'advice may not assign tasks to the brain executor' };
   const prefix = `${parent.name}.`;
   const renamed: PlanTask[] = proposed.map((task) => ({
     ...task,
@@ -31,7 +32,11 @@ export function insertAdvisedSubtasks(
     ...(task.depends_on !== undefined ? { depends_on: task.depends_on.map((dep) => `${prefix}${dep}`) } : {}),
   }));
   const resolved = resolvePlan({ plan: `${parent.plan_id}-advice`, tasks: renamed });
-  if (!resolved.ok) return { ok: false, reason: `advice subtasks refused: ${resolved.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}` };
+  if (!resolved.ok)
+    return {
+      ok: false,
+      reason: `advice subtasks refused: ${resolved.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+    };
   const names = resolved.tasks.map((task) => task.name);
   const clash = store.takenNames(parent.plan_id, names);
   if (clash.length > 0) return { ok: false, reason: `advice subtasks clash with existing tasks: ${clash.join(', ')}` };
@@ -40,7 +45,12 @@ export function insertAdvisedSubtasks(
     const firstSeq = (store.lastSeq(parent.plan_id) ?? 0) + 1;
     const queued = store.insertTasks(parent.plan_id, resolved.tasks, ids, source, firstSeq);
     const dependsOn = [...(JSON.parse(parent.depends_on) as string[]), ...names];
-    transitions.blockOnSubtasks(parent.task_id, [...ids.values()], dependsOn, `advised: waiting for ${names.length} subtask(s)`);
+    transitions.blockOnSubtasks(
+      parent.task_id,
+      [...ids.values()],
+      dependsOn,
+      `advised: waiting for ${names.length} subtask(s)`,
+    );
     return { ok: true as const, queued, names };
   });
 }

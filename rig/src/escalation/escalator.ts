@@ -1,4 +1,11 @@
-import { createMessage, encodeMessage, parseMessage, type Advice, type EscalationReason, type EscalationRequestInput } from '@rigmind/protocol';
+import {
+  createMessage,
+  encodeMessage,
+  parseMessage,
+  type Advice,
+  type EscalationReason,
+  type EscalationRequestInput,
+} from '@rigmind/protocol';
 import type { BrainCore, EscalationHooks, ManualEscalation } from '../brain/brain-context.js';
 import type { BrainEffect } from '../brain/effects.js';
 import { reopenDependents } from '../store/operator-actions.js';
@@ -58,7 +65,14 @@ export class Escalator implements EscalationHooks {
 
   escalate(taskId: string, reason: EscalationReason): readonly BrainEffect[] | undefined {
     const row = this.ctx.store.task(taskId);
-    if (row === undefined || isTerminal(row.status) || row.status === 'leased' || row.status === 'running' || row.status === 'waiting_external') return undefined;
+    if (
+      row === undefined ||
+      isTerminal(row.status) ||
+      row.status === 'leased' ||
+      row.status === 'running' ||
+      row.status === 'waiting_external'
+    )
+      return undefined;
     if (!this.#mayLeave(row)) return reason === 'requires_external' ? this.#fail(row, SENSITIVE_CAUSE) : undefined;
     this.#hand(row, reason);
     this.#send(taskId);
@@ -92,15 +106,31 @@ export class Escalator implements EscalationHooks {
     ctx.retryAt.delete(row.task_id);
     ctx.transitions.setStatus(row.task_id, 'waiting_external', `escalated: ${reason}`);
     this.#rows.begin(row.task_id, reason);
-    ctx.events.emit({ event_type: 'task_escalated', plan_id: row.plan_id, task_id: row.task_id, plan_task_id: row.name, cause: reason });
+    ctx.events.emit({
+      event_type: 'task_escalated',
+      plan_id: row.plan_id,
+      task_id: row.task_id,
+      plan_task_id: row.name,
+      cause: reason,
+    });
   }
 
   /** A task released after its advised subtasks completed: it is done, nothing of it runs locally again. */
   onReleased(row: TaskRow): readonly BrainEffect[] | undefined {
     if (this.#rows.get(row.task_id)?.state !== 'awaiting_subtasks') return undefined;
     this.#rows.setState(row.task_id, 'done', null);
-    const effect = this.ctx.transitions.completeDirectly(row.task_id, 'completed by the subtasks advised by the external tier', EXTERNAL_SOURCE);
-    this.ctx.events.emit({ event_type: 'task_completed', plan_id: row.plan_id, task_id: row.task_id, plan_task_id: row.name, cause: 'advised subtasks completed' });
+    const effect = this.ctx.transitions.completeDirectly(
+      row.task_id,
+      'completed by the subtasks advised by the external tier',
+      EXTERNAL_SOURCE,
+    );
+    this.ctx.events.emit({
+      event_type: 'task_completed',
+      plan_id: row.plan_id,
+      task_id: row.task_id,
+      plan_task_id: row.name,
+      cause: 'advised subtasks completed',
+    });
     return [{ kind: 'finished', taskId: row.task_id, effect, detail: {} }];
   }
 
@@ -114,7 +144,10 @@ export class Escalator implements EscalationHooks {
       if (escalation === undefined || escalation.state === 'done') continue;
       const inFlight = this.#inFlight.get(taskId);
       // Sent at least once (its request kept), or being sent: the gateway may hold an escalation for it.
-      if (escalation.state === 'sending' && (escalation.escalation_id !== null || escalation.handoff !== null || inFlight !== undefined)) {
+      if (
+        escalation.state === 'sending' &&
+        (escalation.escalation_id !== null || escalation.handoff !== null || inFlight !== undefined)
+      ) {
         this.#rows.withdrawing(taskId, 'task canceled: withdrawing it at the gateway');
         inFlight?.abort();
         this.#withdrawals.run(taskId);
@@ -141,11 +174,16 @@ export class Escalator implements EscalationHooks {
       return;
     }
     const controller = new AbortController();
-    const request = escalation.escalation_id !== null
-      ? this.client.poll(escalation.escalation_id, controller.signal)
-      : this.client.escalate(this.#handoff(row, escalation), controller.signal);
+    const request =
+      escalation.escalation_id !== null
+        ? this.client.poll(escalation.escalation_id, controller.signal)
+        : this.client.escalate(this.#handoff(row, escalation), controller.signal);
     // The reply is applied in a transaction of its own, through the brain's one place for effects.
-    this.#track(taskId, controller, request.then((result) => this.ctx.applyLater(() => this.#settle(taskId, result))));
+    this.#track(
+      taskId,
+      controller,
+      request.then((result) => this.ctx.applyLater(() => this.#settle(taskId, result))),
+    );
   }
 
   // In memory only: a brain killed mid-request finds the escalation due again when it restarts.
@@ -184,20 +222,44 @@ export class Escalator implements EscalationHooks {
     if (row === undefined || row.status !== 'waiting_external') return [];
     if (result.ok && result.response.state === 'completed' && result.response.advice !== undefined) {
       // Advice enters through protocol like any frame: as a message from the gateway, under the dispatch rule.
-      const frame = encodeMessage(createMessage('advice', { role: 'gateway', id: 'gateway' }, { escalation_id: result.response.id, task_id: taskId, advice: result.response.advice }));
+      const frame = encodeMessage(
+        createMessage(
+          'advice',
+          { role: 'gateway', id: 'gateway' },
+          { escalation_id: result.response.id, task_id: taskId, advice: result.response.advice },
+        ),
+      );
       const parsed = parseMessage(frame, { from: ['gateway'] });
-      if (!parsed.ok || parsed.value.kind !== 'advice') return this.#fail(row, `invalid advice: ${parsed.ok ? parsed.value.kind : parsed.error.message}`);
+      if (!parsed.ok || parsed.value.kind !== 'advice')
+        return this.#fail(row, `invalid advice: ${parsed.ok ? parsed.value.kind : parsed.error.message}`);
       return this.#apply(row, parsed.value.advice);
     }
     if (result.ok) {
       const error = result.response.error;
-      return this.#retryOrFail(row, result.response.state === 'pending', result.response.id, error ? `${error.code}: ${error.message}` : `escalation ${result.response.state}`);
+      return this.#retryOrFail(
+        row,
+        result.response.state === 'pending',
+        result.response.id,
+        error ? `${error.code}: ${error.message}` : `escalation ${result.response.state}`,
+      );
     }
-    return this.#retryOrFail(row, result.retryable, result.escalationId, `${result.code}: ${result.message}`, result.retryAfterMs);
+    return this.#retryOrFail(
+      row,
+      result.retryable,
+      result.escalationId,
+      `${result.code}: ${result.message}`,
+      result.retryAfterMs,
+    );
   }
 
   // `notBeforeMs`: the gateway's Retry-After (its next try upstream, or its rate limit); asking sooner is wasted.
-  #retryOrFail(row: TaskRow, retryable: boolean, escalationId: string | undefined, why: string, notBeforeMs = 0): readonly BrainEffect[] {
+  #retryOrFail(
+    row: TaskRow,
+    retryable: boolean,
+    escalationId: string | undefined,
+    why: string,
+    notBeforeMs = 0,
+  ): readonly BrainEffect[] {
     const { ctx } = this;
     if (!retryable) return this.#fail(row, `escalation failed: ${why}`);
     const tries = (this.#rows.get(row.task_id)?.tries ?? 0) + 1;
@@ -206,7 +268,14 @@ export class Escalator implements EscalationHooks {
     this.#rows.retryLater(row.task_id, nextAt, escalationId, why);
     const cause = `waiting for the gateway (${why}); next try in ${Math.round(delay / 1000)}s`;
     ctx.transitions.setStatus(row.task_id, 'waiting_external', cause);
-    ctx.events.emit({ event_type: 'escalation_failed', plan_id: row.plan_id, task_id: row.task_id, plan_task_id: row.name, cause, duration_ms: delay });
+    ctx.events.emit({
+      event_type: 'escalation_failed',
+      plan_id: row.plan_id,
+      task_id: row.task_id,
+      plan_task_id: row.name,
+      cause,
+      duration_ms: delay,
+    });
     return [];
   }
 
@@ -221,12 +290,24 @@ export class Escalator implements EscalationHooks {
       return [{ kind: 'finished', taskId: row.task_id, effect, detail: {} }];
     }
     if (advice.type === 'decline') {
-      if (ctx.config.escalation.on_decline !== 'hold') return this.#fail(row, `declined by the external tier: ${advice.reason}`);
+      if (ctx.config.escalation.on_decline !== 'hold')
+        return this.#fail(row, `declined by the external tier: ${advice.reason}`);
       this.#rows.setState(row.task_id, 'held', advice.reason);
-      ctx.transitions.setStatus(row.task_id, 'waiting_external', `declined by the external tier, held for a person: ${advice.reason}`);
+      ctx.transitions.setStatus(
+        row.task_id,
+        'waiting_external',
+        `declined by the external tier, held for a person: ${advice.reason}`,
+      );
       return [];
     }
-    const inserted = insertAdvisedSubtasks(ctx.store, ctx.transitions, ctx.resolvePlan, row, advice.tasks, EXTERNAL_SOURCE);
+    const inserted = insertAdvisedSubtasks(
+      ctx.store,
+      ctx.transitions,
+      ctx.resolvePlan,
+      row,
+      advice.tasks,
+      EXTERNAL_SOURCE,
+    );
     if (!inserted.ok) return this.#fail(row, inserted.reason);
     this.#rows.setState(row.task_id, 'awaiting_subtasks', inserted.names.join(', '));
     return [{ kind: 'release', taskIds: inserted.queued }];

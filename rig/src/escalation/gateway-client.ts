@@ -46,7 +46,16 @@ export type WithdrawResult =
   | { readonly outcome: 'later'; readonly message: string; readonly retryAfterMs?: number };
 
 /** The subset of fetch the client uses; undici's by default. */
-export type ClientFetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string; dispatcher?: Dispatcher; signal?: AbortSignal }) => Promise<{
+export type ClientFetch = (
+  url: string,
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    body?: string;
+    dispatcher?: Dispatcher;
+    signal?: AbortSignal;
+  },
+) => Promise<{
   readonly status: number;
   readonly headers: { get(name: string): string | null };
   text(): Promise<string>;
@@ -114,7 +123,12 @@ export class GatewayClient {
     const parsed = EscalationRequestSchema.safeParse(request);
     if (!parsed.success) {
       const first = parsed.error.issues[0];
-      return { ok: false, code: 'refused', retryable: false, message: `invalid escalation request: ${first?.path.join('.') ?? ''}: ${first?.message ?? ''}` };
+      return {
+        ok: false,
+        code: 'refused',
+        retryable: false,
+        message: `invalid escalation request: ${first?.path.join('.') ?? ''}: ${first?.message ?? ''}`,
+      };
     }
     const exchange = await this.#send('POST', '/v1/escalations', JSON.stringify(parsed.data));
     const result = this.#interpret(exchange, undefined);
@@ -129,12 +143,21 @@ export class GatewayClient {
     // Bounded: one poll per interval (or per the gateway's Retry-After, when later) until the deadline.
     for (;;) {
       const result = await this.fetchEscalation(id);
-      const pending = result.ok ? result.response.state === 'pending' : result.code === 'unreachable' || result.code === 'server_error';
+      const pending = result.ok
+        ? result.response.state === 'pending'
+        : result.code === 'unreachable' || result.code === 'server_error';
       if (!pending) return result;
       const wait = Math.max(interval, result.ok ? (result.retryAfterMs ?? 0) : 0);
       if (this.#now() + wait > deadline || signal?.aborted === true) {
         const next = result.ok && result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {};
-        return { ok: false, code: 'timeout', retryable: true, message: `escalation ${id} still pending at the gateway`, escalationId: id, ...next };
+        return {
+          ok: false,
+          code: 'timeout',
+          retryable: true,
+          message: `escalation ${id} still pending at the gateway`,
+          escalationId: id,
+          ...next,
+        };
       }
       await this.#sleep(wait);
     }
@@ -147,7 +170,10 @@ export class GatewayClient {
 
   /** The escalation the gateway made under this rig's idempotency key (for a rig whose reply was lost). */
   async findByKey(key: string): Promise<GatewayResult> {
-    return this.#interpret(await this.#send('GET', `/v1/escalations?idempotency_key=${encodeURIComponent(key)}`, ''), undefined);
+    return this.#interpret(
+      await this.#send('GET', `/v1/escalations?idempotency_key=${encodeURIComponent(key)}`, ''),
+      undefined,
+    );
   }
 
   /**
@@ -175,7 +201,8 @@ export class GatewayClient {
   async #send(method: string, path: string, body: string): Promise<Exchange> {
     const signedWith = this.#skewMs;
     const exchange = await this.#exchange(method, path, body);
-    if (exchange.kind !== 'response' || exchange.status !== 401 || parseError(exchange.body)?.code !== 'stale_request') return exchange;
+    if (exchange.kind !== 'response' || exchange.status !== 401 || parseError(exchange.body)?.code !== 'stale_request')
+      return exchange;
     const seen = this.#seenSkewMs;
     if (seen !== undefined && Math.abs(seen - this.#skewMs) >= DATE_RESOLUTION_MS) this.#adopt(Math.round(seen));
     return this.#skewMs === signedWith ? exchange : this.#exchange(method, path, body);
@@ -183,7 +210,15 @@ export class GatewayClient {
 
   async #exchange(method: string, path: string, body: string): Promise<Exchange> {
     const headers: Record<string, string> = {
-      ...signRequest({ rigId: this.options.rigId, secret: this.options.secret, method, pathWithQuery: path, body, now: this.#now() + this.#skewMs, nonce: this.#nonce() }),
+      ...signRequest({
+        rigId: this.options.rigId,
+        secret: this.options.secret,
+        method,
+        pathWithQuery: path,
+        body,
+        now: this.#now() + this.#skewMs,
+        nonce: this.#nonce(),
+      }),
       accept: 'application/json',
     };
     if (body !== '') headers['content-type'] = 'application/json';
@@ -196,9 +231,20 @@ export class GatewayClient {
         signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 10 * 60_000),
       });
       this.#observeClock(response.headers.get('date'));
-      return { kind: 'response', status: response.status, retryAfter: response.headers.get('retry-after'), body: await response.text() };
+      return {
+        kind: 'response',
+        status: response.status,
+        retryAfter: response.headers.get('retry-after'),
+        body: await response.text(),
+      };
     } catch (error) {
-      return { kind: 'network', message: error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error) };
+      return {
+        kind: 'network',
+        message:
+          error instanceof Error
+            ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}`
+            : String(error),
+      };
     }
   }
 
@@ -225,25 +271,56 @@ export class GatewayClient {
 
   #interpret(exchange: Exchange, knownId: string | undefined): GatewayResult {
     const withId = knownId === undefined ? {} : { escalationId: knownId };
-    if (exchange.kind === 'network') return { ok: false, code: 'unreachable', retryable: true, message: `gateway unreachable: ${exchange.message}`, ...withId };
+    if (exchange.kind === 'network')
+      return {
+        ok: false,
+        code: 'unreachable',
+        retryable: true,
+        message: `gateway unreachable: ${exchange.message}`,
+        ...withId,
+      };
     const { status } = exchange;
     if (status === 200 || status === 202) {
       const parsed = EscalationResponseSchema.safeParse(safeJson(exchange.body));
-      if (!parsed.success) return { ok: false, code: 'invalid_response', retryable: false, message: `gateway sent an invalid escalation response (HTTP ${status})`, ...withId };
+      if (!parsed.success)
+        return {
+          ok: false,
+          code: 'invalid_response',
+          retryable: false,
+          message: `gateway sent an invalid escalation response (HTTP ${status})`,
+          ...withId,
+        };
       const response = parsed.data;
       if (response.state === 'failed') {
-        return { ok: false, code: 'failed', retryable: false, message: response.error?.message ?? 'escalation failed', escalationId: response.id, ...(response.error ? { gatewayCode: response.error.code } : {}) };
+        return {
+          ok: false,
+          code: 'failed',
+          retryable: false,
+          message: response.error?.message ?? 'escalation failed',
+          escalationId: response.id,
+          ...(response.error ? { gatewayCode: response.error.code } : {}),
+        };
       }
       const retryAfterMs = response.state === 'pending' ? retryAfterMsOf(exchange.retryAfter) : undefined;
       return retryAfterMs === undefined ? { ok: true, response } : { ok: true, response, retryAfterMs };
     }
     const error = parseError(exchange.body);
-    const base = { message: error?.message ?? `gateway answered HTTP ${status}`, ...(error ? { gatewayCode: error.code } : {}), ...withId };
+    const base = {
+      message: error?.message ?? `gateway answered HTTP ${status}`,
+      ...(error ? { gatewayCode: error.code } : {}),
+      ...withId,
+    };
     if (status === 401) return { ok: false, code: 'unauthorized', retryable: false, ...base };
     if (status === 402) return { ok: false, code: 'budget_exceeded', retryable: false, ...base };
     if (status === 429) {
       const retryAfterMs = retryAfterMsOf(exchange.retryAfter);
-      return { ok: false, code: 'rate_limited', retryable: true, ...base, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+      return {
+        ok: false,
+        code: 'rate_limited',
+        retryable: true,
+        ...base,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      };
     }
     if (status >= 500) return { ok: false, code: 'server_error', retryable: true, ...base };
     return { ok: false, code: 'refused', retryable: false, ...base };

@@ -1,5 +1,11 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { ESCALATION_LIMITS, type EscalationReason, type EscalationRequestInput, type LocalAttempt, type UntrustedData } from '@rigmind/protocol';
+import {
+  ESCALATION_LIMITS,
+  type EscalationReason,
+  type EscalationRequestInput,
+  type LocalAttempt,
+  type UntrustedData,
+} from '@rigmind/protocol';
 import { redactText } from '@rigmind/protocol';
 import type { AttemptRow, TaskRow } from '../store/rows.js';
 
@@ -37,19 +43,29 @@ const clean = (text: string) => redactText(text).text;
  * Package a task for the gateway: the task, the brain's instructions, the local attempts with their error
  * snippets, and their output as untrusted data. Everything is redacted here already, before it leaves the rig.
  */
-export function buildHandoff(task: TaskRow, attempts: readonly AttemptRow[], reason: EscalationReason, maxTokens = 1_024): EscalationRequestInput {
+export function buildHandoff(
+  task: TaskRow,
+  attempts: readonly AttemptRow[],
+  reason: EscalationReason,
+  maxTokens = 1_024,
+): EscalationRequestInput {
   const recent = attempts.slice(-ESCALATION_LIMITS.attempts);
   const local: LocalAttempt[] = recent.map((attempt) => {
     const out: LocalAttempt = { attempt: attempt.attempt };
     if (attempt.worker_id !== null) out.worker_id = attempt.worker_id;
     if (attempt.return_code !== null) out.return_code = attempt.return_code;
-    if (attempt.error_snippet !== null && attempt.error_snippet !== '') out.error_snippet = clean(attempt.error_snippet).slice(-2_000);
+    if (attempt.error_snippet !== null && attempt.error_snippet !== '')
+      out.error_snippet = clean(attempt.error_snippet).slice(-2_000);
     return out;
   });
   const untrusted: UntrustedData[] = [];
   for (const attempt of recent.slice(-3)) {
     const stdout = excerpt(attempt.stdout_path);
-    if (stdout !== undefined && stdout.trim() !== '') untrusted.push({ label: `attempt ${attempt.attempt} output (last ${EXCERPT_BYTES} bytes)`, content: clean(stdout) });
+    if (stdout !== undefined && stdout.trim() !== '')
+      untrusted.push({
+        label: `attempt ${attempt.attempt} output (last ${EXCERPT_BYTES} bytes)`,
+        content: clean(stdout),
+      });
   }
   const request: EscalationRequestInput = {
     task: {

@@ -6,7 +6,11 @@ import type { EscalationState } from '../store/escalations.js';
  * or backing-off task, a failed one, or one held after a decline. `escalation` is the state of its last handoff;
  * `mayLeave` whether its plan lets it leave the rig (sensitive tasks).
  */
-export function whyNotByHand(row: TaskRow, escalation: EscalationState | undefined, mayLeave: boolean): string | undefined {
+export function whyNotByHand(
+  row: TaskRow,
+  escalation: EscalationState | undefined,
+  mayLeave: boolean,
+): string | undefined {
   switch (row.status) {
     case 'completed':
       return 'is completed';
@@ -20,6 +24,7 @@ export function whyNotByHand(row: TaskRow, escalation: EscalationState | undefin
     case 'waiting_external':
       if (escalation !== 'held') return 'is already with the external tier';
   }
-  if (!mayLeave) return `is sensitive, and plan '${row.plan_id}' does not allow escalating it (allow_external_sensitive)`;
+  if (!mayLeave)
+    return `is sensitive, and plan '${row.plan_id}' does not allow escalating it (allow_external_sensitive)`;
   return undefined;
 }

@@ -29,7 +29,8 @@ export class Withdrawals {
     if (escalation?.state !== 'withdrawing') return;
     const id = escalation.escalation_id;
     if (id === null) {
-      if (escalation.handoff === null || escalation.idempotency_key === null) this.rows.setState(taskId, 'done', 'task canceled before its escalation was sent');
+      if (escalation.handoff === null || escalation.idempotency_key === null)
+        this.rows.setState(taskId, 'done', 'task canceled before its escalation was sent');
       else this.#lookUp(taskId, escalation.idempotency_key, escalation.tries);
       return;
     }
@@ -39,7 +40,10 @@ export class Withdrawals {
         return;
       }
       this.rows.setState(taskId, 'done', `task canceled; ${result.outcome}: ${result.message}`);
-      this.ctx.logger.info({ task_id: taskId, escalation_id: id, outcome: result.outcome }, 'canceled task: its escalation withdrawn or settled');
+      this.ctx.logger.info(
+        { task_id: taskId, escalation_id: id, outcome: result.outcome },
+        'canceled task: its escalation withdrawn or settled',
+      );
     });
     this.underWay.track(taskId, request);
   }
@@ -54,14 +58,24 @@ export class Withdrawals {
       } else if (!result.ok && result.gatewayCode === 'not_found') {
         this.rows.setState(taskId, 'done', 'task canceled; its escalation never reached the gateway');
       } else {
-        this.#later(taskId, tries, `looking its escalation up at the gateway: ${result.ok ? 'no id' : result.message}`, result.ok ? undefined : result.retryAfterMs);
+        this.#later(
+          taskId,
+          tries,
+          `looking its escalation up at the gateway: ${result.ok ? 'no id' : result.message}`,
+          result.ok ? undefined : result.retryAfterMs,
+        );
       }
     });
     this.underWay.track(taskId, request);
   }
 
   #later(taskId: string, tries: number, why: string, retryAfterMs = 0): void {
-    const delay = gatewayRetryDelay(this.ctx.config.escalation, tries + 1, () => this.ctx.runtime.random(), retryAfterMs);
+    const delay = gatewayRetryDelay(
+      this.ctx.config.escalation,
+      tries + 1,
+      () => this.ctx.runtime.random(),
+      retryAfterMs,
+    );
     this.rows.retryLater(taskId, this.ctx.runtime.now() + delay, undefined, `task canceled; ${why}`);
   }
 }

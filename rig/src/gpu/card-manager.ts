@@ -44,7 +44,11 @@ export class CardManager {
 
   constructor(options: CardManagerOptions) {
     this.#options = options;
-    this.#machine = new CardStateMachine({ gpuId: options.gpuId, runtime: options.runtime, ...(options.workerId === undefined ? {} : { workerId: options.workerId }) });
+    this.#machine = new CardStateMachine({
+      gpuId: options.gpuId,
+      runtime: options.runtime,
+      ...(options.workerId === undefined ? {} : { workerId: options.workerId }),
+    });
   }
 
   /** The card's state now. */
@@ -145,7 +149,8 @@ export class CardManager {
         return ok();
       }
       const waited = this.#options.runtime.now() - started;
-      if (waited >= timeoutMs) return this.#fail('vram_timeout', `gpu ${this.#options.gpuId}: VRAM not freed after ${waited} ms`);
+      if (waited >= timeoutMs)
+        return this.#fail('vram_timeout', `gpu ${this.#options.gpuId}: VRAM not freed after ${waited} ms`);
       await this.#options.runtime.sleep(Math.min(this.#options.pollMs ?? 500, timeoutMs - waited));
     }
   }

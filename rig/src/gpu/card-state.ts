@@ -3,7 +3,16 @@ import { z } from 'zod';
 import type { Runtime } from '@rigmind/protocol';
 
 /** A card's state: the seed's six, plus unloading (waiting for VRAM to clear) and error. */
-export const CardStateSchema = z.enum(['idle', 'booting_llm', 'llm_ready', 'llm_busy', 'booting_script', 'script_busy', 'unloading', 'error']);
+export const CardStateSchema = z.enum([
+  'idle',
+  'booting_llm',
+  'llm_ready',
+  'llm_busy',
+  'booting_script',
+  'script_busy',
+  'unloading',
+  'error',
+]);
 /** A card state. */
 export type CardState = z.infer<typeof CardStateSchema>;
 
@@ -50,8 +59,17 @@ export class ForbiddenTransitionError extends Error {
 
 /** A requested transition. Booting needs the model's name; everything else keeps the current one. */
 export type TransitionRequest =
-  | { readonly to: 'booting_llm' | 'booting_script'; readonly model: string; readonly taskId?: string; readonly reason?: string }
-  | { readonly to: Exclude<CardState, 'booting_llm' | 'booting_script'>; readonly taskId?: string; readonly reason?: string };
+  | {
+      readonly to: 'booting_llm' | 'booting_script';
+      readonly model: string;
+      readonly taskId?: string;
+      readonly reason?: string;
+    }
+  | {
+      readonly to: Exclude<CardState, 'booting_llm' | 'booting_script'>;
+      readonly taskId?: string;
+      readonly reason?: string;
+    };
 
 /** Who the events name. */
 export interface CardStateOptions {

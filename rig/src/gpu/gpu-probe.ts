@@ -1,5 +1,13 @@
 import { err, ok, systemRuntime, type Result, type Runtime } from '@rigmind/protocol';
-import { LEGACY_REASONS_FIELD, parseSampleOutput, queryFields, REASONS_FIELD, type GpuSample, type ProbeIssue, type ReasonsField } from './gpu-sample.js';
+import {
+  LEGACY_REASONS_FIELD,
+  parseSampleOutput,
+  queryFields,
+  REASONS_FIELD,
+  type GpuSample,
+  type ProbeIssue,
+  type ReasonsField,
+} from './gpu-sample.js';
 import { execaRunner, type ProcessRunner } from './process-runner.js';
 
 /** Why a probe produced no samples: no binary (serve cpu work only), the driver failed, or it hung. */

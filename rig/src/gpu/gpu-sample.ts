@@ -11,7 +11,18 @@ export type ReasonsField = typeof REASONS_FIELD | typeof LEGACY_REASONS_FIELD;
 
 /** The columns the probe asks for, in order; the reasons column is last so the fallback swaps one name. */
 export function queryFields(reasonsField: ReasonsField): readonly string[] {
-  return ['index', 'uuid', 'name', 'memory.used', 'memory.total', 'utilization.gpu', 'temperature.gpu', 'power.draw', 'power.limit', reasonsField];
+  return [
+    'index',
+    'uuid',
+    'name',
+    'memory.used',
+    'memory.total',
+    'utilization.gpu',
+    'temperature.gpu',
+    'power.draw',
+    'power.limit',
+    reasonsField,
+  ];
 }
 
 /** One card at one moment. Null means nvidia-smi had no value ([N/A], [Not Supported], empty or missing). */
@@ -56,11 +67,20 @@ export function parseSampleLine(text: string, line: number): ParsedLine {
   const refuse = (code: ParseLineCode, message: string): ParsedLine => err(code, message, { line, text });
   const cells = text.split(',').map((cell) => cell.trim());
   const expected = queryFields(REASONS_FIELD).length;
-  if (cells.length > expected) return refuse('too_many_columns', `${cells.length} columns where ${expected} were asked for`);
+  if (cells.length > expected)
+    return refuse('too_many_columns', `${cells.length} columns where ${expected} were asked for`);
   const index = cells[0];
-  if (index === undefined || !/^\d+$/.test(index)) return refuse('not_a_number', `the index column is ${JSON.stringify(index ?? '')}, not a card index`);
+  if (index === undefined || !/^\d+$/.test(index))
+    return refuse('not_a_number', `the index column is ${JSON.stringify(index ?? '')}, not a card index`);
   const numbers: (number | null)[] = [];
-  for (const [offset, label] of ['memory.used', 'memory.total', 'utilization.gpu', 'temperature.gpu', 'power.draw', 'power.limit'].entries()) {
+  for (const [offset, label] of [
+    'memory.used',
+    'memory.total',
+    'utilization.gpu',
+    'temperature.gpu',
+    'power.draw',
+    'power.limit',
+  ].entries()) {
     const cell = cells[3 + offset];
     if (isUnavailable(cell)) numbers.push(null);
     else if (cell !== undefined && NUMBER.test(cell)) numbers.push(Number(cell));
@@ -71,11 +91,13 @@ export function parseSampleLine(text: string, line: number): ParsedLine {
   let unknownBits: string | null = null;
   if (!isUnavailable(reasonsCell) && reasonsCell !== undefined) {
     const decoded = decodeThrottleReasons(reasonsCell);
-    if (!decoded.ok) return refuse('bad_reasons', `throttle reasons are ${JSON.stringify(decoded.text)}, not a hex bitmask`);
+    if (!decoded.ok)
+      return refuse('bad_reasons', `throttle reasons are ${JSON.stringify(decoded.text)}, not a hex bitmask`);
     reasons = decoded.value.reasons;
     unknownBits = decoded.value.unknownBits;
   }
-  const textOrNull = (cell: string | undefined): string | null => (isUnavailable(cell) || cell === undefined ? null : cell);
+  const textOrNull = (cell: string | undefined): string | null =>
+    isUnavailable(cell) || cell === undefined ? null : cell;
   const [memoryUsed, memoryTotal, utilization, temperature, powerDraw, powerLimit] = numbers;
   const candidate = {
     index: Number(index),

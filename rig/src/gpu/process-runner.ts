@@ -26,6 +26,7 @@ export const execaRunner: ProcessRunner = async (file, args, options) => {
   });
   if (result.timedOut) return { kind: 'timeout', message: `${file} did not finish within ${options.timeoutMs} ms` };
   if (result.code === 'ENOENT') return { kind: 'not_found', message: `${file} is not on PATH` };
-  if (typeof result.exitCode !== 'number') return { kind: 'failed', message: result.message ?? `${file} did not exit normally` };
+  if (typeof result.exitCode !== 'number')
+    return { kind: 'failed', message: result.message ?? `${file} did not exit normally` };
   return { kind: 'exited', exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
 };

@@ -14,7 +14,9 @@ export const ThermalThresholdsSchema = z
     resume_below_c: z.number().default(78),
     alert_at_c: z.number().default(85),
   })
-  .refine((t) => t.resume_below_c < t.stop_at_c, { error: 'resume_below_c must be below stop_at_c, or a card would flap' });
+  .refine((t) => t.resume_below_c < t.stop_at_c, {
+    error: 'resume_below_c must be below stop_at_c, or a card would flap',
+  });
 /** Thermal thresholds. */
 export type ThermalThresholds = z.infer<typeof ThermalThresholdsSchema>;
 

@@ -5,7 +5,13 @@ import { parsePlanText, type PlanFormat, type PlanParseResult } from './parse-pl
 import type { PlanIssue } from './plan-issue.js';
 import { planFailure } from './plan-result.js';
 
-const FORMATS: Readonly<Record<string, PlanFormat>> = { '.json': 'json', '.yaml': 'yaml', '.yml': 'yaml', '.md': 'md', '.markdown': 'md' };
+const FORMATS: Readonly<Record<string, PlanFormat>> = {
+  '.json': 'json',
+  '.yaml': 'yaml',
+  '.yml': 'yaml',
+  '.md': 'md',
+  '.markdown': 'md',
+};
 
 /** The plan format a file name implies, if any. */
 export function planFormatOf(path: string): PlanFormat | undefined {
@@ -24,7 +30,9 @@ export async function loadPlanFile(path: string): Promise<PlanParseResult> {
     bytes = await readFile(path);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    return planFailure('unreadable', [{ code: 'unreadable_file', path: '(root)', message: `cannot read '${path}' (${reason})`, file: path }]);
+    return planFailure('unreadable', [
+      { code: 'unreadable_file', path: '(root)', message: `cannot read '${path}' (${reason})`, file: path },
+    ]);
   }
   // A lenient decode would turn each bad byte into U+FFFD and run a command nobody wrote: refuse, saying where.
   const bad = firstInvalidUtf8(bytes);

@@ -35,19 +35,37 @@ export function parseMarkdownPlan(source: string, context: IssueContext = {}): R
   if (all[0]?.trim() === '---') {
     const close = all.findIndex((line, i) => i > 0 && (line.trim() === '---' || line.trim() === '...'));
     if (close === -1) {
-      return planFailure('unparsable', [{ ...makeIssue(context, { code: 'parse_error', path: '(root)', message: 'the front matter opened on line 1 is never closed with ---' }), line: 1 }]);
+      return planFailure('unparsable', [
+        {
+          ...makeIssue(context, {
+            code: 'parse_error',
+            path: '(root)',
+            message: 'the front matter opened on line 1 is never closed with ---',
+          }),
+          line: 1,
+        },
+      ]);
     }
     bodyStart = close + 1;
     const front = parseYamlText(all.slice(1, close).join('\n'), context, 1);
     if (!front.ok) issues.push(...front.issues);
     else if (front.value.raw !== null && (typeof front.value.raw !== 'object' || Array.isArray(front.value.raw))) {
-      issues.push({ ...makeIssue(context, { code: 'invalid_field', path: '(root)', message: 'the front matter must be a mapping of plan fields' }), line: 2 });
+      issues.push({
+        ...makeIssue(context, {
+          code: 'invalid_field',
+          path: '(root)',
+          message: 'the front matter must be a mapping of plan fields',
+        }),
+        line: 2,
+      });
     } else {
       for (const [key, value] of Object.entries((front.value.raw ?? {}) as Record<string, unknown>)) {
         if (FRONT_MATTER_FIELDS.has(key)) plan[key] = value;
         else {
           const message = `unknown front matter field '${key}' (allowed: ${[...FRONT_MATTER_FIELDS].join(', ')}; tasks are '## name' sections)`;
-          issues.push(makeIssue({ ...context, lines: front.value.lines }, { code: 'unknown_field', path: key, message }));
+          issues.push(
+            makeIssue({ ...context, lines: front.value.lines }, { code: 'unknown_field', path: key, message }),
+          );
         }
       }
       for (const [path, line] of front.value.lines) if (path !== '(root)') lines.set(path, line);
@@ -67,7 +85,10 @@ export function parseMarkdownPlan(source: string, context: IssueContext = {}): R
     tasks.push(task);
     if (section.block.close === undefined) {
       const message = 'the ```yaml block opened here is never closed';
-      issues.push({ ...makeIssue(context, { code: 'parse_error', path, message, task: section.name, index }), line: section.block.open });
+      issues.push({
+        ...makeIssue(context, { code: 'parse_error', path, message, task: section.name, index }),
+        line: section.block.open,
+      });
       continue;
     }
     const block = parseYamlText(section.block.text.join('\n'), context, section.block.open, path);
@@ -79,14 +100,22 @@ export function parseMarkdownPlan(source: string, context: IssueContext = {}): R
     if (block.value.raw === null || block.value.raw === undefined) continue;
     if (typeof block.value.raw !== 'object' || Array.isArray(block.value.raw)) {
       const message = `the yaml block of task '${section.name}' must be a mapping of its fields`;
-      issues.push({ ...makeIssue(context, { code: 'invalid_field', path, message, task: section.name, index }), line: section.block.open });
+      issues.push({
+        ...makeIssue(context, { code: 'invalid_field', path, message, task: section.name, index }),
+        line: section.block.open,
+      });
       continue;
     }
     for (const [key, value] of Object.entries(block.value.raw as Record<string, unknown>)) {
       if (key !== 'name') task[key] = value;
       else if (value !== section.name) {
         const message = `the heading names this task '${section.name}' but its block says name: ${JSON.stringify(value)}`;
-        issues.push(makeIssue({ ...context, lines }, { code: 'invalid_field', path: `${path}.name`, message, task: section.name, index }));
+        issues.push(
+          makeIssue(
+            { ...context, lines },
+            { code: 'invalid_field', path: `${path}.name`, message, task: section.name, index },
+          ),
+        );
       }
     }
   }
@@ -95,7 +124,10 @@ export function parseMarkdownPlan(source: string, context: IssueContext = {}): R
     const fallback = context.file !== undefined ? basename(context.file, extname(context.file)) : firstH1;
     if (fallback !== undefined && fallback !== '') plan['plan'] = fallback.slice(0, 128);
   }
-  const notes = prose.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  const notes = prose
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
   if (notes !== '') plan['notes'] = notes;
   plan['tasks'] = tasks;
   lines.set('tasks', sections.find((section) => section.block)?.line ?? bodyStart + 1);

@@ -31,7 +31,9 @@ export function parseJsonText(source: string, context: IssueContext = {}): RawPa
     raw = JSON.parse(text);
   } catch (error) {
     const message = (error as Error).message;
-    return planFailure('unparsable', [syntaxIssue(context, `not valid JSON: ${message}`, jsonErrorLine(text, message))]);
+    return planFailure('unparsable', [
+      syntaxIssue(context, `not valid JSON: ${message}`, jsonErrorLine(text, message)),
+    ]);
   }
   return ok({ raw, lines: jsonLineMap(text) });
 }
@@ -55,7 +57,11 @@ export function parseYamlText(text: string, context: IssueContext = {}, lineOffs
     return planFailure(
       'unparsable',
       doc.errors.map((error) =>
-        syntaxIssue(context, `not valid YAML: ${error.message.split('\n')[0] ?? error.code}`, counter.linePos(error.pos[0]).line + lineOffset),
+        syntaxIssue(
+          context,
+          `not valid YAML: ${error.message.split('\n')[0] ?? error.code}`,
+          counter.linePos(error.pos[0]).line + lineOffset,
+        ),
       ),
     );
   }
@@ -64,10 +70,13 @@ export function parseYamlText(text: string, context: IssueContext = {}, lineOffs
     // toJS throws on alias bombs; that is bad input, so it becomes an issue.
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    return planFailure('unparsable', [syntaxIssue(context, `not valid YAML: ${(error as Error).message}`, lineOffset + 1)]);
+    return planFailure('unparsable', [
+      syntaxIssue(context, `not valid YAML: ${(error as Error).message}`, lineOffset + 1),
+    ]);
   }
   const lines = new Map<string, number>();
-  if (doc.contents?.range) lines.set(prefix === '' ? '(root)' : prefix, counter.linePos(doc.contents.range[0]).line + lineOffset);
+  if (doc.contents?.range)
+    lines.set(prefix === '' ? '(root)' : prefix, counter.linePos(doc.contents.range[0]).line + lineOffset);
   addYamlLines(lines, doc.contents, prefix, counter, lineOffset);
   return ok({ raw, lines });
 }

@@ -62,7 +62,13 @@ export function resolveTasks(
     if (task.name === undefined) return;
     const first = byName.get(task.name);
     if (first === undefined) byName.set(task.name, index);
-    else issue('duplicate_name', `tasks[${index}].name`, `duplicate task name '${task.name}': ${where(first)} has it already`, index);
+    else
+      issue(
+        'duplicate_name',
+        `tasks[${index}].name`,
+        `duplicate task name '${task.name}': ${where(first)} has it already`,
+        index,
+      );
   });
 
   const deps: number[][] = [];
@@ -74,11 +80,17 @@ export function resolveTasks(
     deps.push(own);
     (task.depends_on ?? []).forEach((dep, j) => {
       const target = byName.get(dep);
-      if (dep === task.name) issue('self_dependency', `${at}.depends_on[${j}]`, `task '${dep}' depends on itself`, index);
+      if (dep === task.name)
+        issue('self_dependency', `${at}.depends_on[${j}]`, `task '${dep}' depends on itself`, index);
       else if (target === undefined) {
         // Suggestions cost a scan of every name, so a plan with thousands of typos gets only the first few.
         const near = suggestions++ < 20 ? closestName(dep, byName.keys()) : undefined;
-        issue('unknown_dependency', `${at}.depends_on[${j}]`, `unknown dependency '${dep}'${near ? ` (did you mean '${near}'?)` : ''}`, index);
+        issue(
+          'unknown_dependency',
+          `${at}.depends_on[${j}]`,
+          `unknown dependency '${dep}'${near ? ` (did you mean '${near}'?)` : ''}`,
+          index,
+        );
       } else if (!own.includes(target)) own.push(target);
     });
     resolved.push(resolveFields(task, defaults, index, issue, fixes));
@@ -117,26 +129,64 @@ function resolveFields(
 ): ResolvedTask | undefined {
   const at = `tasks[${index}]`;
   // The task's own command or prompt says more about its type than a plan-wide default does.
-  const implied = task.command !== undefined && task.prompt === undefined ? 'shell' : task.prompt !== undefined && task.command === undefined ? 'llm' : undefined;
+  const implied =
+    task.command !== undefined && task.prompt === undefined
+      ? 'shell'
+      : task.prompt !== undefined && task.command === undefined
+        ? 'llm'
+        : undefined;
   const type = task.type ?? implied ?? defaults?.type;
   if (type === undefined) {
-    if (task.command !== undefined) issue('ambiguous_type', `${at}.type`, 'the task has both a command and a prompt: set type to shell or llm', index);
-    else issue('missing_command', `${at}.command`, 'a task needs a command (run in a shell) or a prompt (sent to an LLM)', index);
+    if (task.command !== undefined)
+      issue(
+        'ambiguous_type',
+        `${at}.type`,
+        'the task has both a command and a prompt: set type to shell or llm',
+        index,
+      );
+    else
+      issue(
+        'missing_command',
+        `${at}.command`,
+        'a task needs a command (run in a shell) or a prompt (sent to an LLM)',
+        index,
+      );
   } else if (type === 'shell') {
     if (task.command === undefined) issue('missing_command', `${at}.command`, 'a shell task needs a command', index);
-    if (task.prompt !== undefined) issue('type_mismatch', `${at}.prompt`, 'a shell task runs its command; this prompt would be ignored (did you mean type: llm?)', index);
+    if (task.prompt !== undefined)
+      issue(
+        'type_mismatch',
+        `${at}.prompt`,
+        'a shell task runs its command; this prompt would be ignored (did you mean type: llm?)',
+        index,
+      );
   } else {
     if (task.prompt === undefined) issue('missing_prompt', `${at}.prompt`, 'an llm task needs a prompt', index);
-    if (task.command !== undefined) issue('type_mismatch', `${at}.command`, 'an llm task sends its prompt; this command would be ignored (did you mean type: shell?)', index);
+    if (task.command !== undefined)
+      issue(
+        'type_mismatch',
+        `${at}.command`,
+        'an llm task sends its prompt; this command would be ignored (did you mean type: shell?)',
+        index,
+      );
   }
 
   let taskClass = task.task_class;
   let fix: string | undefined;
   if (taskClass === 'resource') issue('resource_class', `${at}.task_class`, resourceMessage, index);
   else if (taskClass !== undefined && type === 'llm' && taskClass !== 'llm') {
-    issue('class_mismatch', `${at}.task_class`, `an llm task needs the LLM loaded, so its class must be llm, not ${taskClass}`, index);
+    issue(
+      'class_mismatch',
+      `${at}.task_class`,
+      `an llm task needs the LLM loaded, so its class must be llm, not ${taskClass}`,
+      index,
+    );
   }
-  if (taskClass === undefined && defaults?.task_class !== undefined && (type !== 'llm' || defaults.task_class === 'llm')) {
+  if (
+    taskClass === undefined &&
+    defaults?.task_class !== undefined &&
+    (type !== 'llm' || defaults.task_class === 'llm')
+  ) {
     taskClass = defaults.task_class;
   }
   if (taskClass === undefined) {
@@ -173,6 +223,7 @@ function resolveFields(
     sensitive: pick('sensitive') ?? false,
   };
   // exactOptionalPropertyTypes: absent fields stay absent rather than becoming `undefined`.
-  for (const [key, value] of Object.entries(optional)) if (value !== undefined) Object.assign(resolved, { [key]: value });
+  for (const [key, value] of Object.entries(optional))
+    if (value !== undefined) Object.assign(resolved, { [key]: value });
   return resolved;
 }

@@ -1,4 +1,13 @@
-import { formatPath, ok, PlanSchema, PlanTaskSchema, TaskDefaultsSchema, TaskNameSchema, type Plan, type Result } from '@rigmind/protocol';
+import {
+  formatPath,
+  ok,
+  PlanSchema,
+  PlanTaskSchema,
+  TaskDefaultsSchema,
+  TaskNameSchema,
+  type Plan,
+  type Result,
+} from '@rigmind/protocol';
 import type { z } from 'zod';
 import { childPath } from './line-maps.js';
 import { makeIssue, taskIndexOf, type IssueContext, type PlanIssue } from './plan-issue.js';
@@ -23,22 +32,31 @@ export function checkPlanSchema(raw: unknown, context: IssueContext): SchemaChec
   const issues = parsed.error.issues.flatMap((zodIssue) => toPlanIssues(zodIssue, rawTasks, context));
   const refused = planFailure('invalid_plan', issues);
   if (!rawTasks || !isRecord(raw)) return refused;
-  return { ...refused, salvage: { tasks: rawTasks.map(salvageTask), defaults: salvageFields(raw['defaults'], TaskDefaultsSchema.shape) } };
+  return {
+    ...refused,
+    salvage: { tasks: rawTasks.map(salvageTask), defaults: salvageFields(raw['defaults'], TaskDefaultsSchema.shape) },
+  };
 }
 
 function toPlanIssues(zodIssue: z.core.$ZodIssue, rawTasks: unknown[] | undefined, context: IssueContext): PlanIssue[] {
   const path = formatPath(zodIssue.path);
   const index = taskIndexOf(path);
-  const rawName = index === undefined ? undefined : (rawTasks?.[index] as Record<string, unknown> | undefined)?.['name'];
+  const rawName =
+    index === undefined ? undefined : (rawTasks?.[index] as Record<string, unknown> | undefined)?.['name'];
   const task = typeof rawName === 'string' ? rawName : undefined;
-  const make = (code: PlanIssue['code'], at: string, message: string): PlanIssue => makeIssue(context, { code, path: at, message, task, index });
+  const make = (code: PlanIssue['code'], at: string, message: string): PlanIssue =>
+    makeIssue(context, { code, path: at, message, task, index });
   const last = zodIssue.path[zodIssue.path.length - 1];
 
   if (zodIssue.code === 'unrecognized_keys') {
     const known = Object.keys(knownShape(path));
     return zodIssue.keys.map((key) => {
       const near = closestName(key, known);
-      return make('unknown_field', childPath(path === '(root)' ? '' : path, key), `unknown field '${key}'${near ? ` (did you mean '${near}'?)` : ''}`);
+      return make(
+        'unknown_field',
+        childPath(path === '(root)' ? '' : path, key),
+        `unknown field '${key}'${near ? ` (did you mean '${near}'?)` : ''}`,
+      );
     });
   }
   if (path === 'tasks' && (zodIssue.code === 'too_small' || zodIssue.code === 'invalid_type')) {

@@ -16,7 +16,17 @@ export interface CheckedTask {
 
 /** A rule a trace broke. */
 export interface TraceViolation {
-  readonly rule: 'ran_once' | 'unknown_task' | 'dependency' | 'submitted' | 'vram' | 'loaded_before_use' | 'all_cards' | 'card_overlap' | 'cpu_slots' | 'brain_cards';
+  readonly rule:
+    | 'ran_once'
+    | 'unknown_task'
+    | 'dependency'
+    | 'submitted'
+    | 'vram'
+    | 'loaded_before_use'
+    | 'all_cards'
+    | 'card_overlap'
+    | 'cpu_slots'
+    | 'brain_cards';
   readonly message: string;
 }
 
@@ -28,13 +38,18 @@ const EPS = 1e-6;
  * before the run and not unloaded during it; no card ever held models beyond its VRAM (minus headroom) or did two
  * things at once; cpu runs never exceed the cpu slots. Returns every violation (empty: feasible).
  */
-export function checkTrace(trace: readonly TraceEntry[], tasks: readonly CheckedTask[], rig: RigSpec): TraceViolation[] {
+export function checkTrace(
+  trace: readonly TraceEntry[],
+  tasks: readonly CheckedTask[],
+  rig: RigSpec,
+): TraceViolation[] {
   const out: TraceViolation[] = [];
   const byId = new Map(tasks.map((task) => [task.id, task]));
   const runs = new Map<string, TraceEntry>();
   for (const entry of trace) {
     if (entry.kind !== 'run' && entry.kind !== 'preempted') continue;
-    if (!byId.has(entry.name)) out.push({ rule: 'unknown_task', message: `${entry.kind} of unknown task ${entry.name}` });
+    if (!byId.has(entry.name))
+      out.push({ rule: 'unknown_task', message: `${entry.kind} of unknown task ${entry.name}` });
     if (entry.kind !== 'run') continue;
     if (runs.has(entry.name)) out.push({ rule: 'ran_once', message: `task ${entry.name} ran twice` });
     runs.set(entry.name, entry);
@@ -45,13 +60,28 @@ export function checkTrace(trace: readonly TraceEntry[], tasks: readonly Checked
       out.push({ rule: 'ran_once', message: `task ${task.id} never ran` });
       continue;
     }
-    if (run.start_s + EPS < task.submitAtS) out.push({ rule: 'submitted', message: `task ${task.id} started at ${run.start_s}s, before its submission at ${task.submitAtS}s` });
+    if (run.start_s + EPS < task.submitAtS)
+      out.push({
+        rule: 'submitted',
+        message: `task ${task.id} started at ${run.start_s}s, before its submission at ${task.submitAtS}s`,
+      });
     for (const dep of task.deps) {
       const before = runs.get(dep);
-      if (before !== undefined && run.start_s + EPS < before.end_s) out.push({ rule: 'dependency', message: `task ${task.id} started at ${run.start_s}s before its dependency ${dep} ended at ${before.end_s}s` });
+      if (before !== undefined && run.start_s + EPS < before.end_s)
+        out.push({
+          rule: 'dependency',
+          message: `task ${task.id} started at ${run.start_s}s before its dependency ${dep} ended at ${before.end_s}s`,
+        });
     }
-    if (task.gpus !== undefined && !task.cpu && (run.gpus.length !== task.gpus.length || run.gpus.some((gpu) => !task.gpus?.includes(gpu)))) {
-      out.push({ rule: 'brain_cards', message: `task ${task.id} ran on [${run.gpus.join(', ')}], not its cards [${task.gpus.join(', ')}]` });
+    if (
+      task.gpus !== undefined &&
+      !task.cpu &&
+      (run.gpus.length !== task.gpus.length || run.gpus.some((gpu) => !task.gpus?.includes(gpu)))
+    ) {
+      out.push({
+        rule: 'brain_cards',
+        message: `task ${task.id} ran on [${run.gpus.join(', ')}], not its cards [${task.gpus.join(', ')}]`,
+      });
     }
     if (!task.cpu && task.model !== null) checkModelHeld(trace, run, task.model, rig, out);
   }
@@ -61,30 +91,69 @@ export function checkTrace(trace: readonly TraceEntry[], tasks: readonly Checked
 }
 
 /** The run's model was loaded as one instance on exactly its cards, before it started, and not dropped during it. */
-function checkModelHeld(trace: readonly TraceEntry[], run: TraceEntry, model: string, rig: RigSpec, out: TraceViolation[]): void {
+function checkModelHeld(
+  trace: readonly TraceEntry[],
+  run: TraceEntry,
+  model: string,
+  rig: RigSpec,
+  out: TraceViolation[],
+): void {
   const width = rig.models[model]?.gpus ?? 1;
-  if (run.gpus.length !== width) out.push({ rule: 'all_cards', message: `task ${run.name} ran ${model} on ${run.gpus.length} card(s); it needs ${width}` });
-  const load = findLast(trace, (entry) => entry.kind === 'load' && entry.model === model && entry.end_s <= run.start_s + EPS && run.gpus.every((gpu) => entry.gpus.includes(gpu)));
+  if (run.gpus.length !== width)
+    out.push({
+      rule: 'all_cards',
+      message: `task ${run.name} ran ${model} on ${run.gpus.length} card(s); it needs ${width}`,
+    });
+  const load = findLast(
+    trace,
+    (entry) =>
+      entry.kind === 'load' &&
+      entry.model === model &&
+      entry.end_s <= run.start_s + EPS &&
+      run.gpus.every((gpu) => entry.gpus.includes(gpu)),
+  );
   if (load === undefined || load.gpus.length !== run.gpus.length) {
-    out.push({ rule: 'loaded_before_use', message: `task ${run.name} ran ${model} on [${run.gpus.join(', ')}] at ${run.start_s}s with no load of it on exactly those cards before` });
+    out.push({
+      rule: 'loaded_before_use',
+      message: `task ${run.name} ran ${model} on [${run.gpus.join(', ')}] at ${run.start_s}s with no load of it on exactly those cards before`,
+    });
     return;
   }
   const dropped = trace.find(
-    (entry) => entry.kind === 'unload' && entry.model === model && entry.start_s + EPS >= load.end_s && entry.start_s < run.end_s - EPS && entry.gpus.some((gpu) => run.gpus.includes(gpu)),
+    (entry) =>
+      entry.kind === 'unload' &&
+      entry.model === model &&
+      entry.start_s + EPS >= load.end_s &&
+      entry.start_s < run.end_s - EPS &&
+      entry.gpus.some((gpu) => run.gpus.includes(gpu)),
   );
-  if (dropped !== undefined) out.push({ rule: 'loaded_before_use', message: `task ${run.name}: ${model} was unloaded at ${dropped.start_s}s, between its load and the run's end` });
+  if (dropped !== undefined)
+    out.push({
+      rule: 'loaded_before_use',
+      message: `task ${run.name}: ${model} was unloaded at ${dropped.start_s}s, between its load and the run's end`,
+    });
 }
 
 /** Per card: activities never overlap, and resident models always fit. */
 function checkCards(trace: readonly TraceEntry[], rig: RigSpec, out: TraceViolation[]): void {
   for (const { gpu, vramMb } of rig.cards) {
-    const mine = trace.filter((entry) => entry.gpus.includes(gpu)).sort((a, b) => a.start_s - b.start_s || a.end_s - b.end_s);
+    const mine = trace
+      .filter((entry) => entry.gpus.includes(gpu))
+      .sort((a, b) => a.start_s - b.start_s || a.end_s - b.end_s);
     let busyUntil = 0;
     let last: TraceEntry | undefined;
     for (const entry of mine) {
       // One unload drops every model on the card at once: one entry per model, one activity.
-      const sameUnload = entry.kind === 'unload' && last?.kind === 'unload' && last.start_s === entry.start_s && last.end_s === entry.end_s;
-      if (!sameUnload && entry.start_s + EPS < busyUntil) out.push({ rule: 'card_overlap', message: `card ${gpu}: ${entry.kind} ${entry.name} at ${entry.start_s}s overlaps ${last?.kind} ${last?.name} until ${busyUntil}s` });
+      const sameUnload =
+        entry.kind === 'unload' &&
+        last?.kind === 'unload' &&
+        last.start_s === entry.start_s &&
+        last.end_s === entry.end_s;
+      if (!sameUnload && entry.start_s + EPS < busyUntil)
+        out.push({
+          rule: 'card_overlap',
+          message: `card ${gpu}: ${entry.kind} ${entry.name} at ${entry.start_s}s overlaps ${last?.kind} ${last?.name} until ${busyUntil}s`,
+        });
       if (entry.end_s > busyUntil) {
         busyUntil = entry.end_s;
         last = entry;
@@ -96,17 +165,27 @@ function checkCards(trace: readonly TraceEntry[], rig: RigSpec, out: TraceViolat
       if (entry.kind !== 'load' || entry.model === null) continue;
       resident.add(entry.model);
       const used = [...resident].reduce((sum, model) => sum + (rig.models[model]?.vramMbPerGpu ?? 0), 0);
-      if (used + rig.headroomMb > vramMb) out.push({ rule: 'vram', message: `card ${gpu} at ${entry.start_s}s holds ${[...resident].join(' + ')} = ${used} MB (+${rig.headroomMb} headroom) > ${vramMb} MB` });
+      if (used + rig.headroomMb > vramMb)
+        out.push({
+          rule: 'vram',
+          message: `card ${gpu} at ${entry.start_s}s holds ${[...resident].join(' + ')} = ${used} MB (+${rig.headroomMb} headroom) > ${vramMb} MB`,
+        });
     }
   }
 }
 
 /** cpu runs at any instant never exceed the slots. */
-function checkCpu(trace: readonly TraceEntry[], tasks: readonly CheckedTask[], rig: RigSpec, out: TraceViolation[]): void {
+function checkCpu(
+  trace: readonly TraceEntry[],
+  tasks: readonly CheckedTask[],
+  rig: RigSpec,
+  out: TraceViolation[],
+): void {
   const cpu = new Set(tasks.filter((task) => task.cpu).map((task) => task.id));
   const edges: [number, number][] = [];
   for (const entry of trace) {
-    if ((entry.kind === 'run' || entry.kind === 'preempted') && cpu.has(entry.name)) edges.push([entry.start_s, 1], [entry.end_s, -1]);
+    if ((entry.kind === 'run' || entry.kind === 'preempted') && cpu.has(entry.name))
+      edges.push([entry.start_s, 1], [entry.end_s, -1]);
   }
   edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let level = 0;

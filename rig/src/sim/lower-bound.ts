@@ -14,7 +14,15 @@ export interface LowerBound {
  * The plan-only lower bound: no schedule beats its longest dependency path, nor the GPU work (a two-card task counts
  * twice) plus one load of every model it needs spread perfectly over every card. Tasks are given with their needs.
  */
-export function lowerBound(specs: readonly { readonly spec: SimTaskSpec; readonly model: string | null; readonly cpu: boolean; readonly estimateS: number }[], rig: RigSpec): LowerBound {
+export function lowerBound(
+  specs: readonly {
+    readonly spec: SimTaskSpec;
+    readonly model: string | null;
+    readonly cpu: boolean;
+    readonly estimateS: number;
+  }[],
+  rig: RigSpec,
+): LowerBound {
   const finish = new Map<string, number>();
   let criticalPathS = 0;
   let cardSeconds = 0;

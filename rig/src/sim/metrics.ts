@@ -29,7 +29,8 @@ export function computeMetrics(policy: string, result: SimResult, rig: RigSpec, 
   for (const entry of result.trace) {
     if (entry.kind === 'load' && entry.model !== null) loads[entry.model] = (loads[entry.model] ?? 0) + 1;
     if (entry.kind === 'unload') swaps += 1;
-    if (entry.kind === 'run') for (const gpu of entry.gpus) busy.set(gpu, (busy.get(gpu) ?? 0) + entry.end_s - entry.start_s);
+    if (entry.kind === 'run')
+      for (const gpu of entry.gpus) busy.set(gpu, (busy.get(gpu) ?? 0) + entry.end_s - entry.start_s);
   }
   const span = result.makespanS;
   const gpuBusy: Record<string, number> = {};
@@ -43,7 +44,11 @@ export function computeMetrics(policy: string, result: SimResult, rig: RigSpec, 
   const wait: Record<string, { mean: number; max: number; count: number }> = {};
   for (const priority of [...waits.keys()].sort((a, b) => b - a)) {
     const list = waits.get(priority) ?? [];
-    wait[String(priority)] = { mean: round(list.reduce((a, b) => a + b, 0) / Math.max(1, list.length)), max: round(Math.max(0, ...list)), count: list.length };
+    wait[String(priority)] = {
+      mean: round(list.reduce((a, b) => a + b, 0) / Math.max(1, list.length)),
+      max: round(Math.max(0, ...list)),
+      count: list.length,
+    };
   }
   return {
     policy,

@@ -17,7 +17,12 @@ export interface ScenarioRun {
 }
 
 /** Simulate `specs` on `profile` with a named policy, and measure the run against the plan's lower bound. */
-export function runScenario(specs: readonly SimTaskSpec[], profile: RigProfile, policy: PolicyName, knobs: SchedulerKnobs = DEFAULT_KNOBS): ScenarioRun {
+export function runScenario(
+  specs: readonly SimTaskSpec[],
+  profile: RigProfile,
+  policy: PolicyName,
+  knobs: SchedulerKnobs = DEFAULT_KNOBS,
+): ScenarioRun {
   const rig = rigSpecFromProfile(profile);
   const timings = profileTimings(profile);
   const result = simulate(specs, { profile, policy: POLICIES[policy], knobs, timings });

@@ -16,7 +16,14 @@ export const DEFAULT_RIG_PATH = resolve(import.meta.dirname, '../../../examples/
 export const ScenarioFileSchema = z.strictObject({
   about: z.string().optional(),
   rig: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
-  submissions: z.array(z.strictObject({ at_s: z.number().min(0), plan: z.union([z.string().min(1), z.record(z.string(), z.unknown())]) })).min(1),
+  submissions: z
+    .array(
+      z.strictObject({
+        at_s: z.number().min(0),
+        plan: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
+      }),
+    )
+    .min(1),
 });
 /** A scenario file. */
 export type ScenarioFile = z.infer<typeof ScenarioFileSchema>;
@@ -47,7 +54,10 @@ export async function loadRigProfile(path: string): Promise<RigProfileResult> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    return err('profile_unreadable', `cannot read rig profile '${path}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    return err(
+      'profile_unreadable',
+      `cannot read rig profile '${path}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   let raw: unknown;
   try {
@@ -61,7 +71,9 @@ export async function loadRigProfile(path: string): Promise<RigProfileResult> {
 function checkProfile(raw: unknown, where: string): RigProfileResult {
   const parsed = RigProfileSchema.safeParse(raw);
   if (parsed.success) return ok(parsed.data);
-  const lines = parsed.error.issues.map((issue) => `  ${issue.path.length === 0 ? '(root)' : issue.path.join('.')}: ${issue.message}`);
+  const lines = parsed.error.issues.map(
+    (issue) => `  ${issue.path.length === 0 ? '(root)' : issue.path.join('.')}: ${issue.message}`,
+  );
   return err('profile_invalid', [`${where}: not a valid rig profile`, ...lines].join('\n'));
 }
 
@@ -76,7 +88,10 @@ export async function loadScenario(path: string, rigPath?: string): Promise<Scen
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      return err('scenario_invalid', `cannot read scenario '${path}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      return err(
+        'scenario_invalid',
+        `cannot read scenario '${path}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
     }
     let raw: unknown;
     try {
@@ -112,15 +127,27 @@ export async function loadScenario(path: string, rigPath?: string): Promise<Scen
   const submissions = scenario?.submissions ?? [{ at_s: 0, plan: path }];
   const plans: { atS: number; plan: Plan; where: string }[] = [];
   for (const [index, submission] of submissions.entries()) {
-    const where = scenario === undefined ? path : typeof submission.plan === 'string' ? resolve(base, submission.plan) : `${path}: submissions[${index}].plan`;
-    const loaded = typeof submission.plan === 'string' ? await loadPlanFile(where) : parsePlanText(JSON.stringify(submission.plan), 'json', where);
+    const where =
+      scenario === undefined
+        ? path
+        : typeof submission.plan === 'string'
+          ? resolve(base, submission.plan)
+          : `${path}: submissions[${index}].plan`;
+    const loaded =
+      typeof submission.plan === 'string'
+        ? await loadPlanFile(where)
+        : parsePlanText(JSON.stringify(submission.plan), 'json', where);
     if (!loaded.ok) return err('plan_invalid', formatPlanIssues(loaded.issues, where).join('\n'));
     plans.push({ atS: submission.at_s, plan: loaded.value.plan, where });
   }
   return buildSpecs(plans, profile, rigSource);
 }
 
-function buildSpecs(plans: readonly { atS: number; plan: Plan; where: string }[], profile: RigProfile, rigSource: string): ScenarioResult {
+function buildSpecs(
+  plans: readonly { atS: number; plan: Plan; where: string }[],
+  profile: RigProfile,
+  rigSource: string,
+): ScenarioResult {
   const rig = rigSpecFromProfile(profile);
   const specs: SimTaskSpec[] = [];
   const seen = new Map<string, number>();
@@ -135,10 +162,22 @@ function buildSpecs(plans: readonly { atS: number; plan: Plan; where: string }[]
       const need = taskNeed(task, rig, DEFAULT_LLM_MODEL);
       if (need.kind === 'gpu' && need.model !== null) {
         const model = rig.models[need.model];
-        if (model === undefined) problems.push(`${where}: task '${task.name}': model '${need.model}' is not in the rig profile ${rigSource} (it has ${Object.keys(rig.models).join(', ')})`);
-        else if (model.gpus > rig.cards.length) problems.push(`${where}: task '${task.name}': model '${need.model}' needs ${model.gpus} cards, the rig has ${rig.cards.length}`);
-      } else if (need.kind === 'gpu' && rig.cards.length === 0) problems.push(`${where}: task '${task.name}' needs a card and the rig has none`);
-      specs.push({ id: `${prefix}${task.name}`, deps: task.depends_on.map((dep) => `${prefix}${dep}`), task, submitAtS: atS });
+        if (model === undefined)
+          problems.push(
+            `${where}: task '${task.name}': model '${need.model}' is not in the rig profile ${rigSource} (it has ${Object.keys(rig.models).join(', ')})`,
+          );
+        else if (model.gpus > rig.cards.length)
+          problems.push(
+            `${where}: task '${task.name}': model '${need.model}' needs ${model.gpus} cards, the rig has ${rig.cards.length}`,
+          );
+      } else if (need.kind === 'gpu' && rig.cards.length === 0)
+        problems.push(`${where}: task '${task.name}' needs a card and the rig has none`);
+      specs.push({
+        id: `${prefix}${task.name}`,
+        deps: task.depends_on.map((dep) => `${prefix}${dep}`),
+        task,
+        submitAtS: atS,
+      });
     }
   }
   if (problems.length > 0) return err('plan_invalid', problems.join('\n'));

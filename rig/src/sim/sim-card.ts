@@ -48,7 +48,8 @@ export class SimCard {
 
   /** Start loading `model` (an instance on `group`): a boot on an empty card, a co-resident load otherwise. */
   beginLoad(model: string, kind: 'llm' | 'script', group: readonly number[]): void {
-    if (this.state === 'idle') this.machine.transition({ to: kind === 'llm' ? 'booting_llm' : 'booting_script', model });
+    if (this.state === 'idle')
+      this.machine.transition({ to: kind === 'llm' ? 'booting_llm' : 'booting_script', model });
     this.resident.set(model, group);
   }
 

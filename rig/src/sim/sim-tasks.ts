@@ -25,12 +25,18 @@ export interface SimTaskState {
 }
 
 /** Build each task's record; the order given (dependencies first) is kept. */
-export function buildTaskStates(specs: readonly SimTaskSpec[], rig: RigSpec, timings: RigTimings, defaultLlm = DEFAULT_LLM_MODEL): Map<string, SimTaskState> {
+export function buildTaskStates(
+  specs: readonly SimTaskSpec[],
+  rig: RigSpec,
+  timings: RigTimings,
+  defaultLlm = DEFAULT_LLM_MODEL,
+): Map<string, SimTaskState> {
   const states = new Map<string, SimTaskState>();
   specs.forEach((spec, seq) => {
     const need = taskNeed(spec.task, rig, defaultLlm);
     const model = need.kind === 'cpu' ? null : need.model;
-    const taskClass = need.kind === 'cpu' ? 'cpu' : spec.task.task_class === 'llm' || spec.task.executor === 'brain' ? 'llm' : 'script';
+    const taskClass =
+      need.kind === 'cpu' ? 'cpu' : spec.task.task_class === 'llm' || spec.task.executor === 'brain' ? 'llm' : 'script';
     const gpu = need.kind === 'cpu' ? null : (rig.cards[0]?.gpu ?? 0);
     states.set(spec.id, {
       spec,
@@ -53,7 +59,8 @@ export function buildTaskStates(specs: readonly SimTaskSpec[], rig: RigSpec, tim
       endS: null,
     });
   });
-  for (const state of states.values()) for (const dep of state.spec.deps) states.get(dep)?.dependents.push(state.spec.id);
+  for (const state of states.values())
+    for (const dep of state.spec.deps) states.get(dep)?.dependents.push(state.spec.id);
   // Bottom levels, dependents first (the reverse of the dependencies-first order).
   const tails = new Map<string, number>();
   for (const state of [...states.values()].reverse()) {
@@ -76,11 +83,18 @@ export function readyTasks(states: Iterable<SimTaskState>): SchedTask[] {
 }
 
 /** Blocked tasks with their expected ready time; brain tasks also weigh the work still ahead of them. */
-export function upcomingTasks(states: ReadonlyMap<string, SimTaskState>, nowS: number, rig: RigSpec, runningEnd: ReadonlyMap<string, number>, servers?: ModelServers): UpcomingTask[] {
+export function upcomingTasks(
+  states: ReadonlyMap<string, SimTaskState>,
+  nowS: number,
+  rig: RigSpec,
+  runningEnd: ReadonlyMap<string, number>,
+  servers?: ModelServers,
+): UpcomingTask[] {
   const nodes: DagNode[] = [];
   for (const task of states.values()) {
     if (task.state === 'unsubmitted') continue;
-    const width = task.sched.model === null ? (task.sched.taskClass === 'cpu' ? 0 : 1) : (rig.models[task.sched.model]?.gpus ?? 1);
+    const width =
+      task.sched.model === null ? (task.sched.taskClass === 'cpu' ? 0 : 1) : (rig.models[task.sched.model]?.gpus ?? 1);
     nodes.push({
       id: task.spec.id,
       deps: task.spec.deps,

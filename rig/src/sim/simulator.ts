@@ -1,6 +1,13 @@
 import type { RigProfile } from '@rigmind/protocol';
 import { DEFAULT_LLM_MODEL, mayLoadBeside, rigSpecFromProfile } from '../scheduler/rig-spec.js';
-import { DEFAULT_KNOBS, type CardView, type Decision, type Policy, type RigSpec, type SchedulerKnobs } from '../scheduler/types.js';
+import {
+  DEFAULT_KNOBS,
+  type CardView,
+  type Decision,
+  type Policy,
+  type RigSpec,
+  type SchedulerKnobs,
+} from '../scheduler/types.js';
 import { modelServersOf } from '../scheduler/upcoming.js';
 import { EventQueue } from './event-queue.js';
 import { profileTimings, type RigTimings } from './rig-timings.js';
@@ -102,11 +109,15 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
   const startRun = (task: SimTaskState, gpus: readonly number[]): void => {
     const model = task.sched.model;
     if (model !== null) {
-      for (const gpu of gpus) if (!card(gpu).resident.has(model)) throw new SimulationError(`task ${task.spec.id}: ${model} is not on card ${gpu}`);
+      for (const gpu of gpus)
+        if (!card(gpu).resident.has(model))
+          throw new SimulationError(`task ${task.spec.id}: ${model} is not on card ${gpu}`);
       const width = rig.models[model]?.gpus ?? 1;
       const group = card(gpus[0] ?? -1).resident.get(model) ?? [];
       if (gpus.length !== width || group.length !== width || gpus.some((gpu) => !group.includes(gpu))) {
-        throw new SimulationError(`task ${task.spec.id}: ${model} needs its ${width} card(s) as one instance, got [${gpus.join(', ')}]`);
+        throw new SimulationError(
+          `task ${task.spec.id}: ${model} needs its ${width} card(s) as one instance, got [${gpus.join(', ')}]`,
+        );
       }
     }
     const runS = timings.runS(gpus[0] ?? null, model, task.spec.task);
@@ -114,13 +125,27 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
     for (const gpu of gpus) {
       const c = card(gpu);
       c.beginRun(task.spec.id, kind);
-      c.running = { taskId: task.spec.id, priority: task.sched.priority, executor: task.sched.executor, model, gpus, startedAtS: now };
+      c.running = {
+        taskId: task.spec.id,
+        priority: task.sched.priority,
+        executor: task.sched.executor,
+        model,
+        gpus,
+        startedAtS: now,
+      };
       c.busyUntilS = now + runS;
     }
     task.state = 'running';
     task.startS = now;
     runningEnd.set(task.spec.id, now + runS);
-    const entry: TraceEntry = { kind: 'run', name: task.spec.id, model, gpus: [...gpus], start_s: now, end_s: now + runS };
+    const entry: TraceEntry = {
+      kind: 'run',
+      name: task.spec.id,
+      model,
+      gpus: [...gpus],
+      start_s: now,
+      end_s: now + runS,
+    };
     runs.set(task.spec.id, { gpus, entry });
     trace.push(entry);
     events.push(now + runS, () => {
@@ -130,12 +155,20 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
   };
 
   /** Unload, then load, then run (or stop after the load for a prepare), as one job on the cards. */
-  const startJob = (name: string, gpus: readonly number[], unload: readonly number[], load: string | null, task: SimTaskState | null): void => {
+  const startJob = (
+    name: string,
+    gpus: readonly number[],
+    unload: readonly number[],
+    load: string | null,
+    task: SimTaskState | null,
+  ): void => {
     const involved = [...new Set([...gpus, ...unload])];
-    for (const gpu of involved) if (card(gpu).busyUntilS !== null) throw new SimulationError(`${name}: card ${gpu} is busy`);
+    for (const gpu of involved)
+      if (card(gpu).busyUntilS !== null) throw new SimulationError(`${name}: card ${gpu} is busy`);
     const tokens = new Map(involved.map((gpu) => [gpu, ++card(gpu).token]));
     // Cards freed only for their memory leave the job after the unload; later phases check the job's own cards.
-    const live = (cardsOfPhase: readonly number[]): boolean => cardsOfPhase.every((gpu) => card(gpu).token === tokens.get(gpu));
+    const live = (cardsOfPhase: readonly number[]): boolean =>
+      cardsOfPhase.every((gpu) => card(gpu).token === tokens.get(gpu));
     const hold = (untilS: number): void => {
       for (const gpu of involved) card(gpu).busyUntilS = untilS;
     };
@@ -144,11 +177,15 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
       if (load === null) return task === null ? release() : startRun(task, gpus);
       const spec = rig.models[load];
       if (spec === undefined) throw new SimulationError(`${name}: model ${load} is not in the rig profile`);
-      if (gpus.length !== spec.gpus) throw new SimulationError(`${name}: ${load} needs ${spec.gpus} card(s), got [${gpus.join(', ')}]`);
+      if (gpus.length !== spec.gpus)
+        throw new SimulationError(`${name}: ${load} needs ${spec.gpus} card(s), got [${gpus.join(', ')}]`);
       let loadS = 0;
       for (const gpu of gpus) {
         const c = card(gpu);
-        if (!mayLoadBeside(rig, c.vramMb, [...c.resident.keys()], load)) throw new SimulationError(`${name}: ${load} does not fit on card ${gpu} beside ${[...c.resident.keys()].join(', ')}`);
+        if (!mayLoadBeside(rig, c.vramMb, [...c.resident.keys()], load))
+          throw new SimulationError(
+            `${name}: ${load} does not fit on card ${gpu} beside ${[...c.resident.keys()].join(', ')}`,
+          );
         c.beginLoad(load, spec.kind, gpus);
         loadS = Math.max(loadS, timings.loadS(gpu, load));
       }
@@ -166,7 +203,8 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
     };
     if (task !== null) {
       task.state = 'running';
-      if (task.spec.task.task_class !== 'cpu' && gpus.length === 0) throw new SimulationError(`${name}: a gpu task was given no card`);
+      if (task.spec.task.task_class !== 'cpu' && gpus.length === 0)
+        throw new SimulationError(`${name}: a gpu task was given no card`);
     }
     const dropping = unload.filter((gpu) => card(gpu).resident.size > 0 || card(gpu).state !== 'idle');
     if (dropping.length === 0) return loadPhase();
@@ -179,7 +217,9 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
         const key = `${model}@${group.join(',')}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        for (const member of group) if (!unload.includes(member)) throw new SimulationError(`${name}: unloading ${model} needs cards [${group.join(', ')}] freed together`);
+        for (const member of group)
+          if (!unload.includes(member))
+            throw new SimulationError(`${name}: unloading ${model} needs cards [${group.join(', ')}] freed together`);
         trace.push({ kind: 'unload', name, model, gpus: [...group], start_s: now, end_s: 0 });
       }
       c.beginUnload();
@@ -199,7 +239,8 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
     const task = tasks.get(decision.taskId);
     if (decision.kind === 'preempt') {
       const run = runs.get(decision.taskId);
-      if (task === undefined || run === undefined || task.state !== 'running') throw new SimulationError(`preempt ${decision.taskId}: not running`);
+      if (task === undefined || run === undefined || task.state !== 'running')
+        throw new SimulationError(`preempt ${decision.taskId}: not running`);
       run.entry.kind = 'preempted';
       run.entry.end_s = now;
       runs.delete(decision.taskId);
@@ -222,7 +263,11 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
       cpuBusy += 1;
       return startRun(task, []);
     }
-    if (task.sched.executor === 'brain' && rig.brain !== null && decision.gpus.some((gpu) => !rig.brain?.gpus.includes(gpu))) {
+    if (
+      task.sched.executor === 'brain' &&
+      rig.brain !== null &&
+      decision.gpus.some((gpu) => !rig.brain?.gpus.includes(gpu))
+    ) {
       throw new SimulationError(`start ${decision.taskId}: a brain task runs on the brain's cards`);
     }
     startJob(decision.taskId, decision.gpus, decision.unload, decision.load, task);
@@ -255,14 +300,36 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
     decide();
   }
   const undone = [...tasks.values()].filter((task) => task.state !== 'done');
-  if (undone.length > 0) throw new SimulationError(`the policy stalled at ${now}s with ${undone.length} task(s) undone, e.g. ${undone[0]?.spec.id} (${undone[0]?.state})`);
+  if (undone.length > 0)
+    throw new SimulationError(
+      `the policy stalled at ${now}s with ${undone.length} task(s) undone, e.g. ${undone[0]?.spec.id} (${undone[0]?.state})`,
+    );
   trace.sort((a, b) => a.start_s - b.start_s);
-  const records = [...tasks.values()].map((task) => ({ id: task.spec.id, priority: task.sched.priority, readyAtS: task.readyAtS ?? 0, startS: task.startS ?? 0, endS: task.endS ?? 0 }));
-  return { trace, tasks: records, preemptions, makespanS: records.reduce((max, task) => Math.max(max, task.endS), 0), policyCalls };
+  const records = [...tasks.values()].map((task) => ({
+    id: task.spec.id,
+    priority: task.sched.priority,
+    readyAtS: task.readyAtS ?? 0,
+    startS: task.startS ?? 0,
+    endS: task.endS ?? 0,
+  }));
+  return {
+    trace,
+    tasks: records,
+    preemptions,
+    makespanS: records.reduce((max, task) => Math.max(max, task.endS), 0),
+    policyCalls,
+  };
 }
 
 function cardView(card: SimCard, rig: RigSpec): CardView {
   const groups: Record<string, readonly number[]> = {};
   for (const [model, group] of card.resident) if ((rig.models[model]?.gpus ?? 1) > 1) groups[model] = group;
-  return { gpu: card.gpu, vramMb: card.vramMb, models: [...card.resident.keys()], groups, busyUntilS: card.busyUntilS, running: card.running };
+  return {
+    gpu: card.gpu,
+    vramMb: card.vramMb,
+    models: [...card.resident.keys()],
+    groups,
+    busyUntilS: card.busyUntilS,
+    running: card.running,
+  };
 }

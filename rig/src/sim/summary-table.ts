@@ -17,11 +17,26 @@ export function renderSummary(metrics: SimMetrics, context: SummaryContext): str
     `lower bound   ${fmt(metrics.lower_bound_s)} s  (critical path ${fmt(metrics.critical_path_s)} s, gpu work ${fmt(metrics.gpu_work_bound_s)} s)`,
     `swaps         ${metrics.swaps}`,
     `preemptions   ${metrics.preemptions}`,
-    `loads         ${Object.entries(metrics.loads_by_model).map(([model, count]) => `${model} x${count}`).join(', ') || 'none'}`,
+    `loads         ${
+      Object.entries(metrics.loads_by_model)
+        .map(([model, count]) => `${model} x${count}`)
+        .join(', ') || 'none'
+    }`,
     '',
-    table(['card', 'busy'], Object.entries(metrics.gpu_busy_fraction).map(([gpu, busy]) => [gpu, `${(busy * 100).toFixed(1)}%`])),
+    table(
+      ['card', 'busy'],
+      Object.entries(metrics.gpu_busy_fraction).map(([gpu, busy]) => [gpu, `${(busy * 100).toFixed(1)}%`]),
+    ),
     '',
-    table(['priority', 'tasks', 'mean wait s', 'max wait s'], Object.entries(metrics.wait_s).map(([priority, wait]) => [priority, String(wait.count), fmt(wait.mean), fmt(wait.max)])),
+    table(
+      ['priority', 'tasks', 'mean wait s', 'max wait s'],
+      Object.entries(metrics.wait_s).map(([priority, wait]) => [
+        priority,
+        String(wait.count),
+        fmt(wait.mean),
+        fmt(wait.max),
+      ]),
+    ),
   ];
   return lines.join('\n');
 }

@@ -22,12 +22,30 @@ const RECORD_RESULT = `UPDATE attempts SET ended_at = ?, outcome = ?, return_cod
 
 /** Open a new attempt for a worker and give it the task's lease. */
 export function openAttempt(db: Connection, taskId: string, attempt: number, workerId: string): void {
-  db.run('INSERT INTO attempts (task_id, attempt, worker_id, started_at) VALUES (?, ?, ?, ?)', taskId, attempt, workerId, db.isoNow());
-  db.run('INSERT OR REPLACE INTO leases (task_id, attempt, worker_id, leased_at) VALUES (?, ?, ?, ?)', taskId, attempt, workerId, db.now());
+  db.run(
+    'INSERT INTO attempts (task_id, attempt, worker_id, started_at) VALUES (?, ?, ?, ?)',
+    taskId,
+    attempt,
+    workerId,
+    db.isoNow(),
+  );
+  db.run(
+    'INSERT OR REPLACE INTO leases (task_id, attempt, worker_id, leased_at) VALUES (?, ?, ?, ?)',
+    taskId,
+    attempt,
+    workerId,
+    db.now(),
+  );
 }
 
 /** Record what a worker reported of an attempt. */
-export function recordResult(db: Connection, taskId: string, attempt: number, result: AttemptResult, workerId: string): void {
+export function recordResult(
+  db: Connection,
+  taskId: string,
+  attempt: number,
+  result: AttemptResult,
+  workerId: string,
+): void {
   db.run(
     RECORD_RESULT,
     db.isoNow(),
@@ -55,10 +73,14 @@ export function endLease(
   outcome: 'error' | 'canceled',
   why: string | null,
 ): { attempt: number; worker_id: string } | undefined {
-  const lease = db.get<{ attempt: number; worker_id: string }>('SELECT attempt, worker_id FROM leases WHERE task_id = ?', taskId);
+  const lease = db.get<{ attempt: number; worker_id: string }>(
+    'SELECT attempt, worker_id FROM leases WHERE task_id = ?',
+    taskId,
+  );
   if (lease === undefined) return undefined;
   db.run('DELETE FROM leases WHERE task_id = ?', taskId);
-  const sql = 'UPDATE attempts SET ended_at = ?, outcome = ?, error_snippet = coalesce(?, error_snippet) WHERE task_id = ? AND attempt = ?';
+  const sql =
+    'UPDATE attempts SET ended_at = ?, outcome = ?, error_snippet = coalesce(?, error_snippet) WHERE task_id = ? AND attempt = ?';
   db.run(sql, db.isoNow(), outcome, why, taskId, lease.attempt);
   return lease;
 }
@@ -70,7 +92,8 @@ export function dependentsOf(db: Connection, taskId: string): string[] {
 
 /** If no task of the plan is live any more, settle the plan's state and say so. */
 export function settlePlan(db: Connection, planId: string): PlanFinished | undefined {
-  if (db.get(`SELECT 1 FROM tasks WHERE plan_id = ? AND status IN ${LIVE_STATUSES} LIMIT 1`, planId) !== undefined) return undefined;
+  if (db.get(`SELECT 1 FROM tasks WHERE plan_id = ? AND status IN ${LIVE_STATUSES} LIMIT 1`, planId) !== undefined)
+    return undefined;
   const state = db.value<string>('SELECT state FROM plans WHERE plan_id = ?', planId);
   if (state !== 'running') return undefined;
   // The brain's own resource tasks (model loads) do not decide whether the plan's work succeeded.

@@ -55,7 +55,8 @@ export class Connection {
       const columns = this.values<string>(`SELECT name FROM pragma_table_info('${added.table}')`);
       if (!columns.includes(added.column)) this.#db.exec(added.ddl);
     }
-    const hadStats = this.get("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'worker_stats'") !== undefined;
+    const hadStats =
+      this.get("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'worker_stats'") !== undefined;
     this.transaction(() => {
       this.#db.exec(DERIVED_SQL);
       if (!hadStats) this.#db.exec(BACKFILL_WORKER_STATS_SQL);

@@ -49,7 +49,8 @@ const PLAN_DAG_SQL = `SELECT t.task_id, t.status, t.executor, t.task_class, t.mo
     l.leased_at
   FROM tasks t LEFT JOIN leases l ON l.task_id = t.task_id
   WHERE t.plan_id = ? AND t.task_class != 'resource' ORDER BY t.seq`;
-const PLAN_DEPS_SQL = 'SELECT d.task_id, d.needs_task_id FROM deps d JOIN tasks t ON t.task_id = d.task_id WHERE t.plan_id = ?';
+const PLAN_DEPS_SQL =
+  'SELECT d.task_id, d.needs_task_id FROM deps d JOIN tasks t ON t.task_id = d.task_id WHERE t.plan_id = ?';
 
 /** What the GPU scheduler reads of the task graph to look ahead. */
 export class DagQueries {

@@ -55,18 +55,27 @@ export class EscalationStore {
 
   /** Escalations still being sent or withdrawn, due by `now` (also what a restarted brain resumes). */
   due(now: number): EscalationRow[] {
-    return this.#db.all<EscalationRow>("SELECT * FROM escalations WHERE state IN ('sending', 'withdrawing') AND next_at <= ? ORDER BY next_at", now);
+    return this.#db.all<EscalationRow>(
+      "SELECT * FROM escalations WHERE state IN ('sending', 'withdrawing') AND next_at <= ? ORDER BY next_at",
+      now,
+    );
   }
 
   /** Start withdrawing an escalation whose task was canceled, now. */
   withdrawing(taskId: string, detail: string): void {
-    const sql = "UPDATE escalations SET state = 'withdrawing', tries = 0, next_at = ?, detail = ?, updated_at = ? WHERE task_id = ?";
+    const sql =
+      "UPDATE escalations SET state = 'withdrawing', tries = 0, next_at = ?, detail = ?, updated_at = ? WHERE task_id = ?";
     this.#db.run(sql, this.#db.now(), detail, this.#db.isoNow(), taskId);
   }
 
   /** The gateway's id of an escalation, learnt from a reply. */
   learnId(taskId: string, escalationId: string): void {
-    this.#db.run('UPDATE escalations SET escalation_id = ?, updated_at = ? WHERE task_id = ?', escalationId, this.#db.isoNow(), taskId);
+    this.#db.run(
+      'UPDATE escalations SET escalation_id = ?, updated_at = ? WHERE task_id = ?',
+      escalationId,
+      this.#db.isoNow(),
+      taskId,
+    );
   }
 
   /** Record a try that did not bring advice: when to try again, and the gateway's id if it has one. */
@@ -88,6 +97,12 @@ export class EscalationStore {
 
   /** Move an escalation to another state. */
   setState(taskId: string, state: EscalationState, detail: string | null): void {
-    this.#db.run('UPDATE escalations SET state = ?, detail = ?, updated_at = ? WHERE task_id = ?', state, detail, this.#db.isoNow(), taskId);
+    this.#db.run(
+      'UPDATE escalations SET state = ?, detail = ?, updated_at = ? WHERE task_id = ?',
+      state,
+      detail,
+      this.#db.isoNow(),
+      taskId,
+    );
   }
 }

@@ -27,14 +27,18 @@ export function cancelTarget(store: Store, transitions: Transitions, target: str
     const planId = plan?.plan_id ?? task?.plan_id ?? target;
     const ids =
       plan !== undefined
-        ? db.values<string>("SELECT task_id FROM tasks WHERE plan_id = ? AND status NOT IN ('completed','failed','canceled')", planId)
+        ? db.values<string>(
+            "SELECT task_id FROM tasks WHERE plan_id = ? AND status NOT IN ('completed','failed','canceled')",
+            planId,
+          )
         : task !== undefined && !isTerminal(task.status)
           ? [task.task_id]
           : [];
     if (ids.length === 0) return { code: 'already_finished', message: `'${target}' has nothing left to cancel` };
     const revoked = transitions.cancel(ids, 'canceled by operator');
     const canceled = [...ids];
-    if (task !== undefined) canceled.push(...transitions.cascade(task.task_id, 'canceled', `upstream_canceled: ${task.name}`));
+    if (task !== undefined)
+      canceled.push(...transitions.cascade(task.task_id, 'canceled', `upstream_canceled: ${task.name}`));
     const done = transitions.planFinished(planId);
     return done === undefined ? { canceled, revoked } : { canceled, revoked, plan: done };
   });
@@ -54,14 +58,20 @@ function withDependentsItFailed(store: Store, root: TaskRow): string[] {
     for (const id of dependentsOf(db, next)) {
       if (candidates.has(id)) continue;
       const row = store.task(id);
-      if (row !== undefined && (row.status === 'failed' || row.status === 'canceled') && row.cause !== null && causes.includes(row.cause)) {
+      if (
+        row !== undefined &&
+        (row.status === 'failed' || row.status === 'canceled') &&
+        row.cause !== null &&
+        causes.includes(row.cause)
+      ) {
         candidates.add(id);
         stack.push(id);
       }
     }
   }
   // Drop, until none is left, a candidate with a dead dependency outside the set (dropping one can strand another).
-  const deadDeps = "SELECT d.needs_task_id FROM deps d JOIN tasks t ON t.task_id = d.needs_task_id WHERE d.task_id = ? AND t.status IN ('failed', 'canceled')";
+  const deadDeps =
+    "SELECT d.needs_task_id FROM deps d JOIN tasks t ON t.task_id = d.needs_task_id WHERE d.task_id = ? AND t.status IN ('failed', 'canceled')";
   for (let dropped = true; dropped; ) {
     dropped = false;
     for (const id of candidates) {
@@ -75,12 +85,19 @@ function withDependentsItFailed(store: Store, root: TaskRow): string[] {
 }
 
 /** Re-queue a failed (or canceled) task with a fresh retry budget, together with the dependents that failed because of it. */
-export function retryTask(store: Store, transitions: Transitions, taskId: string): { requeued: string[]; reset: string[] } | ActionRefused {
+export function retryTask(
+  store: Store,
+  transitions: Transitions,
+  taskId: string,
+): { requeued: string[]; reset: string[] } | ActionRefused {
   return connectionOf(store).transaction(() => {
     const root = store.task(taskId);
     if (root === undefined) return { code: 'not_found' as const, message: `no task '${taskId}'` };
     if (root.status !== 'failed' && root.status !== 'canceled') {
-      return { code: 'not_retryable' as const, message: `task '${taskId}' is ${root.status}; only failed or canceled tasks can be retried` };
+      return {
+        code: 'not_retryable' as const,
+        message: `task '${taskId}' is ${root.status}; only failed or canceled tasks can be retried`,
+      };
     }
     const reset = withDependentsItFailed(store, root);
     return { requeued: transitions.restart(root.plan_id, reset), reset };

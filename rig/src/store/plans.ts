@@ -47,14 +47,29 @@ export class Plans {
 
   #insertPlanRow(plan: Omit<NewPlan, 'tasks'>, submittedAt: string): void {
     const sensitive = plan.allow_external_sensitive ? 1 : 0;
-    this.#db.run(INSERT_PLAN, plan.plan_id, plan.name, plan.description ?? null, plan.notes ?? null, plan.source, sensitive, submittedAt);
+    this.#db.run(
+      INSERT_PLAN,
+      plan.plan_id,
+      plan.name,
+      plan.description ?? null,
+      plan.notes ?? null,
+      plan.source,
+      sensitive,
+      submittedAt,
+    );
   }
 
   /**
    * Insert resolved tasks into a plan (call inside a transaction). `ids` maps each task name (and any name a
    * dependency may use) to its task id. Tasks without dependencies are queued; returns their ids.
    */
-  insertTasks(planId: string, tasks: readonly NewTask[], ids: ReadonlyMap<string, string>, source: string, firstSeq: number): string[] {
+  insertTasks(
+    planId: string,
+    tasks: readonly NewTask[],
+    ids: ReadonlyMap<string, string>,
+    source: string,
+    firstSeq: number,
+  ): string[] {
     const createdAt = this.#db.isoNow();
     const nowMs = this.#db.now();
     const queued: string[] = [];
@@ -103,14 +118,18 @@ export class Plans {
 
   /** How many resource tasks (model loads and unloads) a plan has had. */
   resourceTaskCount(planId: string): number {
-    return this.#db.value<number>("SELECT count(*) FROM tasks WHERE plan_id = ? AND task_class = 'resource'", planId) ?? 0;
+    return (
+      this.#db.value<number>("SELECT count(*) FROM tasks WHERE plan_id = ? AND task_class = 'resource'", planId) ?? 0
+    );
   }
 
   /** Which of `names` a plan already has a task of. */
   takenNames(planId: string, names: readonly string[]): string[] {
     if (names.length === 0) return [];
     const marks = names.map(() => '?').join(',');
-    return this.#db.allOnce<{ name: string }>(`SELECT name FROM tasks WHERE plan_id = ? AND name IN (${marks})`, planId, ...names).map((row) => row.name);
+    return this.#db
+      .allOnce<{ name: string }>(`SELECT name FROM tasks WHERE plan_id = ? AND name IN (${marks})`, planId, ...names)
+      .map((row) => row.name);
   }
 
   /** A plan's queued tasks in plan order (read in one query: a per-task read costs more for large plans). */

@@ -174,4 +174,3 @@ SELECT worker_id, sum(outcome = 'completed'), sum(outcome IN ('failed', 'timeout
        coalesce(sum(tokens_per_second), 0), count(tokens_per_second)
 FROM attempts WHERE worker_id IS NOT NULL AND outcome IS NOT NULL GROUP BY worker_id
 `;
-

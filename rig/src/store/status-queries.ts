@@ -31,7 +31,10 @@ export class StatusQueries {
 
   /** How many of a plan's tasks are in each status (statuses with none are absent). */
   planCounts(planId: string): Partial<Record<TaskStatus, number>> {
-    const rows = this.#db.all<{ status: TaskStatus; n: number }>('SELECT status, count(*) AS n FROM tasks WHERE plan_id = ? GROUP BY status', planId);
+    const rows = this.#db.all<{ status: TaskStatus; n: number }>(
+      'SELECT status, count(*) AS n FROM tasks WHERE plan_id = ? GROUP BY status',
+      planId,
+    );
     return Object.fromEntries(rows.map((row) => [row.status, row.n]));
   }
 
@@ -42,8 +45,11 @@ export class StatusQueries {
 
   /** Every worker's totals, by worker id (one row per worker, not a scan of the rig's history). */
   workerTotals(): Map<string, WorkerTotals> {
-    const sql = 'SELECT worker_id, CASE WHEN tps_n > 0 THEN tps_sum / tps_n END AS tps, completed, failed FROM worker_stats';
+    const sql =
+      'SELECT worker_id, CASE WHEN tps_n > 0 THEN tps_sum / tps_n END AS tps, completed, failed FROM worker_stats';
     const rows = this.#db.all<{ worker_id: string; tps: number | null; completed: number; failed: number }>(sql);
-    return new Map(rows.map((row) => [row.worker_id, { tokens_per_second: row.tps, completed: row.completed, failed: row.failed }]));
+    return new Map(
+      rows.map((row) => [row.worker_id, { tokens_per_second: row.tps, completed: row.completed, failed: row.failed }]),
+    );
   }
 }

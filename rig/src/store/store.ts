@@ -93,12 +93,21 @@ export class Store {
    * Insert resolved tasks into a plan (call inside a transaction). `ids` maps each task name (and any name a
    * dependency may use) to its task id. Tasks without dependencies are queued; returns their ids.
    */
-  insertTasks(planId: string, tasks: readonly NewTask[], ids: ReadonlyMap<string, string>, source: string, firstSeq: number): string[] {
+  insertTasks(
+    planId: string,
+    tasks: readonly NewTask[],
+    ids: ReadonlyMap<string, string>,
+    source: string,
+    firstSeq: number,
+  ): string[] {
     return this.#plans.insertTasks(planId, tasks, ids, source, firstSeq);
   }
 
   /** Plans stored in slices ({@link Plans.beginIntake}): begin, finish, ask, drop. */
-  get intake(): Pick<Plans, 'beginIntake' | 'finishIntake' | 'intakeUnderway' | 'dropUnfinishedIntakes' | 'dropIntake'> {
+  get intake(): Pick<
+    Plans,
+    'beginIntake' | 'finishIntake' | 'intakeUnderway' | 'dropUnfinishedIntakes' | 'dropIntake'
+  > {
     return this.#plans;
   }
 

@@ -31,7 +31,10 @@ export class TaskQueries {
   /** Tasks in the given states, oldest in the queue first (for rebuilding memory). */
   tasksIn(statuses: readonly string[]): TaskRow[] {
     const marks = statuses.map(() => '?').join(',');
-    return this.#db.allOnce<TaskRow>(`SELECT * FROM tasks WHERE status IN (${marks}) ORDER BY queued_at, seq`, ...statuses);
+    return this.#db.allOnce<TaskRow>(
+      `SELECT * FROM tasks WHERE status IN (${marks}) ORDER BY queued_at, seq`,
+      ...statuses,
+    );
   }
 
   /** A task's attempts, oldest first. */
@@ -41,7 +44,11 @@ export class TaskQueries {
 
   /** The worker an attempt was given to, if the attempt exists. */
   attemptWorker(taskId: string, attempt: number): string | null | undefined {
-    return this.#db.value<string | null>('SELECT worker_id FROM attempts WHERE task_id = ? AND attempt = ?', taskId, attempt);
+    return this.#db.value<string | null>(
+      'SELECT worker_id FROM attempts WHERE task_id = ? AND attempt = ?',
+      taskId,
+      attempt,
+    );
   }
 
   /** Every live lease. */
@@ -57,7 +64,14 @@ export class TaskQueries {
   /** Record an event; returns its sequence number. */
   appendEvent(event: RigEvent): number {
     const sql = 'INSERT INTO events (ts, event_type, plan_id, task_id, body) VALUES (?, ?, ?, ?, ?)';
-    const info = this.#db.run(sql, event.timestamp, event.event_type, event.plan_id ?? null, event.task_id ?? null, JSON.stringify(event));
+    const info = this.#db.run(
+      sql,
+      event.timestamp,
+      event.event_type,
+      event.plan_id ?? null,
+      event.task_id ?? null,
+      JSON.stringify(event),
+    );
     return Number(info.lastInsertRowid);
   }
 

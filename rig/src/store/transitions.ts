@@ -91,7 +91,12 @@ export class Transitions {
   finish(taskId: string, attempt: number, result: AttemptResult, workerId: string): FinishEffect {
     return this.#db.transaction((): FinishEffect => {
       // Deleting the lease is the check that it is this attempt's and this worker's: one statement, not two.
-      const deleted = this.#db.run('DELETE FROM leases WHERE task_id = ? AND attempt = ? AND worker_id = ?', taskId, attempt, workerId);
+      const deleted = this.#db.run(
+        'DELETE FROM leases WHERE task_id = ? AND attempt = ? AND worker_id = ?',
+        taskId,
+        attempt,
+        workerId,
+      );
       if (deleted.changes === 0) return { kind: 'stale' };
       recordResult(this.#db, taskId, attempt, result, workerId);
       const row = this.#task(taskId);
@@ -121,7 +126,12 @@ export class Transitions {
         return this.#fail(row, `${reason} (lost its worker ${row.lost_leases} times; max_lost_leases is ${limit})`);
       }
       const now = this.#db.now();
-      this.#db.run("UPDATE tasks SET status = 'queued', cause = ?, queued_at = ?, next_attempt_at = NULL WHERE task_id = ?", reason, now, taskId);
+      this.#db.run(
+        "UPDATE tasks SET status = 'queued', cause = ?, queued_at = ?, next_attempt_at = NULL WHERE task_id = ?",
+        reason,
+        now,
+        taskId,
+      );
       return { kind: 'retry', delay_ms: 0, next_attempt_at: now, requeued: true };
     });
   }
@@ -150,7 +160,8 @@ export class Transitions {
 
   /** A retry_wait task whose backoff is over goes back to the queue. */
   requeue(taskId: string): boolean {
-    const sql = "UPDATE tasks SET status = 'queued', queued_at = ?, next_attempt_at = NULL WHERE task_id = ? AND status = 'retry_wait'";
+    const sql =
+      "UPDATE tasks SET status = 'queued', queued_at = ?, next_attempt_at = NULL WHERE task_id = ? AND status = 'retry_wait'";
     return this.#db.run(sql, this.#db.now(), taskId).changes === 1;
   }
 
@@ -176,7 +187,8 @@ export class Transitions {
 
   /** Move a task to another live state (waiting_external and back). */
   setStatus(taskId: string, status: 'waiting_external' | 'queued', cause: string | null): void {
-    const sql = "UPDATE tasks SET status = ?, cause = ?, queued_at = CASE WHEN ? = 'queued' THEN ? ELSE queued_at END WHERE task_id = ?";
+    const sql =
+      "UPDATE tasks SET status = ?, cause = ?, queued_at = CASE WHEN ? = 'queued' THEN ? ELSE queued_at END WHERE task_id = ?";
     this.#db.run(sql, status, cause, status, this.#db.now(), taskId);
   }
 
@@ -198,7 +210,8 @@ export class Transitions {
   blockOnSubtasks(taskId: string, subtaskIds: readonly string[], dependsOn: readonly string[], cause: string): void {
     const sql = "UPDATE tasks SET status = 'blocked', pending_deps = ?, depends_on = ?, cause = ? WHERE task_id = ?";
     this.#db.run(sql, subtaskIds.length, JSON.stringify(dependsOn), cause, taskId);
-    for (const id of subtaskIds) this.#db.run('INSERT OR IGNORE INTO deps (task_id, needs_task_id) VALUES (?, ?)', taskId, id);
+    for (const id of subtaskIds)
+      this.#db.run('INSERT OR IGNORE INTO deps (task_id, needs_task_id) VALUES (?, ?)', taskId, id);
   }
 
   /** Cancel live tasks by a person's word: their leases are called back (returned) and their attempts end. */
@@ -208,7 +221,12 @@ export class Transitions {
     for (const id of taskIds) {
       const lease = endLease(this.#db, id, 'canceled', null);
       if (lease !== undefined) revoked.push({ task_id: id, ...lease });
-      this.#db.run("UPDATE tasks SET status = 'canceled', cause = ?, finished_at = ? WHERE task_id = ?", cause, finished, id);
+      this.#db.run(
+        "UPDATE tasks SET status = 'canceled', cause = ?, finished_at = ? WHERE task_id = ?",
+        cause,
+        finished,
+        id,
+      );
     }
     return revoked;
   }
@@ -218,7 +236,8 @@ export class Transitions {
    * a fresh retry budget, and their plan runs again. Returns the queued ones.
    */
   restart(planId: string, taskIds: readonly string[]): string[] {
-    const pending = "SELECT count(*) FROM deps d JOIN tasks t ON t.task_id = d.needs_task_id WHERE d.task_id = ? AND t.status != 'completed'";
+    const pending =
+      "SELECT count(*) FROM deps d JOIN tasks t ON t.task_id = d.needs_task_id WHERE d.task_id = ? AND t.status != 'completed'";
     const update = `UPDATE tasks SET status = ?, pending_deps = ?, retry_count = 0, cause = NULL, finished_at = NULL,
         queued_at = ?, next_attempt_at = NULL WHERE task_id = ?`;
     // All get 'blocked' first so that the pending count of each one sees the others as not complete.
@@ -239,7 +258,8 @@ export class Transitions {
     const sql = "UPDATE tasks SET status = 'completed', cause = NULL, output = ?, finished_at = ? WHERE task_id = ?";
     this.#db.run(sql, output, this.#db.isoNow(), row.task_id);
     const released: string[] = [];
-    const decrement = "UPDATE tasks SET pending_deps = pending_deps - 1 WHERE task_id = ? AND status = 'blocked' RETURNING pending_deps";
+    const decrement =
+      "UPDATE tasks SET pending_deps = pending_deps - 1 WHERE task_id = ? AND status = 'blocked' RETURNING pending_deps";
     for (const id of dependentsOf(this.#db, row.task_id)) {
       if (this.#db.value<number>(decrement, id) === 0) {
         this.#db.run("UPDATE tasks SET status = 'queued', queued_at = ? WHERE task_id = ?", now, id);
@@ -258,13 +278,19 @@ export class Transitions {
     }
     const delay = backoffDelay(this.#backoff, retries, () => this.#store.random());
     const at = this.#db.now() + delay;
-    const sql = "UPDATE tasks SET status = 'retry_wait', retry_count = ?, cause = ?, next_attempt_at = ? WHERE task_id = ?";
+    const sql =
+      "UPDATE tasks SET status = 'retry_wait', retry_count = ?, cause = ?, next_attempt_at = ? WHERE task_id = ?";
     this.#db.run(sql, retries, cause, at, row.task_id);
     return { kind: 'retry', delay_ms: delay, next_attempt_at: at, requeued: false };
   }
 
   #fail(row: TaskRow, cause: string): FinishEffect {
-    this.#db.run("UPDATE tasks SET status = 'failed', cause = ?, finished_at = ? WHERE task_id = ?", cause, this.#db.isoNow(), row.task_id);
+    this.#db.run(
+      "UPDATE tasks SET status = 'failed', cause = ?, finished_at = ? WHERE task_id = ?",
+      cause,
+      this.#db.isoNow(),
+      row.task_id,
+    );
     const cascaded = this.cascade(row.task_id, 'failed', `upstream_failed: ${row.name}`);
     const plan = settlePlan(this.#db, row.plan_id);
     return plan === undefined ? { kind: 'failed', cause, cascaded } : { kind: 'failed', cause, cascaded, plan };

@@ -28,7 +28,10 @@ export async function detectGpus(wanted: readonly number[] | undefined, probe = 
   if (wanted === undefined) return ok(cards);
   const missing = wanted.filter((index) => !cards.some((card) => card.index === index));
   if (missing.length > 0) {
-    return err('unknown_gpu', `nvidia-smi shows no GPU ${missing.join(', ')} (it shows ${cards.map((card) => card.index).join(', ') || 'none'})`);
+    return err(
+      'unknown_gpu',
+      `nvidia-smi shows no GPU ${missing.join(', ')} (it shows ${cards.map((card) => card.index).join(', ') || 'none'})`,
+    );
   }
   return ok(cards.filter((card) => wanted.includes(card.index)));
 }

@@ -25,12 +25,17 @@ describe('audit chain', () => {
   });
 
   it('finds a modified record', () => {
-    db.prepare("UPDATE audit SET detail = '{\"action\":\"test\",\"n\":99}' WHERE seq = 3").run();
+    db.prepare('UPDATE audit SET detail = \'{"action":"test","n":99}\' WHERE seq = 3').run();
     expect(verifyAudit(db)).toMatchObject({ ok: false, seq: 3 });
   });
 
   it('finds a modified record whose hash was recomputed (the next link breaks)', () => {
-    const row = db.prepare('SELECT * FROM audit WHERE seq = 3').get() as { prev_hash: string; ts: string; kind: string; actor: string };
+    const row = db.prepare('SELECT * FROM audit WHERE seq = 3').get() as {
+      prev_hash: string;
+      ts: string;
+      kind: string;
+      actor: string;
+    };
     const detail = '{"action":"forged"}';
     const hash = hashRecord({ seq: 3, ts: row.ts, kind: row.kind, actor: row.actor, detail, prev_hash: row.prev_hash });
     db.prepare('UPDATE audit SET detail = ?, hash = ? WHERE seq = 3').run(detail, hash);
@@ -51,10 +56,11 @@ describe('audit chain', () => {
   it('finds two records swapped', () => {
     const a = db.prepare('SELECT * FROM audit WHERE seq = 2').get() as Record<string, unknown>;
     const b = db.prepare('SELECT * FROM audit WHERE seq = 5').get() as Record<string, unknown>;
-    const put = db.prepare('UPDATE audit SET ts = @ts, kind = @kind, actor = @actor, detail = @detail, prev_hash = @prev_hash, hash = @hash WHERE seq = @at');
+    const put = db.prepare(
+      'UPDATE audit SET ts = @ts, kind = @kind, actor = @actor, detail = @detail, prev_hash = @prev_hash, hash = @hash WHERE seq = @at',
+    );
     put.run({ ...b, at: 2 });
     put.run({ ...a, at: 5 });
     expect(verifyAudit(db)).toMatchObject({ ok: false, seq: 2 });
   });
 });
-

@@ -45,7 +45,7 @@ describe('AuditChainCheck', () => {
     const check = new AuditChainCheck(db);
     check.check();
     append(3);
-    db.prepare("UPDATE audit SET detail = '{\"action\":\"forged\"}' WHERE seq = 8").run();
+    db.prepare('UPDATE audit SET detail = \'{"action":"forged"}\' WHERE seq = 8').run();
     expect(check.check()).toMatchObject({ ok: false, seq: 8, checkedFromSeq: 6 });
     expect(check.check()).toMatchObject({ ok: false, seq: 8, checkedFromSeq: 6 });
     db.prepare('DELETE FROM audit WHERE seq = 8').run();
@@ -55,16 +55,26 @@ describe('AuditChainCheck', () => {
   it('finds the last checked head changed or removed', () => {
     const check = new AuditChainCheck(db);
     check.check();
-    db.prepare("UPDATE audit SET detail = '{\"action\":\"forged\"}' WHERE seq = 6").run();
-    expect(check.check()).toMatchObject({ ok: false, seq: 6, code: 'record_changed', message: 'a record verified earlier was changed' });
+    db.prepare('UPDATE audit SET detail = \'{"action":"forged"}\' WHERE seq = 6').run();
+    expect(check.check()).toMatchObject({
+      ok: false,
+      seq: 6,
+      code: 'record_changed',
+      message: 'a record verified earlier was changed',
+    });
     db.prepare('DELETE FROM audit WHERE seq = 6').run();
-    expect(check.check()).toMatchObject({ ok: false, seq: 6, code: 'record_removed', message: 'a record verified earlier is gone: it was removed' });
+    expect(check.check()).toMatchObject({
+      ok: false,
+      seq: 6,
+      code: 'record_removed',
+      message: 'a record verified earlier is gone: it was removed',
+    });
   });
 
   it('leaves a record changed before the last check to the full walk (a restart or audit verify)', () => {
     const check = new AuditChainCheck(db);
     check.check();
-    db.prepare("UPDATE audit SET detail = '{\"action\":\"forged\"}' WHERE seq = 3").run();
+    db.prepare('UPDATE audit SET detail = \'{"action":"forged"}\' WHERE seq = 3').run();
     expect(check.check()).toMatchObject({ ok: true, checkedFromSeq: 6 });
     expect(new AuditChainCheck(db).check()).toMatchObject({ ok: false, seq: 3, checkedFromSeq: 1 });
     expect(verifyAudit(db)).toMatchObject({ ok: false, seq: 3 });

@@ -1,10 +1,18 @@
 import { RefusalThrottle, type SuppressedRefusals } from '@rigmind/gateway';
 import { describe, expect, it } from 'vitest';
 
-function throttle(perMinute: number, maxAddresses = 100): { t: RefusalThrottle; clock: { now: number }; summaries: SuppressedRefusals[] } {
+function throttle(
+  perMinute: number,
+  maxAddresses = 100,
+): { t: RefusalThrottle; clock: { now: number }; summaries: SuppressedRefusals[] } {
   const clock = { now: 1_000_000 };
   const summaries: SuppressedRefusals[] = [];
-  const t = new RefusalThrottle({ perMinute, maxAddresses, runtime: { now: () => clock.now }, onSuppressed: (s) => summaries.push(s) });
+  const t = new RefusalThrottle({
+    perMinute,
+    maxAddresses,
+    runtime: { now: () => clock.now },
+    onSuppressed: (s) => summaries.push(s),
+  });
   return { t, clock, summaries };
 }
 

@@ -18,7 +18,14 @@ async function errorCode(response: Response): Promise<string> {
   return body.error.code;
 }
 
-function headersFor(h: Harness, method: string, path: string, body: string, now = Date.now(), nonce = randomUUID()): Record<string, string> {
+function headersFor(
+  h: Harness,
+  method: string,
+  path: string,
+  body: string,
+  now = Date.now(),
+  nonce = randomUUID(),
+): Record<string, string> {
   return signRequest({ rigId: h.rig.rigId, secret: h.rig.secret, method, pathWithQuery: path, body, now, nonce });
 }
 
@@ -35,7 +42,16 @@ describe('signed requests', () => {
     expect(await errorCode(unsigned)).toBe('unsigned');
 
     const wrong = headersFor(h, 'GET', '/v1/reports/cost', '');
-    wrong[SIGNATURE_HEADERS.signature] = signRequest({ rigId: h.rig.rigId, secret: 'not-the-secret', method: 'GET', pathWithQuery: '/v1/reports/cost', body: '', now: Number(wrong[SIGNATURE_HEADERS.timestamp]), nonce: wrong[SIGNATURE_HEADERS.nonce] ?? '' })[SIGNATURE_HEADERS.signature] ?? '';
+    wrong[SIGNATURE_HEADERS.signature] =
+      signRequest({
+        rigId: h.rig.rigId,
+        secret: 'not-the-secret',
+        method: 'GET',
+        pathWithQuery: '/v1/reports/cost',
+        body: '',
+        now: Number(wrong[SIGNATURE_HEADERS.timestamp]),
+        nonce: wrong[SIGNATURE_HEADERS.nonce] ?? '',
+      })[SIGNATURE_HEADERS.signature] ?? '';
     const wrongResponse = await fetch(url, { headers: wrong });
     expect(wrongResponse.status).toBe(401);
     expect(await errorCode(wrongResponse)).toBe('bad_signature');
@@ -44,10 +60,14 @@ describe('signed requests', () => {
     const otherPath = await fetch(`${url}?group_by=model`, { headers: headersFor(h, 'GET', '/v1/reports/cost', '') });
     expect(await errorCode(otherPath)).toBe('bad_signature');
 
-    const stalePast = await fetch(url, { headers: headersFor(h, 'GET', '/v1/reports/cost', '', Date.now() - 6 * 60_000) });
+    const stalePast = await fetch(url, {
+      headers: headersFor(h, 'GET', '/v1/reports/cost', '', Date.now() - 6 * 60_000),
+    });
     expect(stalePast.status).toBe(401);
     expect(await errorCode(stalePast)).toBe('stale_request');
-    const staleFuture = await fetch(url, { headers: headersFor(h, 'GET', '/v1/reports/cost', '', Date.now() + 6 * 60_000) });
+    const staleFuture = await fetch(url, {
+      headers: headersFor(h, 'GET', '/v1/reports/cost', '', Date.now() + 6 * 60_000),
+    });
     expect(await errorCode(staleFuture)).toBe('stale_request');
 
     const once = headersFor(h, 'GET', '/v1/reports/cost', '');
@@ -67,7 +87,11 @@ describe('signed requests', () => {
     const h = harness;
     const body = JSON.stringify(escalationBody());
     const headers = headersFor(h, 'POST', '/v1/escalations', body);
-    const tampered = await fetch(`${h.server.url}/v1/escalations`, { method: 'POST', headers, body: body.replace('three', 'ten') });
+    const tampered = await fetch(`${h.server.url}/v1/escalations`, {
+      method: 'POST',
+      headers,
+      body: body.replace('three', 'ten'),
+    });
     expect(tampered.status).toBe(401);
     expect(await errorCode(tampered)).toBe('body_mismatch');
     expect(h.stub.received).toHaveLength(0);
@@ -79,7 +103,9 @@ describe('signed requests', () => {
     const old = await h.signed('GET', '/v1/reports/cost');
     expect(old.status).toBe(401);
     expect(await errorCode(old)).toBe('bad_signature');
-    expect((await h.signed('GET', '/v1/reports/cost', undefined, { ...h.rig, secret: rotated.value.secret })).status).toBe(200);
+    expect(
+      (await h.signed('GET', '/v1/reports/cost', undefined, { ...h.rig, secret: rotated.value.secret })).status,
+    ).toBe(200);
 
     expect(h.gateway.registry.revoke('rig-a')).toBe(true);
     const revoked = await h.signed('GET', '/v1/reports/cost');
@@ -97,13 +123,21 @@ describe('signed requests', () => {
 
 describe('a flood of unauthenticated requests', () => {
   it('is refused in full but recorded one by one only up to the per-minute allowance, the rest as one count', async () => {
-    harness = await startHarness({ config: (upstream) => testConfig(upstream, { auth: { refusals_recorded_per_minute: 5 } }) });
+    harness = await startHarness({
+      config: (upstream) => testConfig(upstream, { auth: { refusals_recorded_per_minute: 5 } }),
+    });
     const h = harness;
-    const refusals = (db: Pick<Database.Database, 'prepare'> = h.gateway.db): { code: string; address?: string; count?: number }[] =>
-      (db.prepare("SELECT detail FROM audit WHERE kind = 'request_refused' ORDER BY seq").all() as { detail: string }[]).map((row) => JSON.parse(row.detail) as { code: string });
+    const refusals = (
+      db: Pick<Database.Database, 'prepare'> = h.gateway.db,
+    ): { code: string; address?: string; count?: number }[] =>
+      (
+        db.prepare("SELECT detail FROM audit WHERE kind = 'request_refused' ORDER BY seq").all() as { detail: string }[]
+      ).map((row) => JSON.parse(row.detail) as { code: string });
     const statuses: number[] = [];
     for (let i = 0; i < 20; i += 1) {
-      const response = await fetch(`${h.server.url}/v1/reports/cost`, { headers: { [SIGNATURE_HEADERS.rig]: h.rig.rigId } });
+      const response = await fetch(`${h.server.url}/v1/reports/cost`, {
+        headers: { [SIGNATURE_HEADERS.rig]: h.rig.rigId },
+      });
       statuses.push(response.status);
       await response.arrayBuffer();
     }
@@ -112,7 +146,9 @@ describe('a flood of unauthenticated requests', () => {
     expect((await h.signed('GET', '/v1/reports/cost')).status).toBe(200);
     expect(refusals()).toHaveLength(5);
     expect(refusals().every((detail) => detail.code === 'unsigned' && detail.address === '127.0.0.1')).toBe(true);
-    expect(h.logs.lines.filter((line) => (JSON.parse(line) as { msg: string }).msg === 'request refused')).toHaveLength(5);
+    expect(h.logs.lines.filter((line) => (JSON.parse(line) as { msg: string }).msg === 'request refused')).toHaveLength(
+      5,
+    );
 
     // Stopping the gateway records the count of the window still open.
     await h.server.close();
@@ -123,6 +159,10 @@ describe('a flood of unauthenticated requests', () => {
     reopened.close();
     expect(details).toHaveLength(6);
     expect(details[5]).toMatchObject({ code: 'refusals_suppressed', address: '127.0.0.1', count: 15 });
-    expect(h.logs.lines.some((line) => line.includes('refusals counted, not recorded one by one') && line.includes('"count":15'))).toBe(true);
+    expect(
+      h.logs.lines.some(
+        (line) => line.includes('refusals counted, not recorded one by one') && line.includes('"count":15'),
+      ),
+    ).toBe(true);
   });
 });

@@ -9,14 +9,40 @@ afterEach(async () => {
   harness = undefined;
 });
 
-const PRICE = { effective_from: '2020-01-01', input: 3, output: 15, cache_write_5m: 3.75, cache_write_1h: 6, cache_read: 0.3 };
+const PRICE = {
+  effective_from: '2020-01-01',
+  input: 3,
+  output: 15,
+  cache_write_5m: 3.75,
+  cache_write_1h: 6,
+  cache_read: 0.3,
+};
 
 /** The worst case the gateway reserves for this body: same prompt builder, same estimate. */
 function worstCase(body: Record<string, unknown>): { micro: number; inputTokens: number; maxTokens: number } {
   const request = EscalationRequestSchema.parse(body);
   const prompt = buildAdvicePrompt(request, 'f'.repeat(32));
-  const inputTokens = estimateInputTokens({ model: TEST_MODEL, maxTokens: request.max_tokens, system: prompt.system, messages: [{ role: 'user', content: prompt.user }], tool: ADVICE_TOOL }, 2);
-  return { micro: costMicroUsd(PRICE, { input: inputTokens, output: request.max_tokens, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 }), inputTokens, maxTokens: request.max_tokens };
+  const inputTokens = estimateInputTokens(
+    {
+      model: TEST_MODEL,
+      maxTokens: request.max_tokens,
+      system: prompt.system,
+      messages: [{ role: 'user', content: prompt.user }],
+      tool: ADVICE_TOOL,
+    },
+    2,
+  );
+  return {
+    micro: costMicroUsd(PRICE, {
+      input: inputTokens,
+      output: request.max_tokens,
+      cacheWrite5m: 0,
+      cacheWrite1h: 0,
+      cacheRead: 0,
+    }),
+    inputTokens,
+    maxTokens: request.max_tokens,
+  };
 }
 
 function ledgerSumMicro(h: Harness): number {
@@ -29,16 +55,27 @@ describe('budgets under concurrency', () => {
     const worst = worstCase(body);
     const capUsd = microToUsd(worst.micro * 10 + 5);
     harness = await startHarness({
-      config: (url) => testConfig(url, { budgets: { overall: { daily_usd: 1_000, monthly_usd: 1_000 }, per_rig: { daily_usd: capUsd, monthly_usd: 1_000 } } }),
+      config: (url) =>
+        testConfig(url, {
+          budgets: {
+            overall: { daily_usd: 1_000, monthly_usd: 1_000 },
+            per_rig: { daily_usd: capUsd, monthly_usd: 1_000 },
+          },
+        }),
       // Every call really costs its worst case, so exactly ten fit whatever the order.
       stub: { reply: () => JSON.stringify({ type: 'answer', text: 'ok' }) },
     });
     const h = harness;
-    for (let i = 0; i < 50; i += 1) h.stub.script({ kind: 'ok', usage: { input_tokens: worst.inputTokens, output_tokens: worst.maxTokens } });
+    for (let i = 0; i < 50; i += 1)
+      h.stub.script({ kind: 'ok', usage: { input_tokens: worst.inputTokens, output_tokens: worst.maxTokens } });
 
     const responses = await Promise.all(Array.from({ length: 50 }, () => h.signed('POST', '/v1/escalations', body)));
     const statuses = responses.map((response) => response.status);
-    const codes = await Promise.all(responses.filter((r) => r.status !== 200).map(async (r) => ((await r.json()) as { error: { code: string } }).error.code));
+    const codes = await Promise.all(
+      responses
+        .filter((r) => r.status !== 200)
+        .map(async (r) => ((await r.json()) as { error: { code: string } }).error.code),
+    );
 
     expect(statuses.filter((status) => status === 200)).toHaveLength(10);
     expect(statuses.filter((status) => status === 402)).toHaveLength(40);
@@ -62,9 +99,15 @@ describe('budgets under concurrency', () => {
   it('settles reservations left by a crash at their worst case on the next start', async () => {
     harness = await startHarness();
     const h = harness;
-    h.gateway.ledger.reserve({ rigId: h.rig.rigId, escalationId: 'esc_x', taskId: 't', model: TEST_MODEL, priceVersion: 'v', microUsd: 1234 }, Date.now());
+    h.gateway.ledger.reserve(
+      { rigId: h.rig.rigId, escalationId: 'esc_x', taskId: 't', model: TEST_MODEL, priceVersion: 'v', microUsd: 1234 },
+      Date.now(),
+    );
     await h.restart();
-    const row = h.gateway.db.prepare("SELECT micro_usd, outcome FROM ledger WHERE escalation_id = 'esc_x'").get() as { micro_usd: number; outcome: string };
+    const row = h.gateway.db.prepare("SELECT micro_usd, outcome FROM ledger WHERE escalation_id = 'esc_x'").get() as {
+      micro_usd: number;
+      outcome: string;
+    };
     expect(row).toEqual({ micro_usd: 1234, outcome: 'interrupted' });
     expect((h.gateway.db.prepare('SELECT COUNT(*) AS n FROM reservations').get() as { n: number }).n).toBe(0);
   });
@@ -73,7 +116,9 @@ describe('budgets under concurrency', () => {
     harness = await startHarness();
     const h = harness;
     const totals = (): unknown => ({
-      spend: h.gateway.db.prepare('SELECT day, rig_id, micro_usd FROM spend WHERE micro_usd != 0 ORDER BY day, rig_id').all(),
+      spend: h.gateway.db
+        .prepare('SELECT day, rig_id, micro_usd FROM spend WHERE micro_usd != 0 ORDER BY day, rig_id')
+        .all(),
       source: h.gateway.db
         .prepare(`SELECT day, rig_id, SUM(micro_usd) AS micro_usd FROM (SELECT day, rig_id, micro_usd FROM ledger UNION ALL
           SELECT day, rig_id, micro_usd FROM reservations) GROUP BY day, rig_id HAVING SUM(micro_usd) != 0 ORDER BY day, rig_id`)
@@ -86,7 +131,17 @@ describe('budgets under concurrency', () => {
     expect((await h.signed('POST', '/v1/escalations', escalationBody())).status).toBe(200);
     const day1 = Date.parse('2025-01-31T23:59:00Z');
     const hold = (micro: number, ts: number) => {
-      const r = h.gateway.ledger.reserve({ rigId: h.rig.rigId, escalationId: 'esc_s', taskId: 't', model: TEST_MODEL, priceVersion: 'v', microUsd: micro }, ts);
+      const r = h.gateway.ledger.reserve(
+        {
+          rigId: h.rig.rigId,
+          escalationId: 'esc_s',
+          taskId: 't',
+          model: TEST_MODEL,
+          priceVersion: 'v',
+          microUsd: micro,
+        },
+        ts,
+      );
       if (!r.ok) throw new Error('reserve refused');
       return r.value;
     };
@@ -96,7 +151,20 @@ describe('budgets under concurrency', () => {
     h.gateway.ledger.release(released);
     // Settled on the next day (and month): the hold leaves the old day, the cost lands on the new one.
     const none = { input: 0, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
-    h.gateway.ledger.settle(settled, { ts: day1 + 120_000, rigId: h.rig.rigId, escalationId: 'esc_s', taskId: 't', model: TEST_MODEL, usage: none, priceVersion: 'v', microUsd: 650, latencyMs: 1, outcome: 'ok', httpStatus: 200, requestId: null });
+    h.gateway.ledger.settle(settled, {
+      ts: day1 + 120_000,
+      rigId: h.rig.rigId,
+      escalationId: 'esc_s',
+      taskId: 't',
+      model: TEST_MODEL,
+      usage: none,
+      priceVersion: 'v',
+      microUsd: 650,
+      latencyMs: 1,
+      outcome: 'ok',
+      httpStatus: 200,
+      requestId: null,
+    });
     hold(300, day1);
     same();
     h.gateway.db.exec('DELETE FROM spend');

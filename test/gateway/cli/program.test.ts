@@ -9,7 +9,11 @@ import { runCli } from '../../../gateway/src/cli/program.js';
 let home: string;
 let out: string;
 let err: string;
-const io = { out: (text: string) => void (out += text), err: (text: string) => void (err += text), runtime: { ...systemRuntime, now: () => Date.parse('2025-05-05T12:00:00Z') } };
+const io = {
+  out: (text: string) => void (out += text),
+  err: (text: string) => void (err += text),
+  runtime: { ...systemRuntime, now: () => Date.parse('2025-05-05T12:00:00Z') },
+};
 const run = (...argv: string[]) => runCli(['--home', home, ...argv], io, {});
 
 beforeEach(() => {
@@ -65,13 +69,21 @@ describe('rigmind-gateway CLI', () => {
   it('prints the cost report as CSV and refuses bad options', async () => {
     openGatewayDb(home).close();
     expect((await run('report', 'cost', '--format', 'csv', '--group-by', 'model')).code).toBe(0);
-    expect(out.split('\r\n')[0]).toBe('model,calls,input_tokens,output_tokens,cache_write_tokens,cache_read_tokens,usd');
+    expect(out.split('\r\n')[0]).toBe(
+      'model,calls,input_tokens,output_tokens,cache_write_tokens,cache_read_tokens,usd',
+    );
     expect((await run('report', 'cost', '--group-by', 'week')).code).toBe(2);
     expect(err).toContain('group_by');
   });
 
   it('reads without writing: a home with no gateway.db is an error naming it, and nothing is created', async () => {
-    for (const command of [['status'], ['rigs', 'list'], ['audit', 'verify'], ['report', 'cost'], ['report', 'audit']]) {
+    for (const command of [
+      ['status'],
+      ['rigs', 'list'],
+      ['audit', 'verify'],
+      ['report', 'cost'],
+      ['report', 'audit'],
+    ]) {
       err = '';
       expect((await run(...command)).code).toBe(1);
       expect(err).toContain('open_failed');

@@ -10,7 +10,14 @@ afterEach(async () => {
 });
 
 const day = (offsetDays: number): string => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
-const PRICE = { effective_from: '2020-01-01', input: 5, output: 25, cache_write_5m: 6.25, cache_write_1h: 10, cache_read: 0.5 };
+const PRICE = {
+  effective_from: '2020-01-01',
+  input: 5,
+  output: 25,
+  cache_write_5m: 6.25,
+  cache_write_1h: 10,
+  cache_read: 0.5,
+};
 
 describe('model retirement', () => {
   it('refuses a retired model at config load, naming the model and its day', () => {
@@ -35,7 +42,7 @@ describe('model retirement', () => {
     );
   });
 
-  it('warns once at start about a model near retirement, and keeps the SDK\'s notices off the console', async () => {
+  it("warns once at start about a model near retirement, and keeps the SDK's notices off the console", async () => {
     // claude-opus-4-5 is on the SDK's own deprecated list: messages.create would console.warn on every call.
     const model = 'claude-opus-4-5';
     const warned = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
@@ -44,7 +51,11 @@ describe('model retirement', () => {
         const base = testConfig(url);
         return testConfig(url, {
           models: { allowed: [TEST_MODEL, model], default: model },
-          prices: { ...base.prices, models: { ...base.prices.models, [model]: [PRICE] }, retirements: { [model]: day(20) } },
+          prices: {
+            ...base.prices,
+            models: { ...base.prices.models, [model]: [PRICE] },
+            retirements: { [model]: day(20) },
+          },
         });
       },
     });
@@ -54,7 +65,9 @@ describe('model retirement', () => {
       expect(response.status).toBe(200);
     }
     expect(JSON.parse(h.stub.received[0]?.body ?? '{}')).toMatchObject({ model });
-    const notices = h.logs.lines.map((line) => JSON.parse(line) as { msg: string; level: number; model?: string; retires_on?: string });
+    const notices = h.logs.lines.map(
+      (line) => JSON.parse(line) as { msg: string; level: number; model?: string; retires_on?: string },
+    );
     const retiring = notices.filter((line) => line.msg === `model ${model} retires on ${day(20)}`);
     expect(retiring).toEqual([expect.objectContaining({ level: 40, model, retires_on: day(20) })]);
     expect(warned).not.toHaveBeenCalled();

@@ -17,7 +17,9 @@ async function pollUntilDone(h: Harness, id: string, limitMs: number): Promise<E
 }
 
 function ledgerOutcomes(h: Harness): string[] {
-  return (h.gateway.db.prepare('SELECT outcome FROM ledger ORDER BY id').all() as { outcome: string }[]).map((row) => row.outcome);
+  return (h.gateway.db.prepare('SELECT outcome FROM ledger ORDER BY id').all() as { outcome: string }[]).map(
+    (row) => row.outcome,
+  );
 }
 
 /** A harness whose upstream is down, and one escalation it accepted with 202; `port` is where upstream was. */
@@ -68,7 +70,11 @@ describe('durable outbox', () => {
     await h.stub.close();
     const ids: string[] = [];
     for (let i = 0; i < 3; i += 1) {
-      const response = await h.signed('POST', '/v1/escalations', escalationBody({ task: { task_id: `task-${i}`, name: `t${i}`, type: 'llm', task_class: 'llm', prompt: 'p' } }));
+      const response = await h.signed(
+        'POST',
+        '/v1/escalations',
+        escalationBody({ task: { task_id: `task-${i}`, name: `t${i}`, type: 'llm', task_class: 'llm', prompt: 'p' } }),
+      );
       expect(response.status).toBe(202);
       ids.push(EscalationResponseSchema.parse(await response.json()).id);
     }
@@ -77,7 +83,9 @@ describe('durable outbox', () => {
     await h.restart();
     for (const id of ids) expect((await pollUntilDone(h, id, 5_000)).state).toBe('completed');
     expect(revived.received).toHaveLength(3);
-    const perEscalation = h.gateway.db.prepare("SELECT escalation_id, COUNT(*) AS n FROM ledger WHERE outcome = 'ok' GROUP BY escalation_id").all();
+    const perEscalation = h.gateway.db
+      .prepare("SELECT escalation_id, COUNT(*) AS n FROM ledger WHERE outcome = 'ok' GROUP BY escalation_id")
+      .all();
     expect(perEscalation).toHaveLength(3);
   });
 
@@ -85,14 +93,24 @@ describe('durable outbox', () => {
     const { h, port, pending } = await acceptedWhileDown();
     expect(h.gateway.registry.revoke(h.rig.name)).toBe(true);
     const revived = track(await startAnthropicStub({ port }));
-    const stateOf = () => h.gateway.db.prepare('SELECT state, response FROM escalations WHERE id = ?').get(pending.id) as { state: string; response: string | null };
+    const stateOf = () =>
+      h.gateway.db.prepare('SELECT state, response FROM escalations WHERE id = ?').get(pending.id) as {
+        state: string;
+        response: string | null;
+      };
     const deadline = Date.now() + 5_000;
-    while (stateOf().state === 'pending' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    while (stateOf().state === 'pending' && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 25));
     expect(stateOf().state).toBe('failed');
     expect(EscalationResponseSchema.parse(JSON.parse(stateOf().response ?? 'null')).error?.code).toBe('rig_revoked');
     expect(revived.received).toHaveLength(0);
-    const audited = h.gateway.db.prepare("SELECT detail FROM audit WHERE kind = 'escalation_failed'").pluck().all() as string[];
-    expect(audited.map((detail) => JSON.parse(detail) as Record<string, unknown>)).toEqual([expect.objectContaining({ escalation_id: pending.id, error: 'rig_revoked' })]);
+    const audited = h.gateway.db
+      .prepare("SELECT detail FROM audit WHERE kind = 'escalation_failed'")
+      .pluck()
+      .all() as string[];
+    expect(audited.map((detail) => JSON.parse(detail) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ escalation_id: pending.id, error: 'rig_revoked' }),
+    ]);
   });
 
   it('ends a redelivery that finds a budget cap reached as failed with budget_exceeded, and calls nothing', async () => {

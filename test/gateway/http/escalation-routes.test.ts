@@ -35,15 +35,25 @@ describe('request validation', () => {
     expect(notJson.status).toBe(400);
     expect(((await notJson.json()) as { error: { code: string } }).error.code).toBe('invalid_json');
 
-    const unknown = await h.signed('POST', '/v1/escalations', escalationBody({ dispatch_to: 'worker-1', max_tokens: 0 }));
+    const unknown = await h.signed(
+      'POST',
+      '/v1/escalations',
+      escalationBody({ dispatch_to: 'worker-1', max_tokens: 0 }),
+    );
     expect(unknown.status).toBe(400);
-    const body = (await unknown.json()) as { error: { code: string; message: string; issues: { path: string; message: string }[] } };
+    const body = (await unknown.json()) as {
+      error: { code: string; message: string; issues: { path: string; message: string }[] };
+    };
     expect(body.error.code).toBe('invalid_request');
     const paths = body.error.issues.map((issue) => issue.path);
     expect(paths).toContain('max_tokens');
     expect(body.error.issues.some((issue) => issue.message.includes('dispatch_to'))).toBe(true);
 
-    const nested = await h.signed('POST', '/v1/escalations', escalationBody({ untrusted: [{ label: '', content: 'x' }] }));
+    const nested = await h.signed(
+      'POST',
+      '/v1/escalations',
+      escalationBody({ untrusted: [{ label: '', content: 'x' }] }),
+    );
     const nestedBody = (await nested.json()) as { error: { issues: { path: string }[] } };
     expect(nestedBody.error.issues.map((issue) => issue.path)).toContain('untrusted[0].label');
 
@@ -55,7 +65,17 @@ describe('request validation', () => {
 
   it('refuses an oversized body with 413 before reading it', async () => {
     harness = await startHarness();
-    const big = escalationBody({ untrusted: [{ label: 'log', content: 'x'.repeat(150_000) }, { label: 'log2', content: 'y'.repeat(150_000) }, { label: 'log3', content: 'z'.repeat(150_000) }, { label: 'log4', content: 'w'.repeat(150_000) }, { label: 'log5', content: 'v'.repeat(150_000) }, { label: 'log6', content: 'u'.repeat(150_000) }, { label: 'log7', content: 't'.repeat(150_000) }] });
+    const big = escalationBody({
+      untrusted: [
+        { label: 'log', content: 'x'.repeat(150_000) },
+        { label: 'log2', content: 'y'.repeat(150_000) },
+        { label: 'log3', content: 'z'.repeat(150_000) },
+        { label: 'log4', content: 'w'.repeat(150_000) },
+        { label: 'log5', content: 'v'.repeat(150_000) },
+        { label: 'log6', content: 'u'.repeat(150_000) },
+        { label: 'log7', content: 't'.repeat(150_000) },
+      ],
+    });
     const response = await harness.signed('POST', '/v1/escalations', big);
     expect(response.status).toBe(413);
     const body = (await response.json()) as { error: { code: string; message: string } };
@@ -67,7 +87,15 @@ describe('request validation', () => {
     harness = await startHarness();
     const h = harness;
     const chunked = (text: string): Promise<Response> => {
-      const headers = signRequest({ rigId: h.rig.rigId, secret: h.rig.secret, method: 'POST', pathWithQuery: '/v1/escalations', body: text, now: Date.now(), nonce: randomUUID() });
+      const headers = signRequest({
+        rigId: h.rig.rigId,
+        secret: h.rig.secret,
+        method: 'POST',
+        pathWithQuery: '/v1/escalations',
+        body: text,
+        now: Date.now(),
+        nonce: randomUUID(),
+      });
       const bytes = new TextEncoder().encode(text);
       const stream = new ReadableStream<Uint8Array>({
         start(controller) {
@@ -75,9 +103,16 @@ describe('request validation', () => {
           controller.close();
         },
       });
-      return fetch(`${h.server.url}/v1/escalations`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+      return fetch(`${h.server.url}/v1/escalations`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: stream,
+        duplex: 'half',
+      } as RequestInit);
     };
-    const big = await chunked(JSON.stringify(escalationBody({ untrusted: [{ label: 'log', content: 'x'.repeat(1_100_000) }] })));
+    const big = await chunked(
+      JSON.stringify(escalationBody({ untrusted: [{ label: 'log', content: 'x'.repeat(1_100_000) }] })),
+    );
     expect(big.status).toBe(413);
     expect(((await big.json()) as { error: { code: string } }).error.code).toBe('body_too_large');
     const small = await chunked(JSON.stringify(escalationBody()));
@@ -86,20 +121,28 @@ describe('request validation', () => {
 
   it('clamps max_tokens to the cap and uses an allowed model hint', async () => {
     harness = await startHarness();
-    const response = await harness.signed('POST', '/v1/escalations', escalationBody({ max_tokens: 8_000, model_hint: 'claude-test-2' }));
+    const response = await harness.signed(
+      'POST',
+      '/v1/escalations',
+      escalationBody({ max_tokens: 8_000, model_hint: 'claude-test-2' }),
+    );
     expect(response.status).toBe(200);
     const sent = JSON.parse(harness.stub.received[0]?.body ?? '{}') as { max_tokens: number; model: string };
     expect(sent.max_tokens).toBe(1_024);
     expect(sent.model).toBe('claude-test-2');
   });
 
-  it('does not show one rig another rig\'s escalation', async () => {
+  it("does not show one rig another rig's escalation", async () => {
     harness = await startHarness();
     const h = harness;
     const created = (await (await h.signed('POST', '/v1/escalations', escalationBody())).json()) as { id: string };
     const other = h.gateway.registry.add('rig-b');
     if (!other.ok) throw new Error(other.message);
-    const response = await h.signed('GET', `/v1/escalations/${created.id}`, undefined, { rigId: other.value.rigId, name: other.value.name, secret: other.value.secret });
+    const response = await h.signed('GET', `/v1/escalations/${created.id}`, undefined, {
+      rigId: other.value.rigId,
+      name: other.value.name,
+      secret: other.value.secret,
+    });
     expect(response.status).toBe(404);
   });
 });

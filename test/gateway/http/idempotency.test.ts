@@ -9,7 +9,10 @@ const track = closesAfterEach();
 const KEY = 'handoff-task-1-0001';
 
 function ledgerRows(h: Harness): { escalation_id: string; outcome: string }[] {
-  return h.gateway.db.prepare('SELECT escalation_id, outcome FROM ledger ORDER BY id').all() as { escalation_id: string; outcome: string }[];
+  return h.gateway.db.prepare('SELECT escalation_id, outcome FROM ledger ORDER BY id').all() as {
+    escalation_id: string;
+    outcome: string;
+  }[];
 }
 
 async function post(h: Harness, body: unknown): Promise<{ status: number; body: unknown }> {
@@ -33,7 +36,10 @@ describe('idempotency keys on POST /v1/escalations', () => {
     const unkeyed = await post(h, escalationBody());
     expect(EscalationResponseSchema.parse(unkeyed.body).id).not.toBe(EscalationResponseSchema.parse(first.body).id);
     expect(h.stub.received).toHaveLength(2);
-    const records = h.gateway.db.prepare("SELECT detail FROM audit WHERE kind = 'request_accepted'").pluck().all() as string[];
+    const records = h.gateway.db
+      .prepare("SELECT detail FROM audit WHERE kind = 'request_accepted'")
+      .pluck()
+      .all() as string[];
     expect(records.filter((detail) => (JSON.parse(detail) as { resent?: boolean }).resent === true)).toHaveLength(1);
   });
 
@@ -43,7 +49,8 @@ describe('idempotency keys on POST /v1/escalations', () => {
     h.stub.script({ kind: 'ok', afterMs: 1_500 });
     const slow = post(h, escalationBody({ idempotency_key: KEY }));
     // By the time the first call reaches the stand-in, its row and key are committed (one transaction, before it).
-    for (let i = 0; i < 2_000 && h.stub.received.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let i = 0; i < 2_000 && h.stub.received.length === 0; i += 1)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     expect(h.stub.received).toHaveLength(1);
     const resend = await post(h, escalationBody({ idempotency_key: KEY }));
     expect(resend.status).toBe(202);
@@ -52,7 +59,9 @@ describe('idempotency keys on POST /v1/escalations', () => {
     const first = await slow;
     expect(first.status).toBe(200);
     expect(EscalationResponseSchema.parse(first.body).id).toBe(pending.id);
-    const polled = EscalationResponseSchema.parse(await (await h.signed('GET', `/v1/escalations/${pending.id}`)).json());
+    const polled = EscalationResponseSchema.parse(
+      await (await h.signed('GET', `/v1/escalations/${pending.id}`)).json(),
+    );
     expect(polled.state).toBe('completed');
     expect(h.stub.received).toHaveLength(1);
   });
@@ -68,7 +77,10 @@ describe('idempotency keys on POST /v1/escalations', () => {
     expect(error.message).toContain(first.id);
     expect(error.issues[0]?.path).toBe('idempotency_key');
     expect(h.stub.received).toHaveLength(1);
-    const refused = h.gateway.db.prepare("SELECT detail FROM audit WHERE kind = 'request_refused'").pluck().all() as string[];
+    const refused = h.gateway.db
+      .prepare("SELECT detail FROM audit WHERE kind = 'request_refused'")
+      .pluck()
+      .all() as string[];
     expect(refused.map((detail) => (JSON.parse(detail) as { code: string }).code)).toEqual(['idempotency_conflict']);
   });
 
@@ -79,7 +91,12 @@ describe('idempotency keys on POST /v1/escalations', () => {
     if (!added.ok) throw new Error(added.message);
     const rigB = { rigId: added.value.rigId, name: added.value.name, secret: added.value.secret };
     const a = EscalationResponseSchema.parse((await post(h, escalationBody({ idempotency_key: KEY }))).body);
-    const response = await h.signed('POST', '/v1/escalations', escalationBody({ idempotency_key: KEY, instructions: 'Rig B asks this.' }), rigB);
+    const response = await h.signed(
+      'POST',
+      '/v1/escalations',
+      escalationBody({ idempotency_key: KEY, instructions: 'Rig B asks this.' }),
+      rigB,
+    );
     expect(response.status).toBe(200);
     expect(EscalationResponseSchema.parse(await response.json()).id).not.toBe(a.id);
     expect(h.stub.received).toHaveLength(2);
@@ -125,11 +142,18 @@ describe('idempotency keys on POST /v1/escalations', () => {
     expect(done.state).toBe('completed');
     expect(h.stub.received).toHaveLength(1);
     // The refused escalation stays on record, without the key; the key now names the answered one.
-    const rows = h.gateway.db.prepare('SELECT id, state, idempotency_key FROM escalations ORDER BY created_at').all() as { id: string; state: string; idempotency_key: string | null }[];
-    expect(rows.map((row) => [row.state, row.idempotency_key])).toEqual([['failed', null], ['completed', KEY]]);
+    const rows = h.gateway.db
+      .prepare('SELECT id, state, idempotency_key FROM escalations ORDER BY created_at')
+      .all() as { id: string; state: string; idempotency_key: string | null }[];
+    expect(rows.map((row) => [row.state, row.idempotency_key])).toEqual([
+      ['failed', null],
+      ['completed', KEY],
+    ]);
     expect(rows[1]?.id).toBe(done.id);
     // And a further resend is a replay of the answered one.
-    expect(EscalationResponseSchema.parse((await post(h, escalationBody({ idempotency_key: KEY }))).body).id).toBe(done.id);
+    expect(EscalationResponseSchema.parse((await post(h, escalationBody({ idempotency_key: KEY }))).body).id).toBe(
+      done.id,
+    );
     expect(h.stub.received).toHaveLength(1);
   });
 

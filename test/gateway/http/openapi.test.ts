@@ -9,8 +9,17 @@ describe('OpenAPI document', () => {
   });
 
   it('refuses unknown fields in the request schema and covers every route', () => {
-    const doc = buildOpenApi() as { paths: Record<string, unknown>; components: { schemas: Record<string, { additionalProperties?: unknown }> } };
-    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/v1/escalations', '/v1/escalations/{id}', '/v1/reports/audit', '/v1/reports/cost']);
+    const doc = buildOpenApi() as {
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { additionalProperties?: unknown }> };
+    };
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/healthz',
+      '/v1/escalations',
+      '/v1/escalations/{id}',
+      '/v1/reports/audit',
+      '/v1/reports/cost',
+    ]);
     expect(doc.components.schemas['EscalationRequest']?.additionalProperties).toBe(false);
   });
 });

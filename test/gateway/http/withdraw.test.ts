@@ -7,12 +7,26 @@ import { closesAfterEach } from '../../helpers/closes-after-each.js';
 
 const track = closesAfterEach();
 
-async function call(h: Harness, method: string, path: string, body?: unknown): Promise<{ status: number; body: { error?: { code: string } } & Record<string, unknown>; retryAfter: string | null }> {
+async function call(
+  h: Harness,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{
+  status: number;
+  body: { error?: { code: string } } & Record<string, unknown>;
+  retryAfter: string | null;
+}> {
   const response = await h.signed(method, path, body);
-  return { status: response.status, body: (await response.json()) as { error?: { code: string } }, retryAfter: response.headers.get('retry-after') };
+  return {
+    status: response.status,
+    body: (await response.json()) as { error?: { code: string } },
+    retryAfter: response.headers.get('retry-after'),
+  };
 }
 
-const auditKinds = (h: Harness): string[] => h.gateway.db.prepare('SELECT kind FROM audit ORDER BY seq').pluck().all() as string[];
+const auditKinds = (h: Harness): string[] =>
+  h.gateway.db.prepare('SELECT kind FROM audit ORDER BY seq').pluck().all() as string[];
 
 describe('DELETE /v1/escalations/:id', () => {
   it('withdraws an escalation waiting in the outbox: never delivered, nothing spent, the same answer twice', async () => {
@@ -26,7 +40,11 @@ describe('DELETE /v1/escalations/:id', () => {
 
     const withdrawn = await call(h, 'DELETE', `/v1/escalations/${id}`);
     expect(withdrawn.status).toBe(200);
-    expect(EscalationResponseSchema.parse(withdrawn.body)).toMatchObject({ id, state: 'failed', error: { code: 'withdrawn' } });
+    expect(EscalationResponseSchema.parse(withdrawn.body)).toMatchObject({
+      id,
+      state: 'failed',
+      error: { code: 'withdrawn' },
+    });
     expect((await call(h, 'GET', `/v1/escalations/${id}`)).body).toEqual(withdrawn.body);
     expect(await call(h, 'DELETE', `/v1/escalations/${id}`)).toMatchObject({ status: 200, body: withdrawn.body });
 
@@ -63,7 +81,8 @@ describe('DELETE /v1/escalations/:id', () => {
     const h = harness;
     h.stub.script({ kind: 'ok', afterMs: 1_000 });
     const slow = call(h, 'POST', '/v1/escalations', escalationBody());
-    for (let i = 0; i < 2_000 && h.stub.received.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let i = 0; i < 2_000 && h.stub.received.length === 0; i += 1)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     const id = h.gateway.db.prepare('SELECT id FROM escalations').pluck().get() as string;
     const busy = await call(h, 'DELETE', `/v1/escalations/${id}`);
     expect(busy).toMatchObject({ status: 409, body: { error: { code: 'in_delivery' } }, retryAfter: '5' });
@@ -75,10 +94,31 @@ describe('DELETE /v1/escalations/:id', () => {
   it('keeps a withdrawal when a call that was already under way finishes afterwards', async () => {
     const harness = track(await startHarness());
     const store = new EscalationStore(harness.gateway.db);
-    const row = store.create({ id: 'esc_race', rigId: harness.rig.rigId, taskId: 't', request: '{}', model: 'm', maxTokens: 1, idempotencyKey: null }, 1, 2);
-    const withdrawn = { id: row.id, state: 'failed', proposed_by: 'gateway', error: { code: 'withdrawn', message: 'by the rig' } } as const;
+    const row = store.create(
+      {
+        id: 'esc_race',
+        rigId: harness.rig.rigId,
+        taskId: 't',
+        request: '{}',
+        model: 'm',
+        maxTokens: 1,
+        idempotencyKey: null,
+      },
+      1,
+      2,
+    );
+    const withdrawn = {
+      id: row.id,
+      state: 'failed',
+      proposed_by: 'gateway',
+      error: { code: 'withdrawn', message: 'by the rig' },
+    } as const;
     expect(store.withdraw(row.id, withdrawn, 3)).toBe(true);
-    store.finish(row.id, { id: row.id, state: 'completed', proposed_by: 'gateway', advice: { type: 'answer', text: 'late' } }, 4);
+    store.finish(
+      row.id,
+      { id: row.id, state: 'completed', proposed_by: 'gateway', advice: { type: 'answer', text: 'late' } },
+      4,
+    );
     expect(store.get(row.id)).toMatchObject({ state: 'failed', response: JSON.stringify(withdrawn) });
     expect(store.withdraw(row.id, withdrawn, 5)).toBe(false);
   });

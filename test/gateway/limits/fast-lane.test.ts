@@ -59,7 +59,12 @@ describe('bottleneck fast lane', () => {
   });
 
   it('spends the reservoir and refuses through bottleneck when it is empty', async () => {
-    const lane = new FastLaneLimiter({ maxConcurrent: 5, reservoir: 2, highWater: 0, strategy: Bottleneck.strategy.OVERFLOW });
+    const lane = new FastLaneLimiter({
+      maxConcurrent: 5,
+      reservoir: 2,
+      highWater: 0,
+      strategy: Bottleneck.strategy.OVERFLOW,
+    });
     expect(await lane.schedule(async () => 1)).toBe(1);
     expect(await lane.schedule(async () => 2)).toBe(2);
     expect(lane.reservoirNow()).toBe(0);

@@ -10,7 +10,10 @@ function runChild(ending: string): { lines: string[]; status: number | null } {
     for (let i = 0; i < 2000; i += 1) logger.info({ i, note: 'password=hunter22' }, 'line');
     ${ending}
   `;
-  const child = spawnSync(process.execPath, ['-C', 'source', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: process.cwd() });
+  const child = spawnSync(process.execPath, ['-C', 'source', '--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    cwd: process.cwd(),
+  });
   return { lines: child.stderr.split('\n').filter((line) => line.startsWith('{')), status: child.status };
 }
 

@@ -14,14 +14,24 @@ describe('cost reports', () => {
     const h = harness;
     h.stub.script({ kind: 'ok', usage: { cache_creation_input_tokens: 100, cache_read_input_tokens: 50 } });
     for (let i = 0; i < 3; i += 1) {
-      const body = escalationBody({ task: { task_id: `task-${i % 2}`, name: 'n', type: 'llm', task_class: 'llm', prompt: `p${i}` }, ...(i === 2 ? { model_hint: 'claude-test-2' } : {}) });
+      const body = escalationBody({
+        task: { task_id: `task-${i % 2}`, name: 'n', type: 'llm', task_class: 'llm', prompt: `p${i}` },
+        ...(i === 2 ? { model_hint: 'claude-test-2' } : {}),
+      });
       expect((await h.signed('POST', '/v1/escalations', body)).status).toBe(200);
     }
     h.stub.script({ kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' });
     expect((await h.signed('POST', '/v1/escalations', escalationBody())).status).toBe(200);
 
-    const ledger = h.gateway.db.prepare('SELECT COUNT(*) AS calls, SUM(micro_usd) AS micro, SUM(input_tokens) AS input, SUM(cache_read_tokens) AS cache_read FROM ledger').get() as {
-      calls: number; micro: number; input: number; cache_read: number;
+    const ledger = h.gateway.db
+      .prepare(
+        'SELECT COUNT(*) AS calls, SUM(micro_usd) AS micro, SUM(input_tokens) AS input, SUM(cache_read_tokens) AS cache_read FROM ledger',
+      )
+      .get() as {
+      calls: number;
+      micro: number;
+      input: number;
+      cache_read: number;
     };
     expect(ledger.calls).toBe(5);
     expect(ledger.cache_read).toBe(50);
@@ -63,7 +73,9 @@ describe('cost reports', () => {
     type Report = { chain: { ok: boolean; records: number; checked_from_seq: number }; records: { kind: string }[] };
     const report = (await (await harness.signed('GET', '/v1/reports/audit')).json()) as Report;
     expect(report.chain.ok).toBe(true);
-    expect(report.records.map((r) => r.kind)).toEqual(expect.arrayContaining(['request_accepted', 'upstream_call', 'escalation_completed']));
+    expect(report.records.map((r) => r.kind)).toEqual(
+      expect.arrayContaining(['request_accepted', 'upstream_call', 'escalation_completed']),
+    );
     // The next report reads only what was appended since (from the head the first one checked).
     const next = (await (await harness.signed('GET', '/v1/reports/audit')).json()) as Report;
     expect(next.chain).toMatchObject({ ok: true, checked_from_seq: report.chain.records });
@@ -73,10 +85,12 @@ describe('cost reports', () => {
   it('checks the whole chain at start: a record changed while it was down is logged and reported', async () => {
     harness = await startHarness();
     expect((await harness.signed('POST', '/v1/escalations', escalationBody())).status).toBe(200);
-    harness.gateway.db.prepare("UPDATE audit SET detail = '{\"forged\":true}' WHERE seq = 2").run();
+    harness.gateway.db.prepare('UPDATE audit SET detail = \'{"forged":true}\' WHERE seq = 2').run();
     await harness.restart();
     expect(harness.logs.text()).toMatch(/audit chain broken/);
-    const report = (await (await harness.signed('GET', '/v1/reports/audit')).json()) as { chain: { ok: boolean; first_bad_seq: number } };
+    const report = (await (await harness.signed('GET', '/v1/reports/audit')).json()) as {
+      chain: { ok: boolean; first_bad_seq: number };
+    };
     expect(report.chain).toMatchObject({ ok: false, first_bad_seq: 2 });
   });
 
@@ -86,7 +100,15 @@ describe('cost reports', () => {
     const added = h.gateway.registry.add('rig-b');
     if (!added.ok) throw new Error(added.message);
     const rigB = { rigId: added.value.rigId, name: added.value.name, secret: added.value.secret };
-    expect((await h.signed('POST', '/v1/escalations', escalationBody({ task: { task_id: 'task-of-a', name: 'n', type: 'llm', task_class: 'llm', prompt: 'p' } }))).status).toBe(200);
+    expect(
+      (
+        await h.signed(
+          'POST',
+          '/v1/escalations',
+          escalationBody({ task: { task_id: 'task-of-a', name: 'n', type: 'llm', task_class: 'llm', prompt: 'p' } }),
+        )
+      ).status,
+    ).toBe(200);
     for (const id of ['task-of-b-1', 'task-of-b-2']) {
       const body = escalationBody({ task: { task_id: id, name: 'n', type: 'llm', task_class: 'llm', prompt: 'p' } });
       expect((await h.signed('POST', '/v1/escalations', body, rigB)).status).toBe(200);
@@ -94,7 +116,9 @@ describe('cost reports', () => {
 
     const asA = CostReportSchema.parse(await (await h.signed('GET', '/v1/reports/cost?group_by=task')).json());
     expect(asA.rows.map((row) => row.key)).toEqual(['task-of-a']);
-    const asB = CostReportSchema.parse(await (await h.signed('GET', '/v1/reports/cost?group_by=rig', undefined, rigB)).json());
+    const asB = CostReportSchema.parse(
+      await (await h.signed('GET', '/v1/reports/cost?group_by=rig', undefined, rigB)).json(),
+    );
     expect(asB.rows.map((row) => [row.key, row.calls])).toEqual([['rig-b', 2]]);
     const all = costReport(h.gateway.db, { group_by: 'task', format: 'json' }, Date.now(), 'all');
     expect(all.rows.map((row) => row.key)).toEqual(['task-of-a', 'task-of-b-1', 'task-of-b-2']);

@@ -15,7 +15,11 @@ afterEach(async () => {
 async function status(home: string, ...flags: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const io = { out: (text: string) => void (out += text), err: (text: string) => void (err += text), runtime: systemRuntime };
+  const io = {
+    out: (text: string) => void (out += text),
+    err: (text: string) => void (err += text),
+    runtime: systemRuntime,
+  };
   const { code } = await runCli(['--home', home, 'status', ...flags], io, {});
   return { code, out, err };
 }
@@ -38,7 +42,12 @@ describe('rigmind-gateway status', () => {
     const result = await status(h.home, '--json');
     expect(result.code).toBe(0);
     const shown = JSON.parse(result.out) as GatewayStatus;
-    const spent = h.gateway.db.prepare('SELECT (SELECT COALESCE(SUM(micro_usd), 0) FROM ledger) + (SELECT COALESCE(SUM(micro_usd), 0) FROM reservations)').pluck().get() as number;
+    const spent = h.gateway.db
+      .prepare(
+        'SELECT (SELECT COALESCE(SUM(micro_usd), 0) FROM ledger) + (SELECT COALESCE(SUM(micro_usd), 0) FROM reservations)',
+      )
+      .pluck()
+      .get() as number;
     expect(spent).toBeGreaterThan(0);
     expect(shown.overall.today).toEqual({ usd: spent / 1e6, cap_usd: config.budgets.overall.daily_usd });
     expect(shown.overall.month).toEqual({ usd: spent / 1e6, cap_usd: config.budgets.overall.monthly_usd });

@@ -1,7 +1,13 @@
 import { mkdtempSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BACKSTOP_AUTOCHECKPOINT_PAGES, openGatewayDb, startCheckpointer, type Checkpointer, type Db } from '@rigmind/gateway';
+import {
+  BACKSTOP_AUTOCHECKPOINT_PAGES,
+  openGatewayDb,
+  startCheckpointer,
+  type Checkpointer,
+  type Db,
+} from '@rigmind/gateway';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -34,7 +40,14 @@ describe('WAL checkpoint worker', () => {
   });
 
   const start = (idleMs: number, intervalMs = 20): Checkpointer =>
-    startCheckpointer(db, { intervalMs, watchMs: 20, busyChanges: 50, idleMs, onError: (m) => errors.push(m), onWorker: (r) => changes.push(r) });
+    startCheckpointer(db, {
+      intervalMs,
+      watchMs: 20,
+      busyChanges: 50,
+      idleMs,
+      onError: (m) => errors.push(m),
+      onWorker: (r) => changes.push(r),
+    });
   const fill = (rows: number): void => {
     const insert = db.prepare('INSERT INTO filler (body) VALUES (?)');
     db.transaction(() => {

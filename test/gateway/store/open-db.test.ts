@@ -39,8 +39,12 @@ describe('openGatewayDb', () => {
       const db = openGatewayDb(home);
       try {
         expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('3');
-        expect(db.prepare('SELECT id, idempotency_key FROM escalations').all()).toEqual([{ id: 'esc_old', idempotency_key: null }]);
-        const insert = db.prepare("INSERT INTO escalations (id, rig_id, task_id, state, request, model, max_tokens, next_attempt_at, created_at, updated_at, idempotency_key) VALUES (?, ?, 't', 'pending', '{}', 'm', 1, 0, 0, 0, ?)");
+        expect(db.prepare('SELECT id, idempotency_key FROM escalations').all()).toEqual([
+          { id: 'esc_old', idempotency_key: null },
+        ]);
+        const insert = db.prepare(
+          "INSERT INTO escalations (id, rig_id, task_id, state, request, model, max_tokens, next_attempt_at, created_at, updated_at, idempotency_key) VALUES (?, ?, 't', 'pending', '{}', 'm', 1, 0, 0, 0, ?)",
+        );
         insert.run('esc_a', 'rig', 'key-0123456789abcdef');
         insert.run('esc_b', 'other-rig', 'key-0123456789abcdef');
         expect(() => insert.run('esc_c', 'rig', 'key-0123456789abcdef')).toThrow(/UNIQUE/);
@@ -58,10 +62,14 @@ describe('openGatewayDb', () => {
     const home = mkdtempSync(join(tmpdir(), 'rigmind-db-'));
     try {
       const newer = new Database(join(home, 'gateway.db'));
-      newer.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '99');");
+      newer.exec(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '99');",
+      );
       newer.close();
       const before = readFileSync(join(home, 'gateway.db'));
-      expect(() => openGatewayDb(home)).toThrow(expect.objectContaining({ code: 'schema_newer', message: expect.stringContaining('schema 99') }));
+      expect(() => openGatewayDb(home)).toThrow(
+        expect.objectContaining({ code: 'schema_newer', message: expect.stringContaining('schema 99') }),
+      );
       expect(readFileSync(join(home, 'gateway.db')).equals(before)).toBe(true);
       mkdirSync(join(home, 'blocked'));
       mkdirSync(join(home, 'blocked', 'gateway.db'));

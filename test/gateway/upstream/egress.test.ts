@@ -32,7 +32,11 @@ describe('egress guard', () => {
     const otherUrl = await startOther(() => ({ status: 200 }));
     const egress = createEgress(stub.url);
     try {
-      const ok = await egress.fetch(`${stub.url}/v1/messages`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+      const ok = await egress.fetch(`${stub.url}/v1/messages`, {
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(ok.status).toBe(401);
       await expect(egress.fetch(`${otherUrl}/steal`)).rejects.toBeInstanceOf(EgressRefusedError);
       await expect(egress.fetch('http://localhost:9/x')).rejects.toBeInstanceOf(EgressRefusedError);
@@ -47,7 +51,9 @@ describe('egress guard', () => {
     const otherUrl = await startOther(() => ({ status: 200 }));
     const egress = createEgress(stub.url);
     try {
-      await expect(egress.dispatcher.request({ origin: otherUrl, path: '/x', method: 'GET' })).rejects.toThrow(/egress/);
+      await expect(egress.dispatcher.request({ origin: otherUrl, path: '/x', method: 'GET' })).rejects.toThrow(
+        /egress/,
+      );
       expect(otherHits).toBe(0);
     } finally {
       await egress.close();
@@ -81,7 +87,11 @@ describe('egress guard', () => {
       const ok = await egress.fetch(`${stub.url}/v1/messages?beta=true`, {
         method: 'post',
         body,
-        headers: new Headers({ 'x-api-key': stub.apiKey, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }),
+        headers: new Headers({
+          'x-api-key': stub.apiKey,
+          'anthropic-version': '2023-06-01',
+          'content-type': 'application/json',
+        }),
       });
       expect(ok.status).toBe(200);
       expect(ok.headers.get('request-id')).toMatch(/^req_stub_/);
@@ -90,7 +100,12 @@ describe('egress guard', () => {
 
       stub.script({ kind: 'hang' });
       const controller = new AbortController();
-      const hung = egress.fetch(`${stub.url}/v1/messages`, { method: 'POST', body, headers: { 'x-api-key': stub.apiKey, 'anthropic-version': '2023-06-01' }, signal: controller.signal });
+      const hung = egress.fetch(`${stub.url}/v1/messages`, {
+        method: 'POST',
+        body,
+        headers: { 'x-api-key': stub.apiKey, 'anthropic-version': '2023-06-01' },
+        signal: controller.signal,
+      });
       setTimeout(() => controller.abort(), 20);
       await expect(hung).rejects.toMatchObject({ name: 'AbortError' });
     } finally {
@@ -98,4 +113,3 @@ describe('egress guard', () => {
     }
   });
 });
-

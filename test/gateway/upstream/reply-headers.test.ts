@@ -2,12 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { ReplyHeaders } from '../../../gateway/src/upstream/reply-headers.js';
 
 describe('ReplyHeaders', () => {
-  const raw = { 'retry-after': '2', 'Request-Id': 'req_1', 'set-cookie': ['a=1', 'b=2'], vary: ['accept', 'origin'], 'x-empty': undefined };
+  const raw = {
+    'retry-after': '2',
+    'Request-Id': 'req_1',
+    'set-cookie': ['a=1', 'b=2'],
+    vary: ['accept', 'origin'],
+    'x-empty': undefined,
+  };
 
   it('reads like the fetch Headers built from the same fields', () => {
     const ours = new ReplyHeaders(raw);
     const fetchs = new Headers();
-    for (const [name, value] of Object.entries(raw)) for (const item of value === undefined ? [] : [value].flat()) fetchs.append(name, item);
+    for (const [name, value] of Object.entries(raw))
+      for (const item of value === undefined ? [] : [value].flat()) fetchs.append(name, item);
     expect([...ours]).toEqual([...fetchs]);
     expect([...ours.entries()]).toEqual([...fetchs.entries()]);
     expect([...ours.keys()]).toEqual([...fetchs.keys()]);
@@ -29,7 +36,7 @@ describe('ReplyHeaders', () => {
     expect(seen).toEqual(expected);
   });
 
-  it('is read-only, as a reply\'s headers are', () => {
+  it("is read-only, as a reply's headers are", () => {
     const headers = ReplyHeaders.fromPairs([['Content-Type', 'application/json']]);
     expect(headers.get('content-type')).toBe('application/json');
     expect(() => headers.set()).toThrow(TypeError);

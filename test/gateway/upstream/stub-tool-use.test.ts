@@ -8,7 +8,10 @@ afterEach(async () => {
 });
 
 // The stand-in must speak tool use as the Messages API does, or the gateway's tests prove nothing about it.
-async function post(s: AnthropicStub, body: Record<string, unknown>): Promise<{ status: number; json: Record<string, unknown> }> {
+async function post(
+  s: AnthropicStub,
+  body: Record<string, unknown>,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const response = await fetch(`${s.url}/v1/messages`, {
     method: 'POST',
     headers: { 'x-api-key': s.apiKey, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
@@ -25,7 +28,12 @@ describe('the Anthropic stand-in speaks tool use', () => {
     stub.script({ kind: 'ok', input: { not: 'advice' } });
     const forced = await post(stub, { tools: [tool], tool_choice: { type: 'tool', name: 'give_advice' } });
     expect(forced.status).toBe(200);
-    expect(forced.json).toMatchObject({ stop_reason: 'tool_use', content: [{ type: 'tool_use', id: expect.stringMatching(/^toolu_/), name: 'give_advice', input: { not: 'advice' } }] });
+    expect(forced.json).toMatchObject({
+      stop_reason: 'tool_use',
+      content: [
+        { type: 'tool_use', id: expect.stringMatching(/^toolu_/), name: 'give_advice', input: { not: 'advice' } },
+      ],
+    });
     const plain = await post(stub, {});
     expect(plain.json).toMatchObject({ stop_reason: 'end_turn', content: [{ type: 'text' }] });
   });
@@ -33,9 +41,20 @@ describe('the Anthropic stand-in speaks tool use', () => {
   it('refuses what the API refuses: a tool_choice naming no declared tool, a non-object input_schema', async () => {
     stub = await startAnthropicStub();
     const unknown = await post(stub, { tools: [tool], tool_choice: { type: 'tool', name: 'other' } });
-    expect(unknown).toEqual({ status: 400, json: expect.objectContaining({ type: 'error', error: { type: 'invalid_request_error', message: "tool_choice: Tool 'other' not found in provided tools" } }) });
-    const schema = await post(stub, { tools: [{ ...tool, input_schema: { oneOf: [] } }], tool_choice: { type: 'tool', name: 'give_advice' } });
+    expect(unknown).toEqual({
+      status: 400,
+      json: expect.objectContaining({
+        type: 'error',
+        error: { type: 'invalid_request_error', message: "tool_choice: Tool 'other' not found in provided tools" },
+      }),
+    });
+    const schema = await post(stub, {
+      tools: [{ ...tool, input_schema: { oneOf: [] } }],
+      tool_choice: { type: 'tool', name: 'give_advice' },
+    });
     expect(schema.status).toBe(400);
-    expect((schema.json['error'] as { message: string }).message).toBe("tools.0.input_schema.type: Input should be 'object'");
+    expect((schema.json['error'] as { message: string }).message).toBe(
+      "tools.0.input_schema.type: Input should be 'object'",
+    );
   });
 });

@@ -7,12 +7,23 @@ describe('upstream gate', () => {
   it('waits out retry-after and an exhausted request window, and refuses waits beyond its limit', async () => {
     let now = 1_000_000;
     const slept: number[] = [];
-    const gate = new UpstreamGate(2, 5_000, { now: () => now, sleep: async (ms) => { slept.push(ms); now += ms; } });
+    const gate = new UpstreamGate(2, 5_000, {
+      now: () => now,
+      sleep: async (ms) => {
+        slept.push(ms);
+        now += ms;
+      },
+    });
     gate.observe(headers({ 'retry-after': '2' }));
     expect(await gate.run(10, async () => 'done')).toBe('done');
     expect(slept).toEqual([2_000]);
 
-    gate.observe(headers({ 'anthropic-ratelimit-requests-remaining': '0', 'anthropic-ratelimit-requests-reset': new Date(now + 60_000).toISOString() }));
+    gate.observe(
+      headers({
+        'anthropic-ratelimit-requests-remaining': '0',
+        'anthropic-ratelimit-requests-reset': new Date(now + 60_000).toISOString(),
+      }),
+    );
     const throttled = await gate.run(10, async () => 'never');
     expect(isThrottled(throttled)).toBe(true);
     await gate.stop();
@@ -20,8 +31,18 @@ describe('upstream gate', () => {
 
   it('holds a call bigger than the remaining token window until it resets', async () => {
     let now = Date.parse('2025-01-01T00:00:00Z');
-    const gate = new UpstreamGate(1, 10_000, { now: () => now, sleep: async (ms) => { now += ms; } });
-    gate.observe(headers({ 'anthropic-ratelimit-tokens-remaining': '500', 'anthropic-ratelimit-tokens-reset': new Date(now + 3_000).toISOString() }));
+    const gate = new UpstreamGate(1, 10_000, {
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+      },
+    });
+    gate.observe(
+      headers({
+        'anthropic-ratelimit-tokens-remaining': '500',
+        'anthropic-ratelimit-tokens-reset': new Date(now + 3_000).toISOString(),
+      }),
+    );
     expect(gate.waitFor(100)).toBe(0);
     expect(gate.waitFor(1_000)).toBe(3_000);
     await gate.stop();
@@ -41,11 +62,26 @@ describe('retry loop', () => {
     const io = { sleep: async () => undefined, random: () => 0.5 };
     const policy = { attempts: 3, baseMs: 10, capMs: 100, maxRetryAfterMs: 1_000 };
     let calls = 0;
-    const exhausted = await retryLoop(policy, io, async () => ({ done: false, retryable: true, retryAfterMs: undefined, failure: ++calls }));
+    const exhausted = await retryLoop(policy, io, async () => ({
+      done: false,
+      retryable: true,
+      retryAfterMs: undefined,
+      failure: ++calls,
+    }));
     expect(exhausted).toEqual({ ok: false, failure: 3, retryable: true, tries: 3 });
-    const fatal = await retryLoop(policy, io, async () => ({ done: false, retryable: false, retryAfterMs: undefined, failure: 'billing' }));
+    const fatal = await retryLoop(policy, io, async () => ({
+      done: false,
+      retryable: false,
+      retryAfterMs: undefined,
+      failure: 'billing',
+    }));
     expect(fatal).toMatchObject({ ok: false, retryable: false, tries: 1 });
-    const tooLong = await retryLoop(policy, io, async () => ({ done: false, retryable: true, retryAfterMs: 5_000, failure: 'later' }));
+    const tooLong = await retryLoop(policy, io, async () => ({
+      done: false,
+      retryable: true,
+      retryAfterMs: 5_000,
+      failure: 'later',
+    }));
     expect(tooLong).toMatchObject({ ok: false, retryable: true, tries: 1 });
   });
 });

@@ -22,7 +22,10 @@ afterEach(async () => {
 
 /** The next reply on the raw socket (bounded wait). */
 async function nextReply(): Promise<Message> {
-  const next = await Promise.race([inbox.next(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no reply')), 5_000))]);
+  const next = await Promise.race([
+    inbox.next(),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no reply')), 5_000)),
+  ]);
   const parsed = next.value as { ok: boolean; value: Message };
   expect(parsed.ok).toBe(true);
   return parsed.value;
@@ -38,7 +41,11 @@ describe('the brain refuses bad input and keeps serving', () => {
     expect(await nextReply()).toMatchObject({ kind: 'refused', code: 'invalid_message' });
     raw.sendRaw([Buffer.from([0xff, 0xfe, 0x00, 0x01])]);
     expect(await nextReply()).toMatchObject({ kind: 'refused', code: 'invalid_utf8' });
-    raw.sendRaw([JSON.stringify({ ...createMessage('submit_plan', { role: 'client', id: 'c' }, { plan: { plan: 'p', tasks: [] } }) })]);
+    raw.sendRaw([
+      JSON.stringify({
+        ...createMessage('submit_plan', { role: 'client', id: 'c' }, { plan: { plan: 'p', tasks: [] } }),
+      }),
+    ]);
     const invalid = await nextReply();
     expect(invalid).toMatchObject({ kind: 'refused', code: 'invalid_message' });
     expect(JSON.stringify(invalid)).toContain('plan.tasks');
@@ -60,7 +67,10 @@ describe('the brain refuses bad input and keeps serving', () => {
 
   it('answers a refused frame by its msg_id, so a client hears frame_too_large rather than brain_unreachable', async () => {
     // A client that believes the limit is higher than the brain's: the brain refuses, and the refusal finds it.
-    const plan = { plan: 'big', tasks: Array.from({ length: 30_000 }, (_, i) => ({ name: `t${i}`, command: `echo task ${i}` })) };
+    const plan = {
+      plan: 'big',
+      tasks: Array.from({ length: 30_000 }, (_, i) => ({ name: `t${i}`, command: `echo task ${i}` })),
+    };
     const started = Date.now();
     const refused = await rig.client.request('submit_plan', { plan }, 20_000);
     expect(refused).toMatchObject({ ok: false, code: 'frame_too_large' });
@@ -78,7 +88,11 @@ describe('the brain refuses bad input and keeps serving', () => {
   });
 
   it('refuses a plan whose bytes are not UTF-8, answering its request, instead of queueing U+FFFD', async () => {
-    const message = createMessage('submit_plan', { role: 'client', id: 'c' }, { plan: { plan: 'latin', tasks: [{ name: 'a', command: 'echo caf#' }] } });
+    const message = createMessage(
+      'submit_plan',
+      { role: 'client', id: 'c' },
+      { plan: { plan: 'latin', tasks: [{ name: 'a', command: 'echo caf#' }] } },
+    );
     const frame = Buffer.from(encodeMessage(message));
     frame[frame.indexOf('caf#') + 3] = 0xe9;
     raw.sendRaw([frame]);
@@ -94,7 +108,14 @@ describe('the brain refuses bad input and keeps serving', () => {
     await old.bind(endpoint);
     const serving = (async () => {
       for await (const frame of old.frames({})) {
-        old.send(frame.identity, createMessage('refused', { role: 'brain', id: 'old' }, { code: 'invalid_json', message: 'frame is not JSON', issues: [] }));
+        old.send(
+          frame.identity,
+          createMessage(
+            'refused',
+            { role: 'brain', id: 'old' },
+            { code: 'invalid_json', message: 'frame is not JSON', issues: [] },
+          ),
+        );
       }
     })();
     const client = new BrainClient(endpoint);
@@ -112,9 +133,23 @@ describe('the brain refuses bad input and keeps serving', () => {
 
   it('refuses a dispatch sent by a client or a worker: the dispatch rule, enforced by protocol', async () => {
     const task: Task = {
-      task_id: 'x.a', plan_id: 'x', name: 'a', type: 'shell', command: 'rm -rf /', task_class: 'cpu', executor: 'worker', depends_on: [],
-      priority: 5, status: 'queued', created_at: new Date().toISOString(), retry_count: 0, max_retries: 3, timeout_s: 10,
-      requires_external: false, sensitive: false, source: 'evil',
+      task_id: 'x.a',
+      plan_id: 'x',
+      name: 'a',
+      type: 'shell',
+      command: 'rm -rf /',
+      task_class: 'cpu',
+      executor: 'worker',
+      depends_on: [],
+      priority: 5,
+      status: 'queued',
+      created_at: new Date().toISOString(),
+      retry_count: 0,
+      max_retries: 3,
+      timeout_s: 10,
+      requires_external: false,
+      sensitive: false,
+      source: 'evil',
     };
     for (const role of ['client', 'worker', 'gateway'] as const) {
       raw.sendRaw([encodeMessage(createMessage('dispatch', { role, id: 'mallory' }, { task, attempt: 1 }))]);
@@ -126,13 +161,28 @@ describe('the brain refuses bad input and keeps serving', () => {
 
   it('refuses a plan with a cycle or an unknown dependency, naming them, and queues nothing', async () => {
     const cycle = await rig.client.request('submit_plan', {
-      plan: { plan: 'loop', tasks: [{ name: 'a', command: 'true', depends_on: ['c'] }, { name: 'b', command: 'true', depends_on: ['a'] }, { name: 'c', command: 'true', depends_on: ['b'] }] },
+      plan: {
+        plan: 'loop',
+        tasks: [
+          { name: 'a', command: 'true', depends_on: ['c'] },
+          { name: 'b', command: 'true', depends_on: ['a'] },
+          { name: 'c', command: 'true', depends_on: ['b'] },
+        ],
+      },
     });
     expect(cycle.ok).toBe(false);
     if (cycle.ok) return;
     expect(cycle.code).toBe('plan_invalid');
     expect(cycle.issues.map((issue) => issue.message).join('\n')).toMatch(/cycle.*a.*->.*a/s);
-    const unknown = await rig.client.request('submit_plan', { plan: { plan: 'typo', tasks: [{ name: 'a', command: 'true' }, { name: 'b', command: 'true', depends_on: ['aa'] }] } });
+    const unknown = await rig.client.request('submit_plan', {
+      plan: {
+        plan: 'typo',
+        tasks: [
+          { name: 'a', command: 'true' },
+          { name: 'b', command: 'true', depends_on: ['aa'] },
+        ],
+      },
+    });
     expect(unknown.ok).toBe(false);
     if (unknown.ok) return;
     expect(unknown.issues[0]).toMatchObject({ path: 'tasks[1].depends_on[0]' });

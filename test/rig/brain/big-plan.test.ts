@@ -22,7 +22,10 @@ function chain(n: number): Plan {
 
 function logs(rig: RigHarness): string {
   const dir = join(rig.home, 'logs');
-  return readdirSync(dir).filter((file) => file.endsWith('.log')).map((file) => readFileSync(join(dir, file), 'utf8')).join('\n');
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.log'))
+    .map((file) => readFileSync(join(dir, file), 'utf8'))
+    .join('\n');
 }
 
 describe('a plan of 100,000 tasks', () => {
@@ -45,8 +48,14 @@ describe('a plan of 100,000 tasks', () => {
     expect(status.status.counts).toEqual({ queued: 1, blocked: 99_999 });
 
     // A client that asks for every task without paging gets the first page, not a 30 MB reply.
-    const unpaged = await rig.client.request('status_request', { plan_id: accepted.plan_id, include_tasks: true }, 30_000);
-    expect(unpaged.ok && unpaged.reply.kind === 'status_reply' && unpaged.reply.plans[0]?.tasks?.length).toBe(MAX_STATUS_PAGE);
+    const unpaged = await rig.client.request(
+      'status_request',
+      { plan_id: accepted.plan_id, include_tasks: true },
+      30_000,
+    );
+    expect(unpaged.ok && unpaged.reply.kind === 'status_reply' && unpaged.reply.plans[0]?.tasks?.length).toBe(
+      MAX_STATUS_PAGE,
+    );
 
     // The CLI gives cancel the time the work takes; 5 s reported a failure for a cancel that happened.
     const canceled = await rig.run(['cancel', accepted.plan_id]);
@@ -63,11 +72,22 @@ describe('a plan of 100,000 tasks', () => {
     void rig.client.request('submit_plan', { plan: chain(100_000) }, 60_000);
     // Killed between two slices: the marker written with the plan row is there, some tasks are stored.
     const storing = () =>
-      rig.readDb((db) => db.prepare("SELECT (SELECT count(*) FROM meta WHERE key LIKE 'intake:%') AS marked, (SELECT count(*) FROM tasks) AS tasks").get() as { marked: number; tasks: number });
-    await rig.until(() => {
-      const now = storing();
-      return now.marked === 1 && now.tasks > 0;
-    }, 120_000, 'the plan being stored in slices');
+      rig.readDb(
+        (db) =>
+          db
+            .prepare(
+              "SELECT (SELECT count(*) FROM meta WHERE key LIKE 'intake:%') AS marked, (SELECT count(*) FROM tasks) AS tasks",
+            )
+            .get() as { marked: number; tasks: number },
+      );
+    await rig.until(
+      () => {
+        const now = storing();
+        return now.marked === 1 && now.tasks > 0;
+      },
+      120_000,
+      'the plan being stored in slices',
+    );
     proc.kill('SIGKILL');
     await proc.catch(() => undefined);
     await rig.startBrain();

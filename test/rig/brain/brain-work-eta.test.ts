@@ -20,9 +20,25 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const task = (name: string, depends_on: string[], estimate_s: number, executor: 'brain' | 'worker' = 'worker'): NewTask => ({
-  name, type: executor === 'brain' ? 'llm' : 'shell', prompt: 'p', command: 'c', task_class: executor === 'brain' ? 'llm' : 'script', executor, depends_on,
-  priority: 5, max_retries: 0, timeout_s: 100, estimate_s, requires_external: false, sensitive: false,
+const task = (
+  name: string,
+  depends_on: string[],
+  estimate_s: number,
+  executor: 'brain' | 'worker' = 'worker',
+): NewTask => ({
+  name,
+  type: executor === 'brain' ? 'llm' : 'shell',
+  prompt: 'p',
+  command: 'c',
+  task_class: executor === 'brain' ? 'llm' : 'script',
+  executor,
+  depends_on,
+  priority: 5,
+  max_retries: 0,
+  timeout_s: 100,
+  estimate_s,
+  requires_external: false,
+  sensitive: false,
 });
 const input = (cards: number): BrainEtaInput => ({
   seconds: (ms) => ms / 1000,
@@ -37,22 +53,43 @@ describe('brainWorkEta', () => {
     // Six 100 s transcripts, then a 400 s index, then the brain's summary; one transcript running since now.
     const transcripts = [1, 2, 3, 4, 5, 6].map((n) => `t${n}`);
     store.insertPlan({
-      plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false,
-      tasks: [...transcripts.map((name) => task(name, [], 100)), task('index', transcripts, 400), task('summary', ['index'], 30, 'brain')],
+      plan_id: 'p',
+      name: 'p',
+      source: 't',
+      allow_external_sensitive: false,
+      tasks: [
+        ...transcripts.map((name) => task(name, [], 100)),
+        task('index', transcripts, 400),
+        task('summary', ['index'], 30, 'brain'),
+      ],
     });
     transitions.lease('p.t1', 'w1');
     const nowS = NOW_MS / 1000;
     // The path: a transcript (100 s) then the index (400 s). The work: 6 x 100 + 400 = 1,000 s over 2 cards = 500 s.
     const onTwo = brainWorkEta(store, NOW_MS, input(2));
-    expect(onTwo.map((t) => [t.id, t.executor, t.model, t.etaS - nowS])).toEqual([['p.summary', 'brain', 'qwen2.5:14b', 500]]);
+    expect(onTwo.map((t) => [t.id, t.executor, t.model, t.etaS - nowS])).toEqual([
+      ['p.summary', 'brain', 'qwen2.5:14b', 500],
+    ]);
     // Over one card the work decides: 1,000 s.
     expect(brainWorkEta(store, NOW_MS, input(1))[0]?.etaS).toBe(nowS + 1_000);
   });
 
   it('leaves out plans whose brain work is done, and plans too big to walk every second', () => {
-    store.insertPlan({ plan_id: 'done', name: 'done', source: 't', allow_external_sensitive: false, tasks: [task('a', [], 10), task('b', [], 10, 'brain')] });
+    store.insertPlan({
+      plan_id: 'done',
+      name: 'done',
+      source: 't',
+      allow_external_sensitive: false,
+      tasks: [task('a', [], 10), task('b', [], 10, 'brain')],
+    });
     const big = Array.from({ length: 5_001 }, (_, i) => task(`w${i}`, [], 1));
-    store.insertPlan({ plan_id: 'big', name: 'big', source: 't', allow_external_sensitive: false, tasks: [...big, task('sum', ['w0'], 10, 'brain')] });
+    store.insertPlan({
+      plan_id: 'big',
+      name: 'big',
+      source: 't',
+      allow_external_sensitive: false,
+      tasks: [...big, task('sum', ['w0'], 10, 'brain')],
+    });
     expect(brainWorkEta(store, NOW_MS, input(3))).toEqual([]);
   });
 });

@@ -22,7 +22,9 @@ async function submit(plan: Plan): Promise<string> {
 const readPid = (file: string) => Number(readFileSync(join(rig.work, file), 'utf8').trim());
 
 describe('crashes', () => {
-  it('kill -9 of a worker mid-task: the task is re-queued within 3 heartbeats, completes once elsewhere, and the killed copy is gone', { timeout: boundFor(3, 50_000) }, async () => {
+  it('kill -9 of a worker mid-task: the task is re-queued within 3 heartbeats, completes once elsewhere, and the killed copy is gone', {
+    timeout: boundFor(3, 50_000),
+  }, async () => {
     await rig.startBrain();
     const w1 = await rig.startWorker('w1');
     // The first attempt starts a grandchild and sleeps; a later attempt finishes at once.
@@ -32,7 +34,11 @@ describe('crashes', () => {
       'echo "ran attempt $RIGMIND_ATTEMPT" >> "$RIGMIND_WORK/runs.log"',
     ].join('; ');
     const planId = await submit({ plan: 'victim', tasks: [{ name: 'long', command }] });
-    await rig.until(() => existsSync(join(rig.work, 'grandchild.pid')) && existsSync(join(rig.work, 'task.pid')), 15_000, 'task running on w1');
+    await rig.until(
+      () => existsSync(join(rig.work, 'grandchild.pid')) && existsSync(join(rig.work, 'task.pid')),
+      15_000,
+      'task running on w1',
+    );
     const taskPid = readPid('task.pid');
     const grandchild = readPid('grandchild.pid');
     expect(alive(taskPid) && alive(grandchild)).toBe(true);
@@ -47,16 +53,22 @@ describe('crashes', () => {
     const final = await rig.finished(planId, 20_000);
     expect(final.state).toBe('completed');
     expect(final.tasks?.[0]).toMatchObject({ status: 'completed', attempts: 2, worker_id: 'w2' });
-    const completions = rig.readDb((db) => db.prepare("SELECT count(*) AS n FROM attempts WHERE outcome = 'completed'").get()) as { n: number };
+    const completions = rig.readDb((db) =>
+      db.prepare("SELECT count(*) AS n FROM attempts WHERE outcome = 'completed'").get(),
+    ) as { n: number };
     expect(completions.n).toBe(1);
-    const events = rig.readDb((db) => db.prepare("SELECT count(*) AS n FROM events WHERE event_type = 'task_completed'").get()) as { n: number };
+    const events = rig.readDb((db) =>
+      db.prepare("SELECT count(*) AS n FROM events WHERE event_type = 'task_completed'").get(),
+    ) as { n: number };
     expect(events.n).toBe(1);
     expect(readFileSync(join(rig.work, 'runs.log'), 'utf8')).toBe('ran attempt 2\n');
     // The sentinel killed the killed worker's task group: the task and what it started.
     await rig.until(() => !alive(taskPid) && !alive(grandchild), 5_000, 'killed copy gone');
   });
 
-  it('kill -9 of the brain mid-plan, then a restart: the plan finishes, nothing is lost, nothing completed runs again', { timeout: boundFor(4, 45_000) }, async () => {
+  it('kill -9 of the brain mid-plan, then a restart: the plan finishes, nothing is lost, nothing completed runs again', {
+    timeout: boundFor(4, 45_000),
+  }, async () => {
     const brain = await rig.startBrain();
     await rig.startWorker('w1');
     await rig.startWorker('w2');
@@ -83,7 +95,9 @@ describe('crashes', () => {
     expect(final.tasks?.every((task) => task.status === 'completed')).toBe(true);
     const runs = readFileSync(join(rig.work, 'runs.log'), 'utf8').trim().split('\n');
     expect(runs.slice().sort()).toEqual(tasks.map((task) => task.name).sort());
-    const completions = rig.readDb((db) => db.prepare("SELECT task_id, count(*) AS n FROM attempts WHERE outcome = 'completed' GROUP BY task_id").all()) as { n: number }[];
+    const completions = rig.readDb((db) =>
+      db.prepare("SELECT task_id, count(*) AS n FROM attempts WHERE outcome = 'completed' GROUP BY task_id").all(),
+    ) as { n: number }[];
     expect(completions).toHaveLength(tasks.length);
     expect(completions.every((row) => row.n === 1)).toBe(true);
   });

@@ -50,7 +50,9 @@ describe('a plan on a real brain and real workers', () => {
     }
   });
 
-  it('fails the dependents of a failed task with upstream_failed while an independent branch completes', { timeout: boundFor(2, 30_000) }, async () => {
+  it('fails the dependents of a failed task with upstream_failed while an independent branch completes', {
+    timeout: boundFor(2, 30_000),
+  }, async () => {
     await rig.startBrain();
     await rig.startWorker('w1', ['--slots', '3']);
     const planId = await submit({
@@ -73,14 +75,20 @@ describe('a plan on a real brain and real workers', () => {
     expect(byName['good']).toMatchObject({ status: 'completed' });
     expect(byName['after_good']).toMatchObject({ status: 'completed' });
     // The attempt history is kept, with the seed's error snippet.
-    const attempts = rig.readDb((db) => db.prepare("SELECT attempt, outcome, return_code, error_snippet FROM attempts WHERE task_id = ? ORDER BY attempt").all(`${planId}.bad`));
+    const attempts = rig.readDb((db) =>
+      db
+        .prepare('SELECT attempt, outcome, return_code, error_snippet FROM attempts WHERE task_id = ? ORDER BY attempt')
+        .all(`${planId}.bad`),
+    );
     expect(attempts).toEqual([
       { attempt: 1, outcome: 'failed', return_code: 7, error_snippet: 'going down' },
       { attempt: 2, outcome: 'failed', return_code: 7, error_snippet: 'going down' },
     ]);
   });
 
-  it('retries with backoff, then rigmind retry re-queues the task with the dependents it failed', { timeout: boundFor(2, 60_000) }, async () => {
+  it('retries with backoff, then rigmind retry re-queues the task with the dependents it failed', {
+    timeout: boundFor(2, 60_000),
+  }, async () => {
     await rig.startBrain();
     await rig.startWorker('w1');
     const flag = join(rig.home, 'work', 'fixed');
@@ -93,7 +101,11 @@ describe('a plan on a real brain and real workers', () => {
     });
     const failed = await rig.finished(planId);
     expect(failed.tasks?.find((t) => t.name === 'flaky')).toMatchObject({ status: 'failed', attempts: 3 });
-    const retried = rig.readDb((db) => db.prepare("SELECT count(*) AS n FROM events WHERE event_type = 'task_retry_scheduled' AND plan_id = ?").get(planId)) as { n: number };
+    const retried = rig.readDb((db) =>
+      db
+        .prepare("SELECT count(*) AS n FROM events WHERE event_type = 'task_retry_scheduled' AND plan_id = ?")
+        .get(planId),
+    ) as { n: number };
     expect(retried.n).toBe(2);
     await rig.run(['status']); // exercise the text path once
     const { mkdirSync, writeFileSync } = await import('node:fs');
@@ -110,13 +122,31 @@ describe('a plan on a real brain and real workers', () => {
   it('cancels a running plan, killing its running task', { timeout: boundFor(2, 30_000) }, async () => {
     await rig.startBrain();
     await rig.startWorker('w1');
-    const planId = await submit({ plan: 'long', tasks: [{ name: 'sleepy', command: 'sleep 30' }, { name: 'later', depends_on: ['sleepy'], command: 'true' }] });
+    const planId = await submit({
+      plan: 'long',
+      tasks: [
+        { name: 'sleepy', command: 'sleep 30' },
+        { name: 'later', depends_on: ['sleepy'], command: 'true' },
+      ],
+    });
     await rig.until(async () => (await rig.status(planId)).tasks?.[0]?.status === 'running', 10_000, 'sleepy running');
     const cancel = await rig.run(['cancel', planId]);
     expect(cancel.exitCode).toBe(0);
     const final = await rig.finished(planId, 10_000);
     expect(final.state).toBe('canceled');
     expect(final.tasks?.map((t) => t.status)).toEqual(['canceled', 'canceled']);
-    await rig.until(() => rig.readDb((db) => (db.prepare("SELECT outcome FROM attempts WHERE task_id = ?").get(`${planId}.sleepy`) as { outcome: string | null }).outcome === 'canceled'), 10_000, 'attempt canceled');
+    await rig.until(
+      () =>
+        rig.readDb(
+          (db) =>
+            (
+              db.prepare('SELECT outcome FROM attempts WHERE task_id = ?').get(`${planId}.sleepy`) as {
+                outcome: string | null;
+              }
+            ).outcome === 'canceled',
+        ),
+      10_000,
+      'attempt canceled',
+    );
   });
 });

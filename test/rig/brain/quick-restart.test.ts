@@ -50,7 +50,12 @@ describe('a brain killed with SIGKILL and started again at once, over and over',
     const command = `echo "start $RIGMIND_TASK_ID $RIGMIND_ATTEMPT" >> ${log}; sleep 0.1; echo "end $RIGMIND_TASK_ID $RIGMIND_ATTEMPT" >> ${log}`;
     const tasks = Array.from({ length: TASKS }, (_, i) => ({ name: `t${i}`, command, max_retries: 0 }));
     const planId = await submit(rig, { plan: 'restarts', tasks });
-    const ended = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('end')).length : 0);
+    const ended = () =>
+      existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .split('\n')
+            .filter((l) => l.startsWith('end')).length
+        : 0;
 
     for (let kill = 1; kill <= RESTARTS; kill += 1) {
       // Spread the kills over the plan: each one lands while tasks run, a few completions after the last.
@@ -64,8 +69,12 @@ describe('a brain killed with SIGKILL and started again at once, over and over',
 
     const final = await rig.finished(planId, 60_000);
     const { runs, kills } = readRuns(readFileSync(log, 'utf8'));
-    const lost = rig.readDb((db) => db.prepare("SELECT count(*) FROM events WHERE event_type = 'worker_lost'").pluck().get());
-    console.info(`quick restarts: ${runs.length - TASKS} re-runs of ${TASKS} tasks over ${kills} kills; ${lost} workers lost`);
+    const lost = rig.readDb((db) =>
+      db.prepare("SELECT count(*) FROM events WHERE event_type = 'worker_lost'").pluck().get(),
+    );
+    console.info(
+      `quick restarts: ${runs.length - TASKS} re-runs of ${TASKS} tasks over ${kills} kills; ${lost} workers lost`,
+    );
     expect(kills).toBe(RESTARTS);
     expect(final.state).toBe('completed');
     expect(final.counts.completed).toBe(TASKS);
@@ -73,7 +82,9 @@ describe('a brain killed with SIGKILL and started again at once, over and over',
     for (const run of runs) byTask.set(run.task, [...(byTask.get(run.task) ?? []), run]);
     expect(byTask.size).toBe(TASKS);
     // Nothing started again once one of its runs had ended.
-    const afterEnd = [...byTask.values()].filter((list) => list.some((run, i) => i > 0 && list[i - 1]?.endedAfterKill !== undefined));
+    const afterEnd = [...byTask.values()].filter((list) =>
+      list.some((_run, i) => i > 0 && list[i - 1]?.endedAfterKill !== undefined),
+    );
     expect(afterEnd.map((list) => list[0]?.task)).toEqual([]);
     // A re-run only of a task that was running when the brain was killed: started before a kill, not ended by it.
     const reruns = [...byTask.values()].filter((list) => list.length > 1);
@@ -82,9 +93,13 @@ describe('a brain killed with SIGKILL and started again at once, over and over',
       return (first.endedAfterKill ?? kills) === first.startedAfterKill;
     });
     expect(unexplained.map((list) => list[0]?.task)).toEqual([]);
-    const failed = rig.readDb((db) => db.prepare("SELECT count(*) FROM events WHERE event_type IN ('plan_failed', 'task_failed')").pluck().get());
+    const failed = rig.readDb((db) =>
+      db.prepare("SELECT count(*) FROM events WHERE event_type IN ('plan_failed', 'task_failed')").pluck().get(),
+    );
     expect(failed).toBe(0);
-    const completions = rig.readDb((db) => db.prepare("SELECT count(*) FROM attempts WHERE outcome = 'completed'").pluck().get());
+    const completions = rig.readDb((db) =>
+      db.prepare("SELECT count(*) FROM attempts WHERE outcome = 'completed'").pluck().get(),
+    );
     expect(completions).toBe(TASKS);
     // Most of the time is 21 brain processes starting (tsx): about 2 s each on an idle box, 7-11 s at a load of 18.
   }, 300_000);

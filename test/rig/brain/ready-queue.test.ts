@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { effectivePriority, ReadyQueue, type ReadyEntry } from '../../../rig/src/brain/ready-queue.js';
 
 const MINUTE = 60_000;
-const entry = (task_id: string, task_class: ReadyEntry['task_class'], priority: number, queued_at: number, seq = 0): ReadyEntry => ({
+const entry = (
+  task_id: string,
+  task_class: ReadyEntry['task_class'],
+  priority: number,
+  queued_at: number,
+  seq = 0,
+): ReadyEntry => ({
   task_id,
   task_class,
   executor: 'worker',

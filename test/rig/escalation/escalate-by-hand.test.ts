@@ -18,12 +18,17 @@ const BY_HAND_STARTS = 7;
 /** The brain and a worker, then `rigmind escalate` three times and `rigmind cancel`. */
 const HELD_STARTS = 6;
 
-const byName = (tasks: readonly TaskStatusRow[] | undefined) => Object.fromEntries((tasks ?? []).map((task) => [task.name, task]));
+const byName = (tasks: readonly TaskStatusRow[] | undefined) =>
+  Object.fromEntries((tasks ?? []).map((task) => [task.name, task]));
 
 describe('rigmind escalate TASK_ID: a person hands a task to the external tier', () => {
   // The plan runs twice, each time within the window of its four tasks.
-  it('hands over a failed task with the dependents it failed; refuses, as values, what it may not hand over', { timeout: boundFor(BY_HAND_STARTS, 2 * workMs(4)) }, async () => {
-    const gateway = track(await startHarness({ stub: { reply: () => JSON.stringify({ type: 'answer', text: 'answered by hand' }) } }));
+  it('hands over a failed task with the dependents it failed; refuses, as values, what it may not hand over', {
+    timeout: boundFor(BY_HAND_STARTS, 2 * workMs(4)),
+  }, async () => {
+    const gateway = track(
+      await startHarness({ stub: { reply: () => JSON.stringify({ type: 'answer', text: 'answered by hand' }) } }),
+    );
     const gw = gateway;
     const rig = track(rigFor(gw));
     await rig.startBrain();
@@ -51,7 +56,10 @@ describe('rigmind escalate TASK_ID: a person hands a task to the external tier',
     const sensitive = await rig.run(['escalate', `${planId}.secret`]);
     expect(sensitive.exitCode).toBe(1);
     expect(sensitive.stderr).toMatch(/is sensitive, and plan .* does not allow escalating it/);
-    expect(byName((await rig.status(planId)).tasks)['secret']).toMatchObject({ status: 'failed', cause: first['secret']?.cause });
+    expect(byName((await rig.status(planId)).tasks)['secret']).toMatchObject({
+      status: 'failed',
+      cause: first['secret']?.cause,
+    });
     expect(gw.stub.received).toHaveLength(0);
 
     // A failed task: handed over with its attempt; the answer completes it and the reopened dependent runs.
@@ -64,7 +72,9 @@ describe('rigmind escalate TASK_ID: a person hands a task to the external tier',
     expect(done['secret']).toMatchObject({ status: 'failed' });
     expect(gw.stub.received).toHaveLength(1);
     expect(gw.stub.received[0]?.body).toContain('the local failure');
-    const output = rig.readDb((db) => db.prepare('SELECT output FROM tasks WHERE task_id = ?').pluck().get(`${planId}.flaky`));
+    const output = rig.readDb((db) =>
+      db.prepare('SELECT output FROM tasks WHERE task_id = ?').pluck().get(`${planId}.flaky`),
+    );
     expect(output).toBe('answered by hand');
 
     const again = await rig.run(['escalate', `${planId}.flaky`, '--json']);
@@ -75,16 +85,24 @@ describe('rigmind escalate TASK_ID: a person hands a task to the external tier',
     expect(refused.error.message).toContain('is completed');
   });
 
-  it('asks again for a task held after a decline; refuses running and blocked tasks', { timeout: boundFor(HELD_STARTS, 3 * workMs(3)) }, async () => {
+  it('asks again for a task held after a decline; refuses running and blocked tasks', {
+    timeout: boundFor(HELD_STARTS, 3 * workMs(3)),
+  }, async () => {
     let asked = 0;
-    const gateway = track(await startHarness({
-      stub: {
-        reply: () => {
-          asked += 1;
-          return JSON.stringify(asked === 1 ? { type: 'decline', reason: 'say which report' } : { type: 'answer', text: 'second time lucky' });
+    const gateway = track(
+      await startHarness({
+        stub: {
+          reply: () => {
+            asked += 1;
+            return JSON.stringify(
+              asked === 1
+                ? { type: 'decline', reason: 'say which report' }
+                : { type: 'answer', text: 'second time lucky' },
+            );
+          },
         },
-      },
-    }));
+      }),
+    );
     const gw = gateway;
     const rig = track(rigFor(gw, gw.server.url, { on_decline: 'hold' }));
     await rig.startBrain();
@@ -99,8 +117,17 @@ describe('rigmind escalate TASK_ID: a person hands a task to the external tier',
       ],
     });
     const h = rig;
-    await h.until(async () => /held for a person: say which report/.test(byName((await h.status(planId)).tasks)['ask']?.cause ?? ''), workMs(3), 'the decline held');
-    await h.until(async () => byName((await h.status(planId)).tasks)['slow']?.status === 'running', workMs(3), 'slow running');
+    await h.until(
+      async () =>
+        /held for a person: say which report/.test(byName((await h.status(planId)).tasks)['ask']?.cause ?? ''),
+      workMs(3),
+      'the decline held',
+    );
+    await h.until(
+      async () => byName((await h.status(planId)).tasks)['slow']?.status === 'running',
+      workMs(3),
+      'slow running',
+    );
 
     const running = await h.run(['escalate', `${planId}.slow`]);
     expect(running.exitCode).toBe(1);
@@ -112,10 +139,17 @@ describe('rigmind escalate TASK_ID: a person hands a task to the external tier',
     const again = await h.run(['escalate', `${planId}.ask`, '--json']);
     expect(again.exitCode).toBe(0);
     expect(JSON.parse(again.stdout)).toEqual({ detail: 'handed to the external tier', affected: [`${planId}.ask`] });
-    await h.until(async () => byName((await h.status(planId)).tasks)['ask']?.status === 'completed', workMs(3), 'the second answer');
+    await h.until(
+      async () => byName((await h.status(planId)).tasks)['ask']?.status === 'completed',
+      workMs(3),
+      'the second answer',
+    );
     expect(byName((await h.status(planId)).tasks)['ask']).toMatchObject({ source: 'external:gateway' });
     // Two handoffs, two keys: asking again is a new request, not a replay of the declined one.
-    const keys = gw.gateway.db.prepare('SELECT idempotency_key FROM escalations ORDER BY created_at').pluck().all() as string[];
+    const keys = gw.gateway.db
+      .prepare('SELECT idempotency_key FROM escalations ORDER BY created_at')
+      .pluck()
+      .all() as string[];
     expect(keys).toHaveLength(2);
     expect(new Set(keys).size).toBe(2);
     expect(await h.run(['cancel', planId])).toMatchObject({ exitCode: 0 });

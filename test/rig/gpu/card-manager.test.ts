@@ -50,7 +50,9 @@ async function card(options: { loadMs?: number; unloadDelayMs?: number; unloadTi
 }
 
 const describeEvent = (event: RigEvent): string =>
-  event.event_type === 'gpu_state' ? `state:${String(event.detail?.['to'])}` : `${event.event_type}:${String(event.detail?.['model'])}`;
+  event.event_type === 'gpu_state'
+    ? `state:${String(event.detail?.['to'])}`
+    : `${event.event_type}:${String(event.detail?.['model'])}`;
 
 describe('CardManager against the Ollama stub and the fake nvidia-smi', () => {
   it('loads the LLM, runs a task, switches to a script and back, with the events in order', async () => {
@@ -104,13 +106,16 @@ describe('CardManager against the Ollama stub and the fake nvidia-smi', () => {
       'state:llm_ready',
       'model_loaded:qwen2.5:7b',
     ]);
-    const durations = (type: string) => events.filter((event) => event.event_type === type).map((event) => event.duration_ms ?? -1);
+    const durations = (type: string) =>
+      events.filter((event) => event.event_type === type).map((event) => event.duration_ms ?? -1);
     expect(durations('model_loaded')[0]).toBeGreaterThanOrEqual(55);
     // ps drops the model after 40 ms and the VRAM follows 60 ms later: the unload took at least that.
     expect(durations('model_unloaded')[0]).toBeGreaterThanOrEqual(95);
     expect(durations('model_unloaded')[1]).toBeGreaterThanOrEqual(95);
     expect(events.every((event) => event.gpu_id === GPU && event.worker_id === 'worker-2')).toBe(true);
-    expect(events.find((event) => event.event_type === 'gpu_allocated' && event.detail?.['kind'] === 'script')?.task_id).toBe('t2');
+    expect(
+      events.find((event) => event.event_type === 'gpu_allocated' && event.detail?.['kind'] === 'script')?.task_id,
+    ).toBe('t2');
   });
 
   it('does nothing to load a model that is already ready', async () => {
@@ -129,7 +134,9 @@ describe('CardManager against the Ollama stub and the fake nvidia-smi', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       order.push(`task ran in ${manager.state}`);
     });
-    const freed = manager.freeCard('operator').then((result) => order.push(`freed ${String(result.ok)} -> ${manager.state}`));
+    const freed = manager
+      .freeCard('operator')
+      .then((result) => order.push(`freed ${String(result.ok)} -> ${manager.state}`));
     await Promise.all([task, freed]);
     expect(order).toEqual(['task ran in llm_busy', 'freed true -> idle']);
   });
@@ -138,7 +145,11 @@ describe('CardManager against the Ollama stub and the fake nvidia-smi', () => {
     const { manager, events } = await card();
     expect(await manager.loadLlm('qwen9:70b')).toMatchObject({ ok: false, code: 'model_not_found' });
     expect(manager.state).toBe('error');
-    expect(events.at(-1)).toMatchObject({ event_type: 'gpu_state', error: 'model_not_found', detail: { from: 'booting_llm', to: 'error' } });
+    expect(events.at(-1)).toMatchObject({
+      event_type: 'gpu_state',
+      error: 'model_not_found',
+      detail: { from: 'booting_llm', to: 'error' },
+    });
     // Recovery goes through an unload and a VRAM check, then the card is usable again.
     expect(await manager.freeCard('recover')).toEqual({ ok: true });
     expect(manager.state).toBe('idle');
@@ -155,7 +166,11 @@ describe('CardManager against the Ollama stub and the fake nvidia-smi', () => {
 
   it('throws for a forbidden move, a caller bug: a script cannot be loaded on a card that booted none', async () => {
     const { manager } = await card();
-    await expect(manager.scriptLoaded('t9')).rejects.toMatchObject({ code: 'forbidden_transition', from: 'idle', to: 'script_busy' });
+    await expect(manager.scriptLoaded('t9')).rejects.toMatchObject({
+      code: 'forbidden_transition',
+      from: 'idle',
+      to: 'script_busy',
+    });
     expect(await manager.loadLlm('qwen2.5:7b')).toEqual({ ok: true });
   });
 });

@@ -16,7 +16,9 @@ function manualClock(start = Date.UTC(2026, 1, 6, 12)) {
 }
 
 const request = (to: CardState): TransitionRequest =>
-  to === 'booting_llm' || to === 'booting_script' ? { to, model: to === 'booting_llm' ? 'qwen2.5:7b' : 'whisper-small.en' } : { to };
+  to === 'booting_llm' || to === 'booting_script'
+    ? { to, model: to === 'booting_llm' ? 'qwen2.5:7b' : 'whisper-small.en' }
+    : { to };
 
 /** A path of allowed transitions from idle to `state`, found by breadth-first search over the table. */
 function pathTo(state: CardState): CardState[] {
@@ -50,26 +52,37 @@ describe('the card transition table', () => {
   const all = CardStateSchema.options;
   const pairs = all.flatMap((from) => all.map((to) => [from, to] as const));
 
-  it.each(pairs.filter(([from, to]) => canTransition(from, to)))('allows %s -> %s with a valid gpu_state event', (from, to) => {
-    const machine = machineIn(from);
-    const events = machine.transition(request(to));
-    expect(machine.state).toBe(to);
-    for (const event of events) expect(EventSchema.parse(event)).toEqual(event);
-    expect(events[0]).toMatchObject({ event_type: 'gpu_state', gpu_id: 2, worker_id: 'worker-1', detail: { from, to } });
-  });
+  it.each(pairs.filter(([from, to]) => canTransition(from, to)))(
+    'allows %s -> %s with a valid gpu_state event',
+    (from, to) => {
+      const machine = machineIn(from);
+      const events = machine.transition(request(to));
+      expect(machine.state).toBe(to);
+      for (const event of events) expect(EventSchema.parse(event)).toEqual(event);
+      expect(events[0]).toMatchObject({
+        event_type: 'gpu_state',
+        gpu_id: 2,
+        worker_id: 'worker-1',
+        detail: { from, to },
+      });
+    },
+  );
 
-  it.each(pairs.filter(([from, to]) => !canTransition(from, to)))('forbids %s -> %s by throwing, state unchanged', (from, to) => {
-    const machine = machineIn(from);
-    let caught: unknown;
-    try {
-      machine.transition(request(to));
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(ForbiddenTransitionError);
-    expect(caught).toMatchObject({ code: 'forbidden_transition', from, to, gpuId: 2 });
-    expect(machine.state).toBe(from);
-  });
+  it.each(pairs.filter(([from, to]) => !canTransition(from, to)))(
+    'forbids %s -> %s by throwing, state unchanged',
+    (from, to) => {
+      const machine = machineIn(from);
+      let caught: unknown;
+      try {
+        machine.transition(request(to));
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(ForbiddenTransitionError);
+      expect(caught).toMatchObject({ code: 'forbidden_transition', from, to, gpuId: 2 });
+      expect(machine.state).toBe(from);
+    },
+  );
 
   it('allows exactly the documented table', () => {
     expect(CARD_TRANSITIONS).toEqual({
@@ -124,8 +137,13 @@ describe('CardStateMachine events', () => {
       [105_000, { model: 'qwen2.5:7b', kind: 'llm' }],
       [4_000, { model: 'whisper-small.en', kind: 'script' }],
     ]);
-    expect(byType('model_unloaded')).toEqual([expect.objectContaining({ duration_ms: 7_500, detail: { model: 'qwen2.5:7b', kind: 'llm' } })]);
-    expect(byType('gpu_allocated')[1]).toMatchObject({ task_id: 't2', detail: { model: 'whisper-small.en', kind: 'script' } });
+    expect(byType('model_unloaded')).toEqual([
+      expect.objectContaining({ duration_ms: 7_500, detail: { model: 'qwen2.5:7b', kind: 'llm' } }),
+    ]);
+    expect(byType('gpu_allocated')[1]).toMatchObject({
+      task_id: 't2',
+      detail: { model: 'whisper-small.en', kind: 'script' },
+    });
     expect(log[6]).toMatchObject({ duration_ms: 20, detail: { reason: 'script work queued', model: 'qwen2.5:7b' } });
     expect(log[0]?.timestamp).toBe(new Date(Date.UTC(2026, 1, 6, 12) + 1_000).toISOString());
   });
@@ -133,7 +151,11 @@ describe('CardStateMachine events', () => {
   it('puts the reason of an error in the event error field and keeps the model until reset', () => {
     const machine = machineIn('llm_busy');
     const [event] = machine.transition({ to: 'error', reason: 'ollama_unreachable' });
-    expect(event).toMatchObject({ event_type: 'gpu_state', error: 'ollama_unreachable', detail: { from: 'llm_busy', to: 'error' } });
+    expect(event).toMatchObject({
+      event_type: 'gpu_state',
+      error: 'ollama_unreachable',
+      detail: { from: 'llm_busy', to: 'error' },
+    });
     expect(machine.model).toEqual({ name: 'qwen2.5:7b', kind: 'llm' });
     machine.transition({ to: 'unloading' });
     const events = machine.transition({ to: 'idle' });

@@ -8,10 +8,17 @@ const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 describe('GpuPoller', () => {
   it('probes at once, then once per interval after each probe finishes, and stops cleanly', async () => {
     let n = 0;
-    const probe = { probe: async (): Promise<ProbeResult> => ({ ok: false, at: ++n, code: 'nvidia_smi_missing', message: 'x' }) };
+    const probe = {
+      probe: async (): Promise<ProbeResult> => ({ ok: false, at: ++n, code: 'nvidia_smi_missing', message: 'x' }),
+    };
     const seen: number[] = [];
     const timers = new ManualRuntime();
-    const poller = new GpuPoller({ probe, intervalMs: 2_000, runtime: timers, onResult: (result) => seen.push(result.ok ? result.value.at : result.at) });
+    const poller = new GpuPoller({
+      probe,
+      intervalMs: 2_000,
+      runtime: timers,
+      onResult: (result) => seen.push(result.ok ? result.value.at : result.at),
+    });
     poller.start();
     poller.start();
     await flush();
@@ -34,7 +41,12 @@ describe('GpuPoller', () => {
     const probe = { probe: () => new Promise<ProbeResult>((resolve) => (release = resolve)) };
     const seen: ProbeResult[] = [];
     const timers = new ManualRuntime();
-    const poller = new GpuPoller({ probe, intervalMs: 1_000, runtime: timers, onResult: (result) => seen.push(result) });
+    const poller = new GpuPoller({
+      probe,
+      intervalMs: 1_000,
+      runtime: timers,
+      onResult: (result) => seen.push(result),
+    });
     poller.start();
     const stopped = poller.stop();
     release({ ok: false, at: 1, code: 'nvidia_smi_timeout', message: 'slow' });
@@ -46,7 +58,9 @@ describe('GpuPoller', () => {
   it('hands a throwing listener to onError and keeps polling', async () => {
     const errors: unknown[] = [];
     const timers = new ManualRuntime();
-    const probe = { probe: async (): Promise<ProbeResult> => ({ ok: false, at: 0, code: 'nvidia_smi_missing', message: 'x' }) };
+    const probe = {
+      probe: async (): Promise<ProbeResult> => ({ ok: false, at: 0, code: 'nvidia_smi_missing', message: 'x' }),
+    };
     const poller = new GpuPoller({
       probe,
       intervalMs: 10,
@@ -64,7 +78,9 @@ describe('GpuPoller', () => {
   });
 
   it('refuses a non-positive interval', () => {
-    const probe = { probe: async (): Promise<ProbeResult> => ({ ok: false, at: 0, code: 'nvidia_smi_missing', message: 'x' }) };
+    const probe = {
+      probe: async (): Promise<ProbeResult> => ({ ok: false, at: 0, code: 'nvidia_smi_missing', message: 'x' }),
+    };
     expect(() => new GpuPoller({ probe, intervalMs: 0, onResult: () => undefined })).toThrow(RangeError);
   });
 });

@@ -5,7 +5,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LEGACY_REASONS_FIELD, REASONS_FIELD } from '../../../rig/src/gpu/gpu-sample.js';
 import { GpuProbe, probeArgs } from '../../../rig/src/gpu/gpu-probe.js';
 import type { ProcessRunner } from '../../../rig/src/gpu/process-runner.js';
-import { makeFakeGpus, seedRigState, updateFakeGpuState, type FakeGpuState } from '../../fixtures/nvidia-smi/fake-gpus.js';
+import {
+  makeFakeGpus,
+  seedRigState,
+  updateFakeGpuState,
+  type FakeGpuState,
+} from '../../fixtures/nvidia-smi/fake-gpus.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -35,7 +40,12 @@ describe('GpuProbe against the fake nvidia-smi (a real process)', () => {
     expect(result.value.issues).toEqual([]);
     expect(result.value.reasonsField).toBe(REASONS_FIELD);
     expect(result.value.samples.map((sample) => sample.index)).toEqual([0, 1, 2, 3, 4]);
-    expect(result.value.samples[0]).toMatchObject({ memory_total_mb: 6144, power_limit_w: 140, power_draw_w: 4.5, throttle_reasons: ['gpu_idle'] });
+    expect(result.value.samples[0]).toMatchObject({
+      memory_total_mb: 6144,
+      power_limit_w: 140,
+      power_draw_w: 4.5,
+      throttle_reasons: ['gpu_idle'],
+    });
   });
 
   it('falls back to clocks_throttle_reasons.active on a driver that refuses the new name, and remembers it', async () => {
@@ -62,14 +72,28 @@ describe('GpuProbe against the fake nvidia-smi (a real process)', () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.value.samples.map((sample) => sample.index)).toEqual([0, 2, 3, 4]);
-    expect(result.value.samples[0]).toMatchObject({ memory_used_mb: 5200, power_draw_w: null, throttle_reasons: ['sw_power_cap', 'sw_thermal_slowdown'] });
-    expect(result.value.issues).toEqual([{ line: 2, text: expect.stringMatching(/^1, /), message: 'temperature.gpu is "hot", not a number' }]);
+    expect(result.value.samples[0]).toMatchObject({
+      memory_used_mb: 5200,
+      power_draw_w: null,
+      throttle_reasons: ['sw_power_cap', 'sw_thermal_slowdown'],
+    });
+    expect(result.value.issues).toEqual([
+      { line: 2, text: expect.stringMatching(/^1, /), message: 'temperature.gpu is "hot", not a number' },
+    ]);
   });
 
   it('reports a driver failure as nvidia_smi_failed with the driver text', async () => {
-    const { probe } = await fake({ gpus: [], fail: { message: 'Unable to determine the device handle for GPU0000:03:00.0: Unknown Error\n', exit_code: 15 } });
+    const { probe } = await fake({
+      gpus: [],
+      fail: { message: 'Unable to determine the device handle for GPU0000:03:00.0: Unknown Error\n', exit_code: 15 },
+    });
     const result = await probe.probe();
-    expect(result).toEqual({ ok: false, at: 1234, code: 'nvidia_smi_failed', message: 'nvidia-smi exited 15: Unable to determine the device handle for GPU0000:03:00.0: Unknown Error' });
+    expect(result).toEqual({
+      ok: false,
+      at: 1234,
+      code: 'nvidia_smi_failed',
+      message: 'nvidia-smi exited 15: Unable to determine the device handle for GPU0000:03:00.0: Unknown Error',
+    });
   });
 
   it('reports a hung nvidia-smi as nvidia_smi_timeout', async () => {
@@ -95,6 +119,10 @@ describe('GpuProbe against the fake nvidia-smi (a real process)', () => {
     };
     const result = await new GpuProbe({ runner }).probe();
     expect(calls).toHaveLength(2);
-    expect(result).toMatchObject({ ok: false, code: 'nvidia_smi_failed', message: expect.stringContaining('clocks_throttle_reasons.active') });
+    expect(result).toMatchObject({
+      ok: false,
+      code: 'nvidia_smi_failed',
+      message: expect.stringContaining('clocks_throttle_reasons.active'),
+    });
   });
 });

@@ -45,7 +45,12 @@ describe('parseSampleLine', () => {
 
   it('treats missing trailing columns as null, like an older query without them', () => {
     const parsed = parseSampleLine('2, GPU-x, GTX 1060, 100, 6144', 1);
-    expect(parsed.ok && parsed.value).toMatchObject({ index: 2, memory_used_mb: 100, temperature_c: null, throttle_reasons: null });
+    expect(parsed.ok && parsed.value).toMatchObject({
+      index: 2,
+      memory_used_mb: 100,
+      temperature_c: null,
+      throttle_reasons: null,
+    });
   });
 
   it.each([
@@ -70,7 +75,9 @@ describe('parseSampleOutput', () => {
     const out = `${NORMAL}\n\nNo devices were found garbage\n${NORMAL.replace(/^1,/, '3,')}\n`;
     const { samples, issues } = parseSampleOutput(out);
     expect(samples.map((sample) => sample.index)).toEqual([1, 3]);
-    expect(issues).toEqual([{ line: 3, text: 'No devices were found garbage', message: expect.stringMatching(/index column/) }]);
+    expect(issues).toEqual([
+      { line: 3, text: 'No devices were found garbage', message: expect.stringMatching(/index column/) },
+    ]);
   });
 
   it('accepts CRLF line ends', () => {

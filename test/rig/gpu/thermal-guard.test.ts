@@ -36,12 +36,27 @@ describe('ThermalGuard', () => {
 
   it('alerts once per excursion at 85 C, re-arming only after cooling below 78 C', () => {
     const steps = run(new ThermalGuard(), [84, 85, 86, 84, 85.5, 80, 77, 85, 86]);
-    expect(steps.map((step) => step.kinds)).toEqual([['hot'], ['alert'], [], [], [], [], ['cooled'], ['hot', 'alert'], []]);
+    expect(steps.map((step) => step.kinds)).toEqual([
+      ['hot'],
+      ['alert'],
+      [],
+      [],
+      [],
+      [],
+      ['cooled'],
+      ['hot', 'alert'],
+      [],
+    ]);
   });
 
   it('gives the alert an error text and the numbers', () => {
     const [hot, alert] = new ThermalGuard({ workerId: 'w1' }).observe(sample(87), Date.UTC(2026, 0, 1));
-    expect(hot).toMatchObject({ event_type: 'gpu_thermal', gpu_id: 1, worker_id: 'w1', detail: { kind: 'hot', temperature_c: 87, stop_at_c: 83, resume_below_c: 78 } });
+    expect(hot).toMatchObject({
+      event_type: 'gpu_thermal',
+      gpu_id: 1,
+      worker_id: 'w1',
+      detail: { kind: 'hot', temperature_c: 87, stop_at_c: 83, resume_below_c: 78 },
+    });
     expect(alert).toMatchObject({ error: 'gpu 1 at 87 C (alert at 85 C)', detail: { kind: 'alert', alert_at_c: 85 } });
     expect(alert?.timestamp).toBe('2026-01-01T00:00:00.000Z');
   });
@@ -67,14 +82,25 @@ describe('ThermalGuard', () => {
 
   it('reports non-benign throttle reasons when their set changes, ignoring idle and clock settings', () => {
     const guard = new ThermalGuard();
-    const kinds = (reasons: ThrottleReason[] | null) => guard.observe(sample(60, reasons), 0).map((event) => event.detail);
+    const kinds = (reasons: ThrottleReason[] | null) =>
+      guard.observe(sample(60, reasons), 0).map((event) => event.detail);
     expect(kinds(['gpu_idle'])).toEqual([]);
-    expect(kinds(['sw_power_cap'])).toEqual([{ kind: 'throttle', reasons: ['sw_power_cap'], added: ['sw_power_cap'], cleared: [], temperature_c: 60 }]);
+    expect(kinds(['sw_power_cap'])).toEqual([
+      { kind: 'throttle', reasons: ['sw_power_cap'], added: ['sw_power_cap'], cleared: [], temperature_c: 60 },
+    ]);
     expect(kinds(['sw_power_cap', 'applications_clocks_setting'])).toEqual([]);
     expect(kinds(null)).toEqual([]);
     expect(kinds(['hw_thermal_slowdown'])).toEqual([
-      { kind: 'throttle', reasons: ['hw_thermal_slowdown'], added: ['hw_thermal_slowdown'], cleared: ['sw_power_cap'], temperature_c: 60 },
+      {
+        kind: 'throttle',
+        reasons: ['hw_thermal_slowdown'],
+        added: ['hw_thermal_slowdown'],
+        cleared: ['sw_power_cap'],
+        temperature_c: 60,
+      },
     ]);
-    expect(kinds([])).toEqual([{ kind: 'throttle', reasons: [], added: [], cleared: ['hw_thermal_slowdown'], temperature_c: 60 }]);
+    expect(kinds([])).toEqual([
+      { kind: 'throttle', reasons: [], added: [], cleared: ['hw_thermal_slowdown'], temperature_c: 60 },
+    ]);
   });
 });

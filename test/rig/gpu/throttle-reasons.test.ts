@@ -25,7 +25,10 @@ describe('decodeThrottleReasons', () => {
       ok: true,
       value: { reasons: ['sw_power_cap', 'sw_thermal_slowdown', 'hw_thermal_slowdown'], unknownBits: null },
     });
-    expect(decodeThrottleReasons('0x0000000000000000')).toEqual({ ok: true, value: { reasons: [], unknownBits: null } });
+    expect(decodeThrottleReasons('0x0000000000000000')).toEqual({
+      ok: true,
+      value: { reasons: [], unknownBits: null },
+    });
   });
 
   it('keeps bits it has no name for, including the top of 64 bits', () => {
@@ -38,6 +41,10 @@ describe('decodeThrottleReasons', () => {
   it('refuses text that is not a hex mask', () => {
     expect(decodeThrottleReasons('Active')).toMatchObject({ ok: false, code: 'not_a_bitmask', text: 'Active' });
     expect(decodeThrottleReasons('0x')).toMatchObject({ ok: false, code: 'not_a_bitmask', text: '0x' });
-    expect(decodeThrottleReasons('0x00000000000000001')).toMatchObject({ ok: false, code: 'not_a_bitmask', text: '0x00000000000000001' });
+    expect(decodeThrottleReasons('0x00000000000000001')).toMatchObject({
+      ok: false,
+      code: 'not_a_bitmask',
+      text: '0x00000000000000001',
+    });
   });
 });

@@ -21,10 +21,12 @@ describe('loadPlanFile', () => {
     await writeFile(join(dir, 'p.json'), JSON.stringify({ plan: 'j', tasks: [task] }));
     await writeFile(join(dir, 'p.yml'), 'plan: y\ntasks:\n  - name: a\n    command: echo a\n');
     await writeFile(join(dir, 'night.MD'), '## a\n```yaml\ncommand: echo a\n```\n');
-    const names = await Promise.all(['p.json', 'p.yml', 'night.MD'].map(async (file) => {
-      const result = await loadPlanFile(join(dir, file));
-      return result.ok ? result.value.plan.plan : result.issues;
-    }));
+    const names = await Promise.all(
+      ['p.json', 'p.yml', 'night.MD'].map(async (file) => {
+        const result = await loadPlanFile(join(dir, file));
+        return result.ok ? result.value.plan.plan : result.issues;
+      }),
+    );
     expect(names).toEqual(['j', 'y', 'night']);
   });
 
@@ -32,7 +34,10 @@ describe('loadPlanFile', () => {
     const odd = await loadPlanFile(join(dir, 'plan.toml'));
     expect(odd.ok === false && odd.issues[0]).toMatchObject({ code: 'unknown_format', file: join(dir, 'plan.toml') });
     const gone = await loadPlanFile(join(dir, 'missing.yaml'));
-    expect(gone.ok === false && gone.issues[0]).toMatchObject({ code: 'unreadable_file', file: join(dir, 'missing.yaml') });
+    expect(gone.ok === false && gone.issues[0]).toMatchObject({
+      code: 'unreadable_file',
+      file: join(dir, 'missing.yaml'),
+    });
     expect(gone.ok === false && gone.issues[0]?.message).toContain('ENOENT');
   });
 

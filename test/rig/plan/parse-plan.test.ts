@@ -165,7 +165,8 @@ describe('parsePlanText: plan.md', () => {
   });
 
   it('reports schema and graph issues together in one pass', () => {
-    const body = '## a\n```yaml\ncommand: echo\ncolour: red\n```\n## b\n```yaml\ndepends_on: [aa]\ncommand: echo\n```\n';
+    const body =
+      '## a\n```yaml\ncommand: echo\ncolour: red\n```\n## b\n```yaml\ndepends_on: [aa]\ncommand: echo\n```\n';
     const issues = issuesOf(parsePlanText(body, 'md', 'p.md'));
     expect(issues.map((issue) => issue.code)).toEqual(['unknown_field', 'unknown_dependency']);
     expect(issues[1]).toMatchObject({ line: 8, task: 'b' });
@@ -186,7 +187,10 @@ describe('parsePlanText: YAML', () => {
     const bad = issuesOf(parsePlanText('plan: p\ntasks:\n  - name: a\n    command: "open\n', 'yaml', 'p.yaml'));
     expect(bad[0]).toMatchObject({ code: 'parse_error', file: 'p.yaml' });
     expect(bad[0]?.line).toBeGreaterThanOrEqual(4);
-    const missing = only(issuesOf(parsePlanText('plan: p\ntasks:\n  - name: a\n    command: x\n  - command: y\n', 'yaml')), 'missing_field');
+    const missing = only(
+      issuesOf(parsePlanText('plan: p\ntasks:\n  - name: a\n    command: x\n  - command: y\n', 'yaml')),
+      'missing_field',
+    );
     expect(missing).toMatchObject({ path: 'tasks[1].name', line: 5, index: 1 });
   });
 
@@ -208,7 +212,8 @@ describe('parsePlanText: JSON', () => {
   it('refuses a syntax error at its line and maps schema errors to lines', () => {
     const syntax = issuesOf(parsePlanText('{\n "plan": "p",\n "tasks": [\n  {"name": "a",}\n ]\n}', 'json', 'p.json'));
     expect(syntax[0]).toMatchObject({ code: 'parse_error', line: 4, file: 'p.json' });
-    const text = '{\n "plan": "p",\n "tasks": [\n  {\n   "name": "a",\n   "command": "x",\n   "priority": 0\n  }\n ]\n}';
+    const text =
+      '{\n "plan": "p",\n "tasks": [\n  {\n   "name": "a",\n   "command": "x",\n   "priority": 0\n  }\n ]\n}';
     expect(only(issuesOf(parsePlanText(text, 'json')), 'priority_out_of_range')).toMatchObject({ line: 7, task: 'a' });
   });
 

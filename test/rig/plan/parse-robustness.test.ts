@@ -20,15 +20,47 @@ const check = (text: string, format: PlanFormat): void => {
 };
 
 // Fragments that steer random text toward the parsers' interesting paths.
-const fragment = fc.constantFrom('---\n', '## a\n', '## b\n', '# t\n', '```yaml\n', '```\n', '~~~\n', 'command: x\n', 'depends_on: [a, b]\n', 'prompt: p\n', 'task_class: resource\n', 'tasks:\n', '  - name: a\n', '{', '}', '[', ']', '"name": "a",', ': ', '\t', '\uFEFF', '*a', '&a ');
+const fragment = fc.constantFrom(
+  '---\n',
+  '## a\n',
+  '## b\n',
+  '# t\n',
+  '```yaml\n',
+  '```\n',
+  '~~~\n',
+  'command: x\n',
+  'depends_on: [a, b]\n',
+  'prompt: p\n',
+  'task_class: resource\n',
+  'tasks:\n',
+  '  - name: a\n',
+  '{',
+  '}',
+  '[',
+  ']',
+  '"name": "a",',
+  ': ',
+  '\t',
+  '\uFEFF',
+  '*a',
+  '&a ',
+);
 
 describe('plan parsing never throws', () => {
   it.each(formats)('on arbitrary text as %s', (format) => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => check(text, format)), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => check(text, format)),
+      { numRuns: 300 },
+    );
   });
 
   it.each(formats)('on text stitched from plan-like fragments as %s', (format) => {
-    fc.assert(fc.property(fc.array(fc.oneof(fragment, fc.string({ maxLength: 8 })), { maxLength: 40 }), (parts) => check(parts.join(''), format)), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fragment, fc.string({ maxLength: 8 })), { maxLength: 40 }), (parts) =>
+        check(parts.join(''), format),
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it('on arbitrary JSON values, in and out of a plan shape', () => {

@@ -14,7 +14,10 @@ describe('docs/plan-format.md', () => {
   it('shows a plan.md example and a YAML example that parse and resolve', () => {
     const markdown = /````markdown\n([\s\S]*?)````/.exec(doc)?.[1];
     const yaml = /## plan\.yaml\n\n```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
-    for (const [text, format] of [[markdown, 'md'], [yaml, 'yaml']] as const) {
+    for (const [text, format] of [
+      [markdown, 'md'],
+      [yaml, 'yaml'],
+    ] as const) {
       expect(text).toBeDefined();
       const parsed = parsePlanText(text ?? '', format, `example.${format}`);
       if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));

@@ -40,22 +40,68 @@ describe('resolvePlan: defaults', () => {
   });
 
   it("applies plan defaults under each task's own fields, merging env", () => {
-    const defaults = { priority: 3, timeout_s: 60, model: 'qwen2.5:7b', executor: 'brain', sensitive: true, env: { A: '1', B: '2' } } as const;
+    const defaults = {
+      priority: 3,
+      timeout_s: 60,
+      model: 'qwen2.5:7b',
+      executor: 'brain',
+      sensitive: true,
+      env: { A: '1', B: '2' },
+    } as const;
     const tasks = tasksOf(
-      resolvePlan(plan([sh('plain'), sh('own', [], { priority: 9, timeout_s: 5, executor: 'worker', sensitive: false, env: { B: 'x' } })], { defaults })),
+      resolvePlan(
+        plan(
+          [
+            sh('plain'),
+            sh('own', [], { priority: 9, timeout_s: 5, executor: 'worker', sensitive: false, env: { B: 'x' } }),
+          ],
+          { defaults },
+        ),
+      ),
     );
-    expect(tasks[0]).toMatchObject({ priority: 3, timeout_s: 60, model: 'qwen2.5:7b', executor: 'brain', sensitive: true, env: { A: '1', B: '2' } });
-    expect(tasks[1]).toMatchObject({ priority: 9, timeout_s: 5, executor: 'worker', sensitive: false, env: { A: '1', B: 'x' } });
+    expect(tasks[0]).toMatchObject({
+      priority: 3,
+      timeout_s: 60,
+      model: 'qwen2.5:7b',
+      executor: 'brain',
+      sensitive: true,
+      env: { A: '1', B: '2' },
+    });
+    expect(tasks[1]).toMatchObject({
+      priority: 9,
+      timeout_s: 5,
+      executor: 'worker',
+      sensitive: false,
+      env: { A: '1', B: 'x' },
+    });
   });
 
   it('infers type from command or prompt without recording a fix', () => {
-    const result = resolvePlan(plan([{ name: 's', command: 'ls', task_class: 'cpu' }, { name: 'l', prompt: 'hi', task_class: 'llm' }]));
-    expect(tasksOf(result).map((task) => [task.type, task.fix_applied])).toEqual([['shell', undefined], ['llm', undefined]]);
+    const result = resolvePlan(
+      plan([
+        { name: 's', command: 'ls', task_class: 'cpu' },
+        { name: 'l', prompt: 'hi', task_class: 'llm' },
+      ]),
+    );
+    expect(tasksOf(result).map((task) => [task.type, task.fix_applied])).toEqual([
+      ['shell', undefined],
+      ['llm', undefined],
+    ]);
     expect(result.ok && result.value.fixes).toEqual([]);
   });
 
   it('lets an llm task keep class llm when the plan default class is for shell tasks', () => {
-    const tasks = tasksOf(resolvePlan(plan([{ name: 'a', command: 'ls' }, { name: 'b', prompt: 'hi' }], { defaults: { task_class: 'cpu' } })));
+    const tasks = tasksOf(
+      resolvePlan(
+        plan(
+          [
+            { name: 'a', command: 'ls' },
+            { name: 'b', prompt: 'hi' },
+          ],
+          { defaults: { task_class: 'cpu' } },
+        ),
+      ),
+    );
     expect(tasks.map((task) => task.task_class)).toEqual(['cpu', 'llm']);
     expect(tasks[0]?.fix_applied).toBeUndefined();
   });
@@ -77,11 +123,20 @@ describe('resolvePlan: the auto-fix', () => {
     const [task] = tasksOf(result);
     expect(task?.task_class).toBe(taskClass);
     expect(task?.fix_applied).toBe(`task_class inferred as ${taskClass} from '${keyword}'`);
-    expect(result.ok && result.value.fixes).toEqual([`task 't': task_class inferred as ${taskClass} from '${keyword}'`]);
+    expect(result.ok && result.value.fixes).toEqual([
+      `task 't': task_class inferred as ${taskClass} from '${keyword}'`,
+    ]);
   });
 
   it('falls back to cpu, and makes an llm-type task class llm', () => {
-    const tasks = tasksOf(resolvePlan(plan([{ name: 'c', command: 'tar czf out.tgz work/' }, { name: 'l', prompt: 'run whisper?' }])));
+    const tasks = tasksOf(
+      resolvePlan(
+        plan([
+          { name: 'c', command: 'tar czf out.tgz work/' },
+          { name: 'l', prompt: 'run whisper?' },
+        ]),
+      ),
+    );
     expect(tasks.map((task) => [task.task_class, task.fix_applied])).toEqual([
       ['cpu', 'task_class inferred as cpu (no GPU or LLM keyword)'],
       ['llm', 'task_class inferred as llm from type llm'],
@@ -97,17 +152,25 @@ describe('resolvePlan: the auto-fix', () => {
     const body = '## t\n```yaml\ncommand: python whisper_batch.py\n```\n';
     const parsed = parsePlanText(body, 'md', 'p.md');
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-    expect(tasksOf(resolvePlan(parsed.value.plan))[0]?.fix_applied).toBe("task_class inferred as script from 'whisper'");
+    expect(tasksOf(resolvePlan(parsed.value.plan))[0]?.fix_applied).toBe(
+      "task_class inferred as script from 'whisper'",
+    );
   });
 });
 
 describe('resolvePlan: refusals', () => {
-  const refuse = (tasks: PlanTask[], extra: Partial<Plan> = {}): PlanIssue[] => issuesOf(resolvePlan(plan(tasks, extra)));
+  const refuse = (tasks: PlanTask[], extra: Partial<Plan> = {}): PlanIssue[] =>
+    issuesOf(resolvePlan(plan(tasks, extra)));
 
   it('refuses an unknown dependency, naming task, index and path, with a suggestion', () => {
     const [issue, ...rest] = refuse([sh('segment'), sh('embed', ['segment', 'segmnt'])]);
     expect(rest).toEqual([]);
-    expect(issue).toMatchObject({ code: 'unknown_dependency', task: 'embed', index: 1, path: 'tasks[1].depends_on[1]' });
+    expect(issue).toMatchObject({
+      code: 'unknown_dependency',
+      task: 'embed',
+      index: 1,
+      path: 'tasks[1].depends_on[1]',
+    });
     expect(issue?.message).toBe("unknown dependency 'segmnt' (did you mean 'segment'?)");
   });
 
@@ -116,14 +179,25 @@ describe('resolvePlan: refusals', () => {
     expect(issues.map((issue) => issue.code).sort()).toEqual(['cycle', 'duplicate_name', 'self_dependency']);
     // a depends on c, c on b, b on a: the cycle is named along depends_on.
     expect(issues.find((issue) => issue.code === 'duplicate_name')).toMatchObject({ index: 3, path: 'tasks[3].name' });
-    expect(issues.find((issue) => issue.code === 'self_dependency')).toMatchObject({ task: 's', path: 'tasks[4].depends_on[0]' });
+    expect(issues.find((issue) => issue.code === 'self_dependency')).toMatchObject({
+      task: 's',
+      path: 'tasks[4].depends_on[0]',
+    });
     const cycle = issues.find((issue) => issue.code === 'cycle');
     expect(cycle).toMatchObject({ task: 'a', index: 0, path: 'tasks[0].depends_on[0]' });
     expect(cycle?.message).toBe('dependency cycle: a -> c -> b -> a (each task depends on the next)');
   });
 
   it('reports each separate cycle', () => {
-    const issues = refuse([sh('x', ['y']), sh('y', ['x']), sh('free'), sh('p', ['q']), sh('q', ['r']), sh('r', ['p']), sh('after', ['r'])]);
+    const issues = refuse([
+      sh('x', ['y']),
+      sh('y', ['x']),
+      sh('free'),
+      sh('p', ['q']),
+      sh('q', ['r']),
+      sh('r', ['p']),
+      sh('after', ['r']),
+    ]);
     expect(issues.map((issue) => issue.message)).toEqual([
       expect.stringContaining('x -> y -> x'),
       expect.stringContaining('p -> q -> r -> p'),
@@ -161,7 +235,9 @@ describe('resolvePlan: refusals', () => {
       ['type_mismatch', 'tasks[2].prompt'],
       ['type_mismatch', 'tasks[3].command'],
     ]);
-    expect(resolvePlan(plan([{ name: 'ok', type: 'shell', task_class: 'llm', command: 'ollama run qwen' }])).ok).toBe(true);
+    expect(resolvePlan(plan([{ name: 'ok', type: 'shell', task_class: 'llm', command: 'ollama run qwen' }])).ok).toBe(
+      true,
+    );
   });
 
   it('puts line and file on issues when given a line map', () => {
@@ -201,7 +277,8 @@ describe('resolvePlan: order', () => {
     expect(resolved).toHaveLength(10_000);
     const position = new Map(resolved.map((task, i) => [task.name, i]));
     expect(position.size).toBe(10_000);
-    for (const task of resolved) for (const dep of task.depends_on) expect(position.get(dep)!).toBeLessThan(position.get(task.name)!);
+    for (const task of resolved)
+      for (const dep of task.depends_on) expect(position.get(dep)!).toBeLessThan(position.get(task.name)!);
     expect(resolved[0]?.name).toBe('g0_root');
     expect(resolved.at(-1)?.name).toBe('g99_join');
   });

@@ -36,7 +36,8 @@ describe('topological order (property)', () => {
         const position = new Map(result.value.tasks.map((task, i) => [task.name, i]));
         expect(result.value.tasks).toHaveLength(tasks.length);
         expect(position.size).toBe(tasks.length);
-        for (const task of result.value.tasks) for (const dep of task.depends_on) expect(position.get(dep)!).toBeLessThan(position.get(task.name)!);
+        for (const task of result.value.tasks)
+          for (const dep of task.depends_on) expect(position.get(dep)!).toBeLessThan(position.get(task.name)!);
         return true;
       }),
       { numRuns: 300 },

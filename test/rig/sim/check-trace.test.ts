@@ -11,7 +11,11 @@ async function valid() {
   const scenario = await loadScenario(VIDEO);
   if (!scenario.ok) throw new Error(scenario.message);
   const run = runScenario(scenario.value.specs, scenario.value.profile, 'swap-aware');
-  return { rig: rigSpecFromProfile(scenario.value.profile), trace: run.result.trace.map((entry) => ({ ...entry })), checked: run.checked };
+  return {
+    rig: rigSpecFromProfile(scenario.value.profile),
+    trace: run.result.trace.map((entry) => ({ ...entry })),
+    checked: run.checked,
+  };
 }
 
 const find = (trace: TraceEntry[], test: (entry: TraceEntry) => boolean): TraceEntry => {
@@ -37,7 +41,11 @@ describe('checkTrace', () => {
   it('finds a task run twice and a task never run', async () => {
     const { rig, trace, checked } = await valid();
     const embed = find(trace, (e) => e.kind === 'run' && e.name === 'embed_v01');
-    const rules = checkTrace([...trace.filter((e) => !(e.kind === 'run' && e.name === 'embed_v02')), { ...embed }], checked, rig).map((v) => v.message);
+    const rules = checkTrace(
+      [...trace.filter((e) => !(e.kind === 'run' && e.name === 'embed_v02')), { ...embed }],
+      checked,
+      rig,
+    ).map((v) => v.message);
     expect(rules.some((m) => m.includes('embed_v01 ran twice'))).toBe(true);
     expect(rules.some((m) => m.includes('embed_v02 never ran'))).toBe(true);
   });
@@ -60,7 +68,14 @@ describe('checkTrace', () => {
     const { rig, trace, checked } = await valid();
     const describe = find(trace, (e) => e.kind === 'run' && e.model === 'qwen2.5-vl:7b');
     const gpu = describe.gpus[0] ?? 0;
-    trace.push({ kind: 'load', name: 'extra', model: 'qwen2.5:7b', gpus: [gpu], start_s: describe.start_s, end_s: describe.start_s + 1 });
+    trace.push({
+      kind: 'load',
+      name: 'extra',
+      model: 'qwen2.5:7b',
+      gpus: [gpu],
+      start_s: describe.start_s,
+      end_s: describe.start_s + 1,
+    });
     const rules = checkTrace(trace, checked, rig).map((v) => v.rule);
     expect(rules).toContain('vram');
     expect(rules).toContain('card_overlap');

@@ -20,7 +20,13 @@ describe('rigmind simulate --measured', () => {
   it("replaces the profile's load times with the ones this rig measured, leaving simulated loads out", async () => {
     const store = new Store(join(rig.home, 'state.db'), systemRuntime);
     const loaded = (model: string, ms: number, simulated = false) =>
-      store.appendEvent({ timestamp: new Date().toISOString(), event_type: 'model_loaded', gpu_id: 1, duration_ms: ms, detail: { model, kind: 'llm', ...(simulated ? { simulated: true } : {}) } });
+      store.appendEvent({
+        timestamp: new Date().toISOString(),
+        event_type: 'model_loaded',
+        gpu_id: 1,
+        duration_ms: ms,
+        detail: { model, kind: 'llm', ...(simulated ? { simulated: true } : {}) },
+      });
     loaded('qwen2.5:7b', 8_000);
     loaded('qwen2.5:7b', 12_000);
     loaded('qwen2.5:7b', 999_000, true);
@@ -36,7 +42,16 @@ describe('rigmind simulate --measured', () => {
     const plainTrace = join(rig.home, 'plain.jsonl');
     const measuredTrace = join(rig.home, 'measured.jsonl');
     const plain = await rig.run(['simulate', plan, '--rig', profile, '--json', '--trace', plainTrace]);
-    const measured = await rig.run(['simulate', plan, '--rig', profile, '--json', '--measured', '--trace', measuredTrace]);
+    const measured = await rig.run([
+      'simulate',
+      plan,
+      '--rig',
+      profile,
+      '--json',
+      '--measured',
+      '--trace',
+      measuredTrace,
+    ]);
     expect(plain.exitCode).toBe(0);
     expect(measured.exitCode).toBe(0);
     expect(measured.stderr).toContain('qwen2.5:7b: 105s -> 10.0s (2 loads)');

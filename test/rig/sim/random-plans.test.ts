@@ -8,10 +8,18 @@ import { checkTrace } from '../../../rig/src/sim/check-trace.js';
 import { runScenario } from '../../../rig/src/sim/run-scenario.js';
 import type { SimTaskSpec } from '../../../rig/src/sim/sim-tasks.js';
 
-const profile = RigProfileSchema.parse(JSON.parse(readFileSync(new URL('../../../examples/rigs/rig-5x1060.json', import.meta.url), 'utf8')));
+const profile = RigProfileSchema.parse(
+  JSON.parse(readFileSync(new URL('../../../examples/rigs/rig-5x1060.json', import.meta.url), 'utf8')),
+);
 const rig = rigSpecFromProfile(profile);
 
-const kinds = ['cpu', 'script-none', 'brain', ...Object.keys(profile.models).map((model) => `model:${model}`), 'llm-default'] as const;
+const kinds = [
+  'cpu',
+  'script-none',
+  'brain',
+  ...Object.keys(profile.models).map((model) => `model:${model}`),
+  'llm-default',
+] as const;
 
 /** A random DAG: each task may depend on earlier ones only, so it is acyclic by construction. */
 const taskArb = fc.record({
@@ -32,14 +40,21 @@ interface RandomTask {
 function toPlanTask(index: number, task: RandomTask): PlanTask {
   const name = `t${index}`;
   const deps: string[] = index === 0 ? [] : [...new Set(task.deps.map((d) => `t${d % index}`))];
-  const base = { name, priority: task.priority, estimate_s: task.estimate, ...(deps.length > 0 ? { depends_on: deps } : {}) };
+  const base = {
+    name,
+    priority: task.priority,
+    estimate_s: task.estimate,
+    ...(deps.length > 0 ? { depends_on: deps } : {}),
+  };
   if (task.kind === 'cpu') return { ...base, type: 'shell', task_class: 'cpu', command: 'true' };
   if (task.kind === 'script-none') return { ...base, type: 'shell', task_class: 'script', command: 'python x.py' };
   if (task.kind === 'brain') return { ...base, type: 'llm', task_class: 'llm', executor: 'brain', prompt: 'think' };
   if (task.kind === 'llm-default') return { ...base, type: 'llm', task_class: 'llm', prompt: 'answer' };
   const model = task.kind.slice('model:'.length);
   const spec = profile.models[model];
-  return spec?.kind === 'llm' ? { ...base, type: 'llm', task_class: 'llm', model, prompt: 'answer' } : { ...base, type: 'shell', task_class: 'script', model, command: 'python y.py' };
+  return spec?.kind === 'llm'
+    ? { ...base, type: 'llm', task_class: 'llm', model, prompt: 'answer' }
+    : { ...base, type: 'shell', task_class: 'script', model, command: 'python y.py' };
 }
 
 describe('random plans on the seed rig', () => {

@@ -38,8 +38,21 @@ describe('rigmind simulate', () => {
     const trace = join(dir, 'trace.jsonl');
     expect(await run(VIDEO, '--policy', 'naive', '--json', '--trace', trace)).toBeUndefined();
     const metrics = JSON.parse(out) as Record<string, unknown>;
-    expect(Object.keys(metrics)).toEqual(expect.arrayContaining(['makespan_s', 'swaps', 'loads_by_model', 'gpu_busy_fraction', 'wait_s', 'lower_bound_s', 'preemptions']));
-    const lines = readFileSync(trace, 'utf8').trim().split('\n').map((line) => TraceEntrySchema.parse(JSON.parse(line)));
+    expect(Object.keys(metrics)).toEqual(
+      expect.arrayContaining([
+        'makespan_s',
+        'swaps',
+        'loads_by_model',
+        'gpu_busy_fraction',
+        'wait_s',
+        'lower_bound_s',
+        'preemptions',
+      ]),
+    );
+    const lines = readFileSync(trace, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => TraceEntrySchema.parse(JSON.parse(line)));
     expect(lines.filter((entry) => entry.kind === 'run')).toHaveLength(62);
     expect(Math.max(...lines.map((entry) => entry.end_s))).toBe(metrics['makespan_s']);
   });

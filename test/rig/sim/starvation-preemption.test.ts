@@ -26,16 +26,42 @@ function specs(submissions: { at: number; tasks: PlanTask[] }[]): SimTaskSpec[] 
   return submissions.flatMap(({ at, tasks }, i) => {
     const resolved = resolvePlan({ plan: `p${i}`, tasks });
     if (!resolved.ok) throw new Error(resolved.issues[0]?.message);
-    return resolved.value.tasks.map((task) => ({ id: `p${i}/${task.name}`, deps: task.depends_on.map((d) => `p${i}/${d}`), task, submitAtS: at }));
+    return resolved.value.tasks.map((task) => ({
+      id: `p${i}/${task.name}`,
+      deps: task.depends_on.map((d) => `p${i}/${d}`),
+      task,
+      submitAtS: at,
+    }));
   });
 }
 
-const llm = (name: string, priority: number, estimate_s: number): PlanTask => ({ name, type: 'llm', task_class: 'llm', model: 'qwen2.5:7b', prompt: 'go', priority, estimate_s });
+const llm = (name: string, priority: number, estimate_s: number): PlanTask => ({
+  name,
+  type: 'llm',
+  task_class: 'llm',
+  model: 'qwen2.5:7b',
+  prompt: 'go',
+  priority,
+  estimate_s,
+});
 
 describe('bounded wait', () => {
   // A stream of high-priority 7B questions every 20 s for 1500 s, and one low-priority transcription at t=0.
   const stream = specs([
-    { at: 0, tasks: [{ name: 'transcribe', type: 'shell', task_class: 'script', model: 'whisper-small.en', command: 'x', priority: 2, estimate_s: 30 }] },
+    {
+      at: 0,
+      tasks: [
+        {
+          name: 'transcribe',
+          type: 'shell',
+          task_class: 'script',
+          model: 'whisper-small.en',
+          command: 'x',
+          priority: 2,
+          estimate_s: 30,
+        },
+      ],
+    },
     ...Array.from({ length: 75 }, (_, i) => ({ at: i * 20, tasks: [llm('q', 8, 20)] })),
   ]);
   const waitOf = (knobs: ReturnType<typeof SchedulerKnobsSchema.parse>): number => {
@@ -67,7 +93,9 @@ describe('preemption in the simulator', () => {
     const run = runScenario(long, profile, 'swap-aware');
     expect(run.metrics.preemptions).toBe(1);
     const cut = run.result.trace.filter((e) => e.kind === 'preempted');
-    expect(cut).toEqual([{ kind: 'preempted', name: 'p0/report', model: 'qwen2.5:7b', gpus: [0], start_s: 105, end_s: 200 }]);
+    expect(cut).toEqual([
+      { kind: 'preempted', name: 'p0/report', model: 'qwen2.5:7b', gpus: [0], start_s: 105, end_s: 200 },
+    ]);
     const incident = run.result.tasks.find((t) => t.id === 'p1/incident');
     expect(incident?.startS).toBe(200);
     expect(checkTrace(run.result.trace, run.checked, rigSpecFromProfile(profile))).toEqual([]);

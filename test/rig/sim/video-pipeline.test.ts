@@ -51,7 +51,8 @@ describe('video-pipeline-12 on the seed rig', () => {
 
   it('swap-aware loads each LLM fewer times than naive', async () => {
     const { naive, swap } = await both(VIDEO);
-    const llmLoads = (loads: Record<string, number>): number => (loads['qwen2.5:7b'] ?? 0) + (loads['qwen2.5-vl:7b'] ?? 0);
+    const llmLoads = (loads: Record<string, number>): number =>
+      (loads['qwen2.5:7b'] ?? 0) + (loads['qwen2.5-vl:7b'] ?? 0);
     expect(llmLoads(swap.metrics.loads_by_model)).toBeLessThan(llmLoads(naive.metrics.loads_by_model));
     expect(swap.metrics.swaps).toBeLessThan(naive.metrics.swaps);
   });

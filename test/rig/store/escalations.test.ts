@@ -27,7 +27,12 @@ describe("the rig's escalation rows", () => {
       rows.keepHandoff('t1', '{"sent":"first"}');
       rows.retryLater('t1', Date.now() + 1_000, undefined, 'unreachable');
       rows.retryLater('t1', Date.now() + 2_000, 'esc_1', 'pending');
-      expect(rows.get('t1')).toMatchObject({ idempotency_key: key, handoff: '{"sent":"first"}', tries: 2, escalation_id: 'esc_1' });
+      expect(rows.get('t1')).toMatchObject({
+        idempotency_key: key,
+        handoff: '{"sent":"first"}',
+        tries: 2,
+        escalation_id: 'esc_1',
+      });
       // Escalating the task again is a new handoff: a new key, and no escalation id yet.
       rows.begin('t1', 'manual');
       expect(rows.get('t1')?.idempotency_key).toMatch(KEY);

@@ -17,7 +17,8 @@ function sources(): { file: string; text: string }[] {
 const inStore = (file: string): boolean => file.startsWith('store/');
 
 // Upper case, as the rig writes SQL: an English "select ... from" in a comment is not SQL.
-const SQL = /\bSELECT\b[\s\S]{0,400}?\bFROM\b|\bINSERT\s+(?:OR\s+[A-Z]+\s+)?INTO\b|\bUPDATE\s+\w+\s+SET\b|\bDELETE\s+FROM\b|\b(?:CREATE|ALTER|DROP)\s+(?:TABLE|INDEX|TRIGGER)\b/;
+const SQL =
+  /\bSELECT\b[\s\S]{0,400}?\bFROM\b|\bINSERT\s+(?:OR\s+[A-Z]+\s+)?INTO\b|\bUPDATE\s+\w+\s+SET\b|\bDELETE\s+FROM\b|\b(?:CREATE|ALTER|DROP)\s+(?:TABLE|INDEX|TRIGGER)\b/;
 const SQLITE = /from\s+['"]better-sqlite3['"]|import\(\s*['"]better-sqlite3['"]\s*\)/;
 const CONNECTION = /from\s+['"][./]*(?:store\/)?connection\.js['"]/;
 // A write of a task's status: `status =` in the SET clause of an UPDATE of tasks (not in its WHERE).
@@ -38,10 +39,16 @@ describe('the store is the one door to the state database', () => {
   });
 
   it('lets only the state machine (store/transitions.ts) write a task status', () => {
-    const writers = sources().filter((source) => STATUS_WRITE.test(source.text)).map((source) => source.file);
+    const writers = sources()
+      .filter((source) => STATUS_WRITE.test(source.text))
+      .map((source) => source.file);
     expect(writers).toEqual(['store/transitions.ts']);
-    expect(STATUS_WRITE.test("UPDATE tasks SET executor = 'brain', model = NULL, status = 'queued' WHERE task_id = ?")).toBe(true);
-    expect(STATUS_WRITE.test("UPDATE tasks SET pending_deps = pending_deps - 1 WHERE task_id = ? AND status = 'blocked'")).toBe(false);
+    expect(
+      STATUS_WRITE.test("UPDATE tasks SET executor = 'brain', model = NULL, status = 'queued' WHERE task_id = ?"),
+    ).toBe(true);
+    expect(
+      STATUS_WRITE.test("UPDATE tasks SET pending_deps = pending_deps - 1 WHERE task_id = ? AND status = 'blocked'"),
+    ).toBe(false);
   });
 
   it('offers no connection and no statements: only calls named for what they mean', () => {

@@ -23,21 +23,48 @@ afterEach(() => {
 });
 
 const task = (name: string, depends_on: string[] = []): NewTask => ({
-  name, type: 'shell', command: 'true', task_class: 'cpu', executor: 'worker', depends_on, priority: 5, max_retries: 0, timeout_s: 10,
-  requires_external: false, sensitive: false,
+  name,
+  type: 'shell',
+  command: 'true',
+  task_class: 'cpu',
+  executor: 'worker',
+  depends_on,
+  priority: 5,
+  max_retries: 0,
+  timeout_s: 10,
+  requires_external: false,
+  sensitive: false,
 });
-const failed = { outcome: 'failed', return_code: 1, signal: null, elapsed_seconds: 0.1, output_lines: 0, error_snippet: 'boom' } as const;
+const failed = {
+  outcome: 'failed',
+  return_code: 1,
+  signal: null,
+  elapsed_seconds: 0.1,
+  output_lines: 0,
+  error_snippet: 'boom',
+} as const;
 
 function fail(id: string): void {
   transitions.lease(id, 'w1');
   transitions.finish(id, 1, failed, 'w1');
 }
 const statuses = () =>
-  Object.fromEntries(readRows<{ task_id: string; status: string }>(join(dir, 'state.db'), 'SELECT task_id, status FROM tasks ORDER BY task_id').map((row) => [row.task_id, row.status]));
+  Object.fromEntries(
+    readRows<{ task_id: string; status: string }>(
+      join(dir, 'state.db'),
+      'SELECT task_id, status FROM tasks ORDER BY task_id',
+    ).map((row) => [row.task_id, row.status]),
+  );
 
 describe('retryTask', () => {
   it('re-queues a failed task and blocks again the dependents it failed; the plan runs again', () => {
-    store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a'), task('b', ['a']), task('c', ['b'])] });
+    store.insertPlan({
+      plan_id: 'p',
+      name: 'p',
+      source: 't',
+      allow_external_sensitive: false,
+      tasks: [task('a'), task('b', ['a']), task('c', ['b'])],
+    });
     fail('p.a');
     expect(store.plan('p')?.state).toBe('failed');
     expect(retryTask(store, transitions, 'p.a')).toEqual({ requeued: ['p.a'], reset: ['p.a', 'p.b', 'p.c'] });
@@ -47,33 +74,66 @@ describe('retryTask', () => {
 
   it('leaves failed a dependent that another failed task would keep blocked for ever, and what hangs on it', () => {
     // d needs a and b; both fail (d is failed because of a, the first). Retrying a alone cannot run d: b is still failed.
-    store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a'), task('b'), task('d', ['a', 'b']), task('e', ['d']), task('f', ['a'])] });
+    store.insertPlan({
+      plan_id: 'p',
+      name: 'p',
+      source: 't',
+      allow_external_sensitive: false,
+      tasks: [task('a'), task('b'), task('d', ['a', 'b']), task('e', ['d']), task('f', ['a'])],
+    });
     fail('p.a');
     fail('p.b');
     expect(store.task('p.d')?.cause).toBe('upstream_failed: a');
     expect(retryTask(store, transitions, 'p.a')).toEqual({ requeued: ['p.a'], reset: ['p.a', 'p.f'] });
-    expect(statuses()).toEqual({ 'p.a': 'queued', 'p.b': 'failed', 'p.d': 'failed', 'p.e': 'failed', 'p.f': 'blocked' });
+    expect(statuses()).toEqual({
+      'p.a': 'queued',
+      'p.b': 'failed',
+      'p.d': 'failed',
+      'p.e': 'failed',
+      'p.f': 'blocked',
+    });
   });
 
   it('keeps a diamond whose both sides hang on the retried task, whatever order it meets them in', () => {
     // a -> b -> d and a -> x -> c -> d: d is met through b before c is known to be reset.
-    store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a'), task('b', ['a']), task('x', ['a']), task('c', ['x']), task('d', ['b', 'c'])] });
+    store.insertPlan({
+      plan_id: 'p',
+      name: 'p',
+      source: 't',
+      allow_external_sensitive: false,
+      tasks: [task('a'), task('b', ['a']), task('x', ['a']), task('c', ['x']), task('d', ['b', 'c'])],
+    });
     fail('p.a');
     const result = retryTask(store, transitions, 'p.a');
     expect('reset' in result && [...result.reset].sort()).toEqual(['p.a', 'p.b', 'p.c', 'p.d', 'p.x']);
-    expect(statuses()).toEqual({ 'p.a': 'queued', 'p.b': 'blocked', 'p.c': 'blocked', 'p.d': 'blocked', 'p.x': 'blocked' });
+    expect(statuses()).toEqual({
+      'p.a': 'queued',
+      'p.b': 'blocked',
+      'p.c': 'blocked',
+      'p.d': 'blocked',
+      'p.x': 'blocked',
+    });
   });
 
   it('refuses, as values, a task that is not there or not finished badly', () => {
     store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
     expect(retryTask(store, transitions, 'p.zz')).toEqual({ code: 'not_found', message: "no task 'p.zz'" });
-    expect(retryTask(store, transitions, 'p.a')).toMatchObject({ code: 'not_retryable', message: "task 'p.a' is queued; only failed or canceled tasks can be retried" });
+    expect(retryTask(store, transitions, 'p.a')).toMatchObject({
+      code: 'not_retryable',
+      message: "task 'p.a' is queued; only failed or canceled tasks can be retried",
+    });
   });
 });
 
 describe('reopenDependents', () => {
-  it("blocks again the dependents a failed task failed, leaves the task itself to the caller, and reopens the plan", () => {
-    store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a'), task('b', ['a'])] });
+  it('blocks again the dependents a failed task failed, leaves the task itself to the caller, and reopens the plan', () => {
+    store.insertPlan({
+      plan_id: 'p',
+      name: 'p',
+      source: 't',
+      allow_external_sensitive: false,
+      tasks: [task('a'), task('b', ['a'])],
+    });
     fail('p.a');
     const root = store.task('p.a');
     if (root === undefined) throw new Error('no task p.a');

@@ -24,10 +24,26 @@ afterEach(() => {
 });
 
 const task = (name: string, depends_on: string[] = [], max_retries = 3): NewTask => ({
-  name, type: 'shell', command: 'true', task_class: 'cpu', executor: 'worker', depends_on, priority: 5, max_retries, timeout_s: 10,
-  requires_external: false, sensitive: false,
+  name,
+  type: 'shell',
+  command: 'true',
+  task_class: 'cpu',
+  executor: 'worker',
+  depends_on,
+  priority: 5,
+  max_retries,
+  timeout_s: 10,
+  requires_external: false,
+  sensitive: false,
 });
-const failed = { outcome: 'failed', return_code: 1, signal: null, elapsed_seconds: 0.1, output_lines: 0, error_snippet: 'boom' } as const;
+const failed = {
+  outcome: 'failed',
+  return_code: 1,
+  signal: null,
+  elapsed_seconds: 0.1,
+  output_lines: 0,
+  error_snippet: 'boom',
+} as const;
 const ok = { ...failed, outcome: 'completed', return_code: 0, error_snippet: '' } as const;
 
 describe('backoff', () => {
@@ -42,7 +58,13 @@ describe('backoff', () => {
 
 describe('Transitions', () => {
   it('leases once, ignores a stale or duplicate result, and releases dependents on completion', () => {
-    store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a'), task('b', ['a'])] });
+    store.insertPlan({
+      plan_id: 'p',
+      name: 'p',
+      source: 't',
+      allow_external_sensitive: false,
+      tasks: [task('a'), task('b', ['a'])],
+    });
     const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 });
     const lease = transitions.lease('p.a', 'w1');
     expect(lease?.attempt).toBe(1);
@@ -54,16 +76,32 @@ describe('Transitions', () => {
   });
 
   it('backs off a failed attempt, fails after max_retries with the history, and cascades', () => {
-    store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a', [], 1), task('b', ['a']), task('c', ['b'])] });
+    store.insertPlan({
+      plan_id: 'p',
+      name: 'p',
+      source: 't',
+      allow_external_sensitive: false,
+      tasks: [task('a', [], 1), task('b', ['a']), task('c', ['b'])],
+    });
     const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 });
     transitions.lease('p.a', 'w1');
-    expect(transitions.finish('p.a', 1, failed, 'w1')).toEqual({ kind: 'retry', delay_ms: 500, next_attempt_at: now + 500, requeued: false });
+    expect(transitions.finish('p.a', 1, failed, 'w1')).toEqual({
+      kind: 'retry',
+      delay_ms: 500,
+      next_attempt_at: now + 500,
+      requeued: false,
+    });
     expect(store.task('p.a')).toMatchObject({ status: 'retry_wait', retry_count: 1, cause: 'exit code 1' });
     now += 500;
     expect(transitions.requeue('p.a')).toBe(true);
     transitions.lease('p.a', 'w1');
     const effect = transitions.finish('p.a', 2, failed, 'w1');
-    expect(effect).toMatchObject({ kind: 'failed', cause: 'exit code 1 (after 2 attempts)', cascaded: ['p.b', 'p.c'], plan: { plan_id: 'p', state: 'failed' } });
+    expect(effect).toMatchObject({
+      kind: 'failed',
+      cause: 'exit code 1 (after 2 attempts)',
+      cascaded: ['p.b', 'p.c'],
+      plan: { plan_id: 'p', state: 'failed' },
+    });
     expect(store.task('p.c')).toMatchObject({ status: 'failed', cause: 'upstream_failed: a' });
     expect(store.attempts('p.a').map((a) => a.outcome)).toEqual(['failed', 'failed']);
   });
@@ -73,7 +111,12 @@ describe('Transitions', () => {
     draw = 0;
     const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 });
     transitions.lease('p.a', 'w1');
-    expect(transitions.finish('p.a', 1, failed, 'w1')).toEqual({ kind: 'retry', delay_ms: 0, next_attempt_at: now, requeued: false });
+    expect(transitions.finish('p.a', 1, failed, 'w1')).toEqual({
+      kind: 'retry',
+      delay_ms: 0,
+      next_attempt_at: now,
+      requeued: false,
+    });
     expect(store.task('p.a')).toMatchObject({ status: 'retry_wait', retry_count: 1, next_attempt_at: now });
     expect(transitions.requeue('p.a')).toBe(true);
     expect(store.task('p.a')?.status).toBe('queued');
@@ -124,7 +167,10 @@ describe('Transitions for the scheduler', () => {
     expect(transitions.preempt('p.a', 'preempted for urgent work')).toEqual({ attempt: 1, worker_id: 'w1' });
     expect(store.task('p.a')).toMatchObject({ status: 'queued', preemptions: 1, retry_count: 0, queued_at: queuedAt });
     const [attempt] = store.attempts('p.a');
-    expect({ outcome: attempt?.outcome, error_snippet: attempt?.error_snippet }).toEqual({ outcome: 'canceled', error_snippet: 'preempted for urgent work' });
+    expect({ outcome: attempt?.outcome, error_snippet: attempt?.error_snippet }).toEqual({
+      outcome: 'canceled',
+      error_snippet: 'preempted for urgent work',
+    });
     // The preempted attempt's late result is stale; nothing is leased any more to preempt.
     expect(transitions.finish('p.a', 1, ok, 'w1')).toEqual({ kind: 'stale' });
     expect(transitions.preempt('p.a', 'again')).toBeUndefined();
@@ -134,11 +180,22 @@ describe('Transitions for the scheduler', () => {
   it("a plan's outcome is its own tasks': a failed resource task does not fail it", () => {
     const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 });
     store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
-    const load: NewTask = { ...task('load_llm.gpu1.qwen2.5:7b.1'), type: 'llm', command: 'load_llm', model: 'qwen2.5:7b', task_class: 'resource', priority: 10, max_retries: 0 };
+    const load: NewTask = {
+      ...task('load_llm.gpu1.qwen2.5:7b.1'),
+      type: 'llm',
+      command: 'load_llm',
+      model: 'qwen2.5:7b',
+      task_class: 'resource',
+      priority: 10,
+      max_retries: 0,
+    };
     store.insertTasks('p', [load], new Map([[load.name, 'p.load']]), 'brain', 1);
     transitions.lease('p.load', 'w1');
     transitions.lease('p.a', 'w1');
     expect(transitions.finish('p.load', 1, failed, 'w1')).toMatchObject({ kind: 'failed' });
-    expect(transitions.finish('p.a', 1, ok, 'w1')).toMatchObject({ kind: 'completed', plan: { plan_id: 'p', state: 'completed' } });
+    expect(transitions.finish('p.a', 1, ok, 'w1')).toMatchObject({
+      kind: 'completed',
+      plan: { plan_id: 'p', state: 'completed' },
+    });
   });
 });

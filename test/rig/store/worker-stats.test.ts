@@ -18,11 +18,25 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const task = (name: string): NewTask => ({
-  name, type: 'shell', command: 'true', task_class: 'cpu', executor: 'worker', depends_on: [], priority: 5, max_retries: 0, timeout_s: 10,
-  requires_external: false, sensitive: false,
+  name,
+  type: 'shell',
+  command: 'true',
+  task_class: 'cpu',
+  executor: 'worker',
+  depends_on: [],
+  priority: 5,
+  max_retries: 0,
+  timeout_s: 10,
+  requires_external: false,
+  sensitive: false,
 });
 const result = (outcome: 'completed' | 'failed' | 'timeout', tps?: number) => ({
-  outcome, return_code: outcome === 'completed' ? 0 : 1, signal: null, elapsed_seconds: 0.1, output_lines: 0, error_snippet: '',
+  outcome,
+  return_code: outcome === 'completed' ? 0 : 1,
+  signal: null,
+  elapsed_seconds: 0.1,
+  output_lines: 0,
+  error_snippet: '',
   ...(tps !== undefined ? { tokens_per_second: tps } : {}),
 });
 
@@ -34,7 +48,13 @@ const KEPT = `SELECT worker_id, CASE WHEN tps_n > 0 THEN tps_sum / tps_n END AS 
 /** Attempts ending every way an attempt can: completed (with and without tokens/s), failed, timed out, lost, preempted. */
 function runHistory(store: Store): void {
   const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 });
-  store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: ['a', 'b', 'c', 'd', 'e', 'f'].map(task) });
+  store.insertPlan({
+    plan_id: 'p',
+    name: 'p',
+    source: 't',
+    allow_external_sensitive: false,
+    tasks: ['a', 'b', 'c', 'd', 'e', 'f'].map(task),
+  });
   transitions.lease('p.a', 'w1');
   transitions.finish('p.a', 1, result('completed', 20), 'w1');
   transitions.lease('p.b', 'w1');

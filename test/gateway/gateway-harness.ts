@@ -73,7 +73,9 @@ export function quietOutboxConfig(upstreamUrl: string): GatewayConfig {
   });
 }
 
-/** `patientOutboxConfig`'s outbox waits between deliveries: each wait is at least half its base (the service's floor). */
+/**
+ * `patientOutboxConfig`'s outbox waits between deliveries: each wait is at least half its base (the service's floor).
+ */
 const PATIENT_OUTBOX = { poll_ms: 20, base_ms: 1_000, cap_ms: 1_000, lease_ms: 5_000, batch: 5 };
 
 /**

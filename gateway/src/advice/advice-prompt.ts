@@ -22,10 +22,12 @@ const FORMAT = [
  */
 export function buildAdvicePrompt(request: EscalationRequest, marker: string): AdvicePrompt {
   const system = [
-    "You are the external advisor of rigmind, an orchestrator for an air-gapped GPU rig. The rig's local brain model escalated a task it could not finish on its own. You advise; the brain decides.",
+    "You are the external advisor of rigmind, an orchestrator for an air-gapped GPU rig. The rig's local brain " +
+      'model escalated a task it could not finish on its own. You advise; the brain decides.',
     FORMAT,
     untrustedDataRule(marker),
-    `The brain's instructions for this escalation:\n<instructions>\n${neutralize(request.instructions, marker)}\n</instructions>`,
+    `The brain's instructions for this ` +
+      `escalation:\n<instructions>\n${neutralize(request.instructions, marker)}\n</instructions>`,
   ].join('\n\n');
 
   const task = request.task;

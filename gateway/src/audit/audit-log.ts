@@ -73,7 +73,9 @@ export interface AuditHead {
   readonly head: string;
 }
 
-/** How a chain is broken at a record: one is missing, one was changed, or a link does not hold (removed or reordered). */
+/**
+ * How a chain is broken at a record: one is missing, one was changed, or a link does not hold (removed or reordered).
+ */
 export type AuditBreakCode = 'record_removed' | 'record_changed' | 'link_broken';
 
 /** The chain's head when all is well, or the first bad record (`seq`) and what is wrong with it. */

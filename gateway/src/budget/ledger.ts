@@ -63,7 +63,8 @@ export function budgetWindows(ts: number): { day: string; month: string } {
 
 /**
  * The cost ledger and budget reservations. Reserving checks every cap and inserts in one immediate
- * transaction (a savepoint inside the caller's when one is open), and better-sqlite3 is synchronous, so concurrent requests cannot both fit under a cap
+ * transaction (a savepoint inside the caller's when one is open), and better-sqlite3 is synchronous, so concurrent
+ * requests cannot both fit under a cap
  * that only one fits under. Any database error throws; callers fail closed.
  *
  * The caps are checked against the `spend` table (per day and rig: ledger plus open reservations), which every
@@ -96,10 +97,12 @@ export class Ledger {
         COALESCE(SUM(CASE WHEN rig_id = @rig THEN micro_usd END), 0) AS rig_monthly
       FROM spend WHERE month = @month`);
     const addSpend = db.prepare(
-      'INSERT INTO spend (day, month, rig_id, micro_usd) VALUES (?, ?, ?, ?) ON CONFLICT (day, rig_id) DO UPDATE SET micro_usd = micro_usd + excluded.micro_usd',
+      'INSERT INTO spend (day, month, rig_id, micro_usd) VALUES (?, ?, ?, ?) ON CONFLICT (day, rig_id) DO UPDATE ' +
+        'SET micro_usd = micro_usd + excluded.micro_usd',
     );
     const insertReservation = db.prepare(
-      'INSERT INTO reservations (ts, day, month, rig_id, escalation_id, task_id, model, price_version, micro_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO reservations (ts, day, month, rig_id, escalation_id, task_id, model, price_version, micro_usd) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.#reserve = db.transaction((hold: Reservation, ts: number): ReserveResult => {
       const { day, month } = budgetWindows(ts);
@@ -144,7 +147,8 @@ export class Ledger {
       if (held !== undefined) addSpend.run(held.day, held.month, held.rig_id, -held.micro_usd);
     };
     const insertEntry =
-      db.prepare(`INSERT INTO ledger (ts, day, month, rig_id, escalation_id, task_id, model, input_tokens, output_tokens,
+      db.prepare(`INSERT INTO ledger (ts, day, month, rig_id, escalation_id, task_id, model, input_tokens,
+        output_tokens,
       cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, price_version, micro_usd, latency_ms, outcome,
       http_status, request_id, purpose)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);

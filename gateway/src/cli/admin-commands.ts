@@ -42,7 +42,8 @@ function issueCredential(
     }
     new AuditLog(db, io.runtime).append('admin', 'cli', { action, rig: name, rig_id: result.value.rigId });
     io.out(
-      `rig id:     ${result.value.rigId}\nrig secret: ${result.value.secret}\n\nThe secret is shown only this once. ${then}\n`,
+      `rig id:     ${result.value.rigId}\nrig secret: ${result.value.secret}\n\nThe secret is shown only this once. ` +
+        `${then}\n`,
     );
     return 0;
   });
@@ -81,7 +82,8 @@ export function rigsList(home: string, io: CliIo): number {
       if (rigs.length === 0) io.out('no rigs\n');
       for (const rig of rigs)
         io.out(
-          `${rig.name}\t${rig.rig_id}\tcreated ${rig.created_at}\t${rig.revoked_at === null ? 'active' : `revoked ${rig.revoked_at}`}\n`,
+          `${rig.name}\t${rig.rig_id}\tcreated ` +
+            `${rig.created_at}\t${rig.revoked_at === null ? 'active' : `revoked ${rig.revoked_at}`}\n`,
         );
       return 0;
     },

@@ -9,7 +9,9 @@ const usdCaps = z.strictObject({
   monthly_usd: z.number().min(0),
 });
 
-/** The gateway's config.json. Budgets, models and prices have no defaults: spending money is always an explicit choice. */
+/**
+ * The gateway's config.json. Budgets, models and prices have no defaults: spending money is always an explicit choice.
+ */
 export const GatewayConfigSchema = z
   .strictObject({
     /** Free text for whoever reads the file (JSON has no comments); ignored. */

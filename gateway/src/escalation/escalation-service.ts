@@ -64,7 +64,9 @@ export interface EscalationServiceDeps {
   readonly runtime: Pick<Runtime, 'now' | 'sleep' | 'random'>;
   readonly randomBytes: (size: number) => Buffer;
   readonly atomically: Atomically;
-  /** Whether a rig may still spend (not revoked): asked before each retry, since a delivery can outlive a revocation. */
+  /**
+   * Whether a rig may still spend (not revoked): asked before each retry, since a delivery can outlive a revocation.
+   */
   readonly rigActive: (rigId: string) => boolean;
 }
 

@@ -49,15 +49,18 @@ export class EscalationStore {
   constructor(db: Db) {
     // Prepared once: preparing is a parse and plan per call, on every request's path.
     this.#insert = db.prepare(
-      `INSERT INTO escalations (id, rig_id, task_id, state, request, model, max_tokens, deliveries, next_attempt_at, created_at, updated_at, idempotency_key)
+      `INSERT INTO escalations (id, rig_id, task_id, state, request, model, max_tokens, deliveries,
+        next_attempt_at, created_at, updated_at, idempotency_key)
        VALUES (?, ?, ?, 'pending', ?, ?, ?, 0, ?, ?, ?, ?)`,
     );
     this.#byKey = db.prepare('SELECT * FROM escalations WHERE rig_id = ? AND idempotency_key = ?');
     this.#releaseKey = db.prepare('UPDATE escalations SET idempotency_key = NULL WHERE id = ?');
     this.#get = db.prepare('SELECT * FROM escalations WHERE id = ?');
-    // Only a pending row: a row withdrawn while its last call was in flight stays withdrawn (that call is still in the ledger).
+    // Only a pending row: a row withdrawn while its last call was in flight stays withdrawn (that call is still in the
+    // ledger).
     this.#finish = db.prepare(
-      "UPDATE escalations SET state = ?, response = ?, deliveries = deliveries + 1, updated_at = ? WHERE id = ? AND state = 'pending'",
+      'UPDATE escalations SET state = ?, response = ?, deliveries = deliveries + 1, updated_at = ? WHERE id = ? AND ' +
+        "state = 'pending'",
     );
     this.#withdraw = db.prepare(
       "UPDATE escalations SET state = 'failed', response = ?, updated_at = ? WHERE id = ? AND state = 'pending'",

@@ -117,7 +117,10 @@ export function reserveCall(
       deps.runtime.now(),
     );
     if (!reserved.ok) {
-      const message = `${reserved.scope} budget: ${microToUsd(reserved.committedMicro).toFixed(6)} of ${microToUsd(reserved.capMicro).toFixed(2)} USD committed; this call may cost up to ${microToUsd(worstCaseMicro).toFixed(6)} USD`;
+      const message =
+        `${reserved.scope} budget: ${microToUsd(reserved.committedMicro).toFixed(6)} of ` +
+        `${microToUsd(reserved.capMicro).toFixed(2)} USD committed; this call may cost up to ` +
+        `${microToUsd(worstCaseMicro).toFixed(6)} USD`;
       return {
         done: false,
         retryable: false,

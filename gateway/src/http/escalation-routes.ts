@@ -31,7 +31,10 @@ export interface EscalationRouteDeps {
   readonly atomically: Atomically;
 }
 
-/** POST /v1/escalations, GET /v1/escalations?idempotency_key=, GET and DELETE /v1/escalations/:id. Mounted behind the signature check. */
+/**
+ * POST /v1/escalations, GET /v1/escalations?idempotency_key=, GET and DELETE /v1/escalations/:id. Mounted behind the
+ * signature check.
+ */
 export function escalationRoutes(deps: EscalationRouteDeps): Hono<{ Variables: SignedVariables }> {
   const app = new Hono<{ Variables: SignedVariables }>();
   const { config, audit } = deps;

@@ -38,7 +38,8 @@ export function buildOpenApi(): Json {
       title: 'rigmind gateway',
       version: '0.1.0',
       description:
-        "The rig's only egress to Claude. Every /v1 request is signed with HMAC-SHA256 (see docs/gateway.md): the five x-rigmind-* headers are all required.",
+        "The rig's only egress to Claude. Every /v1 request is signed with HMAC-SHA256 (see docs/gateway.md): the " +
+        'five x-rigmind-* headers are all required.',
     },
     components: {
       securitySchemes: Object.fromEntries(
@@ -96,17 +97,20 @@ export function buildOpenApi(): Json {
           responses: {
             '200': {
               description:
-                'answered (state completed) or finally failed (state failed); a resend under an idempotency_key already used gets that escalation as GET shows it',
+                'answered (state completed) or finally failed (state failed); a resend under an idempotency_key ' +
+                'already used gets that escalation as GET shows it',
               content: json('EscalationResponse'),
             },
             '202': {
               description:
-                'accepted; upstream unreachable, kept in the outbox (state pending), or a resend of an escalation still pending: poll GET /v1/escalations/{id}',
+                'accepted; upstream unreachable, kept in the outbox (state pending), or a resend of an escalation ' +
+                'still pending: poll GET /v1/escalations/{id}',
               content: json('EscalationResponse'),
             },
             '400': error('invalid_json, invalid_request or model_not_allowed, with issues naming each path'),
             '401': error(
-              'unsigned, malformed_signature, stale_request, unknown_rig, body_mismatch, bad_signature or replayed_request',
+              'unsigned, malformed_signature, stale_request, unknown_rig, body_mismatch, bad_signature or ' +
+                'replayed_request',
             ),
             '402': error('budget_exceeded: a daily or monthly cap would be passed'),
             '409': error('idempotency_conflict: the idempotency_key was used with a different request'),

@@ -19,8 +19,10 @@ export function costReport(db: Db, query: CostReportQuery, now: number, scope: R
   const to = query.to ?? today;
   const rows = db
     .prepare(
-      `SELECT ${KEY_SQL[query.group_by]} AS key, COUNT(*) AS calls, SUM(l.input_tokens) AS input_tokens, SUM(l.output_tokens) AS output_tokens,
-         SUM(l.cache_write_5m_tokens + l.cache_write_1h_tokens) AS cache_write_tokens, SUM(l.cache_read_tokens) AS cache_read_tokens,
+      `SELECT ${KEY_SQL[query.group_by]} AS key, COUNT(*) AS calls, SUM(l.input_tokens) AS input_tokens,
+         SUM(l.output_tokens) AS output_tokens,
+         SUM(l.cache_write_5m_tokens + l.cache_write_1h_tokens) AS cache_write_tokens,
+         SUM(l.cache_read_tokens) AS cache_read_tokens,
          SUM(l.micro_usd) AS micro_usd
        FROM ledger l LEFT JOIN rigs r ON r.rig_id = l.rig_id
        WHERE l.day >= @from AND l.day <= @to ${scope === 'all' ? '' : 'AND l.rig_id = @rig'} GROUP BY key ORDER BY key`,

@@ -80,7 +80,8 @@ export function gatewayStatus(
   const budgets = config?.budgets;
   const spend = db
     .prepare(
-      `SELECT rig_id, COALESCE(SUM(CASE WHEN day = @day THEN micro_usd END), 0) AS today, COALESCE(SUM(micro_usd), 0) AS month
+      `SELECT rig_id, COALESCE(SUM(CASE WHEN day = @day THEN micro_usd END), 0) AS today,
+        COALESCE(SUM(micro_usd), 0) AS month
        FROM spend WHERE month = @month GROUP BY rig_id`,
     )
     .all({ day, month }) as { rig_id: string; today: number; month: number }[];
@@ -138,7 +139,8 @@ export function gatewayStatus(
 const money = (value: CapUse): string =>
   value.cap_usd === undefined
     ? `${value.usd.toFixed(4)} USD`
-    : `${value.usd.toFixed(4)} of ${value.cap_usd.toFixed(2)} USD (${value.cap_usd === 0 ? 100 : Math.round((value.usd / value.cap_usd) * 100)}%)`;
+    : `${value.usd.toFixed(4)} of ${value.cap_usd.toFixed(2)} USD ` +
+      `(${value.cap_usd === 0 ? 100 : Math.round((value.usd / value.cap_usd) * 100)}%)`;
 
 const describeCall = (c: CallSummary): string =>
   `${c.at} ${c.outcome}${c.http_status === null ? '' : ` (HTTP ${c.http_status})`} ${c.model} ${c.latency_ms} ms`;
@@ -156,10 +158,14 @@ export function renderGatewayStatus(status: GatewayStatus): string {
   if (status.rigs.length === 0) lines.push('  no rigs (add one with: rigs add NAME)');
   const { outbox } = status;
   lines.push(
-    `outbox            ${outbox.pending} pending${outbox.next_attempt_at === null ? '' : `, next try ${outbox.next_attempt_at}`}; ${outbox.failed_today} failed today`,
+    `outbox            ${outbox.pending} ` +
+      `pending${outbox.next_attempt_at === null ? '' : `, next try ${outbox.next_attempt_at}`}; ` +
+      `${outbox.failed_today} failed today`,
     `last call         ${status.last_call === null ? 'none' : describeCall(status.last_call)}`,
     `last failed call  ${status.last_failed_call === null ? 'none this month' : describeCall(status.last_failed_call)}`,
-    `audit             ${status.audit.records} records${status.audit.head_ts === null ? '' : `, newest ${status.audit.head_ts}`} (check the chain with: audit verify)`,
+    `audit             ${status.audit.records} ` +
+      `records${status.audit.head_ts === null ? '' : `, newest ${status.audit.head_ts}`} (check the chain with: ` +
+      `audit verify)`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -111,8 +111,12 @@ export const GATEWAY_ADDED_COLUMNS: readonly {
 /** DDL that needs the added columns, so it runs after them. */
 export const GATEWAY_SCHEMA_AFTER_COLUMNS_SQL = `
 -- One escalation per rig and idempotency key: a resend of a handoff finds the escalation it already made.
-CREATE UNIQUE INDEX IF NOT EXISTS escalations_by_key ON escalations(rig_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS escalations_by_key ON escalations(rig_id, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
 `;
 
-/** Schema version written to meta; bumped with a migration when the DDL changes (2: escalations.idempotency_key, 3: ledger.purpose). */
+/**
+ * Schema version written to meta; bumped with a migration when the DDL changes (2: escalations.idempotency_key, 3:
+ * ledger.purpose).
+ */
 export const GATEWAY_SCHEMA_VERSION = 3;

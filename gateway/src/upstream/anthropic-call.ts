@@ -58,7 +58,10 @@ export type CallOutcome =
   | {
       readonly ok: false;
       readonly kind: CallFailureKind;
-      /** Ledger outcome: rate_limited, overloaded, server_error, connection_error, billing_refused, refused, malformed, egress_refused. */
+      /**
+       * Ledger outcome: rate_limited, overloaded, server_error, connection_error, billing_refused, refused, malformed,
+       * egress_refused.
+       */
       readonly outcome: string;
       /** Whether Anthropic may have charged for it (a 200 whose body could not be read). */
       readonly maybeCharged: boolean;

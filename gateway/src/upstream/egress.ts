@@ -64,7 +64,8 @@ function flatHeaders(headers: RequestInit['headers']): string[] {
 
 /**
  * A call with an in-memory body (the SDK's JSON requests) over the dispatcher's request API, the response body
- * read whole into a {@link BufferedResponse}. Same dispatcher, same guard, same abort signal as fetch; a redirect is an error,
+ * read whole into a {@link BufferedResponse}. Same dispatcher, same guard, same abort signal as fetch; a redirect is an
+ * error,
  * as with fetch's `redirect: 'error'`. It skips fetch's web-stream machinery, which costs more CPU than the
  * rest of an upstream call on a Pi (the SDK reads non-streamed bodies whole anyway).
  */

@@ -86,7 +86,9 @@ export interface BrainCore {
   /** The one source of time, randomness and ids (systemRuntime, built at the composition root). */
   readonly runtime: Runtime;
   readonly id: string;
-  /** Result acks not sent yet, by worker: they ride on the next dispatch to that worker, or go alone at the turn's end. */
+  /**
+   * Result acks not sent yet, by worker: they ride on the next dispatch to that worker, or go alone at the turn's end.
+   */
   readonly pendingAcks: Map<string, { identity: Buffer; msgIds: string[] }>;
   /** Tasks backing off: id -> when to re-queue (ms). */
   readonly retryAt: Map<string, number>;

@@ -40,7 +40,9 @@ export interface BrainOptions {
   readonly timeScale?: number | undefined;
 }
 
-/** The brain: owns the state database, binds the ROUTER and PUB sockets, schedules, and is the only one that commands. */
+/**
+ * The brain: owns the state database, binds the ROUTER and PUB sockets, schedules, and is the only one that commands.
+ */
 export class Brain {
   readonly ctx: BrainContext;
   readonly #publisher: EventPublisher;

@@ -2,7 +2,10 @@ import type { RigEvent, RigProfile } from '@rigmind/protocol';
 import type { ModelSpec, RigSpec } from '../scheduler/types.js';
 import type { CardBelief } from './card-book.js';
 
-/** Switch costs for a model no profile describes: the seed's measurements (7B cold load 1.5-2 min, Whisper 3-5 s, VRAM freed in 5-10 s). */
+/**
+ * Switch costs for a model no profile describes: the seed's measurements (7B cold load 1.5-2 min, Whisper 3-5 s, VRAM
+ * freed in 5-10 s).
+ */
 const UNKNOWN: Readonly<Record<'llm' | 'script', ModelSpec>> = {
   llm: { kind: 'llm', gpus: 1, vramMbPerGpu: 4_700, loadS: 105, unloadS: 8 },
   script: { kind: 'script', gpus: 1, vramMbPerGpu: 1_500, loadS: 4, unloadS: 8 },

@@ -267,7 +267,8 @@ export class LiveScheduler {
       lent,
     );
     if (leased === undefined) return;
-    // What the run will hold: the freed cards (the whole 14B pair when it goes) empty, then the task's model on its cards.
+    // What the run will hold: the freed cards (the whole 14B pair when it goes) empty, then the task's model on its
+    // cards.
     for (const freed of decision.unload) {
       const other = this.cards.get(freed);
       if (other !== undefined) other.models = [];
@@ -315,7 +316,8 @@ export class LiveScheduler {
     if (taskId === undefined) return;
     for (const each of cards)
       each.models = action === 'load_llm' ? [model] : each.models.filter((held) => held !== model);
-    // Loading the brain model is the brain getting ready; anything else is worker-side switching. Priority 10: never preempted.
+    // Loading the brain model is the brain getting ready; anything else is worker-side switching. Priority 10: never
+    // preempted.
     const executor = brainCard && action === 'load_llm' ? 'brain' : 'worker';
     card.run = {
       taskId,

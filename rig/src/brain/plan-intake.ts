@@ -78,7 +78,10 @@ export async function storeInSlices(
   }
 }
 
-/** The effects that queue a stored plan's ready tasks (read back in one query: a per-task read costs more for large plans). */
+/**
+ * The effects that queue a stored plan's ready tasks (read back in one query: a per-task read costs more for large
+ * plans).
+ */
 export function enqueueReady(ctx: BrainContext, planId: string): BrainEffect[] {
   const effects: BrainEffect[] = ctx.store.queuedTasks(planId).map((row) => ({ kind: 'enqueue', row }));
   ctx.scheduler?.invalidate();

@@ -22,7 +22,10 @@ export class UpcomingWork {
     this.#cache = new TtlCache(ttlMs);
   }
 
-  /** The upcoming tasks at `now` (ms; `nowS` is the scheduler's clock); `resolveModel` gives a task's model need (an llm task naming none gets the default). */
+  /**
+   * The upcoming tasks at `now` (ms; `nowS` is the scheduler's clock); `resolveModel` gives a task's model need (an llm
+   * task naming none gets the default).
+   */
   list(
     now: number,
     nowS: number,

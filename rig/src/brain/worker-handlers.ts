@@ -139,7 +139,10 @@ export function onTaskStarted(ctx: BrainContext, message: MessageOf<'task_starte
   recordStart(ctx, message.task_id, message.attempt, message.sender.id, { pid: message.pid });
 }
 
-/** Mark an attempt running and say so, once; a short task's start is recorded from its result. Returns the task's plan and name if it started now. */
+/**
+ * Mark an attempt running and say so, once; a short task's start is recorded from its result. Returns the task's plan
+ * and name if it started now.
+ */
 function recordStart(
   ctx: BrainContext,
   taskId: string,

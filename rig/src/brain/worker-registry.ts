@@ -25,7 +25,9 @@ export interface PrefetchPolicy {
   readonly belowS: number;
 }
 
-/** Tasks beyond its slots a worker may hold now: the full prefetch while its tasks are short, one before it has run any. */
+/**
+ * Tasks beyond its slots a worker may hold now: the full prefetch while its tasks are short, one before it has run any.
+ */
 export function prefetchFor(entry: WorkerEntry, policy: PrefetchPolicy): number {
   if (entry.recentRunS === undefined) return Math.min(1, policy.prefetch);
   return entry.recentRunS < policy.belowS ? policy.prefetch : 0;
@@ -138,7 +140,9 @@ export class WorkerRegistry {
     this.#workers.delete(id);
   }
 
-  /** Registered workers that can take another task (slots plus prefetch), the least busy and least recently fed first. */
+  /**
+   * Registered workers that can take another task (slots plus prefetch), the least busy and least recently fed first.
+   */
   withFreeSlots(policy: PrefetchPolicy): WorkerEntry[] {
     return this.all()
       .filter(

@@ -8,7 +8,8 @@ import { CliError } from './context.js';
 /**
  * The gateway client from config.json, or undefined when no gateway is configured. A half-configured one is an
  * error. `onClockSkew` hears when the rig's clock is found off from the gateway's (an air-gapped rig may have no
- * time sync) and the client signs with the gateway's. `pollTimeoutMs`: how long an escalation the gateway defers is followed.
+ * time sync) and the client signs with the gateway's. `pollTimeoutMs`: how long an escalation the gateway defers is
+ * followed.
  */
 export function gatewayClientFor(
   home: RigHome,
@@ -20,7 +21,8 @@ export function gatewayClientFor(
   if (url === undefined) return undefined;
   if (rigId === undefined)
     throw new CliError(
-      `${home.configPath}: escalation.rig_id is required with escalation.gateway_url (the id printed by 'rigmind-gateway rigs add')`,
+      `${home.configPath}: escalation.rig_id is required with escalation.gateway_url (the id printed by ` +
+        `'rigmind-gateway rigs add')`,
     );
   const path = resolve(home.dir, secretFile);
   let secret: string;
@@ -28,7 +30,8 @@ export function gatewayClientFor(
     secret = readFileSync(path, 'utf8').trim();
   } catch (error) {
     throw new CliError(
-      `${home.configPath}: escalation.secret_file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      `${home.configPath}: escalation.secret_file ${path}: ` +
+        `${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
   }
   if (secret === '') throw new CliError(`escalation.secret_file ${path} is empty`);

@@ -110,7 +110,8 @@ export class BrainClient {
       const why =
         this.#lastInvalid !== undefined
           ? `no valid answer from the brain at ${this.endpoint}: ${this.#lastInvalid}`
-          : `no answer from a brain at ${this.endpoint} within ${timeoutMs} ms; is it running? (rigmind brain, or rigmind up)`;
+          : `no answer from a brain at ${this.endpoint} within ${timeoutMs} ms; is it running? (rigmind brain, or ` +
+            `rigmind up)`;
       return err('brain_unreachable', why, { issues: [] });
     }
     if (answer.kind === 'refused') return refusal(answer.code, answer.message, answer.issues);

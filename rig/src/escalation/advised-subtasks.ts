@@ -35,7 +35,8 @@ export function insertAdvisedSubtasks(
   if (!resolved.ok)
     return {
       ok: false,
-      reason: `advice subtasks refused: ${resolved.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+      reason:
+        `advice subtasks refused: ` + `${resolved.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
     };
   const names = resolved.tasks.map((task) => task.name);
   const clash = store.takenNames(parent.plan_id, names);

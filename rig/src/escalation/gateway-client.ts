@@ -25,7 +25,10 @@ export type GatewayResult =
   | {
       readonly ok: true;
       readonly response: EscalationResponse;
-      /** For a pending escalation: when the gateway next tries it upstream (its Retry-After); polling sooner learns nothing. */
+      /**
+       * For a pending escalation: when the gateway next tries it upstream (its Retry-After); polling sooner learns
+       * nothing.
+       */
       readonly retryAfterMs?: number;
     }
   | {

@@ -50,13 +50,17 @@ export interface ProbeIssue {
   readonly message: string;
 }
 
-/** Why a line is no sample: extra columns, a cell that is no number, a reasons cell that is no bitmask, or a value out of range. */
+/**
+ * Why a line is no sample: extra columns, a cell that is no number, a reasons cell that is no bitmask, or a value out
+ * of range.
+ */
 export type ParseLineCode = 'too_many_columns' | 'not_a_number' | 'bad_reasons' | 'out_of_range';
 
 /** A parsed line: a sample, or an issue (line, text, message) to report while the other cards' lines still count. */
 export type ParsedLine = Result<GpuSample, ParseLineCode, { readonly line: number; readonly text: string }>;
 
-// nvidia-smi writes "[N/A]", "[Not Supported]", "[Unknown Error]" and friends in brackets; some builds write a bare N/A.
+// nvidia-smi writes "[N/A]", "[Not Supported]", "[Unknown Error]" and friends in brackets; some builds write a bare
+// N/A.
 const isUnavailable = (text: string | undefined): boolean =>
   text === undefined || text === '' || text === 'N/A' || /^\[[^\]]*\]$/.test(text);
 

@@ -49,6 +49,8 @@ function invalidUtf8(bytes: Buffer, offset: number, path: string): PlanIssue {
     lineStart = i + 1;
   }
   const byte = bytes[offset]?.toString(16).padStart(2, '0') ?? '';
-  const message = `not valid UTF-8: byte 0x${byte} at byte offset ${offset} (byte ${offset - lineStart + 1} of line ${line}); save the file as UTF-8`;
+  const message =
+    `not valid UTF-8: byte 0x${byte} at byte offset ${offset} (byte ${offset - lineStart + 1} of line ` +
+    `${line}); save the file as UTF-8`;
   return { code: 'invalid_utf8', path: '(root)', message, line, file: path };
 }

@@ -62,7 +62,9 @@ export function parseMarkdownPlan(source: string, context: IssueContext = {}): R
       for (const [key, value] of Object.entries((front.value.raw ?? {}) as Record<string, unknown>)) {
         if (FRONT_MATTER_FIELDS.has(key)) plan[key] = value;
         else {
-          const message = `unknown front matter field '${key}' (allowed: ${[...FRONT_MATTER_FIELDS].join(', ')}; tasks are '## name' sections)`;
+          const message =
+            `unknown front matter field '${key}' (allowed: ${[...FRONT_MATTER_FIELDS].join(', ')}; ` +
+            `tasks are '## name' sections)`;
           issues.push(
             makeIssue({ ...context, lines: front.value.lines }, { code: 'unknown_field', path: key, message }),
           );
@@ -109,7 +111,8 @@ export function parseMarkdownPlan(source: string, context: IssueContext = {}): R
     for (const [key, value] of Object.entries(block.value.raw as Record<string, unknown>)) {
       if (key !== 'name') task[key] = value;
       else if (value !== section.name) {
-        const message = `the heading names this task '${section.name}' but its block says name: ${JSON.stringify(value)}`;
+        const message =
+          `the heading names this task '${section.name}' but its block says name: ` + `${JSON.stringify(value)}`;
         issues.push(
           makeIssue(
             { ...context, lines },

@@ -15,7 +15,10 @@ export interface ParsedPlan {
   readonly lines?: LineMap;
 }
 
-/** A parsed plan, or every issue found; a plan file adds the codes of reading it (unknown_format, unreadable, invalid_utf8). */
+/**
+ * A parsed plan, or every issue found; a plan file adds the codes of reading it (unknown_format, unreadable,
+ * invalid_utf8).
+ */
 export type PlanParseResult = PlanResult<ParsedPlan, PlanFailureCode>;
 
 /**

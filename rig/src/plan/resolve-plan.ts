@@ -115,7 +115,8 @@ export function resolveTasks(
 }
 
 const resourceMessage =
-  "task_class 'resource' is the brain's own (the load_llm/unload_llm work it inserts itself); a plan may use cpu, script or llm";
+  "task_class 'resource' is the brain's own (the load_llm/unload_llm work it inserts itself); a plan may use cpu, " +
+  'script or llm';
 
 type Report = (code: PlanIssue['code'], path: string, message: string, index?: number) => void;
 

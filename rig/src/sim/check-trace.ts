@@ -115,7 +115,9 @@ function checkModelHeld(
   if (load === undefined || load.gpus.length !== run.gpus.length) {
     out.push({
       rule: 'loaded_before_use',
-      message: `task ${run.name} ran ${model} on [${run.gpus.join(', ')}] at ${run.start_s}s with no load of it on exactly those cards before`,
+      message:
+        `task ${run.name} ran ${model} on [${run.gpus.join(', ')}] at ${run.start_s}s with no load of it on ` +
+        `exactly those cards before`,
     });
     return;
   }
@@ -152,7 +154,9 @@ function checkCards(trace: readonly TraceEntry[], rig: RigSpec, out: TraceViolat
       if (!sameUnload && entry.start_s + EPS < busyUntil)
         out.push({
           rule: 'card_overlap',
-          message: `card ${gpu}: ${entry.kind} ${entry.name} at ${entry.start_s}s overlaps ${last?.kind} ${last?.name} until ${busyUntil}s`,
+          message:
+            `card ${gpu}: ${entry.kind} ${entry.name} at ${entry.start_s}s overlaps ${last?.kind} ` +
+            `${last?.name} until ${busyUntil}s`,
         });
       if (entry.end_s > busyUntil) {
         busyUntil = entry.end_s;
@@ -168,7 +172,9 @@ function checkCards(trace: readonly TraceEntry[], rig: RigSpec, out: TraceViolat
       if (used + rig.headroomMb > vramMb)
         out.push({
           rule: 'vram',
-          message: `card ${gpu} at ${entry.start_s}s holds ${[...resident].join(' + ')} = ${used} MB (+${rig.headroomMb} headroom) > ${vramMb} MB`,
+          message:
+            `card ${gpu} at ${entry.start_s}s holds ${[...resident].join(' + ')} = ${used} MB ` +
+            `(+${rig.headroomMb} headroom) > ${vramMb} MB`,
         });
     }
   }

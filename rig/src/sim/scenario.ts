@@ -164,11 +164,13 @@ function buildSpecs(
         const model = rig.models[need.model];
         if (model === undefined)
           problems.push(
-            `${where}: task '${task.name}': model '${need.model}' is not in the rig profile ${rigSource} (it has ${Object.keys(rig.models).join(', ')})`,
+            `${where}: task '${task.name}': model '${need.model}' is not in the rig profile ${rigSource} (it has ` +
+              `${Object.keys(rig.models).join(', ')})`,
           );
         else if (model.gpus > rig.cards.length)
           problems.push(
-            `${where}: task '${task.name}': model '${need.model}' needs ${model.gpus} cards, the rig has ${rig.cards.length}`,
+            `${where}: task '${task.name}': model '${need.model}' needs ${model.gpus} cards, the rig has ` +
+              `${rig.cards.length}`,
           );
       } else if (need.kind === 'gpu' && rig.cards.length === 0)
         problems.push(`${where}: task '${task.name}' needs a card and the rig has none`);

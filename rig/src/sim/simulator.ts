@@ -302,7 +302,8 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
   const undone = [...tasks.values()].filter((task) => task.state !== 'done');
   if (undone.length > 0)
     throw new SimulationError(
-      `the policy stalled at ${now}s with ${undone.length} task(s) undone, e.g. ${undone[0]?.spec.id} (${undone[0]?.state})`,
+      `the policy stalled at ${now}s with ${undone.length} task(s) undone, e.g. ${undone[0]?.spec.id} ` +
+        `(${undone[0]?.state})`,
     );
   trace.sort((a, b) => a.start_s - b.start_s);
   const records = [...tasks.values()].map((task) => ({

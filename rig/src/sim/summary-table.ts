@@ -14,7 +14,8 @@ export function renderSummary(metrics: SimMetrics, context: SummaryContext): str
     `${context.scenario} on ${context.rig}: ${context.tasks} tasks, policy ${metrics.policy}`,
     '',
     `makespan      ${fmt(metrics.makespan_s)} s  (${ratio.toFixed(2)}x the lower bound)`,
-    `lower bound   ${fmt(metrics.lower_bound_s)} s  (critical path ${fmt(metrics.critical_path_s)} s, gpu work ${fmt(metrics.gpu_work_bound_s)} s)`,
+    `lower bound   ${fmt(metrics.lower_bound_s)} s  (critical path ${fmt(metrics.critical_path_s)} s, gpu work ` +
+      `${fmt(metrics.gpu_work_bound_s)} s)`,
     `swaps         ${metrics.swaps}`,
     `preemptions   ${metrics.preemptions}`,
     `loads         ${

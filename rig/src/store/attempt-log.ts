@@ -80,7 +80,8 @@ export function endLease(
   if (lease === undefined) return undefined;
   db.run('DELETE FROM leases WHERE task_id = ?', taskId);
   const sql =
-    'UPDATE attempts SET ended_at = ?, outcome = ?, error_snippet = coalesce(?, error_snippet) WHERE task_id = ? AND attempt = ?';
+    'UPDATE attempts SET ended_at = ?, outcome = ?, error_snippet = coalesce(?, error_snippet) WHERE task_id = ? ' +
+    'AND attempt = ?';
   db.run(sql, db.isoNow(), outcome, why, taskId, lease.attempt);
   return lease;
 }

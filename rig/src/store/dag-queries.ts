@@ -45,7 +45,8 @@ const UPCOMING_SQL = `SELECT t.task_id, t.task_class, t.model, t.priority, t.seq
   LIMIT ?`;
 const BRAIN_PLANS_SQL = `SELECT DISTINCT plan_id FROM tasks
   WHERE status = 'blocked' AND executor = 'brain' AND task_class IN ('llm', 'script')`;
-const PLAN_DAG_SQL = `SELECT t.task_id, t.status, t.executor, t.task_class, t.model, t.priority, t.seq, t.estimate_s, t.vram_mb,
+const PLAN_DAG_SQL = `SELECT t.task_id, t.status, t.executor, t.task_class, t.model, t.priority, t.seq,
+  t.estimate_s, t.vram_mb,
     l.leased_at
   FROM tasks t LEFT JOIN leases l ON l.task_id = t.task_id
   WHERE t.plan_id = ? AND t.task_class != 'resource' ORDER BY t.seq`;

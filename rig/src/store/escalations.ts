@@ -37,8 +37,10 @@ export class EscalationStore {
   /** Start (or restart) the handoff of a task, under a new idempotency key: a new handoff is a new request. */
   begin(taskId: string, reason: EscalationReason): void {
     this.#db.run(
-      `INSERT INTO escalations (task_id, reason, state, idempotency_key, tries, next_at, updated_at) VALUES (?, ?, 'sending', ?, 0, ?, ?)
-       ON CONFLICT(task_id) DO UPDATE SET reason = excluded.reason, state = 'sending', escalation_id = NULL, idempotency_key = excluded.idempotency_key,
+      `INSERT INTO escalations (task_id, reason, state, idempotency_key, tries, next_at, updated_at) 
+         VALUES (?, ?, 'sending', ?, 0, ?, ?)
+       ON CONFLICT(task_id) DO UPDATE SET reason = excluded.reason, state = 'sending', escalation_id = NULL,
+         idempotency_key = excluded.idempotency_key,
          handoff = NULL, tries = 0, next_at = excluded.next_at, detail = NULL, updated_at = excluded.updated_at`,
       taskId,
       reason,
@@ -64,7 +66,8 @@ export class EscalationStore {
   /** Start withdrawing an escalation whose task was canceled, now. */
   withdrawing(taskId: string, detail: string): void {
     const sql =
-      "UPDATE escalations SET state = 'withdrawing', tries = 0, next_at = ?, detail = ?, updated_at = ? WHERE task_id = ?";
+      "UPDATE escalations SET state = 'withdrawing', tries = 0, next_at = ?, detail = ?, updated_at = ? " +
+      'WHERE task_id = ?';
     this.#db.run(sql, this.#db.now(), detail, this.#db.isoNow(), taskId);
   }
 
@@ -81,7 +84,8 @@ export class EscalationStore {
   /** Record a try that did not bring advice: when to try again, and the gateway's id if it has one. */
   retryLater(taskId: string, nextAt: number, escalationId: string | undefined, detail: string): void {
     this.#db.run(
-      'UPDATE escalations SET tries = tries + 1, next_at = ?, escalation_id = COALESCE(?, escalation_id), detail = ?, updated_at = ? WHERE task_id = ?',
+      'UPDATE escalations SET tries = tries + 1, next_at = ?, escalation_id = COALESCE(?, escalation_id), ' +
+        'detail = ?, updated_at = ? WHERE task_id = ?',
       nextAt,
       escalationId ?? null,
       detail,

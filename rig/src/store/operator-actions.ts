@@ -71,7 +71,8 @@ function withDependentsItFailed(store: Store, root: TaskRow): string[] {
   }
   // Drop, until none is left, a candidate with a dead dependency outside the set (dropping one can strand another).
   const deadDeps =
-    "SELECT d.needs_task_id FROM deps d JOIN tasks t ON t.task_id = d.needs_task_id WHERE d.task_id = ? AND t.status IN ('failed', 'canceled')";
+    'SELECT d.needs_task_id FROM deps d JOIN tasks t ON t.task_id = d.needs_task_id WHERE d.task_id = ? AND ' +
+    "t.status IN ('failed', 'canceled')";
   for (let dropped = true; dropped; ) {
     dropped = false;
     for (const id of candidates) {
@@ -84,7 +85,10 @@ function withDependentsItFailed(store: Store, root: TaskRow): string[] {
   return [...candidates];
 }
 
-/** Re-queue a failed (or canceled) task with a fresh retry budget, together with the dependents that failed because of it. */
+/**
+ * Re-queue a failed (or canceled) task with a fresh retry budget, together with the dependents that failed because of
+ * it.
+ */
 export function retryTask(
   store: Store,
   transitions: Transitions,

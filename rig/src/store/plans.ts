@@ -12,7 +12,8 @@ export interface NewPlan {
   readonly tasks: readonly NewTask[];
 }
 
-const INSERT_PLAN = `INSERT INTO plans (plan_id, name, description, notes, source, allow_external_sensitive, state, submitted_at)
+const INSERT_PLAN = `INSERT INTO plans (plan_id, name, description, notes, source, allow_external_sensitive,
+  state, submitted_at)
   VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`;
 const INSERT_TASK = `INSERT INTO tasks (task_id, plan_id, seq, name, type, command, prompt, model, task_class, executor,
     depends_on, priority, status, created_at, max_retries, timeout_s, estimate_s, vram_mb, requires_external, sensitive,

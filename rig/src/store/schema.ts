@@ -12,7 +12,9 @@ export const ADDED_COLUMNS: readonly { table: string; column: string; ddl: strin
   {
     table: 'escalations',
     column: 'idempotency_key',
-    ddl: "ALTER TABLE escalations ADD COLUMN idempotency_key TEXT; UPDATE escalations SET idempotency_key = 'handoff-' || lower(hex(randomblob(16)))",
+    ddl:
+      'ALTER TABLE escalations ADD COLUMN idempotency_key TEXT; UPDATE escalations SET idempotency_key = ' +
+      "'handoff-' || lower(hex(randomblob(16)))",
   },
   { table: 'escalations', column: 'handoff', ddl: 'ALTER TABLE escalations ADD COLUMN handoff TEXT' },
   { table: 'tasks', column: 'lost_leases', ddl: 'ALTER TABLE tasks ADD COLUMN lost_leases INTEGER NOT NULL DEFAULT 0' },

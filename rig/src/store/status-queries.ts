@@ -17,7 +17,8 @@ export interface WorkerTotals {
   readonly failed: number;
 }
 
-const PAGE_SQL = `SELECT t.*, a.worker_id AS a_worker, a.return_code AS a_rc, a.elapsed_seconds AS a_elapsed, a.simulated AS a_sim
+const PAGE_SQL = `SELECT t.*, a.worker_id AS a_worker, a.return_code AS a_rc, a.elapsed_seconds AS a_elapsed,
+  a.simulated AS a_sim
   FROM tasks t LEFT JOIN attempts a ON a.task_id = t.task_id AND a.attempt = t.attempts
   WHERE t.plan_id = ? ORDER BY t.seq LIMIT ? OFFSET ?`;
 

@@ -9,7 +9,8 @@ export interface MeasuredLoad {
 }
 
 // `model_loaded` events carry the card manager's measured `duration_ms`; simulated loads measure nothing real.
-const LOADS_SQL = `SELECT json_extract(body, '$.detail.model') AS model, avg(json_extract(body, '$.duration_ms')) AS mean_ms,
+const LOADS_SQL = `SELECT json_extract(body, '$.detail.model') AS model, avg(json_extract(body,
+  '$.duration_ms')) AS mean_ms,
     count(*) AS n
   FROM events
   WHERE event_type = 'model_loaded' AND json_extract(body, '$.duration_ms') IS NOT NULL

@@ -60,7 +60,9 @@ export class Transitions {
     return this.#db.get<TaskRow>(TASK, taskId);
   }
 
-  /** Lease a queued task to a worker: a new attempt. Returns the attempt number, or undefined if it is no longer queued. */
+  /**
+   * Lease a queued task to a worker: a new attempt. Returns the attempt number, or undefined if it is no longer queued.
+   */
   lease(taskId: string, workerId: string): { attempt: number; row: TaskRow } | undefined {
     return this.#db.transaction(() => {
       const row = this.#task(taskId);
@@ -161,7 +163,8 @@ export class Transitions {
   /** A retry_wait task whose backoff is over goes back to the queue. */
   requeue(taskId: string): boolean {
     const sql =
-      "UPDATE tasks SET status = 'queued', queued_at = ?, next_attempt_at = NULL WHERE task_id = ? AND status = 'retry_wait'";
+      "UPDATE tasks SET status = 'queued', queued_at = ?, next_attempt_at = NULL WHERE task_id = ? AND status = " +
+      "'retry_wait'";
     return this.#db.run(sql, this.#db.now(), taskId).changes === 1;
   }
 
@@ -188,7 +191,8 @@ export class Transitions {
   /** Move a task to another live state (waiting_external and back). */
   setStatus(taskId: string, status: 'waiting_external' | 'queued', cause: string | null): void {
     const sql =
-      "UPDATE tasks SET status = ?, cause = ?, queued_at = CASE WHEN ? = 'queued' THEN ? ELSE queued_at END WHERE task_id = ?";
+      "UPDATE tasks SET status = ?, cause = ?, queued_at = CASE WHEN ? = 'queued' THEN ? ELSE queued_at END WHERE " +
+      'task_id = ?';
     this.#db.run(sql, status, cause, status, this.#db.now(), taskId);
   }
 
@@ -197,7 +201,8 @@ export class Transitions {
    * in the queue at once. Returns the task as queued now.
    */
   moveToBrain(taskId: string, cause: string): TaskRow | undefined {
-    const sql = `UPDATE tasks SET executor = 'brain', model = NULL, status = 'queued', queued_at = ?, next_attempt_at = NULL,
+    const sql = `UPDATE tasks SET executor = 'brain', model = NULL, status = 'queued', queued_at = ?,
+      next_attempt_at = NULL,
         cause = ? WHERE task_id = ?`;
     this.#db.run(sql, this.#db.now(), cause, taskId);
     return this.#task(taskId);
@@ -237,7 +242,8 @@ export class Transitions {
    */
   restart(planId: string, taskIds: readonly string[]): string[] {
     const pending =
-      "SELECT count(*) FROM deps d JOIN tasks t ON t.task_id = d.needs_task_id WHERE d.task_id = ? AND t.status != 'completed'";
+      'SELECT count(*) FROM deps d JOIN tasks t ON t.task_id = d.needs_task_id WHERE d.task_id = ? AND t.status != ' +
+      "'completed'";
     const update = `UPDATE tasks SET status = ?, pending_deps = ?, retry_count = 0, cause = NULL, finished_at = NULL,
         queued_at = ?, next_attempt_at = NULL WHERE task_id = ?`;
     // All get 'blocked' first so that the pending count of each one sees the others as not complete.
@@ -259,7 +265,8 @@ export class Transitions {
     this.#db.run(sql, output, this.#db.isoNow(), row.task_id);
     const released: string[] = [];
     const decrement =
-      "UPDATE tasks SET pending_deps = pending_deps - 1 WHERE task_id = ? AND status = 'blocked' RETURNING pending_deps";
+      "UPDATE tasks SET pending_deps = pending_deps - 1 WHERE task_id = ? AND status = 'blocked' RETURNING " +
+      'pending_deps';
     for (const id of dependentsOf(this.#db, row.task_id)) {
       if (this.#db.value<number>(decrement, id) === 0) {
         this.#db.run("UPDATE tasks SET status = 'queued', queued_at = ? WHERE task_id = ?", now, id);
@@ -298,7 +305,8 @@ export class Transitions {
 
   /** Mark every live transitive dependent of `taskId` with `status` and `cause`. Returns their ids. */
   cascade(taskId: string, status: 'failed' | 'canceled', cause: string): string[] {
-    const mark = `UPDATE tasks SET status = ?, cause = ?, finished_at = ? WHERE task_id = ? AND status IN ${LIVE_STATUSES}`;
+    const mark =
+      `UPDATE tasks SET status = ?, cause = ?, finished_at = ? WHERE task_id = ? AND status IN ` + `${LIVE_STATUSES}`;
     const finished = this.#db.isoNow();
     const out: string[] = [];
     const seen = new Set<string>([taskId]);

@@ -30,7 +30,8 @@ export async function detectGpus(wanted: readonly number[] | undefined, probe = 
   if (missing.length > 0) {
     return err(
       'unknown_gpu',
-      `nvidia-smi shows no GPU ${missing.join(', ')} (it shows ${cards.map((card) => card.index).join(', ') || 'none'})`,
+      `nvidia-smi shows no GPU ${missing.join(', ')} (it shows ` +
+        `${cards.map((card) => card.index).join(', ') || 'none'})`,
     );
   }
   return ok(cards.filter((card) => wanted.includes(card.index)));

@@ -57,7 +57,8 @@ describe('audit chain', () => {
     const a = db.prepare('SELECT * FROM audit WHERE seq = 2').get() as Record<string, unknown>;
     const b = db.prepare('SELECT * FROM audit WHERE seq = 5').get() as Record<string, unknown>;
     const put = db.prepare(
-      'UPDATE audit SET ts = @ts, kind = @kind, actor = @actor, detail = @detail, prev_hash = @prev_hash, hash = @hash WHERE seq = @at',
+      'UPDATE audit SET ts = @ts, kind = @kind, actor = @actor, detail = @detail, prev_hash = @prev_hash, hash = ' +
+        '@hash WHERE seq = @at',
     );
     put.run({ ...b, at: 2 });
     put.run({ ...a, at: 5 });

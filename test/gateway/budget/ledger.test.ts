@@ -120,8 +120,9 @@ describe('budgets under concurrency', () => {
         .prepare('SELECT day, rig_id, micro_usd FROM spend WHERE micro_usd != 0 ORDER BY day, rig_id')
         .all(),
       source: h.gateway.db
-        .prepare(`SELECT day, rig_id, SUM(micro_usd) AS micro_usd FROM (SELECT day, rig_id, micro_usd FROM ledger UNION ALL
-          SELECT day, rig_id, micro_usd FROM reservations) GROUP BY day, rig_id HAVING SUM(micro_usd) != 0 ORDER BY day, rig_id`)
+        .prepare(`SELECT day, rig_id, SUM(micro_usd) AS micro_usd FROM (SELECT day, rig_id, micro_usd FROM ledger
+          UNION ALL SELECT day, rig_id, micro_usd FROM reservations)
+          GROUP BY day, rig_id HAVING SUM(micro_usd) != 0 ORDER BY day, rig_id`)
         .all(),
     });
     const same = (): void => {

@@ -62,7 +62,8 @@ function cleanEnv(): NodeJS.ProcessEnv {
 
 describe('rigmind-gateway serve, as a process', () => {
   it(
-    'serves signed escalations with its key from a file, stops on SIGTERM, and leaves a ledger and audit chain the CLI reads',
+    'serves signed escalations with its key from a file, stops on SIGTERM, and leaves a ledger and audit chain the ' +
+      'CLI reads',
     async () => {
       home = mkdtempSync(join(tmpdir(), 'rigmind-serve-'));
       stub = await startAnthropicStub();

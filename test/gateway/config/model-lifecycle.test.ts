@@ -38,7 +38,8 @@ describe('model retirement', () => {
     const parsed = GatewayConfigSchema.safeParse(old);
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues.map((issue) => issue.message)).toContain(
-      'claude-sonnet-4-5 was retired on 2026-11-30: remove it from models.allowed (and models.default) and pick a current model',
+      'claude-sonnet-4-5 was retired on 2026-11-30: remove it from models.allowed (and models.default) and pick a ' +
+        'current model',
     );
   });
 

@@ -65,28 +65,32 @@ describe('what commits when, for one escalation', () => {
     });
   });
 
-  it("writes a call's ledger row and record with the outcome, all or nothing; a failed write keeps the worst case reserved", async () => {
-    const { h } = await startWithSnapshots([]);
-    harness = h;
-    h.gateway.db.exec(`CREATE TRIGGER no_outcome BEFORE UPDATE OF state ON escalations WHEN NEW.state = 'completed'
+  it(
+    "writes a call's ledger row and record with the outcome, all or nothing; a failed write keeps the worst case " +
+      'reserved',
+    async () => {
+      const { h } = await startWithSnapshots([]);
+      harness = h;
+      h.gateway.db.exec(`CREATE TRIGGER no_outcome BEFORE UPDATE OF state ON escalations WHEN NEW.state = 'completed'
       BEGIN SELECT RAISE(ABORT, 'test: the outcome cannot be written'); END`);
-    expect((await h.signed('POST', '/v1/escalations', escalationBody())).status).toBe(500);
-    expect(h.stub.received).toHaveLength(1);
-    expect(committed(reader as Database.Database)).toEqual({
-      pending: 1,
-      reservations: 1,
-      ledger: [],
-      audit: ['request_accepted'],
-    });
-    h.gateway.db.exec('DROP TRIGGER no_outcome');
-    // On the next start the call is counted at its worst case, as after a crash.
-    await h.restart();
-    expect(committed(reader as Database.Database)).toMatchObject({
-      pending: 1,
-      reservations: 0,
-      ledger: ['interrupted'],
-    });
-  });
+      expect((await h.signed('POST', '/v1/escalations', escalationBody())).status).toBe(500);
+      expect(h.stub.received).toHaveLength(1);
+      expect(committed(reader as Database.Database)).toEqual({
+        pending: 1,
+        reservations: 1,
+        ledger: [],
+        audit: ['request_accepted'],
+      });
+      h.gateway.db.exec('DROP TRIGGER no_outcome');
+      // On the next start the call is counted at its worst case, as after a crash.
+      await h.restart();
+      expect(committed(reader as Database.Database)).toMatchObject({
+        pending: 1,
+        reservations: 0,
+        ledger: ['interrupted'],
+      });
+    },
+  );
 
   it('records a failed try before waiting to retry it', async () => {
     const { h, seen } = await startWithSnapshots([]);
@@ -100,20 +104,23 @@ describe('what commits when, for one escalation', () => {
     expect(committed(reader as Database.Database).ledger).toEqual(['overloaded', 'ok']);
   });
 
-  it('records the first call before reserving the repair call, so the repair is checked against its actual cost', async () => {
-    const { h, seen } = await startWithSnapshots(['not JSON at all', '{"type":"answer","text":"42"}']);
-    harness = h;
-    expect((await h.signed('POST', '/v1/escalations', escalationBody())).status).toBe(200);
-    expect(seen[1]).toEqual({
-      pending: 1,
-      reservations: 1,
-      ledger: ['advice_unusable'],
-      audit: ['request_accepted', 'upstream_call'],
-    });
-    expect(committed(reader as Database.Database)).toMatchObject({
-      pending: 0,
-      reservations: 0,
-      ledger: ['advice_unusable', 'ok'],
-    });
-  });
+  it(
+    'records the first call before reserving the repair call, so the repair is checked against its actual ' + 'cost',
+    async () => {
+      const { h, seen } = await startWithSnapshots(['not JSON at all', '{"type":"answer","text":"42"}']);
+      harness = h;
+      expect((await h.signed('POST', '/v1/escalations', escalationBody())).status).toBe(200);
+      expect(seen[1]).toEqual({
+        pending: 1,
+        reservations: 1,
+        ledger: ['advice_unusable'],
+        audit: ['request_accepted', 'upstream_call'],
+      });
+      expect(committed(reader as Database.Database)).toMatchObject({
+        pending: 0,
+        reservations: 0,
+        ledger: ['advice_unusable', 'ok'],
+      });
+    },
+  );
 });

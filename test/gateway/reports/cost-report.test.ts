@@ -25,7 +25,8 @@ describe('cost reports', () => {
 
     const ledger = h.gateway.db
       .prepare(
-        'SELECT COUNT(*) AS calls, SUM(micro_usd) AS micro, SUM(input_tokens) AS input, SUM(cache_read_tokens) AS cache_read FROM ledger',
+        'SELECT COUNT(*) AS calls, SUM(micro_usd) AS micro, SUM(input_tokens) AS input, SUM(cache_read_tokens) AS ' +
+          'cache_read FROM ledger',
       )
       .get() as {
       calls: number;

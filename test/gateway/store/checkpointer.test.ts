@@ -76,35 +76,44 @@ describe('WAL checkpoint worker', () => {
     expect(errors).toEqual([]);
   });
 
-  it('checkpoints from its own thread once writes come fast, with a backstop on the request connection, and restores the default when stopped', async () => {
-    checkpointer = start(60_000);
-    fill(200);
-    await until(() => checkpointer?.running === true, 'the worker started');
-    expect(autocheckpoint()).toBe(BACKSTOP_AUTOCHECKPOINT_PAGES);
-    // 200 pages are far below both autocheckpoint limits, so only the worker can have copied them into the database file.
-    const dbFile = join(home, 'gateway.db');
-    await until(() => statSync(dbFile).size >= 800_000, 'the WAL was copied into the database file');
-    await checkpointer.stop();
-    expect(checkpointer.running).toBe(false);
-    expect(autocheckpoint()).toBe(1_000);
-    expect(changes).toEqual([true, false]);
-    expect(errors).toEqual([]);
-  });
+  it(
+    'checkpoints from its own thread once writes come fast, with a backstop on the request connection, and ' +
+      'restores the default when stopped',
+    async () => {
+      checkpointer = start(60_000);
+      fill(200);
+      await until(() => checkpointer?.running === true, 'the worker started');
+      expect(autocheckpoint()).toBe(BACKSTOP_AUTOCHECKPOINT_PAGES);
+      // 200 pages are far below both autocheckpoint limits, so only the worker can have copied them into the database
+      // file.
+      const dbFile = join(home, 'gateway.db');
+      await until(() => statSync(dbFile).size >= 800_000, 'the WAL was copied into the database file');
+      await checkpointer.stop();
+      expect(checkpointer.running).toBe(false);
+      expect(autocheckpoint()).toBe(1_000);
+      expect(changes).toEqual([true, false]);
+      expect(errors).toEqual([]);
+    },
+  );
 
-  it('retires the worker after a quiet spell, checkpointing every write first, and starts one again when writes come fast again', async () => {
-    // Its own checkpoints an hour apart: only the one it makes on retiring can copy the WAL into the file.
-    checkpointer = start(150, 3_600_000);
-    fill(200);
-    await until(() => checkpointer?.running === true, 'the worker started');
-    await until(() => checkpointer?.running === false, 'the worker retired');
-    expect(autocheckpoint()).toBe(1_000);
-    await until(() => statSync(join(home, 'gateway.db')).size >= 800_000, 'the last checkpoint copied the WAL');
-    fill(200);
-    await until(() => checkpointer?.running === true, 'a worker started again');
-    expect(autocheckpoint()).toBe(BACKSTOP_AUTOCHECKPOINT_PAGES);
-    expect(changes.slice(0, 3)).toEqual([true, false, true]);
-    expect(errors).toEqual([]);
-  });
+  it(
+    'retires the worker after a quiet spell, checkpointing every write first, and starts one again when writes ' +
+      'come fast again',
+    async () => {
+      // Its own checkpoints an hour apart: only the one it makes on retiring can copy the WAL into the file.
+      checkpointer = start(150, 3_600_000);
+      fill(200);
+      await until(() => checkpointer?.running === true, 'the worker started');
+      await until(() => checkpointer?.running === false, 'the worker retired');
+      expect(autocheckpoint()).toBe(1_000);
+      await until(() => statSync(join(home, 'gateway.db')).size >= 800_000, 'the last checkpoint copied the WAL');
+      fill(200);
+      await until(() => checkpointer?.running === true, 'a worker started again');
+      expect(autocheckpoint()).toBe(BACKSTOP_AUTOCHECKPOINT_PAGES);
+      expect(changes.slice(0, 3)).toEqual([true, false, true]);
+      expect(errors).toEqual([]);
+    },
+  );
 
   it('keeps checkpoints on the request connection for good when a worker dies, and says why', async () => {
     checkpointer = start(60_000);

@@ -24,15 +24,16 @@ describe('openGatewayDb', () => {
     }
   });
 
-  it('brings a schema 1 database up to date, keeping its rows: escalations gain idempotency_key and its unique index', () => {
+  it('brings a schema 1 database up to date, keeping its rows: escalations gain idempotency_key and its index', () => {
     const home = mkdtempSync(join(tmpdir(), 'rigmind-db-'));
     try {
       const old = new Database(join(home, 'gateway.db'));
       // The escalations table and meta as the first gateway made them.
       old.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         INSERT INTO meta VALUES ('schema_version', '1');
-        CREATE TABLE escalations (id TEXT PRIMARY KEY, rig_id TEXT NOT NULL, task_id TEXT NOT NULL, state TEXT NOT NULL, request TEXT NOT NULL,
-          model TEXT NOT NULL, max_tokens INTEGER NOT NULL, response TEXT, deliveries INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
+        CREATE TABLE escalations (id TEXT PRIMARY KEY, rig_id TEXT NOT NULL, task_id TEXT NOT NULL,
+          state TEXT NOT NULL, request TEXT NOT NULL, model TEXT NOT NULL, max_tokens INTEGER NOT NULL, response TEXT,
+          deliveries INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
           created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
         INSERT INTO escalations VALUES ('esc_old', 'rig', 'task', 'pending', '{}', 'm', 10, NULL, 0, 0, 0, 0);`);
       old.close();
@@ -43,7 +44,8 @@ describe('openGatewayDb', () => {
           { id: 'esc_old', idempotency_key: null },
         ]);
         const insert = db.prepare(
-          "INSERT INTO escalations (id, rig_id, task_id, state, request, model, max_tokens, next_attempt_at, created_at, updated_at, idempotency_key) VALUES (?, ?, 't', 'pending', '{}', 'm', 1, 0, 0, 0, ?)",
+          'INSERT INTO escalations (id, rig_id, task_id, state, request, model, max_tokens, next_attempt_at, ' +
+            "created_at, updated_at, idempotency_key) VALUES (?, ?, 't', 'pending', '{}', 'm', 1, 0, 0, 0, ?)",
         );
         insert.run('esc_a', 'rig', 'key-0123456789abcdef');
         insert.run('esc_b', 'other-rig', 'key-0123456789abcdef');
@@ -63,7 +65,8 @@ describe('openGatewayDb', () => {
     try {
       const newer = new Database(join(home, 'gateway.db'));
       newer.exec(
-        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '99');",
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', " +
+          "'99');",
       );
       newer.close();
       const before = readFileSync(join(home, 'gateway.db'));

@@ -29,7 +29,8 @@ function logs(rig: RigHarness): string {
 }
 
 describe('a plan of 100,000 tasks', () => {
-  it('is accepted at the default frame limit, and answers status (paged) and cancel within their timeouts', async () => {
+  it('is accepted at the default frame limit, and answers status (paged) and cancel within their ' +
+    'timeouts', async () => {
     // Liveness 10 x 1,000 ms: this test is about answers, not fairness (the bench counts re-registrations at the
     // default 3 x 1,000 ms). Checking a plan this size still holds the loop ~0.9 s idle, several s on a loaded machine.
     const rig = track(new RigHarness({ heartbeatMs: 1_000, extraConfig: { heartbeat_liveness: 10 } }));
@@ -65,7 +66,8 @@ describe('a plan of 100,000 tasks', () => {
     expect(logs(rig)).not.toContain('handler failed');
   }, 300_000);
 
-  it('is dropped whole when the brain dies while storing it: nothing of an unacknowledged plan is kept or run', async () => {
+  it('is dropped whole when the brain dies while storing it: nothing of an unacknowledged plan is kept or ' +
+    'run', async () => {
     const rig = track(new RigHarness({ heartbeatMs: 1_000 }));
     const { proc } = await rig.startBrain();
     // Never answered (the brain dies first): its result is not awaited, so the test does not wait out its timeout.
@@ -76,7 +78,8 @@ describe('a plan of 100,000 tasks', () => {
         (db) =>
           db
             .prepare(
-              "SELECT (SELECT count(*) FROM meta WHERE key LIKE 'intake:%') AS marked, (SELECT count(*) FROM tasks) AS tasks",
+              "SELECT (SELECT count(*) FROM meta WHERE key LIKE 'intake:%') AS marked, (SELECT count(*) FROM tasks) " +
+                'AS tasks',
             )
             .get() as { marked: number; tasks: number },
       );

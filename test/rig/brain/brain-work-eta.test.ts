@@ -48,31 +48,35 @@ const input = (cards: number): BrainEtaInput => ({
 });
 
 describe('brainWorkEta', () => {
-  it("expects the brain's task after its longest path and after the worker GPU work ahead of it over the worker cards", () => {
-    const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 });
-    // Six 100 s transcripts, then a 400 s index, then the brain's summary; one transcript running since now.
-    const transcripts = [1, 2, 3, 4, 5, 6].map((n) => `t${n}`);
-    store.insertPlan({
-      plan_id: 'p',
-      name: 'p',
-      source: 't',
-      allow_external_sensitive: false,
-      tasks: [
-        ...transcripts.map((name) => task(name, [], 100)),
-        task('index', transcripts, 400),
-        task('summary', ['index'], 30, 'brain'),
-      ],
-    });
-    transitions.lease('p.t1', 'w1');
-    const nowS = NOW_MS / 1000;
-    // The path: a transcript (100 s) then the index (400 s). The work: 6 x 100 + 400 = 1,000 s over 2 cards = 500 s.
-    const onTwo = brainWorkEta(store, NOW_MS, input(2));
-    expect(onTwo.map((t) => [t.id, t.executor, t.model, t.etaS - nowS])).toEqual([
-      ['p.summary', 'brain', 'qwen2.5:14b', 500],
-    ]);
-    // Over one card the work decides: 1,000 s.
-    expect(brainWorkEta(store, NOW_MS, input(1))[0]?.etaS).toBe(nowS + 1_000);
-  });
+  it(
+    "expects the brain's task after its longest path and after the worker GPU work ahead of it over the worker " +
+      'cards',
+    () => {
+      const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 });
+      // Six 100 s transcripts, then a 400 s index, then the brain's summary; one transcript running since now.
+      const transcripts = [1, 2, 3, 4, 5, 6].map((n) => `t${n}`);
+      store.insertPlan({
+        plan_id: 'p',
+        name: 'p',
+        source: 't',
+        allow_external_sensitive: false,
+        tasks: [
+          ...transcripts.map((name) => task(name, [], 100)),
+          task('index', transcripts, 400),
+          task('summary', ['index'], 30, 'brain'),
+        ],
+      });
+      transitions.lease('p.t1', 'w1');
+      const nowS = NOW_MS / 1000;
+      // The path: a transcript (100 s) then the index (400 s). The work: 6 x 100 + 400 = 1,000 s over 2 cards = 500 s.
+      const onTwo = brainWorkEta(store, NOW_MS, input(2));
+      expect(onTwo.map((t) => [t.id, t.executor, t.model, t.etaS - nowS])).toEqual([
+        ['p.summary', 'brain', 'qwen2.5:14b', 500],
+      ]);
+      // Over one card the work decides: 1,000 s.
+      expect(brainWorkEta(store, NOW_MS, input(1))[0]?.etaS).toBe(nowS + 1_000);
+    },
+  );
 
   it('leaves out plans whose brain work is done, and plans too big to walk every second', () => {
     store.insertPlan({

@@ -22,7 +22,8 @@ async function submit(plan: Plan): Promise<string> {
 const readPid = (file: string) => Number(readFileSync(join(rig.work, file), 'utf8').trim());
 
 describe('crashes', () => {
-  it('kill -9 of a worker mid-task: the task is re-queued within 3 heartbeats, completes once elsewhere, and the killed copy is gone', {
+  it('kill -9 of a worker mid-task: the task is re-queued within 3 heartbeats, completes once elsewhere, and the ' +
+    'killed copy is gone', {
     timeout: boundFor(3, 50_000),
   }, async () => {
     await rig.startBrain();
@@ -30,7 +31,8 @@ describe('crashes', () => {
     // The first attempt starts a grandchild and sleeps; a later attempt finishes at once.
     const command = [
       'mkdir -p "$RIGMIND_WORK"',
-      'if [ "$RIGMIND_ATTEMPT" = 1 ]; then sleep 300 & echo $! > "$RIGMIND_WORK/grandchild.pid"; echo $$ > "$RIGMIND_WORK/task.pid"; wait; fi',
+      'if [ "$RIGMIND_ATTEMPT" = 1 ]; then sleep 300 & echo $! > "$RIGMIND_WORK/grandchild.pid"; echo $$ > ' +
+        '"$RIGMIND_WORK/task.pid"; wait; fi',
       'echo "ran attempt $RIGMIND_ATTEMPT" >> "$RIGMIND_WORK/runs.log"',
     ].join('; ');
     const planId = await submit({ plan: 'victim', tasks: [{ name: 'long', command }] });
@@ -66,7 +68,8 @@ describe('crashes', () => {
     await rig.until(() => !alive(taskPid) && !alive(grandchild), 5_000, 'killed copy gone');
   });
 
-  it('kill -9 of the brain mid-plan, then a restart: the plan finishes, nothing is lost, nothing completed runs again', {
+  it('kill -9 of the brain mid-plan, then a restart: the plan finishes, nothing is lost, nothing completed runs ' +
+    'again', {
     timeout: boundFor(4, 45_000),
   }, async () => {
     const brain = await rig.startBrain();

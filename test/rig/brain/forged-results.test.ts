@@ -28,7 +28,8 @@ function peer(rig: RigHarness): DealerSocket {
 }
 
 describe('who may complete a lease', () => {
-  it('only from the connection the lease was given to: forgeries refused and recorded, the real one stands', async () => {
+  it('only from the connection the lease was given to: forgeries refused and recorded, the real one ' +
+    'stands', async () => {
     const rig = track(new RigHarness({ heartbeatMs: 200 }));
     await rig.startBrain();
     await rig.startWorker('w1');

@@ -77,7 +77,8 @@ describe('the live swap-aware scheduler', () => {
     const loads = rig.readDb((db) =>
       db
         .prepare(
-          "SELECT json_extract(body, '$.gpu_id') FROM events WHERE event_type = 'model_loaded' AND json_extract(body, '$.detail.model') = 'qwen2.5:7b'",
+          "SELECT json_extract(body, '$.gpu_id') FROM events WHERE event_type = 'model_loaded' AND " +
+            "json_extract(body, '$.detail.model') = 'qwen2.5:7b'",
         )
         .pluck()
         .all(),
@@ -146,7 +147,8 @@ describe('the live swap-aware scheduler', () => {
     ]);
     await rig.startWorker('g1', ['--gpus', '1', ...SIM]);
     await rig.startWorker('g2', ['--gpus', '2', ...SIM]);
-    // Transcripts (100 s each, 1 s here), an index over them (400 s), then the brain's summary on its 14B (135 s to load).
+    // Transcripts (100 s each, 1 s here), an index over them (400 s), then the brain's summary on its 14B (135 s to
+    // load).
     const transcripts = [1, 2, 3, 4, 5, 6].map((n) => `transcribe_${n}`);
     const planId = await submit('lend', [
       ...transcripts.map((name) => ({
@@ -174,7 +176,8 @@ describe('the live swap-aware scheduler', () => {
     const dispatches = rig.readDb((db) =>
       db
         .prepare(
-          "SELECT task_id, json_extract(body, '$.worker_id') AS worker, json_extract(body, '$.detail.gpus') AS gpus FROM events WHERE event_type = 'task_dispatched' ORDER BY seq",
+          "SELECT task_id, json_extract(body, '$.worker_id') AS worker, json_extract(body, '$.detail.gpus') AS gpus " +
+            "FROM events WHERE event_type = 'task_dispatched' ORDER BY seq",
         )
         .all(),
     ) as Dispatch[];
@@ -186,7 +189,8 @@ describe('the live swap-aware scheduler', () => {
     const onBrain = rig.readDb((db) =>
       db
         .prepare(
-          "SELECT event_type FROM events WHERE event_type IN ('task_dispatched', 'task_completed') AND json_extract(body, '$.worker_id') = 'brain' ORDER BY seq",
+          "SELECT event_type FROM events WHERE event_type IN ('task_dispatched', 'task_completed') AND " +
+            "json_extract(body, '$.worker_id') = 'brain' ORDER BY seq",
         )
         .pluck()
         .all(),

@@ -47,7 +47,9 @@ describe('a brain killed with SIGKILL and started again at once, over and over',
     await rig.startWorker('w1', ['--slots', '4']);
     await rig.startWorker('w2', ['--slots', '4']);
     // Each task writes when it starts and when it ends: a re-run shows as a second start, counted from outside.
-    const command = `echo "start $RIGMIND_TASK_ID $RIGMIND_ATTEMPT" >> ${log}; sleep 0.1; echo "end $RIGMIND_TASK_ID $RIGMIND_ATTEMPT" >> ${log}`;
+    const command =
+      `echo "start $RIGMIND_TASK_ID $RIGMIND_ATTEMPT" >> ${log}; sleep 0.1; echo "end ` +
+      `$RIGMIND_TASK_ID $RIGMIND_ATTEMPT" >> ${log}`;
     const tasks = Array.from({ length: TASKS }, (_, i) => ({ name: `t${i}`, command, max_retries: 0 }));
     const planId = await submit(rig, { plan: 'restarts', tasks });
     const ended = () =>

@@ -67,7 +67,8 @@ describe('the brain escalates through the gateway, and advice comes back into th
     const order = rig.readDb((db) =>
       db
         .prepare(
-          "SELECT json_extract(body, '$.plan_task_id') FROM events WHERE event_type = 'task_completed' AND plan_id = ? ORDER BY seq",
+          "SELECT json_extract(body, '$.plan_task_id') FROM events WHERE event_type = 'task_completed' AND plan_id " +
+            '= ? ORDER BY seq',
         )
         .pluck()
         .all(planId),

@@ -124,31 +124,35 @@ describe('GatewayClient against the real gateway', () => {
     expect(gets).toBe(1);
   });
 
-  it('withdraws: missing, settled, later while unreachable, and withdrawn for one the gateway deferred; finds one by key', async () => {
-    const harness = track(await startHarness({ config: quietOutboxConfig }));
-    const client = clientFor(harness, { pollTimeoutMs: 0 });
-    expect(await client.withdraw('esc_none')).toMatchObject({ outcome: 'missing' });
-    expect(await client.findByKey('handoff-never-sent-0001')).toMatchObject({
-      ok: false,
-      code: 'refused',
-      gatewayCode: 'not_found',
-    });
-    const keyed = await client.escalate(escalationBody({ idempotency_key: 'handoff-client-key-01' }));
-    expect(keyed.ok && (await client.findByKey('handoff-client-key-01'))).toMatchObject({
-      ok: true,
-      response: { id: keyed.ok ? keyed.response.id : '' },
-    });
-    const answered = await client.escalate(escalationBody());
-    expect(answered.ok && (await client.withdraw(answered.response.id))).toMatchObject({ outcome: 'settled' });
-    await harness.stub.close();
-    const deferred = await client.escalate(escalationBody());
-    expect(deferred).toMatchObject({ ok: false, code: 'timeout' });
-    const id = deferred.ok ? '' : (deferred.escalationId ?? '');
-    expect(await client.withdraw(id)).toMatchObject({ outcome: 'withdrawn' });
-    expect(await client.withdraw(id)).toMatchObject({ outcome: 'withdrawn' });
-    await harness.server.close();
-    expect(await client.withdraw(id)).toMatchObject({ outcome: 'later' });
-  });
+  it(
+    'withdraws: missing, settled, later while unreachable, and withdrawn for one the gateway deferred; finds one ' +
+      'by key',
+    async () => {
+      const harness = track(await startHarness({ config: quietOutboxConfig }));
+      const client = clientFor(harness, { pollTimeoutMs: 0 });
+      expect(await client.withdraw('esc_none')).toMatchObject({ outcome: 'missing' });
+      expect(await client.findByKey('handoff-never-sent-0001')).toMatchObject({
+        ok: false,
+        code: 'refused',
+        gatewayCode: 'not_found',
+      });
+      const keyed = await client.escalate(escalationBody({ idempotency_key: 'handoff-client-key-01' }));
+      expect(keyed.ok && (await client.findByKey('handoff-client-key-01'))).toMatchObject({
+        ok: true,
+        response: { id: keyed.ok ? keyed.response.id : '' },
+      });
+      const answered = await client.escalate(escalationBody());
+      expect(answered.ok && (await client.withdraw(answered.response.id))).toMatchObject({ outcome: 'settled' });
+      await harness.stub.close();
+      const deferred = await client.escalate(escalationBody());
+      expect(deferred).toMatchObject({ ok: false, code: 'timeout' });
+      const id = deferred.ok ? '' : (deferred.escalationId ?? '');
+      expect(await client.withdraw(id)).toMatchObject({ outcome: 'withdrawn' });
+      expect(await client.withdraw(id)).toMatchObject({ outcome: 'withdrawn' });
+      await harness.server.close();
+      expect(await client.withdraw(id)).toMatchObject({ outcome: 'later' });
+    },
+  );
 
   it('says unreachable when no gateway listens, and invalid_response when something else answers', async () => {
     const closed = createServer();
@@ -177,58 +181,65 @@ describe('GatewayClient against the real gateway', () => {
     }
   });
 
-  it("signs with the gateway's clock when the rig's is off: refused as stale once, then answered, and says so", async () => {
-    const harness = track(await startHarness());
-    const h = harness;
-    let offset = -10 * 60_000;
-    const skews: number[] = [];
-    const client = clientFor(h, {
-      runtime: { ...systemRuntime, now: () => Date.now() + offset },
-      onClockSkew: (ms) => skews.push(ms),
-    });
-    const first = await client.escalate(escalationBody());
-    expect(first).toMatchObject({ ok: true, response: { state: 'completed' } });
-    expect(skews).toHaveLength(1);
-    expect(Math.abs((skews[0] ?? 0) - 10 * 60_000)).toBeLessThan(2_000);
-    // The refused try was audited as stale; the second was signed on the gateway's clock.
-    const refused = h.gateway.db
-      .prepare("SELECT detail FROM audit WHERE kind = 'request_refused'")
-      .pluck()
-      .all() as string[];
-    expect(refused.map((detail) => (JSON.parse(detail) as { code: string }).code)).toEqual(['stale_request']);
-    // Later requests go straight through.
-    expect(await client.escalate(escalationBody())).toMatchObject({ ok: true });
-    const refusals = (): unknown =>
-      h.gateway.db.prepare("SELECT COUNT(*) FROM audit WHERE kind = 'request_refused'").pluck().get();
-    expect(refusals()).toBe(1);
-    // A rig clock set right (a jump of ten minutes) costs one more refused try, then the correction is dropped.
-    offset = 0;
-    expect(await client.escalate(escalationBody())).toMatchObject({ ok: true });
-    expect(skews.at(-1)).toBe(0);
-    expect(refusals()).toBe(2);
-    expect(await client.escalate(escalationBody())).toMatchObject({ ok: true });
-    expect(refusals()).toBe(2);
-  });
+  it(
+    "signs with the gateway's clock when the rig's is off: refused as stale once, then answered, and says " + 'so',
+    async () => {
+      const harness = track(await startHarness());
+      const h = harness;
+      let offset = -10 * 60_000;
+      const skews: number[] = [];
+      const client = clientFor(h, {
+        runtime: { ...systemRuntime, now: () => Date.now() + offset },
+        onClockSkew: (ms) => skews.push(ms),
+      });
+      const first = await client.escalate(escalationBody());
+      expect(first).toMatchObject({ ok: true, response: { state: 'completed' } });
+      expect(skews).toHaveLength(1);
+      expect(Math.abs((skews[0] ?? 0) - 10 * 60_000)).toBeLessThan(2_000);
+      // The refused try was audited as stale; the second was signed on the gateway's clock.
+      const refused = h.gateway.db
+        .prepare("SELECT detail FROM audit WHERE kind = 'request_refused'")
+        .pluck()
+        .all() as string[];
+      expect(refused.map((detail) => (JSON.parse(detail) as { code: string }).code)).toEqual(['stale_request']);
+      // Later requests go straight through.
+      expect(await client.escalate(escalationBody())).toMatchObject({ ok: true });
+      const refusals = (): unknown =>
+        h.gateway.db.prepare("SELECT COUNT(*) FROM audit WHERE kind = 'request_refused'").pluck().get();
+      expect(refusals()).toBe(1);
+      // A rig clock set right (a jump of ten minutes) costs one more refused try, then the correction is dropped.
+      offset = 0;
+      expect(await client.escalate(escalationBody())).toMatchObject({ ok: true });
+      expect(skews.at(-1)).toBe(0);
+      expect(refusals()).toBe(2);
+      expect(await client.escalate(escalationBody())).toMatchObject({ ok: true });
+      expect(refusals()).toBe(2);
+    },
+  );
 
-  it("corrects a skew under its tolerance when the gateway's window is narrower, and leaves a clock that agrees alone", async () => {
-    const harness = track(await startHarness({ config: (url) => testConfig(url, { auth: { max_skew_ms: 5_000 } }) }));
-    const h = harness;
-    const skews: number[] = [];
-    const behind = clientFor(h, {
-      runtime: { ...systemRuntime, now: () => Date.now() - 12_000 },
-      onClockSkew: (ms) => skews.push(ms),
-    });
-    expect(await behind.escalate(escalationBody())).toMatchObject({ ok: true });
-    expect(skews).toHaveLength(1);
-    expect(Math.abs((skews[0] ?? 0) - 12_000)).toBeLessThan(2_000);
-    // The small correction is kept: later requests are not refused again.
-    for (let i = 0; i < 3; i += 1) expect(await behind.escalate(escalationBody())).toMatchObject({ ok: true });
-    expect(skews).toHaveLength(1);
-    expect(h.gateway.db.prepare("SELECT COUNT(*) FROM audit WHERE kind = 'request_refused'").pluck().get()).toBe(1);
-    const fine: number[] = [];
-    expect(await clientFor(h, { onClockSkew: (ms) => fine.push(ms) }).escalate(escalationBody())).toMatchObject({
-      ok: true,
-    });
-    expect(fine).toEqual([]);
-  });
+  it(
+    "corrects a skew under its tolerance when the gateway's window is narrower, and leaves a clock that agrees " +
+      'alone',
+    async () => {
+      const harness = track(await startHarness({ config: (url) => testConfig(url, { auth: { max_skew_ms: 5_000 } }) }));
+      const h = harness;
+      const skews: number[] = [];
+      const behind = clientFor(h, {
+        runtime: { ...systemRuntime, now: () => Date.now() - 12_000 },
+        onClockSkew: (ms) => skews.push(ms),
+      });
+      expect(await behind.escalate(escalationBody())).toMatchObject({ ok: true });
+      expect(skews).toHaveLength(1);
+      expect(Math.abs((skews[0] ?? 0) - 12_000)).toBeLessThan(2_000);
+      // The small correction is kept: later requests are not refused again.
+      for (let i = 0; i < 3; i += 1) expect(await behind.escalate(escalationBody())).toMatchObject({ ok: true });
+      expect(skews).toHaveLength(1);
+      expect(h.gateway.db.prepare("SELECT COUNT(*) FROM audit WHERE kind = 'request_refused'").pluck().get()).toBe(1);
+      const fine: number[] = [];
+      expect(await clientFor(h, { onClockSkew: (ms) => fine.push(ms) }).escalate(escalationBody())).toMatchObject({
+        ok: true,
+      });
+      expect(fine).toEqual([]);
+    },
+  );
 });

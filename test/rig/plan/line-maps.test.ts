@@ -5,7 +5,8 @@ import { lineOf } from '../../../rig/src/plan/plan-issue.js';
 describe('jsonLineMap', () => {
   it('maps every value of a JSON document to its line, escapes and nesting included', () => {
     const text =
-      '{\n  "plan": "a \\"quoted\\" name",\n  "tasks": [\n    { "name": "x", "env": { "A}": "1" } },\n    {\n      "name": "y",\n      "depends_on": ["x"]\n    }\n  ]\n}\n';
+      '{\n  "plan": "a \\"quoted\\" name",\n  "tasks": [\n    { "name": "x", "env": { "A}": "1" } },\n    {\n      ' +
+      '"name": "y",\n      "depends_on": ["x"]\n    }\n  ]\n}\n';
     const lines = jsonLineMap(text);
     expect(lines.get('(root)')).toBe(1);
     expect(lines.get('plan')).toBe(2);

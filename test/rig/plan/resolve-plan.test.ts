@@ -263,7 +263,8 @@ describe('resolvePlan: order', () => {
 
   it('resolves a 10,000-task plan of chains and fan-outs correctly', () => {
     const tasks: PlanTask[] = [];
-    // 100 groups, listed last-first so the order must be computed: a root, a 40-task chain, 58 fan-out leaves and a join.
+    // 100 groups, listed last-first so the order must be computed: a root, a 40-task chain, 58 fan-out leaves and a
+    // join.
     for (let g = 99; g >= 0; g--) {
       const id = (n: string): string => `g${g}_${n}`;
       const prev = g > 0 ? [`g${g - 1}_join`] : [];

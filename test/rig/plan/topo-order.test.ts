@@ -47,7 +47,8 @@ describe('topological order (property)', () => {
   it('reports a cycle naming the back edge once one is added to a path', () => {
     fc.assert(
       fc.property(dagArbitrary, fc.nat(), fc.nat(), ({ tasks, deps }, pickLow, pickHigh) => {
-        // Build a real path low -> ... -> high by walking dependencies down from `high`, then close it with a back edge.
+        // Build a real path low -> ... -> high by walking dependencies down from `high`, then close it with a back
+        // edge.
         const high = pickHigh % deps.length;
         const path = [high];
         for (let at = high; deps[at]!.size > 0; ) {

@@ -25,14 +25,18 @@ describe('video-pipeline-12 on the seed rig', () => {
     expect(swap.metrics.makespan_s).toBeGreaterThanOrEqual(swap.metrics.lower_bound_s);
   });
 
-  it('the lower bound is the larger of the critical path and the GPU work plus one load of each model over the cards', async () => {
-    const { rig, swap } = await both(VIDEO);
-    // 2617 s of single-card work + 60 s x 2 cards for the summary; loads: 14B on 2 cards, 7B, VL, whisper, mpnet.
-    const loads = 135 * 2 + 105 + 120 + 4 + 4;
-    expect(swap.metrics.gpu_work_bound_s).toBeCloseTo((2617 + 120 + loads) / rig.cards.length, 5);
-    expect(swap.metrics.critical_path_s).toBe(141 + 80 + 3 + 20 + 60);
-    expect(swap.metrics.lower_bound_s).toBe(Math.max(swap.metrics.gpu_work_bound_s, swap.metrics.critical_path_s));
-  });
+  it(
+    'the lower bound is the larger of the critical path and the GPU work plus one load of each model over the ' +
+      'cards',
+    async () => {
+      const { rig, swap } = await both(VIDEO);
+      // 2617 s of single-card work + 60 s x 2 cards for the summary; loads: 14B on 2 cards, 7B, VL, whisper, mpnet.
+      const loads = 135 * 2 + 105 + 120 + 4 + 4;
+      expect(swap.metrics.gpu_work_bound_s).toBeCloseTo((2617 + 120 + loads) / rig.cards.length, 5);
+      expect(swap.metrics.critical_path_s).toBe(141 + 80 + 3 + 20 + 60);
+      expect(swap.metrics.lower_bound_s).toBe(Math.max(swap.metrics.gpu_work_bound_s, swap.metrics.critical_path_s));
+    },
+  );
 
   it('on the mixed hour, swap-aware stays at least 1.5x sooner than naive and within 1.2x of the bound', async () => {
     // Measured 1.52x and 1.19x (docs/scheduling.md): a guard against a change that helps the batch and hurts the mix.

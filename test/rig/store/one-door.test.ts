@@ -17,8 +17,15 @@ function sources(): { file: string; text: string }[] {
 const inStore = (file: string): boolean => file.startsWith('store/');
 
 // Upper case, as the rig writes SQL: an English "select ... from" in a comment is not SQL.
-const SQL =
-  /\bSELECT\b[\s\S]{0,400}?\bFROM\b|\bINSERT\s+(?:OR\s+[A-Z]+\s+)?INTO\b|\bUPDATE\s+\w+\s+SET\b|\bDELETE\s+FROM\b|\b(?:CREATE|ALTER|DROP)\s+(?:TABLE|INDEX|TRIGGER)\b/;
+const SQL = new RegExp(
+  [
+    String.raw`\bSELECT\b[\s\S]{0,400}?\bFROM\b`,
+    String.raw`\bINSERT\s+(?:OR\s+[A-Z]+\s+)?INTO\b`,
+    String.raw`\bUPDATE\s+\w+\s+SET\b`,
+    String.raw`\bDELETE\s+FROM\b`,
+    String.raw`\b(?:CREATE|ALTER|DROP)\s+(?:TABLE|INDEX|TRIGGER)\b`,
+  ].join('|'),
+);
 const SQLITE = /from\s+['"]better-sqlite3['"]|import\(\s*['"]better-sqlite3['"]\s*\)/;
 const CONNECTION = /from\s+['"][./]*(?:store\/)?connection\.js['"]/;
 // A write of a task's status: `status =` in the SET clause of an UPDATE of tasks (not in its WHERE).

@@ -158,24 +158,33 @@ describe('Transitions', () => {
 });
 
 describe('Transitions for the scheduler', () => {
-  it('preempt: the attempt ends canceled, the task is queued again in its old place, counted, with its retries intact', () => {
-    const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 });
-    store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
-    const queuedAt = store.task('p.a')?.queued_at;
-    now += 5_000;
-    transitions.lease('p.a', 'w1');
-    expect(transitions.preempt('p.a', 'preempted for urgent work')).toEqual({ attempt: 1, worker_id: 'w1' });
-    expect(store.task('p.a')).toMatchObject({ status: 'queued', preemptions: 1, retry_count: 0, queued_at: queuedAt });
-    const [attempt] = store.attempts('p.a');
-    expect({ outcome: attempt?.outcome, error_snippet: attempt?.error_snippet }).toEqual({
-      outcome: 'canceled',
-      error_snippet: 'preempted for urgent work',
-    });
-    // The preempted attempt's late result is stale; nothing is leased any more to preempt.
-    expect(transitions.finish('p.a', 1, ok, 'w1')).toEqual({ kind: 'stale' });
-    expect(transitions.preempt('p.a', 'again')).toBeUndefined();
-    expect(transitions.lease('p.a', 'w2')?.attempt).toBe(2);
-  });
+  it(
+    'preempt: the attempt ends canceled, the task is queued again in its old place, counted, with its retries ' +
+      'intact',
+    () => {
+      const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 });
+      store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
+      const queuedAt = store.task('p.a')?.queued_at;
+      now += 5_000;
+      transitions.lease('p.a', 'w1');
+      expect(transitions.preempt('p.a', 'preempted for urgent work')).toEqual({ attempt: 1, worker_id: 'w1' });
+      expect(store.task('p.a')).toMatchObject({
+        status: 'queued',
+        preemptions: 1,
+        retry_count: 0,
+        queued_at: queuedAt,
+      });
+      const [attempt] = store.attempts('p.a');
+      expect({ outcome: attempt?.outcome, error_snippet: attempt?.error_snippet }).toEqual({
+        outcome: 'canceled',
+        error_snippet: 'preempted for urgent work',
+      });
+      // The preempted attempt's late result is stale; nothing is leased any more to preempt.
+      expect(transitions.finish('p.a', 1, ok, 'w1')).toEqual({ kind: 'stale' });
+      expect(transitions.preempt('p.a', 'again')).toBeUndefined();
+      expect(transitions.lease('p.a', 'w2')?.attempt).toBe(2);
+    },
+  );
 
   it("a plan's outcome is its own tasks': a failed resource task does not fail it", () => {
     const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 });

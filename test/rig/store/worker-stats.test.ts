@@ -42,10 +42,15 @@ const result = (outcome: 'completed' | 'failed' | 'timeout', tps?: number) => ({
 
 /** What status used to compute from every attempt: the reference the kept totals must equal. */
 const AGGREGATE = `SELECT worker_id, avg(tokens_per_second) AS tps, sum(outcome = 'completed') AS completed,
-  sum(outcome IN ('failed', 'timeout', 'error')) AS failed FROM attempts WHERE worker_id IS NOT NULL GROUP BY worker_id ORDER BY worker_id`;
-const KEPT = `SELECT worker_id, CASE WHEN tps_n > 0 THEN tps_sum / tps_n END AS tps, completed, failed FROM worker_stats ORDER BY worker_id`;
+  sum(outcome IN ('failed', 'timeout', 'error')) AS failed FROM attempts WHERE worker_id IS NOT NULL
+    GROUP BY worker_id ORDER BY worker_id`;
+const KEPT =
+  `SELECT worker_id, CASE WHEN tps_n > 0 THEN tps_sum / tps_n END AS tps, completed, failed FROM ` +
+  `worker_stats ORDER BY worker_id`;
 
-/** Attempts ending every way an attempt can: completed (with and without tokens/s), failed, timed out, lost, preempted. */
+/**
+ * Attempts ending every way an attempt can: completed (with and without tokens/s), failed, timed out, lost, preempted.
+ */
 function runHistory(store: Store): void {
   const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 });
   store.insertPlan({

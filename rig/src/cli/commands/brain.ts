@@ -110,7 +110,8 @@ async function runBrain(
     else
       logger.warn(
         { skew_s: Math.round(skewMs / 1000) },
-        "the rig clock is off from the gateway's: signing escalations with the gateway's time (set up time sync, docs/rig.md)",
+        "the rig clock is off from the gateway's: signing escalations with the gateway's time (set up time sync, " +
+          'docs/rig.md)',
       );
   });
   const brain = new Brain({
@@ -146,7 +147,8 @@ async function runBrain(
       policy: config.scheduler.policy,
       profile: profile?.name ?? null,
     },
-    `brain up on ${config.brain.router}, scheduling GPU work ${config.scheduler.policy}${profile !== undefined ? ` with profile '${profile.name}'` : ''}`,
+    `brain up on ${config.brain.router}, scheduling GPU work ` +
+      `${config.scheduler.policy}${profile !== undefined ? ` with profile '${profile.name}'` : ''}`,
   );
   await untilSignal();
   await brain.stop();

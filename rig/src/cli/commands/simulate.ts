@@ -61,16 +61,17 @@ export function registerSimulate(program: Command): void {
           await writeFile(flags.trace, traceToJsonLines(run.result.trace));
         } catch (error) {
           throw new CliError(
-            `cannot write trace '${flags.trace}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+            `cannot write trace '${flags.trace}' ` +
+              `(${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
             2,
             'trace_unwritable',
           );
         }
       }
       if (flags.json === true) printJson(run.metrics);
-      else
-        process.stdout.write(
-          `${renderSummary(run.metrics, { scenario, rig: loaded.value.rigSource, tasks: loaded.value.specs.length })}\n`,
-        );
+      else {
+        const { rigSource, specs } = loaded.value;
+        process.stdout.write(`${renderSummary(run.metrics, { scenario, rig: rigSource, tasks: specs.length })}\n`);
+      }
     });
 }

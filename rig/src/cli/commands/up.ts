@@ -140,11 +140,13 @@ export function registerUp(program: Command): void {
       const simulateLlm = simulateGpus || !machine.ollama;
       if (profile !== undefined)
         say(
-          `rigmind: SIMULATED rig '${profile.name}' (${profile.gpus.length} cards, ${profile.cpu_slots} cpu slots) at ${flags.timeScale}x time: script and llm tasks are timed, not run`,
+          `rigmind: SIMULATED rig '${profile.name}' (${profile.gpus.length} cards, ${profile.cpu_slots} cpu slots) ` +
+            `at ${flags.timeScale}x time: script and llm tasks are timed, not run`,
         );
       else if (simulateGpus)
         say(
-          `rigmind: no NVIDIA GPU found (${machine.gpuNote}): script and llm tasks run on SIMULATED GPUs (timed, not run)`,
+          `rigmind: no NVIDIA GPU found (${machine.gpuNote}): script and llm tasks run on SIMULATED GPUs (timed, ` +
+            `not run)`,
         );
       else say(`rigmind: ${machine.gpuNote}`);
       if (!simulateGpus && !machine.ollama) say(`rigmind: no Ollama at ${config.ollama_url}: llm tasks are SIMULATED`);
@@ -208,7 +210,8 @@ export function registerUp(program: Command): void {
               });
         for (const worker of workers) spawnChild(worker.name, worker.args);
         say(
-          `rigmind: brain on ${config.brain.router}, ${workers.length} worker(s): ${workers.map((worker) => worker.name).join(', ')}; home ${home.dir}`,
+          `rigmind: brain on ${config.brain.router}, ${workers.length} worker(s): ` +
+            `${workers.map((worker) => worker.name).join(', ')}; home ${home.dir}`,
         );
         if (flags.demo !== true) {
           await unlessBrainDies(untilSignal());

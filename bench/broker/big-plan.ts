@@ -46,7 +46,7 @@ export async function run(big = 100_000, small = 10_000): Promise<BenchResult> {
       const started = performance.now();
       const result = await rig.client.request('submit_plan', { plan }, 60_000);
       if (!result.ok) throw new Error(`${result.code}: ${result.message}`);
-      return { ms: performance.now() - started, planId: (result.reply as MessageOf<'plan_accepted'>).plan_id };
+      return { ms: performance.now() - started, planId: (result.value as MessageOf<'plan_accepted'>).plan_id };
     };
     const rssBefore = rssMb(pid);
     const baseline = await accept(chain('baseline', small));
@@ -57,8 +57,8 @@ export async function run(big = 100_000, small = 10_000): Promise<BenchResult> {
     const status = await fetchPlanStatus(rig.client, measured.planId);
     const statusMs = performance.now() - statusStart;
     if (!status.ok) throw new Error(`status: ${status.code}: ${status.message}`);
-    if (status.status.tasks?.length !== big)
-      throw new Error(`status: ${status.status.tasks?.length} tasks, not ${big}`);
+    if (status.value.status.tasks?.length !== big)
+      throw new Error(`status: ${status.value.status.tasks?.length} tasks, not ${big}`);
 
     const cancelStart = performance.now();
     const canceled = await rig.client.request('cancel_request', { target: measured.planId }, 120_000);

@@ -43,7 +43,7 @@ async function runPlan(
     const started = performance.now();
     const submitted = await rig.client.request('submit_plan', { plan }, 60_000);
     if (!submitted.ok) throw new Error(submitted.message);
-    const planId = (submitted.reply as MessageOf<'plan_accepted'>).plan_id;
+    const planId = (submitted.value as MessageOf<'plan_accepted'>).plan_id;
     for await (const document of subscriber.documents()) {
       if ((JSON.parse(document.json) as { plan_id?: string }).plan_id === planId)
         return { planId, end: document.topic, ms: performance.now() - started };

@@ -115,15 +115,15 @@ export class RigHarness {
   /** Workers the brain knows. */
   async workers() {
     const result = await this.client.request('status_request', {});
-    return result.ok && result.reply.kind === 'status_reply' ? result.reply.workers : [];
+    return result.ok && result.value.kind === 'status_reply' ? result.value.workers : [];
   }
 
   /** A plan's status with every task. */
   async status(planId: string): Promise<PlanStatus> {
     const result = await this.client.request('status_request', { plan_id: planId, include_tasks: true });
-    if (!result.ok || result.reply.kind !== 'status_reply' || result.reply.plans[0] === undefined)
+    if (!result.ok || result.value.kind !== 'status_reply' || result.value.plans[0] === undefined)
       throw new Error(`no status for ${planId}`);
-    return result.reply.plans[0];
+    return result.value.plans[0];
   }
 
   /** Poll until `check` holds (bounded). */

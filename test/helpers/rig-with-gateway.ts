@@ -28,5 +28,5 @@ export function rigFor(gw: Harness, url = gw.server.url, escalation: Record<stri
 export async function submit(harness: RigHarness, plan: Plan): Promise<string> {
   const result = await harness.client.request('submit_plan', { plan });
   if (!result.ok) throw new Error(`refused: ${result.message}`);
-  return (result.reply as MessageOf<'plan_accepted'>).plan_id;
+  return (result.value as MessageOf<'plan_accepted'>).plan_id;
 }

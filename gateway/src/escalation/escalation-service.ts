@@ -1,4 +1,3 @@
-import type { Runtime } from '@rigmind/protocol';
 import type Anthropic from '@anthropic-ai/sdk';
 import {
   EscalationRequestSchema,
@@ -6,6 +5,8 @@ import {
   type Advice,
   type EscalationRequest,
   type EscalationResponse,
+  type Failure,
+  type Runtime,
 } from '@rigmind/protocol';
 import { buildAdvicePrompt, repairTurn } from '../advice/advice-prompt.js';
 import { ADVICE_TOOL, adviceFromToolInput } from '../advice/advice-tool.js';
@@ -338,7 +339,7 @@ export class EscalationService {
   // Only the first call's failure lands here; a failed repair call ends the escalation as advice_unusable.
   private fromFailure(
     row: EscalationRow,
-    outcome: Extract<RetryOutcome<MeteredReply, MeteredFailure>, { ok: false }>,
+    outcome: Failure<RetryOutcome<MeteredReply, MeteredFailure>>,
     settlements: readonly Settlement[],
   ): Delivery {
     const { reason, message } = outcome.failure;

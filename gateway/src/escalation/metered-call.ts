@@ -164,12 +164,14 @@ export async function placeCall(
     };
   }
   const latencyMs = performance.now() - started;
-  deps.gate.observe(result.header);
+  // The HTTP facts both halves carry, for the gate, the ledger and the audit log.
+  const http = result.ok ? result.value : result;
+  deps.gate.observe(http.header);
   const none: TokenUsage = { input: 0, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
-  const usage = result.ok ? result.usage : none;
+  const usage = result.ok ? result.value.usage : none;
   // A body that could not be read may still have been billed: count the worst case rather than nothing.
   const microUsd = result.ok ? costMicroUsd(context.price, usage) : result.maybeCharged ? reserved.worstCaseMicro : 0;
-  const outcome = result.ok ? 'ok' : result.outcome;
+  const outcome = result.ok ? 'ok' : result.code;
   settlements.push({
     reservationId: reserved.reservationId,
     entry: {
@@ -183,8 +185,8 @@ export async function placeCall(
       microUsd,
       latencyMs,
       outcome,
-      httpStatus: result.status,
-      requestId: result.requestId,
+      httpStatus: http.status,
+      requestId: http.requestId,
       purpose: context.purpose ?? 'advice',
     },
     rigName: context.rigName,
@@ -192,8 +194,8 @@ export async function placeCall(
       escalation_id: context.escalationId,
       model: request.model,
       outcome,
-      http_status: result.status,
-      request_id: result.requestId,
+      http_status: http.status,
+      request_id: http.requestId,
       usd: microToUsd(microUsd),
       latency_ms: Math.round(latencyMs),
       purpose: context.purpose ?? 'advice',
@@ -203,15 +205,15 @@ export async function placeCall(
     {
       escalation_id: context.escalationId,
       outcome,
-      status: result.status,
-      request_id: result.requestId,
+      status: http.status,
+      request_id: http.requestId,
       latency_ms: Math.round(latencyMs),
     },
     'upstream call',
   );
 
   if (result.ok) {
-    const { text, toolCall, stopReason } = result;
+    const { text, toolCall, stopReason } = result.value;
     return {
       done: true,
       value: { text, toolCall, reservationId: reserved.reservationId, usage, microUsd, stopReason },
@@ -220,7 +222,7 @@ export async function placeCall(
   const reason: MeteredFailure['reason'] =
     result.kind === 'billing'
       ? 'billing_refused'
-      : result.outcome === 'egress_refused'
+      : result.code === 'egress_refused'
         ? 'egress_refused'
         : result.kind === 'fatal'
           ? 'refused'

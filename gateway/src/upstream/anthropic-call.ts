@@ -1,4 +1,4 @@
-import type { Runtime } from '@rigmind/protocol';
+import { err, ok, type Err, type Ok, type Runtime } from '@rigmind/protocol';
 import Anthropic, { APIConnectionError, APIError } from '@anthropic-ai/sdk';
 import type { ToolDeclaration } from '../advice/advice-tool.js';
 import type { TokenUsage } from '../config/prices.js';
@@ -42,35 +42,42 @@ export interface ToolCall {
 /** Why a call failed, in ledger terms, and whether trying again can help. */
 export type CallFailureKind = 'retryable' | 'billing' | 'fatal';
 
+/** Why a call failed, as the ledger and the audit log record it (the `outcome` column). */
+export type CallFailureCode =
+  | 'rate_limited'
+  | 'overloaded'
+  | 'server_error'
+  | 'connection_error'
+  | 'billing_refused'
+  | 'refused'
+  | 'malformed'
+  | 'egress_refused';
+
+/** What Anthropic's reply said: its text, its tool call, and what it cost in tokens. */
+export interface CallReply {
+  readonly text: string;
+  /** The reply's first call of the requested tool, if it made one. */
+  readonly toolCall: ToolCall | undefined;
+  readonly usage: TokenUsage;
+  readonly stopReason: string | null;
+  readonly status: number;
+  readonly requestId: string | null;
+  readonly header: HeaderLookup;
+}
+
+/** What a failed call carries besides its code: how to treat it, and the HTTP facts for the ledger and the gate. */
+export interface CallFailureDetail {
+  readonly kind: CallFailureKind;
+  /** Whether Anthropic may have charged for it (a 200 whose body could not be read). */
+  readonly maybeCharged: boolean;
+  readonly status: number | null;
+  readonly retryAfterMs: number | undefined;
+  readonly requestId: string | null;
+  readonly header: HeaderLookup;
+}
+
 /** The outcome of one HTTP call to Anthropic, as a value. */
-export type CallOutcome =
-  | {
-      readonly ok: true;
-      readonly text: string;
-      /** The reply's first call of the requested tool, if it made one. */
-      readonly toolCall: ToolCall | undefined;
-      readonly usage: TokenUsage;
-      readonly stopReason: string | null;
-      readonly status: number;
-      readonly requestId: string | null;
-      readonly header: HeaderLookup;
-    }
-  | {
-      readonly ok: false;
-      readonly kind: CallFailureKind;
-      /**
-       * Ledger outcome: rate_limited, overloaded, server_error, connection_error, billing_refused, refused, malformed,
-       * egress_refused.
-       */
-      readonly outcome: string;
-      /** Whether Anthropic may have charged for it (a 200 whose body could not be read). */
-      readonly maybeCharged: boolean;
-      readonly status: number | null;
-      readonly retryAfterMs: number | undefined;
-      readonly requestId: string | null;
-      readonly message: string;
-      readonly header: HeaderLookup;
-    };
+export type CallOutcome = Ok<CallReply> | Err<CallFailureCode, CallFailureDetail>;
 
 /** Settings of the SDK client. */
 export interface AnthropicClientOptions {
@@ -170,8 +177,7 @@ export async function callAnthropic(
     const usage = data.usage;
     const written = usage.cache_creation_input_tokens ?? 0;
     const split = usage.cache_creation;
-    return {
-      ok: true,
+    return ok({
       text,
       toolCall,
       usage: {
@@ -186,7 +192,7 @@ export async function callAnthropic(
       status: response.status,
       requestId: request_id ?? null,
       header,
-    };
+    });
   } catch (error) {
     return classify(error, clock);
   }
@@ -225,7 +231,7 @@ function classify(error: unknown, clock: Pick<Runtime, 'now'>): CallOutcome {
 
 function failure(
   kind: CallFailureKind,
-  outcome: string,
+  code: CallFailureCode,
   maybeCharged: boolean,
   status: number | null,
   requestId: string | null | undefined,
@@ -233,17 +239,14 @@ function failure(
   header: HeaderLookup,
   clock: Pick<Runtime, 'now'>,
 ): CallOutcome {
-  return {
-    ok: false,
+  return err(code, message, {
     kind,
-    outcome,
     maybeCharged,
     status,
     retryAfterMs: parseRetryAfterMs(header, clock.now()),
     requestId: requestId ?? null,
-    message,
     header,
-  };
+  });
 }
 
 function causeChain(error: unknown): unknown[] {

@@ -1,4 +1,5 @@
-import type { Runtime } from '@rigmind/protocol';
+import { err, ok, type Result, type Runtime } from '@rigmind/protocol';
+
 /** One try of something that may be retried. */
 export type Try<T, F> =
   | { readonly done: true; readonly value: T }
@@ -21,10 +22,21 @@ export interface RetryPolicy {
 /** Injected waiting and randomness (jitter). */
 export type RetryIo = Pick<Runtime, 'sleep' | 'random'>;
 
-/** The loop's end: a value, or the last failure and whether it could have been retried later. */
-export type RetryOutcome<T, F> =
-  | { readonly ok: true; readonly value: T; readonly tries: number }
-  | { readonly ok: false; readonly failure: F; readonly retryable: boolean; readonly tries: number };
+/**
+ * Why the loop gave up: every attempt was used, the last failure cannot be retried, or the server asked for a
+ * wait beyond `maxRetryAfterMs`.
+ */
+export type RetryEndCode = 'attempts_exhausted' | 'not_retryable' | 'wait_too_long';
+
+/** What a failed loop carries: the last try's failure, whether a later retry could help, and how many tries ran. */
+export interface RetryEnd<F> {
+  readonly failure: F;
+  readonly retryable: boolean;
+  readonly tries: number;
+}
+
+/** The loop's end: a value, or why it stopped with the last failure. */
+export type RetryOutcome<T, F> = Result<T, RetryEndCode, RetryEnd<F>>;
 
 /** Exponential backoff with full jitter, capped. */
 export function backoffMs(attempt: number, baseMs: number, capMs: number, random: () => number): number {
@@ -43,11 +55,17 @@ export async function retryLoop<T, F>(
 ): Promise<RetryOutcome<T, F>> {
   for (let n = 1; ; n += 1) {
     const result = await attempt(n);
-    if (result.done) return { ok: true, value: result.value, tries: n };
-    if (!result.retryable || n >= policy.attempts)
-      return { ok: false, failure: result.failure, retryable: result.retryable, tries: n };
+    if (result.done) return ok(result.value);
+    const { failure } = result;
+    if (!result.retryable)
+      return err('not_retryable', `try ${n} failed for good`, { failure, retryable: false, tries: n });
+    if (n >= policy.attempts)
+      return err('attempts_exhausted', `all ${n} tries failed`, { failure, retryable: true, tries: n });
     const wait = result.retryAfterMs ?? backoffMs(n, policy.baseMs, policy.capMs, () => io.random());
-    if (wait > policy.maxRetryAfterMs) return { ok: false, failure: result.failure, retryable: true, tries: n };
+    if (wait > policy.maxRetryAfterMs) {
+      const message = `the server asked for a wait of ${wait} ms, beyond ${policy.maxRetryAfterMs} ms`;
+      return err('wait_too_long', message, { failure, retryable: true, tries: n });
+    }
     await io.sleep(wait);
   }
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { EscalationReason, Plan, RigConfig, RigEvent, Runtime } from '@rigmind/protocol';
+import type { EscalationReason, Plan, Result, RigConfig, RigEvent, Runtime } from '@rigmind/protocol';
 import type { RigHome } from '../config/rig-home.js';
 import type { NewTask, TaskRow } from '../store/rows.js';
 import type { Store } from '../store/store.js';
@@ -20,12 +20,10 @@ export interface PlanProblem {
 }
 
 /** Validates a submitted plan and resolves it into tasks in topological order. */
-export type PlanResolver = (plan: Plan) => { ok: true; tasks: NewTask[] } | { ok: false; issues: PlanProblem[] };
+export type PlanResolver = (plan: Plan) => Result<NewTask[], 'invalid_plan', { readonly issues: PlanProblem[] }>;
 
 /** What a person's `rigmind escalate TASK_ID` did: the tasks it affected, or why it was refused (as a value). */
-export type ManualEscalation =
-  | { readonly ok: true; readonly affected: string[] }
-  | { readonly ok: false; readonly code: 'not_found' | 'not_escalatable'; readonly message: string };
+export type ManualEscalation = Result<string[], 'not_found' | 'not_escalatable'>;
 
 /**
  * Hooks the escalation path plugs into; absent means no gateway is configured. They are called by `applyEffects`

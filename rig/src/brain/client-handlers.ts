@@ -100,7 +100,7 @@ function checkPlan(ctx: BrainContext, message: MessageOf<'submit_plan'>, reply: 
     return undefined;
   }
   const source = message.source ?? `client:${message.sender.id}`;
-  return { planId: newPlanId(message.plan.plan), message, tasks: resolved.tasks, source };
+  return { planId: newPlanId(message.plan.plan), message, tasks: resolved.value, source };
 }
 
 /** A stored plan announced (inside the storing transaction): its event, its auto-fixes logged; returns the ack and

@@ -81,7 +81,7 @@ export function routeFrame(ctx: BrainContext, frame: RoutedFrame): readonly Brai
             ? createMessage(
                 'ack',
                 { role: 'brain', id: ctx.id },
-                { detail: 'handed to the external tier', affected: result.affected },
+                { detail: 'handed to the external tier', affected: result.value },
                 message.msg_id,
               )
             : createMessage(

@@ -5,9 +5,11 @@ import {
   encodeMessage,
   err,
   MAX_FRAME_BYTES,
+  ok,
   refusalCodeOf,
   type Err,
   type Message,
+  type Ok,
   type MessageKind,
   type Payload,
   type RefusalCode,
@@ -30,11 +32,8 @@ export interface ClientIssues {
 /** A request that got no answer or a refusal, as a value. */
 export type ClientFailure = Err<ClientErrorCode, ClientIssues>;
 
-/**
- * A reply from the brain, or why there is none. The success keeps its `reply` field rather than Ok's `value`
- * until the brain refactor lands: tests under test/rig/brain read `.reply`, and they change with it.
- */
-export type ClientResult = { readonly ok: true; readonly reply: Message } | ClientFailure;
+/** A reply from the brain, or why there is none. */
+export type ClientResult = Ok<Message> | ClientFailure;
 
 /** Largest reply a client takes: a 100,000-task plan's acceptance is about 5 MB, a status page far less. */
 const MAX_REPLY_BYTES = 64 * 1024 * 1024;
@@ -115,7 +114,7 @@ export class BrainClient {
       return err('brain_unreachable', why, { issues: [] });
     }
     if (answer.kind === 'refused') return refusal(answer.code, answer.message, answer.issues);
-    return { ok: true, reply: answer };
+    return ok(answer);
   }
 
   /** Whether a brain answers within `timeoutMs`; a refusal from it still proves it is there. */

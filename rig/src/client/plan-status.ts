@@ -1,19 +1,24 @@
-import { err, MAX_STATUS_PAGE, type MessageOf, type PlanStatus, type TaskStatusRow } from '@rigmind/protocol';
+import {
+  err,
+  MAX_STATUS_PAGE,
+  ok,
+  type MessageOf,
+  type Ok,
+  type PlanStatus,
+  type TaskStatusRow,
+} from '@rigmind/protocol';
 import type { BrainClient, ClientFailure } from './brain-client.js';
 
-/**
- * A plan's status with every task (and the workers, as the last page saw them), or why not. Like ClientResult,
- * the success keeps its flat fields until the brain refactor: tests under test/rig/brain read `.status`.
- */
-export type PlanStatusResult =
-  | {
-      readonly ok: true;
-      readonly status: PlanStatus;
-      readonly workers: MessageOf<'status_reply'>['workers'];
-      /** Set while the brain cannot write its state database (as the last page said). */
-      readonly write_failure?: MessageOf<'status_reply'>['write_failure'];
-    }
-  | ClientFailure;
+/** A plan's status with every task, and the workers as the last page saw them. */
+export interface FullPlanStatus {
+  readonly status: PlanStatus;
+  readonly workers: MessageOf<'status_reply'>['workers'];
+  /** Set while the brain cannot write its state database (as the last page said). */
+  readonly write_failure?: MessageOf<'status_reply'>['write_failure'];
+}
+
+/** A plan's whole status, or why not. */
+export type PlanStatusResult = Ok<FullPlanStatus> | ClientFailure;
 
 /** More pages than any plan has (5 million tasks): the loop ends even if the brain misbehaves. */
 const MAX_PAGES = 1_000;
@@ -32,7 +37,7 @@ export async function fetchPlanStatus(
     const payload = { plan_id: planId, include_tasks: true, task_offset: tasks.length, task_limit: MAX_STATUS_PAGE };
     const result = await client.request('status_request', payload, pageTimeoutMs);
     if (!result.ok) return result;
-    const reply = result.reply.kind === 'status_reply' ? result.reply : undefined;
+    const reply = result.value.kind === 'status_reply' ? result.value : undefined;
     const status = reply?.plans[0];
     if (reply === undefined || status === undefined) {
       return err('invalid_reply', `the brain sent no status for ${planId}`, { issues: [] });
@@ -42,7 +47,7 @@ export async function fetchPlanStatus(
     // State and counts from the last page, the newest; rows read earlier may be a moment older than they.
     if (rows.length < MAX_STATUS_PAGE || tasks.length >= status.total) {
       const health = reply.write_failure === undefined ? {} : { write_failure: reply.write_failure };
-      return { ok: true, status: { ...status, tasks }, workers: reply.workers, ...health };
+      return ok({ status: { ...status, tasks }, workers: reply.workers, ...health });
     }
   }
   const message = `the status of ${planId} kept growing while it was read`;

@@ -40,13 +40,13 @@ export async function waitForPlan(
     for (;;) {
       // Counts while it runs (cheap for a plan of thousands of tasks); every task once it is done.
       const result = await client.request('status_request', { plan_id: planId, include_tasks: false });
-      if (result.ok && result.reply.kind === 'status_reply') {
-        const status = result.reply.plans[0];
+      if (result.ok && result.value.kind === 'status_reply') {
+        const status = result.value.plans[0];
         if (status !== undefined) {
           hooks.onStatus?.(status);
           if (status.state !== 'running') {
             const full = await fetchPlanStatus(client, planId);
-            return full.ok ? full.status : status;
+            return full.ok ? full.value.status : status;
           }
         }
       } else if (!result.ok && result.code !== 'brain_unreachable') {

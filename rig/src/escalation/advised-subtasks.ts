@@ -1,13 +1,19 @@
-import type { PlanTask } from '@rigmind/protocol';
+import { err, ok, type PlanTask, type Result } from '@rigmind/protocol';
 import type { PlanResolver } from '../brain/brain-context.js';
 import type { TaskRow } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import type { Transitions } from '../store/transitions.js';
 
-/** Subtasks that could not be taken, as a value saying why. */
-export interface SubtasksRefused {
-  readonly ok: false;
-  readonly reason: string;
+/**
+ * Why advised subtasks could not be taken: one assigns the brain's executor, they break the plan rules, or their
+ * names clash with tasks the plan already has.
+ */
+export type SubtasksRefusedCode = 'brain_executor' | 'invalid_subtasks' | 'name_clash';
+
+/** The subtasks inserted: the ids ready now, and their names under the parent. */
+export interface InsertedSubtasks {
+  readonly queued: string[];
+  readonly names: string[];
 }
 
 /**
@@ -22,9 +28,9 @@ export function insertAdvisedSubtasks(
   parent: TaskRow,
   proposed: readonly PlanTask[],
   source: string,
-): { ok: true; queued: string[]; names: string[] } | SubtasksRefused {
+): Result<InsertedSubtasks, SubtasksRefusedCode> {
   if (proposed.some((task) => task.executor === 'brain'))
-    return { ok: false, reason: 'advice may not assign tasks to the brain executor' };
+    return err('brain_executor', 'advice may not assign tasks to the brain executor');
   const prefix = `${parent.name}.`;
   const renamed: PlanTask[] = proposed.map((task) => ({
     ...task,
@@ -32,19 +38,17 @@ export function insertAdvisedSubtasks(
     ...(task.depends_on !== undefined ? { depends_on: task.depends_on.map((dep) => `${prefix}${dep}`) } : {}),
   }));
   const resolved = resolvePlan({ plan: `${parent.plan_id}-advice`, tasks: renamed });
-  if (!resolved.ok)
-    return {
-      ok: false,
-      reason:
-        `advice subtasks refused: ` + `${resolved.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
-    };
-  const names = resolved.tasks.map((task) => task.name);
+  if (!resolved.ok) {
+    const issues = resolved.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+    return err('invalid_subtasks', `advice subtasks refused: ${issues}`);
+  }
+  const names = resolved.value.map((task) => task.name);
   const clash = store.takenNames(parent.plan_id, names);
-  if (clash.length > 0) return { ok: false, reason: `advice subtasks clash with existing tasks: ${clash.join(', ')}` };
+  if (clash.length > 0) return err('name_clash', `advice subtasks clash with existing tasks: ${clash.join(', ')}`);
   return store.transaction(() => {
     const ids = new Map(names.map((name) => [name, `${parent.plan_id}.${name}`]));
     const firstSeq = (store.lastSeq(parent.plan_id) ?? 0) + 1;
-    const queued = store.insertTasks(parent.plan_id, resolved.tasks, ids, source, firstSeq);
+    const queued = store.insertTasks(parent.plan_id, resolved.value, ids, source, firstSeq);
     const dependsOn = [...(JSON.parse(parent.depends_on) as string[]), ...names];
     transitions.blockOnSubtasks(
       parent.task_id,
@@ -52,6 +56,6 @@ export function insertAdvisedSubtasks(
       dependsOn,
       `advised: waiting for ${names.length} subtask(s)`,
     );
-    return { ok: true as const, queued, names };
+    return ok({ queued, names });
   });
 }

@@ -1,5 +1,7 @@
 import {
   createMessage,
+  err,
+  ok,
   encodeMessage,
   parseMessage,
   type Advice,
@@ -82,16 +84,16 @@ export class Escalator implements EscalationHooks {
   escalateByHand(taskId: string): ManualEscalation {
     const { ctx } = this;
     const row = ctx.store.task(taskId);
-    if (row === undefined) return { ok: false, code: 'not_found', message: `no task '${taskId}'` };
+    if (row === undefined) return err('not_found', `no task '${taskId}'`);
     const why = whyNotByHand(row, this.#rows.get(taskId)?.state, this.#mayLeave(row));
-    if (why !== undefined) return { ok: false, code: 'not_escalatable', message: `task '${taskId}' ${why}` };
+    if (why !== undefined) return err('not_escalatable', `task '${taskId}' ${why}`);
     const reopened = ctx.store.transaction(() => {
       const dependents = row.status === 'failed' ? reopenDependents(ctx.store, ctx.transitions, row) : [];
       this.#hand(row, 'manual');
       return dependents;
     });
     this.#send(taskId);
-    return { ok: true, affected: [taskId, ...reopened] };
+    return ok([taskId, ...reopened]);
   }
 
   // A sensitive task leaves the rig only if its plan allows it.
@@ -214,19 +216,19 @@ export class Escalator implements EscalationHooks {
     const escalation = this.#rows.get(taskId);
     if (escalation?.state === 'withdrawing') {
       // Canceled while this was under way: what it learnt of the gateway's id is what the withdrawal needs.
-      const id = result.ok ? result.response.id : result.escalationId;
+      const id = result.ok ? result.value.response.id : result.escalationId;
       if (escalation.escalation_id === null && id !== undefined) this.#rows.learnId(taskId, id);
       return [];
     }
     const row = ctx.store.task(taskId);
     if (row === undefined || row.status !== 'waiting_external') return [];
-    if (result.ok && result.response.state === 'completed' && result.response.advice !== undefined) {
+    if (result.ok && result.value.response.state === 'completed' && result.value.response.advice !== undefined) {
       // Advice enters through protocol like any frame: as a message from the gateway, under the dispatch rule.
       const frame = encodeMessage(
         createMessage(
           'advice',
           { role: 'gateway', id: 'gateway' },
-          { escalation_id: result.response.id, task_id: taskId, advice: result.response.advice },
+          { escalation_id: result.value.response.id, task_id: taskId, advice: result.value.response.advice },
         ),
       );
       const parsed = parseMessage(frame, { from: ['gateway'] });
@@ -235,12 +237,12 @@ export class Escalator implements EscalationHooks {
       return this.#apply(row, parsed.value.advice);
     }
     if (result.ok) {
-      const error = result.response.error;
+      const error = result.value.response.error;
       return this.#retryOrFail(
         row,
-        result.response.state === 'pending',
-        result.response.id,
-        error ? `${error.code}: ${error.message}` : `escalation ${result.response.state}`,
+        result.value.response.state === 'pending',
+        result.value.response.id,
+        error ? `${error.code}: ${error.message}` : `escalation ${result.value.response.state}`,
       );
     }
     return this.#retryOrFail(
@@ -308,9 +310,9 @@ export class Escalator implements EscalationHooks {
       advice.tasks,
       EXTERNAL_SOURCE,
     );
-    if (!inserted.ok) return this.#fail(row, inserted.reason);
-    this.#rows.setState(row.task_id, 'awaiting_subtasks', inserted.names.join(', '));
-    return [{ kind: 'release', taskIds: inserted.queued }];
+    if (!inserted.ok) return this.#fail(row, inserted.message);
+    this.#rows.setState(row.task_id, 'awaiting_subtasks', inserted.value.names.join(', '));
+    return [{ kind: 'release', taskIds: inserted.value.queued }];
   }
 
   // The escalation is over; the task fails where it is (the brain's `fail` effect announces it and cascades).

@@ -1,9 +1,12 @@
 import {
   EscalationRequestSchema,
   EscalationResponseSchema,
+  err,
+  ok,
   signRequest,
   type EscalationRequestInput,
   type EscalationResponse,
+  type Result,
   type Runtime,
 } from '@rigmind/protocol';
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
@@ -21,27 +24,27 @@ export type GatewayFailureCode =
   | 'invalid_response';
 
 /** An escalation's outcome, as a value: advice, or why not and whether asking again later can help. */
-export type GatewayResult =
-  | {
-      readonly ok: true;
-      readonly response: EscalationResponse;
-      /**
-       * For a pending escalation: when the gateway next tries it upstream (its Retry-After); polling sooner learns
-       * nothing.
-       */
-      readonly retryAfterMs?: number;
-    }
-  | {
-      readonly ok: false;
-      readonly code: GatewayFailureCode;
-      readonly retryable: boolean;
-      readonly message: string;
-      /** The gateway's own error code, when it sent one (e.g. stale_request, upstream_billing). */
-      readonly gatewayCode?: string;
-      readonly retryAfterMs?: number;
-      /** Set once the gateway has accepted the escalation: poll it with {@link GatewayClient.poll}. */
-      readonly escalationId?: string;
-    };
+export type GatewayResult = Result<GatewayAnswer, GatewayFailureCode, GatewayFailureDetail>;
+
+/** The gateway's answer to an escalation: advice, or a pending escalation to poll. */
+export interface GatewayAnswer {
+  readonly response: EscalationResponse;
+  /**
+   * For a pending escalation: when the gateway next tries it upstream (its Retry-After); polling sooner learns
+   * nothing.
+   */
+  readonly retryAfterMs?: number;
+}
+
+/** What every gateway failure says besides its code: whether asking again can help, and what the gateway said. */
+export interface GatewayFailureDetail {
+  readonly retryable: boolean;
+  /** The gateway's own error code, when it sent one (e.g. stale_request, upstream_billing). */
+  readonly gatewayCode?: string;
+  readonly retryAfterMs?: number;
+  /** Set once the gateway has accepted the escalation: poll it with {@link GatewayClient.poll}. */
+  readonly escalationId?: string;
+}
 
 /** What asking the gateway to withdraw an escalation came to; `later`: ask again (unreachable, or a call under way). */
 export type WithdrawResult =
@@ -126,16 +129,12 @@ export class GatewayClient {
     const parsed = EscalationRequestSchema.safeParse(request);
     if (!parsed.success) {
       const first = parsed.error.issues[0];
-      return {
-        ok: false,
-        code: 'refused',
-        retryable: false,
-        message: `invalid escalation request: ${first?.path.join('.') ?? ''}: ${first?.message ?? ''}`,
-      };
+      const message = `invalid escalation request: ${first?.path.join('.') ?? ''}: ${first?.message ?? ''}`;
+      return err('refused', message, { retryable: false });
     }
     const exchange = await this.#send('POST', '/v1/escalations', JSON.stringify(parsed.data));
     const result = this.#interpret(exchange, undefined);
-    if (result.ok && result.response.state === 'pending') return this.poll(result.response.id, signal);
+    if (result.ok && result.value.response.state === 'pending') return this.poll(result.value.response.id, signal);
     return result;
   }
 
@@ -147,20 +146,15 @@ export class GatewayClient {
     for (;;) {
       const result = await this.fetchEscalation(id);
       const pending = result.ok
-        ? result.response.state === 'pending'
+        ? result.value.response.state === 'pending'
         : result.code === 'unreachable' || result.code === 'server_error';
       if (!pending) return result;
-      const wait = Math.max(interval, result.ok ? (result.retryAfterMs ?? 0) : 0);
+      const wait = Math.max(interval, result.ok ? (result.value.retryAfterMs ?? 0) : 0);
       if (this.#now() + wait > deadline || signal?.aborted === true) {
-        const next = result.ok && result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {};
-        return {
-          ok: false,
-          code: 'timeout',
-          retryable: true,
-          message: `escalation ${id} still pending at the gateway`,
-          escalationId: id,
-          ...next,
-        };
+        const after = result.ok ? result.value.retryAfterMs : undefined;
+        const next = after === undefined ? {} : { retryAfterMs: after };
+        const message = `escalation ${id} still pending at the gateway`;
+        return err('timeout', message, { retryable: true, escalationId: id, ...next });
       }
       await this.#sleep(wait);
     }
@@ -275,58 +269,41 @@ export class GatewayClient {
   #interpret(exchange: Exchange, knownId: string | undefined): GatewayResult {
     const withId = knownId === undefined ? {} : { escalationId: knownId };
     if (exchange.kind === 'network')
-      return {
-        ok: false,
-        code: 'unreachable',
-        retryable: true,
-        message: `gateway unreachable: ${exchange.message}`,
-        ...withId,
-      };
+      return err('unreachable', `gateway unreachable: ${exchange.message}`, { retryable: true, ...withId });
     const { status } = exchange;
     if (status === 200 || status === 202) {
       const parsed = EscalationResponseSchema.safeParse(safeJson(exchange.body));
       if (!parsed.success)
-        return {
-          ok: false,
-          code: 'invalid_response',
+        return err('invalid_response', `gateway sent an invalid escalation response (HTTP ${status})`, {
           retryable: false,
-          message: `gateway sent an invalid escalation response (HTTP ${status})`,
           ...withId,
-        };
+        });
       const response = parsed.data;
       if (response.state === 'failed') {
-        return {
-          ok: false,
-          code: 'failed',
+        return err('failed', response.error?.message ?? 'escalation failed', {
           retryable: false,
-          message: response.error?.message ?? 'escalation failed',
           escalationId: response.id,
           ...(response.error ? { gatewayCode: response.error.code } : {}),
-        };
+        });
       }
       const retryAfterMs = response.state === 'pending' ? retryAfterMsOf(exchange.retryAfter) : undefined;
-      return retryAfterMs === undefined ? { ok: true, response } : { ok: true, response, retryAfterMs };
+      return ok(retryAfterMs === undefined ? { response } : { response, retryAfterMs });
     }
     const error = parseError(exchange.body);
-    const base = {
-      message: error?.message ?? `gateway answered HTTP ${status}`,
-      ...(error ? { gatewayCode: error.code } : {}),
-      ...withId,
-    };
-    if (status === 401) return { ok: false, code: 'unauthorized', retryable: false, ...base };
-    if (status === 402) return { ok: false, code: 'budget_exceeded', retryable: false, ...base };
+    const message = error?.message ?? `gateway answered HTTP ${status}`;
+    const said = { ...(error ? { gatewayCode: error.code } : {}), ...withId };
+    if (status === 401) return err('unauthorized', message, { retryable: false, ...said });
+    if (status === 402) return err('budget_exceeded', message, { retryable: false, ...said });
     if (status === 429) {
       const retryAfterMs = retryAfterMsOf(exchange.retryAfter);
-      return {
-        ok: false,
-        code: 'rate_limited',
+      return err('rate_limited', message, {
         retryable: true,
-        ...base,
+        ...said,
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      };
+      });
     }
-    if (status >= 500) return { ok: false, code: 'server_error', retryable: true, ...base };
-    return { ok: false, code: 'refused', retryable: false, ...base };
+    if (status >= 500) return err('server_error', message, { retryable: true, ...said });
+    return err('refused', message, { retryable: false, ...said });
   }
 }
 

@@ -51,7 +51,7 @@ export class Withdrawals {
   // Sent, but no reply brought the gateway's id (it was lost): ask which escalation the handoff's key made.
   #lookUp(taskId: string, key: string, tries: number): void {
     const request = this.client.findByKey(key).then((result) => {
-      const id = result.ok ? result.response.id : result.escalationId;
+      const id = result.ok ? result.value.response.id : result.escalationId;
       if (id !== undefined && (result.ok || result.code === 'failed')) {
         // The next step withdraws it by id (a settled one is then reported as such).
         this.rows.retryLater(taskId, this.ctx.runtime.now(), id, 'task canceled; withdrawing at the gateway');

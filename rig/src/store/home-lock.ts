@@ -1,5 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { err, ok, type Err, type Ok } from '@rigmind/protocol';
 import Database from 'better-sqlite3';
 
 /** Why the home could not be locked: another brain holds it, or the lock file itself is unusable. */
@@ -14,8 +15,9 @@ export interface HomeLock {
 
 /** A held lock, or why there is none; `pid` is the holder's when its pid file names one. */
 export type HomeLockResult =
-  | { readonly ok: true; readonly lock: HomeLock }
-  | { readonly ok: false; readonly code: HomeLockCode; readonly message: string; readonly pid?: number };
+  | Ok<HomeLock>
+  | Err<'home_locked', { readonly pid?: number }>
+  | Err<Exclude<HomeLockCode, 'home_locked'>>;
 
 /**
  * Lock a rig home for one brain. Node has no flock, but SQLite's unix VFS holds POSIX record locks, which the
@@ -32,7 +34,7 @@ export function lockHome(runDir: string, pid: number = process.pid): HomeLockRes
     db = new Database(path, { timeout: 0 });
   } catch (error) {
     const message = `cannot open the lock file ${path}: ${(error as Error).message}`;
-    return { ok: false, code: 'home_lock_failed', message };
+    return err('home_lock_failed', message);
   }
   try {
     db.pragma('locking_mode = EXCLUSIVE');
@@ -40,27 +42,24 @@ export function lockHome(runDir: string, pid: number = process.pid): HomeLockRes
   } catch (error) {
     db.close();
     if ((error as { code?: string }).code !== 'SQLITE_BUSY') {
-      return { ok: false, code: 'home_lock_failed', message: `cannot lock ${path}: ${(error as Error).message}` };
+      return err('home_lock_failed', `cannot lock ${path}: ${(error as Error).message}`);
     }
     const holder = readPid(pidPath);
-    if (holder === undefined) return { ok: false, code: 'home_locked', message: 'held by an unknown pid' };
-    return { ok: false, code: 'home_locked', message: `held by pid ${holder}`, pid: holder };
+    if (holder === undefined) return err('home_locked', 'held by an unknown pid', {});
+    return err('home_locked', `held by pid ${holder}`, { pid: holder });
   }
   writeFileSync(pidPath, `${pid}\n`);
   let held = true;
-  return {
-    ok: true,
-    lock: {
-      path,
-      release: () => {
-        if (!held) return;
-        held = false;
-        // The pid file goes first: once the lock is free a new brain may write its own.
-        rmSync(pidPath, { force: true });
-        db.close();
-      },
+  return ok({
+    path,
+    release: () => {
+      if (!held) return;
+      held = false;
+      // The pid file goes first: once the lock is free a new brain may write its own.
+      rmSync(pidPath, { force: true });
+      db.close();
     },
-  };
+  });
 }
 
 function readPid(path: string): number | undefined {

@@ -68,20 +68,27 @@ describe('retry loop', () => {
       retryAfterMs: undefined,
       failure: ++calls,
     }));
-    expect(exhausted).toEqual({ ok: false, failure: 3, retryable: true, tries: 3 });
+    expect(exhausted).toEqual({
+      ok: false,
+      code: 'attempts_exhausted',
+      message: 'all 3 tries failed',
+      failure: 3,
+      retryable: true,
+      tries: 3,
+    });
     const fatal = await retryLoop(policy, io, async () => ({
       done: false,
       retryable: false,
       retryAfterMs: undefined,
       failure: 'billing',
     }));
-    expect(fatal).toMatchObject({ ok: false, retryable: false, tries: 1 });
+    expect(fatal).toMatchObject({ ok: false, code: 'not_retryable', retryable: false, tries: 1 });
     const tooLong = await retryLoop(policy, io, async () => ({
       done: false,
       retryable: true,
       retryAfterMs: 5_000,
       failure: 'later',
     }));
-    expect(tooLong).toMatchObject({ ok: false, retryable: true, tries: 1 });
+    expect(tooLong).toMatchObject({ ok: false, code: 'wait_too_long', retryable: true, tries: 1 });
   });
 });

@@ -104,7 +104,7 @@ describe('the brain refuses bad input and keeps serving', () => {
     raw.sendRaw([frame]);
     expect(await nextReply()).toMatchObject({ kind: 'refused', code: 'invalid_utf8', re: message.msg_id });
     const status = await rig.client.request('status_request', {});
-    expect(status.ok && status.reply.kind === 'status_reply' && status.reply.plans).toEqual([]);
+    expect(status.ok && status.value.kind === 'status_reply' && status.value.plans).toEqual([]);
   });
 
   it('takes a refusal that names no request as the answer to the oldest one, not as silence', async () => {
@@ -194,6 +194,6 @@ describe('the brain refuses bad input and keeps serving', () => {
     expect(unknown.issues[0]).toMatchObject({ path: 'tasks[1].depends_on[0]' });
     expect(unknown.issues[0]?.message).toContain("'aa'");
     const status = await rig.client.request('status_request', {});
-    expect(status.ok && status.reply.kind === 'status_reply' && status.reply.plans).toEqual([]);
+    expect(status.ok && status.value.kind === 'status_reply' && status.value.plans).toEqual([]);
   });
 });

@@ -38,15 +38,15 @@ describe('a plan of 100,000 tasks', () => {
     await rig.startWorker('w1', ['--classes', 'cpu']);
     const submitted = await rig.client.request('submit_plan', { plan: chain(100_000) }, 120_000);
     if (!submitted.ok) throw new Error(`${submitted.code}: ${submitted.message}`);
-    const accepted = submitted.reply as MessageOf<'plan_accepted'>;
+    const accepted = submitted.value as MessageOf<'plan_accepted'>;
     expect(accepted.tasks).toHaveLength(100_000);
 
     // Every task, page by page, each page within its own timeout (one reply of every row was 30 MB).
     const status = await fetchPlanStatus(rig.client, accepted.plan_id);
     if (!status.ok) throw new Error(`${status.code}: ${status.message}`);
-    expect(status.status.total).toBe(100_000);
-    expect(status.status.tasks?.map((task) => task.name).slice(99_998)).toEqual(['shard-99998', 'shard-99999']);
-    expect(status.status.counts).toEqual({ queued: 1, blocked: 99_999 });
+    expect(status.value.status.total).toBe(100_000);
+    expect(status.value.status.tasks?.map((task) => task.name).slice(99_998)).toEqual(['shard-99998', 'shard-99999']);
+    expect(status.value.status.counts).toEqual({ queued: 1, blocked: 99_999 });
 
     // A client that asks for every task without paging gets the first page, not a 30 MB reply.
     const unpaged = await rig.client.request(
@@ -54,7 +54,7 @@ describe('a plan of 100,000 tasks', () => {
       { plan_id: accepted.plan_id, include_tasks: true },
       30_000,
     );
-    expect(unpaged.ok && unpaged.reply.kind === 'status_reply' && unpaged.reply.plans[0]?.tasks?.length).toBe(
+    expect(unpaged.ok && unpaged.value.kind === 'status_reply' && unpaged.value.plans[0]?.tasks?.length).toBe(
       MAX_STATUS_PAGE,
     );
 

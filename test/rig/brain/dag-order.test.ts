@@ -16,7 +16,7 @@ afterEach(async () => {
 async function submit(plan: Plan): Promise<string> {
   const result = await rig.client.request('submit_plan', { plan });
   if (!result.ok) throw new Error(`refused: ${result.message} ${JSON.stringify(result.issues)}`);
-  return (result.reply as MessageOf<'plan_accepted'>).plan_id;
+  return (result.value as MessageOf<'plan_accepted'>).plan_id;
 }
 
 const log = (name: string) => `mkdir -p "$RIGMIND_WORK" && echo ${name} >> "$RIGMIND_WORK/order.log"`;

@@ -23,7 +23,7 @@ const quick = (name: string, count: number): Plan => ({
 
 async function submit(rig: RigHarness, plan: Plan) {
   const result = await rig.client.request('submit_plan', { plan }, 10_000);
-  return result.ok ? { ok: true as const, planId: (result.reply as MessageOf<'plan_accepted'>).plan_id } : result;
+  return result.ok ? { ok: true as const, planId: (result.value as MessageOf<'plan_accepted'>).plan_id } : result;
 }
 
 async function accepted(rig: RigHarness, plan: Plan): Promise<string> {
@@ -80,7 +80,7 @@ describe('full disk', () => {
       await rig.until(() => existsSync(join(rig.work, 'printed')), 20_000, 'the writer task done');
       const full = await rig.client.request('status_request', {});
       expect(full.ok).toBe(true);
-      const reply = full.ok ? (full.reply as MessageOf<'status_reply'>) : undefined;
+      const reply = full.ok ? (full.value as MessageOf<'status_reply'>) : undefined;
       expect(reply?.write_failure?.code).toBe('disk_full');
       // Several heartbeats on the full disk: the timers that write (reaping, retries, pump) run on it.
       await new Promise((resolve) => setTimeout(resolve, HEARTBEAT_MS * 5));
@@ -93,7 +93,7 @@ describe('full disk', () => {
       await rig.until(
         async () => {
           const status = await rig.client.request('status_request', {});
-          return status.ok && (status.reply as MessageOf<'status_reply'>).write_failure === undefined;
+          return status.ok && (status.value as MessageOf<'status_reply'>).write_failure === undefined;
         },
         HEARTBEAT_MS * 50,
         'writes resumed',

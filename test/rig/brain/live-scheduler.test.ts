@@ -18,7 +18,7 @@ afterEach(async () => {
 async function submit(plan: string, tasks: readonly Partial<PlanTask>[]): Promise<string> {
   const submitted = await rig.client.request('submit_plan', { plan: { plan, tasks: tasks as PlanTask[] } });
   if (!submitted.ok) throw new Error(submitted.message);
-  return (submitted.reply as MessageOf<'plan_accepted'>).plan_id;
+  return (submitted.value as MessageOf<'plan_accepted'>).plan_id;
 }
 
 describe('the live swap-aware scheduler', () => {

@@ -38,10 +38,10 @@ describe('one brain per home', () => {
     expect(first.ok).toBe(true);
     const second = lockHome(rig.home);
     expect(second).toMatchObject({ ok: false, code: 'home_locked', pid: 4242 });
-    if (first.ok) first.lock.release();
+    if (first.ok) first.value.release();
     const third = lockHome(rig.home);
     expect(third.ok).toBe(true);
-    if (third.ok) third.lock.release();
+    if (third.ok) third.value.release();
   });
 
   // Three brains, one after another.
@@ -95,7 +95,7 @@ describe('one brain per home', () => {
     expect(up.stderr).toMatch(/address in use/);
     expect(up.stderr).toMatch(/rigmind: the brain exited \(exit 4\); stopping its workers/);
     const status = await client.request('status_request', {});
-    expect(status.ok && status.reply.kind === 'status_reply' ? status.reply.workers : undefined).toEqual([]);
+    expect(status.ok && status.value.kind === 'status_reply' ? status.value.workers : undefined).toEqual([]);
   });
 
   it('up exits 4 when its running brain is killed', { timeout: boundFor(6) }, async () => {

@@ -74,7 +74,7 @@ describe('rigmind up --simulate PROFILE', () => {
     ]);
     const submitted = await rig.client.request('submit_plan', { plan: { plan: 'sim', tasks: TASKS } });
     expect(submitted.ok).toBe(true);
-    const planId = (submitted as { reply: MessageOf<'plan_accepted'> }).reply.plan_id;
+    const planId = (submitted as { value: MessageOf<'plan_accepted'> }).value.plan_id;
     const final = await rig.finished(planId, PLAN_MS);
     expect(final.state).toBe('completed');
     expect(final.tasks?.every((task) => task.simulated)).toBe(true);

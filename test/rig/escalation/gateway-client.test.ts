@@ -32,7 +32,7 @@ describe('GatewayClient against the real gateway', () => {
     const result = await clientFor(harness).escalate(escalationBody());
     expect(result).toMatchObject({
       ok: true,
-      response: { state: 'completed', proposed_by: 'gateway', advice: { type: 'answer' } },
+      value: { response: { state: 'completed', proposed_by: 'gateway', advice: { type: 'answer' } } },
     });
   });
 
@@ -53,7 +53,7 @@ describe('GatewayClient against the real gateway', () => {
     });
     const result = await client.escalate(escalationBody());
     expect(result.ok).toBe(true);
-    expect(result.ok && result.response.state).toBe('completed');
+    expect(result.ok && result.value.response.state).toBe('completed');
     expect(revived?.received).toHaveLength(1);
   });
 
@@ -139,10 +139,10 @@ describe('GatewayClient against the real gateway', () => {
       const keyed = await client.escalate(escalationBody({ idempotency_key: 'handoff-client-key-01' }));
       expect(keyed.ok && (await client.findByKey('handoff-client-key-01'))).toMatchObject({
         ok: true,
-        response: { id: keyed.ok ? keyed.response.id : '' },
+        value: { response: { id: keyed.ok ? keyed.value.response.id : '' } },
       });
       const answered = await client.escalate(escalationBody());
-      expect(answered.ok && (await client.withdraw(answered.response.id))).toMatchObject({ outcome: 'settled' });
+      expect(answered.ok && (await client.withdraw(answered.value.response.id))).toMatchObject({ outcome: 'settled' });
       await harness.stub.close();
       const deferred = await client.escalate(escalationBody());
       expect(deferred).toMatchObject({ ok: false, code: 'timeout' });
@@ -193,7 +193,7 @@ describe('GatewayClient against the real gateway', () => {
         onClockSkew: (ms) => skews.push(ms),
       });
       const first = await client.escalate(escalationBody());
-      expect(first).toMatchObject({ ok: true, response: { state: 'completed' } });
+      expect(first).toMatchObject({ ok: true, value: { response: { state: 'completed' } } });
       expect(skews).toHaveLength(1);
       expect(Math.abs((skews[0] ?? 0) - 10 * 60_000)).toBeLessThan(2_000);
       // The refused try was audited as stale; the second was signed on the gateway's clock.

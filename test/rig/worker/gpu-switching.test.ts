@@ -39,7 +39,7 @@ afterEach(async () => {
 async function submit(plan: Plan): Promise<string> {
   const result = await rig.client.request('submit_plan', { plan });
   if (!result.ok) throw new Error(`refused: ${result.message}`);
-  return (result.reply as MessageOf<'plan_accepted'>).plan_id;
+  return (result.value as MessageOf<'plan_accepted'>).plan_id;
 }
 
 /** Fake nvidia-smi cards and an Ollama stand-in holding `model`, whose VRAM comes back `lagMs` after an unload. */

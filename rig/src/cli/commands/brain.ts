@@ -1,6 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { systemRuntime, type RigConfig, type RigProfile } from '@rigmind/protocol';
+import { ok, systemRuntime, type RigConfig, type RigProfile } from '@rigmind/protocol';
 import type { RigHome } from '../../config/rig-home.js';
 import { Brain } from '../../brain/brain.js';
 import { createLogger } from '../../log/logger.js';
@@ -16,7 +16,7 @@ import { lockHome, type HomeLock } from '../../store/home-lock.js';
 /** The home for this brain alone, or a CliError naming the brain that holds it. */
 function lockOrExplain(runDir: string, homeDir: string): HomeLock {
   const locked = lockHome(runDir);
-  if (locked.ok) return locked.lock;
+  if (locked.ok) return locked.value;
   if (locked.code === 'home_locked') {
     const holder = locked.pid === undefined ? 'pid unknown' : `pid ${locked.pid}`;
     throw new CliError(`another brain (${holder}) holds ${homeDir}`, EXIT.busy, locked.code);
@@ -124,8 +124,8 @@ async function runBrain(
     ...(gateway !== undefined ? { escalation: (ctx) => new Escalator(ctx, gateway) } : {}),
     resolvePlan: (plan) => {
       const resolved = resolvePlan(plan);
-      // The brain's PlanResolver keeps its own shape until the brain refactor; only the tasks and issues cross.
-      return resolved.ok ? { ok: true, tasks: resolved.value.tasks } : { ok: false, issues: resolved.issues };
+      // Only the tasks cross: the brain stores them and has no use for the auto-fixes a person is told about.
+      return resolved.ok ? ok(resolved.value.tasks) : resolved;
     },
   });
   try {

@@ -209,10 +209,10 @@ function report(result: GatewayResult, json: boolean): void {
     throw new CliError(`${result.code}: ${result.message}`, result.retryable ? NOT_SETTLED : 1, result.code);
   }
   if (json) {
-    printJson(result.response);
+    printJson(result.value.response);
     return;
   }
-  process.stdout.write(renderAdvice(result.response));
+  process.stdout.write(renderAdvice(result.value.response));
 }
 
 function renderAdvice(response: EscalationResponse): string {

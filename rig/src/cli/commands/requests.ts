@@ -36,7 +36,7 @@ export async function ask<K extends MessageKind>(
   return withClient(command, async (client) => {
     const result = await client.request(kind, payload, timeoutMs);
     if (!result.ok) throw failure(result);
-    return result.reply;
+    return result.value;
   });
 }
 
@@ -57,13 +57,13 @@ export function registerRequests(program: Command): void {
         if (planId === undefined) {
           const result = await client.request('status_request', {});
           if (!result.ok) throw failure(result);
-          return result.reply as MessageOf<'status_reply'>;
+          return result.value as MessageOf<'status_reply'>;
         }
         // Every task of the plan, page by page: one reply for 100,000 tasks would not fit any timeout.
         const result = await fetchPlanStatus(client, planId);
         if (!result.ok) throw failure(result);
-        const health = result.write_failure === undefined ? {} : { write_failure: result.write_failure };
-        return { plans: [result.status], workers: result.workers, ...health };
+        const { status, workers, write_failure } = result.value;
+        return { plans: [status], workers, ...(write_failure === undefined ? {} : { write_failure }) };
       });
       if (options.json === true) {
         const health = reply.write_failure !== undefined ? { write_failure: reply.write_failure } : {};

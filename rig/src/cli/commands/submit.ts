@@ -41,7 +41,7 @@ export async function submitPlanFile(
         result.code,
       );
     }
-    const accepted = result.reply as MessageOf<'plan_accepted'>;
+    const accepted = result.value as MessageOf<'plan_accepted'>;
     if (events === undefined) return { accepted };
     const progress = options.json ? undefined : new Progress();
     if (progress !== undefined)

@@ -2,24 +2,34 @@ import type Anthropic from '@anthropic-ai/sdk';
 import {
   EscalationRequestSchema,
   markerFrom,
-  type Advice,
   type EscalationRequest,
-  type EscalationResponse,
   type Failure,
   type Runtime,
 } from '@rigmind/protocol';
-import { buildAdvicePrompt, repairTurn } from '../advice/advice-prompt.js';
+import { buildAdvicePrompt } from '../advice/advice-prompt.js';
 import { ADVICE_TOOL, adviceFromToolInput } from '../advice/advice-tool.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Ledger } from '../budget/ledger.js';
 import type { GatewayConfig } from '../config/config-schema.js';
 import { modelLifecycle } from '../config/model-lifecycle.js';
-import { microToUsd, priceFor, type TokenUsage } from '../config/prices.js';
+import { priceFor } from '../config/prices.js';
 import type { GatewayLogger } from '../log/logger.js';
 import type { Atomically } from '../store/open-db.js';
-import type { CallRequest, ChatTurn, TurnBlock } from '../upstream/anthropic-call.js';
-import { backoffMs, retryLoop, type RetryOutcome, type Try } from '../upstream/retry-loop.js';
+import type { CallRequest, ChatTurn } from '../upstream/anthropic-call.js';
+import { retryLoop, type RetryOutcome, type Try } from '../upstream/retry-loop.js';
 import type { UpstreamGate } from '../upstream/upstream-gate.js';
+import {
+  addSpent,
+  completedResponse,
+  failedDelivery,
+  failedResponse,
+  recordDelivery,
+  repairExchange,
+  usageOf,
+  type Delivery,
+  type EscalationFailureCode,
+  type Spent,
+} from './delivery.js';
 import type { EscalationRow, EscalationStore } from './escalation-store.js';
 import {
   markOutcome,
@@ -35,23 +45,7 @@ import {
   type Settlement,
 } from './metered-call.js';
 
-/**
- * Why a stored escalation ended failed (its response's `error.code`): the model cannot be called, the reply was
- * no advice, upstream stayed unreachable or refused, the budget or ledger said no, or the rig went away.
- * `withdrawn` is the rig's own (the DELETE route sets it). The wire keeps a string, as for every error code.
- */
-export type EscalationFailureCode =
-  | 'model_retired'
-  | 'model_not_priced'
-  | 'advice_unusable'
-  | 'upstream_unreachable'
-  | 'upstream_billing'
-  | 'budget_exceeded'
-  | 'ledger_unavailable'
-  | 'refused'
-  | 'egress_refused'
-  | 'rig_revoked'
-  | 'withdrawn';
+export type { Delivery, EscalationFailureCode } from './delivery.js';
 
 /** Injected I/O and collaborators of the service. */
 export interface EscalationServiceDeps {
@@ -71,21 +65,6 @@ export interface EscalationServiceDeps {
   readonly rigActive: (rigId: string) => boolean;
 }
 
-/**
- * What a delivery attempt ended in. `refused` means no answer and no call made for it (budget or ledger).
- * `settlements` are the calls' ledger rows and audit records, written by {@link EscalationService.apply}.
- */
-export type Delivery = (
-  | { readonly kind: 'final'; readonly response: EscalationResponse }
-  | { readonly kind: 'deferred'; readonly message: string }
-  | {
-      readonly kind: 'refused';
-      readonly code: 'budget_exceeded' | 'ledger_unavailable';
-      readonly message: string;
-      readonly response: EscalationResponse;
-    }
-) & { readonly settlements: readonly Settlement[] };
-
 /** What a delivery needs before its first call goes out, or the delivery it already is (no price in force). */
 export type Begun =
   | {
@@ -96,12 +75,6 @@ export type Begun =
       readonly first: Try<Reserved, MeteredFailure>;
     }
   | { readonly ready: false; readonly delivery: Delivery };
-
-/** Sum of usage over the calls an escalation made. */
-interface Spent {
-  usage: TokenUsage;
-  micro: number;
-}
 
 /**
  * Turns a stored (redacted) escalation into advice: prompt, a forced call of the advice tool in one retry loop,
@@ -128,13 +101,13 @@ export class EscalationService {
     const retired = modelLifecycle(config.prices, [row.model], today).retired[0];
     if (retired !== undefined) {
       const message = `${row.model} was retired on ${retired.retiresOn}; the gateway will not call it`;
-      return { ready: false, delivery: this.failed(row, 'model_retired', message, []) };
+      return { ready: false, delivery: failedDelivery(row, 'model_retired', message, []) };
     }
     const price = priceFor(config.prices, row.model, today);
     if (price === undefined) {
       return {
         ready: false,
-        delivery: this.failed(
+        delivery: failedDelivery(
           row,
           'model_not_priced',
           `no price in force for ${row.model}; the gateway will not spend without one`,
@@ -205,9 +178,9 @@ export class EscalationService {
 
     const first = await this.call(context, row, system, turns, settlements, begun.first);
     if (!first.ok) return this.fromFailure(row, first, settlements);
-    add(spent, first.value);
+    addSpent(spent, first.value);
     const advice = adviceFromToolInput(first.value.toolCall?.input);
-    if (advice.ok) return { kind: 'final', response: this.completed(row, advice.value, spent), settlements };
+    if (advice.ok) return { kind: 'final', response: completedResponse(row, advice.value, spent), settlements };
     markOutcome(settlements, first.value.reservationId, 'advice_unusable');
     // The repair call's reservation is checked against the first call's actual cost, not its worst case.
     this.#flush(settlements);
@@ -228,9 +201,9 @@ export class EscalationService {
         settlements,
       );
     }
-    add(spent, second.value);
+    addSpent(spent, second.value);
     const repaired = adviceFromToolInput(second.value.toolCall?.input);
-    if (repaired.ok) return { kind: 'final', response: this.completed(row, repaired.value, spent), settlements };
+    if (repaired.ok) return { kind: 'final', response: completedResponse(row, repaired.value, spent), settlements };
     markOutcome(settlements, second.value.reservationId, 'advice_unusable');
     return this.unusable(row, `after one repair: ${repaired.message}`, spent, settlements);
   }
@@ -238,7 +211,7 @@ export class EscalationService {
   // A paid reply that is not advice: failed, with its cost in `usage` so the rig and the reports see what it took.
   private unusable(row: EscalationRow, problem: string, spent: Spent, settlements: readonly Settlement[]): Delivery {
     const message = `Claude's reply could not be used as advice: ${problem}`.slice(0, 20_000);
-    const response = { ...this.failedResponse(row, 'advice_unusable', message), usage: usageOf(spent) };
+    const response = { ...failedResponse(row, 'advice_unusable', message), usage: usageOf(spent) };
     return { kind: 'final', response, settlements };
   }
 
@@ -246,7 +219,7 @@ export class EscalationService {
   apply(row: EscalationRow, rigName: string, delivery: Delivery): void {
     this.deps.atomically(() => {
       writeSettlements(this.deps, delivery.settlements);
-      this.#apply(row, rigName, delivery);
+      recordDelivery(this.deps, row, rigName, delivery);
     });
   }
 
@@ -255,45 +228,6 @@ export class EscalationService {
     if (settlements.length === 0) return;
     this.deps.atomically(() => writeSettlements(this.deps, settlements));
     settlements.length = 0;
-  }
-
-  #apply(row: EscalationRow, rigName: string, delivery: Delivery): void {
-    const now = this.deps.runtime.now();
-    const { store, audit, config } = this.deps;
-    if (delivery.kind === 'deferred') {
-      const deliveries = row.deliveries + 1;
-      if (deliveries >= config.outbox.max_attempts) {
-        const response = this.failedResponse(
-          row,
-          'upstream_unreachable',
-          `gave up after ${deliveries} deliveries: ${delivery.message}`,
-        );
-        store.finish(row.id, response, now);
-        audit.append('escalation_failed', rigName, { escalation_id: row.id, code: 'upstream_unreachable', deliveries });
-        return;
-      }
-      const wait = Math.max(
-        config.outbox.base_ms / 2,
-        backoffMs(deliveries, config.outbox.base_ms, config.outbox.cap_ms, () => this.deps.runtime.random()),
-      );
-      store.defer(row.id, now + wait, now);
-      audit.append('escalation_deferred', rigName, {
-        escalation_id: row.id,
-        deliveries,
-        retry_in_ms: Math.round(wait),
-        why: delivery.message,
-      });
-      return;
-    }
-    store.finish(row.id, delivery.response, now);
-    const state = delivery.response.state;
-    audit.append(state === 'completed' ? 'escalation_completed' : 'escalation_failed', rigName, {
-      escalation_id: row.id,
-      state,
-      advice: delivery.response.advice?.type,
-      error: delivery.response.error?.code,
-      usd: delivery.response.usage?.usd ?? 0,
-    });
   }
 
   // One retry loop; the first try may use a reservation made beforehand. Settlements are written before any
@@ -349,75 +283,15 @@ export class EscalationService {
         kind: 'refused',
         code: reason,
         message,
-        response: this.failedResponse(row, reason, message),
+        response: failedResponse(row, reason, message),
         settlements,
       };
     }
-    return this.failed(row, reason === 'billing_refused' ? 'upstream_billing' : reason, message, settlements);
+    return failedDelivery(row, reason === 'billing_refused' ? 'upstream_billing' : reason, message, settlements);
   }
 
   /** A delivery that ends a stored escalation as failed with `code`, without calling upstream. */
   ended(row: EscalationRow, code: EscalationFailureCode, message: string): Delivery {
-    return this.failed(row, code, message, []);
+    return failedDelivery(row, code, message, []);
   }
-
-  private failed(
-    row: EscalationRow,
-    code: EscalationFailureCode,
-    message: string,
-    settlements: readonly Settlement[],
-  ): Delivery {
-    return { kind: 'final', response: this.failedResponse(row, code, message), settlements };
-  }
-
-  private failedResponse(row: EscalationRow, code: EscalationFailureCode, message: string): EscalationResponse {
-    return { id: row.id, state: 'failed', proposed_by: 'gateway', error: { code, message }, model: row.model };
-  }
-
-  private completed(row: EscalationRow, advice: Advice, spent: Spent): EscalationResponse {
-    return { id: row.id, state: 'completed', proposed_by: 'gateway', advice, model: row.model, usage: usageOf(spent) };
-  }
-}
-
-function usageOf(spent: Spent): NonNullable<EscalationResponse['usage']> {
-  const u = spent.usage;
-  return {
-    input_tokens: u.input,
-    output_tokens: u.output,
-    cache_creation_input_tokens: u.cacheWrite5m + u.cacheWrite1h,
-    cache_read_input_tokens: u.cacheRead,
-    usd: microToUsd(spent.micro),
-  };
-}
-
-// The reply as Claude sent it, then the gateway's answer: a tool call gets an error tool_result (the API wants one
-// after every tool_use); a reply without the call gets the problem as text.
-function repairExchange(reply: MeteredReply, problem: string): ChatTurn[] {
-  const call = reply.toolCall;
-  if (call === undefined) {
-    return [
-      { role: 'assistant', content: reply.text === '' ? '(no reply)' : reply.text },
-      { role: 'user', content: repairTurn(problem) },
-    ];
-  }
-  const said: TurnBlock[] = reply.text === '' ? [] : [{ type: 'text', text: reply.text }];
-  return [
-    { role: 'assistant', content: [...said, { type: 'tool_use', id: call.id, name: call.name, input: call.input }] },
-    {
-      role: 'user',
-      content: [{ type: 'tool_result', tool_use_id: call.id, content: repairTurn(problem), is_error: true }],
-    },
-  ];
-}
-
-function add(spent: Spent, reply: MeteredReply): void {
-  const u = spent.usage;
-  spent.usage = {
-    input: u.input + reply.usage.input,
-    output: u.output + reply.usage.output,
-    cacheWrite5m: u.cacheWrite5m + reply.usage.cacheWrite5m,
-    cacheWrite1h: u.cacheWrite1h + reply.usage.cacheWrite1h,
-    cacheRead: u.cacheRead + reply.usage.cacheRead,
-  };
-  spent.micro += reply.microUsd;
 }

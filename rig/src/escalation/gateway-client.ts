@@ -1,55 +1,27 @@
 import {
   EscalationRequestSchema,
-  EscalationResponseSchema,
   err,
-  ok,
   signRequest,
   type EscalationRequestInput,
-  type EscalationResponse,
-  type Result,
   type Runtime,
 } from '@rigmind/protocol';
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
+import {
+  interpretExchange,
+  parseError,
+  retryAfterMsOf,
+  type Exchange,
+  type GatewayResult,
+  type WithdrawResult,
+} from './gateway-reply.js';
 
-/** Why an escalation did not come back with advice. */
-export type GatewayFailureCode =
-  | 'unreachable'
-  | 'unauthorized'
-  | 'refused'
-  | 'rate_limited'
-  | 'budget_exceeded'
-  | 'failed'
-  | 'timeout'
-  | 'server_error'
-  | 'invalid_response';
-
-/** An escalation's outcome, as a value: advice, or why not and whether asking again later can help. */
-export type GatewayResult = Result<GatewayAnswer, GatewayFailureCode, GatewayFailureDetail>;
-
-/** The gateway's answer to an escalation: advice, or a pending escalation to poll. */
-export interface GatewayAnswer {
-  readonly response: EscalationResponse;
-  /**
-   * For a pending escalation: when the gateway next tries it upstream (its Retry-After); polling sooner learns
-   * nothing.
-   */
-  readonly retryAfterMs?: number;
-}
-
-/** What every gateway failure says besides its code: whether asking again can help, and what the gateway said. */
-export interface GatewayFailureDetail {
-  readonly retryable: boolean;
-  /** The gateway's own error code, when it sent one (e.g. stale_request, upstream_billing). */
-  readonly gatewayCode?: string;
-  readonly retryAfterMs?: number;
-  /** Set once the gateway has accepted the escalation: poll it with {@link GatewayClient.poll}. */
-  readonly escalationId?: string;
-}
-
-/** What asking the gateway to withdraw an escalation came to; `later`: ask again (unreachable, or a call under way). */
-export type WithdrawResult =
-  | { readonly outcome: 'withdrawn' | 'settled' | 'missing' | 'refused'; readonly message: string }
-  | { readonly outcome: 'later'; readonly message: string; readonly retryAfterMs?: number };
+export type {
+  GatewayAnswer,
+  GatewayFailureCode,
+  GatewayFailureDetail,
+  GatewayResult,
+  WithdrawResult,
+} from './gateway-reply.js';
 
 /** The subset of fetch the client uses; undici's by default. */
 export type ClientFetch = (
@@ -96,10 +68,6 @@ export interface GatewayClientOptions {
 export const CLOCK_SKEW_TOLERANCE_MS = 30_000;
 const DATE_RESOLUTION_MS = 1_000;
 
-type Exchange =
-  | { readonly kind: 'response'; readonly status: number; readonly retryAfter: string | null; readonly body: string }
-  | { readonly kind: 'network'; readonly message: string };
-
 /**
  * The rig's client for its gateway: signs each request with the shared HMAC scheme, posts an escalation,
  * follows a 202 by polling, and returns every outcome as a value parsed with the protocol's schemas.
@@ -133,7 +101,7 @@ export class GatewayClient {
       return err('refused', message, { retryable: false });
     }
     const exchange = await this.#send('POST', '/v1/escalations', JSON.stringify(parsed.data));
-    const result = this.#interpret(exchange, undefined);
+    const result = interpretExchange(exchange, undefined);
     if (result.ok && result.value.response.state === 'pending') return this.poll(result.value.response.id, signal);
     return result;
   }
@@ -162,12 +130,12 @@ export class GatewayClient {
 
   /** One GET of an escalation; a pending one comes back as `ok` with state `pending`. */
   async fetchEscalation(id: string): Promise<GatewayResult> {
-    return this.#interpret(await this.#send('GET', `/v1/escalations/${encodeURIComponent(id)}`, ''), id);
+    return interpretExchange(await this.#send('GET', `/v1/escalations/${encodeURIComponent(id)}`, ''), id);
   }
 
   /** The escalation the gateway made under this rig's idempotency key (for a rig whose reply was lost). */
   async findByKey(key: string): Promise<GatewayResult> {
-    return this.#interpret(
+    return interpretExchange(
       await this.#send('GET', `/v1/escalations?idempotency_key=${encodeURIComponent(key)}`, ''),
       undefined,
     );
@@ -265,66 +233,4 @@ export class GatewayClient {
     this.#skewMs = skewMs;
     this.options.onClockSkew?.(skewMs);
   }
-
-  #interpret(exchange: Exchange, knownId: string | undefined): GatewayResult {
-    const withId = knownId === undefined ? {} : { escalationId: knownId };
-    if (exchange.kind === 'network')
-      return err('unreachable', `gateway unreachable: ${exchange.message}`, { retryable: true, ...withId });
-    const { status } = exchange;
-    if (status === 200 || status === 202) {
-      const parsed = EscalationResponseSchema.safeParse(safeJson(exchange.body));
-      if (!parsed.success)
-        return err('invalid_response', `gateway sent an invalid escalation response (HTTP ${status})`, {
-          retryable: false,
-          ...withId,
-        });
-      const response = parsed.data;
-      if (response.state === 'failed') {
-        return err('failed', response.error?.message ?? 'escalation failed', {
-          retryable: false,
-          escalationId: response.id,
-          ...(response.error ? { gatewayCode: response.error.code } : {}),
-        });
-      }
-      const retryAfterMs = response.state === 'pending' ? retryAfterMsOf(exchange.retryAfter) : undefined;
-      return ok(retryAfterMs === undefined ? { response } : { response, retryAfterMs });
-    }
-    const error = parseError(exchange.body);
-    const message = error?.message ?? `gateway answered HTTP ${status}`;
-    const said = { ...(error ? { gatewayCode: error.code } : {}), ...withId };
-    if (status === 401) return err('unauthorized', message, { retryable: false, ...said });
-    if (status === 402) return err('budget_exceeded', message, { retryable: false, ...said });
-    if (status === 429) {
-      const retryAfterMs = retryAfterMsOf(exchange.retryAfter);
-      return err('rate_limited', message, {
-        retryable: true,
-        ...said,
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      });
-    }
-    if (status >= 500) return err('server_error', message, { retryable: true, ...said });
-    return err('refused', message, { retryable: false, ...said });
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** A Retry-After header in seconds (the gateway sends no dates), as ms; undefined when absent or not a number. */
-function retryAfterMsOf(header: string | null): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
-}
-
-function parseError(text: string): { code: string; message: string } | undefined {
-  const body = safeJson(text) as { error?: { code?: unknown; message?: unknown } } | undefined;
-  const code = body?.error?.code;
-  const message = body?.error?.message;
-  return typeof code === 'string' && typeof message === 'string' ? { code, message } : undefined;
 }

@@ -83,4 +83,4 @@ process.stdin.on('error', stop);
 process.stdin.resume();
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
-process.stdout.write(`${JSON.stringify({ url: running.url, rigId: added.rigId, secret: added.secret })}\n`);
+process.stdout.write(`${JSON.stringify({ url: running.url, rigId: added.value.rigId, secret: added.value.secret })}\n`);

@@ -8,6 +8,6 @@ cd "$(dirname "$0")/../.."
 out="${1:-rigmind-gateway.tgz}"
 npx tsc -b gateway
 tar czf "$out" --exclude='*.tsbuildinfo' --exclude='*.map' \
-  package.json package-lock.json rig/package.json protocol/package.json protocol/dist \
+  package.json package-lock.json rig/package.json protocol/package.json protocol/dist protocol/bin \
   gateway/package.json gateway/bin gateway/dist deploy/gateway
 echo "wrote $out: unpack it on the Pi (e.g. into /opt/rigmind), then: npm ci --omit=dev --workspace gateway"

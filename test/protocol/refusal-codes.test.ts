@@ -2,12 +2,9 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { REFUSAL_CODES, refusalCodeOf, type ProtocolErrorCode, type RefusalCode } from '../../protocol/src/index.js';
 
 describe('refusal codes', () => {
-  it(
-    'include every code protocol refuses a frame with, since the brain answers those frames with the same ' + 'code',
-    () => {
-      expectTypeOf<ProtocolErrorCode>().toExtend<RefusalCode>();
-    },
-  );
+  it('include every code protocol refuses a frame with: the brain answers those frames with it', () => {
+    expectTypeOf<ProtocolErrorCode>().toExtend<RefusalCode>();
+  });
 
   it('close a wire code: a known one stays, an unknown one (a newer brain) becomes refused', () => {
     for (const code of REFUSAL_CODES) expect(refusalCodeOf(code)).toBe(code);

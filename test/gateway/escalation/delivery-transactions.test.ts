@@ -104,23 +104,20 @@ describe('what commits when, for one escalation', () => {
     expect(committed(reader as Database.Database).ledger).toEqual(['overloaded', 'ok']);
   });
 
-  it(
-    'records the first call before reserving the repair call, so the repair is checked against its actual ' + 'cost',
-    async () => {
-      const { h, seen } = await startWithSnapshots(['not JSON at all', '{"type":"answer","text":"42"}']);
-      harness = h;
-      expect((await h.signed('POST', '/v1/escalations', escalationBody())).status).toBe(200);
-      expect(seen[1]).toEqual({
-        pending: 1,
-        reservations: 1,
-        ledger: ['advice_unusable'],
-        audit: ['request_accepted', 'upstream_call'],
-      });
-      expect(committed(reader as Database.Database)).toMatchObject({
-        pending: 0,
-        reservations: 0,
-        ledger: ['advice_unusable', 'ok'],
-      });
-    },
-  );
+  it('records the first call before reserving the repair, so the repair is checked against its cost', async () => {
+    const { h, seen } = await startWithSnapshots(['not JSON at all', '{"type":"answer","text":"42"}']);
+    harness = h;
+    expect((await h.signed('POST', '/v1/escalations', escalationBody())).status).toBe(200);
+    expect(seen[1]).toEqual({
+      pending: 1,
+      reservations: 1,
+      ledger: ['advice_unusable'],
+      audit: ['request_accepted', 'upstream_call'],
+    });
+    expect(committed(reader as Database.Database)).toMatchObject({
+      pending: 0,
+      reservations: 0,
+      ledger: ['advice_unusable', 'ok'],
+    });
+  });
 });

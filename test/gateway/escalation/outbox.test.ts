@@ -89,48 +89,42 @@ describe('durable outbox', () => {
     expect(perEscalation).toHaveLength(3);
   });
 
-  it(
-    'spends nothing more for a rig revoked while its escalation waited: it ends as failed with ' + 'rig_revoked',
-    async () => {
-      const { h, port, pending } = await acceptedWhileDown();
-      expect(h.gateway.registry.revoke(h.rig.name)).toBe(true);
-      const revived = track(await startAnthropicStub({ port }));
-      const stateOf = () =>
-        h.gateway.db.prepare('SELECT state, response FROM escalations WHERE id = ?').get(pending.id) as {
-          state: string;
-          response: string | null;
-        };
-      const deadline = Date.now() + 5_000;
-      while (stateOf().state === 'pending' && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      expect(stateOf().state).toBe('failed');
-      expect(EscalationResponseSchema.parse(JSON.parse(stateOf().response ?? 'null')).error?.code).toBe('rig_revoked');
-      expect(revived.received).toHaveLength(0);
-      const audited = h.gateway.db
-        .prepare("SELECT detail FROM audit WHERE kind = 'escalation_failed'")
-        .pluck()
-        .all() as string[];
-      expect(audited.map((detail) => JSON.parse(detail) as Record<string, unknown>)).toEqual([
-        expect.objectContaining({ escalation_id: pending.id, error: 'rig_revoked' }),
-      ]);
-    },
-  );
+  it('spends nothing more for a rig revoked while its escalation waited: it fails with rig_revoked', async () => {
+    const { h, port, pending } = await acceptedWhileDown();
+    expect(h.gateway.registry.revoke(h.rig.name)).toBe(true);
+    const revived = track(await startAnthropicStub({ port }));
+    const stateOf = () =>
+      h.gateway.db.prepare('SELECT state, response FROM escalations WHERE id = ?').get(pending.id) as {
+        state: string;
+        response: string | null;
+      };
+    const deadline = Date.now() + 5_000;
+    while (stateOf().state === 'pending' && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(stateOf().state).toBe('failed');
+    expect(EscalationResponseSchema.parse(JSON.parse(stateOf().response ?? 'null')).error?.code).toBe('rig_revoked');
+    expect(revived.received).toHaveLength(0);
+    const audited = h.gateway.db
+      .prepare("SELECT detail FROM audit WHERE kind = 'escalation_failed'")
+      .pluck()
+      .all() as string[];
+    expect(audited.map((detail) => JSON.parse(detail) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ escalation_id: pending.id, error: 'rig_revoked' }),
+    ]);
+  });
 
-  it(
-    'ends a redelivery that finds a budget cap reached as failed with budget_exceeded, and calls ' + 'nothing',
-    async () => {
-      const { h, port, pending } = await acceptedWhileDown();
+  it('fails a redelivery that finds a budget cap reached with budget_exceeded, and calls nothing', async () => {
+    const { h, port, pending } = await acceptedWhileDown();
 
-      // The day's cap is now below any call's worst case, as if other escalations had spent it meanwhile.
-      await h.server.close();
-      const revived = track(await startAnthropicStub({ port }));
-      const tiny = { daily_usd: 0.000_001, monthly_usd: 1_000 };
-      await h.restart(testConfig(revived.url, { budgets: { overall: tiny, per_rig: tiny } }));
-      const done = await pollUntilDone(h, pending.id, 5_000);
-      expect(done.state).toBe('failed');
-      expect(done.error?.code).toBe('budget_exceeded');
-      expect(revived.received).toHaveLength(0);
-      expect(ledgerOutcomes(h).every((outcome) => outcome === 'connection_error')).toBe(true);
-    },
-  );
+    // The day's cap is now below any call's worst case, as if other escalations had spent it meanwhile.
+    await h.server.close();
+    const revived = track(await startAnthropicStub({ port }));
+    const tiny = { daily_usd: 0.000_001, monthly_usd: 1_000 };
+    await h.restart(testConfig(revived.url, { budgets: { overall: tiny, per_rig: tiny } }));
+    const done = await pollUntilDone(h, pending.id, 5_000);
+    expect(done.state).toBe('failed');
+    expect(done.error?.code).toBe('budget_exceeded');
+    expect(revived.received).toHaveLength(0);
+    expect(ledgerOutcomes(h).every((outcome) => outcome === 'connection_error')).toBe(true);
+  });
 });

@@ -59,22 +59,19 @@ describe('upstream failures', () => {
     expect(ledger(h).map((row) => row.outcome)).toEqual(['billing_refused']);
   });
 
-  it(
-    'retries a hung call after the timeout and a malformed body, counting the malformed one at worst ' + 'case',
-    async () => {
-      harness = await startHarness({
-        config: (url) =>
-          testConfig(url, { upstream: { base_url: url, timeout_ms: 300, max_concurrency: 4, max_wait_ms: 1_000 } }),
-      });
-      const h = harness;
-      h.stub.script({ kind: 'hang' }, { kind: 'malformed' });
-      const response = await h.signed('POST', '/v1/escalations', escalationBody());
-      expect(response.status).toBe(200);
-      const rows = ledger(h);
-      expect(rows.map((row) => row.outcome)).toEqual(['connection_error', 'malformed', 'ok']);
-      expect(rows[1]?.micro_usd).toBeGreaterThan(rows[2]?.micro_usd ?? Infinity);
-    },
-  );
+  it('retries a hung call after the timeout and a malformed body, counting the malformed at worst case', async () => {
+    harness = await startHarness({
+      config: (url) =>
+        testConfig(url, { upstream: { base_url: url, timeout_ms: 300, max_concurrency: 4, max_wait_ms: 1_000 } }),
+    });
+    const h = harness;
+    h.stub.script({ kind: 'hang' }, { kind: 'malformed' });
+    const response = await h.signed('POST', '/v1/escalations', escalationBody());
+    expect(response.status).toBe(200);
+    const rows = ledger(h);
+    expect(rows.map((row) => row.outcome)).toEqual(['connection_error', 'malformed', 'ok']);
+    expect(rows[1]?.micro_usd).toBeGreaterThan(rows[2]?.micro_usd ?? Infinity);
+  });
 
   it("asks with the advice tool forced, its input_schema the protocol's AdviceSchema", async () => {
     harness = await startHarness();
@@ -94,38 +91,35 @@ describe('upstream failures', () => {
     ]);
   });
 
-  it(
-    'repairs a non-conforming tool input once, with an error tool_result; the repair call is recorded as ' + 'one',
-    async () => {
-      harness = await startHarness();
-      const h = harness;
-      h.stub.script({ kind: 'ok', input: { type: 'answer' } }, { kind: 'ok', input: { type: 'answer', text: '42' } });
-      const repaired = EscalationResponseSchema.parse(
-        await (await h.signed('POST', '/v1/escalations', escalationBody())).json(),
-      );
-      expect(repaired.advice).toEqual({ type: 'answer', text: '42' });
-      const repairRequest = JSON.parse(h.stub.received[1]?.body ?? '{}') as {
-        messages: { role: string; content: unknown }[];
-      };
-      expect(repairRequest.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
-      expect(repairRequest.messages[1]?.content).toEqual([
-        { type: 'tool_use', id: expect.any(String), name: ADVICE_TOOL_NAME, input: { type: 'answer' } },
-      ]);
-      expect(repairRequest.messages[2]?.content).toEqual([
-        {
-          type: 'tool_result',
-          tool_use_id: expect.any(String),
-          is_error: true,
-          content: expect.stringContaining('could not be used'),
-        },
-      ]);
-      const rows = h.gateway.db.prepare('SELECT outcome, purpose FROM ledger ORDER BY id').all();
-      expect(rows).toEqual([
-        { outcome: 'advice_unusable', purpose: 'advice' },
-        { outcome: 'ok', purpose: 'repair' },
-      ]);
-    },
-  );
+  it('repairs a non-conforming tool input once, with an error tool_result, and records the repair call', async () => {
+    harness = await startHarness();
+    const h = harness;
+    h.stub.script({ kind: 'ok', input: { type: 'answer' } }, { kind: 'ok', input: { type: 'answer', text: '42' } });
+    const repaired = EscalationResponseSchema.parse(
+      await (await h.signed('POST', '/v1/escalations', escalationBody())).json(),
+    );
+    expect(repaired.advice).toEqual({ type: 'answer', text: '42' });
+    const repairRequest = JSON.parse(h.stub.received[1]?.body ?? '{}') as {
+      messages: { role: string; content: unknown }[];
+    };
+    expect(repairRequest.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(repairRequest.messages[1]?.content).toEqual([
+      { type: 'tool_use', id: expect.any(String), name: ADVICE_TOOL_NAME, input: { type: 'answer' } },
+    ]);
+    expect(repairRequest.messages[2]?.content).toEqual([
+      {
+        type: 'tool_result',
+        tool_use_id: expect.any(String),
+        is_error: true,
+        content: expect.stringContaining('could not be used'),
+      },
+    ]);
+    const rows = h.gateway.db.prepare('SELECT outcome, purpose FROM ledger ORDER BY id').all();
+    expect(rows).toEqual([
+      { outcome: 'advice_unusable', purpose: 'advice' },
+      { outcome: 'ok', purpose: 'repair' },
+    ]);
+  });
 
   it('ends a reply that still does not fit as advice_unusable, with its cost, never as a made-up decline', async () => {
     harness = await startHarness();

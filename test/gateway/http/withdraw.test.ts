@@ -29,37 +29,34 @@ const auditKinds = (h: Harness): string[] =>
   h.gateway.db.prepare('SELECT kind FROM audit ORDER BY seq').pluck().all() as string[];
 
 describe('DELETE /v1/escalations/:id', () => {
-  it(
-    'withdraws an escalation waiting in the outbox: never delivered, nothing spent, the same answer ' + 'twice',
-    async () => {
-      const harness = track(await startHarness({ config: quietOutboxConfig }));
-      const h = harness;
-      const port = h.stub.port;
-      await h.stub.close();
-      const accepted = await call(h, 'POST', '/v1/escalations', escalationBody());
-      expect(accepted.status).toBe(202);
-      const id = EscalationResponseSchema.parse(accepted.body).id;
+  it('withdraws an escalation waiting in the outbox: never delivered, nothing spent, same answer twice', async () => {
+    const harness = track(await startHarness({ config: quietOutboxConfig }));
+    const h = harness;
+    const port = h.stub.port;
+    await h.stub.close();
+    const accepted = await call(h, 'POST', '/v1/escalations', escalationBody());
+    expect(accepted.status).toBe(202);
+    const id = EscalationResponseSchema.parse(accepted.body).id;
 
-      const withdrawn = await call(h, 'DELETE', `/v1/escalations/${id}`);
-      expect(withdrawn.status).toBe(200);
-      expect(EscalationResponseSchema.parse(withdrawn.body)).toMatchObject({
-        id,
-        state: 'failed',
-        error: { code: 'withdrawn' },
-      });
-      expect((await call(h, 'GET', `/v1/escalations/${id}`)).body).toEqual(withdrawn.body);
-      expect(await call(h, 'DELETE', `/v1/escalations/${id}`)).toMatchObject({ status: 200, body: withdrawn.body });
+    const withdrawn = await call(h, 'DELETE', `/v1/escalations/${id}`);
+    expect(withdrawn.status).toBe(200);
+    expect(EscalationResponseSchema.parse(withdrawn.body)).toMatchObject({
+      id,
+      state: 'failed',
+      error: { code: 'withdrawn' },
+    });
+    expect((await call(h, 'GET', `/v1/escalations/${id}`)).body).toEqual(withdrawn.body);
+    expect(await call(h, 'DELETE', `/v1/escalations/${id}`)).toMatchObject({ status: 200, body: withdrawn.body });
 
-      // Upstream comes back; the outbox has nothing of it to deliver.
-      const revived = track(await startAnthropicStub({ port }));
-      const spentBefore = h.gateway.db.prepare("SELECT COUNT(*) FROM ledger WHERE outcome = 'ok'").pluck().get();
-      await h.gateway.outbox.tick();
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(revived.received).toHaveLength(0);
-      expect(h.gateway.db.prepare("SELECT COUNT(*) FROM ledger WHERE outcome = 'ok'").pluck().get()).toBe(spentBefore);
-      expect(auditKinds(h).filter((kind) => kind === 'escalation_withdrawn')).toHaveLength(1);
-    },
-  );
+    // Upstream comes back; the outbox has nothing of it to deliver.
+    const revived = track(await startAnthropicStub({ port }));
+    const spentBefore = h.gateway.db.prepare("SELECT COUNT(*) FROM ledger WHERE outcome = 'ok'").pluck().get();
+    await h.gateway.outbox.tick();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(revived.received).toHaveLength(0);
+    expect(h.gateway.db.prepare("SELECT COUNT(*) FROM ledger WHERE outcome = 'ok'").pluck().get()).toBe(spentBefore);
+    expect(auditKinds(h).filter((kind) => kind === 'escalation_withdrawn')).toHaveLength(1);
+  });
 
   it("refuses a settled escalation (its result stands), and another rig's or an unknown one as missing", async () => {
     const harness = track(await startHarness());

@@ -23,23 +23,20 @@ async function post(
 const tool = { name: 'give_advice', description: 'd', input_schema: { type: 'object' } };
 
 describe('the Anthropic stand-in speaks tool use', () => {
-  it(
-    'answers a forced tool with a tool_use block and stop_reason tool_use; a scripted input comes as ' + 'given',
-    async () => {
-      stub = await startAnthropicStub();
-      stub.script({ kind: 'ok', input: { not: 'advice' } });
-      const forced = await post(stub, { tools: [tool], tool_choice: { type: 'tool', name: 'give_advice' } });
-      expect(forced.status).toBe(200);
-      expect(forced.json).toMatchObject({
-        stop_reason: 'tool_use',
-        content: [
-          { type: 'tool_use', id: expect.stringMatching(/^toolu_/), name: 'give_advice', input: { not: 'advice' } },
-        ],
-      });
-      const plain = await post(stub, {});
-      expect(plain.json).toMatchObject({ stop_reason: 'end_turn', content: [{ type: 'text' }] });
-    },
-  );
+  it('answers a forced tool with a tool_use block and stop_reason tool_use; scripted input as given', async () => {
+    stub = await startAnthropicStub();
+    stub.script({ kind: 'ok', input: { not: 'advice' } });
+    const forced = await post(stub, { tools: [tool], tool_choice: { type: 'tool', name: 'give_advice' } });
+    expect(forced.status).toBe(200);
+    expect(forced.json).toMatchObject({
+      stop_reason: 'tool_use',
+      content: [
+        { type: 'tool_use', id: expect.stringMatching(/^toolu_/), name: 'give_advice', input: { not: 'advice' } },
+      ],
+    });
+    const plain = await post(stub, {});
+    expect(plain.json).toMatchObject({ stop_reason: 'end_turn', content: [{ type: 'text' }] });
+  });
 
   it('refuses what the API refuses: a tool_choice naming no declared tool, a non-object input_schema', async () => {
     stub = await startAnthropicStub();

@@ -32,29 +32,26 @@ async function nextReply(): Promise<Message> {
 }
 
 describe('the brain refuses bad input and keeps serving', () => {
-  it(
-    'answers garbage, wrong versions, extra frames and invalid messages with a refusal naming the ' + 'problem',
-    async () => {
-      raw.sendRaw(['not json at all']);
-      expect(await nextReply()).toMatchObject({ kind: 'refused', code: 'invalid_json' });
-      raw.sendRaw([JSON.stringify({ v: 99, kind: 'status_request' })]);
-      expect(await nextReply()).toMatchObject({ kind: 'refused', code: 'version_mismatch' });
-      raw.sendRaw(['{}', '{}']);
-      expect(await nextReply()).toMatchObject({ kind: 'refused', code: 'invalid_message' });
-      raw.sendRaw([Buffer.from([0xff, 0xfe, 0x00, 0x01])]);
-      expect(await nextReply()).toMatchObject({ kind: 'refused', code: 'invalid_utf8' });
-      raw.sendRaw([
-        JSON.stringify({
-          ...createMessage('submit_plan', { role: 'client', id: 'c' }, { plan: { plan: 'p', tasks: [] } }),
-        }),
-      ]);
-      const invalid = await nextReply();
-      expect(invalid).toMatchObject({ kind: 'refused', code: 'invalid_message' });
-      expect(JSON.stringify(invalid)).toContain('plan.tasks');
-      const status = await rig.client.request('status_request', {});
-      expect(status.ok).toBe(true);
-    },
-  );
+  it('answers garbage, wrong versions, extra frames and invalid messages with a refusal that says why', async () => {
+    raw.sendRaw(['not json at all']);
+    expect(await nextReply()).toMatchObject({ kind: 'refused', code: 'invalid_json' });
+    raw.sendRaw([JSON.stringify({ v: 99, kind: 'status_request' })]);
+    expect(await nextReply()).toMatchObject({ kind: 'refused', code: 'version_mismatch' });
+    raw.sendRaw(['{}', '{}']);
+    expect(await nextReply()).toMatchObject({ kind: 'refused', code: 'invalid_message' });
+    raw.sendRaw([Buffer.from([0xff, 0xfe, 0x00, 0x01])]);
+    expect(await nextReply()).toMatchObject({ kind: 'refused', code: 'invalid_utf8' });
+    raw.sendRaw([
+      JSON.stringify({
+        ...createMessage('submit_plan', { role: 'client', id: 'c' }, { plan: { plan: 'p', tasks: [] } }),
+      }),
+    ]);
+    const invalid = await nextReply();
+    expect(invalid).toMatchObject({ kind: 'refused', code: 'invalid_message' });
+    expect(JSON.stringify(invalid)).toContain('plan.tasks');
+    const status = await rig.client.request('status_request', {});
+    expect(status.ok).toBe(true);
+  });
 
   it('refuses an oversized frame without falling over', async () => {
     raw.sendRaw(['x'.repeat(1024 * 1024 + 10)]);
@@ -68,30 +65,27 @@ describe('the brain refuses bad input and keeps serving', () => {
     expect((await rig.client.request('status_request', {})).ok).toBe(true);
   });
 
-  it(
-    'answers a refused frame by its msg_id, so a client hears frame_too_large rather than ' + 'brain_unreachable',
-    async () => {
-      // A client that believes the limit is higher than the brain's: the brain refuses, and the refusal finds it.
-      const plan = {
-        plan: 'big',
-        tasks: Array.from({ length: 30_000 }, (_, i) => ({ name: `t${i}`, command: `echo task ${i}` })),
-      };
-      const started = Date.now();
-      const refused = await rig.client.request('submit_plan', { plan }, 20_000);
-      expect(refused).toMatchObject({ ok: false, code: 'frame_too_large' });
-      expect(refused.ok === false && refused.message).toContain('1048576-byte limit (max_frame_bytes)');
-      expect(Date.now() - started).toBeLessThan(20_000);
-      // A client told the brain's limit checks before sending: nothing goes out to be dropped.
-      const careful = new BrainClient(rig.router, 1024 * 1024);
-      try {
-        const local = await careful.request('submit_plan', { plan }, 20_000);
-        expect(local).toMatchObject({ ok: false, code: 'frame_too_large' });
-        expect(local.ok === false && local.message).toContain('max_frame_bytes in config.json');
-      } finally {
-        await careful.close();
-      }
-    },
-  );
+  it('answers a refused frame by its msg_id: a client hears frame_too_large, not brain_unreachable', async () => {
+    // A client that believes the limit is higher than the brain's: the brain refuses, and the refusal finds it.
+    const plan = {
+      plan: 'big',
+      tasks: Array.from({ length: 30_000 }, (_, i) => ({ name: `t${i}`, command: `echo task ${i}` })),
+    };
+    const started = Date.now();
+    const refused = await rig.client.request('submit_plan', { plan }, 20_000);
+    expect(refused).toMatchObject({ ok: false, code: 'frame_too_large' });
+    expect(refused.ok === false && refused.message).toContain('1048576-byte limit (max_frame_bytes)');
+    expect(Date.now() - started).toBeLessThan(20_000);
+    // A client told the brain's limit checks before sending: nothing goes out to be dropped.
+    const careful = new BrainClient(rig.router, 1024 * 1024);
+    try {
+      const local = await careful.request('submit_plan', { plan }, 20_000);
+      expect(local).toMatchObject({ ok: false, code: 'frame_too_large' });
+      expect(local.ok === false && local.message).toContain('max_frame_bytes in config.json');
+    } finally {
+      await careful.close();
+    }
+  });
 
   it('refuses a plan whose bytes are not UTF-8, answering its request, instead of queueing U+FFFD', async () => {
     const message = createMessage(

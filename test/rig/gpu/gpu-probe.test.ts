@@ -49,18 +49,15 @@ describe('GpuProbe against the fake nvidia-smi (a real process)', () => {
     });
   });
 
-  it(
-    'falls back to clocks_throttle_reasons.active on a driver that refuses the new name, and remembers ' + 'it',
-    async () => {
-      const { probe } = await fake({ ...seedRigState(), old_driver: true });
-      const first = await probe.probe();
-      expect(first.ok && first.value.reasonsField).toBe(LEGACY_REASONS_FIELD);
-      expect(first.ok && first.value.samples).toHaveLength(5);
-      expect(probe.reasonsField).toBe(LEGACY_REASONS_FIELD);
-      const second = await probe.probe();
-      expect(second.ok && second.value.reasonsField).toBe(LEGACY_REASONS_FIELD);
-    },
-  );
+  it('falls back to clocks_throttle_reasons.active on a driver refusing the new name, and remembers', async () => {
+    const { probe } = await fake({ ...seedRigState(), old_driver: true });
+    const first = await probe.probe();
+    expect(first.ok && first.value.reasonsField).toBe(LEGACY_REASONS_FIELD);
+    expect(first.ok && first.value.samples).toHaveLength(5);
+    expect(probe.reasonsField).toBe(LEGACY_REASONS_FIELD);
+    const second = await probe.probe();
+    expect(second.ok && second.value.reasonsField).toBe(LEGACY_REASONS_FIELD);
+  });
 
   it('sees state changes between probes, [N/A] as null and garbage lines as issues', async () => {
     const { probe, statePath } = await fake();

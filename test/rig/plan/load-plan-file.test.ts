@@ -41,25 +41,22 @@ describe('loadPlanFile', () => {
     expect(gone.ok === false && gone.issues[0]?.message).toContain('ENOENT');
   });
 
-  it(
-    'refuses a file that is not UTF-8, naming the line and byte offset, instead of decoding it to ' + 'U+FFFD',
-    async () => {
-      const before = Buffer.from('plan: latin\ntasks:\n  - name: a\n    command: echo caf');
-      const file = join(dir, 'latin1.yaml');
-      await writeFile(file, Buffer.concat([before, Buffer.from([0xe9]), Buffer.from('\n')]));
-      const loaded = await loadPlanFile(file);
-      expect(loaded.ok === false && loaded.issues).toEqual([
-        expect.objectContaining({ code: 'invalid_utf8', line: 4, file }),
-      ]);
-      const message = loaded.ok ? '' : (loaded.issues[0]?.message ?? '');
-      expect(message).toContain(`byte offset ${before.length}`);
-      expect(message).toContain('byte 22 of line 4');
-      // Valid multi-byte text is untouched.
-      await writeFile(file, 'plan: café\ntasks:\n  - name: a\n    command: echo 漢字 😀\n');
-      const good = await loadPlanFile(file);
-      expect(good.ok && good.value.plan.tasks[0]?.command).toBe('echo 漢字 😀');
-    },
-  );
+  it('refuses a file that is not UTF-8, naming line and byte offset, rather than decoding to U+FFFD', async () => {
+    const before = Buffer.from('plan: latin\ntasks:\n  - name: a\n    command: echo caf');
+    const file = join(dir, 'latin1.yaml');
+    await writeFile(file, Buffer.concat([before, Buffer.from([0xe9]), Buffer.from('\n')]));
+    const loaded = await loadPlanFile(file);
+    expect(loaded.ok === false && loaded.issues).toEqual([
+      expect.objectContaining({ code: 'invalid_utf8', line: 4, file }),
+    ]);
+    const message = loaded.ok ? '' : (loaded.issues[0]?.message ?? '');
+    expect(message).toContain(`byte offset ${before.length}`);
+    expect(message).toContain('byte 22 of line 4');
+    // Valid multi-byte text is untouched.
+    await writeFile(file, 'plan: café\ntasks:\n  - name: a\n    command: echo 漢字 😀\n');
+    const good = await loadPlanFile(file);
+    expect(good.ok && good.value.plan.tasks[0]?.command).toBe('echo 漢字 😀');
+  });
 
   it('loads and resolves every example plan', async () => {
     const files = (await readdir(examples)).filter((file) => /\.(json|ya?ml|md)$/.test(file));

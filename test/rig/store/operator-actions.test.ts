@@ -127,25 +127,22 @@ describe('retryTask', () => {
 });
 
 describe('reopenDependents', () => {
-  it(
-    'blocks again the dependents a failed task failed, leaves the task itself to the caller, and reopens the ' + 'plan',
-    () => {
-      store.insertPlan({
-        plan_id: 'p',
-        name: 'p',
-        source: 't',
-        allow_external_sensitive: false,
-        tasks: [task('a'), task('b', ['a'])],
-      });
-      fail('p.a');
-      const root = store.task('p.a');
-      if (root === undefined) throw new Error('no task p.a');
-      expect(reopenDependents(store, transitions, root)).toEqual(['p.b']);
-      expect(statuses()).toEqual({ 'p.a': 'failed', 'p.b': 'blocked' });
-      expect(store.task('p.a')?.finished_at).toBeNull();
-      expect(store.task('p.b')?.pending_deps).toBe(1);
-      expect(store.plan('p')?.state).toBe('running');
-      expect(store.attempts('p.a')).toHaveLength(1);
-    },
-  );
+  it('blocks again the dependents a failed task failed, leaves the task to the caller, reopens the plan', () => {
+    store.insertPlan({
+      plan_id: 'p',
+      name: 'p',
+      source: 't',
+      allow_external_sensitive: false,
+      tasks: [task('a'), task('b', ['a'])],
+    });
+    fail('p.a');
+    const root = store.task('p.a');
+    if (root === undefined) throw new Error('no task p.a');
+    expect(reopenDependents(store, transitions, root)).toEqual(['p.b']);
+    expect(statuses()).toEqual({ 'p.a': 'failed', 'p.b': 'blocked' });
+    expect(store.task('p.a')?.finished_at).toBeNull();
+    expect(store.task('p.b')?.pending_deps).toBe(1);
+    expect(store.plan('p')?.state).toBe('running');
+    expect(store.attempts('p.a')).toHaveLength(1);
+  });
 });

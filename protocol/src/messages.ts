@@ -5,7 +5,13 @@ import { PlanSchema } from './plan.js';
 import { SenderSchema } from './roles.js';
 import { PlanStatusSchema, WorkerStatusSchema } from './status.js';
 import { TaskSchema } from './task.js';
-import { AttemptResultSchema, DispatchMarkSchema, HeldTaskSchema, WorkerInfoSchema } from './worker-info.js';
+import {
+  AttemptResultSchema,
+  DispatchMarkSchema,
+  HeldCardSchema,
+  HeldTaskSchema,
+  WorkerInfoSchema,
+} from './worker-info.js';
 
 /** The envelope every message travels in: version, sender, id, time. The `kind` is added per message. */
 const envelope = {
@@ -28,6 +34,8 @@ const Register = message('register', {
   seen: DispatchMarkSchema.optional(),
   /** False while the worker takes no new work (as in a heartbeat); absent: it does. */
   accepting: z.boolean().optional(),
+  /** Its cards held for heat now (hot, not yet cooled); absent: an older worker, which does not say. */
+  held: z.array(HeldCardSchema).max(64).optional(),
 });
 const Heartbeat = message('heartbeat', {
   running: z.array(HeldTaskSchema).optional(),

@@ -11,6 +11,8 @@ export const TaskStatusRowSchema = z.strictObject({
   attempts: z.int().min(0),
   /** Times the scheduler stopped it for urgent work and re-queued it (not failures, not retries). */
   preemptions: z.int().min(0),
+  /** Times its worker died or came back without it: not failed attempts; absent from an older brain's reply. */
+  lost_leases: z.int().min(0).default(0),
   worker_id: z.string().nullable(),
   return_code: z.int().nullable(),
   elapsed_seconds: z.number().nullable(),

@@ -43,6 +43,21 @@ export const HeldTaskSchema = z.strictObject({
 export type HeldTask = z.infer<typeof HeldTaskSchema>;
 
 /**
+ * A card the worker's thermal guard holds: it reported `hot` and has not cooled. Sent in every register, since a
+ * brain that forgot the worker (reaped it, restarted) would not hear `hot` again and would not know the card is held.
+ */
+export const HeldCardSchema = z.strictObject({
+  gpu: z.int().min(0).max(63),
+  /** The last temperature the guard reported for it; null when that reading had none. */
+  temperature_c: z.number().nullable(),
+  /** The thresholds its `hot` event carried: held from this temperature until it reads below the other. */
+  stop_at_c: z.number().optional(),
+  resume_below_c: z.number().optional(),
+});
+/** A card held for heat. */
+export type HeldCard = z.infer<typeof HeldCardSchema>;
+
+/**
  * Which dispatch of which brain start: `boot` is new each time a brain starts, `n` counts its dispatches. A worker
  * registering names the last one it received, so the brain can tell a lease the worker has not heard of yet (sent
  * after the register left) from one it will never hear of (sent before, or to a connection that is gone).

@@ -1,4 +1,4 @@
-import type { RigEvent, WorkerInfo } from '@rigmind/protocol';
+import type { HeldCard, RigEvent, WorkerInfo } from '@rigmind/protocol';
 import type { CardView } from '../scheduler/types.js';
 import type { CardBelief, CardBook } from './card-book.js';
 import type { WorkerEntry } from './worker-registry.js';
@@ -94,4 +94,16 @@ export function noteCardHeat(worker: WorkerEntry, event: RigEvent): void {
   else if (kind === 'hot' || worker.heat.has(event.gpu_id)) {
     worker.heat.set(event.gpu_id, temperature ?? worker.heat.get(event.gpu_id) ?? null);
   }
+}
+
+/**
+ * A worker registered saying which of its cards its guard holds: the brain holds those and only those, as their
+ * `hot` events would have. A brain that reaped the worker or restarted heard none of them, and the worker sends
+ * `hot` once per excursion. An older worker's register says nothing (`undefined`), and what the brain knew stands.
+ */
+export function restoreCardHeat(worker: WorkerEntry, held: readonly HeldCard[] | undefined): void {
+  if (held === undefined) return;
+  const own = new Set(worker.info?.gpus.map((gpu) => gpu.index));
+  worker.heat.clear();
+  for (const card of held) if (own.has(card.gpu)) worker.heat.set(card.gpu, card.temperature_c);
 }

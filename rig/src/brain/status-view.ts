@@ -42,6 +42,7 @@ function toStatusRow(row: TaskWithLastAttempt): TaskStatusRow {
     priority: row.priority,
     attempts: row.attempts,
     preemptions: row.preemptions,
+    lost_leases: row.lost_leases,
     worker_id: row.a_worker,
     return_code: row.a_rc,
     elapsed_seconds: row.a_elapsed,

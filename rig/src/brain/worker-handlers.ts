@@ -5,7 +5,7 @@ import { finished, type BrainEffect } from './effects.js';
 import { loseLease } from './lost-lease.js';
 import { ownLateResult, refuseResult } from './result-refusal.js';
 import { rerouteTooLong } from './too-long.js';
-import { noteCardHeat } from './card-views.js';
+import { noteCardHeat, restoreCardHeat } from './card-views.js';
 
 const brainSender = (ctx: BrainContext) => ({ role: 'brain' as const, id: ctx.id });
 
@@ -26,6 +26,7 @@ export function onRegister(ctx: BrainContext, identity: Buffer, message: Message
   entry.lastSeen = now;
   // A worker the brain forgot (reaped while the brain was starved, or before a restart) says whether it takes work.
   entry.accepting = message.accepting ?? true;
+  restoreCardHeat(entry, message.held);
   ctx.workers.answered(identity);
   ctx.store.upsertWorker(info.id, info);
   ctx.scheduler?.onRegister(entry);
@@ -70,6 +71,7 @@ export function onRegister(ctx: BrainContext, identity: Buffer, message: Message
       abandoned: abandon.length,
       taken_back: takenBack,
       first_time: firstTime,
+      held: [...entry.heat.keys()],
     },
   });
   ctx.schedulePump();

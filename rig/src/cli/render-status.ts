@@ -21,7 +21,10 @@ export function renderPlanStatus(plan: PlanStatus, withTasks: boolean): string {
       const tags =
         (task.task_class === 'resource' ? '[resource] ' : '') +
         (task.simulated ? '[simulated] ' : '') +
-        (task.preemptions > 0 ? `[preempted ${task.preemptions}x] ` : '');
+        (task.preemptions > 0 ? `[preempted ${task.preemptions}x] ` : '') +
+        // Attempts that lost their worker count in `try` but are not failures: say how many, so 3 tries with 2
+        // lost reads as one real failure, not three.
+        (task.lost_leases > 0 ? `[lost worker ${task.lost_leases}x] ` : '');
       const fix = task.fix_applied !== null ? `  [fix: ${task.fix_applied}]` : '';
       lines.push(`${columns}${tags}${task.cause ?? ''}${fix}`);
     }

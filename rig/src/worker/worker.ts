@@ -15,6 +15,7 @@ import {
   type WorkerInfo,
 } from '@rigmind/protocol';
 import { DealerSocket } from '../transport/zmq.js';
+import { HeldCards } from './held-cards.js';
 import { endedBeforeStart, type TaskRunner } from './task-runner.js';
 
 /** Everything a worker needs: who it is, where the brain is, and how to run each kind of task. */
@@ -80,6 +81,8 @@ export class Worker {
   #welcomed = false;
   /** Card events reported before the welcome, sent in order once it comes. */
   readonly #heldEvents: Message[] = [];
+  /** Cards held for heat, from the guard's reports: every register says which (held-cards.ts). */
+  readonly #hotCards = new HeldCards();
 
   constructor(private readonly options: WorkerOptions) {
     this.#heartbeatMs = options.heartbeatMs;
@@ -101,6 +104,7 @@ export class Worker {
 
   /** Report what happened on a card (state, load, heat) to the brain's event stream. */
   report(event: RigEvent): void {
+    this.#hotCards.note(event);
     const message = createMessage('worker_event', this.sender, {
       event: { ...event, worker_id: this.options.info.id },
     });
@@ -164,11 +168,13 @@ export class Worker {
     const seen = this.#seen !== undefined ? { seen: this.#seen } : {};
     const running = this.held();
     // Whether it takes work goes with the register: a brain that forgot this worker (reaped it, restarted) would
-    // otherwise count it accepting until the next heartbeat, and lease work to a card held for heat.
+    // otherwise count it accepting until the next heartbeat, and lease work to a card held for heat. Which cards
+    // are held goes too: the guard says `hot` once, so that brain would never learn it and status would not show it.
     const message = createMessage('register', this.sender, {
       worker: this.options.info,
       running,
       accepting: this.#accepting,
+      held: this.#hotCards.list(),
       ...seen,
     });
     this.#registering = { msgId: message.msg_id, at: this.#now() };

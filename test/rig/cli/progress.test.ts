@@ -20,6 +20,7 @@ const row = (name: string, status: TaskStatusRow['status'], cause: string | null
   priority: 5,
   attempts: 1,
   preemptions: 0,
+  lost_leases: 0,
   worker_id: 'w1',
   return_code: status === 'failed' ? 3 : 0,
   elapsed_seconds: 0.1,

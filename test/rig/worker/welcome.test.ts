@@ -21,6 +21,17 @@ function cardEvent(gpu: number, state: string): RigEvent {
   return { timestamp: new Date().toISOString(), event_type: 'gpu_state', gpu_id: gpu, detail: { state } };
 }
 
+/** A gpu_thermal event as the thermal guard reports it. */
+function thermal(gpu: number, kind: string, temperature: number, detail: Record<string, unknown> = {}): RigEvent {
+  const at = new Date().toISOString();
+  return {
+    timestamp: at,
+    event_type: 'gpu_thermal',
+    gpu_id: gpu,
+    detail: { kind, temperature_c: temperature, ...detail },
+  };
+}
+
 /** A worker on card 0 against a ROUTER this test drives as the brain; the register is not answered yet. */
 async function setUp(beforeStart: (worker: Worker) => void = () => undefined) {
   const dir = mkdtempSync(join(tmpdir(), 'rigmind-welcome-'));
@@ -100,5 +111,27 @@ describe('a worker before and after its welcome', () => {
   it('says in its register that it takes work when nothing holds it', async () => {
     const open = await setUp();
     expect(open.register.message.kind === 'register' && open.register.message.accepting).toBe(true);
+  });
+
+  it('names in every register the cards its guard holds, from hot until cooled', async () => {
+    // Issue 15: a brain that reaped the worker or restarted never hears `hot` again (the guard says it once).
+    const { worker, router, register, next } = await setUp((w) => {
+      w.report(thermal(0, 'hot', 88, { stop_at_c: 83, resume_below_c: 78 }));
+      w.report(thermal(0, 'alert', 90, { alert_at_c: 85 }));
+    });
+    const first = register.message.kind === 'register' ? register.message.held : undefined;
+    expect(first).toEqual([{ gpu: 0, temperature_c: 90, stop_at_c: 83, resume_below_c: 78 }]);
+
+    // Welcomed as the answer to that register (so a reregister later asks for a new one): the held events follow.
+    router.send(
+      register.identity,
+      createMessage('welcome', BRAIN, { heartbeat_ms: 60_000, liveness: 3, abandon: [] }, register.message.msg_id),
+    );
+    expect([(await next()).message.kind, (await next()).message.kind]).toEqual(['worker_event', 'worker_event']);
+    worker.report(thermal(0, 'cooled', 77, { resume_below_c: 78 }));
+    expect((await next()).message.kind).toBe('worker_event');
+    router.send(register.identity, createMessage('reregister', BRAIN, { reason: 'unknown worker or new connection' }));
+    const again = await next();
+    expect(again.message.kind === 'register' ? again.message.held : undefined).toEqual([]);
   });
 });

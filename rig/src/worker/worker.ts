@@ -1,10 +1,8 @@
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import {
   createMessage,
   RECONNECT_CAP_HEARTBEATS,
   systemRuntime,
-  type AttemptResult,
   type DispatchMark,
   type HeldTask,
   type Message,
@@ -16,7 +14,8 @@ import {
 } from '@rigmind/protocol';
 import { DealerSocket } from '../transport/zmq.js';
 import { HeldCards } from './held-cards.js';
-import { endedBeforeStart, type TaskRunner } from './task-runner.js';
+import { AttemptSlots } from './attempt-slots.js';
+import type { TaskRunner } from './task-runner.js';
 
 /** Everything a worker needs: who it is, where the brain is, and how to run each kind of task. */
 export interface WorkerOptions {
@@ -37,20 +36,6 @@ export interface WorkerOptions {
 /** Card events a worker keeps while not registered; beyond this the oldest go (a brain away for minutes). */
 const MAX_HELD_EVENTS = 1_000;
 
-/** How long a task runs before its start is reported on its own. */
-const STARTED_DELAY_MS = 20;
-
-interface Running {
-  readonly attempt: number;
-  readonly abort: AbortController;
-}
-
-interface Waiting {
-  readonly task: Task;
-  readonly attempt: number;
-  readonly gpus?: readonly number[] | undefined;
-}
-
 /**
  * A worker: a DEALER to the brain that registers, heartbeats, runs what it is dispatched and reports results until
  * they are acknowledged. It follows the ZeroMQ guide's Paranoid Pirate pattern: if the brain is silent for
@@ -66,13 +51,10 @@ export class Worker {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #accepting = true;
-  readonly #running = new Map<string, Running>();
-  /** Prefetched dispatches waiting for a free slot, in the order the brain sent them. */
-  readonly #waiting: Waiting[] = [];
+  readonly #slots: AttemptSlots;
   /** Results not yet acknowledged, by the msg_id that carried them. */
   readonly #unacked = new Map<string, MessageOf<'task_result'>>();
   readonly #loops = new Set<Promise<void>>();
-  readonly #attempts = new Set<Promise<void>>();
   /** The last dispatch received, named in the next register so the brain keeps what is still on its way. */
   #seen: DispatchMark | undefined;
   /** The register awaiting its welcome, and when it left: one registration in flight at a time. */
@@ -88,6 +70,19 @@ export class Worker {
     this.#heartbeatMs = options.heartbeatMs;
     this.#liveness = options.liveness;
     this.#reconnectDelay = options.heartbeatMs;
+    this.#slots = new AttemptSlots({
+      workerId: options.info.id,
+      slots: options.info.slots,
+      gpus: options.info.gpus.map((gpu) => gpu.index),
+      taskLogDir: options.taskLogDir,
+      runnerFor: options.runnerFor,
+      mayStart: () => !this.#stopped && this.#accepting,
+      send: (message) => this.#send(message),
+      onResult: (message) => {
+        this.#unacked.set(message.msg_id, message);
+        this.#send(message);
+      },
+    });
   }
 
   private get sender() {
@@ -96,8 +91,7 @@ export class Worker {
 
   /** Attempts currently running. */
   held(): HeldTask[] {
-    const held = [...this.#running].map(([task_id, run]) => ({ task_id, attempt: run.attempt }));
-    for (const wait of this.#waiting) held.push({ task_id: wait.task.task_id, attempt: wait.attempt });
+    const held = this.#slots.held();
     for (const result of this.#unacked.values()) held.push({ task_id: result.task_id, attempt: result.attempt });
     return held;
   }
@@ -124,7 +118,7 @@ export class Worker {
     if (accepting === this.#accepting) return;
     this.#accepting = accepting;
     this.#send(createMessage('heartbeat', this.sender, { running: this.held(), accepting }));
-    if (accepting) this.#startNext();
+    if (accepting) this.#slots.startNext();
   }
 
   /** Connect and register. */
@@ -138,9 +132,7 @@ export class Worker {
     if (this.#stopped) return;
     this.#stopped = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#waiting.length = 0;
-    for (const run of this.#running.values()) run.abort.abort();
-    await Promise.allSettled([...this.#attempts]);
+    await this.#slots.stopAll();
     this.#send(createMessage('goodbye', this.sender, { reason }));
     await new Promise((resolve) => setTimeout(resolve, 50));
     this.#socket?.close();
@@ -217,10 +209,7 @@ export class Worker {
         if (message.re !== undefined && message.re === this.#registering?.msgId) this.#registering = undefined;
         this.#heartbeatMs = message.heartbeat_ms;
         this.#liveness = message.liveness;
-        for (const task of message.abandon) {
-          this.#running.get(task.task_id)?.abort.abort();
-          this.#dropWaiting(task.task_id, task.attempt);
-        }
+        for (const task of message.abandon) this.#slots.abandon(task.task_id, task.attempt);
         for (const task of message.abandon) {
           for (const [id, result] of this.#unacked)
             if (result.task_id === task.task_id && result.attempt === task.attempt) this.#unacked.delete(id);
@@ -239,20 +228,11 @@ export class Worker {
       case 'dispatch':
         if (message.mark !== undefined) this.#seen = message.mark;
         for (const id of message.acks ?? []) this.#unacked.delete(id);
-        if (this.#accepting && this.#running.size < this.options.info.slots)
-          this.#startAttempt(message.task, message.attempt, message.gpus);
-        else if (
-          !this.#waiting.some((wait) => wait.task.task_id === message.task.task_id && wait.attempt === message.attempt)
-        ) {
-          this.#waiting.push({ task: message.task, attempt: message.attempt, gpus: message.gpus });
-        }
+        this.#slots.offer(message.task, message.attempt, message.gpus);
         return;
-      case 'cancel_task': {
-        const run = this.#running.get(message.task_id);
-        if (run !== undefined && run.attempt === message.attempt) run.abort.abort();
-        this.#dropWaiting(message.task_id, message.attempt);
+      case 'cancel_task':
+        this.#slots.cancel(message.task_id, message.attempt);
         return;
-      }
       case 'ack':
         if (message.re !== undefined) this.#unacked.delete(message.re);
         return;
@@ -265,72 +245,6 @@ export class Worker {
       default:
         this.options.logger.warn({ kind: message.kind }, 'unexpected message from brain');
     }
-  }
-
-  #dropWaiting(taskId: string, attempt: number): void {
-    const index = this.#waiting.findIndex((wait) => wait.task.task_id === taskId && wait.attempt === attempt);
-    if (index !== -1) this.#waiting.splice(index, 1);
-  }
-
-  #startNext(): void {
-    while (!this.#stopped && this.#accepting && this.#running.size < this.options.info.slots) {
-      const next = this.#waiting.shift();
-      if (next === undefined) return;
-      this.#startAttempt(next.task, next.attempt, next.gpus);
-    }
-  }
-
-  #startAttempt(task: Task, attempt: number, gpus?: readonly number[]): void {
-    const current = this.#running.get(task.task_id);
-    if (current !== undefined) {
-      if (current.attempt === attempt) return;
-      current.abort.abort();
-    }
-    const abort = new AbortController();
-    this.#running.set(task.task_id, { attempt, abort });
-    const base = join(this.options.taskLogDir, `${task.task_id}.${attempt}`);
-    const mine = this.options.info.gpus.map((gpu) => gpu.index);
-    const foreign = gpus?.filter((gpu) => !mine.includes(gpu)) ?? [];
-    const runner = foreign.length > 0 ? refuseCards(foreign, mine) : this.options.runnerFor(task);
-    let startedTimer: NodeJS.Timeout | undefined;
-    const work = runner
-      .run({
-        task,
-        attempt,
-        stdoutPath: `${base}.stdout`,
-        stderrPath: `${base}.stderr`,
-        signal: abort.signal,
-        ...(gpus !== undefined ? { gpus } : {}),
-        onStarted: (pid) => {
-          // A task that ends within STARTED_DELAY_MS is reported by its result alone (the brain records the start
-          // from it): half the messages for the short tasks that dominate a busy queue, no delay for long ones.
-          startedTimer = setTimeout(() => {
-            startedTimer = undefined;
-            this.#send(createMessage('task_started', this.sender, { task_id: task.task_id, attempt, pid }));
-          }, STARTED_DELAY_MS);
-        },
-      })
-      .catch(
-        (error: unknown): AttemptResult => ({
-          outcome: 'error',
-          return_code: null,
-          signal: null,
-          elapsed_seconds: 0,
-          output_lines: 0,
-          error_snippet: `worker error: ${(error as Error).message}`.slice(-200),
-        }),
-      )
-      .then((result) => {
-        if (startedTimer !== undefined) clearTimeout(startedTimer);
-        if (this.#running.get(task.task_id)?.attempt === attempt) this.#running.delete(task.task_id);
-        // The next prefetched task starts before the result goes out: no round trip between two tasks.
-        this.#startNext();
-        const message = createMessage('task_result', this.sender, { task_id: task.task_id, attempt, result });
-        this.#unacked.set(message.msg_id, message);
-        this.#send(message);
-      })
-      .finally(() => this.#attempts.delete(work));
-    this.#attempts.add(work);
   }
 
   #tick(): void {
@@ -356,15 +270,4 @@ export class Worker {
     // A result frame lost on the way is sent again; the brain applies a result once and acknowledges every copy.
     for (const result of this.#unacked.values()) this.#send(result);
   }
-}
-
-/** A dispatch naming cards this worker does not have: refused as a result, so the brain places the task again. */
-function refuseCards(foreign: readonly number[], mine: readonly number[]): TaskRunner {
-  return {
-    run: async (request) =>
-      endedBeforeStart(
-        request,
-        `dispatch names gpu ${foreign.join(', ')}, not one of this worker's cards (${mine.join(', ') || 'none'})`,
-      ),
-  };
 }

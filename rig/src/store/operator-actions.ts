@@ -87,7 +87,7 @@ function withDependentsItFailed(store: Store, root: TaskRow): string[] {
 
 /**
  * Re-queue a failed (or canceled) task with a fresh retry budget, together with the dependents that failed because of
- * it.
+ * it, each announced requeued. Returns those ready (for the brain to release) and all it reset.
  */
 export function retryTask(
   store: Store,
@@ -104,15 +104,16 @@ export function retryTask(
       };
     }
     const reset = withDependentsItFailed(store, root);
-    return { requeued: transitions.restart(root.plan_id, reset), reset };
+    return { requeued: transitions.restart(root.plan_id, reset, 'retry requested by operator'), reset };
   });
 }
 
 /**
  * Reopen a failed task for another way of doing it (a person escalating it): the dependents that failed because
  * of it wait for it again (blocked), and its plan runs again. The task itself is left for the caller to move on
- * (its attempts stay: they are what the external tier is shown). Returns the dependents reopened. Call inside
- * the caller's transaction, together with that move.
+ * (its attempts stay: they are what the external tier is shown). The dependents are not announced: nothing of them
+ * is queued, and the task's own move says what happens. Returns the dependents reopened. Call inside the caller's
+ * transaction, together with that move.
  */
 export function reopenDependents(store: Store, transitions: Transitions, root: TaskRow): string[] {
   const dependents = withDependentsItFailed(store, root).slice(1);

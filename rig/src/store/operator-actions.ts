@@ -20,7 +20,7 @@ export interface ActionRefused {
 /** Cancel a plan (every live task) or one task and its dependents. */
 export function cancelTarget(store: Store, transitions: Transitions, target: string): CancelEffect | ActionRefused {
   const db = connectionOf(store);
-  return db.transaction((): CancelEffect | ActionRefused => {
+  return transitions.atomically((): CancelEffect | ActionRefused => {
     const plan = store.plan(target);
     const task = plan === undefined ? store.task(target) : undefined;
     if (plan === undefined && task === undefined) return { code: 'not_found', message: `no plan or task '${target}'` };
@@ -94,7 +94,7 @@ export function retryTask(
   transitions: Transitions,
   taskId: string,
 ): { requeued: string[]; reset: string[] } | ActionRefused {
-  return connectionOf(store).transaction(() => {
+  return transitions.atomically(() => {
     const root = store.task(taskId);
     if (root === undefined) return { code: 'not_found' as const, message: `no task '${taskId}'` };
     if (root.status !== 'failed' && root.status !== 'canceled') {

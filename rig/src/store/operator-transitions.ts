@@ -1,7 +1,7 @@
 import { endLease } from './attempt-log.js';
 import type { TaskRow } from './rows.js';
 import { announce, type Named } from './task-events.js';
-import type { Machine } from './task-outcomes.js';
+import { NAMED, TASK, type Machine } from './task-outcomes.js';
 
 /** A lease called back from its worker by a transition. */
 export interface RevokedLease {
@@ -13,8 +13,7 @@ export interface RevokedLease {
 // The transitions a person or the escalation path asks for, rather than an attempt's course. `Transitions` is their
 // one door; they are here to keep each file to one concept.
 
-const CANCEL = `UPDATE tasks SET status = 'canceled', cause = ?, finished_at = ? WHERE task_id = ?
-  RETURNING plan_id, task_id, name`;
+const CANCEL = "UPDATE tasks SET status = 'canceled', cause = ?, finished_at = ? WHERE task_id = ?";
 
 /** Cancel live tasks by a person's word, announcing each: their leases are called back (returned), attempts end. */
 export function cancelTasks(m: Machine, taskIds: readonly string[], cause: string): RevokedLease[] {
@@ -23,7 +22,8 @@ export function cancelTasks(m: Machine, taskIds: readonly string[], cause: strin
   for (const id of taskIds) {
     const lease = endLease(m.db, id, 'canceled', null);
     if (lease !== undefined) revoked.push({ task_id: id, ...lease });
-    const canceled = m.db.get<Named>(CANCEL, cause, finished, id);
+    m.db.run(CANCEL, cause, finished, id);
+    const canceled = m.db.get<Named>(NAMED, id);
     if (canceled !== undefined) announce(m.events, 'task_canceled', canceled, { cause });
   }
   return revoked;
@@ -32,7 +32,7 @@ export function cancelTasks(m: Machine, taskIds: readonly string[], cause: strin
 const PENDING = `SELECT count(*) FROM deps d JOIN tasks t ON t.task_id = d.needs_task_id
   WHERE d.task_id = ? AND t.status != 'completed'`;
 const RESTART = `UPDATE tasks SET pending_deps = ?, retry_count = 0, cause = NULL, finished_at = NULL, queued_at = ?,
-    next_attempt_at = NULL WHERE task_id = ? RETURNING plan_id, task_id, name`;
+    next_attempt_at = NULL WHERE task_id = ?`;
 
 /**
  * Give tasks of one plan a fresh start: each waits (blocked) for its unfinished dependencies, with a fresh retry
@@ -47,7 +47,8 @@ export function restartTasks(m: Machine, planId: string, taskIds: readonly strin
   for (const id of taskIds) {
     const count = m.db.value<number>(PENDING, id) ?? 0;
     if (count === 0) ready.push(id);
-    const task = m.db.get<Named>(RESTART, count, count === 0 ? now : null, id);
+    m.db.run(RESTART, count, count === 0 ? now : null, id);
+    const task = cause === undefined ? undefined : m.db.get<Named>(NAMED, id);
     if (task !== undefined && cause !== undefined) announce(m.events, 'task_requeued', task, { cause });
   }
   m.db.run("UPDATE plans SET state = 'running', finished_at = NULL WHERE plan_id = ?", planId);
@@ -69,8 +70,9 @@ export function waitExternal(m: Machine, task: Named, cause: string, why: string
  */
 export function moveToBrain(m: Machine, taskId: string, cause: string): TaskRow | undefined {
   const sql = `UPDATE tasks SET executor = 'brain', model = NULL, status = 'queued', queued_at = ?,
-      next_attempt_at = NULL, cause = ? WHERE task_id = ? RETURNING *`;
-  const row = m.db.get<TaskRow>(sql, m.db.now(), cause, taskId);
+      next_attempt_at = NULL, cause = ? WHERE task_id = ?`;
+  m.db.run(sql, m.db.now(), cause, taskId);
+  const row = m.db.get<TaskRow>(TASK, taskId);
   if (row !== undefined) announce(m.events, 'task_requeued', row, { cause });
   return row;
 }

@@ -1,8 +1,9 @@
 import { dependentsOf, LIVE_STATUSES, settlePlan, type PlanFinished } from './attempt-log.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
-import type { Connection } from './connection.js';
+import { connectionOf, type Connection } from './connection.js';
 import type { TaskRow } from './rows.js';
-import { announce, type Named, type Said, type TaskEvents } from './task-events.js';
+import type { Store } from './store.js';
+import { Announcer, announce, type Named, type Said, type TaskEvents } from './task-events.js';
 
 /** What finishing an attempt did. */
 export type FinishEffect =
@@ -25,6 +26,16 @@ export interface Machine {
   readonly events: TaskEvents;
   readonly random: () => number;
   readonly backoff: BackoffPolicy;
+  /** Run `work` as one transaction (a savepoint in the caller's), announcing what it did once it is released. */
+  transaction<T>(work: () => T): T;
+}
+
+/** A store's state machine, announcing through `events` (held while one of its savepoints is open). */
+export function machineOf(store: Store, backoff: BackoffPolicy, events: TaskEvents): Machine {
+  const db = connectionOf(store);
+  const announcer = new Announcer(events);
+  const transaction = <T>(work: () => T): T => announcer.transaction(db, work);
+  return { db, events: announcer, random: () => store.random(), backoff, transaction };
 }
 
 const COMPLETE = "UPDATE tasks SET status = 'completed', cause = NULL, output = ?, finished_at = ? WHERE task_id = ?";
@@ -35,8 +46,14 @@ const DECREMENT = `UPDATE tasks SET pending_deps = pending_deps - 1,
 const FAIL = "UPDATE tasks SET status = 'failed', cause = ?, finished_at = ? WHERE task_id = ?";
 const RETRY_WAIT =
   "UPDATE tasks SET status = 'retry_wait', retry_count = ?, cause = ?, next_attempt_at = ? WHERE task_id = ?";
-const MARK = `UPDATE tasks SET status = ?, cause = ?, finished_at = ? WHERE task_id = ? AND status IN ${LIVE_STATUSES}
-  RETURNING plan_id, task_id, name`;
+const MARK = `UPDATE tasks SET status = ?, cause = ?, finished_at = ? WHERE task_id = ? AND status IN ${LIVE_STATUSES}`;
+/**
+ * A task as its announcements name it. Read after the write, not with `UPDATE ... RETURNING`: on the tasks table that
+ * took 2.5 times an UPDATE and this SELECT (cancelling a 100,000-task plan: 3.1 s against 1.2 s).
+ */
+export const NAMED = 'SELECT plan_id, task_id, name FROM tasks WHERE task_id = ?';
+/** A whole task row, read after a write for the same reason. */
+export const TASK = 'SELECT * FROM tasks WHERE task_id = ?';
 
 /**
  * Complete a task, announce it with `said`, and make ready the dependents it was the last dependency of. They stay
@@ -90,10 +107,11 @@ export function cascade(m: Machine, taskId: string, status: 'failed' | 'canceled
     for (const dependent of dependentsOf(m.db, id)) {
       if (seen.has(dependent)) continue;
       seen.add(dependent);
-      const marked = m.db.get<Named>(MARK, status, cause, finished, dependent);
-      if (marked !== undefined) {
+      const marked = m.db.run(MARK, status, cause, finished, dependent).changes === 1;
+      const named = marked ? m.db.get<Named>(NAMED, dependent) : undefined;
+      if (named !== undefined) {
         out.push(dependent);
-        announce(m.events, type, marked, { cause });
+        announce(m.events, type, named, { cause });
       }
       stack.push(dependent);
     }

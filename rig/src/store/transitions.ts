@@ -1,34 +1,40 @@
 import type { AttemptResult } from '@rigmind/protocol';
-import { describeFailure, endLease, isTerminal, openAttempt, recordResult, settlePlan } from './attempt-log.js';
-import type { PlanFinished } from './attempt-log.js';
-import type { BackoffPolicy } from './backoff.js';
-import { connectionOf } from './connection.js';
 import {
-  blockOnSubtasks,
-  cancelResource,
-  cancelTasks,
-  moveToBrain,
-  restartTasks,
-  waitExternal,
-  type RevokedLease,
-} from './operator-transitions.js';
+  describeFailure,
+  endLease,
+  isTerminal,
+  openAttempt,
+  recordResult,
+  settlePlan,
+  type PlanFinished,
+} from './attempt-log.js';
+import type { BackoffPolicy } from './backoff.js';
+import * as operator from './operator-transitions.js';
 import type { TaskRow } from './rows.js';
 import type { Store } from './store.js';
 import { announce, type Named, type Said, type TaskEvents } from './task-events.js';
-import { cascade, complete, fail, failOrRetry, type FinishEffect, type Machine } from './task-outcomes.js';
+import {
+  cascade,
+  complete,
+  fail,
+  failOrRetry,
+  machineOf,
+  TASK,
+  type FinishEffect,
+  type Machine,
+} from './task-outcomes.js';
 
 export { isReady, isTerminal, type PlanFinished } from './attempt-log.js';
 export type { RevokedLease } from './operator-transitions.js';
 export type { FinishEffect } from './task-outcomes.js';
 
-const TASK = 'SELECT * FROM tasks WHERE task_id = ?';
 const RUNNING = `UPDATE tasks SET status = 'running' WHERE task_id = ? AND status = 'leased'
     AND EXISTS (SELECT 1 FROM leases WHERE task_id = ? AND attempt = ? AND worker_id = ?)
   RETURNING plan_id, name`;
 const REQUEUE = `UPDATE tasks SET status = 'queued', queued_at = ?, next_attempt_at = NULL
-  WHERE task_id = ? AND status = 'retry_wait' RETURNING *`;
+  WHERE task_id = ? AND status = 'retry_wait'`;
 const PREEMPT = `UPDATE tasks SET status = 'queued', preemptions = preemptions + 1, cause = ?,
-    queued_at = coalesce(queued_at, ?) WHERE task_id = ? RETURNING *`;
+    queued_at = coalesce(queued_at, ?) WHERE task_id = ?`;
 
 /** How a dispatch is announced: since when the task waited (the ready queue's view) and what the dispatch is for. */
 export interface DispatchNote {
@@ -38,16 +44,23 @@ export interface DispatchNote {
 
 /**
  * The task state machine: its transitions, each one SQLite transaction, are the only writers of a task's status
- * (test/rig/store/one-door.test.ts checks), and each announces the change it made through the injected
- * {@link TaskEvents}, in that transaction: a status and its event cannot part. The in-memory queue follows what they
- * return.
+ * (test/rig/store/one-door.test.ts checks), and each announces its change through the injected {@link TaskEvents}
+ * in that transaction: a status and its event cannot part. The in-memory queue follows what they return.
  */
 export class Transitions {
   readonly #m: Machine;
 
   /** Jitter draws from the store's runtime: one injected source for the clock and randomness of a state database. */
   constructor(store: Store, backoff: BackoffPolicy, events: TaskEvents) {
-    this.#m = { db: connectionOf(store), events, random: () => store.random(), backoff };
+    this.#m = machineOf(store, backoff, events);
+  }
+
+  /**
+   * Run several transitions as one: a transaction of their own, or a savepoint in the caller's, announcing what they
+   * did once it is released (an operator's cancel or retry).
+   */
+  atomically<T>(work: () => T): T {
+    return this.#m.transaction(work);
   }
 
   #task(taskId: string): TaskRow | undefined {
@@ -60,7 +73,7 @@ export class Transitions {
    */
   lease(taskId: string, workerId: string, note: DispatchNote = {}): { attempt: number; row: TaskRow } | undefined {
     const { db, events } = this.#m;
-    return db.transaction(() => {
+    return this.#m.transaction(() => {
       const row = this.#task(taskId);
       if (row === undefined || row.status !== 'queued') return undefined;
       const attempt = row.attempts + 1;
@@ -105,7 +118,7 @@ export class Transitions {
    */
   finish(taskId: string, attempt: number, result: AttemptResult, workerId: string): FinishEffect {
     const { db, events } = this.#m;
-    return db.transaction((): FinishEffect => {
+    return this.#m.transaction((): FinishEffect => {
       // Deleting the lease is the check that it is this attempt's and this worker's: one statement, not two.
       const deleted = db.run(
         'DELETE FROM leases WHERE task_id = ? AND attempt = ? AND worker_id = ?',
@@ -154,7 +167,7 @@ export class Transitions {
    */
   loseLease(taskId: string, reason: string, limit: number): FinishEffect {
     const { db } = this.#m;
-    return db.transaction((): FinishEffect => {
+    return this.#m.transaction((): FinishEffect => {
       const lease = endLease(db, taskId, 'error', reason);
       if (lease === undefined) return { kind: 'stale' };
       db.run('UPDATE tasks SET lost_leases = lost_leases + 1 WHERE task_id = ?', taskId);
@@ -181,10 +194,11 @@ export class Transitions {
    */
   preempt(taskId: string, reason: string): { attempt: number; worker_id: string; row: TaskRow } | undefined {
     const { db } = this.#m;
-    return db.transaction(() => {
+    return this.#m.transaction(() => {
       const lease = endLease(db, taskId, 'canceled', reason);
       if (lease === undefined) return undefined;
-      const row = db.get<TaskRow>(PREEMPT, reason, db.now(), taskId);
+      db.run(PREEMPT, reason, db.now(), taskId);
+      const row = this.#task(taskId);
       if (row === undefined) return undefined;
       const said = { worker_id: lease.worker_id, attempt: lease.attempt, cause: reason };
       announce(this.#m.events, 'task_preempted', row, { ...said, detail: { preemptions: row.preemptions } });
@@ -194,7 +208,7 @@ export class Transitions {
 
   /** A retry_wait task whose backoff is over goes back to the queue, announced. Returns it as queued now. */
   requeue(taskId: string): TaskRow | undefined {
-    const row = this.#m.db.get<TaskRow>(REQUEUE, this.#m.db.now(), taskId);
+    const row = this.#m.db.run(REQUEUE, this.#m.db.now(), taskId).changes === 1 ? this.#task(taskId) : undefined;
     if (row !== undefined) announce(this.#m.events, 'task_requeued', row, { cause: 'backoff over' });
     return row;
   }
@@ -213,7 +227,7 @@ export class Transitions {
   /** Complete a task without a worker (advice answered it), announced for `cause`; same cascade as a worker's. */
   completeDirectly(taskId: string, output: string, source: string, cause: string): FinishEffect {
     const { db } = this.#m;
-    return db.transaction((): FinishEffect => {
+    return this.#m.transaction((): FinishEffect => {
       const row = this.#task(taskId);
       if (row === undefined || isTerminal(row.status)) return { kind: 'stale' };
       db.run('UPDATE tasks SET source = ? WHERE task_id = ?', source, taskId);
@@ -224,7 +238,7 @@ export class Transitions {
   /** Fail a task now with a cause (a definition error, a decline), cascading to its dependents. */
   failDirectly(taskId: string, cause: string): FinishEffect {
     const { db } = this.#m;
-    return db.transaction((): FinishEffect => {
+    return this.#m.transaction((): FinishEffect => {
       const row = this.#task(taskId);
       if (row === undefined || isTerminal(row.status)) return { kind: 'stale' };
       db.run('DELETE FROM leases WHERE task_id = ?', taskId);
@@ -234,7 +248,7 @@ export class Transitions {
 
   /** A task waits for the external tier, its status saying `cause`; announced escalated for `why`. */
   waitExternal(task: Named, cause: string, why: string): void {
-    waitExternal(this.#m, task, cause, why);
+    operator.waitExternal(this.#m, task, cause, why);
   }
 
   /**
@@ -247,22 +261,22 @@ export class Transitions {
 
   /** A prompt too long for its worker's model goes to the brain's model, queued at once. Returns it as queued now. */
   moveToBrain(taskId: string, cause: string): TaskRow | undefined {
-    return moveToBrain(this.#m, taskId, cause);
+    return operator.moveToBrain(this.#m, taskId, cause);
   }
 
   /** A task the external tier split waits (blocked) for its advised subtasks; call in the transaction that added them. */
   blockOnSubtasks(taskId: string, subtaskIds: readonly string[], dependsOn: readonly string[], cause: string): void {
-    blockOnSubtasks(this.#m, taskId, subtaskIds, dependsOn, cause);
+    operator.blockOnSubtasks(this.#m, taskId, subtaskIds, dependsOn, cause);
   }
 
   /** Cancel a resource task that will not run (it was planned for cards as they were). */
   cancelResource(taskId: string, cause: string): void {
-    cancelResource(this.#m, taskId, cause);
+    operator.cancelResource(this.#m, taskId, cause);
   }
 
   /** Cancel live tasks by a person's word, announcing each: their leases are called back (returned). */
-  cancel(taskIds: readonly string[], cause: string): RevokedLease[] {
-    return cancelTasks(this.#m, taskIds, cause);
+  cancel(taskIds: readonly string[], cause: string): operator.RevokedLease[] {
+    return operator.cancelTasks(this.#m, taskIds, cause);
   }
 
   /**
@@ -270,7 +284,7 @@ export class Transitions {
    * again), announced requeued for `cause` if given. Returns the ready ones, for `release`.
    */
   restart(planId: string, taskIds: readonly string[], cause?: string): string[] {
-    return restartTasks(this.#m, planId, taskIds, cause);
+    return operator.restartTasks(this.#m, planId, taskIds, cause);
   }
 
   /** Mark every live transitive dependent of `taskId` with `status` and `cause`, announcing each. Returns their ids. */

@@ -79,11 +79,20 @@ function step(run: () => unknown): EventInput[] {
   return heard;
 }
 const kinds = (events: EventInput[]) => events.map((event) => `${event.event_type} ${event.task_id}`);
+/** An event of plan p about task `name`, with what it says besides: every task event starts so. */
+const event = (type: string, name: string, said: object = {}) => ({
+  event_type: type,
+  plan_id: 'p',
+  task_id: `p.${name}`,
+  plan_task_id: name,
+  ...said,
+});
 
 /** How each transition was driven below: a test of one is named after it, so a new one must be added here. */
 const DRIVEN = [
   ...'lease markRunning finish loseLease preempt requeue release completeDirectly failDirectly'.split(' '),
   ...'waitExternal waitOn moveToBrain blockOnSubtasks cancelResource cancel restart cascade planFinished'.split(' '),
+  'atomically',
 ];
 
 describe('the state machine announces every status change it makes', () => {
@@ -97,37 +106,16 @@ describe('the state machine announces every status change it makes', () => {
     now += 2_000;
     const dispatched = step(() => transitions.lease('p.a', 'w1', { queued_at: now - 500, detail: { why: 'x' } }));
     expect(dispatched).toEqual([
-      {
-        event_type: 'task_dispatched',
-        plan_id: 'p',
-        task_id: 'p.a',
-        plan_task_id: 'a',
-        worker_id: 'w1',
-        attempt: 1,
-        duration_ms: 500,
-        detail: { why: 'x' },
-      },
+      event('task_dispatched', 'a', { worker_id: 'w1', attempt: 1, duration_ms: 500, detail: { why: 'x' } }),
     ]);
     // Without the ready queue's time, the wait is counted from the row's.
     expect(step(() => transitions.lease('p.d', 'w1'))[0]).toMatchObject({ duration_ms: 2_000 });
     expect(step(() => transitions.markRunning('p.a', 1, 'w1', { pid: 7 }))).toEqual([
-      {
-        event_type: 'task_started',
-        plan_id: 'p',
-        task_id: 'p.a',
-        plan_task_id: 'a',
-        worker_id: 'w1',
-        attempt: 1,
-        detail: { pid: 7 },
-      },
+      event('task_started', 'a', { worker_id: 'w1', attempt: 1, detail: { pid: 7 } }),
     ]);
     const result = { ...ok, tokens_generated: 9, tokens_per_second: 3 };
     expect(step(() => transitions.finish('p.a', 1, result, 'w1'))).toEqual([
-      {
-        event_type: 'task_completed',
-        plan_id: 'p',
-        task_id: 'p.a',
-        plan_task_id: 'a',
+      event('task_completed', 'a', {
         worker_id: 'w1',
         attempt: 1,
         elapsed_seconds: 0.25,
@@ -135,7 +123,7 @@ describe('the state machine announces every status change it makes', () => {
         return_code: 0,
         tokens_generated: 9,
         detail: { output_lines: 2, simulated: false, tokens_per_second: 3 },
-      },
+      }),
     ]);
     // A stale or duplicate result changes nothing and says nothing.
     expect(step(() => transitions.finish('p.a', 1, ok, 'w1'))).toEqual([]);
@@ -161,16 +149,7 @@ describe('the state machine announces every status change it makes', () => {
     plan();
     transitions.lease('p.a', 'w1');
     expect(step(() => transitions.finish('p.a', 1, failed, 'w1'))).toEqual([
-      {
-        event_type: 'task_retry_scheduled',
-        plan_id: 'p',
-        task_id: 'p.a',
-        plan_task_id: 'a',
-        worker_id: 'w1',
-        attempt: 1,
-        cause: 'exit code 1',
-        duration_ms: 500,
-      },
+      event('task_retry_scheduled', 'a', { worker_id: 'w1', attempt: 1, cause: 'exit code 1', duration_ms: 500 }),
     ]);
     now += 500;
     expect(step(() => transitions.requeue('p.a'))).toMatchObject([
@@ -180,13 +159,7 @@ describe('the state machine announces every status change it makes', () => {
     const events = step(() => transitions.finish('p.a', 2, failed, 'w1'));
     expect(kinds(events)).toEqual(['task_failed p.a', 'task_failed p.b', 'task_failed p.c']);
     expect(events[0]).toMatchObject({ error: 'boom', cause: 'exit code 1 (after 2 attempts)', return_code: 1 });
-    expect(events[2]).toEqual({
-      event_type: 'task_failed',
-      plan_id: 'p',
-      task_id: 'p.c',
-      plan_task_id: 'c',
-      cause: 'upstream_failed: a',
-    });
+    expect(events[2]).toEqual(event('task_failed', 'c', { cause: 'upstream_failed: a' }));
   });
 
   it('finish: an attempt its worker aborted is announced failed, and a prompt too long is left to the caller', () => {
@@ -209,15 +182,7 @@ describe('the state machine announces every status change it makes', () => {
     plan();
     transitions.lease('p.a', 'w1');
     expect(step(() => transitions.loseLease('p.a', 'worker w1 silent', 1))).toEqual([
-      {
-        event_type: 'task_requeued',
-        plan_id: 'p',
-        task_id: 'p.a',
-        plan_task_id: 'a',
-        worker_id: 'w1',
-        attempt: 1,
-        cause: 'worker w1 silent',
-      },
+      event('task_requeued', 'a', { worker_id: 'w1', attempt: 1, cause: 'worker w1 silent' }),
     ]);
     transitions.lease('p.a', 'w2');
     const events = step(() => transitions.loseLease('p.a', 'worker w2 left', 1));
@@ -229,23 +194,19 @@ describe('the state machine announces every status change it makes', () => {
     plan();
     transitions.lease('p.a', 'w1');
     expect(step(() => transitions.preempt('p.a', 'preempted for urgent work'))).toEqual([
-      {
-        event_type: 'task_preempted',
-        plan_id: 'p',
-        task_id: 'p.a',
-        plan_task_id: 'a',
+      event('task_preempted', 'a', {
         worker_id: 'w1',
         attempt: 1,
         cause: 'preempted for urgent work',
         detail: { preemptions: 1 },
-      },
+      }),
     ]);
   });
 
   it('completeDirectly and failDirectly: announced with the cause given, failures cascading', () => {
     plan();
     expect(step(() => transitions.completeDirectly('p.d', 'answer', 'external:gateway', 'answered'))).toEqual([
-      { event_type: 'task_completed', plan_id: 'p', task_id: 'p.d', plan_task_id: 'd', cause: 'answered' },
+      event('task_completed', 'd', { cause: 'answered' }),
     ]);
     expect(kinds(step(() => transitions.failDirectly('p.a', 'declined')))).toEqual([
       'task_failed p.a',
@@ -259,7 +220,7 @@ describe('the state machine announces every status change it makes', () => {
     const a = store.task('p.a');
     if (a === undefined) throw new Error('no p.a');
     expect(step(() => transitions.waitExternal(a, 'escalated: manual', 'manual'))).toEqual([
-      { event_type: 'task_escalated', plan_id: 'p', task_id: 'p.a', plan_task_id: 'a', cause: 'manual' },
+      event('task_escalated', 'a', { cause: 'manual' }),
     ]);
     expect(step(() => transitions.waitOn('p.a', 'waiting for the gateway'))).toEqual([]);
     expect(store.task('p.a')).toMatchObject({ status: 'waiting_external', cause: 'waiting for the gateway' });
@@ -272,11 +233,36 @@ describe('the state machine announces every status change it makes', () => {
     plan();
     transitions.lease('p.a', 'w1');
     expect(step(() => transitions.cancel(['p.a'], 'canceled by operator'))).toEqual([
-      { event_type: 'task_canceled', plan_id: 'p', task_id: 'p.a', plan_task_id: 'a', cause: 'canceled by operator' },
+      event('task_canceled', 'a', { cause: 'canceled by operator' }),
     ]);
     const events = step(() => transitions.cascade('p.a', 'canceled', 'upstream_canceled: a'));
     expect(kinds(events)).toEqual(['task_canceled p.b', 'task_canceled p.c']);
     expect(events[1]).toMatchObject({ cause: 'upstream_canceled: a' });
+  });
+
+  it("atomically: in the caller's transaction, announces once its savepoint is released, and not if undone", () => {
+    plan();
+    store.transaction(() => {
+      transitions.atomically(() => {
+        transitions.cancel(['p.d'], 'canceled by operator');
+        expect(heard).toEqual([]);
+      });
+      expect(kinds(heard)).toEqual(['task_canceled p.d']);
+      heard = [];
+      expect(() =>
+        transitions.atomically(() => {
+          transitions.cancel(['p.a'], 'canceled by operator');
+          throw new Error('undone');
+        }),
+      ).toThrow('undone');
+      expect(heard).toEqual([]);
+      expect(store.task('p.a')?.status).toBe('queued');
+    });
+    // Outside any transaction it is the transaction, and announces inside it.
+    transitions.atomically(() => {
+      transitions.cancel(['p.a'], 'canceled by operator');
+      expect(kinds(heard)).toEqual(['task_canceled p.a']);
+    });
   });
 
   it('restart: requeued for its cause, the ready ones left for release; reopening without a cause is silent', () => {

@@ -264,7 +264,7 @@ export class Transitions {
     return operator.moveToBrain(this.#m, taskId, cause);
   }
 
-  /** A task the external tier split waits (blocked) for its advised subtasks; call in the transaction that added them. */
+  /** A task the external tier split waits (blocked) for its advised subtasks; call in the transaction adding them. */
   blockOnSubtasks(taskId: string, subtaskIds: readonly string[], dependsOn: readonly string[], cause: string): void {
     operator.blockOnSubtasks(this.#m, taskId, subtaskIds, dependsOn, cause);
   }

@@ -21,7 +21,13 @@ describe('gateway package fits a Pi on its own', () => {
 
   it('finds the imports it checks', () => {
     expect(specifiers.map(({ spec }) => spec)).toEqual(
-      expect.arrayContaining(['hono', '@anthropic-ai/sdk', 'better-sqlite3', '@rigmind/protocol/choose-entry', 'tsx/esm/api']),
+      expect.arrayContaining([
+        'hono',
+        '@anthropic-ai/sdk',
+        'better-sqlite3',
+        '@rigmind/protocol/choose-entry',
+        'tsx/esm/api',
+      ]),
     );
   });
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };

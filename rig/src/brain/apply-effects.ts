@@ -1,7 +1,7 @@
 import type { TaskRow } from '../store/rows.js';
-import type { FinishEffect, PlanFinished } from '../store/transitions.js';
+import { isReady, type FinishEffect, type PlanFinished } from '../store/transitions.js';
 import type { BrainContext } from './brain-context.js';
-import type { BrainEffect, FinishDetail } from './effects.js';
+import type { BrainEffect } from './effects.js';
 
 /**
  * The one place the brain's effects are carried out, in the caller's transaction. A worklist, depth first:
@@ -20,7 +20,7 @@ export function applyEffects(ctx: BrainContext, effects: readonly BrainEffect[])
 function applyOne(ctx: BrainContext, effect: BrainEffect): readonly BrainEffect[] {
   switch (effect.kind) {
     case 'finished':
-      return followUp(ctx, effect.taskId, effect.effect, effect.detail);
+      return followUp(ctx, effect.taskId, effect.effect);
     case 'release':
       return releaseFirst(ctx, effect.taskIds);
     case 'enqueue':
@@ -50,14 +50,7 @@ function enqueue(ctx: BrainContext, row: TaskRow): readonly BrainEffect[] {
     if (ctx.escalation !== undefined)
       return [{ kind: 'escalate', taskId: row.task_id, reason: 'requires_external', otherwise: [] }];
     const cause = 'requires_external, but no gateway is configured (escalation.gateway_url in config.json)';
-    ctx.transitions.setStatus(row.task_id, 'waiting_external', cause);
-    ctx.events.emit({
-      event_type: 'task_escalated',
-      plan_id: row.plan_id,
-      task_id: row.task_id,
-      plan_task_id: row.name,
-      cause,
-    });
+    ctx.transitions.waitExternal(row, cause, cause);
     return [];
   }
   ctx.queue.add({
@@ -75,82 +68,53 @@ function enqueue(ctx: BrainContext, row: TaskRow): readonly BrainEffect[] {
 }
 
 /**
- * Release the first of `taskIds` (announce and queue it, unless the escalation path completes it), then the rest:
- * one at a time, so what releasing one yields is applied before the next is announced.
+ * Release the first of `taskIds` (the state machine queues and announces it, unless the escalation path completes
+ * it), then the rest: one at a time, so what releasing one yields is applied before the next is announced.
  */
 function releaseFirst(ctx: BrainContext, taskIds: readonly string[]): readonly BrainEffect[] {
   const [id, ...rest] = taskIds;
   if (id === undefined) return [];
   const next: BrainEffect[] = rest.length > 0 ? [{ kind: 'release', taskIds: rest }] : [{ kind: 'pump' }];
   const row = ctx.store.task(id);
-  if (row === undefined || row.status !== 'queued') return next;
+  if (row === undefined || !isReady(row)) return next;
   const completed = ctx.escalation?.onReleased(row);
   if (completed !== undefined) return [...completed, ...next];
-  ctx.events.emit({ event_type: 'task_released', plan_id: row.plan_id, task_id: id, plan_task_id: row.name });
-  return [...enqueue(ctx, row), ...next];
+  const queued = ctx.transitions.release(row);
+  return queued === undefined ? next : [...enqueue(ctx, queued), ...next];
 }
 
-/** Announce and follow up what a finished attempt (or a lost lease, or a direct completion or failure) did. */
-function followUp(
-  ctx: BrainContext,
-  taskId: string,
-  effect: FinishEffect,
-  detail: FinishDetail,
-): readonly BrainEffect[] {
+/**
+ * Follow up what a finished attempt (or a lost lease, or a direct completion or failure) did, which the state
+ * machine has announced: queue, wait out the backoff, forget the cascaded, release.
+ */
+function followUp(ctx: BrainContext, taskId: string, effect: FinishEffect): readonly BrainEffect[] {
   if (effect.kind === 'stale' || effect.kind === 'too_long') return [];
   const plan: BrainEffect[] =
     'plan' in effect && effect.plan !== undefined ? [{ kind: 'plan_finished', plan: effect.plan }] : [];
   // The busiest path needs nothing of the task's row: releasing reads the dependents' own.
   if (effect.kind === 'completed') return [{ kind: 'release', taskIds: effect.released }, ...plan];
-  const row = ctx.store.task(taskId);
-  if (row === undefined) return [];
-  const base = { plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name, ...detail };
   if (effect.kind === 'retry') {
     if (effect.requeued) {
       // A lost lease: the worker died, the task did not fail, so it does not count towards escalating.
-      ctx.events.emit({ event_type: 'task_requeued', ...base, cause: row.cause ?? 'retry' });
-      return [{ kind: 'enqueue', row }, { kind: 'pump' }];
+      const row = ctx.store.task(taskId);
+      return row === undefined ? [] : [{ kind: 'enqueue', row }, { kind: 'pump' }];
     }
     ctx.retryAt.set(taskId, effect.next_attempt_at);
-    ctx.events.emit({
-      event_type: 'task_retry_scheduled',
-      ...base,
-      cause: row.cause ?? 'retry',
-      duration_ms: effect.delay_ms,
-    });
+    if (ctx.escalation === undefined) return [];
     // The seed's criterion: a task that failed locally `after_failures` times (2 by default) goes to the external tier.
-    const failedEnough = ctx.escalation !== undefined && row.retry_count >= ctx.config.escalation.after_failures;
+    const failedEnough = (ctx.store.task(taskId)?.retry_count ?? 0) >= ctx.config.escalation.after_failures;
     return failedEnough ? [{ kind: 'escalate', taskId, reason: 'repeated_failure', otherwise: [] }] : [];
   }
   for (const id of effect.cascaded) {
-    const dependent = ctx.store.task(id);
     ctx.queue.remove(id);
     ctx.retryAt.delete(id);
-    ctx.events.emit({
-      event_type: 'task_failed',
-      plan_id: row.plan_id,
-      task_id: id,
-      plan_task_id: dependent?.name ?? id,
-      cause: dependent?.cause ?? `upstream_failed: ${row.name}`,
-    });
   }
   return plan;
 }
 
-/** Fail a task now (it cannot run here and cannot leave the rig), saying why. */
+/** Fail a task now (it cannot run here and cannot leave the rig); the state machine announces why. */
 function failNow(ctx: BrainContext, taskId: string, cause: string): readonly BrainEffect[] {
-  const row = ctx.store.task(taskId);
-  const effect = ctx.transitions.failDirectly(taskId, cause);
-  if (row !== undefined && effect.kind !== 'stale') {
-    ctx.events.emit({
-      event_type: 'task_failed',
-      plan_id: row.plan_id,
-      task_id: taskId,
-      plan_task_id: row.name,
-      cause,
-    });
-  }
-  return [{ kind: 'finished', taskId, effect, detail: {} }];
+  return [{ kind: 'finished', taskId, effect: ctx.transitions.failDirectly(taskId, cause) }];
 }
 
 /** Announce a plan that reached a terminal state. */

@@ -61,17 +61,19 @@ export class Brain {
     this.#publisher = new EventPublisher(onError);
     this.#router = new RouterSocket({ maxMessageBytes: options.config.max_frame_bytes }, onError);
     this.#health = new WriteHealth(options.logger);
+    // The state machine announces each status change it makes on the brain's bus, in the change's transaction.
+    const events = new EventBus(store, this.#publisher, options.logger, this.#outbox);
     // The core first; the scheduler and the escalation path are built from it; then the whole context, frozen.
     // What the core's closures call on the brain (pump, transactions) is only called once the brain is serving.
     const core: BrainCore = Object.freeze<BrainCore>({
       home: options.home,
       config: options.config,
       store,
-      transitions: new Transitions(store, options.config.retry),
+      transitions: new Transitions(store, options.config.retry, events),
       queue: new ReadyQueue(options.config.aging_s_per_point * 1000),
       workers: new WorkerRegistry(runtime),
       router: this.#outbox.sinkFor(this.#router),
-      events: new EventBus(store, this.#publisher, options.logger, this.#outbox),
+      events,
       logger: options.logger,
       resolvePlan: options.resolvePlan,
       runtime,
@@ -236,16 +238,8 @@ export class Brain {
     for (const [taskId, at] of ctx.retryAt) {
       if (at > now) continue;
       ctx.retryAt.delete(taskId);
-      if (!ctx.transitions.requeue(taskId)) continue;
-      const row = ctx.store.task(taskId);
+      const row = ctx.transitions.requeue(taskId);
       if (row === undefined) continue;
-      ctx.events.emit({
-        event_type: 'task_requeued',
-        plan_id: row.plan_id,
-        task_id: taskId,
-        plan_task_id: row.name,
-        cause: 'backoff over',
-      });
       applyEffects(ctx, [{ kind: 'enqueue', row }, { kind: 'pump' }]);
     }
   }

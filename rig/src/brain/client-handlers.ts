@@ -166,17 +166,10 @@ export function onCancel(
     refuse(ctx, reply, message.msg_id, effect.code, effect.message);
     return [];
   }
+  // Each canceled task was announced by the state machine as it canceled it.
   for (const id of effect.canceled) {
     ctx.queue.remove(id);
     ctx.retryAt.delete(id);
-    const row = ctx.store.task(id);
-    ctx.events.emit({
-      event_type: 'task_canceled',
-      plan_id: row?.plan_id,
-      task_id: id,
-      plan_task_id: row?.name,
-      cause: row?.cause ?? 'canceled',
-    });
   }
   for (const lease of effect.revoked) {
     const worker = ctx.workers.get(lease.worker_id);
@@ -211,16 +204,6 @@ export function onRetry(ctx: BrainContext, message: MessageOf<'retry_request'>, 
   if ('code' in effect) {
     refuse(ctx, reply, message.msg_id, effect.code, effect.message);
     return [];
-  }
-  for (const id of effect.reset) {
-    const row = ctx.store.task(id);
-    ctx.events.emit({
-      event_type: 'task_requeued',
-      plan_id: row?.plan_id,
-      task_id: id,
-      plan_task_id: row?.name,
-      cause: 'retry requested by operator',
-    });
   }
   reply(
     createMessage(

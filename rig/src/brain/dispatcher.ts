@@ -56,9 +56,10 @@ export function dispatchTo(
   gpus?: readonly number[],
 ): TaskRow | undefined {
   if (worker.identity === undefined) return undefined;
+  // The dispatch is announced with the wait since the ready queue took the task in.
   const queuedAt = ctx.queue.get(taskId)?.queued_at;
   ctx.queue.remove(taskId);
-  const leased = ctx.transitions.lease(taskId, worker.id);
+  const leased = ctx.transitions.lease(taskId, worker.id, { queued_at: queuedAt, detail });
   if (leased === undefined) return undefined;
   worker.leases.add(taskId);
   worker.lastDispatch = now;
@@ -81,15 +82,5 @@ export function dispatchTo(
       },
     ),
   );
-  ctx.events.emit({
-    event_type: 'task_dispatched',
-    plan_id: task.plan_id,
-    task_id: task.task_id,
-    plan_task_id: task.name,
-    worker_id: worker.id,
-    attempt: leased.attempt,
-    duration_ms: Math.max(0, ctx.runtime.now() - (queuedAt ?? leased.row.queued_at ?? ctx.runtime.now())),
-    ...(detail !== undefined ? { detail } : {}),
-  });
   return leased.row;
 }

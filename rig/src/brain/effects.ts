@@ -2,21 +2,18 @@ import type { EscalationReason } from '@rigmind/protocol';
 import type { TaskRow } from '../store/rows.js';
 import type { FinishEffect, PlanFinished } from '../store/transitions.js';
 
-/** Who finished an attempt, for the events that announce what it did. */
-export interface FinishDetail {
-  readonly worker_id?: string;
-  readonly attempt?: number;
-}
-
 /**
  * What a handler wants done after the state machine moved a task: the follow-ups, as data. Handlers (frames,
  * timers, the escalator's gateway replies) return these instead of calling each other; `applyEffects` is the one
  * place that carries them out, and applying one may yield more (a retry may escalate, a release may complete).
  */
 export type BrainEffect =
-  /** An attempt (or a lost lease, or a direct completion or failure) ended: requeue, back off, cascade, release. */
-  | { readonly kind: 'finished'; readonly taskId: string; readonly effect: FinishEffect; readonly detail: FinishDetail }
-  /** Tasks a transition made ready: announce and queue each one (or let the escalation path finish it). */
+  /**
+   * An attempt (or a lost lease, or a direct completion or failure) ended, as the state machine announced: requeue,
+   * back off, forget the cascaded, release.
+   */
+  | { readonly kind: 'finished'; readonly taskId: string; readonly effect: FinishEffect }
+  /** Tasks a transition made ready: release and queue each one (or let the escalation path finish it). */
   | { readonly kind: 'release'; readonly taskIds: readonly string[] }
   /** A queued row enters the ready queue, or the escalation path when it must leave the rig. */
   | { readonly kind: 'enqueue'; readonly row: TaskRow }
@@ -37,7 +34,7 @@ export type BrainEffect =
   /** Work or capacity changed: ask the dispatcher to run soon (coalesced). */
   | { readonly kind: 'pump' };
 
-/** The `finished` effect of a state-machine result, for handlers that have no worker to name. */
-export function finished(taskId: string, effect: FinishEffect, detail: FinishDetail = {}): BrainEffect {
-  return { kind: 'finished', taskId, effect, detail };
+/** The `finished` effect of a state-machine result. */
+export function finished(taskId: string, effect: FinishEffect): BrainEffect {
+  return { kind: 'finished', taskId, effect };
 }

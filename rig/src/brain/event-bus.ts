@@ -1,19 +1,16 @@
 import type { Logger } from 'pino';
 import type { RigEvent } from '@rigmind/protocol';
 import type { Store } from '../store/store.js';
+import type { EventInput, TaskEvents } from '../store/task-events.js';
 import type { EventPublisher } from '../transport/zmq.js';
 import { Outbox } from './outbox.js';
 
-/** An event before the bus stamps it; undefined fields are dropped. */
-export type EventInput = { event_type: RigEvent['event_type'] } & {
-  [K in Exclude<keyof RigEvent, 'timestamp' | 'seq' | 'event_type'>]?: RigEvent[K] | undefined;
-};
-
 /**
  * One place every brain event goes through: stored (the durable record), published on the PUB socket (live
- * subscribers, `submit --wait`), and logged as a pino JSON line (the seed's brain_decisions.log, structured).
+ * subscribers, `submit --wait`), and logged as a pino JSON line (the seed's brain_decisions.log, structured). The
+ * state machine announces status changes through it too, as its {@link TaskEvents}.
  */
-export class EventBus {
+export class EventBus implements TaskEvents {
   readonly #store: Store;
   readonly #publisher: EventPublisher | undefined;
   readonly #logger: Logger;

@@ -351,19 +351,7 @@ export class LiveScheduler {
       );
     }
     for (const card of this.cards.all()) if (card.run?.taskId === taskId) card.run = null;
-    const row = ctx.store.task(taskId);
-    if (row === undefined) return [];
-    ctx.events.emit({
-      event_type: 'task_preempted',
-      plan_id: row.plan_id,
-      task_id: taskId,
-      plan_task_id: row.name,
-      worker_id: lease.worker_id,
-      attempt: lease.attempt,
-      cause: 'preempted for urgent work',
-      detail: { preemptions: row.preemptions },
-    });
-    return [{ kind: 'enqueue', row }];
+    return [{ kind: 'enqueue', row: lease.row }];
   }
 
   #wakeAt(wakeAtS: number | null, now: number): void {

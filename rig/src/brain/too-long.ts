@@ -18,12 +18,10 @@ export function rerouteTooLong(
   const why = `context_too_long: ~${tokens} tokens for ${model} (${window})`;
   ctx.queue.remove(taskId);
   ctx.retryAt.delete(taskId);
-  const base = { plan_id: row.plan_id, task_id: taskId, plan_task_id: row.name };
   const brainExecutor = ctx.workers.all().some((worker) => worker.info?.executor === 'brain');
   if (row.executor === 'worker' && brainExecutor) {
     const moved = `${why}; moved to the brain's model`;
     const queued = ctx.transitions.moveToBrain(taskId, moved);
-    ctx.events.emit({ event_type: 'task_requeued', ...base, cause: moved });
     ctx.schedulePump();
     return queued === undefined ? [] : [{ kind: 'enqueue', row: queued }];
   }

@@ -38,15 +38,13 @@ export function onRegister(ctx: BrainContext, identity: Buffer, message: Message
       entry.leases.add(task.task_id);
     else abandon.push(task);
   }
-  let takenBack = 0;
-  const effects: BrainEffect[] = [];
+  const takeBack: { task_id: string; attempt: number }[] = [];
   for (const lease of ctx.store.leases()) {
     if (lease.worker_id !== info.id || held.get(lease.task_id) === lease.attempt) continue;
     // A stale report: the register left before this dispatch reached the worker. Taking it back would run it twice.
     if (ctx.workers.sentAfter(entry, lease.task_id, lease.attempt, message.seen)) continue;
     entry.leases.delete(lease.task_id);
-    takenBack += 1;
-    effects.push(...loseLease(ctx, info.id, lease, `worker ${info.id} registered without the task`));
+    takeBack.push(lease);
   }
   ctx.router.send(
     identity,
@@ -69,13 +67,14 @@ export function onRegister(ctx: BrainContext, identity: Buffer, message: Message
       executor: info.executor,
       kept: entry.leases.size,
       abandoned: abandon.length,
-      taken_back: takenBack,
+      taken_back: takeBack.length,
       first_time: firstTime,
       held: [...entry.heat.keys()],
     },
   });
   ctx.schedulePump();
-  return effects;
+  // After the registration is announced: each lease taken back is announced as it is taken (requeued or failed).
+  return takeBack.flatMap((lease) => loseLease(ctx, info.id, lease, `worker ${info.id} registered without the task`));
 }
 
 /**
@@ -138,32 +137,7 @@ export function onHeartbeat(ctx: BrainContext, message: MessageOf<'heartbeat'>):
 
 /** The worker started an attempt. */
 export function onTaskStarted(ctx: BrainContext, message: MessageOf<'task_started'>): void {
-  recordStart(ctx, message.task_id, message.attempt, message.sender.id, { pid: message.pid });
-}
-
-/**
- * Mark an attempt running and say so, once; a short task's start is recorded from its result. Returns the task's plan
- * and name if it started now.
- */
-function recordStart(
-  ctx: BrainContext,
-  taskId: string,
-  attempt: number,
-  workerId: string,
-  detail: Record<string, unknown>,
-): { plan_id: string; name: string } | undefined {
-  const row = ctx.transitions.markRunning(taskId, attempt, workerId);
-  if (row !== undefined)
-    ctx.events.emit({
-      event_type: 'task_started',
-      plan_id: row.plan_id,
-      task_id: taskId,
-      plan_task_id: row.name,
-      worker_id: workerId,
-      attempt,
-      detail,
-    });
-  return row;
+  ctx.transitions.markRunning(message.task_id, message.attempt, message.sender.id, { pid: message.pid });
 }
 
 /**
@@ -178,7 +152,8 @@ export function onTaskResult(ctx: BrainContext, identity: Buffer, message: Messa
     refuseResult(ctx, message, 'connection_not_registered');
     return [];
   }
-  const started = recordStart(ctx, message.task_id, message.attempt, workerId, { reported_with_result: true });
+  // A short task's start is recorded from its result, once.
+  ctx.transitions.markRunning(message.task_id, message.attempt, workerId, { reported_with_result: true });
   let result = message.result;
   const lowConfidence =
     ctx.escalation !== undefined &&
@@ -203,34 +178,7 @@ export function onTaskResult(ctx: BrainContext, identity: Buffer, message: Messa
   ctx.schedulePump();
   if (effect.kind === 'too_long' && result.context_exceeded !== undefined)
     return rerouteTooLong(ctx, message.task_id, result.context_exceeded);
-  // A plan and a name do not change: the start recorded just now already read them.
-  const row = started ?? ctx.store.task(message.task_id);
-  if (row === undefined) return [];
-  const base = {
-    plan_id: row.plan_id,
-    task_id: message.task_id,
-    plan_task_id: row.name,
-    worker_id: workerId,
-    attempt: message.attempt,
-    elapsed_seconds: result.elapsed_seconds,
-    duration_ms: Math.round(result.elapsed_seconds * 1000),
-    return_code: result.return_code,
-    ...(result.tokens_generated !== undefined ? { tokens_generated: result.tokens_generated } : {}),
-  };
-  if (effect.kind === 'completed') {
-    ctx.events.emit({
-      event_type: 'task_completed',
-      ...base,
-      detail: {
-        output_lines: result.output_lines,
-        simulated: result.simulated === true,
-        ...(result.tokens_per_second !== undefined ? { tokens_per_second: result.tokens_per_second } : {}),
-      },
-    });
-  } else if (effect.kind === 'failed') {
-    ctx.events.emit({ event_type: 'task_failed', ...base, error: result.error_snippet, cause: effect.cause });
-  }
-  const effects = [finished(message.task_id, effect, { worker_id: workerId, attempt: message.attempt })];
+  const effects = [finished(message.task_id, effect)];
   if (lowConfidence)
     effects.push({ kind: 'escalate', taskId: message.task_id, reason: 'low_confidence', otherwise: [] });
   return effects;
@@ -264,7 +212,7 @@ export function flushAcks(ctx: BrainContext, workerId?: string): void {
 
 /** A worker left on purpose: its leases go back to the queue now rather than after the liveness timeout. */
 export function onGoodbye(ctx: BrainContext, message: MessageOf<'goodbye'>): BrainEffect[] {
-  return dropWorker(ctx, message.sender.id, `worker ${message.sender.id} left: ${message.reason}`, 'worker_left');
+  return dropWorker(ctx, message.sender.id, `worker ${message.sender.id} left: ${message.reason}`, 'worker_left')();
 }
 
 /** Heartbeat tick: workers silent for `liveness` intervals are dead; their leases go back to the queue at once. */
@@ -277,30 +225,29 @@ export function reapSilentWorkers(ctx: BrainContext): BrainEffect[] {
     return [];
   }
   const deadline = now - ctx.config.heartbeat_ms * ctx.config.heartbeat_liveness;
-  const effects: BrainEffect[] = [];
+  const lost: (() => BrainEffect[])[] = [];
   for (const entry of ctx.workers.all()) {
     if (entry.lastSeen < deadline) {
-      effects.push(
-        ...dropWorker(
-          ctx,
-          entry.id,
-          `worker ${entry.id} silent for ${ctx.config.heartbeat_liveness} heartbeats`,
-          'worker_lost',
-        ),
-      );
+      const why = `worker ${entry.id} silent for ${ctx.config.heartbeat_liveness} heartbeats`;
+      lost.push(dropWorker(ctx, entry.id, why, 'worker_lost'));
     }
   }
-  return effects;
+  // Every dead worker is announced before any of their leases is taken back (and announced requeued).
+  return lost.flatMap((takeBack) => takeBack());
 }
 
+/**
+ * Forget a worker, announcing it; returns what takes its leases back (each announced as it is taken), for the
+ * caller to run once every worker it drops has been announced.
+ */
 function dropWorker(
   ctx: BrainContext,
   workerId: string,
   reason: string,
   type: 'worker_lost' | 'worker_left',
-): BrainEffect[] {
+): () => BrainEffect[] {
   const entry = ctx.workers.get(workerId);
-  if (entry === undefined) return [];
+  if (entry === undefined) return () => [];
   ctx.workers.delete(workerId);
   ctx.scheduler?.onDrop(workerId);
   const leases = ctx.store.leases().filter((lease) => lease.worker_id === workerId);
@@ -311,5 +258,5 @@ function dropWorker(
     detail: { leases: leases.map((lease) => lease.task_id) },
   });
   ctx.schedulePump();
-  return leases.flatMap((lease) => loseLease(ctx, workerId, lease, reason));
+  return () => leases.flatMap((lease) => loseLease(ctx, workerId, lease, reason));
 }

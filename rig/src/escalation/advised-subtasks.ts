@@ -48,7 +48,8 @@ export function insertAdvisedSubtasks(
   return store.transaction(() => {
     const ids = new Map(names.map((name) => [name, `${parent.plan_id}.${name}`]));
     const firstSeq = (store.lastSeq(parent.plan_id) ?? 0) + 1;
-    const queued = store.insertTasks(parent.plan_id, resolved.value, ids, source, firstSeq);
+    // Held ready rather than queued: the brain releases them one by one, each announced as released.
+    const queued = store.insertTasks(parent.plan_id, resolved.value, ids, source, firstSeq, 'held');
     const dependsOn = [...(JSON.parse(parent.depends_on) as string[]), ...names];
     transitions.blockOnSubtasks(
       parent.task_id,

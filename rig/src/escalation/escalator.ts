@@ -106,15 +106,8 @@ export class Escalator implements EscalationHooks {
     const { ctx } = this;
     ctx.queue.remove(row.task_id);
     ctx.retryAt.delete(row.task_id);
-    ctx.transitions.setStatus(row.task_id, 'waiting_external', `escalated: ${reason}`);
+    ctx.transitions.waitExternal(row, `escalated: ${reason}`, reason);
     this.#rows.begin(row.task_id, reason);
-    ctx.events.emit({
-      event_type: 'task_escalated',
-      plan_id: row.plan_id,
-      task_id: row.task_id,
-      plan_task_id: row.name,
-      cause: reason,
-    });
   }
 
   /** A task released after its advised subtasks completed: it is done, nothing of it runs locally again. */
@@ -125,15 +118,9 @@ export class Escalator implements EscalationHooks {
       row.task_id,
       'completed by the subtasks advised by the external tier',
       EXTERNAL_SOURCE,
+      'advised subtasks completed',
     );
-    this.ctx.events.emit({
-      event_type: 'task_completed',
-      plan_id: row.plan_id,
-      task_id: row.task_id,
-      plan_task_id: row.name,
-      cause: 'advised subtasks completed',
-    });
-    return [{ kind: 'finished', taskId: row.task_id, effect, detail: {} }];
+    return [{ kind: 'finished', taskId: row.task_id, effect }];
   }
 
   /**
@@ -269,7 +256,7 @@ export class Escalator implements EscalationHooks {
     const nextAt = ctx.runtime.now() + delay;
     this.#rows.retryLater(row.task_id, nextAt, escalationId, why);
     const cause = `waiting for the gateway (${why}); next try in ${Math.round(delay / 1000)}s`;
-    ctx.transitions.setStatus(row.task_id, 'waiting_external', cause);
+    ctx.transitions.waitOn(row.task_id, cause);
     ctx.events.emit({
       event_type: 'escalation_failed',
       plan_id: row.plan_id,
@@ -287,19 +274,15 @@ export class Escalator implements EscalationHooks {
     ctx.events.emit({ event_type: 'task_advised', ...base, cause: advice.type });
     if (advice.type === 'answer') {
       this.#rows.setState(row.task_id, 'done', null);
-      const effect = ctx.transitions.completeDirectly(row.task_id, advice.text, EXTERNAL_SOURCE);
-      ctx.events.emit({ event_type: 'task_completed', ...base, cause: 'answered by the external tier' });
-      return [{ kind: 'finished', taskId: row.task_id, effect, detail: {} }];
+      const answered = 'answered by the external tier';
+      const effect = ctx.transitions.completeDirectly(row.task_id, advice.text, EXTERNAL_SOURCE, answered);
+      return [{ kind: 'finished', taskId: row.task_id, effect }];
     }
     if (advice.type === 'decline') {
       if (ctx.config.escalation.on_decline !== 'hold')
         return this.#fail(row, `declined by the external tier: ${advice.reason}`);
       this.#rows.setState(row.task_id, 'held', advice.reason);
-      ctx.transitions.setStatus(
-        row.task_id,
-        'waiting_external',
-        `declined by the external tier, held for a person: ${advice.reason}`,
-      );
+      ctx.transitions.waitOn(row.task_id, `declined by the external tier, held for a person: ${advice.reason}`);
       return [];
     }
     const inserted = insertAdvisedSubtasks(

@@ -15,6 +15,14 @@ export function isTerminal(status: string): boolean {
   return status === 'completed' || status === 'failed' || status === 'canceled';
 }
 
+/**
+ * Whether a task is ready: blocked with nothing pending, waiting for the brain to release it into the queue (what
+ * completing its last dependency, or restarting it, leaves it as).
+ */
+export function isReady(row: { status: string; pending_deps: number }): boolean {
+  return row.status === 'blocked' && row.pending_deps === 0;
+}
+
 const RECORD_RESULT = `UPDATE attempts SET ended_at = ?, outcome = ?, return_code = ?, signal = ?, elapsed_seconds = ?,
     output_lines = ?, error_snippet = ?, stdout_path = ?, stderr_path = ?, tokens_generated = ?, tokens_per_second = ?,
     simulated = ?, worker_id = ?

@@ -20,7 +20,7 @@ export interface ActionRefused {
 /** Cancel a plan (every live task) or one task and its dependents. */
 export function cancelTarget(store: Store, transitions: Transitions, target: string): CancelEffect | ActionRefused {
   const db = connectionOf(store);
-  return db.transaction((): CancelEffect | ActionRefused => {
+  return transitions.atomically((): CancelEffect | ActionRefused => {
     const plan = store.plan(target);
     const task = plan === undefined ? store.task(target) : undefined;
     if (plan === undefined && task === undefined) return { code: 'not_found', message: `no plan or task '${target}'` };
@@ -87,14 +87,14 @@ function withDependentsItFailed(store: Store, root: TaskRow): string[] {
 
 /**
  * Re-queue a failed (or canceled) task with a fresh retry budget, together with the dependents that failed because of
- * it.
+ * it, each announced requeued. Returns those ready (for the brain to release) and all it reset.
  */
 export function retryTask(
   store: Store,
   transitions: Transitions,
   taskId: string,
 ): { requeued: string[]; reset: string[] } | ActionRefused {
-  return connectionOf(store).transaction(() => {
+  return transitions.atomically(() => {
     const root = store.task(taskId);
     if (root === undefined) return { code: 'not_found' as const, message: `no task '${taskId}'` };
     if (root.status !== 'failed' && root.status !== 'canceled') {
@@ -104,15 +104,16 @@ export function retryTask(
       };
     }
     const reset = withDependentsItFailed(store, root);
-    return { requeued: transitions.restart(root.plan_id, reset), reset };
+    return { requeued: transitions.restart(root.plan_id, reset, 'retry requested by operator'), reset };
   });
 }
 
 /**
  * Reopen a failed task for another way of doing it (a person escalating it): the dependents that failed because
  * of it wait for it again (blocked), and its plan runs again. The task itself is left for the caller to move on
- * (its attempts stay: they are what the external tier is shown). Returns the dependents reopened. Call inside
- * the caller's transaction, together with that move.
+ * (its attempts stay: they are what the external tier is shown). The dependents are not announced: nothing of them
+ * is queued, and the task's own move says what happens. Returns the dependents reopened. Call inside the caller's
+ * transaction, together with that move.
  */
 export function reopenDependents(store: Store, transitions: Transitions, root: TaskRow): string[] {
   const dependents = withDependentsItFailed(store, root).slice(1);

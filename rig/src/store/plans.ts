@@ -62,7 +62,8 @@ export class Plans {
 
   /**
    * Insert resolved tasks into a plan (call inside a transaction). `ids` maps each task name (and any name a
-   * dependency may use) to its task id. Tasks without dependencies are queued; returns their ids.
+   * dependency may use) to its task id. Tasks without dependencies are queued, or with `ready: 'held'` left ready
+   * (blocked, nothing pending) for the state machine to release one by one; returns their ids.
    */
   insertTasks(
     planId: string,
@@ -70,6 +71,7 @@ export class Plans {
     ids: ReadonlyMap<string, string>,
     source: string,
     firstSeq: number,
+    ready: 'queued' | 'held' = 'queued',
   ): string[] {
     const createdAt = this.#db.isoNow();
     const nowMs = this.#db.now();
@@ -77,8 +79,8 @@ export class Plans {
     tasks.forEach((task, index) => {
       const taskId = idOf(ids, task.name);
       const deps = [...new Set(task.depends_on)];
-      const ready = deps.length === 0;
-      if (ready) queued.push(taskId);
+      const free = deps.length === 0;
+      if (free) queued.push(taskId);
       this.#db.run(INSERT_TASK, {
         task_id: taskId,
         plan_id: planId,
@@ -92,7 +94,7 @@ export class Plans {
         executor: task.executor,
         depends_on: JSON.stringify(deps),
         priority: task.priority,
-        status: ready ? 'queued' : 'blocked',
+        status: free && ready === 'queued' ? 'queued' : 'blocked',
         created_at: createdAt,
         max_retries: task.max_retries,
         timeout_s: task.timeout_s,
@@ -105,7 +107,7 @@ export class Plans {
         cwd: task.cwd ?? null,
         env: task.env === undefined ? null : JSON.stringify(task.env),
         pending_deps: deps.length,
-        queued_at: ready ? nowMs : null,
+        queued_at: free ? nowMs : null,
       });
       for (const dep of deps) this.#db.run(INSERT_DEP, taskId, idOf(ids, dep));
     });

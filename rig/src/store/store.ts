@@ -91,7 +91,8 @@ export class Store {
 
   /**
    * Insert resolved tasks into a plan (call inside a transaction). `ids` maps each task name (and any name a
-   * dependency may use) to its task id. Tasks without dependencies are queued; returns their ids.
+   * dependency may use) to its task id. Tasks without dependencies are queued, or with `ready: 'held'` left ready
+   * (blocked, nothing pending) for the state machine to release one by one; returns their ids.
    */
   insertTasks(
     planId: string,
@@ -99,8 +100,9 @@ export class Store {
     ids: ReadonlyMap<string, string>,
     source: string,
     firstSeq: number,
+    ready: 'queued' | 'held' = 'queued',
   ): string[] {
-    return this.#plans.insertTasks(planId, tasks, ids, source, firstSeq);
+    return this.#plans.insertTasks(planId, tasks, ids, source, firstSeq, ready);
   }
 
   /** Plans stored in slices ({@link Plans.beginIntake}): begin, finish, ask, drop. */

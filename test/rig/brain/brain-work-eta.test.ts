@@ -8,6 +8,9 @@ import type { NewTask } from '../../../rig/src/store/rows.js';
 import { Store } from '../../../rig/src/store/store.js';
 import { Transitions } from '../../../rig/src/store/transitions.js';
 
+/** Where these tests' transitions announce: nowhere (test/rig/store/transition-events.test.ts checks what). */
+const quiet = { emit: () => undefined };
+
 let dir: string;
 let store: Store;
 const NOW_MS = 1_000_000;
@@ -52,7 +55,7 @@ describe('brainWorkEta', () => {
     "expects the brain's task after its longest path and after the worker GPU work ahead of it over the worker " +
       'cards',
     () => {
-      const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 });
+      const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 }, quiet);
       // Six 100 s transcripts, then a 400 s index, then the brain's summary; one transcript running since now.
       const transcripts = [1, 2, 3, 4, 5, 6].map((n) => `t${n}`);
       store.insertPlan({

@@ -9,6 +9,9 @@ import type { NewTask } from '../../../rig/src/store/rows.js';
 import { Store } from '../../../rig/src/store/store.js';
 import { Transitions } from '../../../rig/src/store/transitions.js';
 
+/** Where these tests' transitions announce: nowhere (test/rig/store/transition-events.test.ts checks what). */
+const quiet = { emit: () => undefined };
+
 let dir: string;
 let store: Store;
 let now: number;
@@ -50,7 +53,7 @@ const estimateOf = (row: { estimate_s: number | null }) => row.estimate_s ?? 30;
 
 describe('UpcomingWork', () => {
   it('lists blocked GPU tasks whose dependencies all run or are done, due when the slowest running one ends', () => {
-    const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 });
+    const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 }, quiet);
     store.insertPlan({
       plan_id: 'p',
       name: 'p',
@@ -81,7 +84,7 @@ describe('UpcomingWork', () => {
   });
 
   it('reads the database at most once per ttl unless invalidated', () => {
-    const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 });
+    const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 }, quiet);
     store.insertPlan({
       plan_id: 'p',
       name: 'p',

@@ -7,6 +7,9 @@ import { reopenDependents, retryTask } from '../../../rig/src/store/operator-act
 import type { NewTask } from '../../../rig/src/store/rows.js';
 import { Store } from '../../../rig/src/store/store.js';
 import { Transitions } from '../../../rig/src/store/transitions.js';
+
+/** Where these tests' transitions announce: nowhere (test/rig/store/transition-events.test.ts checks what). */
+const quiet = { emit: () => undefined };
 import { readRows } from '../../helpers/read-db.js';
 
 let dir: string;
@@ -15,7 +18,7 @@ let transitions: Transitions;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'rigmind-actions-'));
   store = new Store(join(dir, 'state.db'), { ...systemRuntime, now: () => 1_000_000 });
-  transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 });
+  transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 }, quiet);
 });
 afterEach(() => {
   store.close();
@@ -57,7 +60,7 @@ const statuses = () =>
   );
 
 describe('retryTask', () => {
-  it('re-queues a failed task and blocks again the dependents it failed; the plan runs again', () => {
+  it('readies a failed task and blocks again the dependents it failed; the plan runs again', () => {
     store.insertPlan({
       plan_id: 'p',
       name: 'p',
@@ -68,7 +71,9 @@ describe('retryTask', () => {
     fail('p.a');
     expect(store.plan('p')?.state).toBe('failed');
     expect(retryTask(store, transitions, 'p.a')).toEqual({ requeued: ['p.a'], reset: ['p.a', 'p.b', 'p.c'] });
-    expect(statuses()).toEqual({ 'p.a': 'queued', 'p.b': 'blocked', 'p.c': 'blocked' });
+    // p.a is ready (blocked, nothing pending) for the brain to release into the queue.
+    expect(statuses()).toEqual({ 'p.a': 'blocked', 'p.b': 'blocked', 'p.c': 'blocked' });
+    expect([store.task('p.a')?.pending_deps, store.task('p.b')?.pending_deps]).toEqual([0, 1]);
     expect(store.plan('p')?.state).toBe('running');
   });
 
@@ -87,7 +92,7 @@ describe('retryTask', () => {
     expect(store.task('p.d')?.cause).toBe('upstream_failed: a');
     expect(retryTask(store, transitions, 'p.a')).toEqual({ requeued: ['p.a'], reset: ['p.a', 'p.f'] });
     expect(statuses()).toEqual({
-      'p.a': 'queued',
+      'p.a': 'blocked',
       'p.b': 'failed',
       'p.d': 'failed',
       'p.e': 'failed',
@@ -108,7 +113,7 @@ describe('retryTask', () => {
     const result = retryTask(store, transitions, 'p.a');
     expect('reset' in result && [...result.reset].sort()).toEqual(['p.a', 'p.b', 'p.c', 'p.d', 'p.x']);
     expect(statuses()).toEqual({
-      'p.a': 'queued',
+      'p.a': 'blocked',
       'p.b': 'blocked',
       'p.c': 'blocked',
       'p.d': 'blocked',

@@ -7,6 +7,9 @@ import type { NewTask } from '../../../rig/src/store/rows.js';
 import { Store } from '../../../rig/src/store/store.js';
 import { Transitions } from '../../../rig/src/store/transitions.js';
 
+/** Where these tests' transitions announce: nowhere (test/rig/store/transition-events.test.ts checks what). */
+const quiet = { emit: () => undefined };
+
 let dir: string;
 let store: Store;
 let now: number;
@@ -65,14 +68,20 @@ describe('Transitions', () => {
       allow_external_sensitive: false,
       tasks: [task('a'), task('b', ['a'])],
     });
-    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 });
+    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 }, quiet);
     const lease = transitions.lease('p.a', 'w1');
     expect(lease?.attempt).toBe(1);
     expect(transitions.lease('p.a', 'w2')).toBeUndefined();
     expect(transitions.finish('p.a', 2, ok, 'w1')).toEqual({ kind: 'stale' });
     expect(transitions.finish('p.a', 1, ok, 'w1')).toEqual({ kind: 'completed', released: ['p.b'] });
     expect(transitions.finish('p.a', 1, ok, 'w1')).toEqual({ kind: 'stale' });
+    // Ready, not queued: the brain releases it (queued, announced) when it takes it in.
+    const ready = store.task('p.b');
+    expect(ready).toMatchObject({ status: 'blocked', pending_deps: 0, queued_at: now });
+    if (ready === undefined) throw new Error('no task p.b');
+    expect(transitions.release(ready)).toMatchObject({ status: 'queued' });
     expect(store.task('p.b')?.status).toBe('queued');
+    expect(transitions.release(ready)).toBeUndefined();
   });
 
   it('backs off a failed attempt, fails after max_retries with the history, and cascades', () => {
@@ -83,7 +92,7 @@ describe('Transitions', () => {
       allow_external_sensitive: false,
       tasks: [task('a', [], 1), task('b', ['a']), task('c', ['b'])],
     });
-    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 });
+    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 }, quiet);
     transitions.lease('p.a', 'w1');
     expect(transitions.finish('p.a', 1, failed, 'w1')).toEqual({
       kind: 'retry',
@@ -93,7 +102,7 @@ describe('Transitions', () => {
     });
     expect(store.task('p.a')).toMatchObject({ status: 'retry_wait', retry_count: 1, cause: 'exit code 1' });
     now += 500;
-    expect(transitions.requeue('p.a')).toBe(true);
+    expect(transitions.requeue('p.a')).toMatchObject({ status: 'queued', queued_at: now });
     transitions.lease('p.a', 'w1');
     const effect = transitions.finish('p.a', 2, failed, 'w1');
     expect(effect).toMatchObject({
@@ -109,7 +118,7 @@ describe('Transitions', () => {
   it('schedules the retry of a failed attempt even when full jitter draws 0 ms', () => {
     store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
     draw = 0;
-    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 });
+    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 }, quiet);
     transitions.lease('p.a', 'w1');
     expect(transitions.finish('p.a', 1, failed, 'w1')).toEqual({
       kind: 'retry',
@@ -118,13 +127,13 @@ describe('Transitions', () => {
       requeued: false,
     });
     expect(store.task('p.a')).toMatchObject({ status: 'retry_wait', retry_count: 1, next_attempt_at: now });
-    expect(transitions.requeue('p.a')).toBe(true);
+    expect(transitions.requeue('p.a')).toMatchObject({ status: 'queued' });
     expect(store.task('p.a')?.status).toBe('queued');
   });
 
   it('puts a lost lease straight back in the queue, without using a retry', () => {
     store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
-    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 });
+    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 }, quiet);
     transitions.lease('p.a', 'w1');
     const requeued = { kind: 'retry', delay_ms: 0, next_attempt_at: now, requeued: true };
     expect(transitions.loseLease('p.a', 'worker w1 silent', 3)).toEqual(requeued);
@@ -134,7 +143,7 @@ describe('Transitions', () => {
 
   it('fails a task that lost its worker more than max_lost_leases times, saying so', () => {
     store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
-    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 });
+    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 }, quiet);
     for (let lost = 1; lost <= 2; lost += 1) {
       transitions.lease('p.a', 'w1');
       expect(transitions.loseLease('p.a', 'worker w1 silent', 2)).toMatchObject({ kind: 'retry', requeued: true });
@@ -148,9 +157,9 @@ describe('Transitions', () => {
 
   it('lets only the worker holding the lease finish it', () => {
     store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
-    const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 });
+    const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 }, quiet);
     transitions.lease('p.a', 'w1');
-    expect(transitions.markRunning('p.a', 1, 'evil')).toBeUndefined();
+    expect(transitions.markRunning('p.a', 1, 'evil', {})).toBeUndefined();
     expect(transitions.finish('p.a', 1, ok, 'evil')).toEqual({ kind: 'stale' });
     expect(store.task('p.a')?.status).toBe('leased');
     expect(transitions.finish('p.a', 1, ok, 'w1')).toMatchObject({ kind: 'completed' });
@@ -162,12 +171,16 @@ describe('Transitions for the scheduler', () => {
     'preempt: the attempt ends canceled, the task is queued again in its old place, counted, with its retries ' +
       'intact',
     () => {
-      const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 });
+      const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 }, quiet);
       store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
       const queuedAt = store.task('p.a')?.queued_at;
       now += 5_000;
       transitions.lease('p.a', 'w1');
-      expect(transitions.preempt('p.a', 'preempted for urgent work')).toEqual({ attempt: 1, worker_id: 'w1' });
+      expect(transitions.preempt('p.a', 'preempted for urgent work')).toMatchObject({
+        attempt: 1,
+        worker_id: 'w1',
+        row: { status: 'queued', preemptions: 1 },
+      });
       expect(store.task('p.a')).toMatchObject({
         status: 'queued',
         preemptions: 1,
@@ -187,7 +200,7 @@ describe('Transitions for the scheduler', () => {
   );
 
   it("a plan's outcome is its own tasks': a failed resource task does not fail it", () => {
-    const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 });
+    const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 }, quiet);
     store.insertPlan({ plan_id: 'p', name: 'p', source: 't', allow_external_sensitive: false, tasks: [task('a')] });
     const load: NewTask = {
       ...task('load_llm.gpu1.qwen2.5:7b.1'),

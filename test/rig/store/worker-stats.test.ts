@@ -7,6 +7,9 @@ import { systemRuntime } from '@rigmind/protocol';
 import type { NewTask } from '../../../rig/src/store/rows.js';
 import { Store } from '../../../rig/src/store/store.js';
 import { Transitions } from '../../../rig/src/store/transitions.js';
+
+/** Where these tests' transitions announce: nowhere (test/rig/store/transition-events.test.ts checks what). */
+const quiet = { emit: () => undefined };
 import { readRows } from '../../helpers/read-db.js';
 
 let dir: string;
@@ -52,7 +55,7 @@ const KEPT =
  * Attempts ending every way an attempt can: completed (with and without tokens/s), failed, timed out, lost, preempted.
  */
 function runHistory(store: Store): void {
-  const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 });
+  const transitions = new Transitions(store, { base_ms: 0, cap_ms: 0 }, quiet);
   store.insertPlan({
     plan_id: 'p',
     name: 'p',

@@ -37,6 +37,7 @@ import {
   stopChild,
   type Lane,
 } from './bench-tools.js';
+import { benchGatewayConfig, ESCALATION_INPUT } from './bench-fixture.js';
 
 /** Settings of one bench run. */
 export interface LatencyBenchOptions {
@@ -102,46 +103,11 @@ export async function run(options: LatencyBenchOptions = {}): Promise<BenchResul
       'inherit',
     );
     children.push(stub.child);
-    const config = {
-      listen: { host: '127.0.0.1', port: 0 },
-      upstream: { base_url: stub.ready.url, max_concurrency: 64 },
-      models: { allowed: [MODEL], default: MODEL },
-      rate_limits: { per_rig: { concurrency: 256, requests_per_minute: 1_000_000, queue: 256 } },
-      budgets: { overall: { daily_usd: 1e6, monthly_usd: 1e6 }, per_rig: { daily_usd: 1e6, monthly_usd: 1e6 } },
-      prices: {
-        version: 'bench',
-        models: {
-          [MODEL]: [
-            {
-              effective_from: '2020-01-01',
-              input: 3,
-              output: 15,
-              cache_write_5m: 3.75,
-              cache_write_1h: 6,
-              cache_read: 0.3,
-            },
-          ],
-        },
-      },
-    };
-    const escalationInput = {
-      task: {
-        task_id: 'bench-1',
-        name: 'bench',
-        type: 'llm',
-        task_class: 'llm',
-        prompt: 'Summarise the log below in one line.',
-      },
-      reason: 'repeated_failure',
-      instructions: 'Summarise in one sentence.',
-      untrusted: [{ label: 'log', content: 'line of log output\n'.repeat(40) }],
-      attempts: [{ attempt: 1, model: 'qwen:7b', error_snippet: 'timeout after 120 s' }],
-      max_tokens: 256,
-    };
-    const escalation = JSON.stringify(escalationInput);
+    const config = benchGatewayConfig(stub.ready.url, MODEL);
+    const escalation = JSON.stringify(ESCALATION_INPUT);
     // The direct call sends what the gateway sends upstream for this escalation: the same prompt, same size.
     const prompt = buildAdvicePrompt(
-      redactDeep(EscalationRequestSchema.parse(escalationInput)),
+      redactDeep(EscalationRequestSchema.parse(ESCALATION_INPUT)),
       markerFrom(Buffer.alloc(16, 7)),
     );
     const upstreamBody = JSON.stringify({

@@ -53,11 +53,16 @@ export function refusePlan(
   re: string,
   reply: Reply,
 ): void {
-  ctx.events.emit({
-    event_type: 'plan_refused',
-    cause: issues[0]?.message ?? 'invalid plan',
-    detail: { plan: name, issues: issues.length },
-  });
+  recordRefusal(ctx, name, issues);
+  reply(planRefusal(ctx, name, issues, re));
+}
+
+function recordRefusal(ctx: BrainContext, name: string, issues: readonly PlanProblem[]): void {
+  const cause = issues[0]?.message ?? 'invalid plan';
+  ctx.events.emit({ event_type: 'plan_refused', cause, detail: { plan: name, issues: issues.length } });
+}
+
+function planRefusal(ctx: BrainContext, name: string, issues: readonly PlanProblem[], re: string): Message {
   const payload = {
     code: 'plan_invalid',
     message: `plan '${name}' refused: ${issues.length} problem(s)`,
@@ -67,7 +72,7 @@ export function refusePlan(
       ...(issue.line !== undefined ? { line: issue.line } : {}),
     })),
   };
-  reply(createMessage('refused', { role: 'brain', id: ctx.id }, payload, re));
+  return createMessage('refused', { role: 'brain', id: ctx.id }, payload, re);
 }
 
 /**
@@ -90,7 +95,9 @@ export async function acceptArrival(ctx: BrainContext, arrival: Arrival, reply: 
   const { header, re } = arrival;
   const checked = arrival.check.finish();
   if (!checked.ok) {
-    ctx.atomically(() => refusePlan(ctx, header.plan, checked.issues, re, reply));
+    // Answered even when the event cannot be recorded (a full disk): nothing of the plan was stored either way.
+    ctx.atomically(() => recordRefusal(ctx, header.plan, checked.issues));
+    reply(planRefusal(ctx, header.plan, checked.issues, re));
     return;
   }
   const intake: Intake = { planId: newPlanId(header.plan), header, tasks: checked.value, source: arrival.source, re };

@@ -23,6 +23,7 @@ describe('rigmind submit and the frame limit', () => {
     expect(accepted.stdout).toMatch(/^accepted big-[0-9a-f]{6} \(50000 tasks\)/);
     const logDir = join(rig.home, 'logs');
     const log = readdirSync(logDir)
+      .filter((file) => file.endsWith('.log'))
       .map((file) => readFileSync(join(logDir, file), 'utf8'))
       .join('\n');
     expect(log).not.toContain('refused frame');

@@ -85,6 +85,7 @@ describe('canceling a big plan', () => {
     expect(tally(rig, planId)).toEqual({ live: 0, canceled: 40_000, state: 'canceled', marks: 0 });
     const dir = join(rig.home, 'logs');
     const log = readdirSync(dir)
+      .filter((file) => file.endsWith('.log'))
       .map((file) => readFileSync(join(dir, file), 'utf8'))
       .join('\n');
     expect(log).toContain('finished canceling plans a stopped brain was canceling');

@@ -1,13 +1,15 @@
 // Big plans: a 100,000-task plan through a real brain (built JavaScript, default heartbeats) with a real worker
 // connected, against a 10,000-task plan as the baseline in the same run: the time to accept each, the brain's
 // resident memory after, whether the worker lost the brain meanwhile (it must not: acceptance may not starve
-// heartbeats), and how long `status PLAN` (every task, paged) and `cancel` take on the big plan.
+// heartbeats, nor while the big plan is canceled in slices), and how long `status PLAN` (every task, paged) and
+// `cancel` take on the big plan.
 // Run: node -C source --import tsx bench/broker/big-plan.ts
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import type { MessageOf, Plan } from '@rigmind/protocol';
 import { fetchPlanStatus } from '../../rig/src/client/plan-status.js';
+import { submitPlan } from '../../rig/src/client/upload-plan.js';
 import { REPO, RigHarness } from '../../test/helpers/rig-harness.js';
 
 /** A bench result: a name and flat numeric metrics. */
@@ -44,7 +46,8 @@ export async function run(big = 100_000, small = 10_000): Promise<BenchResult> {
     await rig.startWorker('w1', ['--slots', '1', '--classes', 'cpu']);
     const accept = async (plan: Plan): Promise<{ ms: number; planId: string }> => {
       const started = performance.now();
-      const result = await rig.client.request('submit_plan', { plan }, 60_000);
+      // As the CLI sends it: a big plan uploaded in chunks, each parsed and checked on a turn of its own.
+      const result = await submitPlan(rig.client, plan, { timeoutMs: 60_000 });
       if (!result.ok) throw new Error(`${result.code}: ${result.message}`);
       return { ms: performance.now() - started, planId: (result.value as MessageOf<'plan_accepted'>).plan_id };
     };

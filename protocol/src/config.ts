@@ -43,6 +43,11 @@ export const RigConfigSchema = z.strictObject({
     .min(1024)
     .max(256 * 1024 * 1024)
     .default(16 * 1024 * 1024),
+  /**
+   * A chunked plan upload that gets no chunk for this long is dropped (its client died or gave up): nothing of it
+   * was stored, and its memory is freed. A live client sends its next chunk as soon as the last one is answered.
+   */
+  upload_idle_ms: z.int().min(100).max(3_600_000).default(60_000),
   ollama_url: z.url().default('http://127.0.0.1:11434'),
   /** Model for llm tasks that name none: the seed's worker model. */
   default_llm_model: z.string().min(1).default('qwen2.5:7b'),

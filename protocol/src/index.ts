@@ -23,7 +23,17 @@ export {
   type TaskStatus,
   type Task,
 } from './task.js';
-export { PlanSchema, PlanTaskSchema, TaskDefaultsSchema, type Plan, type PlanTask, type TaskDefaults } from './plan.js';
+export {
+  MAX_PLAN_TASKS,
+  PlanHeaderSchema,
+  PlanSchema,
+  PlanTaskSchema,
+  TaskDefaultsSchema,
+  type Plan,
+  type PlanHeader,
+  type PlanTask,
+  type TaskDefaults,
+} from './plan.js';
 export {
   GpuInfoSchema,
   WorkerInfoSchema,
@@ -71,6 +81,7 @@ export {
 } from './escalation.js';
 export { EventTypeSchema, EventSchema, type EventType, type RigEvent } from './events.js';
 export {
+  MAX_CHUNK_TASKS,
   MAX_STATUS_PAGE,
   MessageSchema,
   type Message,

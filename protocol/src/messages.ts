@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AdviceSchema, EscalationRequestSchema } from './escalation.js';
 import { EventSchema } from './events.js';
-import { PlanSchema } from './plan.js';
+import { PlanHeaderSchema, PlanSchema, PlanTaskSchema } from './plan.js';
 import { SenderSchema } from './roles.js';
 import { PlanStatusSchema, WorkerStatusSchema } from './status.js';
 import { TaskSchema } from './task.js';
@@ -86,6 +86,28 @@ const StatusRequest = message('status_request', {
   task_offset: z.int().min(0).optional(),
   task_limit: z.int().min(1).max(MAX_STATUS_PAGE).optional(),
 });
+/**
+ * Most tasks one `plan_chunk` carries (~0.5 MB with a typical command): the brain parses and checks each chunk in a
+ * turn of its own, so no plan holds its loop for longer than one chunk does.
+ */
+export const MAX_CHUNK_TASKS = 5_000;
+/**
+ * One chunk of a plan uploaded in parts, for plans too big to send (or for the brain to take) in one frame. Chunk 0
+ * opens the upload and carries the plan's header; the client sends chunk i + 1 once `chunk_received` answered chunk
+ * i; the last chunk is answered like `submit_plan` (`plan_accepted` once the whole plan is on disk, or `refused`).
+ * Nothing of an upload is stored before its last chunk: one never finished is dropped and never runs.
+ */
+const PlanChunk = message('plan_chunk', {
+  /** The client's name for this upload, unique among its uploads under way. */
+  upload_id: z.string().min(1).max(128),
+  index: z.int().min(0),
+  /** How many chunks the upload has in all. */
+  chunks: z.int().min(1),
+  /** The plan without its tasks: on chunk 0, and only there. */
+  plan: PlanHeaderSchema.optional(),
+  source: z.string().max(200).optional(),
+  tasks: z.array(PlanTaskSchema).min(1).max(MAX_CHUNK_TASKS),
+});
 const CancelRequest = message('cancel_request', { target: z.string().min(1) });
 const RetryRequest = message('retry_request', { task_id: z.string().min(1) });
 const LogsRequest = message('logs_request', { task_id: z.string().min(1) });
@@ -101,6 +123,13 @@ const StatusReply = message('status_reply', {
   workers: z.array(WorkerStatusSchema),
   /** Present while the brain cannot write its state database (a full disk): writes are refused until it can. */
   write_failure: z.strictObject({ code: z.string(), message: z.string(), since: z.string() }).optional(),
+});
+/** A chunk of an upload taken (checked, held in memory: nothing is on disk before the last chunk). */
+const ChunkReceived = message('chunk_received', {
+  upload_id: z.string(),
+  index: z.int().min(0),
+  /** Tasks of the upload taken so far. */
+  tasks: z.int().min(0),
 });
 const Ack = message('ack', { detail: z.string(), affected: z.array(z.string()) });
 const Refused = message('refused', {
@@ -138,6 +167,7 @@ export const MessageSchema = z.discriminatedUnion('kind', [
   CancelTask,
   Reregister,
   SubmitPlan,
+  PlanChunk,
   StatusRequest,
   CancelRequest,
   RetryRequest,
@@ -145,6 +175,7 @@ export const MessageSchema = z.discriminatedUnion('kind', [
   EscalateRequest,
   PlanAccepted,
   StatusReply,
+  ChunkReceived,
   Ack,
   Refused,
   LogsReply,

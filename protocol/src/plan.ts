@@ -39,14 +39,24 @@ export const PlanTaskSchema = z.strictObject({
 /** A task as written in a plan. */
 export type PlanTask = z.infer<typeof PlanTaskSchema>;
 
-/** A plan: a named DAG of tasks. `notes` keeps a plan.md's prose. */
-export const PlanSchema = z.strictObject({
+/** Most tasks one plan may have, however it is sent (one frame, or an upload in chunks). */
+export const MAX_PLAN_TASKS = 100_000;
+
+/** Everything of a plan but its tasks: what a chunked upload's first chunk carries. */
+export const PlanHeaderSchema = z.strictObject({
   plan: z.string().min(1, { error: 'a plan needs a name' }).max(128),
   description: z.string().max(10_000).optional(),
   notes: z.string().max(1_000_000).optional(),
   allow_external_sensitive: z.boolean().optional(),
   defaults: TaskDefaultsSchema.optional(),
-  tasks: z.array(PlanTaskSchema).min(1, { error: 'a plan needs at least one task' }).max(100_000),
+});
+/** A plan without its tasks. */
+export type PlanHeader = z.infer<typeof PlanHeaderSchema>;
+
+/** A plan: a named DAG of tasks. `notes` keeps a plan.md's prose. */
+export const PlanSchema = z.strictObject({
+  ...PlanHeaderSchema.shape,
+  tasks: z.array(PlanTaskSchema).min(1, { error: 'a plan needs at least one task' }).max(MAX_PLAN_TASKS),
 });
 /** A plan as submitted. */
 export type Plan = z.infer<typeof PlanSchema>;

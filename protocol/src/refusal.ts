@@ -24,6 +24,11 @@ export const REFUSAL_CODES = [
   'plan_invalid',
   'plan_not_stored',
   'plan_storing',
+  // Chunked uploads: a chunk of no upload under way (expired, or the brain restarted), out of order, or one upload
+  // too many at once (MAX_OPEN_UPLOADS).
+  'upload_unknown',
+  'upload_out_of_order',
+  'too_many_uploads',
   // Operator actions (cancel, retry, escalate) on plans and tasks.
   'not_found',
   'already_finished',

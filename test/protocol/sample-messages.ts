@@ -87,6 +87,13 @@ export function sampleMessages(): { [K in MessageKind]: MessageOf<K> } {
     cancel_task: make('cancel_task', { task_id: 't-1', attempt: 1, reason: 'canceled by user' }),
     reregister: make('reregister', { reason: 'brain restarted' }),
     submit_plan: make('submit_plan', { plan: { plan: 'p', tasks: [{ name: 'a', command: 'echo a' }] }, source: 'cli' }),
+    plan_chunk: make('plan_chunk', {
+      upload_id: 'u-1',
+      index: 0,
+      chunks: 2,
+      plan: { plan: 'p', defaults: { priority: 3 } },
+      tasks: [{ name: 'a', command: 'echo a' }],
+    }),
     status_request: make('status_request', { include_tasks: true }),
     cancel_request: make('cancel_request', { target: 'p-1' }),
     retry_request: make('retry_request', { task_id: 't-1' }),
@@ -124,6 +131,7 @@ export function sampleMessages(): { [K in MessageKind]: MessageOf<K> } {
         },
       ],
     }),
+    chunk_received: make('chunk_received', { upload_id: 'u-1', index: 0, tasks: 1 }),
     ack: make('ack', { detail: 'canceled', affected: ['t-1'] }),
     refused: make('refused', {
       code: 'cycle',

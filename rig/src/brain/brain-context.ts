@@ -1,5 +1,14 @@
 import type { Logger } from 'pino';
-import type { EscalationReason, Plan, Result, RigConfig, RigEvent, Runtime } from '@rigmind/protocol';
+import type {
+  EscalationReason,
+  Plan,
+  PlanTask,
+  Result,
+  RigConfig,
+  RigEvent,
+  Runtime,
+  TaskDefaults,
+} from '@rigmind/protocol';
 import type { RigHome } from '../config/rig-home.js';
 import type { NewTask, TaskRow } from '../store/rows.js';
 import type { Store } from '../store/store.js';
@@ -8,6 +17,8 @@ import type { WriteFailure } from '../store/write-failure.js';
 import type { BrainEffect } from './effects.js';
 import type { EventBus } from './event-bus.js';
 import type { MessageSink } from './outbox.js';
+import type { PlanWaits } from './plan-waits.js';
+import type { PlanUploads } from './plan-uploads.js';
 import type { ReadyQueue, WorkerAppetite } from './ready-queue.js';
 import type { WorkerEntry, WorkerRegistry } from './worker-registry.js';
 
@@ -21,6 +32,20 @@ export interface PlanProblem {
 
 /** Validates a submitted plan and resolves it into tasks in topological order. */
 export type PlanResolver = (plan: Plan) => Result<NewTask[], 'invalid_plan', { readonly issues: PlanProblem[] }>;
+
+/**
+ * A plan checked as its tasks arrive (rig/src/plan/plan-check.ts): each task's own checks as it is added, the graph's
+ * at `finish`, so that no one step checks a whole large plan.
+ */
+export interface PlanChecker {
+  /** Tasks added so far. */
+  readonly size: number;
+  add(tasks: readonly PlanTask[]): void;
+  finish(): ReturnType<PlanResolver>;
+}
+
+/** Starts a {@link PlanChecker} for a plan with these task defaults. */
+export type CheckPlan = (defaults: TaskDefaults | undefined) => PlanChecker;
 
 /** What a person's `rigmind escalate TASK_ID` did: the tasks it affected, or why it was refused (as a value). */
 export type ManualEscalation = Result<string[], 'not_found' | 'not_escalatable'>;
@@ -81,6 +106,11 @@ export interface BrainCore {
   readonly events: EventBus;
   readonly logger: Logger;
   readonly resolvePlan: PlanResolver;
+  readonly checkPlan: CheckPlan;
+  /** Chunked plan uploads under way (memory only: nothing of an upload is stored before its last chunk). */
+  readonly uploads: PlanUploads;
+  /** Cancels waiting for a plan being stored, or for a cancel in slices under way, to end. */
+  readonly planWaits: PlanWaits;
   /** The one source of time, randomness and ids (systemRuntime, built at the composition root). */
   readonly runtime: Runtime;
   readonly id: string;

@@ -10,7 +10,7 @@ import type { RigHome } from '../config/rig-home.js';
 import { Store } from '../store/store.js';
 import { Transitions } from '../store/transitions.js';
 import { EventPublisher, RouterSocket, type RoutedFrame } from '../transport/zmq.js';
-import type { BrainContext, BrainCore, EscalationHooks, PlanResolver } from './brain-context.js';
+import type { BrainContext, BrainCore, CheckPlan, EscalationHooks, PlanResolver } from './brain-context.js';
 import { applyEffects } from './apply-effects.js';
 import { pump } from './dispatcher.js';
 import { LiveRigSpec } from './live-rig-spec.js';
@@ -22,6 +22,9 @@ import { routeFrame } from './route-frame.js';
 import { WorkerRegistry } from './worker-registry.js';
 import { Outbox } from './outbox.js';
 import { reloadMemory } from './reload-memory.js';
+import { finishPendingCancels } from './plan-cancel.js';
+import { PlanUploads } from './plan-uploads.js';
+import { PlanWaits } from './plan-waits.js';
 import { ackedToClient, refusalMessage, refusalOf, WriteHealth, writes, type Refusal } from './write-health.js';
 
 /** What a brain needs from outside: where it lives, its config, a logger, and the runtime (clock, random, ids). */
@@ -30,6 +33,8 @@ export interface BrainOptions {
   readonly config: RigConfig;
   readonly logger: Logger;
   readonly resolvePlan: PlanResolver;
+  /** The same checks as `resolvePlan`, a chunk of tasks at a time: for large plans and chunked uploads. */
+  readonly checkPlan: CheckPlan;
   /** systemRuntime in production; a manual one in tests, to run time forward by hand. */
   readonly runtime: Runtime;
   /** The escalation path, when a gateway is configured: built from the brain's core, before the whole context. */
@@ -76,6 +81,9 @@ export class Brain {
       events,
       logger: options.logger,
       resolvePlan: options.resolvePlan,
+      checkPlan: options.checkPlan,
+      uploads: new PlanUploads(),
+      planWaits: new PlanWaits(),
       runtime,
       id: 'brain',
       retryAt: new Map(),
@@ -106,6 +114,10 @@ export class Brain {
         'dropped plans a stopped brain had not finished storing (never acknowledged)',
       );
     }
+    // Before memory is rebuilt, so that nothing of a plan a stopped brain was canceling is queued again.
+    const canceled = finishPendingCancels(ctx, (work) => this.#atomically(work) === undefined);
+    if (canceled.length > 0)
+      ctx.logger.warn({ plans: canceled }, 'finished canceling plans a stopped brain was canceling');
     const recovered = this.#recover();
     ctx.escalation?.start();
     const detail = { router: ctx.config.brain.router, pub: ctx.config.brain.pub, ...recovered };
@@ -204,6 +216,14 @@ export class Brain {
     for (const worker of ctx.workers.all()) {
       if (worker.identity !== undefined)
         ctx.router.send(worker.identity, createMessage('heartbeat', { role: 'brain', id: ctx.id }, {}));
+    }
+    for (const upload of ctx.uploads.expire(ctx.runtime.now(), ctx.config.upload_idle_ms)) {
+      const detail = {
+        upload_id: upload.uploadId,
+        plan: upload.header.plan,
+        chunks: `${upload.next}/${upload.chunks}`,
+      };
+      ctx.logger.warn(detail, 'dropped a plan upload that got no chunk for upload_idle_ms (nothing of it was stored)');
     }
     if (this.#health.recovering) this.#resumeWrites();
     if (this.#health.failure === undefined) this.#atomically(() => applyEffects(ctx, reapSilentWorkers(ctx)));

@@ -3,6 +3,7 @@ import type { RoutedFrame } from '../transport/zmq.js';
 import type { BrainContext } from './brain-context.js';
 import { onCancel, onLogs, onRetry, onStatus, onSubmitPlan } from './client-handlers.js';
 import type { BrainEffect } from './effects.js';
+import { onPlanChunk } from './upload-handlers.js';
 import {
   onGoodbye,
   onHeartbeat,
@@ -50,6 +51,10 @@ export function routeFrame(ctx: BrainContext, frame: RoutedFrame): readonly Brai
     case 'submit_plan':
       // A large plan is answered after its last slice is stored: straight to the socket, not this frame's reply.
       return onSubmitPlan(ctx, message, reply, (late) => ctx.router.send(frame.identity, late));
+    case 'plan_chunk':
+      // Like submit_plan: the last chunk is answered once the plan is stored, straight to the socket.
+      onPlanChunk(ctx, frame.identity, message, reply, (late) => ctx.router.send(frame.identity, late));
+      return [];
     case 'status_request':
       onStatus(ctx, message, reply);
       return [];

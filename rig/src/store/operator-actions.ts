@@ -44,6 +44,54 @@ export function cancelTarget(store: Store, transitions: Transitions, target: str
   });
 }
 
+const cancelKey = (planId: string): string => `cancel:${planId}`;
+const LIVE = "status NOT IN ('completed','failed','canceled')";
+
+/** How many of a plan's tasks are not finished. */
+export function liveTaskCount(store: Store, planId: string): number {
+  return connectionOf(store).value<number>(`SELECT count(*) FROM tasks WHERE plan_id = ? AND ${LIVE}`, planId) ?? 0;
+}
+
+/** A plan's tasks the brain holds in memory to run (queued, or backing off): a cancel takes them out first. */
+export function waitingTaskIds(store: Store, planId: string): string[] {
+  const sql = "SELECT task_id FROM tasks WHERE plan_id = ? AND status IN ('queued','retry_wait')";
+  return connectionOf(store).values<string>(sql, planId);
+}
+
+/**
+ * Mark a plan as being canceled in slices (call inside a transaction): a brain that stops before the last slice
+ * finds the mark at its next start and finishes the cancel ({@link pendingCancels}).
+ */
+export function markCancel(store: Store, planId: string): void {
+  connectionOf(store).run('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', cancelKey(planId), planId);
+}
+
+/** Plans a stopped brain was canceling in slices. */
+export function pendingCancels(store: Store): string[] {
+  return connectionOf(store).values<string>("SELECT value FROM meta WHERE key LIKE 'cancel:%' ORDER BY key");
+}
+
+/**
+ * Cancel up to `limit` live tasks of a plan, those that may run first (running, queued, ...) before the blocked:
+ * one slice of a large cancel, each its own transaction. With `limit` undefined, the last: whatever is left, the
+ * mark removed, and the plan settled (returned when it finished).
+ */
+export function cancelPlanSlice(store: Store, transitions: Transitions, planId: string, limit?: number): CancelEffect {
+  const db = connectionOf(store);
+  return transitions.atomically((): CancelEffect => {
+    const order = "ORDER BY status = 'blocked', seq";
+    const ids =
+      limit === undefined
+        ? db.values<string>(`SELECT task_id FROM tasks WHERE plan_id = ? AND ${LIVE} ${order}`, planId)
+        : db.values<string>(`SELECT task_id FROM tasks WHERE plan_id = ? AND ${LIVE} ${order} LIMIT ?`, planId, limit);
+    const revoked = ids.length > 0 ? transitions.cancel(ids, 'canceled by operator') : [];
+    if (limit !== undefined) return { canceled: ids, revoked };
+    db.run('DELETE FROM meta WHERE key = ?', cancelKey(planId));
+    const done = transitions.planFinished(planId);
+    return done === undefined ? { canceled: ids, revoked } : { canceled: ids, revoked, plan: done };
+  });
+}
+
 /**
  * The dependents that failed or were canceled because of `root` (directly or down the chain), `root` first;
  * without those that another failed or canceled dependency would keep blocked for ever: restarting them would

@@ -145,9 +145,14 @@ export class Plans {
     return this.#db.get<PlanRow>('SELECT * FROM plans WHERE plan_id = ?', planId);
   }
 
-  /** Plans, newest first. */
+  /**
+   * Plans, newest first; not those still being stored (their counts would be of the slices so far): a plan is
+   * listed once it is accepted, all of it on disk.
+   */
   plans(limit: number): PlanRow[] {
-    return this.#db.all<PlanRow>('SELECT * FROM plans ORDER BY submitted_at DESC, rowid DESC LIMIT ?', limit);
+    const sql = `SELECT * FROM plans WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'intake:' || plans.plan_id)
+      ORDER BY submitted_at DESC, rowid DESC LIMIT ?`;
+    return this.#db.all<PlanRow>(sql, limit);
   }
 
   /**

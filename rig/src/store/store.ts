@@ -143,7 +143,7 @@ export class Store {
     return this.#plans.plan(planId);
   }
 
-  /** Plans, newest first. */
+  /** Plans, newest first, once stored whole (not those being stored in slices). */
   plans(limit = 50): PlanRow[] {
     return this.#plans.plans(limit);
   }

@@ -4,6 +4,8 @@ import { ok, systemRuntime, type RigConfig, type RigProfile } from '@rigmind/pro
 import type { RigHome } from '../../config/rig-home.js';
 import { Brain } from '../../brain/brain.js';
 import { createLogger } from '../../log/logger.js';
+import { PlanCheck } from '../../plan/plan-check.js';
+import { planFailure } from '../../plan/plan-result.js';
 import { resolvePlan } from '../../plan/resolve-plan.js';
 import { Escalator } from '../../escalation/escalator.js';
 import { gatewayClientFor } from '../gateway-config.js';
@@ -126,6 +128,19 @@ async function runBrain(
       const resolved = resolvePlan(plan);
       // Only the tasks cross: the brain stores them and has no use for the auto-fixes a person is told about.
       return resolved.ok ? ok(resolved.value.tasks) : resolved;
+    },
+    checkPlan: (defaults) => {
+      const check = new PlanCheck(defaults);
+      return {
+        get size() {
+          return check.size;
+        },
+        add: (tasks) => check.add(tasks),
+        finish: () => {
+          const { issues, tasks } = check.finish();
+          return issues.length > 0 ? planFailure('invalid_plan', issues) : ok(tasks);
+        },
+      };
     },
   });
   try {

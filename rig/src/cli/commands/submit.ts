@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { MessageOf, PlanStatus } from '@rigmind/protocol';
 import { BrainClient } from '../../client/brain-client.js';
+import { submitPlan } from '../../client/upload-plan.js';
 import { subscribeEvents, waitForPlan } from '../../client/wait-plan.js';
 import { formatPlanIssues } from '../../plan/format-issues.js';
 import { loadPlanFile } from '../../plan/load-plan-file.js';
@@ -20,7 +21,7 @@ export async function submitPlanFile(
   // Checked here too so that errors name lines of the file; the brain checks again, as it must for any client.
   const resolved = resolvePlan(loaded.value.plan, { lines: loaded.value.lines, file });
   if (!resolved.ok) throw new CliError(formatPlanIssues(resolved.issues, file).join('\n'), 1, 'plan_invalid');
-  // Told the brain's frame limit, the client refuses a plan too large for it here, naming the limit.
+  // Told the brain's frame limit, the client sends chunks under it, and refuses a task too large for one here.
   const client = new BrainClient(endpoints.router, options.maxFrameBytes);
   // Subscribed before the submit: a task that fails within milliseconds is then shown as it happens.
   const events = options.wait ? subscribeEvents(endpoints.pub) : undefined;
@@ -29,10 +30,11 @@ export async function submitPlanFile(
     const ping = await client.reachable();
     if (!ping.ok && ping.code === 'brain_unreachable')
       throw new CliError(`${ping.code}: ${ping.message}`, 3, ping.code);
-    // Accepting takes about 1 s per 10,000 tasks on a busy machine: the wait grows with the plan.
-    const timeoutMs = 30_000 + loaded.value.plan.tasks.length;
-    const payload = { plan: loaded.value.plan, source: options.source ?? `cli:${file}` };
-    const result = await client.request('submit_plan', payload, timeoutMs);
+    // A large plan goes up in chunks (each under the frame limit), and the wait for its answer grows with it.
+    const result = await submitPlan(client, loaded.value.plan, {
+      source: options.source ?? `cli:${file}`,
+      maxFrameBytes: options.maxFrameBytes,
+    });
     if (!result.ok) {
       const lines = result.issues.map((issue) => `  ${issue.path}: ${issue.message}`);
       throw new CliError(

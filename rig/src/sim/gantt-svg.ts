@@ -63,8 +63,9 @@ export function traceToSvg(trace: readonly TraceEntry[], rig: RigSpec, options: 
   ];
   labels.forEach((label, row) => {
     const y = TOP + row * ROW_H;
+    const band = row % 2 === 0 ? '#f5f5f5' : '#ffffff';
     out.push(
-      `<rect x="${LEFT}" y="${y}" width="${CHART_W}" height="${ROW_H}" fill="${row % 2 === 0 ? '#f5f5f5' : '#ffffff'}"/>`,
+      `<rect x="${LEFT}" y="${y}" width="${CHART_W}" height="${ROW_H}" fill="${band}"/>`,
       `<text x="${LEFT - 8}" y="${y + ROW_H / 2 + 4}" text-anchor="end">${xmlText(label)}</text>`,
     );
   });

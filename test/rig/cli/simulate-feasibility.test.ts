@@ -40,6 +40,30 @@ describe('rigmind simulate: feasibility', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('refuses the same profile when a brain is started with it, before the brain binds anything', {
+    timeout: boundFor(1),
+  }, async () => {
+    const models = SEED['models'] as Record<string, unknown>;
+    const profile = file('big.json', {
+      ...SEED,
+      models: { ...models, 'qwen2.5:32b': { kind: 'llm', gpus: 1, vram_mb_per_gpu: 19_000, load_s: 200 } },
+    });
+    const result = await rig.run(['brain', '--profile', profile]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/model 'qwen2\.5:32b' needs 19000 MB \+ 300 MB headroom = 19300 MB on a card/);
+  });
+
+  it('refuses a plan task whose vram_mb no card of the rig has', { timeout: boundFor(1) }, async () => {
+    const plan = file('plan.json', {
+      plan: 'p',
+      tasks: [{ name: 'render', command: 'python render.py', task_class: 'script', vram_mb: 8000 }],
+    });
+    const result = await rig.run(['simulate', plan]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/task 'render' needs 8000 MB \(vram_mb\) \+ 300 MB headroom = 8300 MB on one card/);
+    expect(result.stderr).toMatch(/the largest, card 0 \(GTX 1060 6GB\), has 6144 MB/);
+  });
+
   it('refuses a two-card model on a rig where fewer than two cards can hold it', {
     timeout: boundFor(1),
   }, async () => {

@@ -99,11 +99,16 @@ const tinyArb: fc.Arbitrary<Tiny> = fc
     ),
   })
   .map(({ raw, ...rest }) => {
-    const brain = rest.brain && rest.cards >= 2;
+    // The brain takes cards 0 and 1 of three, so naive (which keeps worker work off the brain's cards) has a worker
+    // card; with it, two-card work is the brain's (naive could never place a worker's on one card).
+    const brain = rest.brain && rest.cards === 3;
     const tasks = raw.map((task, i) => {
-      const kind: Kind = rest.cards < 2 && (task.kind === 'W' || task.kind === 'brain') ? 'A' : task.kind;
+      let kind: Kind = task.kind;
+      if (rest.cards < 2 && (kind === 'W' || kind === 'brain')) kind = 'A';
+      else if (brain && kind === 'W') kind = 'brain';
+      else if (!brain && kind === 'brain') kind = 'W';
       const deps = [...Array(i).keys()].filter((j) => (task.depMask >> j) & 1);
-      return { kind: kind === 'brain' && !brain ? 'W' : kind, runS: task.runS, atS: task.atS, deps };
+      return { kind, runS: task.runS, atS: task.atS, deps };
     });
     return { ...rest, brain, tasks };
   });
@@ -126,7 +131,7 @@ describe('the lower bound against exact optima', () => {
         for (const policy of ['naive', 'swap-aware'] as const)
           expect(optimum).toBeLessThanOrEqual(runScenario(specs, profile, policy).result.makespanS + 1e-6);
       }),
-      { numRuns: 300, seed: 18 },
+      { numRuns: 200, seed: 18 },
     );
   });
 });
@@ -169,9 +174,9 @@ describe('the lower bound on workloads whose optimum is known', () => {
   });
 
   it('runs brain tasks back to back on the brain cards', () => {
-    // Two cards, both the brain's: three 40 s brain tasks after the 14B-like load of 30 s: 150 s.
+    // Three 40 s brain tasks on the brain's two cards (of three), after the 14B-like load of 30 s: 150 s.
     const tiny: Tiny = {
-      cards: 2,
+      cards: 3,
       brain: true,
       loads: { A: 0, B: 0, S: 0, W: 30 },
       unloadS: 5,

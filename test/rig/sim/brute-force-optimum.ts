@@ -1,7 +1,8 @@
 // The exact optimum makespan of a tiny workload on a RELAXED rig, by exhaustive search, to test that the lower bound
 // never exceeds an optimum. The relaxation (every simulator schedule is one of its schedules, so its optimum is at
-// most the simulator's): each card holds one model at a time, a two-card model loads on each card on its own, and a
-// script without a model runs beside anything. Exact for that relaxation: take an optimal schedule and list its
+// most the simulator's): each card holds one model at a time, and a two-card model loads on each card on its own.
+// Every GPU task names a model (a script without one would let a card load ahead while running it, which this
+// search does not try). Exact for that relaxation: take an optimal schedule and list its
 // tasks by start; giving each task, in that order, the same cards (or cpu slot) and starting it as early as its
 // release, its dependencies and its cards allow (each card switching to its model - nothing, a load, or an unload
 // and a load - right after its previous task) starts no task later. The search tries every such list and placement.

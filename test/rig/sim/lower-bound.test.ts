@@ -90,7 +90,8 @@ const tinyArb: fc.Arbitrary<Tiny> = fc
     cpuSlots: fc.integer({ min: 1, max: 2 }),
     raw: fc.array(
       fc.record({
-        kind: fc.constantFrom<Kind>('cpu', 'none', 'S', 'A', 'B', 'W', 'brain'),
+        // No script without a model: a card may load ahead while running one, which the search does not try.
+        kind: fc.constantFrom<Kind>('cpu', 'S', 'A', 'B', 'W', 'brain'),
         runS: fc.integer({ min: 1, max: 30 }),
         atS: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 60 })),
         depMask: fc.nat(15),
@@ -131,7 +132,7 @@ describe('the lower bound against exact optima', () => {
         for (const policy of ['naive', 'swap-aware'] as const)
           expect(optimum).toBeLessThanOrEqual(runScenario(specs, profile, policy).result.makespanS + 1e-6);
       }),
-      { numRuns: 200, seed: 18 },
+      { numRuns: 600, seed: 18 },
     );
   });
 });

@@ -8,20 +8,30 @@ interface BenchResult {
   readonly metrics: Record<string, number>;
 }
 
-const BENCHES: Record<string, () => Promise<{ run: () => Promise<BenchResult> }>> = {
-  broker: () => import('./broker/dispatch-overhead.js'),
-  'big-plan': () => import('./broker/big-plan.js'),
-  gateway: () => import('./gateway/escalation-latency.js'),
-  sim: () => import('./sim/simulator-speed.js'),
+/** `--name=value` arguments, for the benches that take options. */
+type Options = Readonly<Record<string, string>>;
+
+const BENCHES: Record<string, (options: Options) => Promise<BenchResult>> = {
+  broker: async () => (await import('./broker/dispatch-overhead.js')).run(),
+  'big-plan': async () => (await import('./broker/big-plan.js')).run(),
+  gateway: async () => (await import('./gateway/escalation-latency.js')).run(),
+  sim: async () => (await import('./sim/simulator-speed.js')).run(),
+  // `--scale=N` multiplies the generated workloads' size (default 2: a few hundred tasks each).
+  scheduler: async (options) =>
+    (await import('./sim/scheduler-table.js')).run({ scale: Number(options['scale'] ?? 2) }),
 };
 
-const only = process.argv.slice(2);
+const args = process.argv.slice(2);
+const only = args.filter((arg) => !arg.startsWith('--'));
+const options: Options = Object.fromEntries(
+  args.filter((arg) => arg.startsWith('--')).map((arg) => [arg.slice(2).split('=')[0], arg.split('=')[1] ?? '']),
+);
 const results: BenchResult[] = [];
-for (const [name, load] of Object.entries(BENCHES)) {
+for (const [name, runBench] of Object.entries(BENCHES)) {
   if (only.length > 0 && !only.includes(name)) continue;
   process.stderr.write(`bench ${name}...\n`);
   try {
-    const result = await (await load()).run();
+    const result = await runBench(options);
     results.push(result);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } catch (error) {

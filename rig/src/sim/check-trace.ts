@@ -45,6 +45,7 @@ export function checkTrace(
 ): TraceViolation[] {
   const out: TraceViolation[] = [];
   const byId = new Map(tasks.map((task) => [task.id, task]));
+  const index = indexModels(trace);
   const runs = new Map<string, TraceEntry>();
   for (const entry of trace) {
     if (entry.kind !== 'run' && entry.kind !== 'preempted') continue;
@@ -83,35 +84,65 @@ export function checkTrace(
         message: `task ${task.id} ran on [${run.gpus.join(', ')}], not its cards [${task.gpus.join(', ')}]`,
       });
     }
-    if (!task.cpu && task.model !== null) checkModelHeld(trace, run, task.model, rig, out);
+    if (!task.cpu && task.model !== null) checkModelHeld(index, run, task.model, rig, out);
   }
   checkCards(trace, rig, out);
   checkCpu(trace, tasks, rig, out);
   return out;
 }
 
+/** Loads (by end) and unloads (by start) of each model on each card, so each run's check is a binary search. */
+interface ModelIndex {
+  readonly loads: Map<string, TraceEntry[]>;
+  readonly unloads: Map<string, TraceEntry[]>;
+}
+
+const onCard = (gpu: number, model: string): string => `${gpu} ${model}`;
+
+function indexModels(trace: readonly TraceEntry[]): ModelIndex {
+  const loads = new Map<string, TraceEntry[]>();
+  const unloads = new Map<string, TraceEntry[]>();
+  for (const entry of trace) {
+    if ((entry.kind !== 'load' && entry.kind !== 'unload') || entry.model === null) continue;
+    const into = entry.kind === 'load' ? loads : unloads;
+    for (const gpu of entry.gpus) {
+      const key = onCard(gpu, entry.model);
+      const list = into.get(key) ?? [];
+      list.push(entry);
+      into.set(key, list);
+    }
+  }
+  for (const list of loads.values()) list.sort((a, b) => a.end_s - b.end_s);
+  for (const list of unloads.values()) list.sort((a, b) => a.start_s - b.start_s);
+  return { loads, unloads };
+}
+
+/** The number of entries of `list` (sorted by `key`) whose key is at most `limit`. */
+function countUpTo(list: readonly TraceEntry[], key: (entry: TraceEntry) => number, limit: number): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (key(list[mid] as TraceEntry) <= limit) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
 /** The run's model was loaded as one instance on exactly its cards, before it started, and not dropped during it. */
-function checkModelHeld(
-  trace: readonly TraceEntry[],
-  run: TraceEntry,
-  model: string,
-  rig: RigSpec,
-  out: TraceViolation[],
-): void {
+function checkModelHeld(index: ModelIndex, run: TraceEntry, model: string, rig: RigSpec, out: TraceViolation[]): void {
   const width = rig.models[model]?.gpus ?? 1;
   if (run.gpus.length !== width)
     out.push({
       rule: 'all_cards',
       message: `task ${run.name} ran ${model} on ${run.gpus.length} card(s); it needs ${width}`,
     });
-  const load = findLast(
-    trace,
-    (entry) =>
-      entry.kind === 'load' &&
-      entry.model === model &&
-      entry.end_s <= run.start_s + EPS &&
-      run.gpus.every((gpu) => entry.gpus.includes(gpu)),
-  );
+  // The last load of the model that ended by the run's start and covers all the run's cards.
+  const first = run.gpus[0];
+  const loads = first === undefined ? [] : (index.loads.get(onCard(first, model)) ?? []);
+  let load: TraceEntry | undefined;
+  for (let i = countUpTo(loads, (entry) => entry.end_s, run.start_s + EPS) - 1; i >= 0 && load === undefined; i -= 1)
+    if (run.gpus.every((gpu) => loads[i]?.gpus.includes(gpu))) load = loads[i];
   if (load === undefined || load.gpus.length !== run.gpus.length) {
     out.push({
       rule: 'loaded_before_use',
@@ -121,14 +152,18 @@ function checkModelHeld(
     });
     return;
   }
-  const dropped = trace.find(
-    (entry) =>
-      entry.kind === 'unload' &&
-      entry.model === model &&
-      entry.start_s + EPS >= load.end_s &&
-      entry.start_s < run.end_s - EPS &&
-      entry.gpus.some((gpu) => run.gpus.includes(gpu)),
-  );
+  let dropped: TraceEntry | undefined;
+  for (const gpu of run.gpus) {
+    const unloads = index.unloads.get(onCard(gpu, model)) ?? [];
+    // The first unload starting at or after the load's end.
+    const next = unloads[countUpTo(unloads, (entry) => entry.start_s + EPS, load.end_s - 1e-12)];
+    if (
+      next !== undefined &&
+      next.start_s < run.end_s - EPS &&
+      (dropped === undefined || next.start_s < dropped.start_s)
+    )
+      dropped = next;
+  }
   if (dropped !== undefined)
     out.push({
       rule: 'loaded_before_use',
@@ -202,9 +237,4 @@ function checkCpu(
       return;
     }
   }
-}
-
-function findLast<T>(items: readonly T[], test: (item: T) => boolean): T | undefined {
-  for (let i = items.length - 1; i >= 0; i -= 1) if (test(items[i] as T)) return items[i];
-  return undefined;
 }

@@ -1,5 +1,5 @@
 import type { RigSpec } from '../scheduler/types.js';
-import type { LowerBound } from './lower-bound.js';
+import type { LowerBound, LowerBoundPart } from './lower-bound.js';
 import type { SimResult } from './simulator.js';
 
 /** The numbers `rigmind simulate --json` prints. */
@@ -13,13 +13,21 @@ export interface SimMetrics {
   readonly gpu_busy_fraction: Record<string, number>;
   /** Per priority: seconds from ready to the start of the run that completed. */
   readonly wait_s: Record<string, { mean: number; max: number; count: number }>;
+  /** No schedule of this workload on this rig can be shorter (docs/scheduling.md, "The lower bound"). */
   readonly lower_bound_s: number;
+  /** Which part of the bound sets it. */
+  readonly lower_bound_by: LowerBoundPart;
   readonly critical_path_s: number;
   readonly gpu_work_bound_s: number;
+  readonly arrival_bound_s: number;
+  readonly serial_bound_s: number;
+  readonly cpu_bound_s: number;
   readonly preemptions: number;
 }
 
 const round = (value: number, places = 2): number => Number(value.toFixed(places));
+/** Rounded down (after dropping float noise), so a rounded bound never exceeds what it bounds. */
+const floor2 = (value: number): number => Math.floor(Number(value.toFixed(6)) * 100) / 100;
 
 /** Summarize a simulation. */
 export function computeMetrics(policy: string, result: SimResult, rig: RigSpec, bound: LowerBound): SimMetrics {
@@ -57,9 +65,13 @@ export function computeMetrics(policy: string, result: SimResult, rig: RigSpec, 
     loads_by_model: loads,
     gpu_busy_fraction: gpuBusy,
     wait_s: wait,
-    lower_bound_s: round(bound.boundS),
-    critical_path_s: round(bound.criticalPathS),
-    gpu_work_bound_s: round(bound.gpuWorkS),
+    lower_bound_s: floor2(bound.boundS),
+    lower_bound_by: bound.binding,
+    critical_path_s: floor2(bound.criticalPathS),
+    gpu_work_bound_s: floor2(bound.gpuWorkS),
+    arrival_bound_s: floor2(bound.arrivalsS),
+    serial_bound_s: floor2(bound.serialS),
+    cpu_bound_s: floor2(bound.cpuS),
     preemptions: result.preemptions,
   };
 }

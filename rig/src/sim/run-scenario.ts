@@ -3,7 +3,7 @@ import { POLICIES, type PolicyName } from '../scheduler/policies.js';
 import { DEFAULT_LLM_MODEL, rigSpecFromProfile, taskNeed } from '../scheduler/rig-spec.js';
 import { DEFAULT_KNOBS, type SchedulerKnobs } from '../scheduler/types.js';
 import type { CheckedTask } from './check-trace.js';
-import { lowerBound } from './lower-bound.js';
+import { lowerBound, type LowerBound } from './lower-bound.js';
 import { computeMetrics, type SimMetrics } from './metrics.js';
 import { profileTimings } from './rig-timings.js';
 import type { SimTaskSpec } from './sim-tasks.js';
@@ -26,6 +26,17 @@ export function runScenario(
   const rig = rigSpecFromProfile(profile);
   const timings = profileTimings(profile);
   const result = simulate(specs, { profile, policy: POLICIES[policy], knobs, timings });
+  const { bound, checked } = planFacts(specs, profile);
+  return { result, metrics: computeMetrics(policy, result, rig, bound), checked };
+}
+
+/** What follows from the plan alone: its lower bound, and each task as the trace checker needs it. */
+export function planFacts(
+  specs: readonly SimTaskSpec[],
+  profile: RigProfile,
+): { readonly bound: LowerBound; readonly checked: CheckedTask[] } {
+  const rig = rigSpecFromProfile(profile);
+  const timings = profileTimings(profile);
   const checked: CheckedTask[] = [];
   const needs = specs.map((spec) => {
     const need = taskNeed(spec.task, rig, DEFAULT_LLM_MODEL);
@@ -35,5 +46,5 @@ export function runScenario(
     checked.push({ id: spec.id, deps: spec.deps, model, cpu, submitAtS: spec.submitAtS, gpus: brainCards });
     return { spec, model, cpu, estimateS: timings.runS(null, model, spec.task) };
   });
-  return { result, metrics: computeMetrics(policy, result, rig, lowerBound(needs, rig)), checked };
+  return { bound: lowerBound(needs, rig), checked };
 }

@@ -6,6 +6,7 @@ import { formatPlanIssues } from '../plan/format-issues.js';
 import { loadPlanFile } from '../plan/load-plan-file.js';
 import { parsePlanText } from '../plan/parse-plan.js';
 import { resolvePlan } from '../plan/resolve-plan.js';
+import { profileFitProblems } from '../scheduler/profile-fit.js';
 import { DEFAULT_LLM_MODEL, rigSpecFromProfile, taskNeed } from '../scheduler/rig-spec.js';
 import type { SimTaskSpec } from './sim-tasks.js';
 
@@ -42,13 +43,16 @@ export type ScenarioErrorCode = 'scenario_invalid' | 'rig_invalid' | 'plan_inval
 /** A loaded scenario, or a message naming what is wrong and where. */
 export type ScenarioResult = Result<Scenario, ScenarioErrorCode>;
 
-/** Why a rig profile did not load: the file cannot be read, is not JSON, or breaks RigProfileSchema. */
-export type RigProfileErrorCode = 'profile_unreadable' | 'profile_not_json' | 'profile_invalid';
+/**
+ * Why a rig profile did not load: the file cannot be read, is not JSON, breaks RigProfileSchema, or describes a
+ * model (or brain) its own cards cannot hold.
+ */
+export type RigProfileErrorCode = 'profile_unreadable' | 'profile_not_json' | 'profile_invalid' | 'profile_infeasible';
 
 /** A checked rig profile, or why not. */
 export type RigProfileResult = Result<RigProfile, RigProfileErrorCode>;
 
-/** Read a rig profile file and check it against the protocol's RigProfileSchema. */
+/** Read a rig profile file, check it against the protocol's RigProfileSchema and that each model fits its cards. */
 export async function loadRigProfile(path: string): Promise<RigProfileResult> {
   let text: string;
   try {
@@ -70,7 +74,14 @@ export async function loadRigProfile(path: string): Promise<RigProfileResult> {
 
 function checkProfile(raw: unknown, where: string): RigProfileResult {
   const parsed = RigProfileSchema.safeParse(raw);
-  if (parsed.success) return ok(parsed.data);
+  if (parsed.success) {
+    const problems = profileFitProblems(parsed.data);
+    if (problems.length === 0) return ok(parsed.data);
+    return err(
+      'profile_infeasible',
+      [`${where}: the rig cannot run what it describes`, ...problems.map((line) => `  ${line}`)].join('\n'),
+    );
+  }
   const lines = parsed.error.issues.map(
     (issue) => `  ${issue.path.length === 0 ? '(root)' : issue.path.join('.')}: ${issue.message}`,
   );
@@ -174,6 +185,15 @@ function buildSpecs(
           );
       } else if (need.kind === 'gpu' && rig.cards.length === 0)
         problems.push(`${where}: task '${task.name}' needs a card and the rig has none`);
+      else if (need.kind === 'gpu' && task.vram_mb !== undefined) {
+        const largest = profile.gpus.reduce((a, b) => (b.vram_mb > a.vram_mb ? b : a));
+        if (task.vram_mb + profile.vram_headroom_mb > largest.vram_mb)
+          problems.push(
+            `${where}: task '${task.name}' needs ${task.vram_mb} MB (vram_mb) + ${profile.vram_headroom_mb} MB ` +
+              `headroom = ${task.vram_mb + profile.vram_headroom_mb} MB on one card; the largest, card ` +
+              `${largest.index} (${largest.name}), has ${largest.vram_mb} MB`,
+          );
+      }
       specs.push({
         id: `${prefix}${task.name}`,
         deps: task.depends_on.map((dep) => `${prefix}${dep}`),

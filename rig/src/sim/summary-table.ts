@@ -13,9 +13,11 @@ export function renderSummary(metrics: SimMetrics, context: SummaryContext): str
   const lines = [
     `${context.scenario} on ${context.rig}: ${context.tasks} tasks, policy ${metrics.policy}`,
     '',
-    `makespan      ${fmt(metrics.makespan_s)} s  (${ratio.toFixed(2)}x the lower bound)`,
-    `lower bound   ${fmt(metrics.lower_bound_s)} s  (critical path ${fmt(metrics.critical_path_s)} s, gpu work ` +
-      `${fmt(metrics.gpu_work_bound_s)} s)`,
+    `makespan      ${fmt(metrics.makespan_s)} s  (${ratio.toFixed(3)}x the lower bound)`,
+    `lower bound   ${fmt(metrics.lower_bound_s)} s  set by ${metrics.lower_bound_by.replace('_', ' ')} ` +
+      `(critical path with first loads ${fmt(metrics.critical_path_s)} s, gpu capacity with loads ` +
+      `${fmt(metrics.gpu_work_bound_s)} s, arrivals ${fmt(metrics.arrival_bound_s)} s, serial ` +
+      `${fmt(metrics.serial_bound_s)} s, cpu ${fmt(metrics.cpu_bound_s)} s)`,
     `swaps         ${metrics.swaps}`,
     `preemptions   ${metrics.preemptions}`,
     `loads         ${

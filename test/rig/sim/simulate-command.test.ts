@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerSimulate } from '../../../rig/src/cli/commands/simulate.js';
 import { CliError } from '../../../rig/src/cli/context.js';
 import { TraceEntrySchema } from '../../../rig/src/sim/trace.js';
+import { xmlError } from '../../helpers/xml-well-formed.js';
 
 const VIDEO = new URL('../../../examples/plans/video-pipeline-12.json', import.meta.url).pathname;
 const MIXED = new URL('../../../examples/scenarios/mixed-hour.json', import.meta.url).pathname;
@@ -55,6 +56,22 @@ describe('rigmind simulate', () => {
       .map((line) => TraceEntrySchema.parse(JSON.parse(line)));
     expect(lines.filter((entry) => entry.kind === 'run')).toHaveLength(62);
     expect(Math.max(...lines.map((entry) => entry.end_s))).toBe(metrics['makespan_s']);
+  });
+
+  it('draws the schedule as an SVG Gantt chart with --svg, one bar per run and load', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-'));
+    const svg = join(dir, 'chart.svg');
+    const trace = join(dir, 'trace.jsonl');
+    expect(await run(VIDEO, '--svg', svg, '--trace', trace)).toBeUndefined();
+    const text = readFileSync(svg, 'utf8');
+    expect(xmlError(text)).toBeUndefined();
+    const entries = readFileSync(trace, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => TraceEntrySchema.parse(JSON.parse(line)));
+    for (const kind of ['run', 'load'] as const)
+      expect(text.split(`<g class="bar ${kind}">`).length - 1).toBe(entries.filter((e) => e.kind === kind).length);
+    expect(out).toMatch(/x the lower bound/);
   });
 
   it('prints a readable summary for a scenario with submissions over time', async () => {

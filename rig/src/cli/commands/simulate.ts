@@ -1,6 +1,10 @@
 import { writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { isPolicyName, POLICY_NAMES } from '../../scheduler/policies.js';
+import { rigSpecFromProfile } from '../../scheduler/rig-spec.js';
+import { checkTrace } from '../../sim/check-trace.js';
+import { traceToSvg } from '../../sim/gantt-svg.js';
 import { loadScenario } from '../../sim/scenario.js';
 import { runScenario, type ScenarioRun } from '../../sim/run-scenario.js';
 import { SimulationError } from '../../sim/simulator.js';
@@ -17,10 +21,14 @@ interface SimulateFlags {
   readonly rig?: string;
   readonly json?: boolean;
   readonly trace?: string;
+  readonly svg?: string;
   readonly measured?: boolean;
 }
 
-/** `rigmind simulate SCENARIO --policy naive|swap-aware [--rig PROFILE] [--json] [--trace FILE]`. */
+/** How many of an infeasible trace's violations the error lists. */
+const SHOWN_VIOLATIONS = 10;
+
+/** `rigmind simulate SCENARIO --policy naive|swap-aware [--rig PROFILE] [--json] [--trace FILE] [--svg FILE]`. */
 export function registerSimulate(program: Command): void {
   program
     .command('simulate <scenario>')
@@ -31,6 +39,7 @@ export function registerSimulate(program: Command): void {
     .option('--rig <profile>', "rig profile JSON (default: the scenario's rig, else examples/rigs/rig-5x1060.json)")
     .option('--json', 'print the metrics as one JSON document')
     .option('--trace <file>', 'write every run, load and unload as JSON lines')
+    .option('--svg <file>', 'draw the schedule as a Gantt chart (SVG): cards as rows, runs and loads as bars')
     .option('--measured', "use the load times this rig measured (the home's event log) instead of the profile's")
     .action(async (scenario: string, flags: SimulateFlags, command: Command) => {
       if (!isPolicyName(flags.policy))
@@ -56,17 +65,27 @@ export function registerSimulate(program: Command): void {
         if (error instanceof SimulationError) throw new CliError(`simulation failed: ${error.message}`, 1, error.code);
         throw error;
       }
-      if (flags.trace !== undefined) {
-        try {
-          await writeFile(flags.trace, traceToJsonLines(run.result.trace));
-        } catch (error) {
-          throw new CliError(
-            `cannot write trace '${flags.trace}' ` +
-              `(${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-            2,
-            'trace_unwritable',
-          );
-        }
+      if (flags.trace !== undefined) await writeOut(flags.trace, traceToJsonLines(run.result.trace), 'trace');
+      // Every trace is checked before anything is printed: an infeasible one is a policy or simulator bug.
+      const rig = rigSpecFromProfile(profile);
+      const violations = checkTrace(run.result.trace, run.checked, rig);
+      if (violations.length > 0) {
+        const shown = violations.slice(0, SHOWN_VIOLATIONS).map((v) => `  ${v.rule}: ${v.message}`);
+        const more = violations.length - shown.length;
+        throw new CliError(
+          [
+            `simulation produced an infeasible schedule (a bug in policy ${flags.policy} or the simulator): ` +
+              `${violations.length} violation(s)`,
+            ...shown,
+            ...(more > 0 ? [`  ... and ${more} more`] : []),
+          ].join('\n'),
+          1,
+          'infeasible_trace',
+        );
+      }
+      if (flags.svg !== undefined) {
+        const title = `${basename(scenario)}: policy ${flags.policy}, makespan ${run.metrics.makespan_s} s`;
+        await writeOut(flags.svg, traceToSvg(run.result.trace, rig, { title }), 'svg');
       }
       if (flags.json === true) printJson(run.metrics);
       else {
@@ -74,4 +93,16 @@ export function registerSimulate(program: Command): void {
         process.stdout.write(`${renderSummary(run.metrics, { scenario, rig: rigSource, tasks: specs.length })}\n`);
       }
     });
+}
+
+async function writeOut(path: string, text: string, what: 'trace' | 'svg'): Promise<void> {
+  try {
+    await writeFile(path, text);
+  } catch (error) {
+    throw new CliError(
+      `cannot write ${what} '${path}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      2,
+      `${what}_unwritable`,
+    );
+  }
 }

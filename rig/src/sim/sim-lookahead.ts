@@ -13,6 +13,8 @@ interface Node {
   finishS: number;
   tailStamp: number;
   tailS: number;
+  /** The ancestor walk that last saw it (a walk per brain task per decision). */
+  seen: number;
 }
 
 /**
@@ -24,6 +26,7 @@ interface Node {
 export class SimLookahead {
   readonly #nodes = new Map<SimTaskState, Node>();
   #stamp = 0;
+  #walk = 0;
 
   constructor(
     tasks: ReadonlyMap<string, SimTaskState>,
@@ -74,14 +77,14 @@ export class SimLookahead {
     servers: ModelServers | undefined,
   ): number {
     const stamp = this.#stamp;
-    const seen = new Set<Node>();
-    const stack = [...node.deps];
+    const walk = ++this.#walk;
+    const stack = node.deps.slice();
     const byModel = new Map<string, number>();
     let total = 0;
     while (stack.length > 0) {
       const dep = stack.pop() as Node;
-      if (seen.has(dep)) continue;
-      seen.add(dep);
+      if (dep.seen === walk) continue;
+      dep.seen = walk;
       if (dep.stamp !== stamp) continue;
       const { task } = dep;
       const gpuWorkS = task.sched.estimateS * dep.width;
@@ -91,7 +94,7 @@ export class SimLookahead {
       total += own;
       const model = task.sched.model;
       if (model !== null) byModel.set(model, (byModel.get(model) ?? 0) + own);
-      stack.push(...dep.deps);
+      for (const next of dep.deps) stack.push(next);
     }
     const cpuS = this.#tail(node);
     let drain = total / Math.max(1, cards);
@@ -123,7 +126,7 @@ export class SimLookahead {
     }
     const { model, taskClass } = task.sched;
     const width = model === null ? (taskClass === 'cpu' ? 0 : 1) : (this.rig.models[model]?.gpus ?? 1);
-    const node: Node = { task, deps, width, stamp: 0, finishS: 0, tailStamp: 0, tailS: 0 };
+    const node: Node = { task, deps, width, stamp: 0, finishS: 0, tailStamp: 0, tailS: 0, seen: 0 };
     this.#nodes.set(task, node);
     return node;
   }

@@ -1,4 +1,4 @@
-import { createMessage, type RigEvent, type TaskClass, type WorkerInfo } from '@rigmind/protocol';
+import type { RigEvent, TaskClass, WorkerInfo } from '@rigmind/protocol';
 import {
   DEFAULT_KNOBS,
   type CardView,
@@ -9,6 +9,7 @@ import {
   type UpcomingTask,
 } from '../scheduler/types.js';
 import { swapAwarePolicy } from '../scheduler/swap-aware-policy.js';
+import type { ReadyIndex } from '../scheduler/ready-index.js';
 import { modelServersOf } from '../scheduler/upcoming.js';
 import type { BrainCore } from './brain-context.js';
 import type { BrainEffect } from './effects.js';
@@ -18,13 +19,12 @@ import { TtlCache } from './ttl-cache.js';
 import { beliefsOf, brainCardsOf, isBrainWorker, viewsOf, type BrainCards } from './card-views.js';
 import { dispatchTo } from './dispatcher.js';
 import type { LiveRigSpec } from './live-rig-spec.js';
+import { DEFAULT_ESTIMATE_S, LiveReady, anyNeeding } from './live-ready.js';
+import { preemptFor, resourceOn } from './live-switches.js';
 import type { WorkerAppetite } from './ready-queue.js';
-import { startResourceTask } from './resource-tasks.js';
 import { UpcomingWork } from './upcoming-work.js';
 import type { WorkerEntry } from './worker-registry.js';
 
-/** Seconds assumed for a task without an estimate. */
-const DEFAULT_ESTIMATE_S: Readonly<Record<'script' | 'llm', number>> = { script: 30, llm: 60 };
 const GPU_CLASSES: readonly TaskClass[] = ['script', 'llm'];
 /** Whether the swap-aware scheduler places this worker's GPU work: one card, worker executor, GPU classes served. */
 export function isPlaced(info: WorkerInfo | undefined): boolean {
@@ -56,6 +56,7 @@ export class LiveScheduler {
   /** The brain's blocked tasks with their expected ready time (re-read at most once a second). */
   readonly #brainEta = new TtlCache<UpcomingTask[]>(1_000);
   readonly #knobs: SchedulerKnobs;
+  readonly #ready: LiveReady;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -67,6 +68,11 @@ export class LiveScheduler {
   ) {
     this.#upcoming = new UpcomingWork(ctx.store);
     this.#knobs = { ...DEFAULT_KNOBS, agingSPerPoint: ctx.config.aging_s_per_point };
+    this.#ready = new LiveReady(ctx.queue, {
+      seconds: (ms) => this.#seconds(ms),
+      modelOf: (taskClass, model) => this.#modelOf(taskClass, model),
+      noted: (model, kind) => this.spec.noteModel(model, kind),
+    });
   }
 
   /** A worker registered (again). */
@@ -132,7 +138,7 @@ export class LiveScheduler {
     }
     if (views.length === 0) return [];
     const rig = this.spec.spec(beliefs, brain === undefined ? null : { model: brain.model, gpus: brain.gpus });
-    const ready = this.#readyTasks(brain);
+    const ready = this.#ready.forBrain(brain?.model ?? null);
     const upcoming = [
       ...this.#upcoming.list(
         now,
@@ -159,9 +165,8 @@ export class LiveScheduler {
       upcoming.push(...eta);
     }
     const output = this.policy({ nowS, ready, upcoming, cards: views, cpuFree: 0, rig, knobs: this.#knobs });
-    const taskById = new Map(ready.map((task) => [task.id, task]));
     const effects: BrainEffect[] = [];
-    for (const decision of output.decisions) effects.push(...this.#apply(decision, taskById, upcoming, nowS, brain));
+    for (const decision of output.decisions) effects.push(...this.#apply(decision, ready, upcoming, nowS, brain));
     if (output.decisions.some((decision) => decision.kind === 'start')) {
       // What was just started makes its dependents "soon ready": look again, so free cards can get ready for them.
       this.#upcoming.invalidate();
@@ -181,47 +186,21 @@ export class LiveScheduler {
     return model ?? null;
   }
 
-  /** Ready GPU work for the policy: worker tasks, and the brain's when a brain worker is there to place them on. */
-  #readyTasks(brain: BrainCards | undefined): SchedTask[] {
-    const out: SchedTask[] = [];
-    for (const entry of this.ctx.queue.entries()) {
-      if (entry.task_class !== 'script' && entry.task_class !== 'llm') continue;
-      if (entry.executor === 'brain' && brain === undefined) continue;
-      const model =
-        entry.executor === 'brain' && brain !== undefined ? brain.model : this.#modelOf(entry.task_class, entry.model);
-      if (model !== null && entry.executor === 'worker')
-        this.spec.noteModel(model, entry.task_class === 'llm' ? 'llm' : 'script');
-      out.push({
-        id: entry.task_id,
-        taskClass: entry.task_class,
-        executor: entry.executor,
-        model,
-        priority: entry.priority,
-        readyAtS: this.#seconds(entry.queued_at),
-        seq: entry.seq,
-        estimateS: entry.estimate_s ?? DEFAULT_ESTIMATE_S[entry.task_class],
-        vramMb: entry.vram_mb ?? 0,
-        tailS: 0,
-      });
-    }
-    return out;
-  }
-
   #apply(
     decision: Decision,
-    tasks: ReadonlyMap<string, SchedTask>,
+    tasks: ReadyIndex,
     upcoming: readonly SchedTask[],
     nowS: number,
     brain: BrainCards | undefined,
   ): readonly BrainEffect[] {
-    if (decision.kind === 'preempt') return this.#preempt(decision.taskId);
+    if (decision.kind === 'preempt') return preemptFor(this.ctx, this.cards, decision.taskId);
     this.#place(decision, tasks, upcoming, nowS, brain);
     return [];
   }
 
   #place(
     decision: Exclude<Decision, { kind: 'preempt' }>,
-    tasks: ReadonlyMap<string, SchedTask>,
+    tasks: ReadyIndex,
     upcoming: readonly SchedTask[],
     nowS: number,
     brain: BrainCards | undefined,
@@ -238,13 +217,35 @@ export class LiveScheduler {
     if (onBrain && worker.leases.size > 0) return;
     const llmHeld = card.models.find((model) => this.spec.kindOf(model) === 'llm' || model === brain?.model);
     if (decision.kind === 'prepare') {
-      const planId = [...tasks.values(), ...upcoming].find((task) => task.model === decision.model)?.id;
+      const planId = (anyNeeding(tasks, decision.model) ?? upcoming.find((task) => task.model === decision.model))?.id;
       const plan = planId === undefined ? undefined : ctx.store.task(planId)?.plan_id;
       if (plan === undefined) return;
       if (this.spec.kindOf(decision.model) === 'llm' || decision.model === brain?.model)
-        this.#resource(worker, card, 'load_llm', decision.model, plan, `ahead of ${decision.model} work`, nowS);
+        resourceOn(
+          this.ctx,
+          this.spec,
+          this.cards,
+          worker,
+          card,
+          'load_llm',
+          decision.model,
+          plan,
+          `ahead of ${decision.model} work`,
+          nowS,
+        );
       else if (llmHeld !== undefined)
-        this.#resource(worker, card, 'unload_llm', llmHeld, plan, `card freed for ${decision.model} work`, nowS);
+        resourceOn(
+          this.ctx,
+          this.spec,
+          this.cards,
+          worker,
+          card,
+          'unload_llm',
+          llmHeld,
+          plan,
+          `card freed for ${decision.model} work`,
+          nowS,
+        );
       return;
     }
     const task = tasks.get(decision.taskId);
@@ -289,69 +290,6 @@ export class LiveScheduler {
       estimateS: task.estimateS,
       executor: task.executor,
     };
-  }
-
-  /** Load or free a model through a resource task; on the brain worker that is the model on all its cards. */
-  #resource(
-    worker: WorkerEntry,
-    card: CardBelief,
-    action: 'load_llm' | 'unload_llm',
-    model: string,
-    planId: string,
-    why: string,
-    nowS: number,
-  ): void {
-    const loadS = action === 'load_llm' ? (this.spec.spec([card]).models[model]?.loadS ?? 0) : 8;
-    const brainCard = isBrainWorker(worker.info);
-    const cards = brainCard ? this.#cardsOf(worker) : [card];
-    const taskId = startResourceTask(this.ctx, worker, {
-      action,
-      model,
-      gpu: card.gpu,
-      gpus: cards.map((each) => each.gpu),
-      planId,
-      estimateS: loadS,
-      why,
-    });
-    if (taskId === undefined) return;
-    for (const each of cards)
-      each.models = action === 'load_llm' ? [model] : each.models.filter((held) => held !== model);
-    // Loading the brain model is the brain getting ready; anything else is worker-side switching. Priority 10: never
-    // preempted.
-    const executor = brainCard && action === 'load_llm' ? 'brain' : 'worker';
-    card.run = {
-      taskId,
-      priority: 10,
-      model: action === 'load_llm' ? model : null,
-      startedAtS: nowS,
-      estimateS: loadS,
-      executor,
-    };
-  }
-
-  #cardsOf(worker: WorkerEntry): CardBelief[] {
-    return this.cards.all().filter((card) => card.workerId === worker.id);
-  }
-
-  /** Stop a running task for urgent work: its attempt ends, it goes back to the queue in its old place, counted. */
-  #preempt(taskId: string): readonly BrainEffect[] {
-    const { ctx } = this;
-    const lease = ctx.transitions.preempt(taskId, 'preempted for urgent work');
-    if (lease === undefined) return [];
-    const worker = ctx.workers.get(lease.worker_id);
-    worker?.leases.delete(taskId);
-    if (worker?.identity !== undefined) {
-      ctx.router.send(
-        worker.identity,
-        createMessage(
-          'cancel_task',
-          { role: 'brain', id: ctx.id },
-          { task_id: taskId, attempt: lease.attempt, reason: 'preempted for urgent work' },
-        ),
-      );
-    }
-    for (const card of this.cards.all()) if (card.run?.taskId === taskId) card.run = null;
-    return [{ kind: 'enqueue', row: lease.row }];
   }
 
   #wakeAt(wakeAtS: number | null, now: number): void {

@@ -22,6 +22,13 @@ export interface WorkerAppetite {
   readonly executor: Executor;
 }
 
+/** Told of every change to the queue, to keep a derived index in step (the live scheduler's ReadyIndex). */
+export interface ReadyWatcher {
+  added(entry: ReadyEntry): void;
+  removed(taskId: string): void;
+  cleared(): void;
+}
+
 /** FIFO with lazy deletion: removal is O(1); stale heads are skipped when read. */
 class Fifo {
   items: ReadyEntry[] = [];
@@ -53,12 +60,18 @@ class Fifo {
 export class ReadyQueue {
   readonly #buckets = new Map<string, Fifo>();
   readonly #live = new Map<string, ReadyEntry>();
+  readonly #watchers: ReadyWatcher[] = [];
 
   constructor(private readonly agingMsPerPoint: number) {}
 
   /** Number of ready tasks. */
   get size(): number {
     return this.#live.size;
+  }
+
+  /** Tell `watcher` of every later change. */
+  watch(watcher: ReadyWatcher): void {
+    this.#watchers.push(watcher);
   }
 
   /** Whether a task is in the queue. */
@@ -76,17 +89,19 @@ export class ReadyQueue {
       this.#buckets.set(key, fifo);
     }
     fifo.push(entry);
+    for (const watcher of this.#watchers) watcher.added(entry);
   }
 
   /** Drop a task (leased, canceled). */
   remove(taskId: string): void {
-    this.#live.delete(taskId);
+    if (this.#live.delete(taskId)) for (const watcher of this.#watchers) watcher.removed(taskId);
   }
 
   /** Forget every task (memory is rebuilt from the database after a rolled-back transaction). */
   clear(): void {
     this.#live.clear();
     this.#buckets.clear();
+    for (const watcher of this.#watchers) watcher.cleared();
   }
 
   /** Every ready task, in no particular order. */

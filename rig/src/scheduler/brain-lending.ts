@@ -28,7 +28,7 @@ export function brainOutlook(state: PlanState): BrainOutlook {
   const { gpus, model } = rig.brain;
   const leadS = brainLeadS(rig, knobs);
   let nextNeedS = Infinity;
-  if (state.pending.some((task) => task.executor === 'brain')) nextNeedS = nowS;
+  if (state.brainPending()) nextNeedS = nowS;
   if (cards.some((card) => card.running?.executor === 'brain')) nextNeedS = nowS;
   for (const task of upcoming) if (task.executor === 'brain') nextNeedS = Math.min(nextNeedS, task.etaS);
   const first = gpus[0] ?? -1;
@@ -57,7 +57,7 @@ export function mayLend(
   const { nowS, knobs, rig } = state.input;
   if (rig.lendsLlm === false && model !== null && model !== brain.model && rig.models[model]?.kind === 'llm')
     return false;
-  if (state.pending.some((task) => task.executor === 'brain')) return false;
+  if (state.brainPending()) return false;
   // A rig of brain cards alone: worker work has nowhere else to go, and the brain's next task may be waiting on it.
   if (rig.cards.every((card) => brain.gpus.includes(card.gpu))) return true;
   const endS = nowS + costS + runS;
@@ -69,8 +69,7 @@ export function mayLend(
   if (!evictsBrain || brain.model === null) return true;
   const reload = rig.models[brain.model]?.loadS ?? 0;
   let backlog = 0;
-  for (const task of state.pending)
-    if (task.executor === 'worker' && task.taskClass !== 'cpu') backlog += task.estimateS;
+  for (const book of state.workerBooks()) backlog += state.work(book);
   return backlog / Math.max(1, rig.cards.length) >= knobs.lendFactor * reload;
 }
 
@@ -90,16 +89,19 @@ export function lastLentTask(
   const { nowS, rig } = state.input;
   const undecided = { decided: false, task: undefined };
   if (!brain.gpus.includes(gpu) || brain.model === null || state.modelsOn(gpu).includes(brain.model)) return undecided;
-  if (state.pending.some((task) => task.executor === 'brain')) return undecided;
+  if (state.brainPending()) return undecided;
   const windowS = brain.nextNeedS - brain.leadS - nowS;
   const model = state.modelsOn(gpu)[0];
   if (!(windowS > 0) || model === undefined) return undecided;
-  const ofModel = state.pending.filter(
-    (task) => task.executor === 'worker' && task.taskClass !== 'cpu' && task.model === model,
-  );
-  // Only among the most important of them: balancing must not let a long low-priority task overtake.
-  const top = Math.max(...ofModel.map((task) => task.priority));
-  const candidates = ofModel.filter((task) => task.priority === top);
+  // Only among the most important of the model's ready tasks: balancing must not let a long low-priority task overtake.
+  const candidates: SchedTask[] = [];
+  const book = state.index.book('worker', model);
+  for (let priority = 10; book !== undefined && priority >= 1 && candidates.length === 0; priority -= 1) {
+    const bucket = book.buckets.get(priority);
+    if (bucket === undefined) continue;
+    const walk = state.walkFrom(bucket);
+    for (let task = walk.next(); task !== undefined; task = walk.next()) candidates.push(task);
+  }
   const [shortest, next] = candidates.map((task) => task.estimateS).sort((a, b) => a - b);
   if (shortest === undefined || windowS >= shortest + (next ?? Infinity)) return undecided;
   let workers = 0;

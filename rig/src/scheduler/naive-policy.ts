@@ -1,34 +1,54 @@
-import { ReadyQueue, type ReadyEntry } from '../brain/ready-queue.js';
+import { effectivePriority } from '../brain/ready-queue.js';
 import { freeingSet, groupOf } from './card-groups.js';
-import type { CardView, Decision, SchedTask, SchedulerInput, SchedulerOutput } from './types.js';
+import { ReadyIndex } from './ready-index.js';
+import type { CardView, Decision, SchedClass, SchedTask, SchedulerInput, SchedulerOutput } from './types.js';
 
 /**
  * The seed's behaviour, kept for comparison: a free card takes the next task in the live brain's queue order
- * (the real {@link ReadyQueue}: resource, preferred class, other classes; effective priority with aging, then age,
- * then plan order), loading whatever that task needs and unloading whatever is there. Brain cards serve only the
- * brain; cpu tasks fill cpu slots. A task needing more cards than are free blocks its card's queue, as in the seed.
+ * (resource, preferred class, other classes; effective priority with aging, then age, then plan order, comparing only
+ * the first task of each executor, class and priority), loading whatever that task needs and unloading whatever is
+ * there. Brain cards serve only the brain; cpu tasks fill cpu slots. A task needing more cards than are free blocks
+ * its card's queue, as in the seed.
  */
 export function naivePolicy(input: SchedulerInput): SchedulerOutput {
+  const index = input.ready instanceof ReadyIndex ? input.ready : ReadyIndex.of(input.ready);
+  try {
+    return decide(input, index);
+  } finally {
+    index.seq.unhide();
+  }
+}
+
+function decide(input: SchedulerInput, index: ReadyIndex): SchedulerOutput {
   const { rig, nowS } = input;
   const nowMs = nowS * 1000;
-  const queue = new ReadyQueue(input.knobs.agingSPerPoint * 1000);
-  const byId = new Map<string, SchedTask>();
-  for (const task of input.ready) {
-    byId.set(task.id, task);
-    queue.add(toEntry(task));
-  }
-  const decisions: Decision[] = [];
-  const take = (entry: ReadyEntry | undefined): SchedTask | undefined => {
-    if (entry === undefined) return undefined;
-    queue.remove(entry.task_id);
-    return byId.get(entry.task_id);
+  const agingMs = input.knobs.agingSPerPoint * 1000;
+  const taken = new Set<string>();
+  /** The seed's pick: the best head by effective priority, then age, then plan order. */
+  const pick = (classes: readonly SchedClass[], executor: 'brain' | 'worker'): SchedTask | undefined => {
+    let best: SchedTask | undefined;
+    let bestScore = -Infinity;
+    for (const taskClass of classes) {
+      for (let priority = 1; priority <= 10; priority += 1) {
+        const head = index.seq.head(executor, taskClass, priority, taken);
+        if (head === undefined) continue;
+        const score = effectivePriority(entryOf(head), nowMs, agingMs);
+        if (best === undefined || score > bestScore || (score === bestScore && olderThan(head, best))) {
+          best = head;
+          bestScore = score;
+        }
+      }
+    }
+    return best;
   };
+  const take = (task: SchedTask | undefined): SchedTask | undefined => {
+    if (task !== undefined) taken.add(task.id);
+    return task;
+  };
+  const decisions: Decision[] = [];
 
   for (let slots = input.cpuFree; slots > 0; slots -= 1) {
-    const task = take(
-      queue.pick({ classes: ['cpu'], executor: 'worker' }, nowMs) ??
-        queue.pick({ classes: ['cpu'], executor: 'brain' }, nowMs),
-    );
+    const task = take(pick(['cpu'], 'worker') ?? pick(['cpu'], 'brain'));
     if (task === undefined) break;
     decisions.push({ kind: 'start', taskId: task.id, gpus: [], unload: [], load: null });
   }
@@ -39,7 +59,7 @@ export function naivePolicy(input: SchedulerInput): SchedulerOutput {
   const gpuClasses = ['script', 'llm'] as const;
 
   if (rig.brain !== null && brainGpus.every((gpu) => free.has(gpu))) {
-    const task = take(queue.pick({ classes: [...gpuClasses], executor: 'brain' }, nowMs));
+    const task = take(pick(gpuClasses, 'brain'));
     if (task !== undefined) {
       decisions.push(place(task, [...brainGpus], cardOf));
       for (const gpu of brainGpus) free.delete(gpu);
@@ -49,11 +69,7 @@ export function naivePolicy(input: SchedulerInput): SchedulerOutput {
   const workerCards = input.cards.filter((card) => !brainGpus.includes(card.gpu)).map((card) => card.gpu);
   for (const gpu of workerCards) {
     if (!free.has(gpu)) continue;
-    const entry =
-      queue.pick({ classes: [...gpuClasses], executor: 'worker' }, nowMs) ??
-      (rig.brain === null ? queue.pick({ classes: [...gpuClasses], executor: 'brain' }, nowMs) : undefined);
-    if (entry === undefined) break;
-    const peeked = byId.get(entry.task_id);
+    const peeked = pick(gpuClasses, 'worker') ?? (rig.brain === null ? pick(gpuClasses, 'brain') : undefined);
     if (peeked === undefined) break;
     const width = peeked.model === null ? 1 : (rig.models[peeked.model]?.gpus ?? 1);
     const gpus = [gpu, ...workerCards.filter((other) => other !== gpu && free.has(other))].slice(0, width);
@@ -61,7 +77,7 @@ export function naivePolicy(input: SchedulerInput): SchedulerOutput {
     if (gpus.length < width) break;
     const decision = place(peeked, gpus, cardOf);
     if (decision.unload.some((other) => !free.has(other))) break;
-    take(entry);
+    take(peeked);
     decisions.push(decision);
     for (const used of [...gpus, ...decision.unload]) free.delete(used);
   }
@@ -83,7 +99,7 @@ function place(task: SchedTask, gpus: readonly number[], cardOf: ReadonlyMap<num
   return { kind: 'start', taskId: task.id, gpus: [...gpus], unload: freeingSet(cardOf, gpus), load: model };
 }
 
-function toEntry(task: SchedTask): ReadyEntry {
+function entryOf(task: SchedTask) {
   return {
     task_id: task.id,
     task_class: task.taskClass,
@@ -92,4 +108,11 @@ function toEntry(task: SchedTask): ReadyEntry {
     queued_at: task.readyAtS * 1000,
     seq: task.seq,
   };
+}
+
+/** The seed queue's tie-break: older first, then plan order. */
+function olderThan(a: SchedTask, b: SchedTask): boolean {
+  const qa = a.readyAtS * 1000;
+  const qb = b.readyAtS * 1000;
+  return qa < qb || (qa === qb && a.seq < b.seq);
 }

@@ -1,5 +1,7 @@
 import { freeingSet } from './card-groups.js';
+import { ExactSum, ReadyIndex, laneOf, weightOf, type Lane, type ModelBook } from './ready-index.js';
 import { fitsBeside, mayLoadBeside } from './rig-spec.js';
+import { OrderedWalk, type SortedBucket } from './sorted-bucket.js';
 import type { CardView, Decision, SchedTask, SchedulerInput } from './types.js';
 
 /** A way to run a task on some cards: what to free, what to load, and how long until it can start. */
@@ -10,9 +12,16 @@ export interface Placement {
   readonly costS: number;
 }
 
+/** The policy's order of ready tasks: effective priority (with aging), then the longer tail, then age, then plan. */
+export function pendingOrder(nowS: number, agingSPerPoint: number): (a: SchedTask, b: SchedTask) => number {
+  const score = (task: SchedTask): number => task.priority + Math.max(0, nowS - task.readyAtS) / agingSPerPoint;
+  return (a, b) => score(b) - score(a) || b.tailS - a.tailS || a.readyAtS - b.readyAtS || a.seq - b.seq;
+}
+
 /**
  * The swap-aware policy's working copy of the rig during one decision: which cards are still free, what each will
- * hold once the decisions so far are carried out, and the tasks not yet placed. Mutated only by `commit`.
+ * hold once the decisions so far are carried out, and the tasks not yet placed: the ready index less the tasks
+ * placed in this decision (the index itself is the caller's and is not changed). Mutated only by `commit`.
  */
 export class PlanState {
   readonly free: Set<number>;
@@ -21,7 +30,13 @@ export class PlanState {
   readonly groups = new Map<number, Record<string, readonly number[]>>();
   readonly cardOf: Map<number, CardView>;
   readonly decisions: Decision[] = [];
-  pending: SchedTask[];
+  readonly index: ReadyIndex;
+  readonly order: (a: SchedTask, b: SchedTask) => number;
+  /** Tasks placed in this decision, by the book they count in. */
+  readonly #taken = new Map<ModelBook, SchedTask[]>();
+  readonly #takenIds = new Set<string>();
+  /** Without a brain in the profile, brain tasks are ordinary work on their own model. */
+  readonly #workerLanes: readonly Lane[];
 
   constructor(readonly input: SchedulerInput) {
     this.cardOf = new Map(input.cards.map((card) => [card.gpu, card]));
@@ -30,14 +45,77 @@ export class PlanState {
       this.models.set(card.gpu, [...card.models]);
       this.groups.set(card.gpu, { ...card.groups });
     }
-    const { nowS, knobs } = input;
-    const score = (task: SchedTask): number => task.priority + Math.max(0, nowS - task.readyAtS) / knobs.agingSPerPoint;
-    // Without a brain in the profile, brain tasks are ordinary work on their own model.
-    const ready =
-      input.rig.brain === null ? input.ready.map((task) => ({ ...task, executor: 'worker' as const })) : input.ready;
-    this.pending = [...ready].sort(
-      (a, b) => score(b) - score(a) || b.tailS - a.tailS || a.readyAtS - b.readyAtS || a.seq - b.seq,
-    );
+    this.index = input.ready instanceof ReadyIndex ? input.ready : ReadyIndex.of(input.ready);
+    this.order = pendingOrder(input.nowS, input.knobs.agingSPerPoint);
+    this.#workerLanes = input.rig.brain === null ? ['worker', 'brain'] : ['worker'];
+  }
+
+  /** Whether a task is the brain's own (never on a rig without a brain). */
+  isBrain(task: SchedTask): boolean {
+    return task.executor === 'brain' && this.input.rig.brain !== null;
+  }
+
+  /** The books of worker GPU work (brain work too on a rig without a brain). */
+  workerBooks(): ModelBook[] {
+    return this.#workerLanes.flatMap((lane) => this.index.books(lane));
+  }
+
+  /** The books of the brain's GPU work (none on a rig without a brain). */
+  brainBooks(): readonly ModelBook[] {
+    return this.input.rig.brain === null ? [] : this.index.books('brain');
+  }
+
+  /** The books of cpu work, any executor. */
+  cpuBooks(): ModelBook[] {
+    return [...this.index.books('worker-cpu'), ...this.index.books('brain-cpu')];
+  }
+
+  /** Walk the tasks not yet placed of `books` in the policy's order; `until` ends each bucket's walk early. */
+  walk(books: Iterable<ModelBook>, until?: (task: SchedTask) => boolean): OrderedWalk {
+    const buckets: SortedBucket[] = [];
+    for (const book of books) if (this.count(book) > 0) buckets.push(...book.buckets.values());
+    return new OrderedWalk(buckets, this.order, (entry) => this.#skips(entry), until);
+  }
+
+  /** Walk one bucket's tasks not yet placed, from position `start`. */
+  walkFrom(bucket: SortedBucket, start = 0): OrderedWalk {
+    return new OrderedWalk([bucket], this.order, (entry) => this.#skips(entry), undefined, start);
+  }
+
+  /** Tasks of a book not yet placed. */
+  count(book: ModelBook): number {
+    return book.count - (this.#taken.get(book)?.length ?? 0);
+  }
+
+  /** The first task not yet placed of worker GPU work on `model`, if any. */
+  firstWorkerTask(model: string | null): SchedTask | undefined {
+    return this.walk(this.workerBooks().filter((book) => book.model === model)).next();
+  }
+
+  /** Whether any brain task (cpu or GPU) waits to be placed. */
+  brainPending(): boolean {
+    if (this.input.rig.brain === null) return false;
+    return [...this.index.books('brain'), ...this.index.books('brain-cpu')].some((book) => this.count(book) > 0);
+  }
+
+  /** Weighted work (estimate x priority / 5) of a book's tasks not yet placed. */
+  weighted(book: ModelBook): number {
+    return this.#less(book, book.weighted, weightOf);
+  }
+
+  /** Estimated seconds of a book's tasks not yet placed. */
+  work(book: ModelBook): number {
+    return this.#less(book, book.work, (task) => task.estimateS);
+  }
+
+  /** The longest tail among a book's tasks not yet placed (0 if none). */
+  maxTail(book: ModelBook): number {
+    const taken = this.#taken.get(book) ?? [];
+    for (const tail of book.tails) {
+      const left = (book.tailCount.get(tail) ?? 0) - taken.filter((task) => task.tailS === tail).length;
+      if (left > 0) return tail;
+    }
+    return 0;
   }
 
   /** Cards free and not held back for something else. */
@@ -56,19 +134,6 @@ export class PlanState {
     let cards = 0;
     for (const held of this.models.values()) if (held.includes(model)) cards += 1;
     return Math.floor(cards / width);
-  }
-
-  /** Pending plus upcoming (within the lookahead) work for `model`, in seconds. */
-  demand(model: string | null, brainToo = false): number {
-    const { nowS, knobs } = this.input;
-    let total = 0;
-    for (const task of this.pending)
-      if (task.model === model && (brainToo || task.executor === 'worker')) total += task.estimateS;
-    for (const task of this.input.upcoming) {
-      if (task.model === model && task.etaS - nowS <= knobs.lookaheadS && (brainToo || task.executor === 'worker'))
-        total += task.estimateS;
-    }
-    return total;
   }
 
   /**
@@ -104,7 +169,9 @@ export class PlanState {
     const { gpus, unload, load } = placement;
     if (task !== null) {
       this.decisions.push({ kind: 'start', taskId: task.id, gpus: [...gpus], unload: [...unload], load });
-      this.pending = this.pending.filter((other) => other.id !== task.id);
+      const book = this.index.book(laneOf(task), task.model);
+      if (book !== undefined) this.#taken.set(book, [...(this.#taken.get(book) ?? []), task]);
+      this.#takenIds.add(task.id);
     } else if (model !== null) {
       this.decisions.push({ kind: 'prepare', gpus: [...gpus], unload: [...unload], model });
     }
@@ -128,5 +195,20 @@ export class PlanState {
     for (const [gpu, card] of this.cardOf)
       out.set(gpu, { ...card, models: this.modelsOn(gpu), groups: this.groups.get(gpu) ?? {} });
     return out;
+  }
+
+  #skips(entry: { readonly task: SchedTask }): boolean {
+    return this.#takenIds.has(entry.task.id) || !this.index.isLive(entry);
+  }
+
+  #less(book: ModelBook, sum: ExactSum, of: (task: SchedTask) => number): number {
+    const taken = this.#taken.get(book);
+    if (taken === undefined || taken.length === 0) return sum.value;
+    if (taken.length === book.count) return 0;
+    const left = new ExactSum();
+    left.hi = sum.hi;
+    left.lo = sum.lo;
+    for (const task of taken) left.add(-of(task));
+    return left.value;
   }
 }

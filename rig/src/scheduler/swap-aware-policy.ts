@@ -1,6 +1,7 @@
 import { brainOutlook, lastLentTask, mayLend, type BrainOutlook } from './brain-lending.js';
 import { PlanState, type Placement } from './plan-state.js';
 import { choosePreemption } from './preemption.js';
+import type { ModelBook } from './ready-index.js';
 import type { SchedTask, SchedulerInput, SchedulerKnobs, SchedulerOutput } from './types.js';
 
 /** A task's longest wait before it is placed regardless of batching. */
@@ -31,18 +32,18 @@ export function swapAwarePolicy(input: SchedulerInput): SchedulerOutput {
 }
 
 function placeCpu(state: PlanState): void {
-  let slots = state.input.cpuFree;
-  for (const task of state.pending.filter((t) => t.taskClass === 'cpu')) {
-    if (slots <= 0) return;
+  const walk = state.walk(state.cpuBooks());
+  for (let slots = state.input.cpuFree; slots > 0; slots -= 1) {
+    const task = walk.next();
+    if (task === undefined) return;
     state.commit({ gpus: [], unload: [], load: null, costS: 0 }, task);
-    slots -= 1;
   }
 }
 
 function placeBrain(state: PlanState, brain: BrainOutlook): void {
   if (brain.model === null) return;
   const allFree = brain.gpus.every((gpu) => state.free.has(gpu));
-  const next = state.pending.find((task) => task.executor === 'brain' && task.taskClass !== 'cpu');
+  const next = state.walk(state.brainBooks()).next();
   if (next !== undefined && allFree) {
     const placement = state.placementOn(brain.gpus, brain.model);
     if (placement !== undefined) state.commit(placement, next);
@@ -74,9 +75,17 @@ function bestPlacement(state: PlanState, brain: BrainOutlook, task: SchedTask): 
 
 function placeOverdue(state: PlanState, brain: BrainOutlook): void {
   const { nowS, knobs } = state.input;
-  for (const task of [...state.pending]) {
-    if (task.executor === 'brain' || task.taskClass === 'cpu' || nowS - task.readyAtS < maxWaitS(task.priority, knobs))
-      continue;
+  // Each bucket is oldest first, so its overdue tasks come first.
+  const walk = state.walk(state.workerBooks(), (task) => nowS - task.readyAtS >= maxWaitS(task.priority, knobs));
+  let aside = false;
+  for (;;) {
+    // With no card left, only an urgent task can do anything (preempt): the others are not walked meanwhile.
+    const none = state.available().length === 0;
+    if (none && !aside) walk.setAside((bucket) => bucket.priority < knobs.urgentPriority);
+    else if (!none && aside) walk.restore();
+    aside = none;
+    const task = walk.next();
+    if (task === undefined) return;
     const placement = bestPlacement(state, brain, task);
     if (placement !== undefined) {
       state.commit(placement, task);
@@ -112,8 +121,10 @@ function placeWarm(state: PlanState, brain: BrainOutlook): void {
   let placed = true;
   while (placed) {
     placed = false;
-    for (const task of state.pending) {
-      if (task.executor === 'brain' || task.taskClass === 'cpu') continue;
+    // Only a script with no model, or a task whose model a free card holds, can start without a switch.
+    const held = new Set(state.available().flatMap((gpu) => state.modelsOn(gpu)));
+    const walk = state.walk(state.workerBooks().filter((book) => book.model === null || held.has(book.model)));
+    for (let task = walk.next(); task !== undefined; task = walk.next()) {
       const placement = bestPlacement(state, brain, task);
       if (placement === undefined || placement.load !== null || placement.unload.length > 0) continue;
       state.commit(placement, task);
@@ -148,8 +159,9 @@ function drain(
  */
 function placeSwitches(state: PlanState, brain: BrainOutlook): void {
   const { rig, knobs } = state.input;
+  const upcoming = upcomingDemand(state);
   for (;;) {
-    const { demand, tails } = weightedDemand(state);
+    const { demand, tails } = weightedDemand(state, upcoming);
     let best: { gpu: number; model: string | null; placement: Placement; gain: number } | undefined;
     for (const gpu of state.available()) {
       const current =
@@ -161,7 +173,7 @@ function placeSwitches(state: PlanState, brain: BrainOutlook): void {
         if (model !== null && ((rig.models[model]?.gpus ?? 1) > 1 || state.modelsOn(gpu).includes(model))) continue;
         const placement = state.placementOn([gpu], model);
         if (placement === undefined || (model === null && placement.unload.length === 0)) continue;
-        const task = state.pending.find((t) => t.executor === 'worker' && t.taskClass !== 'cpu' && t.model === model);
+        const task = state.firstWorkerTask(model);
         const evicts = placement.unload.some((g) => brain.gpus.includes(g)) && brain.resident;
         if (!mayLend(state, brain, [gpu], model, placement.costS, task?.estimateS ?? 0, evicts)) continue;
         const servers = model === null ? 0 : state.servers(model);
@@ -181,40 +193,72 @@ function placeSwitches(state: PlanState, brain: BrainOutlook): void {
       }
     }
     if (best === undefined) return;
-    const task = state.pending.find((t) => t.executor === 'worker' && t.taskClass !== 'cpu' && t.model === best.model);
+    const task = state.firstWorkerTask(best.model);
     if (task !== undefined) state.commit(best.placement, task);
     else if (best.model !== null) state.commit(best.placement, null, best.model);
     else return;
   }
 }
 
-/** Per model: ready worker work plus work due within the lookahead, weighted by priority (5 counts 1). */
-function weightedDemand(state: PlanState): { demand: Map<string | null, number>; tails: Map<string | null, number> } {
-  const { nowS, knobs } = state.input;
+/**
+ * Per model: ready worker work plus work due within the lookahead, weighted by priority (5 counts 1). Models come in
+ * the order of their first ready task, then of their first upcoming one (a tie between moves goes to the first).
+ */
+function weightedDemand(
+  state: PlanState,
+  upcoming: UpcomingDemand,
+): { demand: Map<string | null, number>; tails: Map<string | null, number> } {
   const demand = new Map<string | null, number>();
   const tails = new Map<string | null, number>();
-  const add = (task: SchedTask): void => {
-    demand.set(task.model, (demand.get(task.model) ?? 0) + task.estimateS * (task.priority / 5));
-    tails.set(task.model, Math.max(tails.get(task.model) ?? 0, task.tailS));
-  };
-  for (const task of state.pending) if (task.executor === 'worker' && task.taskClass !== 'cpu') add(task);
-  for (const task of state.input.upcoming) {
-    if (
-      task.executor === 'worker' &&
-      task.taskClass !== 'cpu' &&
-      task.model !== null &&
-      task.etaS - nowS <= knobs.lookaheadS
-    )
-      add(task);
+  const firsts: { model: string | null; first: SchedTask; books: ModelBook[] }[] = [];
+  for (const book of state.workerBooks()) {
+    const first = state.count(book) > 0 ? state.firstWorkerTask(book.model) : undefined;
+    if (first === undefined) continue;
+    const known = firsts.find((each) => each.model === book.model);
+    if (known === undefined) firsts.push({ model: book.model, first, books: [book] });
+    else known.books.push(book);
+  }
+  firsts.sort((a, b) => state.order(a.first, b.first));
+  for (const { model, books } of firsts) {
+    demand.set(
+      model,
+      books.reduce((sum, book) => sum + state.weighted(book), 0),
+    );
+    tails.set(model, Math.max(0, ...books.map((book) => state.maxTail(book))));
+  }
+  for (const [model, due] of upcoming) {
+    let sum = demand.get(model) ?? 0;
+    for (const weight of due.weights) sum += weight;
+    demand.set(model, sum);
+    tails.set(model, Math.max(tails.get(model) ?? 0, due.tailS));
   }
   return { demand, tails };
+}
+
+/** Upcoming worker GPU work within the lookahead, per model in order of first appearance; fixed for one decision. */
+type UpcomingDemand = Map<string | null, { weights: number[]; tailS: number }>;
+
+function upcomingDemand(state: PlanState): UpcomingDemand {
+  const { nowS, knobs } = state.input;
+  const out: UpcomingDemand = new Map();
+  for (const task of state.input.upcoming) {
+    if (task.executor !== 'worker' || task.taskClass === 'cpu' || task.model === null) continue;
+    if (task.etaS - nowS > knobs.lookaheadS) continue;
+    const due = out.get(task.model) ?? { weights: [], tailS: 0 };
+    due.weights.push(task.estimateS * (task.priority / 5));
+    due.tailS = Math.max(due.tailS, task.tailS);
+    out.set(task.model, due);
+  }
+  return out;
 }
 
 /** Worker tasks on models spanning several cards (a worker 14B): placed whole when enough cards are free. */
 function placeWide(state: PlanState, brain: BrainOutlook): void {
   const { rig } = state.input;
-  for (const task of [...state.pending]) {
-    if (task.executor === 'brain' || task.model === null || (rig.models[task.model]?.gpus ?? 1) === 1) continue;
+  const wide = state.workerBooks().filter((book) => book.model !== null && (rig.models[book.model]?.gpus ?? 1) > 1);
+  const walk = state.walk(wide);
+  // Fewer than two free cards fit no multi-card model, and none come free here.
+  for (let task = walk.next(); task !== undefined && state.available().length >= 2; task = walk.next()) {
     const placement = bestPlacement(state, brain, task);
     if (placement !== undefined) state.commit(placement, task);
   }
@@ -223,9 +267,19 @@ function placeWide(state: PlanState, brain: BrainOutlook): void {
 function nextWake(state: PlanState, brain: BrainOutlook): number | null {
   const { nowS, knobs } = state.input;
   let wake = Infinity;
-  for (const task of state.pending) {
-    const due = task.readyAtS + maxWaitS(task.priority, knobs);
-    if (due > nowS) wake = Math.min(wake, due);
+  const books = [...state.workerBooks(), ...state.brainBooks(), ...state.cpuBooks()];
+  for (const book of books) {
+    if (state.count(book) === 0) continue;
+    for (const bucket of book.buckets.values()) {
+      // Oldest first, so the first task not yet due is the bucket's soonest deadline.
+      const waitS = maxWaitS(bucket.priority, knobs);
+      const walk = state.walkFrom(
+        bucket,
+        bucket.firstAbove(nowS, (task) => task.readyAtS + waitS),
+      );
+      const task = walk.next();
+      if (task !== undefined) wake = Math.min(wake, task.readyAtS + waitS);
+    }
   }
   const reclaimAt = brain.nextNeedS - brain.leadS;
   if (reclaimAt > nowS) wake = Math.min(wake, reclaimAt);

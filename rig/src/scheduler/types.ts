@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ReadyIndex } from './ready-index.js';
 
 /** A task's class as the scheduler places it (`resource` work is the brain's own and never reaches a policy). */
 export type SchedClass = 'cpu' | 'script' | 'llm';
@@ -122,10 +123,13 @@ export type SchedulerKnobs = z.infer<typeof SchedulerKnobsSchema>;
 /** The default knobs. */
 export const DEFAULT_KNOBS: SchedulerKnobs = SchedulerKnobsSchema.parse({});
 
-/** Everything a policy decides from. */
+/**
+ * Everything a policy decides from. `ready` is the caller's {@link ReadyIndex}, kept in step as tasks become ready and
+ * leave (the simulator's and the live brain's), or a plain list (tests), indexed for the one decision.
+ */
 export interface SchedulerInput {
   readonly nowS: number;
-  readonly ready: readonly SchedTask[];
+  readonly ready: readonly SchedTask[] | ReadyIndex;
   readonly upcoming: readonly UpcomingTask[];
   readonly cards: readonly CardView[];
   readonly cpuFree: number;

@@ -53,7 +53,7 @@ export function modelServersOf(cards: readonly CardView[], rig: RigSpec, knobs: 
  * or work / workers if the worker cards alone finish before the lent ones would have to stop. 0 for unlisted models
  * and models nobody holds (the average over all cards covers them).
  */
-function modelDrain(work: number, model: string, servers: ModelServers, cpuS: number): number {
+export function modelDrain(work: number, model: string, servers: ModelServers, cpuS: number): number {
   const workers = servers.workers.get(model);
   if (workers === undefined) return 0;
   const lent = servers.lent.get(model) ?? 0;

@@ -1,7 +1,6 @@
 import type { ResolvedTask } from '../plan/resolve-plan.js';
 import { DEFAULT_LLM_MODEL, taskNeed } from '../scheduler/rig-spec.js';
-import type { RigSpec, SchedTask, UpcomingTask } from '../scheduler/types.js';
-import { estimateReadyTimes, type DagNode, type ModelServers } from '../scheduler/upcoming.js';
+import type { RigSpec, SchedTask } from '../scheduler/types.js';
 import type { RigTimings } from './rig-timings.js';
 
 /** A task to simulate: a resolved plan task with a scenario-wide id, its dependencies' ids and its submission time. */
@@ -75,42 +74,31 @@ export function buildTaskStates(
   return states;
 }
 
-/** The ready tasks, as a policy sees them. */
-export function readyTasks(states: Iterable<SimTaskState>): SchedTask[] {
-  const out: SchedTask[] = [];
-  for (const task of states) if (task.state === 'ready') out.push({ ...task.sched, readyAtS: task.readyAtS ?? 0 });
-  return out;
-}
+/** The submitted tasks not yet done, in plan order (dependencies first), as the look-ahead walks them. */
+export class ActiveTasks {
+  #tasks: SimTaskState[] = [];
 
-/** Blocked tasks with their expected ready time; brain tasks also weigh the work still ahead of them. */
-export function upcomingTasks(
-  states: ReadonlyMap<string, SimTaskState>,
-  nowS: number,
-  rig: RigSpec,
-  runningEnd: ReadonlyMap<string, number>,
-  servers?: ModelServers,
-): UpcomingTask[] {
-  const nodes: DagNode[] = [];
-  for (const task of states.values()) {
-    if (task.state === 'unsubmitted') continue;
-    const width =
-      task.sched.model === null ? (task.sched.taskClass === 'cpu' ? 0 : 1) : (rig.models[task.sched.model]?.gpus ?? 1);
-    nodes.push({
-      id: task.spec.id,
-      deps: task.spec.deps,
-      estimateS: task.sched.estimateS,
-      state: task.state,
-      endS: runningEnd.get(task.spec.id),
-      contended: task.sched.executor === 'brain',
-      gpuWorkS: task.sched.estimateS * width,
-      model: task.sched.model,
-    });
+  /** A task was submitted. */
+  add(task: SimTaskState): void {
+    const seq = task.sched.seq;
+    const last = this.#tasks[this.#tasks.length - 1];
+    if (last === undefined || last.sched.seq < seq) {
+      this.#tasks.push(task);
+      return;
+    }
+    let lo = 0;
+    let hi = this.#tasks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.#tasks[mid] as SimTaskState).sched.seq < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    this.#tasks.splice(lo, 0, task);
   }
-  const etas = estimateReadyTimes(nodes, nowS, Math.max(1, rig.cards.length - (rig.brain?.gpus.length ?? 0)), servers);
-  const out: UpcomingTask[] = [];
-  for (const [id, etaS] of etas) {
-    const task = states.get(id);
-    if (task !== undefined) out.push({ ...task.sched, readyAtS: etaS, etaS });
+
+  /** The tasks not yet done (finished ones are dropped here). */
+  list(): readonly SimTaskState[] {
+    this.#tasks = this.#tasks.filter((task) => task.state !== 'done');
+    return this.#tasks;
   }
-  return out;
 }

@@ -1,5 +1,5 @@
 import type { RigProfile } from '@rigmind/protocol';
-import { DEFAULT_LLM_MODEL, mayLoadBeside, rigSpecFromProfile } from '../scheduler/rig-spec.js';
+import { DEFAULT_LLM_MODEL, rigSpecFromProfile } from '../scheduler/rig-spec.js';
 import {
   DEFAULT_KNOBS,
   type CardView,
@@ -8,11 +8,14 @@ import {
   type RigSpec,
   type SchedulerKnobs,
 } from '../scheduler/types.js';
+import { ReadyIndex } from '../scheduler/ready-index.js';
 import { modelServersOf } from '../scheduler/upcoming.js';
+import { startCardJob, type JobContext } from './card-jobs.js';
 import { EventQueue } from './event-queue.js';
 import { profileTimings, type RigTimings } from './rig-timings.js';
 import { SimCard } from './sim-card.js';
-import { buildTaskStates, readyTasks, upcomingTasks, type SimTaskSpec, type SimTaskState } from './sim-tasks.js';
+import { SimLookahead } from './sim-lookahead.js';
+import { ActiveTasks, buildTaskStates, type SimTaskSpec, type SimTaskState } from './sim-tasks.js';
 import type { TraceEntry } from './trace.js';
 
 /** How to run a simulation. */
@@ -62,6 +65,10 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
   const cards = new Map(rig.cards.map((card) => [card.gpu, new SimCard(card.gpu, card.vramMb, clock)]));
   const tasks = buildTaskStates(specs, rig, timings, options.defaultLlmModel ?? DEFAULT_LLM_MODEL);
   const events = new EventQueue();
+  // Kept in step as tasks become ready, start and finish, so a decision costs the work in flight, not the whole plan.
+  const ready = new ReadyIndex();
+  const active = new ActiveTasks();
+  const lookahead = new SimLookahead(tasks, rig, knobs);
   const trace: TraceEntry[] = [];
   const runningEnd = new Map<string, number>();
   const runs = new Map<string, { gpus: readonly number[]; entry: TraceEntry }>();
@@ -78,10 +85,12 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
   const becomeReady = (task: SimTaskState): void => {
     task.state = 'ready';
     task.readyAtS = now;
+    ready.add({ ...task.sched, readyAtS: now });
   };
   for (const task of tasks.values()) {
     events.push(task.spec.submitAtS, () => {
       task.state = 'blocked';
+      active.add(task);
       if (task.waitingOn === 0) becomeReady(task);
     });
   }
@@ -154,85 +163,23 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
     });
   };
 
-  /** Unload, then load, then run (or stop after the load for a prepare), as one job on the cards. */
+  const jobs: JobContext = {
+    now: () => now,
+    card,
+    rig,
+    timings,
+    trace,
+    events,
+    startRun,
+    fail: (message) => new SimulationError(message),
+  };
   const startJob = (
     name: string,
     gpus: readonly number[],
     unload: readonly number[],
     load: string | null,
     task: SimTaskState | null,
-  ): void => {
-    const involved = [...new Set([...gpus, ...unload])];
-    for (const gpu of involved)
-      if (card(gpu).busyUntilS !== null) throw new SimulationError(`${name}: card ${gpu} is busy`);
-    const tokens = new Map(involved.map((gpu) => [gpu, ++card(gpu).token]));
-    // Cards freed only for their memory leave the job after the unload; later phases check the job's own cards.
-    const live = (cardsOfPhase: readonly number[]): boolean =>
-      cardsOfPhase.every((gpu) => card(gpu).token === tokens.get(gpu));
-    const hold = (untilS: number): void => {
-      for (const gpu of involved) card(gpu).busyUntilS = untilS;
-    };
-    const loadPhase = (): void => {
-      for (const gpu of unload) if (!gpus.includes(gpu)) card(gpu).busyUntilS = null;
-      if (load === null) return task === null ? release() : startRun(task, gpus);
-      const spec = rig.models[load];
-      if (spec === undefined) throw new SimulationError(`${name}: model ${load} is not in the rig profile`);
-      if (gpus.length !== spec.gpus)
-        throw new SimulationError(`${name}: ${load} needs ${spec.gpus} card(s), got [${gpus.join(', ')}]`);
-      let loadS = 0;
-      for (const gpu of gpus) {
-        const c = card(gpu);
-        if (!mayLoadBeside(rig, c.vramMb, [...c.resident.keys()], load))
-          throw new SimulationError(
-            `${name}: ${load} does not fit on card ${gpu} beside ${[...c.resident.keys()].join(', ')}`,
-          );
-        c.beginLoad(load, spec.kind, gpus);
-        loadS = Math.max(loadS, timings.loadS(gpu, load));
-      }
-      trace.push({ kind: 'load', name, model: load, gpus: [...gpus], start_s: now, end_s: now + loadS });
-      for (const gpu of gpus) card(gpu).busyUntilS = now + loadS;
-      events.push(now + loadS, () => {
-        if (!live(gpus)) return;
-        for (const gpu of gpus) card(gpu).endLoad();
-        if (task === null) release();
-        else startRun(task, gpus);
-      });
-    };
-    const release = (): void => {
-      for (const gpu of gpus) card(gpu).busyUntilS = null;
-    };
-    if (task !== null) {
-      task.state = 'running';
-      if (task.spec.task.task_class !== 'cpu' && gpus.length === 0)
-        throw new SimulationError(`${name}: a gpu task was given no card`);
-    }
-    const dropping = unload.filter((gpu) => card(gpu).resident.size > 0 || card(gpu).state !== 'idle');
-    if (dropping.length === 0) return loadPhase();
-    let unloadS = 0;
-    const seen = new Set<string>();
-    for (const gpu of dropping) {
-      const c = card(gpu);
-      for (const [model, group] of c.resident) {
-        unloadS = Math.max(unloadS, timings.unloadS(gpu, model));
-        const key = `${model}@${group.join(',')}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        for (const member of group)
-          if (!unload.includes(member))
-            throw new SimulationError(`${name}: unloading ${model} needs cards [${group.join(', ')}] freed together`);
-        trace.push({ kind: 'unload', name, model, gpus: [...group], start_s: now, end_s: 0 });
-      }
-      c.beginUnload();
-    }
-    const entries = trace.slice(trace.length - seen.size);
-    for (const entry of entries) entry.end_s = now + unloadS;
-    hold(now + unloadS);
-    events.push(now + unloadS, () => {
-      if (!live(involved)) return;
-      for (const gpu of dropping) card(gpu).endUnload();
-      loadPhase();
-    });
-  };
+  ): void => startCardJob(jobs, name, gpus, unload, load, task);
 
   const apply = (decision: Decision): void => {
     if (decision.kind === 'prepare') return startJob('prepare', decision.gpus, decision.unload, decision.model, null);
@@ -254,10 +201,12 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
       }
       if (run.gpus.length === 0) cpuBusy -= 1;
       task.state = 'ready';
+      ready.add({ ...task.sched, readyAtS: task.readyAtS ?? now });
       preemptions += 1;
       return;
     }
     if (task === undefined || task.state !== 'ready') throw new SimulationError(`start ${decision.taskId}: not ready`);
+    ready.remove(decision.taskId);
     if (task.sched.taskClass === 'cpu') {
       if (cpuBusy >= rig.cpuSlots) throw new SimulationError(`start ${decision.taskId}: no cpu slot free`);
       cpuBusy += 1;
@@ -278,8 +227,8 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
     const views = [...cards.values()].map((c) => cardView(c, rig));
     const output = options.policy({
       nowS: now,
-      ready: readyTasks(tasks.values()),
-      upcoming: upcomingTasks(tasks, now, rig, runningEnd, modelServersOf(views, rig, knobs)),
+      ready,
+      upcoming: lookahead.upcoming(active.list(), now, runningEnd, modelServersOf(views, rig, knobs)),
       cards: views,
       cpuFree: rig.cpuSlots - cpuBusy,
       rig,

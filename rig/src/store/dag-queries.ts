@@ -34,11 +34,15 @@ export interface DepRow {
   needs_task_id: string;
 }
 
+// Only dependents of running work are looked at: a task one step from ready has a dependency leased or running (had
+// they all completed, it would be queued), and a 10,000-task plan's blocked tasks are not scanned at every pump.
 const UPCOMING_SQL = `SELECT t.task_id, t.task_class, t.model, t.priority, t.seq, t.estimate_s, t.vram_mb,
     (SELECT max(coalesce(u.estimate_s, 30)) FROM deps d JOIN tasks u ON u.task_id = d.needs_task_id
       WHERE d.task_id = t.task_id AND u.status != 'completed') AS wait_s
   FROM tasks t
-  WHERE t.status = 'blocked' AND t.executor = 'worker' AND t.task_class IN ('script', 'llm')
+  WHERE t.task_id IN (SELECT d.task_id FROM tasks r JOIN deps d ON d.needs_task_id = r.task_id
+                      WHERE r.status IN ('leased', 'running'))
+    AND t.status = 'blocked' AND t.executor = 'worker' AND t.task_class IN ('script', 'llm')
     AND NOT EXISTS (SELECT 1 FROM deps d JOIN tasks u ON u.task_id = d.needs_task_id
                     WHERE d.task_id = t.task_id AND u.status NOT IN ('leased', 'running', 'completed'))
   ORDER BY t.priority DESC, t.seq

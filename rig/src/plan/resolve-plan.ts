@@ -2,6 +2,7 @@ import { ok, type Plan, type PlanTask, type Task, type TaskDefaults } from '@rig
 import { inferTaskClass } from './infer-class.js';
 import { makeIssue, type IssueContext, type LineMap, type PlanIssue } from './plan-issue.js';
 import { planFailure, type PlanResult } from './plan-result.js';
+import { resolveIo } from './resolve-io.js';
 import { closestName } from './similar-name.js';
 import { topoOrder } from './topo-order.js';
 
@@ -95,6 +96,7 @@ export function resolveTasks(
     });
     resolved.push(resolveFields(task, defaults, index, issue, fixes));
   });
+  resolveIo(planTasks, byName, resolved, issue);
 
   const { order, cycles } = topoOrder(planTasks.length, deps);
   for (const cycle of cycles) {

@@ -82,7 +82,12 @@ export function assembleWorker(options: WorkerPartsOptions): WorkerParts {
   );
   const realGpus = !options.simulateGpus && indices.length > 0;
   const ollama = new OllamaClient({ baseUrl: options.ollamaUrl, runtime });
-  const llm = createLlmRunner(ollama, options.config.default_llm_model, realGpus ? -1 : undefined);
+  const { max_input_bytes, max_image_bytes, confidence_threshold } = options.config.llm;
+  const llm = createLlmRunner(ollama, options.config.default_llm_model, realGpus ? -1 : undefined, {
+    maxInputBytes: max_input_bytes,
+    maxImageBytes: max_image_bytes,
+    confidenceThreshold: confidence_threshold,
+  });
   let report: (event: RigEvent) => void = () => undefined;
   let poller: GpuPoller | undefined;
   let card: CardTaskRunner | undefined;

@@ -86,7 +86,8 @@ export function assembleWorker(options: WorkerPartsOptions): WorkerParts {
   const llm = createLlmRunner(ollama, options.config.default_llm_model, realGpus ? -1 : undefined, {
     maxInputBytes: max_input_bytes,
     maxImageBytes: max_image_bytes,
-    confidenceThreshold: confidence_threshold,
+    // Without a gateway the brain has nowhere to send an unsure answer: it is used, so it is handed on too.
+    confidenceThreshold: options.config.escalation.gateway_url === undefined ? 0 : confidence_threshold,
   });
   let report: (event: RigEvent) => void = () => undefined;
   let poller: GpuPoller | undefined;

@@ -8,6 +8,7 @@ import {
   type Task,
 } from '@rigmind/protocol';
 import { BRAIN_SYSTEM_PROMPT } from '../escalation/low-confidence.js';
+import type { ChatMessage } from './ollama-schemas.js';
 
 /** The trusted instructions of a worker's model: do the task, answer with the result. */
 export const WORKER_INSTRUCTIONS =
@@ -39,4 +40,15 @@ export function taskPrompt(
     },
     marker,
   );
+}
+
+/**
+ * A structured prompt as /api/chat messages: the system part as the system message, the user part (with any
+ * images) as the first user message. The brain's planning and repair turns append to these.
+ */
+export function chatMessages(prompt: StructuredPrompt, images: readonly string[] = []): ChatMessage[] {
+  return [
+    { role: 'system', content: prompt.system },
+    { role: 'user', content: prompt.user, ...(images.length > 0 ? { images: [...images] } : {}) },
+  ];
 }

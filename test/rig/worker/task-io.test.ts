@@ -16,7 +16,8 @@ async function ioRig(
 ): Promise<{ rig: RigHarness; ollama: OllamaStub; data: string }> {
   const gpus = await makeFakeGpus();
   track({ close: () => gpus.remove() });
-  const ollama = track(await startOllamaStub({ models: [{ name: 'qwen2.5:7b', gpus: [1] }] }));
+  // One model, taken for a vision model too, so that no test waits for a model switch on the card.
+  const ollama = track(await startOllamaStub({ models: [{ name: 'qwen2.5:7b', gpus: [1], vision: true }] }));
   const rig = track(new RigHarness(options.extraConfig ? { extraConfig: options.extraConfig } : {}));
   const env = { RIGMIND_LOG_LEVEL: options.logLevel ?? 'warn' };
   rig.spawn(['brain'], env);
@@ -118,10 +119,16 @@ describe('inputs and outputs, through a brain, a worker and the Ollama stand-in'
         inputs: { page: { file: page } },
         prompt: 'Summarize {{input.page}} in one line.',
       });
-      const byName = await run(rig, { plan: 'planted', tasks: [task('first'), task('second')] });
-      expect(byName['first']?.status).toBe('completed');
-      const sent = prompts(ollama);
-      expect(sent).toHaveLength(2);
+      const frame = join(data, 'frame.png');
+      const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xde, 0xad]);
+      writeFileSync(frame, png);
+      const look = { ...task('look'), depends_on: ['first', 'second'], images: [frame] };
+      const byName = await run(rig, { plan: 'planted', tasks: [task('first'), task('second'), look] });
+      expect(Object.values(byName).map((one) => one.status)).toEqual(['completed', 'completed', 'completed']);
+      const all = prompts(ollama);
+      // The image arrived base64-encoded, as Ollama takes it, with the same structured prompt.
+      expect(all.map((body) => body.images)).toEqual([undefined, undefined, [png.toString('base64')]]);
+      const sent = all.slice(0, 2);
       const markers = sent.map((body) => /untrusted_data id="([0-9a-f]{32})"/.exec(body.system ?? '')?.[1] ?? '');
       // A fresh marker for each call: one call's marker tells nothing about the next.
       expect(new Set(markers).size).toBe(2);

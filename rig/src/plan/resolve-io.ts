@@ -46,16 +46,17 @@ export function resolveIo(
         issue('input_not_dependency', `${path}.from`, message, index);
         continue;
       }
-      const source = planTasks[byName.get(from) ?? -1];
+      const upstream = byName.get(from) ?? -1;
+      const source = planTasks[upstream];
       if (source === undefined) continue; // An unknown dependency, reported as such.
       if (source.output === undefined) {
         const message = `input '${name}' reads the output of '${from}', which declares no output file`;
         issue('input_without_output', `${path}.from`, message, index);
         continue;
       }
-      // A relative output is the upstream task's, taken from its cwd.
-      const file =
-        source.cwd !== undefined && !isAbsolute(source.output) ? join(source.cwd, source.output) : source.output;
+      // A relative output is the upstream task's, taken from its cwd (its own or the plan's default).
+      const cwd = resolved[upstream]?.cwd ?? source.cwd;
+      const file = cwd !== undefined && !isAbsolute(source.output) ? join(cwd, source.output) : source.output;
       inputs[name] = { file, from };
     }
     const type = resolved[index]?.type ?? (task.prompt !== undefined ? 'llm' : task.type);

@@ -65,7 +65,7 @@ describe('buildStructuredPrompt', () => {
       MARKER,
     );
     expect(prompt.system).toMatch(
-      /^a\n\nText between[\s\S]*\n\nBrief:\n<instructions>\ndo \[tag \/instructions removed\] it\n<\/instructions>$/,
+      /^a\n\nText between[\s\S]*\n\nBrief:\n<instructions>\ndo \[tag \/instructions removed\]> it\n<\/instructions>$/,
     );
     expect(prompt.user.endsWith('\n\nReply now.')).toBe(true);
   });

@@ -225,7 +225,9 @@ describe('inputs and outputs, through a brain, a worker and the Ollama stand-in'
       expect(byName['private_shell']?.status).toBe('failed');
       expect(readFileSync(join(data, 'private-answer.txt'), 'utf8')).toBe('CANARY-ANSWER-9152');
       const logDir = join(rig.home, 'logs');
-      const logs = readdirSync(logDir).map((file) => readFileSync(join(logDir, file), 'utf8'));
+      const files = readdirSync(logDir).filter((file) => file.endsWith('.log'));
+      expect(files.sort()).toEqual(['brain.log', 'worker-w1.log']);
+      const logs = files.map((file) => readFileSync(join(logDir, file), 'utf8'));
       const all = logs.join('\n');
       // The logs are there, at debug, and say what happened to both tasks...
       expect(all).toContain('task_completed');

@@ -126,8 +126,6 @@ describe('inputs and outputs, through a brain, a worker and the Ollama stand-in'
       const byName = await run(rig, { plan: 'planted', tasks: [task('first'), task('second'), look] });
       expect(Object.values(byName).map((one) => one.status)).toEqual(['completed', 'completed', 'completed']);
       const all = prompts(ollama);
-      // The image arrived base64-encoded, as Ollama takes it, with the same structured prompt.
-      expect(all.map((body) => body.images)).toEqual([undefined, undefined, [png.toString('base64')]]);
       const sent = all.slice(0, 2);
       const markers = sent.map((body) => /untrusted_data id="([0-9a-f]{32})"/.exec(body.system ?? '')?.[1] ?? '');
       // A fresh marker for each call: one call's marker tells nothing about the next.
@@ -148,6 +146,8 @@ describe('inputs and outputs, through a brain, a worker and the Ollama stand-in'
         expect(inside.normalize('NFKC')).not.toMatch(/<\s*\/?\s*(untrusted[\s_-]*data|system|task)/i);
         expect(inside.normalize('NFKC')).not.toMatch(/untrusted_data/i);
       }
+      // The image arrived base64-encoded, as Ollama takes it, with the same structured prompt.
+      expect(all.map((body) => body.images)).toEqual([undefined, undefined, [png.toString('base64')]]);
     },
     boundFor(2, 40_000),
   );

@@ -125,11 +125,13 @@ describe('inputs and outputs, through a brain, a worker and the Ollama stand-in'
       const look = { ...task('look'), depends_on: ['first', 'second'], images: [frame] };
       const byName = await run(rig, { plan: 'planted', tasks: [task('first'), task('second'), look] });
       expect(Object.values(byName).map((one) => one.status)).toEqual(['completed', 'completed', 'completed']);
+      // A lease lost on a saturated machine runs a task again: every call is checked, however many there were.
       const all = prompts(ollama);
-      const sent = all.slice(0, 2);
+      const sent = all.filter((body) => body.images === undefined);
+      expect(sent.length).toBeGreaterThanOrEqual(2);
       const markers = sent.map((body) => /untrusted_data id="([0-9a-f]{32})"/.exec(body.system ?? '')?.[1] ?? '');
       // A fresh marker for each call: one call's marker tells nothing about the next.
-      expect(new Set(markers).size).toBe(2);
+      expect(new Set(markers).size).toBe(markers.length);
       for (const [index, body] of sent.entries()) {
         const marker = markers[index] as string;
         const user = body.prompt ?? '';
@@ -147,7 +149,9 @@ describe('inputs and outputs, through a brain, a worker and the Ollama stand-in'
         expect(inside.normalize('NFKC')).not.toMatch(/untrusted_data/i);
       }
       // The image arrived base64-encoded, as Ollama takes it, with the same structured prompt.
-      expect(all.map((body) => body.images)).toEqual([undefined, undefined, [png.toString('base64')]]);
+      const looked = all.filter((body) => body.images !== undefined);
+      expect(looked.length).toBeGreaterThanOrEqual(1);
+      for (const body of looked) expect(body.images).toEqual([png.toString('base64')]);
     },
     boundFor(2, 40_000),
   );
@@ -188,7 +192,9 @@ describe('inputs and outputs, through a brain, a worker and the Ollama stand-in'
       expect(byName['fits']?.status).toBe('completed');
       // Final at once: max_retries is 3, yet each ran once, and no model was asked about the failed ones.
       for (const name of ['missing', 'oversized', 'shell_missing', 'no_output']) expect(ran(rig, name)).toBe(1);
-      expect(prompts(ollama)).toHaveLength(1);
+      const asked = prompts(ollama);
+      expect(asked.length).toBeGreaterThanOrEqual(1);
+      for (const body of asked) expect(body.prompt).toContain('y'.repeat(64));
       expect((await rig.workers()).find((worker) => worker.id === 'w1')?.alive).toBe(true);
     },
     boundFor(2, 40_000),

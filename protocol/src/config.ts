@@ -51,6 +51,23 @@ export const RigConfigSchema = z.strictObject({
   ollama_url: z.url().default('http://127.0.0.1:11434'),
   /** Model for llm tasks that name none: the seed's worker model. */
   default_llm_model: z.string().min(1).default('qwen2.5:7b'),
+  /** What an llm task may read into its prompt, and how sure its structured answer must be. */
+  llm: z
+    .strictObject({
+      /** Largest text input (bytes) inserted into a prompt; a larger one fails the task with input_too_large. */
+      max_input_bytes: z
+        .int()
+        .min(1)
+        .default(1024 * 1024),
+      /** Largest image (bytes) sent to a vision model; a larger one fails the task with input_too_large. */
+      max_image_bytes: z
+        .int()
+        .min(1)
+        .default(20 * 1024 * 1024),
+      /** A structured answer less confident than this is escalated, not passed on (the seed's brain uncertainty). */
+      confidence_threshold: z.number().min(0).max(1).default(0.6),
+    })
+    .prefault({}),
   gpu: z
     .strictObject({
       /** How often a worker reads its cards with nvidia-smi. */

@@ -14,6 +14,11 @@ export {
   TaskNameSchema,
   PrioritySchema,
   TaskSchema,
+  TaskPathSchema,
+  InputNameSchema,
+  TaskInputSchema,
+  TaskFailureCodeSchema,
+  MAX_TASK_IMAGES,
   TERMINAL_STATUSES,
   ResourceActionSchema,
   type ResourceAction,
@@ -22,15 +27,19 @@ export {
   type Executor,
   type TaskStatus,
   type Task,
+  type TaskInput,
+  type TaskFailureCode,
 } from './task.js';
 export {
   MAX_PLAN_TASKS,
   PlanHeaderSchema,
+  PlanInputSchema,
   PlanSchema,
   PlanTaskSchema,
   TaskDefaultsSchema,
   type Plan,
   type PlanHeader,
+  type PlanInput,
   type PlanTask,
   type TaskDefaults,
 } from './plan.js';
@@ -122,3 +131,19 @@ export {
 } from './signing.js';
 export { REDACTION_RULES, redactText, redactDeep, type RedactionRule, type Redacted } from './redact.js';
 export { UNTRUSTED_TAG, markerFrom, neutralize, wrapUntrusted, untrustedDataRule } from './spotlight.js';
+export {
+  buildStructuredPrompt,
+  templateInputs,
+  inputLabel,
+  type PromptParts,
+  type QuotedSection,
+  type StructuredPrompt,
+  type UntrustedPiece,
+} from './structured-prompt.js';
+export {
+  CONFIDENCE_FORMAT,
+  CONFIDENCE_INSTRUCTION,
+  ConfidentAnswerSchema,
+  parseConfidentAnswer,
+  type ConfidentAnswer,
+} from './confidence.js';

@@ -1,5 +1,27 @@
 import { z } from 'zod';
-import { ExecutorSchema, PrioritySchema, TaskClassSchema, TaskNameSchema, TaskTypeSchema } from './task.js';
+import {
+  ExecutorSchema,
+  InputNameSchema,
+  MAX_TASK_IMAGES,
+  PrioritySchema,
+  TaskClassSchema,
+  TaskNameSchema,
+  TaskPathSchema,
+  TaskTypeSchema,
+} from './task.js';
+
+/** An input as a plan states it: a `file`, or the output of a task it depends on (`from`); exactly one. */
+export const PlanInputSchema = z.strictObject({ file: TaskPathSchema.optional(), from: TaskNameSchema.optional() });
+/** A plan task's input. */
+export type PlanInput = z.infer<typeof PlanInputSchema>;
+
+/** Fields only a task itself may set: what it reads and writes is its own. */
+const ioShape = {
+  inputs: z.record(InputNameSchema, PlanInputSchema).optional(),
+  output: TaskPathSchema.optional(),
+  images: z.array(TaskPathSchema).max(MAX_TASK_IMAGES).optional(),
+  confidence: z.boolean().optional(),
+};
 
 /** Fields a plan may set on every task through `defaults`. */
 const taskFieldShape = {
@@ -35,6 +57,7 @@ export const PlanTaskSchema = z.strictObject({
   name: TaskNameSchema,
   depends_on: z.array(TaskNameSchema).optional(),
   ...taskFieldShape,
+  ...ioShape,
 });
 /** A task as written in a plan. */
 export type PlanTask = z.infer<typeof PlanTaskSchema>;

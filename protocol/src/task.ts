@@ -66,6 +66,42 @@ export const PrioritySchema = z
   .min(1, { error: 'priority must be from 1 to 10' })
   .max(10, { error: 'priority must be from 1 to 10' });
 
+/** A path a task reads or writes; relative paths are taken from the task's `cwd`, else the worker's own. */
+export const TaskPathSchema = z.string().min(1, { error: 'a path cannot be empty' }).max(4096);
+
+/**
+ * An input's name: what an llm prompt inserts (`{{input.NAME}}`) and what a shell task reads (`RIGMIND_INPUT_NAME`).
+ */
+export const InputNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+    error: 'an input name may hold letters, digits and _ and must not start with a digit',
+  });
+
+/** An accepted task's input: the file it reads and, when that file is another task's output, that task's name. */
+export const TaskInputSchema = z.strictObject({ file: TaskPathSchema, from: TaskNameSchema.optional() });
+/** An accepted task's input. */
+export type TaskInput = z.infer<typeof TaskInputSchema>;
+
+/** Images a task may send to a vision model at once. */
+export const MAX_TASK_IMAGES = 16;
+
+/**
+ * Why an attempt failed before or after its work, through no fault of a model: an input that is not there, cannot
+ * be read or is too large, or an output that was not written. The task fails at once: no retry can fix its files.
+ */
+export const TaskFailureCodeSchema = z.enum([
+  'input_missing',
+  'input_unreadable',
+  'input_too_large',
+  'output_missing',
+  'output_unwritable',
+]);
+/** A task failure code. */
+export type TaskFailureCode = z.infer<typeof TaskFailureCodeSchema>;
+
 /** The fields a task has once the brain has accepted it: the seed's schema plus rigmind's additions. */
 export const TaskSchema = z.strictObject({
   task_id: z.string().min(1),
@@ -92,6 +128,14 @@ export const TaskSchema = z.strictObject({
   fix_applied: z.string().optional(),
   cwd: z.string().optional(),
   env: z.record(z.string(), z.string()).optional(),
+  /** What it reads, by name; a `from` input is the output file of a task it depends on. */
+  inputs: z.record(InputNameSchema, TaskInputSchema).optional(),
+  /** The file it writes: a shell command writes it itself, an llm task's answer is written there. */
+  output: TaskPathSchema.optional(),
+  /** Images sent with an llm task's prompt to a vision model (base64, as Ollama takes them). */
+  images: z.array(TaskPathSchema).max(MAX_TASK_IMAGES).optional(),
+  /** An llm task answers with a structured confidence; below the rig's threshold the answer is escalated. */
+  confidence: z.boolean().optional(),
 });
 /** An accepted task. */
 export type Task = z.infer<typeof TaskSchema>;

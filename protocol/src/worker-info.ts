@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ExecutorSchema, TaskClassSchema } from './task.js';
+import { ExecutorSchema, TaskClassSchema, TaskFailureCodeSchema } from './task.js';
 
 /** A card as a worker reports it on registration. */
 export const GpuInfoSchema = z.strictObject({
@@ -89,6 +89,10 @@ export const AttemptResultSchema = z.strictObject({
   context_exceeded: z
     .strictObject({ model: z.string(), estimated_tokens: z.int().min(0), context_length: z.int().min(1) })
     .optional(),
+  /** The task's own files failed it (an input missing, unreadable or too large, an output not written): final. */
+  failure_code: TaskFailureCodeSchema.optional(),
+  /** The confidence a structured answer gave itself, 0 to 1; the brain escalates one below its threshold. */
+  confidence: z.number().min(0).max(1).optional(),
 });
 /** An attempt's result. */
 export type AttemptResult = z.infer<typeof AttemptResultSchema>;

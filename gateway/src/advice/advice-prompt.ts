@@ -1,4 +1,4 @@
-import { neutralize, untrustedDataRule, wrapUntrusted, type EscalationRequest } from '@rigmind/protocol';
+import { buildStructuredPrompt, type EscalationRequest, type UntrustedPiece } from '@rigmind/protocol';
 import { ADVICE_TOOL_NAME } from './advice-tool.js';
 
 /** The system prompt and first user message of an escalation. */
@@ -21,15 +21,6 @@ const FORMAT = [
  * marked blocks in the user turn. The request is already redacted.
  */
 export function buildAdvicePrompt(request: EscalationRequest, marker: string): AdvicePrompt {
-  const system = [
-    "You are the external advisor of rigmind, an orchestrator for an air-gapped GPU rig. The rig's local brain " +
-      'model escalated a task it could not finish on its own. You advise; the brain decides.',
-    FORMAT,
-    untrustedDataRule(marker),
-    `The brain's instructions for this ` +
-      `escalation:\n<instructions>\n${neutralize(request.instructions, marker)}\n</instructions>`,
-  ].join('\n\n');
-
   const task = request.task;
   const facts = {
     task_id: task.task_id,
@@ -44,23 +35,33 @@ export function buildAdvicePrompt(request: EscalationRequest, marker: string): A
       return_code: a.return_code,
     })),
   };
-  const blocks: string[] = [];
-  if (task.prompt !== undefined) blocks.push(wrapUntrusted('task prompt', task.prompt, marker));
-  if (task.command !== undefined) blocks.push(wrapUntrusted('task command', task.command, marker));
+  const data: UntrustedPiece[] = [];
+  if (task.prompt !== undefined) data.push({ label: 'task prompt', content: task.prompt });
+  if (task.command !== undefined) data.push({ label: 'task command', content: task.command });
   for (const attempt of request.attempts) {
     if (attempt.error_snippet !== undefined)
-      blocks.push(wrapUntrusted(`attempt ${attempt.attempt} error`, attempt.error_snippet, marker));
+      data.push({ label: `attempt ${attempt.attempt} error`, content: attempt.error_snippet });
     if (attempt.output_excerpt !== undefined)
-      blocks.push(wrapUntrusted(`attempt ${attempt.attempt} output`, attempt.output_excerpt, marker));
+      data.push({ label: `attempt ${attempt.attempt} output`, content: attempt.output_excerpt });
   }
-  for (const item of request.untrusted) blocks.push(wrapUntrusted(item.label, item.content, marker));
-
-  const user = [
-    `<task>\n${neutralize(JSON.stringify(facts, null, 2), marker)}\n</task>`,
-    ...blocks,
-    `Reply now by calling ${ADVICE_TOOL_NAME}.`,
-  ].join('\n\n');
-  return { system, user };
+  for (const item of request.untrusted) data.push({ label: item.label, content: item.content });
+  const prompt = buildStructuredPrompt(
+    {
+      instructions: [
+        "You are the external advisor of rigmind, an orchestrator for an air-gapped GPU rig. The rig's local brain " +
+          'model escalated a task it could not finish on its own. You advise; the brain decides.',
+        FORMAT,
+      ],
+      quoted: [
+        { heading: "The brain's instructions for this escalation:", tag: 'instructions', text: request.instructions },
+      ],
+      task: JSON.stringify(facts, null, 2),
+      data,
+      closing: `Reply now by calling ${ADVICE_TOOL_NAME}.`,
+    },
+    marker,
+  );
+  return { system: prompt.system, user: prompt.user };
 }
 
 /** The tool result sent back when a tool input did not validate: the problem, and the rules again. */

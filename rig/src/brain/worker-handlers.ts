@@ -1,4 +1,4 @@
-import { createMessage, type HeldTask, type MessageOf } from '@rigmind/protocol';
+import { createMessage, type AttemptResult, type HeldTask, type MessageOf } from '@rigmind/protocol';
 import { LOW_CONFIDENCE_MARKER } from '../escalation/low-confidence.js';
 import type { BrainContext } from './brain-context.js';
 import { finished, type BrainEffect } from './effects.js';
@@ -155,12 +155,10 @@ export function onTaskResult(ctx: BrainContext, identity: Buffer, message: Messa
   // A short task's start is recorded from its result, once.
   ctx.transitions.markRunning(message.task_id, message.attempt, workerId, { reported_with_result: true });
   let result = message.result;
-  const lowConfidence =
-    ctx.escalation !== undefined &&
-    result.outcome === 'completed' &&
-    result.output?.includes(LOW_CONFIDENCE_MARKER) === true;
-  if (lowConfidence)
-    result = { ...result, outcome: 'failed', error_snippet: 'the model marked its answer as low confidence' };
+  const unsure =
+    ctx.escalation === undefined || result.outcome !== 'completed' ? undefined : lowConfidence(ctx, result);
+  const lowConfident = unsure !== undefined;
+  if (unsure !== undefined) result = { ...result, outcome: 'failed', error_snippet: unsure };
   const effect = ctx.transitions.finish(message.task_id, message.attempt, result, workerId);
   queueAck(ctx, workerId, identity, message.msg_id);
   if (effect.kind === 'stale') {
@@ -179,9 +177,21 @@ export function onTaskResult(ctx: BrainContext, identity: Buffer, message: Messa
   if (effect.kind === 'too_long' && result.context_exceeded !== undefined)
     return rerouteTooLong(ctx, message.task_id, result.context_exceeded);
   const effects = [finished(message.task_id, effect)];
-  if (lowConfidence)
+  if (lowConfident)
     effects.push({ kind: 'escalate', taskId: message.task_id, reason: 'low_confidence', otherwise: [] });
   return effects;
+}
+
+/**
+ * Why a completed answer is not to be passed on, if it is not: its model marked it unsure, or its structured
+ * confidence is below the configured threshold (the seed's brain uncertainty). The brain escalates it instead.
+ */
+function lowConfidence(ctx: BrainContext, result: AttemptResult): string | undefined {
+  if (result.output?.includes(LOW_CONFIDENCE_MARKER) === true) return 'the model marked its answer as low confidence';
+  const threshold = ctx.config.llm.confidence_threshold;
+  if (result.confidence !== undefined && result.confidence < threshold)
+    return `the model's confidence ${result.confidence} is below the threshold ${threshold}`;
+  return undefined;
 }
 
 /** Acks ride on the next dispatch to the worker, or go alone at the end of the turn. */

@@ -36,6 +36,17 @@ export function insertAdvisedSubtasks(
     ...task,
     name: `${prefix}${task.name}`,
     ...(task.depends_on !== undefined ? { depends_on: task.depends_on.map((dep) => `${prefix}${dep}`) } : {}),
+    // An input read from a sibling's output names the sibling, renamed alike.
+    ...(task.inputs !== undefined
+      ? {
+          inputs: Object.fromEntries(
+            Object.entries(task.inputs).map(([name, input]) => [
+              name,
+              input.from === undefined ? input : { ...input, from: `${prefix}${input.from}` },
+            ]),
+          ),
+        }
+      : {}),
   }));
   const resolved = resolvePlan({ plan: `${parent.plan_id}-advice`, tasks: renamed });
   if (!resolved.ok) {

@@ -15,6 +15,7 @@ import { isTerminal } from '../store/attempt-log.js';
 import type { EscalationRow, EscalationStore } from '../store/escalations.js';
 import type { TaskRow } from '../store/rows.js';
 import { insertAdvisedSubtasks } from './advised-subtasks.js';
+import { writeAnswerOutput } from './answer-output.js';
 import type { GatewayClient, GatewayResult } from './gateway-client.js';
 import { buildHandoff } from './handoff.js';
 import { whyNotByHand } from './manual-escalation.js';
@@ -273,6 +274,9 @@ export class Escalator implements EscalationHooks {
     const base = { plan_id: row.plan_id, task_id: row.task_id, plan_task_id: row.name };
     ctx.events.emit({ event_type: 'task_advised', ...base, cause: advice.type });
     if (advice.type === 'answer') {
+      // Before the task completes: its dependents are released with it and read the file.
+      const unwritten = writeAnswerOutput(row, advice.text);
+      if (unwritten !== undefined) return this.#fail(row, unwritten);
       this.#rows.setState(row.task_id, 'done', null);
       const answered = 'answered by the external tier';
       const effect = ctx.transitions.completeDirectly(row.task_id, advice.text, EXTERNAL_SOURCE, answered);

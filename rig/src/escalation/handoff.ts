@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
   ESCALATION_LIMITS,
   type EscalationReason,
@@ -7,7 +8,7 @@ import {
   type UntrustedData,
 } from '@rigmind/protocol';
 import { redactText } from '@rigmind/protocol';
-import type { AttemptRow, TaskRow } from '../store/rows.js';
+import type { AttemptRow, TaskIo, TaskRow } from '../store/rows.js';
 
 /** What the brain tells Claude, as trusted instructions. The data it attaches is never instructions. */
 const INSTRUCTIONS = [
@@ -19,16 +20,18 @@ const INSTRUCTIONS = [
 
 const EXCERPT_BYTES = 4_000;
 
-/** The last bytes of a file, or nothing if it cannot be read. */
-function excerpt(path: string | null): string | undefined {
+const INPUT_BYTES = 20_000;
+
+/** The last (or first) bytes of a file, or nothing if it cannot be read. */
+function excerpt(path: string | null, bytes = EXCERPT_BYTES, from: 'end' | 'start' = 'end'): string | undefined {
   if (path === null) return undefined;
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
     const size = fstatSync(fd).size;
-    const length = Math.min(size, EXCERPT_BYTES);
+    const length = Math.min(size, bytes);
     const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
+    readSync(fd, buffer, 0, length, from === 'end' ? size - length : 0);
     return buffer.toString('utf8');
   } catch {
     return undefined;
@@ -66,6 +69,14 @@ export function buildHandoff(
         label: `attempt ${attempt.attempt} output (last ${EXCERPT_BYTES} bytes)`,
         content: clean(stdout),
       });
+  }
+  // What an llm task's prompt inserts ({{input.NAME}}): the external tier sees the same data, as data.
+  const io = task.io === null ? {} : (JSON.parse(task.io) as TaskIo);
+  for (const [name, input] of Object.entries(io.inputs ?? {})) {
+    if (untrusted.length >= ESCALATION_LIMITS.untrustedItems) break;
+    const content = excerpt(resolve(task.cwd ?? process.cwd(), input.file), INPUT_BYTES, 'start');
+    if (content !== undefined)
+      untrusted.push({ label: `input ${name} (first ${INPUT_BYTES} bytes)`, content: clean(content) });
   }
   const request: EscalationRequestInput = {
     task: {

@@ -48,6 +48,8 @@ export interface GenerateRequest extends CommonRequest {
   readonly prompt: string;
   readonly system?: string;
   readonly raw?: boolean;
+  /** Base64-encoded images for a vision model (Qwen2.5-VL on keyframes). */
+  readonly images?: readonly string[];
 }
 
 /** A /api/chat request. */
@@ -128,6 +130,7 @@ export class OllamaClient {
       prompt: request.prompt,
       ...(request.system === undefined ? {} : { system: request.system }),
       ...(request.raw === undefined ? {} : { raw: request.raw }),
+      ...(request.images === undefined ? {} : { images: request.images }),
     };
     const started = this.#runtime.now();
     const limits = this.#limits(request, this.#generateTimeoutMs);

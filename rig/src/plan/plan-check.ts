@@ -1,6 +1,7 @@
 import type { TaskDefaults } from '@rigmind/protocol';
 import { makeIssue, type IssueContext, type PlanIssue } from './plan-issue.js';
 import { type LooseTask, type ResolvedTask, resolveFields, resourceMessage } from './resolve-fields.js';
+import { resolveIo } from './resolve-io.js';
 import { closestName } from './similar-name.js';
 import { topoOrder } from './topo-order.js';
 
@@ -81,6 +82,10 @@ export class PlanCheck {
         } else if (!own.includes(target)) own.push(target);
       });
       issues.push(...(this.#fieldIssues.get(index) ?? []));
+    });
+    // Inputs name other tasks, and an upstream's output may sit in a later chunk, so they are checked here.
+    resolveIo(planTasks, this.#byName, this.#resolved, (code, path, message, index) => {
+      issues.push(this.#issue(code, path, message, index));
     });
 
     const { order, cycles } = topoOrder(planTasks.length, deps);

@@ -19,6 +19,10 @@ export const PLAN_ISSUE_CODES = [
   'type_mismatch',
   'class_mismatch',
   'resource_class',
+  'invalid_input',
+  'input_not_dependency',
+  'input_without_output',
+  'unknown_input',
 ] as const;
 /** One of the stable plan issue codes. */
 export type PlanIssueCode = (typeof PLAN_ISSUE_CODES)[number];

@@ -1,5 +1,5 @@
 import type { Connection } from './connection.js';
-import type { NewTask, PlanRow, TaskRow } from './rows.js';
+import { ioColumn, type NewTask, type PlanRow, type TaskRow } from './rows.js';
 
 /** A plan to insert, already resolved and ordered. */
 export interface NewPlan {
@@ -17,10 +17,10 @@ const INSERT_PLAN = `INSERT INTO plans (plan_id, name, description, notes, sourc
   VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`;
 const INSERT_TASK = `INSERT INTO tasks (task_id, plan_id, seq, name, type, command, prompt, model, task_class, executor,
     depends_on, priority, status, created_at, max_retries, timeout_s, estimate_s, vram_mb, requires_external, sensitive,
-    source, fix_applied, cwd, env, pending_deps, queued_at)
+    source, fix_applied, cwd, env, io, pending_deps, queued_at)
   VALUES (@task_id, @plan_id, @seq, @name, @type, @command, @prompt, @model, @task_class, @executor, @depends_on,
     @priority, @status, @created_at, @max_retries, @timeout_s, @estimate_s, @vram_mb, @requires_external, @sensitive,
-    @source, @fix_applied, @cwd, @env, @pending_deps, @queued_at)`;
+    @source, @fix_applied, @cwd, @env, @io, @pending_deps, @queued_at)`;
 const INSERT_DEP = 'INSERT OR IGNORE INTO deps (task_id, needs_task_id) VALUES (?, ?)';
 
 /** The meta key that marks a plan whose slices are not all stored yet: its removal is the plan's commit. */
@@ -106,6 +106,7 @@ export class Plans {
         fix_applied: task.fix_applied ?? null,
         cwd: task.cwd ?? null,
         env: task.env === undefined ? null : JSON.stringify(task.env),
+        io: ioColumn(task),
         pending_deps: deps.length,
         queued_at: free ? nowMs : null,
       });

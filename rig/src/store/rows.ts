@@ -1,4 +1,4 @@
-import type { Executor, Task, TaskClass, TaskStatus, TaskType } from '@rigmind/protocol';
+import type { Executor, Task, TaskClass, TaskInput, TaskStatus, TaskType } from '@rigmind/protocol';
 
 /** A task as the brain stores it, before ids and status: what plan resolution produces. */
 export interface NewTask {
@@ -20,6 +20,23 @@ export interface NewTask {
   readonly fix_applied?: string | undefined;
   readonly cwd?: string | undefined;
   readonly env?: Readonly<Record<string, string>> | undefined;
+  readonly inputs?: Readonly<Record<string, TaskInput>> | undefined;
+  readonly output?: string | undefined;
+  readonly images?: readonly string[] | undefined;
+  readonly confidence?: boolean | undefined;
+}
+
+/** A task's reads and writes, kept together in its `io` column (JSON): only workers look inside. */
+export type TaskIo = Pick<Task, 'inputs' | 'output' | 'images' | 'confidence'>;
+
+/** The `io` column of a new task: its inputs, output, images and confidence flag, or null when it has none. */
+export function ioColumn(task: NewTask): string | null {
+  const io: Record<string, unknown> = {};
+  if (task.inputs !== undefined) io['inputs'] = task.inputs;
+  if (task.output !== undefined) io['output'] = task.output;
+  if (task.images !== undefined) io['images'] = task.images;
+  if (task.confidence !== undefined) io['confidence'] = task.confidence;
+  return Object.keys(io).length === 0 ? null : JSON.stringify(io);
 }
 
 /** A row of the tasks table. */
@@ -49,6 +66,8 @@ export interface TaskRow {
   fix_applied: string | null;
   cwd: string | null;
   env: string | null;
+  /** Inputs, output, images and the confidence flag (JSON), or null: see {@link ioColumn}. */
+  io: string | null;
   pending_deps: number;
   queued_at: number | null;
   next_attempt_at: number | null;
@@ -123,5 +142,6 @@ export function rowToTask(row: TaskRow): Task {
   if (row.fix_applied !== null) task.fix_applied = row.fix_applied;
   if (row.cwd !== null) task.cwd = row.cwd;
   if (row.env !== null) task.env = JSON.parse(row.env) as Record<string, string>;
+  if (row.io !== null) Object.assign(task, JSON.parse(row.io) as TaskIo);
   return task;
 }

@@ -18,6 +18,7 @@ export const ADDED_COLUMNS: readonly { table: string; column: string; ddl: strin
   },
   { table: 'escalations', column: 'handoff', ddl: 'ALTER TABLE escalations ADD COLUMN handoff TEXT' },
   { table: 'tasks', column: 'lost_leases', ddl: 'ALTER TABLE tasks ADD COLUMN lost_leases INTEGER NOT NULL DEFAULT 0' },
+  { table: 'tasks', column: 'io', ddl: 'ALTER TABLE tasks ADD COLUMN io TEXT' },
 ];
 
 /** DDL for a fresh database. */
@@ -62,6 +63,7 @@ CREATE TABLE IF NOT EXISTS tasks (
   fix_applied TEXT,
   cwd TEXT,
   env TEXT,
+  io TEXT,
   pending_deps INTEGER NOT NULL,
   queued_at INTEGER,
   next_attempt_at INTEGER,

@@ -28,6 +28,8 @@ export { isReady, isTerminal, type PlanFinished } from './attempt-log.js';
 export type { RevokedLease } from './operator-transitions.js';
 export type { FinishEffect } from './task-outcomes.js';
 
+/** What a sensitive task's failure events say instead of its error text (the attempt's stderr file keeps it). */
+export const SENSITIVE_ERROR = '[withheld: sensitive task; its error is in the attempt stderr file]';
 const RUNNING = `UPDATE tasks SET status = 'running' WHERE task_id = ? AND status = 'leased'
     AND EXISTS (SELECT 1 FROM leases WHERE task_id = ? AND attempt = ? AND worker_id = ?)
   RETURNING plan_id, name`;
@@ -146,12 +148,16 @@ export class Transitions {
         };
         return complete(this.#m, row, result.output ?? null, { ...reported, detail });
       }
-      const failed = { ...reported, error: result.error_snippet };
+      // A sensitive task's error text may quote its data: the event (stored, published, logged) does not carry it.
+      const failed = { ...reported, error: row.sensitive === 1 ? SENSITIVE_ERROR : result.error_snippet };
       if (result.outcome === 'canceled') {
         // An attempt its worker aborted: announced failed, the task's status left where it is (as it always was).
         announce(events, 'task_failed', row, { ...failed, cause: 'canceled' });
         return { kind: 'failed', cause: 'canceled', cascaded: [] };
       }
+      // The task's own files failed it: no retry reads a missing file, and no model is to blame (nor escalated).
+      if (result.failure_code !== undefined)
+        return fail(this.#m, row, `${result.failure_code}: ${result.error_snippet}`, failed);
       if (result.context_exceeded !== undefined) {
         db.run("UPDATE tasks SET status = 'retry_wait', next_attempt_at = NULL WHERE task_id = ?", taskId);
         return { kind: 'too_long' };

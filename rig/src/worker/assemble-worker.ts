@@ -82,7 +82,13 @@ export function assembleWorker(options: WorkerPartsOptions): WorkerParts {
   );
   const realGpus = !options.simulateGpus && indices.length > 0;
   const ollama = new OllamaClient({ baseUrl: options.ollamaUrl, runtime });
-  const llm = createLlmRunner(ollama, options.config.default_llm_model, realGpus ? -1 : undefined);
+  const { max_input_bytes, max_image_bytes, confidence_threshold } = options.config.llm;
+  const llm = createLlmRunner(ollama, options.config.default_llm_model, realGpus ? -1 : undefined, {
+    maxInputBytes: max_input_bytes,
+    maxImageBytes: max_image_bytes,
+    // Without a gateway the brain has nowhere to send an unsure answer: it is used, so it is handed on too.
+    confidenceThreshold: options.config.escalation.gateway_url === undefined ? 0 : confidence_threshold,
+  });
   let report: (event: RigEvent) => void = () => undefined;
   let poller: GpuPoller | undefined;
   let card: CardTaskRunner | undefined;

@@ -1,6 +1,7 @@
 import { execa, type Options } from 'execa';
-import type { AttemptResult } from '@rigmind/protocol';
+import { ok, type AttemptResult } from '@rigmind/protocol';
 import { LazyFile } from './lazy-file.js';
+import { ioFailure, outputWritten, shellIo } from './task-io.js';
 import { SENTINEL_ENV, type Sentinel } from './sentinel.js';
 import { tail, type RunRequest, type TaskRunner } from './task-runner.js';
 
@@ -41,6 +42,12 @@ export class ShellRunner implements TaskRunner {
     const ld = [this.env.ldLibraryPath, this.env.inheritedLdLibraryPath]
       .filter((part) => part !== undefined && part !== '')
       .join(':');
+    // Its inputs must be there before it starts: a missing file is the task's own failure, not a failed run.
+    const io = task.inputs === undefined && task.output === undefined ? NO_IO : await shellIo(task);
+    if (!io.ok) {
+      request.onStarted(null);
+      return ioFailure(io, request.stderrPath);
+    }
     let timedOut = false;
     let canceled = false;
     const options = {
@@ -61,6 +68,7 @@ export class ShellRunner implements TaskRunner {
         RIGMIND_TASK_ID: task.task_id,
         RIGMIND_PLAN_ID: task.plan_id,
         RIGMIND_ATTEMPT: String(request.attempt),
+        ...io.value,
         [SENTINEL_ENV]: this.sentinel.token,
       },
     } satisfies Options;
@@ -121,7 +129,7 @@ export class ShellRunner implements TaskRunner {
     const cut = stdout.error ?? stderr.error;
     const cutNote = cut !== undefined ? `\n[rigmind] output not saved in full: ${cut.message}` : '';
     const errText = `${stderrTail.trimEnd()}${cutNote}`.trimStart();
-    return {
+    const ran = {
       outcome,
       return_code: code,
       signal,
@@ -132,9 +140,15 @@ export class ShellRunner implements TaskRunner {
       ),
       ...(stdoutPath !== undefined ? { stdout_path: stdoutPath } : {}),
       ...(stderrPath !== undefined ? { stderr_path: stderrPath } : {}),
-    };
+    } satisfies AttemptResult;
+    if (outcome !== 'completed') return ran;
+    const written = await outputWritten(task);
+    return written.ok ? ran : ioFailure(written, request.stderrPath, ran);
   }
 }
+
+/** A task that reads and writes no declared files: nothing to check, no await on the busiest path. */
+const NO_IO = ok({});
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   try {

@@ -24,12 +24,15 @@ const ran = (rig: RigHarness, name: string) =>
 
 const longPrompt = `Summarize this transcript: ${'the quick brown fox jumps over the lazy dog '.repeat(200)}`;
 
-/** A gateway, a rig sending to it, and a worker on a fake card served by an Ollama stand-in (context 600). */
+/**
+ * A gateway, a rig sending to it, and a worker on a fake card served by an Ollama stand-in (context 1200: a short
+ * prompt with its structured system part and the 512 tokens kept for the answer fits, the long one does not).
+ */
 async function llmRig(escalation: Record<string, unknown> = {}): Promise<{ gateway: Harness; rig: RigHarness }> {
   const gateway = track(await startHarness({ stub: { reply: answer } }));
   const gpus = await makeFakeGpus();
   track({ close: () => gpus.remove() });
-  const models = [{ name: 'qwen2.5:7b', context_length: 600, gpus: [1] }];
+  const models = [{ name: 'qwen2.5:7b', context_length: 1200, gpus: [1] }];
   const ollama = track(await startOllamaStub({ models }));
   const rig = track(rigFor(gateway, gateway.server.url, escalation));
   await rig.startBrain();

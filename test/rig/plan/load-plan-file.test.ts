@@ -60,7 +60,7 @@ describe('loadPlanFile', () => {
 
   it('loads and resolves every example plan', async () => {
     const files = (await readdir(examples)).filter((file) => /\.(json|ya?ml|md)$/.test(file));
-    expect(files.sort()).toEqual(['autofix.md', 'demo.md', 'diamond.yaml', 'video-pipeline-12.json']);
+    expect(files.sort()).toEqual(['autofix.md', 'demo.md', 'diamond.yaml', 'inputs.yaml', 'video-pipeline-12.json']);
     for (const file of files) {
       const path = new URL(file, examples).pathname;
       const loaded = await loadPlanFile(path);

@@ -220,4 +220,34 @@ describe('Transitions for the scheduler', () => {
       plan: { plan_id: 'p', state: 'completed' },
     });
   });
+
+  it("fails a task its own files failed at once, without a retry, and keeps a sensitive task's error out of events", () => {
+    store.insertPlan({
+      plan_id: 'p',
+      name: 'p',
+      source: 't',
+      allow_external_sensitive: false,
+      tasks: [task('a'), task('b', ['a']), { ...task('s'), sensitive: true, max_retries: 0 }],
+    });
+    const said: Record<string, unknown>[] = [];
+    const transitions = new Transitions(store, { base_ms: 1_000, cap_ms: 8_000 }, { emit: (e) => said.push(e) });
+    transitions.lease('p.a', 'w1');
+    const missing = {
+      ...failed,
+      return_code: null,
+      failure_code: 'input_missing' as const,
+      error_snippet: "input 'doc': /x",
+    };
+    expect(transitions.finish('p.a', 1, missing, 'w1')).toMatchObject({ kind: 'failed', cascaded: ['p.b'] });
+    expect(store.task('p.a')).toMatchObject({
+      status: 'failed',
+      retry_count: 0,
+      cause: "input_missing: input 'doc': /x",
+    });
+    transitions.lease('p.s', 'w1');
+    transitions.finish('p.s', 1, { ...failed, error_snippet: 'the secret is 42' }, 'w1');
+    const events = JSON.stringify(said);
+    expect(events).not.toContain('the secret is 42');
+    expect(said.filter((e) => e['task_id'] === 'p.s' && e['event_type'] === 'task_failed')).toHaveLength(1);
+  });
 });

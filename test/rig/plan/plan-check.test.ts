@@ -35,4 +35,22 @@ describe('PlanCheck', () => {
       ['cycle', 5],
     ]);
   });
+
+  it('checks inputs once every task is in: an input may read the output of a task in a later chunk', () => {
+    const io: PlanTask[] = [
+      { name: 'sum', prompt: 'Summarize {{input.text}}', depends_on: ['cut'], inputs: { text: { from: 'cut' } } },
+      { name: 'bad', command: 'cat "$RIGMIND_INPUT_X"', depends_on: ['quiet'], inputs: { x: { from: 'quiet' } } },
+      { name: 'cut', command: 'cut -c1-80 in.txt > out.txt', cwd: '/data', output: 'out.txt' },
+      { name: 'quiet', command: 'true' },
+    ];
+    const whole = resolveTasks(io, undefined, {});
+    const check = new PlanCheck(undefined);
+    for (const task of io) check.add([task]);
+    expect(check.finish()).toEqual(whole);
+    expect(whole.issues.map((issue) => [issue.code, issue.index])).toEqual([['input_without_output', 1]]);
+    const check2 = new PlanCheck(undefined);
+    for (const task of io.filter((task) => task.name !== 'bad')) check2.add([task]);
+    const sum = check2.finish().tasks.find((task) => task.name === 'sum');
+    expect(sum?.inputs).toEqual({ text: { file: '/data/out.txt', from: 'cut' } });
+  });
 });

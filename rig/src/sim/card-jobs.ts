@@ -92,6 +92,7 @@ export function startCardJob(
       trace.push({ kind: 'unload', name, model, gpus: [...group], start_s: ctx.now(), end_s: 0 });
     }
     c.beginUnload();
+    c.incoming = load !== null && gpus.includes(gpu) ? { model: load, group: [...gpus] } : null;
   }
   const entries = trace.slice(trace.length - seen.size);
   for (const entry of entries) entry.end_s = ctx.now() + unloadS;

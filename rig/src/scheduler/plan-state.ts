@@ -1,6 +1,6 @@
 import { freeingSet } from './card-groups.js';
 import { ExactSum, ReadyIndex, laneOf, weightOf, type Lane, type ModelBook } from './ready-index.js';
-import { fitsBeside, mayLoadBeside } from './rig-spec.js';
+import { canHold, fitsBeside, mayLoadBeside } from './rig-spec.js';
 import { OrderedWalk, type SortedBucket } from './sorted-bucket.js';
 import type { CardView, Decision, SchedTask, SchedulerInput } from './types.js';
 
@@ -159,6 +159,9 @@ export class PlanState {
     });
     const loadS = model === null ? 0 : (rig.models[model]?.loadS ?? 0);
     if (beside) return { gpus, unload: [], load: model, costS: loadS };
+    // Freeing a card too small for the model (or the script's vram_mb) does not make room for it.
+    if (!gpus.every((gpu) => canHold(rig, this.cardOf.get(gpu)?.vramMb ?? 0, model, model === null ? extraMb : 0)))
+      return undefined;
     const unload = freeingSet(this.viewNow(), gpus);
     if (unload.some((gpu) => !this.free.has(gpu) || this.held.has(gpu))) return undefined;
     return { gpus, unload, load: model, costS: rig.unloadS + loadS };

@@ -30,6 +30,8 @@ export class PlanState {
   readonly groups = new Map<number, Record<string, readonly number[]>>();
   readonly cardOf: Map<number, CardView>;
   readonly decisions: Decision[] = [];
+  /** For cards given work in this decision: when that work is expected to end (switch plus the task's estimate). */
+  readonly busyUntil = new Map<number, number>();
   readonly index: ReadyIndex;
   readonly order: (a: SchedTask, b: SchedTask) => number;
   /** Tasks placed in this decision, by the book they count in. */
@@ -167,14 +169,19 @@ export class PlanState {
     return { gpus, unload, load: model, costS: rig.unloadS + loadS };
   }
 
+  /** Leave `task` out of the rest of this decision without starting it (it waits for a card promised to it). */
+  reserve(task: SchedTask): void {
+    const book = this.index.book(laneOf(task), task.model);
+    if (book !== undefined) this.#taken.set(book, [...(this.#taken.get(book) ?? []), task]);
+    this.#takenIds.add(task.id);
+  }
+
   /** Record a decision and what it does to the cards. */
   commit(placement: Placement, task: SchedTask | null, model: string | null = task?.model ?? null): void {
     const { gpus, unload, load } = placement;
     if (task !== null) {
       this.decisions.push({ kind: 'start', taskId: task.id, gpus: [...gpus], unload: [...unload], load });
-      const book = this.index.book(laneOf(task), task.model);
-      if (book !== undefined) this.#taken.set(book, [...(this.#taken.get(book) ?? []), task]);
-      this.#takenIds.add(task.id);
+      this.reserve(task);
     } else if (model !== null) {
       this.decisions.push({ kind: 'prepare', gpus: [...gpus], unload: [...unload], model });
     }
@@ -183,6 +190,9 @@ export class PlanState {
       this.groups.set(gpu, {});
     }
     for (const gpu of [...gpus, ...unload]) this.free.delete(gpu);
+    const { nowS, rig } = this.input;
+    for (const gpu of unload) this.busyUntil.set(gpu, nowS + rig.unloadS);
+    for (const gpu of gpus) this.busyUntil.set(gpu, nowS + placement.costS + (task?.estimateS ?? 0));
     if (load !== null) {
       const multi = (this.input.rig.models[load]?.gpus ?? 1) > 1;
       for (const gpu of gpus) {

@@ -1,10 +1,13 @@
 import { RigProfileSchema, type PlanTask } from '@rigmind/protocol';
 import { describe, expect, it } from 'vitest';
 import { resolvePlan } from '../../../rig/src/plan/resolve-plan.js';
+import { POLICIES } from '../../../rig/src/scheduler/policies.js';
 import { rigSpecFromProfile } from '../../../rig/src/scheduler/rig-spec.js';
+import type { Policy } from '../../../rig/src/scheduler/types.js';
 import { checkTrace } from '../../../rig/src/sim/check-trace.js';
 import { runScenario } from '../../../rig/src/sim/run-scenario.js';
 import type { SimTaskSpec } from '../../../rig/src/sim/sim-tasks.js';
+import { simulate } from '../../../rig/src/sim/simulator.js';
 
 /** Case 346 of the lower bound's property test (seed 18): two 1000 MB cards, a two-card W that loads in 0 s. */
 const profile = RigProfileSchema.parse({
@@ -48,5 +51,29 @@ describe('a card unloading for a job, as the policy sees it', () => {
     const loads = run.result.trace.filter((entry) => entry.kind === 'load');
     // S ahead on both cards, B ahead, W, then B and S for their tasks: not a card switching on every turn.
     expect(loads.length).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('a card busy with a job, as the policy sees it', () => {
+  it('is busy until the job ends (load and run), not until its load ends', () => {
+    const single = RigProfileSchema.parse({ ...profile, gpus: [{ index: 0, name: 'card', vram_mb: 1000 }] });
+    const ask = (name: string, atS: number): SimTaskSpec => {
+      const resolved = resolvePlan({
+        plan: name,
+        tasks: [{ name, type: 'llm', task_class: 'llm', model: 'A', prompt: 'p', estimate_s: 30 }],
+      });
+      if (!resolved.ok) throw new Error('plan');
+      const [only] = resolved.value.tasks;
+      if (only === undefined) throw new Error('no task');
+      return { id: name, deps: [], task: only, submitAtS: atS };
+    };
+    const seen: (number | null)[] = [];
+    const policy: Policy = (input) => {
+      if (input.nowS === 5) seen.push(input.cards[0]?.busyUntilS ?? null);
+      return POLICIES['swap-aware'](input);
+    };
+    // A loads in 14 s and the first task runs 30 s: at 5 s (the second arrives) the card is busy until 44 s.
+    simulate([ask('first', 0), ask('second', 5)], { profile: single, policy });
+    expect(seen).toEqual([44]);
   });
 });

@@ -2,8 +2,11 @@ import { brainOutlook, lastLentTask, mayLend, type BrainOutlook } from './brain-
 import { PlanState, type Placement } from './plan-state.js';
 import { choosePreemption } from './preemption.js';
 import { WarmCards } from './warm-cards.js';
-import type { ModelBook } from './ready-index.js';
+import { weightOf, type ModelBook } from './ready-index.js';
 import type { SchedTask, SchedulerInput, SchedulerKnobs, SchedulerOutput } from './types.js';
+
+/** The gain given to an idle card taking ready work nobody serves: above the hysteresis, below any real gain. */
+const IDLE_GAIN_S = 1e-6;
 
 /** A task's longest wait before it is placed regardless of batching. */
 export function maxWaitS(priority: number, knobs: SchedulerKnobs): number {
@@ -210,7 +213,11 @@ function placeSwitches(state: PlanState, brain: BrainOutlook, warm: WarmCards): 
         // The join penalty keeps a card serving other work from moving for little; a card with nothing to do gives
         // up nothing, so it joins as soon as that shortens the drain (the switch is already counted as work).
         const penalised = servers > 0 && current !== null;
-        const gain = before - after - (penalised ? placement.costS * (knobs.joinFactor - 1) : 0);
+        let gain = before - after - (penalised ? placement.costS * (knobs.joinFactor - 1) : 0);
+        // Ready work nobody serves, and a card with nothing to do: waiting makes the switch no cheaper, so the card
+        // takes it, last among the moves that help (a small task weighs less than its switch, and waited till overdue).
+        if (current === null && servers === 0 && task !== undefined)
+          gain = Math.max(gain, knobs.minGainS + IDLE_GAIN_S);
         if (gain > knobs.minGainS && (best === undefined || gain > best.gain)) best = { gpu, model, placement, gain };
       }
     }
@@ -272,7 +279,7 @@ function upcomingDemand(state: PlanState): UpcomingDemand {
     if (task.executor !== 'worker' || task.taskClass === 'cpu' || task.model === null) continue;
     if (task.etaS - nowS > knobs.lookaheadS) continue;
     const due = out.get(task.model) ?? { weights: [], tailS: 0 };
-    due.weights.push(task.estimateS * (task.priority / 5));
+    due.weights.push(weightOf(task));
     due.tailS = Math.max(due.tailS, task.tailS);
     out.set(task.model, due);
   }

@@ -12,6 +12,7 @@ describe('the scheduler bench', () => {
       '| autofix.md',
       '| demo.md',
       '| diamond.yaml',
+      '| inputs.yaml',
       '| video-pipeline-12.json',
       '| mixed-hour.json',
       '| gen: alternating',

@@ -1,6 +1,7 @@
 import { effectivePriority } from '../brain/ready-queue.js';
 import { freeingSet, groupOf } from './card-groups.js';
 import { ReadyIndex } from './ready-index.js';
+import { canHold } from './rig-spec.js';
 import type { CardView, Decision, SchedClass, SchedTask, SchedulerInput, SchedulerOutput } from './types.js';
 
 /**
@@ -72,7 +73,14 @@ function decide(input: SchedulerInput, index: ReadyIndex): SchedulerOutput {
     const peeked = pick(gpuClasses, 'worker') ?? (rig.brain === null ? pick(gpuClasses, 'brain') : undefined);
     if (peeked === undefined) break;
     const width = peeked.model === null ? 1 : (rig.models[peeked.model]?.gpus ?? 1);
-    const gpus = [gpu, ...workerCards.filter((other) => other !== gpu && free.has(other))].slice(0, width);
+    // A card too small for the task's model does not claim it (it would fail to load); a larger card will.
+    const extraMb = peeked.model === null ? peeked.vramMb : 0;
+    const holds = (each: number): boolean => canHold(rig, cardOf.get(each)?.vramMb ?? 0, peeked.model, extraMb);
+    if (!holds(gpu)) continue;
+    const gpus = [gpu, ...workerCards.filter((other) => other !== gpu && free.has(other) && holds(other))].slice(
+      0,
+      width,
+    );
     // Head-of-line blocking: the seed's worker waits for the task it claimed.
     if (gpus.length < width) break;
     const decision = place(peeked, gpus, cardOf);

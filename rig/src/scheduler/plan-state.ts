@@ -1,6 +1,6 @@
 import { freeingSet } from './card-groups.js';
 import { ExactSum, ReadyIndex, laneOf, weightOf, type Lane, type ModelBook } from './ready-index.js';
-import { fitsBeside, mayLoadBeside } from './rig-spec.js';
+import { canHold, fitsBeside, mayLoadBeside } from './rig-spec.js';
 import { OrderedWalk, type SortedBucket } from './sorted-bucket.js';
 import type { CardView, Decision, SchedTask, SchedulerInput } from './types.js';
 
@@ -30,6 +30,8 @@ export class PlanState {
   readonly groups = new Map<number, Record<string, readonly number[]>>();
   readonly cardOf: Map<number, CardView>;
   readonly decisions: Decision[] = [];
+  /** For cards given work in this decision: when that work is expected to end (switch plus the task's estimate). */
+  readonly busyUntil = new Map<number, number>();
   readonly index: ReadyIndex;
   readonly order: (a: SchedTask, b: SchedTask) => number;
   /** Tasks placed in this decision, by the book they count in. */
@@ -159,9 +161,19 @@ export class PlanState {
     });
     const loadS = model === null ? 0 : (rig.models[model]?.loadS ?? 0);
     if (beside) return { gpus, unload: [], load: model, costS: loadS };
+    // Freeing a card too small for the model (or the script's vram_mb) does not make room for it.
+    if (!gpus.every((gpu) => canHold(rig, this.cardOf.get(gpu)?.vramMb ?? 0, model, model === null ? extraMb : 0)))
+      return undefined;
     const unload = freeingSet(this.viewNow(), gpus);
     if (unload.some((gpu) => !this.free.has(gpu) || this.held.has(gpu))) return undefined;
     return { gpus, unload, load: model, costS: rig.unloadS + loadS };
+  }
+
+  /** Leave `task` out of the rest of this decision without starting it (it waits for a card promised to it). */
+  reserve(task: SchedTask): void {
+    const book = this.index.book(laneOf(task), task.model);
+    if (book !== undefined) this.#taken.set(book, [...(this.#taken.get(book) ?? []), task]);
+    this.#takenIds.add(task.id);
   }
 
   /** Record a decision and what it does to the cards. */
@@ -169,9 +181,7 @@ export class PlanState {
     const { gpus, unload, load } = placement;
     if (task !== null) {
       this.decisions.push({ kind: 'start', taskId: task.id, gpus: [...gpus], unload: [...unload], load });
-      const book = this.index.book(laneOf(task), task.model);
-      if (book !== undefined) this.#taken.set(book, [...(this.#taken.get(book) ?? []), task]);
-      this.#takenIds.add(task.id);
+      this.reserve(task);
     } else if (model !== null) {
       this.decisions.push({ kind: 'prepare', gpus: [...gpus], unload: [...unload], model });
     }
@@ -180,6 +190,9 @@ export class PlanState {
       this.groups.set(gpu, {});
     }
     for (const gpu of [...gpus, ...unload]) this.free.delete(gpu);
+    const { nowS, rig } = this.input;
+    for (const gpu of unload) this.busyUntil.set(gpu, nowS + rig.unloadS);
+    for (const gpu of gpus) this.busyUntil.set(gpu, nowS + placement.costS + (task?.estimateS ?? 0));
     if (load !== null) {
       const multi = (this.input.rig.models[load]?.gpus ?? 1) > 1;
       for (const gpu of gpus) {

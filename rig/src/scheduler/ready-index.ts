@@ -55,8 +55,13 @@ export class ModelBook {
 
 /** A task's weight in the policy's demand: priority 5 counts its estimate once. */
 export function weightOf(task: SchedTask): number {
-  return task.estimateS * (task.priority / 5);
+  // A task estimated at 0 s still needs its model on a card: with no weight its model had no demand, so no card
+  // loaded it until the task was overdue (900 s for priority 4), holding back all the work after it.
+  return Math.max(task.estimateS, MIN_WEIGHT_S) * (task.priority / 5);
 }
+
+/** The least seconds a task weighs in demand, whatever its estimate. */
+export const MIN_WEIGHT_S = 1;
 
 /**
  * The ready tasks, kept in step as tasks become ready and leave, in the structures both policies read: for the

@@ -65,17 +65,29 @@ export function fitsBeside(
   return used + adding + extraMb + rig.headroomMb <= vramMb;
 }
 
-/** Seconds to make `model` available on a card holding `resident`: nothing, a load beside them, or unload + load. */
+/** Whether a card of `vramMb` can hold `model` at all, once emptied (the profile's headroom kept free). */
+export function canHold(rig: RigSpec, vramMb: number, model: string | null, extraMb = 0): boolean {
+  return fitsBeside(rig, vramMb, [], model, extraMb);
+}
+
+/**
+ * Seconds to make `model` available on a card holding `resident`: nothing, a load beside them, or unload + load;
+ * Infinity on a card too small for it even when empty.
+ */
 export function switchCostS(rig: RigSpec, vramMb: number, resident: readonly string[], model: string | null): number {
   if (model === null || resident.includes(model)) return 0;
+  if (!canHold(rig, vramMb, model)) return Infinity;
   const load = rig.models[model]?.loadS ?? 0;
   if (mayLoadBeside(rig, vramMb, resident, model)) return load;
   return rig.unloadS + load;
 }
 
-/** Whether `model` may load on a card holding `resident` without freeing it: LLMs need an empty card. */
+/**
+ * Whether `model` may load on a card holding `resident` without freeing it: LLMs need an empty card, and an empty
+ * card must still be large enough for the model (cards of a rig may differ).
+ */
 export function mayLoadBeside(rig: RigSpec, vramMb: number, resident: readonly string[], model: string): boolean {
-  if (resident.length === 0) return true;
+  if (resident.length === 0) return canHold(rig, vramMb, model);
   if (rig.models[model]?.kind === 'llm') return false;
   return fitsBeside(rig, vramMb, resident, model);
 }

@@ -1,8 +1,12 @@
 import { brainOutlook, lastLentTask, mayLend, type BrainOutlook } from './brain-lending.js';
 import { PlanState, type Placement } from './plan-state.js';
 import { choosePreemption } from './preemption.js';
-import type { ModelBook } from './ready-index.js';
+import { WarmCards } from './warm-cards.js';
+import { weightOf, type ModelBook } from './ready-index.js';
 import type { SchedTask, SchedulerInput, SchedulerKnobs, SchedulerOutput } from './types.js';
+
+/** The gain given to an idle card taking ready work nobody serves: above the hysteresis, below any real gain. */
+const IDLE_GAIN_S = 1e-6;
 
 /** A task's longest wait before it is placed regardless of batching. */
 export function maxWaitS(priority: number, knobs: SchedulerKnobs): number {
@@ -24,9 +28,10 @@ export function swapAwarePolicy(input: SchedulerInput): SchedulerOutput {
   const brain = brainOutlook(state);
   placeCpu(state);
   placeBrain(state, brain);
-  placeOverdue(state, brain);
+  const warm = new WarmCards(state, brain);
+  placeOverdue(state, brain, warm);
   placeWide(state, brain);
-  placeSwitches(state, brain);
+  placeSwitches(state, brain, warm);
   placeWarm(state, brain);
   return { decisions: state.decisions, wakeAtS: nextWake(state, brain) };
 }
@@ -73,25 +78,40 @@ function bestPlacement(state: PlanState, brain: BrainOutlook, task: SchedTask): 
   return best;
 }
 
-function placeOverdue(state: PlanState, brain: BrainOutlook): void {
+/**
+ * Overdue tasks, urgent ones first: an urgent task (bound 0 s) may wait for a busy card holding its model (see
+ * `WarmCards`), and that card must then be its own when it frees, not go to older work whose aging outranks it.
+ */
+function placeOverdue(state: PlanState, brain: BrainOutlook, warm: WarmCards): void {
+  overduePass(state, brain, warm, true);
+  overduePass(state, brain, warm, false);
+}
+
+function overduePass(state: PlanState, brain: BrainOutlook, warm: WarmCards, urgentPass: boolean): void {
   const { nowS, knobs } = state.input;
+  const urgent = (priority: number): boolean => priority >= knobs.urgentPriority;
   // Each bucket is oldest first, so its overdue tasks come first.
   const walk = state.walk(state.workerBooks(), (task) => nowS - task.readyAtS >= maxWaitS(task.priority, knobs));
+  // The urgent pass walks urgent buckets only; the second pass the others (the urgent ones were all dealt with).
+  walk.setAside((bucket) => urgent(bucket.priority) !== urgentPass);
   let aside = false;
   for (;;) {
     // With no card left, only an urgent task can do anything (preempt): the others are not walked meanwhile.
-    const none = state.available().length === 0;
-    if (none && !aside) walk.setAside((bucket) => bucket.priority < knobs.urgentPriority);
-    else if (!none && aside) walk.restore();
-    aside = none;
+    if (!urgentPass) {
+      const none = state.available().length === 0;
+      if (none && !aside) return;
+      aside = none;
+    }
     const task = walk.next();
     if (task === undefined) return;
     const placement = bestPlacement(state, brain, task);
+    // An urgent task waits for a busy card that holds its model when that card starts it sooner than a switch here.
+    if (urgentPass && placement !== undefined && warm.claim(task, placement.costS)) continue;
     if (placement !== undefined) {
       state.commit(placement, task);
       continue;
     }
-    if (task.priority >= knobs.urgentPriority) {
+    if (urgentPass) {
       const allowed = (gpu: number): boolean =>
         !state.held.has(gpu) && mayLend(state, brain, [gpu], task.model, 0, task.estimateS, false);
       const chosen = choosePreemption(state, task, allowed);
@@ -102,6 +122,8 @@ function placeOverdue(state: PlanState, brain: BrainOutlook): void {
         if (onVictim !== undefined) state.commit(onVictim, task);
         continue;
       }
+      // Not worth preempting (which weighed waiting for the soonest card): wait for a card holding the model.
+      if (warm.claim(task, Infinity)) continue;
     }
     // Bounded wait: an overdue task keeps the free cards it could use, so they are not given to fresher work.
     for (const gpu of state.available())
@@ -157,7 +179,7 @@ function drain(
  * models' drain times (work per instance, the switch counted as work). Repeated while some move helps, so the
  * cards end up split in proportion to the work ahead, and each model is loaded as few times as that allows.
  */
-function placeSwitches(state: PlanState, brain: BrainOutlook): void {
+function placeSwitches(state: PlanState, brain: BrainOutlook, warm: WarmCards): void {
   const { rig, knobs } = state.input;
   const upcoming = upcomingDemand(state);
   for (;;) {
@@ -188,13 +210,25 @@ function placeSwitches(state: PlanState, brain: BrainOutlook): void {
             : drain(state, current, curDemand, curServers, tails),
           drain(state, model, work + placement.costS, servers + 1, tails),
         );
-        const gain = before - after - (servers > 0 ? placement.costS * (knobs.joinFactor - 1) : 0);
+        // The join penalty keeps a card serving other work from moving for little; a card with nothing to do gives
+        // up nothing, so it joins as soon as that shortens the drain (the switch is already counted as work).
+        const penalised = servers > 0 && current !== null;
+        let gain = before - after - (penalised ? placement.costS * (knobs.joinFactor - 1) : 0);
+        // Ready work nobody serves, and a card with nothing to do: waiting makes the switch no cheaper, so the card
+        // takes it, last among the moves that help (a small task weighs less than its switch, and waited till overdue).
+        if (current === null && servers === 0 && task !== undefined)
+          gain = Math.max(gain, knobs.minGainS + IDLE_GAIN_S);
         if (gain > knobs.minGainS && (best === undefined || gain > best.gain)) best = { gpu, model, placement, gain };
       }
     }
     if (best === undefined) return;
     const task = state.firstWorkerTask(best.model);
-    if (task !== undefined) state.commit(best.placement, task);
+    // A card joining a served model loads it ahead rather than take a task that a card holding it starts sooner.
+    const sooner =
+      task !== undefined &&
+      best.model !== null &&
+      warm.soonest(best.model, task.estimateS) < state.input.nowS + best.placement.costS;
+    if (task !== undefined && !sooner) state.commit(best.placement, task);
     else if (best.model !== null) state.commit(best.placement, null, best.model);
     else return;
   }
@@ -245,7 +279,7 @@ function upcomingDemand(state: PlanState): UpcomingDemand {
     if (task.executor !== 'worker' || task.taskClass === 'cpu' || task.model === null) continue;
     if (task.etaS - nowS > knobs.lookaheadS) continue;
     const due = out.get(task.model) ?? { weights: [], tailS: 0 };
-    due.weights.push(task.estimateS * (task.priority / 5));
+    due.weights.push(weightOf(task));
     due.tailS = Math.max(due.tailS, task.tailS);
     out.set(task.model, due);
   }

@@ -17,7 +17,7 @@ export interface SchedTask {
   readonly priority: number;
   /** When it became ready (entered the queue); its wait is `now - readyAtS`. A re-queued task keeps it. */
   readonly readyAtS: number;
-  /** Plan order, the last tie-break. */
+  /** Plan order, the last tie-break (in the simulator a canonical dependencies-first order, not the listing). */
   readonly seq: number;
   readonly estimateS: number;
   /** VRAM a script with no model needs beside what the card holds. */

@@ -40,8 +40,12 @@ export function startCardJob(
   // Cards freed only for their memory leave the job after the unload; later phases check the job's own cards.
   const live = (cardsOfPhase: readonly number[]): boolean =>
     cardsOfPhase.every((gpu) => card(gpu).token === tokens.get(gpu));
+  // A card is busy until its whole job is expected to end, as the live brain sees a leased card: a card loading a
+  // model for a task frees after that task, not when the load ends.
+  const runS = task === null ? 0 : timings.runS(gpus[0] ?? null, task.sched.model, task.spec.task);
+  const loadS = (): number => (load === null ? 0 : Math.max(0, ...gpus.map((gpu) => timings.loadS(gpu, load))));
   const hold = (untilS: number): void => {
-    for (const gpu of involved) card(gpu).busyUntilS = untilS;
+    for (const gpu of involved) card(gpu).busyUntilS = gpus.includes(gpu) ? untilS + loadS() + runS : untilS;
   };
   const loadPhase = (): void => {
     for (const gpu of unload) if (!gpus.includes(gpu)) card(gpu).busyUntilS = null;
@@ -50,17 +54,16 @@ export function startCardJob(
     if (spec === undefined) throw ctx.fail(`${name}: model ${load} is not in the rig profile`);
     if (gpus.length !== spec.gpus)
       throw ctx.fail(`${name}: ${load} needs ${spec.gpus} card(s), got [${gpus.join(', ')}]`);
-    let loadS = 0;
     for (const gpu of gpus) {
       const c = card(gpu);
       if (!mayLoadBeside(rig, c.vramMb, [...c.resident.keys()], load))
         throw ctx.fail(`${name}: ${load} does not fit on card ${gpu} beside ${[...c.resident.keys()].join(', ')}`);
       c.beginLoad(load, spec.kind, gpus);
-      loadS = Math.max(loadS, timings.loadS(gpu, load));
     }
-    trace.push({ kind: 'load', name, model: load, gpus: [...gpus], start_s: ctx.now(), end_s: ctx.now() + loadS });
-    for (const gpu of gpus) card(gpu).busyUntilS = ctx.now() + loadS;
-    events.push(ctx.now() + loadS, () => {
+    const endS = ctx.now() + loadS();
+    trace.push({ kind: 'load', name, model: load, gpus: [...gpus], start_s: ctx.now(), end_s: endS });
+    for (const gpu of gpus) card(gpu).busyUntilS = endS + runS;
+    events.push(endS, () => {
       if (!live(gpus)) return;
       for (const gpu of gpus) card(gpu).endLoad();
       if (task === null) release();
@@ -92,6 +95,7 @@ export function startCardJob(
       trace.push({ kind: 'unload', name, model, gpus: [...group], start_s: ctx.now(), end_s: 0 });
     }
     c.beginUnload();
+    c.incoming = load !== null && gpus.includes(gpu) ? { model: load, group: [...gpus] } : null;
   }
   const entries = trace.slice(trace.length - seen.size);
   for (const entry of entries) entry.end_s = ctx.now() + unloadS;

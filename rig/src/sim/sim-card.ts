@@ -16,6 +16,11 @@ export class SimCard {
   readonly resident = new Map<string, readonly number[]>();
   busyUntilS: number | null = null;
   running: RunningView | null = null;
+  /**
+   * While the card unloads for a job: what the job loads on it next (null: nothing), so the policy sees the card as
+   * the job will leave it, as the live brain's card book does from the decision on. Undefined when not unloading.
+   */
+  incoming: { readonly model: string; readonly group: readonly number[] } | null | undefined = undefined;
   /** Bumped on every new job, so a preempted job's pending events are ignored. */
   token = 0;
   #bareScript = false;
@@ -44,6 +49,7 @@ export class SimCard {
   endUnload(): void {
     if (this.state === 'unloading') this.machine.transition({ to: 'idle' });
     this.resident.clear();
+    this.incoming = undefined;
   }
 
   /** Start loading `model` (an instance on `group`): a boot on an empty card, a co-resident load otherwise. */

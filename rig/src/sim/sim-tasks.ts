@@ -1,6 +1,7 @@
 import type { ResolvedTask } from '../plan/resolve-plan.js';
 import { DEFAULT_LLM_MODEL, taskNeed } from '../scheduler/rig-spec.js';
 import type { RigSpec, SchedTask } from '../scheduler/types.js';
+import { EventQueue } from './event-queue.js';
 import type { RigTimings } from './rig-timings.js';
 
 /** A task to simulate: a resolved plan task with a scenario-wide id, its dependencies' ids and its submission time. */
@@ -23,7 +24,12 @@ export interface SimTaskState {
   endS: number | null;
 }
 
-/** Build each task's record; the order given (dependencies first) is kept. */
+/**
+ * Build each task's record, in a canonical dependencies-first order (`seq`, the policies' last tie-break): of the
+ * tasks whose dependencies are all placed, the one submitted first, then the smallest id, goes next. The order the
+ * tasks are listed in plays no part, so the same DAG listed in any order is simulated alike; tails and the
+ * look-ahead rely on dependencies coming first.
+ */
 export function buildTaskStates(
   specs: readonly SimTaskSpec[],
   rig: RigSpec,
@@ -31,7 +37,7 @@ export function buildTaskStates(
   defaultLlm = DEFAULT_LLM_MODEL,
 ): Map<string, SimTaskState> {
   const states = new Map<string, SimTaskState>();
-  specs.forEach((spec, seq) => {
+  dependenciesFirst(specs).forEach((spec, seq) => {
     const need = taskNeed(spec.task, rig, defaultLlm);
     const model = need.kind === 'cpu' ? null : need.model;
     const taskClass =
@@ -72,6 +78,40 @@ export function buildTaskStates(
     Object.assign(state, { sched: { ...state.sched, tailS: tail } });
   }
   return states;
+}
+
+/** Kahn's order, taking the ready task first in (submission, id) each time; tasks on a cycle come last, as listed. */
+function dependenciesFirst(listed: readonly SimTaskSpec[]): SimTaskSpec[] {
+  const specs = [...listed].sort((a, b) => a.submitAtS - b.submitAtS || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const position = new Map(specs.map((spec, i) => [spec.id, i]));
+  const waiting = specs.map((spec) => spec.deps.filter((dep) => position.has(dep)).length);
+  const dependents = specs.map((): number[] => []);
+  specs.forEach((spec, i) => {
+    for (const dep of spec.deps) {
+      const at = position.get(dep);
+      if (at !== undefined) dependents[at]?.push(i);
+    }
+  });
+  const out: SimTaskSpec[] = [];
+  const placed = new Set<number>();
+  const heap = new EventQueue();
+  const place = (i: number): void => {
+    placed.add(i);
+    const spec = specs[i];
+    if (spec !== undefined) out.push(spec);
+    for (const next of dependents[i] ?? []) {
+      waiting[next] = (waiting[next] ?? 0) - 1;
+      if (waiting[next] === 0) heap.push(next, () => place(next));
+    }
+  };
+  specs.forEach((_, i) => {
+    if (waiting[i] === 0) heap.push(i, () => place(i));
+  });
+  while (heap.size > 0) heap.pop()?.run();
+  specs.forEach((_, i) => {
+    if (!placed.has(i)) place(i);
+  });
+  return out;
 }
 
 /** The submitted tasks not yet done, in plan order (dependencies first), as the look-ahead walks them. */

@@ -45,6 +45,10 @@ export interface SimResult {
   readonly policyCalls: number;
 }
 
+/** Events allowed per simulation: a fixed allowance plus this many per task and per card (see `simulate`). */
+const STEPS_BASE = 10_000;
+const STEPS_PER_TASK = 100;
+
 /** The policy left work undone with nothing left to wait for, or made a decision the rig cannot carry out: a bug. */
 export class SimulationError extends Error {
   override readonly name = 'SimulationError';
@@ -243,9 +247,22 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
     }
   };
 
+  // Every event is a submission, a phase of a job the policy started, or a wake; a schedule needs a few per task. A
+  // policy that keeps moving cards without finishing anything would run forever: past this, it is a bug.
+  const maxSteps = STEPS_BASE + STEPS_PER_TASK * (tasks.size + cards.size);
+  let steps = 0;
   while (events.size > 0) {
     now = events.peekTime() ?? now;
-    while (events.peekTime() === now) events.pop()?.run();
+    while (events.peekTime() === now) {
+      steps += 1;
+      if (steps > maxSteps) {
+        const undone = [...tasks.values()].filter((task) => task.state !== 'done').length;
+        throw new SimulationError(
+          `the policy made no end: ${steps} events by ${now}s with ${undone} task(s) undone (a livelock)`,
+        );
+      }
+      events.pop()?.run();
+    }
     decide();
   }
   const undone = [...tasks.values()].filter((task) => task.state !== 'done');
@@ -272,12 +289,18 @@ export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions
 }
 
 function cardView(card: SimCard, rig: RigSpec): CardView {
+  // A card unloading for a job is shown as the job leaves it: a policy counting the old model as still served would
+  // move a second card to the new one, then back again when both hold it (a thrash that never ends).
+  const resident =
+    card.incoming === undefined
+      ? card.resident
+      : new Map(card.incoming === null ? [] : [[card.incoming.model, card.incoming.group]]);
   const groups: Record<string, readonly number[]> = {};
-  for (const [model, group] of card.resident) if ((rig.models[model]?.gpus ?? 1) > 1) groups[model] = group;
+  for (const [model, group] of resident) if ((rig.models[model]?.gpus ?? 1) > 1) groups[model] = group;
   return {
     gpu: card.gpu,
     vramMb: card.vramMb,
-    models: [...card.resident.keys()],
+    models: [...resident.keys()],
     groups,
     busyUntilS: card.busyUntilS,
     running: card.running,

@@ -1,4 +1,4 @@
-import { mayLoadBeside } from '../scheduler/rig-spec.js';
+import { canHold, mayLoadBeside } from '../scheduler/rig-spec.js';
 import type { RigSpec } from '../scheduler/types.js';
 import type { CheckedTask } from './check-trace.js';
 import type { SimTaskRecord } from './simulator.js';
@@ -48,7 +48,8 @@ export function urgentWaits(
       const free = Math.max(r, jobEnd(entries, r));
       const resident = residentAt(entries, free);
       let switchS = 0;
-      if (model !== null && !resident.includes(model)) {
+      if (!canHold(rig, card.vramMb, model)) switchS = Infinity;
+      else if (model !== null && !resident.includes(model)) {
         const loadS = rig.models[model]?.loadS ?? 0;
         switchS = mayLoadBeside(rig, card.vramMb, resident, model) ? loadS : rig.unloadS + loadS;
       }

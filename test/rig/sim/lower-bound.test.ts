@@ -132,7 +132,7 @@ describe('the lower bound against exact optima', () => {
         for (const policy of ['naive', 'swap-aware'] as const)
           expect(optimum).toBeLessThanOrEqual(runScenario(specs, profile, policy).result.makespanS + 1e-6);
       }),
-      { numRuns: 200, seed: 18 },
+      { numRuns: 600, seed: 18 },
     );
   });
 });

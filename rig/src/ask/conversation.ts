@@ -56,20 +56,33 @@ export type ConversationFile = z.infer<typeof ConversationFileSchema>;
 export class Conversation {
   readonly entries: ConversationEntry[] = [];
   readonly #now: () => number;
+  readonly #onEntry: ((entry: ConversationEntry) => void) | undefined;
 
-  constructor(now: () => number) {
+  /** `onEntry` hears each step as it is recorded (the CLI's progress lines). */
+  constructor(now: () => number, onEntry?: (entry: ConversationEntry) => void) {
     this.#now = now;
+    this.#onEntry = onEntry;
   }
 
   /** Record one step. */
   add(kind: ConversationKind, fields: Omit<ConversationEntry, 'at' | 'kind'> = {}): void {
-    this.entries.push({ at: new Date(this.#now()).toISOString(), kind, ...fields });
+    const entry = { at: new Date(this.#now()).toISOString(), kind, ...fields };
+    this.entries.push(entry);
+    this.#onEntry?.(entry);
   }
 }
 
 /** Where one ask's files live: `HOME/asks/ASK_ID/` with plan.json and conversation.json. */
 export function askDir(homeDir: string, askId: string): string {
   return join(homeDir, 'asks', askId);
+}
+
+/** Write the plan to show (and to submit later) as `plan.json` in the ask's folder; its path. */
+export async function savePlan(dir: string, plan: unknown): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, 'plan.json');
+  await writeFile(path, `${JSON.stringify(plan, null, 2)}\n`);
+  return path;
 }
 
 /** Write the conversation next to the plan (both may be written again as the ask goes on). */

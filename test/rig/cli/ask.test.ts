@@ -111,7 +111,7 @@ describe('rigmind ask', () => {
     expect(document).toMatchObject({ origin: 'local', repairs: 1, submitted: false });
     const chats = ollama.state.requests.filter((r) => r.path === '/api/chat');
     expect(chats).toHaveLength(2);
-    const repair = (chats[1]?.body as { messages: { role: string; content: string }[] }).messages;
+    const repair = (chats[1]?.body as { messages: { role: string; content: string }[] } | undefined)?.messages ?? [];
     expect(repair.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
     expect(repair[3]?.content).toContain("plan.tasks[1].depends_on[0]: unknown dependency 'transcibe'");
     const kinds = conversationOf(document).entries.map((entry) => entry.kind);

@@ -3,7 +3,7 @@
  * submitted plan is; a refused draft goes back with its issues, a bounded number of times. What the loop cannot
  * settle (the model says the goal is beyond it, or every repair failed) is for the caller to escalate.
  */
-import { err, ok, PLANNER_FORMAT, type Catalog, type Err, type Plan } from '@rigmind/protocol';
+import { err, ok, PLANNER_FORMAT, type Catalog, type Err, type Ok, type Plan } from '@rigmind/protocol';
 import type { OllamaClient } from '../ollama/ollama-client.js';
 import type { OllamaErrorCode, OllamaResult } from '../ollama/ollama-result.js';
 import type { ChatMessage } from '../ollama/ollama-schemas.js';
@@ -56,7 +56,7 @@ export type PlanningCode = 'model_failed' | 'beyond_local' | 'repairs_exhausted'
 
 /** The loop's outcome; every failure carries the refused drafts (for the escalation) and the reason. */
 export type PlanningResult =
-  | { readonly ok: true; readonly value: DraftedPlan }
+  | Ok<DraftedPlan>
   | Err<'model_failed', { readonly ollamaCode: OllamaErrorCode; readonly drafts: readonly RefusedDraft[] }>
   | Err<'beyond_local' | 'repairs_exhausted', { readonly drafts: readonly RefusedDraft[] }>;
 

@@ -2,7 +2,7 @@
  * One ask, from goal to a plan to show: the local loop first; what it cannot settle goes through the gateway, whose
  * answer is a proposal. Nothing here submits or dispatches anything: that is the person's call, then the brain's.
  */
-import { err, ok, type Catalog, type Err, type Plan } from '@rigmind/protocol';
+import { err, ok, type Catalog, type Plan, type Result } from '@rigmind/protocol';
 import type { GatewayClient } from '../escalation/gateway-client.js';
 import type { ResolvedPlan } from '../plan/resolve-plan.js';
 import type { Conversation } from './conversation.js';
@@ -36,7 +36,7 @@ export type AskCode =
   | ProposalCode;
 
 /** An ask's outcome; `retryable` says whether the same ask may succeed later unchanged. */
-export type AskResult = { readonly ok: true; readonly value: AskPlan } | Err<AskCode, { readonly retryable: boolean }>;
+export type AskResult = Result<AskPlan, AskCode, { readonly retryable: boolean }>;
 
 /** What an ask needs. */
 export interface AskOptions {

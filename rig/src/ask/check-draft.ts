@@ -71,13 +71,15 @@ function unknownModels(plan: Plan, resolved: ResolvedPlan, catalog: Catalog, def
       if (!llm.has(model))
         issues.push({
           path: at,
-          message: `model '${model}' is not in the catalog; use one of ${[...llm].join(', ') || '(none)'}`,
+          message: `model '${model}' is not in the catalog; use one of ${listed(llm)}`,
         });
     } else if (task.task_class === 'script' && task.model !== undefined && !scripts.has(task.model))
       issues.push({
         path: at,
-        message: `script model '${task.model}' is not in the catalog; use one of ${[...scripts].join(', ') || '(none)'}`,
+        message: `script model '${task.model}' is not in the catalog; use one of ${listed(scripts)}`,
       });
   }
   return issues;
 }
+
+const listed = (names: ReadonlySet<string>): string => [...names].join(', ') || '(none)';

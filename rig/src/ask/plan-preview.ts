@@ -72,8 +72,9 @@ export function renderPlan(plan: Plan, resolved: ResolvedPlan, simulation: Resul
   };
   const line = (name: string, cls: string, model: string, est: string, deps: string) =>
     `  ${name.padEnd(w.name)}  ${cls.padEnd(w.cls)}  ${model.padEnd(w.model)}  ${est.padStart(w.est)}  ${deps}`;
+  const about = plan.description === undefined ? '' : `: ${clip(plan.description, 100)}`;
   const out = [
-    `plan ${plan.plan}: ${rows.length} task(s)${plan.description === undefined ? '' : `: ${clip(plan.description, 100)}`}`,
+    `plan ${plan.plan}: ${rows.length} task(s)${about}`,
     line('TASK', 'CLASS', 'MODEL', 'EST', 'DEPENDS ON'),
   ];
   for (const row of rows)

@@ -95,6 +95,11 @@ describe('rigmind ask', () => {
     expect(document).toMatchObject({ origin: 'local', repairs: 0, submitted: true });
     const status = await rig.status(document.plan_id as string);
     expect(status.tasks?.map((task) => task.name).sort()).toEqual(['summarize', 'transcribe']);
+    // The tasks name the ask whose folder keeps the conversation.
+    const sources = rig.readDb((db) =>
+      db.prepare('SELECT DISTINCT source FROM tasks WHERE plan_id = ?').pluck().all(document.plan_id),
+    );
+    expect(sources).toEqual([`ask:${document.ask_id as string}`]);
     const conversation = conversationOf(document);
     expect(conversation.entries.map((entry) => entry.kind)).toEqual(['goal', 'prompt', 'reply', 'plan', 'decision']);
     expect(conversation.entries.at(-1)?.plan_id).toBe(document.plan_id);

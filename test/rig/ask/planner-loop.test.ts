@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Conversation } from '../../../rig/src/ask/conversation.js';
 import { planningRequest, proposalFrom } from '../../../rig/src/ask/escalate-plan.js';
 import { planFromGoal, type PlannerChat } from '../../../rig/src/ask/planner.js';
+import { runAsk } from '../../../rig/src/ask/run-ask.js';
 import type { ChatMessage } from '../../../rig/src/ollama/ollama-schemas.js';
 import { ollamaFailure } from '../../../rig/src/ollama/ollama-result.js';
 
@@ -162,5 +163,30 @@ describe('escalating the planning', () => {
     expect(declined.ok ? 'ok' : declined.code).toBe('declined');
     const prose = proposalFrom({ ...base, advice: { type: 'answer', text: 'hi' } }, 'x', CATALOG, 'q');
     expect(prose.ok ? 'ok' : prose.code).toBe('no_proposal');
+  });
+});
+
+describe('runAsk without a plan', () => {
+  const ask = (chat: PlannerChat) =>
+    runAsk({
+      askId: 'a1b2c3d4-0000-4000-8000-000000000000',
+      goal: 'Transcribe and summarize the talk',
+      catalog: CATALOG,
+      model: 'qwen2.5:14b',
+      defaultModel: 'qwen2.5:7b',
+      maxRepairs: 0,
+      marker: MARKER,
+      chat,
+      gateway: undefined,
+      conversation: new Conversation(() => 0),
+    });
+
+  it('ends with no_local_plan when there is no gateway to escalate to, and never escalates a model fault', async () => {
+    const refused = await ask(scripted([reply(withTypo)]).chat);
+    expect(refused.ok ? 'ok' : [refused.code, refused.retryable]).toEqual(['no_local_plan', false]);
+    const down = await ask(async () => ollamaFailure('ollama_unreachable', 'ECONNREFUSED'));
+    expect(down.ok ? 'ok' : [down.code, down.retryable]).toEqual(['planner_unreachable', true]);
+    const missing = await ask(async () => ollamaFailure('model_not_found', 'pull it'));
+    expect(missing.ok ? 'ok' : missing.code).toBe('planner_model_missing');
   });
 });

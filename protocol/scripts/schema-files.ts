@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   AdviceSchema,
+  CatalogSchema,
   DISPATCH_RULE,
   EscalationRequestSchema,
   EscalationResponseSchema,
@@ -53,6 +54,11 @@ export const SCHEMA_ENTRIES: readonly SchemaEntry[] = [
   },
   { name: 'rig-config', description: "The rig's config.json; every field has a default.", schema: RigConfigSchema },
   { name: 'rig-profile', description: 'A rig profile: cards, models and timings.', schema: RigProfileSchema },
+  {
+    name: 'catalog',
+    description: 'What the rig can do, for `rigmind ask`: its commands and scripts, its models and their uses.',
+    schema: CatalogSchema,
+  },
 ];
 
 /** The folder the schema files go in, relative to the repository root. */

@@ -68,6 +68,21 @@ export const RigConfigSchema = z.strictObject({
       confidence_threshold: z.number().min(0).max(1).default(0.6),
     })
     .prefault({}),
+  /** `rigmind ask`: the brain's model drafts a plan from a goal and the catalog of what the rig can do. */
+  planner: z
+    .strictObject({
+      /** The brain's model (the seed's Qwen 14B on cards 0 and 3). */
+      model: z.string().min(1).default('qwen2.5:14b'),
+      /** Where that model is served; the rig's ollama_url when absent. */
+      ollama_url: z.url().optional(),
+      /** The catalog file (YAML or JSON), relative to the rig home. */
+      catalog: z.string().min(1).default('catalog.yaml'),
+      /** Drafts sent back with their validation errors before the planning is escalated. */
+      max_repairs: z.int().min(0).max(10).default(2),
+      /** Longest wait for one reply of the model (a cold 14B loads in ~2.5 min over PCIe Gen1 x1). */
+      timeout_ms: z.int().min(1_000).default(600_000),
+    })
+    .prefault({}),
   gpu: z
     .strictObject({
       /** How often a worker reads its cards with nvidia-smi. */

@@ -141,6 +141,17 @@ export {
   type UntrustedPiece,
 } from './structured-prompt.js';
 export {
+  CatalogCommandSchema,
+  CatalogModelSchema,
+  CatalogSchema,
+  PlannerReplySchema,
+  PLANNER_FORMAT,
+  type Catalog,
+  type CatalogCommand,
+  type CatalogModel,
+  type PlannerReply,
+} from './catalog.js';
+export {
   CONFIDENCE_FORMAT,
   CONFIDENCE_INSTRUCTION,
   ConfidentAnswerSchema,

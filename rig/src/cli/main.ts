@@ -15,6 +15,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   worker: async () => (await import('./commands/worker.js')).registerWorker,
   up: async () => (await import('./commands/up.js')).registerUp,
   submit: async () => (await import('./commands/submit.js')).registerSubmit,
+  ask: async () => (await import('./commands/ask.js')).registerAsk,
   requests: async () => (await import('./commands/requests.js')).registerRequests,
   escalate: async () => (await import('./commands/escalate.js')).registerEscalate,
   simulate: async () => (await import('./commands/simulate.js')).registerSimulate,

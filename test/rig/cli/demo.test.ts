@@ -32,6 +32,11 @@ describe('npm start (rigmind up --demo)', () => {
     for (const run of [first, second]) {
       expect(run.stderr).not.toMatch(/\n\s+at /);
       expect(run.stdout).toMatch(/demo completed: 8\/8 tasks completed/);
+      // The small ask: on the stand-in (this machine has no Ollama), labelled so, with the draft's repair shown.
+      expect(run.stdout).toContain('(SIMULATED planning model: no Ollama at');
+      expect(run.stdout).toContain("draft refused: plan.tasks[1].depends_on[0]: unknown dependency 'transcibe'");
+      expect(run.stdout).toMatch(/simulated makespan: \d+(\.\d+)? s on seed-rig-5x-gtx1060/);
+      expect(run.stdout).toContain('ask: dry run, nothing submitted');
       expect(run.exitCode).toBe(0);
     }
     const homes = readdirSync(tmp).filter((name) => name.startsWith('rigmind-demo-'));

@@ -15,6 +15,7 @@ describe('the CLI loads what a command needs', () => {
       'worker',
       'up',
       'submit',
+      'ask',
       'status',
       'cancel',
       'retry',

@@ -11,6 +11,7 @@ import { CliError, openHome, printJson } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { renderPlanStatus } from '../render-status.js';
 import { BRAIN_READY, untilSignal } from '../signals.js';
+import { demoAsk } from '../demo-ask.js';
 import { watchThermal } from '../thermal-warnings.js';
 import { submitPlanFile } from './submit.js';
 
@@ -232,6 +233,8 @@ export function registerUp(program: Command): void {
           process.stdout.write(
             `state, logs and task output: ${home.dir} (rigmind --home ${home.dir} logs ${final.plan_id} TASK_NAME)\n`,
           );
+          // The planning tier too: a small ask, shown and not submitted (docs/planning.md).
+          process.stdout.write(`\n${await demoAsk(home.dir, config, machine.ollama)}\n`);
         }
         if (final.state !== 'completed') process.exitCode = 1;
       } finally {

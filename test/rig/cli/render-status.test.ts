@@ -19,6 +19,7 @@ const row = (name: string, extra: Partial<TaskStatusRow> = {}): TaskStatusRow =>
   fix_applied: null,
   next_attempt_at: null,
   simulated: false,
+  judgement: null,
   ...extra,
 });
 

@@ -68,7 +68,8 @@ export const JUDGE_INSTRUCTIONS = [
     'task_class, prompt, or command); "escalate": the local models cannot do it and a stronger model should; ' +
     '"give_up": it cannot succeed (put why in "reason").',
   'Reply with one JSON object only: {"decision": ..., "reasoning": "<why, briefly>", "confidence": <0 to 1>, ' +
-    '"fix": {...}, "reason": "..."}. An unsure judgement goes to a person or a stronger model instead of being applied.',
+    '"fix": {...}, "reason": "..."}. An unsure judgement goes to a person or a stronger model instead of being ' +
+    'applied.',
 ];
 
 /** The task as the judge is shown it: its definition, never its data. */

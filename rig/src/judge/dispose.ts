@@ -1,5 +1,8 @@
 import {
   boundFix,
+  err,
+  ok,
+  type Result,
   fixNote,
   mayDecide,
   parseJudgement,
@@ -20,7 +23,7 @@ export interface Disposal {
 }
 
 /** What the model's reply was: its text, or why there was none (Ollama unreachable, timed out, ...). */
-export type Reply = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly why: string };
+export type Reply = Result<string, 'no_answer'>;
 
 /** The models a fix may switch an llm task to: the rig's configured ones. */
 export function fixModels(config: RigConfig): string[] {
@@ -35,8 +38,8 @@ export function fixModels(config: RigConfig): string[] {
  */
 export function dispose(reply: Reply, row: TaskRow, config: RigConfig): Disposal {
   const none = { decision: null, confidence: null, reasoning: null } as const;
-  if (!reply.ok) return fallBack({ ...none, outcome: 'no_answer', why: reply.why });
-  const parsed = parseJudgement(reply.text);
+  if (!reply.ok) return fallBack({ ...none, outcome: 'no_answer', why: reply.message });
+  const parsed = parseJudgement(reply.value);
   if (!parsed.ok) return fallBack({ ...none, outcome: 'unusable', why: `${parsed.code}: ${parsed.message}` });
   const judgement = parsed.value;
   const said = { decision: judgement.decision, confidence: judgement.confidence, reasoning: judgement.reasoning };
@@ -50,8 +53,8 @@ export function dispose(reply: Reply, row: TaskRow, config: RigConfig): Disposal
     };
   }
   const checked = validate(judgement, row, config);
-  if (!checked.ok) return fallBack({ ...said, outcome: 'refused', why: checked.why });
-  const allowed = mayDecide('brain_model', checked.kind, {
+  if (!checked.ok) return fallBack({ ...said, outcome: 'refused', why: checked.message });
+  const allowed = mayDecide('brain_model', checked.value, {
     validated: true,
     approved: config.judge.allow_command_change,
   });
@@ -78,16 +81,12 @@ function applied(judgement: Judgement, said: Pick<JudgementNote, 'decision' | 'c
 }
 
 // Which decision of the table a judgement is, once its fix (if any) is within the bounds.
-function validate(
-  judgement: Judgement,
-  row: TaskRow,
-  config: RigConfig,
-): { ok: true; kind: DecisionKind } | { ok: false; why: string } {
-  if (judgement.decision !== 'fix') return { ok: true, kind: judgement.decision };
+function validate(judgement: Judgement, row: TaskRow, config: RigConfig): Result<DecisionKind, 'out_of_bounds'> {
+  if (judgement.decision !== 'fix') return ok(judgement.decision);
   const bounded = boundFix(judgement.fix ?? {}, { models: fixModels(config), type: row.type });
-  if (!bounded.ok) return { ok: false, why: `${bounded.code}: ${bounded.message}` };
+  if (!bounded.ok) return err('out_of_bounds', `${bounded.code}: ${bounded.message}`);
   const changesCommand = judgement.fix?.command !== undefined && judgement.fix.command !== row.command;
-  return { ok: true, kind: changesCommand ? 'change_command' : 'fix_definition' };
+  return ok(changesCommand ? 'change_command' : 'fix_definition');
 }
 
 function fallBack(note: Disposal['note']): Disposal {

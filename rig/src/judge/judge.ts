@@ -1,4 +1,12 @@
-import { JUDGEMENT_FORMAT, judgementPrompt, type Runtime, type JudgementNote, type RigConfig } from '@rigmind/protocol';
+import {
+  err,
+  JUDGEMENT_FORMAT,
+  judgementPrompt,
+  ok,
+  type JudgementNote,
+  type RigConfig,
+  type Runtime,
+} from '@rigmind/protocol';
 import type { BrainCore, JudgeHooks } from '../brain/brain-context.js';
 import { finished, type BrainEffect } from '../brain/effects.js';
 import { OllamaClient } from '../ollama/ollama-client.js';
@@ -81,10 +89,10 @@ export class Judge implements JudgeHooks {
         timeoutMs: config.judge.timeout_ms,
         signal,
       });
-      return reply.ok ? { ok: true, text: reply.value.text } : { ok: false, why: `${reply.code}: ${reply.message}` };
+      return reply.ok ? ok(reply.value.text) : err('no_answer', `${reply.code}: ${reply.message}`);
     } catch (thrown) {
       // The client returns expected failures as values; anything thrown still must not lose the task.
-      return { ok: false, why: `judge call failed: ${String(thrown)}` };
+      return err('no_answer', `judge call failed: ${String(thrown)}`);
     }
   }
 

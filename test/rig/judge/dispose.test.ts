@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { RigConfigSchema } from '@rigmind/protocol';
+import { err, ok, RigConfigSchema } from '@rigmind/protocol';
 import { describe, expect, it } from 'vitest';
 import { dispose } from '../../../rig/src/judge/dispose.js';
 import type { TaskRow } from '../../../rig/src/store/rows.js';
@@ -46,7 +46,7 @@ const row: TaskRow = {
   judgement: null,
 };
 
-const reply = (value: unknown) => ({ ok: true as const, text: JSON.stringify(value) });
+const reply = (value: unknown) => ok(JSON.stringify(value));
 
 describe("the rules dispose of the brain model's judgement", () => {
   it('refuses a command change without the policy, and applies it with', () => {
@@ -62,11 +62,11 @@ describe("the rules dispose of the brain model's judgement", () => {
   });
 
   it('falls back on no answer and on an unusable one; escalates an unsure one', () => {
-    expect(dispose({ ok: false, why: 'ollama_unreachable: down' }, row, config)).toMatchObject({
+    expect(dispose(err('no_answer', 'ollama_unreachable: down'), row, config)).toMatchObject({
       note: { outcome: 'no_answer' },
       verdict: { kind: 'default' },
     });
-    expect(dispose({ ok: true, text: 'retry please' }, row, config).verdict).toEqual({ kind: 'default' });
+    expect(dispose(ok('retry please'), row, config).verdict).toEqual({ kind: 'default' });
     expect(dispose(reply({ decision: 'retry', reasoning: 'r', confidence: 0.1 }), row, config)).toMatchObject({
       note: { outcome: 'low_confidence' },
       verdict: { kind: 'escalate' },
@@ -100,7 +100,7 @@ describe("the rules dispose of the brain model's judgement", () => {
       fc.property(fc.oneof(judgement, fc.string()), fc.constantFrom('shell', 'llm'), (value, type) => {
         const task = { ...row, type: type as 'shell' | 'llm' };
         const text = typeof value === 'string' ? value : JSON.stringify(value);
-        const out = dispose({ ok: true, text }, task, config);
+        const out = dispose(ok(text), task, config);
         if (out.verdict.kind === 'fix') {
           // No change of command without the person; no model the rig does not have; nothing outside the bounds.
           expect(out.verdict.fix.command === undefined || out.verdict.fix.command === task.command).toBe(true);

@@ -96,8 +96,22 @@ describe("the rules dispose of the brain model's judgement", () => {
       },
       { requiredKeys: ['decision'] },
     );
+    // Well-formed, confident fixes: what the rules must still bound.
+    const confidentFix = fc.record({
+      decision: fc.constant('fix'),
+      reasoning: fc.string({ minLength: 1 }),
+      confidence: fc.double({ min: 0.6, max: 1, noNaN: true }),
+      fix: fc.record(
+        {
+          command: fc.string({ minLength: 1 }),
+          timeout_s: fc.double({ min: 0.1, max: 1000, noNaN: true }),
+          model: fc.constantFrom('qwen2.5:7b', 'evil:1b'),
+        },
+        { requiredKeys: [] },
+      ),
+    });
     fc.assert(
-      fc.property(fc.oneof(judgement, fc.string()), fc.constantFrom('shell', 'llm'), (value, type) => {
+      fc.property(fc.oneof(judgement, confidentFix, fc.string()), fc.constantFrom('shell', 'llm'), (value, type) => {
         const task = { ...row, type: type as 'shell' | 'llm' };
         const text = typeof value === 'string' ? value : JSON.stringify(value);
         const out = dispose(ok(text), task, config);

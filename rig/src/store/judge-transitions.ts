@@ -106,8 +106,11 @@ function carryOut(m: Machine, row: TaskRow, verdict: Verdict): JudgedEffect {
     }
     case 'fix':
       return applyFix(m, row, verdict.fix, verdict.note);
-    case 'give_up':
-      return fail(m, row, `given up by the brain's model: ${verdict.reason}`, who);
+    case 'give_up': {
+      // The model's reason may quote a sensitive task's error: its cause (stored, announced, logged) does not.
+      const reason = row.sensitive === 1 ? '[withheld: sensitive task]' : verdict.reason;
+      return fail(m, row, `given up by the brain's model: ${reason}`, who);
+    }
     case 'escalate':
       return { kind: 'waiting' };
   }

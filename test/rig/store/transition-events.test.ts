@@ -227,6 +227,27 @@ describe('the state machine announces every status change it makes', () => {
     expect(transitions.finish('p.a', 3, failed, 'w1', judging).kind).not.toBe('judging');
   });
 
+  it("judged: a sensitive task's judgement is announced without its reasoning or error text, and kept on the task", () => {
+    plan({ max_retries: 0, sensitive: true });
+    transitions.lease('p.a', 'w1');
+    const judging = step(() =>
+      transitions.finish('p.a', 1, { ...failed, error_snippet: 'SECRET-1' }, 'w1', { maxPerTask: 1 }),
+    );
+    expect(JSON.stringify(judging)).not.toContain('SECRET-1');
+    const note = {
+      attempt: 1,
+      count: 1,
+      decision: 'give_up' as const,
+      confidence: 0.9,
+      reasoning: 'SECRET-1 is gone',
+      outcome: 'applied' as const,
+    };
+    const said = step(() => transitions.judged('p.a', 1, note, { kind: 'give_up', reason: 'SECRET-1 gone' }));
+    expect(JSON.stringify(said)).not.toContain('SECRET-1');
+    expect(said[0]).toMatchObject({ event_type: 'task_judged', detail: { reasoning: '[withheld: sensitive task]' } });
+    expect(store.task('p.a')?.judgement).toContain('SECRET-1 is gone');
+  });
+
   it('loseLease: requeued with the worker and attempt, and past the cap failed with its cascade', () => {
     plan();
     transitions.lease('p.a', 'w1');

@@ -143,9 +143,10 @@ export interface BrainCore {
   schedulePump(): void;
   /**
    * Apply effects that arrive outside a frame (a gateway's reply), as one transaction of their own, through the
-   * one place that applies effects. Nothing is applied while writes fail: the escalation is due again later.
+   * one place that applies effects. Nothing is applied while writes fail (false then): the escalation is due again
+   * later, and the judge keeps its judgement to apply once writes work.
    */
-  applyLater(effects: () => readonly BrainEffect[]): void;
+  applyLater(effects: () => readonly BrainEffect[]): boolean;
 }
 
 /** Everything the brain's parts share, built whole at start and frozen. One object so handlers stay small functions. */

@@ -173,7 +173,9 @@ export class Escalator implements EscalationHooks {
     this.#track(
       taskId,
       controller,
-      request.then((result) => this.ctx.applyLater(() => this.#settle(taskId, result))),
+      request.then((result) => {
+        this.ctx.applyLater(() => this.#settle(taskId, result));
+      }),
     );
   }
 

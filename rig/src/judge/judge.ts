@@ -24,6 +24,9 @@ import { dispose, fixModels, type Reply } from './dispose.js';
 export class Judge implements JudgeHooks {
   readonly #inFlight = new Map<string, AbortController>();
   readonly #work = new Set<Promise<void>>();
+  /** Judgements that came back while the state database could not be written: applied once it can. */
+  readonly #unapplied = new Map<string, { readonly attempt: number; readonly reply: Reply }>();
+  #timer: NodeJS.Timeout | undefined;
   #stopped = false;
 
   constructor(
@@ -46,15 +49,31 @@ export class Judge implements JudgeHooks {
       if (this.#inFlight.get(taskId) === abort) this.#inFlight.delete(taskId);
       // A stopping brain leaves the task judging: the next start retries it (it is never lost).
       if (this.#stopped) return;
-      this.ctx.applyLater(() => this.#decide(taskId, attempt, reply));
+      this.#unapplied.set(taskId, { attempt, reply });
+      this.#applyUnapplied();
     });
     this.#work.add(work);
     void work.finally(() => this.#work.delete(work));
     return [];
   }
 
+  // Apply what came back; while writes fail (a full disk) keep it and try again, so no judged task is stranded.
+  #applyUnapplied(): void {
+    for (const [taskId, { attempt, reply }] of this.#unapplied) {
+      if (!this.ctx.applyLater(() => this.#decide(taskId, attempt, reply))) break;
+      this.#unapplied.delete(taskId);
+    }
+    if (this.#unapplied.size > 0 && this.#timer === undefined && !this.#stopped) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#applyUnapplied();
+      }, 250);
+    }
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
     for (const abort of this.#inFlight.values()) abort.abort();
     await Promise.allSettled([...this.#work]);
   }

@@ -149,6 +149,9 @@ export function boundFix(fix: JudgementFix, bounds: FixBounds): Result<Judgement
   if (fix.command !== undefined && bounds.type !== 'shell') return err('wrong_type', 'an llm task has no command');
   if ((fix.prompt !== undefined || fix.model !== undefined) && bounds.type !== 'llm')
     return err('wrong_type', 'a shell task has no prompt or model');
+  // As plan validation says (class_mismatch): an llm task needs the LLM loaded.
+  if (fix.task_class !== undefined && bounds.type === 'llm' && fix.task_class !== 'llm')
+    return err('wrong_type', `an llm task's class must be llm, not ${fix.task_class}`);
   return ok(fix);
 }
 

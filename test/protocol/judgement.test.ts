@@ -24,6 +24,8 @@ describe('a judgement of a failure', () => {
     expect(boundFix({ model: 'qwen2.5:14b', prompt: 'shorter' }, bounds).ok).toBe(true);
     expect(boundFix({ model: 'gpt-9' }, bounds)).toMatchObject({ ok: false, code: 'unknown_model' });
     expect(boundFix({ command: 'true' }, bounds)).toMatchObject({ ok: false, code: 'wrong_type' });
+    expect(boundFix({ task_class: 'cpu' }, bounds)).toMatchObject({ ok: false, code: 'wrong_type' });
+    expect(boundFix({ task_class: 'script' }, { ...bounds, type: 'shell' }).ok).toBe(true);
     expect(boundFix({ prompt: 'x' }, { ...bounds, type: 'shell' })).toMatchObject({ ok: false, code: 'wrong_type' });
     // The command's change is the decision rule's to allow, not the bounds'.
     expect(boundFix({ command: 'true', timeout_s: 5 }, { ...bounds, type: 'shell' }).ok).toBe(true);

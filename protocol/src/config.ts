@@ -83,6 +83,25 @@ export const RigConfigSchema = z.strictObject({
       timeout_ms: z.int().min(1_000).default(600_000),
     })
     .prefault({}),
+  /**
+   * The brain's model judging failures the rules cannot classify (retry, fix, escalate or give up). Off by default:
+   * it needs the brain's model on an Ollama the brain can reach (ollama_url).
+   */
+  judge: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** The brain's model (the seed's Qwen 14B). */
+      model: z.string().min(1).default('qwen2.5:14b'),
+      /** Longest wait for a judgement; past it the rules' default applies. */
+      timeout_ms: z.int().min(100).max(600_000).default(60_000),
+      /** Judgements per task at most; later failures of the task follow the rules alone. */
+      max_per_task: z.int().min(0).max(20).default(2),
+      /** Models a fix may switch an llm task to, besides default_llm_model. */
+      models: z.array(z.string().min(1)).default([]),
+      /** The person's standing approval for a fix that changes a task's command (like `--yes`). */
+      allow_command_change: z.boolean().default(false),
+    })
+    .prefault({}),
   gpu: z
     .strictObject({
       /** How often a worker reads its cards with nvidia-smi. */

@@ -21,6 +21,8 @@ export const EventTypeSchema = z.enum([
   'task_preempted',
   'task_escalated',
   'task_advised',
+  'task_judging',
+  'task_judged',
   'worker_registered',
   'worker_lost',
   'worker_left',

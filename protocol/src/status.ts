@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JudgementNoteSchema } from './judgement.js';
 import { TaskClassSchema, TaskStatusSchema } from './task.js';
 
 /** One task's line in a plan's status. */
@@ -22,6 +23,8 @@ export const TaskStatusRowSchema = z.strictObject({
   next_attempt_at: z.string().nullable(),
   /** The last attempt ran on simulated GPUs or a simulated LLM: timed, not run. */
   simulated: z.boolean(),
+  /** The brain's model's last judgement of a failure of it, with its reasoning; absent from an older brain's reply. */
+  judgement: JudgementNoteSchema.nullable().default(null),
 });
 /** A task's status row. */
 export type TaskStatusRow = z.infer<typeof TaskStatusRowSchema>;

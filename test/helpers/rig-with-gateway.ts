@@ -4,10 +4,19 @@ import type { MessageOf, Plan } from '@rigmind/protocol';
 import type { Harness } from '../gateway/gateway-harness.js';
 import { RigHarness } from './rig-harness.js';
 
-/** A rig home whose config sends escalations to the test gateway `gw` (or to `url`), with fast retries. */
-export function rigFor(gw: Harness, url = gw.server.url, escalation: Record<string, unknown> = {}): RigHarness {
+/**
+ * A rig home whose config sends escalations to the test gateway `gw` (or to `url`), with fast retries, plus any
+ * other config in `extra`.
+ */
+export function rigFor(
+  gw: Harness,
+  url = gw.server.url,
+  escalation: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+): RigHarness {
   const harness = new RigHarness({
     extraConfig: {
+      ...extra,
       escalation: {
         gateway_url: url,
         rig_id: gw.rig.rigId,

@@ -30,6 +30,13 @@ function applyOne(ctx: BrainContext, effect: BrainEffect): readonly BrainEffect[
       return ctx.escalation.escalate(effect.taskId, effect.reason) ?? effect.otherwise;
     case 'fail':
       return failNow(ctx, effect.taskId, effect.cause);
+    case 'judge':
+      if (ctx.judge === undefined) return [{ kind: 'judged_default', taskId: effect.taskId, attempt: effect.attempt }];
+      return ctx.judge.begin(effect.taskId, effect.attempt, effect.error);
+    case 'judged_default': {
+      const judged = ctx.transitions.judgedDefault(effect.taskId, effect.attempt);
+      return judged.kind === 'waiting' ? [] : [{ kind: 'finished', taskId: effect.taskId, effect: judged }];
+    }
     case 'plan_finished':
       announcePlan(ctx, effect.plan);
       return [];
@@ -89,6 +96,7 @@ function releaseFirst(ctx: BrainContext, taskIds: readonly string[]): readonly B
  */
 function followUp(ctx: BrainContext, taskId: string, effect: FinishEffect): readonly BrainEffect[] {
   if (effect.kind === 'stale' || effect.kind === 'too_long') return [];
+  if (effect.kind === 'judging') return [{ kind: 'judge', taskId, attempt: effect.attempt, error: effect.error }];
   const plan: BrainEffect[] =
     'plan' in effect && effect.plan !== undefined ? [{ kind: 'plan_finished', plan: effect.plan }] : [];
   // The busiest path needs nothing of the task's row: releasing reads the dependents' own.

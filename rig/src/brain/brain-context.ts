@@ -76,6 +76,18 @@ export interface EscalationHooks {
   stop(): Promise<void>;
 }
 
+/**
+ * The brain's model judging failures the rules cannot classify; absent when judge.enabled is off. Called by
+ * `applyEffects` only: it asks the model without waiting and returns what follows now (nothing: the task waits,
+ * judging); the judgement is applied later, through `applyLater`.
+ */
+export interface JudgeHooks {
+  /** Ask for a judgement of the failed `attempt` of a task now judging, whose worker reported `error`. */
+  begin(taskId: string, attempt: number, error: string): readonly BrainEffect[];
+  /** Stop asking, and wait for calls under way: a task left judging is retried on the next start. */
+  stop(): Promise<void>;
+}
+
 /** The live GPU scheduler (policy `swap-aware`); absent under `naive`, where the seed's order feeds every worker. */
 export interface GpuScheduler {
   onRegister(worker: WorkerEntry): void;
@@ -131,13 +143,15 @@ export interface BrainCore {
   schedulePump(): void;
   /**
    * Apply effects that arrive outside a frame (a gateway's reply), as one transaction of their own, through the
-   * one place that applies effects. Nothing is applied while writes fail: the escalation is due again later.
+   * one place that applies effects. Nothing is applied while writes fail (false then): the escalation is due again
+   * later, and the judge keeps its judgement to apply once writes work.
    */
-  applyLater(effects: () => readonly BrainEffect[]): void;
+  applyLater(effects: () => readonly BrainEffect[]): boolean;
 }
 
 /** Everything the brain's parts share, built whole at start and frozen. One object so handlers stay small functions. */
 export interface BrainContext extends BrainCore {
   readonly escalation: EscalationHooks | undefined;
+  readonly judge: JudgeHooks | undefined;
   readonly scheduler: GpuScheduler | undefined;
 }

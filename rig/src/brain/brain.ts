@@ -10,7 +10,7 @@ import type { RigHome } from '../config/rig-home.js';
 import { Store } from '../store/store.js';
 import { Transitions } from '../store/transitions.js';
 import { EventPublisher, RouterSocket, type RoutedFrame } from '../transport/zmq.js';
-import type { BrainContext, BrainCore, CheckPlan, EscalationHooks, PlanResolver } from './brain-context.js';
+import type { BrainContext, BrainCore, CheckPlan, EscalationHooks, JudgeHooks, PlanResolver } from './brain-context.js';
 import { applyEffects } from './apply-effects.js';
 import { pump } from './dispatcher.js';
 import { LiveRigSpec } from './live-rig-spec.js';
@@ -39,6 +39,8 @@ export interface BrainOptions {
   readonly runtime: Runtime;
   /** The escalation path, when a gateway is configured: built from the brain's core, before the whole context. */
   readonly escalation?: (core: BrainCore) => EscalationHooks;
+  /** The brain's model judging failures (judge.enabled): built from the brain's core, like the escalation path. */
+  readonly judge?: (core: BrainCore) => JudgeHooks;
   /** The rig profile the swap-aware scheduler takes model sizes and load times from (measured loads replace them). */
   readonly profile?: RigProfile | undefined;
   /** Wall seconds per rig second for the scheduler's clock: below 1 only for a simulated rig (`up --simulate`). */
@@ -99,7 +101,12 @@ export class Brain {
       spec.seed(store.measuredLoads());
       scheduler = new LiveScheduler(core, spec, undefined, options.timeScale ?? 1);
     }
-    this.ctx = Object.freeze({ ...core, scheduler, escalation: options.escalation?.(core) });
+    this.ctx = Object.freeze({
+      ...core,
+      scheduler,
+      escalation: options.escalation?.(core),
+      judge: options.judge?.(core),
+    });
   }
 
   /** Bind sockets, rebuild memory from the database, and start serving. */
@@ -135,6 +142,7 @@ export class Brain {
     for (const timer of this.#timers) clearInterval(timer);
     this.ctx.scheduler?.stop();
     await this.ctx.escalation?.stop();
+    await this.ctx.judge?.stop();
     this.#atomically(() => this.ctx.events.emit({ event_type: 'brain_stopped' }));
     await this.#router.close();
     await this.#publisher.close();

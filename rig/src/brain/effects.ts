@@ -29,6 +29,10 @@ export type BrainEffect =
     }
   /** Fail a task now with a cause (it cannot run here and cannot leave), cascading to its dependents. */
   | { readonly kind: 'fail'; readonly taskId: string; readonly cause: string }
+  /** A failure no rule classifies: ask the brain's model to judge it (the task waits, judging). */
+  | { readonly kind: 'judge'; readonly taskId: string; readonly attempt: number; readonly error: string }
+  /** The rules' default for a task still judging: retry or fail as its retries say (an escalation not taken). */
+  | { readonly kind: 'judged_default'; readonly taskId: string; readonly attempt: number }
   /** A plan reached a terminal state: announce it. */
   | { readonly kind: 'plan_finished'; readonly plan: PlanFinished }
   /** Work or capacity changed: ask the dispatcher to run soon (coalesced). */

@@ -1,4 +1,10 @@
-import { MAX_STATUS_PAGE, type PlanStatus, type TaskStatusRow } from '@rigmind/protocol';
+import {
+  JudgementNoteSchema,
+  MAX_STATUS_PAGE,
+  type JudgementNote,
+  type PlanStatus,
+  type TaskStatusRow,
+} from '@rigmind/protocol';
 import type { PlanRow } from '../store/rows.js';
 import type { TaskWithLastAttempt } from '../store/status-queries.js';
 import type { Store } from '../store/store.js';
@@ -51,5 +57,13 @@ function toStatusRow(row: TaskWithLastAttempt): TaskStatusRow {
     fix_applied: row.fix_applied,
     next_attempt_at: row.next_attempt_at === null ? null : new Date(row.next_attempt_at).toISOString(),
     simulated: row.a_sim === 1,
+    judgement: judgementOf(row.judgement),
   };
+}
+
+// Written by the state machine from a checked note; read back through the schema all the same.
+function judgementOf(text: string | null): JudgementNote | null {
+  if (text === null) return null;
+  const parsed = JudgementNoteSchema.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : null;
 }

@@ -159,7 +159,9 @@ export function onTaskResult(ctx: BrainContext, identity: Buffer, message: Messa
     ctx.escalation === undefined || result.outcome !== 'completed' ? undefined : lowConfidence(ctx, result);
   const lowConfident = unsure !== undefined;
   if (unsure !== undefined) result = { ...result, outcome: 'failed', error_snippet: unsure };
-  const effect = ctx.transitions.finish(message.task_id, message.attempt, result, workerId);
+  // A low-confidence answer is the escalation path's; any other failure no rule classifies, the brain model's.
+  const judging = ctx.judge !== undefined && !lowConfident ? { maxPerTask: ctx.config.judge.max_per_task } : undefined;
+  const effect = ctx.transitions.finish(message.task_id, message.attempt, result, workerId, judging);
   queueAck(ctx, workerId, identity, message.msg_id);
   if (effect.kind === 'stale') {
     if (!ownLateResult(ctx, message)) refuseResult(ctx, message, 'not_lease_holder');

@@ -1,4 +1,4 @@
-import type { PlanStatus } from '@rigmind/protocol';
+import type { JudgementNote, PlanStatus } from '@rigmind/protocol';
 
 /** A plan's status for a person: a summary line, and a table of tasks when there are rows. */
 export function renderPlanStatus(plan: PlanStatus, withTasks: boolean): string {
@@ -27,7 +27,17 @@ export function renderPlanStatus(plan: PlanStatus, withTasks: boolean): string {
         (task.lost_leases > 0 ? `[lost worker ${task.lost_leases}x] ` : '');
       const fix = task.fix_applied !== null ? `  [fix: ${task.fix_applied}]` : '';
       lines.push(`${columns}${tags}${task.cause ?? ''}${fix}`);
+      if (task.judgement !== null) lines.push(`    ${judgementLine(task.judgement)}`);
     }
   }
   return lines.join('\n');
+}
+
+/** The brain's model's last judgement of a task, under its line: what it chose, how sure, why, and what was done. */
+export function judgementLine(note: JudgementNote): string {
+  const confidence = note.confidence === null ? '' : ` (confidence ${note.confidence})`;
+  const done =
+    note.outcome === 'applied' ? 'applied' : `${note.outcome}${note.why === undefined ? '' : `: ${note.why}`}`;
+  const because = note.reasoning === null ? '' : ` because: ${note.reasoning.replace(/\s+/g, ' ').slice(0, 300)}`;
+  return `judged ${note.decision ?? '-'}${confidence}, ${done}.${because}`;
 }

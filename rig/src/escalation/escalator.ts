@@ -3,6 +3,7 @@ import {
   err,
   ok,
   encodeMessage,
+  mayDecide,
   parseMessage,
   type Advice,
   type EscalationReason,
@@ -172,7 +173,9 @@ export class Escalator implements EscalationHooks {
     this.#track(
       taskId,
       controller,
-      request.then((result) => this.ctx.applyLater(() => this.#settle(taskId, result))),
+      request.then((result) => {
+        this.ctx.applyLater(() => this.#settle(taskId, result));
+      }),
     );
   }
 
@@ -222,6 +225,9 @@ export class Escalator implements EscalationHooks {
       const parsed = parseMessage(frame, { from: ['gateway'] });
       if (!parsed.ok || parsed.value.kind !== 'advice')
         return this.#fail(row, `invalid advice: ${parsed.ok ? parsed.value.kind : parsed.error.message}`);
+      // The decision rule: what comes from Claude is advice, applied only as advice once validated (parsed above).
+      const allowed = mayDecide('gateway', 'advise', { validated: true, approved: false });
+      if (!allowed.ok) return this.#fail(row, allowed.message);
       return this.#apply(row, parsed.value.advice);
     }
     if (result.ok) {

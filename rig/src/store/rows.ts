@@ -79,6 +79,8 @@ export interface TaskRow {
   cause: string | null;
   output: string | null;
   finished_at: string | null;
+  /** The brain's model's last judgement of a failure (JSON: {@link JudgementNote}), or null. */
+  judgement: string | null;
 }
 
 /** A row of the plans table. */

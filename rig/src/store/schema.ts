@@ -19,6 +19,7 @@ export const ADDED_COLUMNS: readonly { table: string; column: string; ddl: strin
   { table: 'escalations', column: 'handoff', ddl: 'ALTER TABLE escalations ADD COLUMN handoff TEXT' },
   { table: 'tasks', column: 'lost_leases', ddl: 'ALTER TABLE tasks ADD COLUMN lost_leases INTEGER NOT NULL DEFAULT 0' },
   { table: 'tasks', column: 'io', ddl: 'ALTER TABLE tasks ADD COLUMN io TEXT' },
+  { table: 'tasks', column: 'judgement', ddl: 'ALTER TABLE tasks ADD COLUMN judgement TEXT' },
 ];
 
 /** DDL for a fresh database. */
@@ -73,6 +74,7 @@ CREATE TABLE IF NOT EXISTS tasks (
   finished_at TEXT,
   preemptions INTEGER NOT NULL DEFAULT 0,
   lost_leases INTEGER NOT NULL DEFAULT 0,
+  judgement TEXT,
   UNIQUE (plan_id, name)
 );
 CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks(status);

@@ -25,7 +25,9 @@ export type TaskStatusEvent =
   | 'task_released'
   | 'task_canceled'
   | 'task_preempted'
-  | 'task_escalated';
+  | 'task_escalated'
+  | 'task_judging'
+  | 'task_judged';
 
 /** What an announcement says besides the task it is about. */
 export type Said = Omit<EventInput, 'event_type' | 'plan_id' | 'task_id' | 'plan_task_id'>;

@@ -18,6 +18,8 @@ export type FinishEffect =
   | { readonly kind: 'retry'; readonly delay_ms: number; readonly next_attempt_at: number; readonly requeued: boolean }
   /** The prompt does not fit the worker's model: no failure counted; the task waits, out of the queue, to be placed. */
   | { readonly kind: 'too_long' }
+  /** A failure the rules cannot classify: the task waits (retry_wait, no time set) for the brain's model to judge. */
+  | { readonly kind: 'judging'; readonly attempt: number; readonly cause: string; readonly error: string }
   | { readonly kind: 'failed'; readonly cause: string; readonly cascaded: string[]; readonly plan?: PlanFinished };
 
 /** What the state machine's transitions share: the connection, where they announce, jitter and the backoff. */

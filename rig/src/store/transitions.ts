@@ -1,4 +1,4 @@
-import type { AttemptResult } from '@rigmind/protocol';
+import type { AttemptResult, JudgementNote } from '@rigmind/protocol';
 import {
   describeFailure,
   endLease,
@@ -9,6 +9,7 @@ import {
   type PlanFinished,
 } from './attempt-log.js';
 import type { BackoffPolicy } from './backoff.js';
+import * as judge from './judge-transitions.js';
 import * as operator from './operator-transitions.js';
 import type { TaskRow } from './rows.js';
 import type { Store } from './store.js';
@@ -27,6 +28,7 @@ import {
 export { isReady, isTerminal, type PlanFinished } from './attempt-log.js';
 export type { RevokedLease } from './operator-transitions.js';
 export type { FinishEffect } from './task-outcomes.js';
+export type { JudgedEffect, Verdict } from './judge-transitions.js';
 
 /** What a sensitive task's failure events say instead of its error text (the attempt's stderr file keeps it). */
 export const SENSITIVE_ERROR = '[withheld: sensitive task; its error is in the attempt stderr file]';
@@ -37,6 +39,11 @@ const REQUEUE = `UPDATE tasks SET status = 'queued', queued_at = ?, next_attempt
   WHERE task_id = ? AND status = 'retry_wait'`;
 const PREEMPT = `UPDATE tasks SET status = 'queued', preemptions = preemptions + 1, cause = ?,
     queued_at = coalesce(queued_at, ?) WHERE task_id = ?`;
+
+/** Whether a failure may go to the brain's model: how many judgements a task may have. */
+export interface Judging {
+  readonly maxPerTask: number;
+}
 
 /** How a dispatch is announced: since when the task waited (the ready queue's view) and what the dispatch is for. */
 export interface DispatchNote {
@@ -118,7 +125,7 @@ export class Transitions {
    * otherwise). A prompt too long for the model is no failure of the task: it ends `too_long`, out of the queue,
    * unannounced, for the caller to place elsewhere (and announce there).
    */
-  finish(taskId: string, attempt: number, result: AttemptResult, workerId: string): FinishEffect {
+  finish(taskId: string, attempt: number, result: AttemptResult, workerId: string, judging?: Judging): FinishEffect {
     const { db, events } = this.#m;
     return this.#m.transaction((): FinishEffect => {
       // Deleting the lease is the check that it is this attempt's and this worker's: one statement, not two.
@@ -162,8 +169,21 @@ export class Transitions {
         db.run("UPDATE tasks SET status = 'retry_wait', next_attempt_at = NULL WHERE task_id = ?", taskId);
         return { kind: 'too_long' };
       }
+      // A failure no rule classifies goes to the brain's model, while the task has judgements left.
+      if (judging !== undefined && judge.unclassified(result) && judge.judgementsOf(row) < judging.maxPerTask)
+        return judge.beginJudging(this.#m, row, describeFailure(result), result.error_snippet, failed);
       return failOrRetry(this.#m, row, describeFailure(result), { worker_id: workerId, attempt }, failed);
     });
+  }
+
+  /** Record the brain's model's judgement of a judging task and carry out `verdict` (see judge-transitions.ts). */
+  judged(taskId: string, attempt: number, note: JudgementNote, verdict: judge.Verdict): judge.JudgedEffect {
+    return this.#m.transaction(() => judge.judged(this.#m, taskId, attempt, note, verdict));
+  }
+
+  /** The rules' default for a task still judging (its escalation was not taken). */
+  judgedDefault(taskId: string, attempt: number): judge.JudgedEffect {
+    return this.#m.transaction(() => judge.judgedDefault(this.#m, taskId, attempt));
   }
 
   /**

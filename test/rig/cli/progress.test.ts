@@ -29,6 +29,7 @@ const row = (name: string, status: TaskStatusRow['status'], cause: string | null
   fix_applied: null,
   next_attempt_at: null,
   simulated: false,
+  judgement: null,
 });
 
 const final = (tasks: TaskStatusRow[]): PlanStatus => ({

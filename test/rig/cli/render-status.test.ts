@@ -19,6 +19,7 @@ const row = (name: string, extra: Partial<TaskStatusRow> = {}): TaskStatusRow =>
   fix_applied: null,
   next_attempt_at: null,
   simulated: false,
+  judgement: null,
   ...extra,
 });
 
@@ -45,5 +46,33 @@ describe('a plan status for a person', () => {
     const parsed = PlanStatusSchema.parse({ ...plan([]), tasks: [old] });
     expect(parsed.tasks?.[0]?.lost_leases).toBe(0);
     expect(renderPlanStatus(parsed, true)).not.toMatch(/lost/);
+  });
+
+  it("shows the brain model's judgement under its task: decision, confidence, outcome and reasoning", () => {
+    const judged = row('flaky', {
+      status: 'failed',
+      judgement: {
+        attempt: 1,
+        count: 1,
+        decision: 'fix',
+        confidence: 0.8,
+        reasoning: 'the command\nhas a typo',
+        outcome: 'refused',
+        why: "needs_approval: change_command by brain_model needs the person's approval",
+      },
+    });
+    const text = renderPlanStatus(plan([row('plain'), judged]), true);
+    expect(text).toContain(
+      "\n    judged fix (confidence 0.8), refused: needs_approval: change_command by brain_model needs the person's " +
+        'approval. because: the command has a typo',
+    );
+    expect(text.split('\n').filter((line) => line.includes('judged'))).toHaveLength(1);
+  });
+
+  it('reads a row from a brain that sends no judgement as none', () => {
+    const { judgement: _omitted, ...old } = row('old');
+    const parsed = PlanStatusSchema.parse({ ...plan([]), tasks: [old] });
+    expect(parsed.tasks?.[0]?.judgement).toBeNull();
+    expect(renderPlanStatus(parsed, true)).not.toMatch(/judged/);
   });
 });

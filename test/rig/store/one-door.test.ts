@@ -32,7 +32,12 @@ const CONNECTION = /from\s+['"][./]*(?:store\/)?connection\.js['"]/;
 const STATUS_WRITE = /UPDATE\s+tasks\s+SET\s+(?:(?!\bWHERE\b)[\s\S])*?\bstatus\s*=/;
 
 /** The task state machine: `Transitions` (its door) and the two files it keeps its concepts in. */
-const STATE_MACHINE = ['store/operator-transitions.ts', 'store/task-outcomes.ts', 'store/transitions.ts'];
+const STATE_MACHINE = [
+  'store/judge-transitions.ts',
+  'store/operator-transitions.ts',
+  'store/task-outcomes.ts',
+  'store/transitions.ts',
+];
 
 /** The events that announce a change of a task's status: the state machine's to emit, in the change's transaction. */
 const STATUS_EVENTS = [
@@ -45,6 +50,9 @@ const STATUS_EVENTS = [
   'task_released',
   'task_canceled',
   'task_preempted',
+  // A failure waiting for the brain's model, and its judgement, recorded with the change it leads to.
+  'task_judging',
+  'task_judged',
   'task_escalated',
 ];
 /** Task events that change no status: anyone may emit them. */

@@ -92,6 +92,7 @@ const event = (type: string, name: string, said: object = {}) => ({
 const DRIVEN = [
   ...'lease markRunning finish loseLease preempt requeue release completeDirectly failDirectly'.split(' '),
   ...'waitExternal waitOn moveToBrain blockOnSubtasks cancelResource cancel restart cascade planFinished'.split(' '),
+  ...'judged judgedDefault'.split(' '),
   'atomically',
 ];
 
@@ -176,6 +177,75 @@ describe('the state machine announces every status change it makes', () => {
     });
     expect(heard).toEqual([]);
     expect(kinds(step(() => transitions.moveToBrain('p.d', 'too long; moved')))).toEqual(['task_requeued p.d']);
+  });
+
+  it('finish (judging), judged, judgedDefault: judging announced, a judgement announced before its outcome', () => {
+    plan({ max_retries: 0 });
+    const judging = { maxPerTask: 2 };
+    const note = (decision: 'retry' | 'give_up', attempt: number, count: number) => ({
+      attempt,
+      count,
+      decision,
+      confidence: 0.9,
+      reasoning: 'why',
+      outcome: 'applied' as const,
+    });
+    transitions.lease('p.a', 'w1');
+    expect(kinds(step(() => transitions.finish('p.a', 1, failed, 'w1', judging)))).toEqual(['task_judging p.a']);
+    expect(store.task('p.a')).toMatchObject({
+      status: 'retry_wait',
+      next_attempt_at: null,
+      cause: 'judging: exit code 1',
+    });
+    // The model's retry is granted past max_retries (0 here), announced after the judgement that chose it.
+    expect(kinds(step(() => transitions.judged('p.a', 1, note('retry', 1, 1), { kind: 'retry' })))).toEqual([
+      'task_judged p.a',
+      'task_retry_scheduled p.a',
+    ]);
+    expect(heard[0]).toMatchObject({ detail: { decision: 'retry', reasoning: 'why' } });
+    // A judgement for an attempt no longer waiting changes nothing and says nothing.
+    expect(step(() => transitions.judged('p.a', 1, note('retry', 1, 2), { kind: 'retry' }))).toEqual([]);
+    transitions.requeue('p.a');
+    transitions.lease('p.a', 'w1');
+    step(() => transitions.finish('p.a', 2, failed, 'w1', judging));
+    expect(kinds(step(() => transitions.judged('p.a', 2, note('give_up', 2, 2), { kind: 'escalate' })))).toEqual([
+      'task_judged p.a',
+    ]);
+    // The escalation not taken: the rules' default, failed (no retries left) with its cascade.
+    expect(kinds(step(() => transitions.judgedDefault('p.a', 2)))).toEqual([
+      'task_failed p.a',
+      'task_failed p.b',
+      'task_failed p.c',
+    ]);
+    // Two judgements used up (max_per_task 2): the next failure is the rules' alone.
+    transitions.restart('p', ['p.a']);
+    store.transaction(() => {
+      const row = store.task('p.a');
+      if (row !== undefined) transitions.release(row);
+    });
+    transitions.lease('p.a', 'w1');
+    expect(transitions.finish('p.a', 3, failed, 'w1', judging).kind).not.toBe('judging');
+  });
+
+  it("judged: a sensitive task's judgement is announced without its reasoning or error text, and kept on the task", () => {
+    plan({ max_retries: 0, sensitive: true });
+    transitions.lease('p.a', 'w1');
+    const judging = step(() =>
+      transitions.finish('p.a', 1, { ...failed, error_snippet: 'SECRET-1' }, 'w1', { maxPerTask: 1 }),
+    );
+    expect(JSON.stringify(judging)).not.toContain('SECRET-1');
+    const note = {
+      attempt: 1,
+      count: 1,
+      decision: 'give_up' as const,
+      confidence: 0.9,
+      reasoning: 'SECRET-1 is gone',
+      outcome: 'applied' as const,
+    };
+    const said = step(() => transitions.judged('p.a', 1, note, { kind: 'give_up', reason: 'SECRET-1 gone' }));
+    expect(JSON.stringify(said)).not.toContain('SECRET-1');
+    expect(said[0]).toMatchObject({ event_type: 'task_judged', detail: { reasoning: '[withheld: sensitive task]' } });
+    expect(store.task('p.a')?.judgement).toContain('SECRET-1 is gone');
   });
 
   it('loseLease: requeued with the worker and attempt, and past the cap failed with its cascade', () => {

@@ -8,6 +8,7 @@ import { PlanCheck } from '../../plan/plan-check.js';
 import { planFailure } from '../../plan/plan-result.js';
 import { resolvePlan } from '../../plan/resolve-plan.js';
 import { Escalator } from '../../escalation/escalator.js';
+import { Judge, judgeClient } from '../../judge/judge.js';
 import { gatewayClientFor } from '../gateway-config.js';
 import { CliError, openHome } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -124,6 +125,7 @@ async function runBrain(
     profile,
     timeScale,
     ...(gateway !== undefined ? { escalation: (ctx) => new Escalator(ctx, gateway) } : {}),
+    ...(config.judge.enabled ? { judge: (ctx) => new Judge(ctx, judgeClient(config, systemRuntime)) } : {}),
     resolvePlan: (plan) => {
       const resolved = resolvePlan(plan);
       // Only the tasks cross: the brain stores them and has no use for the auto-fixes a person is told about.

@@ -41,7 +41,10 @@ export class ModelBook {
   readonly weighted = new ExactSum();
   /** Sum of estimates (the lending backlog). */
   readonly work = new ExactSum();
-  /** How many ready tasks have each tail, and the distinct tails longest first: the longest tail among those not placed. */
+  /**
+   * How many ready tasks have each tail, and the distinct tails longest first: the longest tail among those not
+   * placed.
+   */
   readonly tailCount = new Map<number, number>();
   readonly tails: number[] = [];
   /** The model's buckets, by priority (1..10). */

@@ -1,8 +1,8 @@
-import { ADVICE_TOOL_NAME } from '@rigmind/gateway';
-import { AdviceSchema, EscalationResponseSchema } from '@rigmind/protocol';
+import { ADVICE_TOOL, ADVICE_TOOL_NAME, buildAdvicePrompt, costMicroUsd, estimateInputTokens } from '@rigmind/gateway';
+import { AdviceSchema, EscalationRequestSchema, EscalationResponseSchema } from '@rigmind/protocol';
 import { z } from 'zod';
 import { afterEach, describe, expect, it } from 'vitest';
-import { escalationBody, startHarness, testConfig, type Harness } from '../gateway-harness.js';
+import { escalationBody, startHarness, TEST_MODEL, testConfig, type Harness } from '../gateway-harness.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -160,13 +160,30 @@ describe('upstream failures', () => {
   });
 
   it('makes no repair call the budget cannot hold: one call billed, advice_unusable', async () => {
-    // A cap that fits the first call's worst case (about 0.008 USD here) and not a second one on top of it.
+    // A cap that fits the first call's worst case and not a second one on top of it (a repair call carries the
+    // first call's prompt and more), computed as the gateway reserves it, so a longer prompt or schema keeps it so.
+    const firstWorstUsd = (url: string): number => {
+      const config = testConfig(url);
+      const prompt = buildAdvicePrompt(EscalationRequestSchema.parse(escalationBody()), 'f'.repeat(32));
+      const request = {
+        model: TEST_MODEL,
+        maxTokens: 256,
+        system: prompt.system,
+        messages: [{ role: 'user' as const, content: prompt.user }],
+        tool: ADVICE_TOOL,
+      };
+      const price = config.prices.models[TEST_MODEL]?.[0];
+      if (price === undefined) throw new Error('the test config prices no TEST_MODEL');
+      const input = estimateInputTokens(request, config.budgets.bytes_per_token_estimate);
+      const usage = { input, output: 256, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
+      return costMicroUsd(price, usage) / 1e6;
+    };
     harness = await startHarness({
       config: (url) =>
         testConfig(url, {
           budgets: {
             overall: { daily_usd: 100, monthly_usd: 1_000 },
-            per_rig: { daily_usd: 0.012, monthly_usd: 1_000 },
+            per_rig: { daily_usd: firstWorstUsd(url) * 1.5, monthly_usd: 1_000 },
           },
         }),
     });

@@ -42,7 +42,7 @@ const tally = (rig: RigHarness, planId: string) =>
   }));
 
 describe('canceling a big plan', () => {
-  it('goes in slices, serving requests that came after it, and answers every cancel once all of it is on disk', async () => {
+  it('goes in slices, serving requests that came after it, and answers every cancel once all is on disk', async () => {
     const rig = track(new RigHarness({ heartbeatMs: 1_000 }));
     await rig.startBrain();
     const planId = await accept(rig, chain(20_000));

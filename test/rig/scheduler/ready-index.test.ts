@@ -83,7 +83,7 @@ describe('ReadyIndex: the ready tasks kept in step instead of sorted at every de
     );
   });
 
-  it('follows the live queue through a restart (cleared, then filled again from the store) and a new brain model', () => {
+  it('follows the live queue through a restart (cleared, then refilled from the store) and a new brain model', () => {
     const queue = new ReadyQueue(60_000);
     const entry = (id: string, executor: 'worker' | 'brain', seq: number) => ({
       task_id: id,

@@ -227,7 +227,7 @@ describe('the state machine announces every status change it makes', () => {
     expect(transitions.finish('p.a', 3, failed, 'w1', judging).kind).not.toBe('judging');
   });
 
-  it("judged: a sensitive task's judgement is announced without its reasoning or error text, and kept on the task", () => {
+  it("judged: a sensitive task's judgement is announced without its reasoning or error, and kept on the task", () => {
     plan({ max_retries: 0, sensitive: true });
     transitions.lease('p.a', 'w1');
     const judging = step(() =>

@@ -221,7 +221,7 @@ describe('Transitions for the scheduler', () => {
     });
   });
 
-  it("fails a task its own files failed at once, without a retry, and keeps a sensitive task's error out of events", () => {
+  it("fails a task its own files failed at once, no retry, and keeps a sensitive task's error out of events", () => {
     store.insertPlan({
       plan_id: 'p',
       name: 'p',

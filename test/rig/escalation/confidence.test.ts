@@ -71,10 +71,13 @@ describe('structured confidence', () => {
       const asked = ollama.state.requests.filter(
         (request) => request.path === '/api/generate' && 'format' in (request.body as object),
       );
-      expect(asked.map((request) => (request.body as { format: unknown }).format)).toEqual([
-        CONFIDENCE_FORMAT,
-        CONFIDENCE_FORMAT,
-      ]);
+      // One ask per attempt of each llm task: a lease lost to a saturated machine may add a run (at-least-once).
+      const attempts = rig.readDb((db) =>
+        db.prepare("SELECT SUM(attempts) FROM tasks WHERE name IN ('sure', 'unsure')").pluck().get(),
+      );
+      expect(asked.length).toBeGreaterThanOrEqual(2);
+      expect(asked.length).toBeLessThanOrEqual(Number(attempts));
+      for (const request of asked) expect((request.body as { format: unknown }).format).toEqual(CONFIDENCE_FORMAT);
       expect((asked[0]?.body as { system?: string } | undefined)?.system).toContain('"confidence"');
     },
     boundFor(2, 40_000),

@@ -1,6 +1,16 @@
 // What the escalation-latency bench sends: the gateway's config (limits and budgets out of the way, so the bench
 // measures the gateway's work, not its refusals) and one escalation of a realistic size.
 
+/** A model's price in the benches' configs (USD per million tokens, Sonnet-like). */
+export const BENCH_PRICE = {
+  effective_from: '2020-01-01',
+  input: 3,
+  output: 15,
+  cache_write_5m: 3.75,
+  cache_write_1h: 6,
+  cache_read: 0.3,
+};
+
 /** The gateway config for a bench run against the stand-in at `upstreamUrl`. */
 export function benchGatewayConfig(upstreamUrl: string, model: string) {
   return {
@@ -12,16 +22,7 @@ export function benchGatewayConfig(upstreamUrl: string, model: string) {
     prices: {
       version: 'bench',
       models: {
-        [model]: [
-          {
-            effective_from: '2020-01-01',
-            input: 3,
-            output: 15,
-            cache_write_5m: 3.75,
-            cache_write_1h: 6,
-            cache_read: 0.3,
-          },
-        ],
+        [model]: [BENCH_PRICE],
       },
     },
   };

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
+import { BENCH_PRICE } from './bench-fixture.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const MODES: Record<string, string[]> = {
@@ -49,14 +50,6 @@ interface Rss {
 
 async function measure(args: string[], quietMs: number): Promise<Rss> {
   const home = mkdtempSync(join(tmpdir(), 'rigmind-rss-'));
-  const price = {
-    effective_from: '2020-01-01',
-    input: 3,
-    output: 15,
-    cache_write_5m: 3.75,
-    cache_write_1h: 6,
-    cache_read: 0.3,
-  };
   writeFileSync(
     join(home, 'config.json'),
     JSON.stringify({
@@ -64,7 +57,7 @@ async function measure(args: string[], quietMs: number): Promise<Rss> {
       upstream: { base_url: 'http://127.0.0.1:9' },
       models: { allowed: ['m'], default: 'm' },
       budgets: { overall: { daily_usd: 1, monthly_usd: 1 }, per_rig: { daily_usd: 1, monthly_usd: 1 } },
-      prices: { version: 'rss', models: { m: [price] } },
+      prices: { version: 'rss', models: { m: [BENCH_PRICE] } },
     }),
   );
   const child = spawn(process.execPath, [...args, '--home', home, 'serve'], {

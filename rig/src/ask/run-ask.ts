@@ -2,12 +2,11 @@
  * One ask, from goal to a plan to show: the local loop first; what it cannot settle goes through the gateway, whose
  * answer is a proposal. Nothing here submits or dispatches anything: that is the person's call, then the brain's.
  */
-import { err, ok, type Catalog, type Plan, type Result } from '@rigmind/protocol';
+import { err, ok, type Plan, type Result } from '@rigmind/protocol';
 import type { GatewayClient } from '../escalation/gateway-client.js';
 import type { ResolvedPlan } from '../plan/resolve-plan.js';
-import type { Conversation } from './conversation.js';
 import { planningRequest, proposalFrom, type ProposalCode } from './escalate-plan.js';
-import { planFromGoal, type PlannerChat } from './planner.js';
+import { type PlanFromGoalOptions, planFromGoal } from './planner.js';
 
 /** A plan to show: drafted locally (after some repairs), or proposed by the external tier. */
 export type AskPlan =
@@ -38,19 +37,11 @@ export type AskCode =
 /** An ask's outcome; `retryable` says whether the same ask may succeed later unchanged. */
 export type AskResult = Result<AskPlan, AskCode, { readonly retryable: boolean }>;
 
-/** What an ask needs. */
-export interface AskOptions {
+/** What an ask needs: what the local loop needs, plus its id and the gateway to escalate to. */
+export interface AskOptions extends PlanFromGoalOptions {
   readonly askId: string;
-  readonly goal: string;
-  readonly catalog: Catalog;
-  readonly model: string;
-  readonly defaultModel: string;
-  readonly maxRepairs: number;
-  readonly marker: string;
-  readonly chat: PlannerChat;
   /** The gateway, when the config names one; without it a goal the local loop cannot plan ends there. */
   readonly gateway: GatewayClient | undefined;
-  readonly conversation: Conversation;
 }
 
 /** Plan `goal`: locally, else through the gateway. */

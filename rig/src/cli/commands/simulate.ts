@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { isPolicyName, POLICY_NAMES } from '../../scheduler/policies.js';
 import { rigSpecFromProfile } from '../../scheduler/rig-spec.js';
+import type { RigSpec } from '../../scheduler/types.js';
 import { checkTrace } from '../../sim/check-trace.js';
 import { traceToSvg } from '../../sim/gantt-svg.js';
 import { loadScenario } from '../../sim/scenario.js';
@@ -68,21 +69,7 @@ export function registerSimulate(program: Command): void {
       if (flags.trace !== undefined) await writeOut(flags.trace, traceToJsonLines(run.result.trace), 'trace');
       // Every trace is checked before anything is printed: an infeasible one is a policy or simulator bug.
       const rig = rigSpecFromProfile(profile);
-      const violations = checkTrace(run.result.trace, run.checked, rig);
-      if (violations.length > 0) {
-        const shown = violations.slice(0, SHOWN_VIOLATIONS).map((v) => `  ${v.rule}: ${v.message}`);
-        const more = violations.length - shown.length;
-        throw new CliError(
-          [
-            `simulation produced an infeasible schedule (a bug in policy ${flags.policy} or the simulator): ` +
-              `${violations.length} violation(s)`,
-            ...shown,
-            ...(more > 0 ? [`  ... and ${more} more`] : []),
-          ].join('\n'),
-          1,
-          'infeasible_trace',
-        );
-      }
+      assertFeasible(run, rig, flags.policy);
       if (flags.svg !== undefined) {
         const title = `${basename(scenario)}: policy ${flags.policy}, makespan ${run.metrics.makespan_s} s`;
         await writeOut(flags.svg, traceToSvg(run.result.trace, rig, { title }), 'svg');
@@ -93,6 +80,27 @@ export function registerSimulate(program: Command): void {
         process.stdout.write(`${renderSummary(run.metrics, { scenario, rig: rigSource, tasks: specs.length })}\n`);
       }
     });
+}
+
+/**
+ * Refuse a schedule that breaks a rule of the rig (`checkTrace`): exit 1 with code `infeasible_trace`, listing the
+ * first violations. Separate from the command so the refusal can be shown on a schedule no fixed policy produces.
+ */
+export function assertFeasible(run: ScenarioRun, rig: RigSpec, policy: string): void {
+  const violations = checkTrace(run.result.trace, run.checked, rig);
+  if (violations.length === 0) return;
+  const shown = violations.slice(0, SHOWN_VIOLATIONS).map((v) => `  ${v.rule}: ${v.message}`);
+  const more = violations.length - shown.length;
+  throw new CliError(
+    [
+      `simulation produced an infeasible schedule (a bug in policy ${policy} or the simulator): ` +
+        `${violations.length} violation(s)`,
+      ...shown,
+      ...(more > 0 ? [`  ... and ${more} more`] : []),
+    ].join('\n'),
+    1,
+    'infeasible_trace',
+  );
 }
 
 async function writeOut(path: string, text: string, what: 'trace' | 'svg'): Promise<void> {

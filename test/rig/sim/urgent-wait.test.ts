@@ -41,4 +41,41 @@ describe('urgentWaits', () => {
     expect(wait?.earliestS).toBe(105);
     expect(wait?.overS).toBe(0);
   });
+
+  it('does not give two urgent tasks the same card: the one served second waits for the first', () => {
+    // Card 1 holds the 7B, free at 0. A (ready 0) runs 0-40 on it; B (ready 10) then runs 40-60 there. Alone, B's
+    // earliest would be card 1 at 10; behind A it is 40, so B lost nothing. Every other card is empty (a 105 s load).
+    const trace = [
+      entry('load', 'prepare', 'qwen2.5:7b', [1], -105, 0),
+      entry('run', 'A', 'qwen2.5:7b', [1], 0, 40),
+      entry('run', 'B', 'qwen2.5:7b', [1], 40, 60),
+    ];
+    const records = [
+      { id: 'A', priority: 9, readyAtS: 0, startS: 0, endS: 40 },
+      { id: 'B', priority: 10, readyAtS: 10, startS: 40, endS: 60 },
+    ];
+    const tasks = [task('A', 'qwen2.5:7b'), task('B', 'qwen2.5:7b')];
+    const waits = urgentWaits(trace, records, tasks, seedRig, 9);
+    expect(waits.find((wait) => wait.id === 'B')).toMatchObject({ earliestS: 40, overS: 0 });
+  });
+
+  it('still counts a card that could have run the task in the gap before another urgent job', () => {
+    // A (ready 0) waits for the brain-like reclaim of card 1 until 100; B (ready 10, 20 s) could have run 10-30 on
+    // card 1 before A's job began, so B starting at 100 on a cold card lost 90 s.
+    const trace = [
+      entry('load', 'prepare', 'qwen2.5:7b', [1], -105, 0),
+      entry('unload', 'A', 'qwen2.5:7b', [1], 100, 107.5),
+      entry('load', 'A', 'qwen2.5-vl:7b', [1], 107.5, 227.5),
+      entry('run', 'A', 'qwen2.5-vl:7b', [1], 227.5, 240),
+      entry('load', 'B', 'qwen2.5:7b', [2], 10, 115),
+      entry('run', 'B', 'qwen2.5:7b', [2], 115, 135),
+    ];
+    const records = [
+      { id: 'A', priority: 9, readyAtS: 0, startS: 227.5, endS: 240 },
+      { id: 'B', priority: 9, readyAtS: 10, startS: 115, endS: 135 },
+    ];
+    const tasks = [task('A', 'qwen2.5-vl:7b'), task('B', 'qwen2.5:7b')];
+    const waits = urgentWaits(trace, records, tasks, seedRig, 9);
+    expect(waits.find((wait) => wait.id === 'B')).toMatchObject({ earliestS: 10, overS: 105 });
+  });
 });

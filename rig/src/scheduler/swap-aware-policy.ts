@@ -2,7 +2,7 @@ import { brainOutlook, lastLentTask, mayLend, type BrainOutlook } from './brain-
 import { PlanState, type Placement } from './plan-state.js';
 import { choosePreemption } from './preemption.js';
 import { WarmCards } from './warm-cards.js';
-import { weightOf, type ModelBook } from './ready-index.js';
+import { drain, upcomingDemand, weightedDemand } from './demand.js';
 import type { SchedTask, SchedulerInput, SchedulerKnobs, SchedulerOutput } from './types.js';
 
 /** The gain given to an idle card taking ready work nobody serves: above the hysteresis, below any real gain. */
@@ -66,6 +66,10 @@ function bestPlacement(state: PlanState, brain: BrainOutlook, task: SchedTask): 
   const { rig } = state.input;
   const width = task.model === null ? 1 : (rig.models[task.model]?.gpus ?? 1);
   const cards = state.available();
+  // With no brain task in sight, between equal cards a worker card goes first: a brain task may arrive unannounced,
+  // and a lent card must then be freed for it.
+  const lends = (placement: Placement): boolean =>
+    brain.nextNeedS === Infinity && placement.gpus.some((gpu) => brain.gpus.includes(gpu));
   const sets = width === 1 ? cards.map((gpu) => [gpu]) : cards.length >= width ? windows(cards, width) : [];
   let best: Placement | undefined;
   for (const gpus of sets) {
@@ -73,7 +77,12 @@ function bestPlacement(state: PlanState, brain: BrainOutlook, task: SchedTask): 
     if (placement === undefined) continue;
     const evicts = brain.model !== null && placement.unload.some((gpu) => brain.gpus.includes(gpu)) && brain.resident;
     if (!mayLend(state, brain, gpus, task.model, placement.costS, task.estimateS, evicts)) continue;
-    if (best === undefined || placement.costS < best.costS) best = placement;
+    if (
+      best === undefined ||
+      placement.costS < best.costS ||
+      (placement.costS === best.costS && lends(best) && !lends(placement))
+    )
+      best = placement;
   }
   return best;
 }
@@ -156,24 +165,6 @@ function placeWarm(state: PlanState, brain: BrainOutlook): void {
   }
 }
 
-/** Seconds of weighted work per instance of `model`; a model with work and no instance waits a load and more. */
-function drain(
-  state: PlanState,
-  model: string | null,
-  demand: number,
-  servers: number,
-  tails: ReadonlyMap<string | null, number>,
-): number {
-  if (demand <= 0) return 0;
-  const tail = tails.get(model) ?? 0;
-  if (servers <= 0)
-    return (
-      state.input.knobs.unservedFactor * (demand + (model === null ? 0 : (state.input.rig.models[model]?.loadS ?? 0))) +
-      tail
-    );
-  return demand / servers + tail;
-}
-
 /**
  * Balance cards across models: move a free card from its model to another when that lowers the longer of the two
  * models' drain times (work per instance, the switch counted as work). Repeated while some move helps, so the
@@ -216,9 +207,17 @@ function placeSwitches(state: PlanState, brain: BrainOutlook, warm: WarmCards): 
         let gain = before - after - (penalised ? placement.costS * (knobs.joinFactor - 1) : 0);
         // Ready work nobody serves, and a card with nothing to do: waiting makes the switch no cheaper, so the card
         // takes it, last among the moves that help (a small task weighs less than its switch, and waited till overdue).
-        if (current === null && servers === 0 && task !== undefined)
-          gain = Math.max(gain, knobs.minGainS + IDLE_GAIN_S);
-        if (gain > knobs.minGainS && (best === undefined || gain > best.gain)) best = { gpu, model, placement, gain };
+        // A card holding a model that others also hold, with only upcoming work for it, is spare in the same way.
+        const spare = current === null || (curServers > 1 && state.firstWorkerTask(current) === undefined);
+        if (spare && servers === 0 && task !== undefined) gain = Math.max(gain, knobs.minGainS + IDLE_GAIN_S);
+        const better =
+          best === undefined ||
+          gain > best.gain ||
+          (gain === best.gain &&
+            brain.nextNeedS === Infinity &&
+            brain.gpus.includes(best.gpu) &&
+            !brain.gpus.includes(gpu));
+        if (gain > knobs.minGainS && better) best = { gpu, model, placement, gain };
       }
     }
     if (best === undefined) return;
@@ -232,58 +231,6 @@ function placeSwitches(state: PlanState, brain: BrainOutlook, warm: WarmCards): 
     else if (best.model !== null) state.commit(best.placement, null, best.model);
     else return;
   }
-}
-
-/**
- * Per model: ready worker work plus work due within the lookahead, weighted by priority (5 counts 1). Models come in
- * the order of their first ready task, then of their first upcoming one (a tie between moves goes to the first).
- */
-function weightedDemand(
-  state: PlanState,
-  upcoming: UpcomingDemand,
-): { demand: Map<string | null, number>; tails: Map<string | null, number> } {
-  const demand = new Map<string | null, number>();
-  const tails = new Map<string | null, number>();
-  const firsts: { model: string | null; first: SchedTask; books: ModelBook[] }[] = [];
-  for (const book of state.workerBooks()) {
-    const first = state.count(book) > 0 ? state.firstWorkerTask(book.model) : undefined;
-    if (first === undefined) continue;
-    const known = firsts.find((each) => each.model === book.model);
-    if (known === undefined) firsts.push({ model: book.model, first, books: [book] });
-    else known.books.push(book);
-  }
-  firsts.sort((a, b) => state.order(a.first, b.first));
-  for (const { model, books } of firsts) {
-    demand.set(
-      model,
-      books.reduce((sum, book) => sum + state.weighted(book), 0),
-    );
-    tails.set(model, Math.max(0, ...books.map((book) => state.maxTail(book))));
-  }
-  for (const [model, due] of upcoming) {
-    let sum = demand.get(model) ?? 0;
-    for (const weight of due.weights) sum += weight;
-    demand.set(model, sum);
-    tails.set(model, Math.max(tails.get(model) ?? 0, due.tailS));
-  }
-  return { demand, tails };
-}
-
-/** Upcoming worker GPU work within the lookahead, per model in order of first appearance; fixed for one decision. */
-type UpcomingDemand = Map<string | null, { weights: number[]; tailS: number }>;
-
-function upcomingDemand(state: PlanState): UpcomingDemand {
-  const { nowS, knobs } = state.input;
-  const out: UpcomingDemand = new Map();
-  for (const task of state.input.upcoming) {
-    if (task.executor !== 'worker' || task.taskClass === 'cpu' || task.model === null) continue;
-    if (task.etaS - nowS > knobs.lookaheadS) continue;
-    const due = out.get(task.model) ?? { weights: [], tailS: 0 };
-    due.weights.push(weightOf(task));
-    due.tailS = Math.max(due.tailS, task.tailS);
-    out.set(task.model, due);
-  }
-  return out;
 }
 
 /** Worker tasks on models spanning several cards (a worker 14B): placed whole when enough cards are free. */

@@ -3,18 +3,7 @@
 import type { PlanTask } from '@rigmind/protocol';
 import { resolvePlan } from '../../rig/src/plan/resolve-plan.js';
 import type { SimTaskSpec } from '../../rig/src/sim/sim-tasks.js';
-
-/** A deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../test/helpers/sim-workload.js';
 
 type Kind = 'cpu' | 'whisper' | 'mpnet' | 'ocr' | '7b' | 'vl' | '14b' | 'brain';
 

@@ -16,6 +16,22 @@ export const BRAINLESS_PROFILE: RigProfile = (() => {
   return rest;
 })();
 
+/**
+ * A rig whose cards differ, as a profile file would say it: card 0 (4 GB) is too small for `big` (6 GB), card 1
+ * (8 GB) holds it. Feasible (one card fits), so only a policy can put `big` on the wrong card.
+ */
+export const UNEVEN_PROFILE_JSON = {
+  name: 'uneven',
+  gpus: [
+    { index: 0, name: 'small', vram_mb: 4096 },
+    { index: 1, name: 'big', vram_mb: 8192 },
+  ],
+  cpu_slots: 1,
+  models: { big: { kind: 'llm', gpus: 1, vram_mb_per_gpu: 6000, load_s: 60 } },
+  unload_s: 5,
+  vram_headroom_mb: 0,
+} as const;
+
 /** How to generate a workload. */
 export interface WorkloadOptions {
   readonly seed: number;

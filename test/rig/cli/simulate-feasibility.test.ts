@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { boundFor } from '../../helpers/process-start.js';
 import { REPO, RigHarness } from '../../helpers/rig-harness.js';
+import { UNEVEN_PROFILE_JSON } from '../../helpers/sim-workload.js';
 
 // `rigmind simulate` as a real process: a rig that cannot hold a model is refused before anything runs, and a
 // schedule the trace checker rejects is a bug that fails the command instead of printing numbers.
@@ -90,17 +91,7 @@ describe('rigmind simulate: feasibility', () => {
   }, async () => {
     // The model fits card 1 only, so the rig is accepted; naive used to give the task to the first free card, card 0,
     // an infeasible trace the checker refused (exit 1). A card too small for a model no longer claims it.
-    const profile = file('uneven.json', {
-      name: 'uneven',
-      gpus: [
-        { index: 0, name: 'small', vram_mb: 4096 },
-        { index: 1, name: 'big', vram_mb: 8192 },
-      ],
-      cpu_slots: 1,
-      models: { big: { kind: 'llm', gpus: 1, vram_mb_per_gpu: 6000, load_s: 60 } },
-      unload_s: 5,
-      vram_headroom_mb: 0,
-    });
+    const profile = file('uneven.json', UNEVEN_PROFILE_JSON);
     const plan = file('plan.json', { plan: 'p', tasks: [{ name: 'ask', prompt: 'hi', model: 'big' }] });
     const trace = join(rig.home, 'trace.jsonl');
     for (const policy of ['naive', 'swap-aware']) {

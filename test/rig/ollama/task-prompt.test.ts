@@ -2,28 +2,10 @@ import { CONFIDENCE_INSTRUCTION, markerFrom, type Task } from '@rigmind/protocol
 import { describe, expect, it } from 'vitest';
 import { BRAIN_SYSTEM_PROMPT } from '../../../rig/src/escalation/low-confidence.js';
 import { chatMessages, freshMarker, taskPrompt, WORKER_INSTRUCTIONS } from '../../../rig/src/ollama/task-prompt.js';
+import { leasedTask } from '../../helpers/task.js';
 
 const MARKER = markerFrom(Buffer.alloc(16, 7));
-const task = (more: Partial<Task>): Task => ({
-  task_id: 't',
-  plan_id: 'p',
-  name: 't',
-  type: 'llm',
-  task_class: 'llm',
-  executor: 'worker',
-  depends_on: [],
-  priority: 5,
-  status: 'leased',
-  created_at: '2026-12-05T00:00:00.000Z',
-  retry_count: 0,
-  max_retries: 3,
-  timeout_s: 60,
-  requires_external: false,
-  sensitive: false,
-  source: 'test',
-  prompt: 'Summarize {{input.doc}}',
-  ...more,
-});
+const task = (more: Partial<Task>): Task => leasedTask({ prompt: 'Summarize {{input.doc}}', ...more });
 
 describe("an llm task's prompt", () => {
   it("gives a worker task the worker's instructions and a brain task the brain's, confidence format added", () => {

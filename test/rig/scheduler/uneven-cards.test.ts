@@ -5,19 +5,10 @@ import { mayLoadBeside, rigSpecFromProfile, switchCostS } from '../../../rig/src
 import { checkTrace } from '../../../rig/src/sim/check-trace.js';
 import { runScenario } from '../../../rig/src/sim/run-scenario.js';
 import type { SimTaskSpec } from '../../../rig/src/sim/sim-tasks.js';
+import { UNEVEN_PROFILE_JSON } from '../../helpers/sim-workload.js';
 
 // Card 0 is too small for `big`; card 1 holds it. The rig is feasible (one card fits), so only the policy can err.
-const profile = RigProfileSchema.parse({
-  name: 'uneven',
-  gpus: [
-    { index: 0, name: 'small', vram_mb: 4096 },
-    { index: 1, name: 'big', vram_mb: 8192 },
-  ],
-  cpu_slots: 1,
-  models: { big: { kind: 'llm', gpus: 1, vram_mb_per_gpu: 6000, load_s: 60 } },
-  unload_s: 5,
-  vram_headroom_mb: 0,
-});
+const profile = RigProfileSchema.parse(UNEVEN_PROFILE_JSON);
 const rig = rigSpecFromProfile(profile);
 
 function specs(count: number): SimTaskSpec[] {

@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Task } from '@rigmind/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { outputWritten, readImages, readTextInputs, shellIo, writeOutput } from '../../../rig/src/worker/task-io.js';
+import { leasedTask } from '../../helpers/task.js';
 
 const made: string[] = [];
 afterEach(() => {
@@ -15,25 +15,7 @@ const dir = (): string => {
   return path;
 };
 
-const task = (more: Partial<Task>): Task => ({
-  task_id: 't',
-  plan_id: 'p',
-  name: 't',
-  type: 'llm',
-  task_class: 'llm',
-  executor: 'worker',
-  depends_on: [],
-  priority: 5,
-  status: 'leased',
-  created_at: '2026-12-05T00:00:00.000Z',
-  retry_count: 0,
-  max_retries: 3,
-  timeout_s: 60,
-  requires_external: false,
-  sensitive: false,
-  source: 'test',
-  ...more,
-});
+const task = leasedTask;
 
 describe("a task's files on the worker", () => {
   it('reads text inputs from the task cwd, and names the input and path of any that cannot be used', async () => {

@@ -123,6 +123,19 @@ describe('rigmind ask', () => {
     expect(kinds).toEqual(['goal', 'prompt', 'reply', 'invalid', 'repair', 'reply', 'plan', 'decision']);
   });
 
+  it("says in one line when the ask's files cannot be written, naming the folder", {
+    timeout: boundFor(1),
+  }, async () => {
+    const ollama = await stub([{ reply: reply(VALID) }]);
+    const rig = planning(track(new RigHarness()), ollama);
+    // A file where the asks folder goes: unwritable even for root, who ignores permission bits.
+    writeFileSync(join(rig.home, 'asks'), 'not a folder');
+    const run = await rig.run(['ask', GOAL, '--dry-run']);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/cannot write the ask's plan and conversation in \S+\/asks\/\S+ \((ENOTDIR|EEXIST)\)/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('escalates a plan it cannot repair; the proposal is shown and not run, even on --yes', {
     timeout: boundFor(3),
   }, async () => {

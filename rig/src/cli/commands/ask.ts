@@ -65,7 +65,10 @@ export function registerAsk(program: Command): void {
         if (line !== undefined) say(line);
       });
       const save = () =>
-        saveConversation(dir, { ask_id: askId, goal, planner_model: model, entries: conversation.entries });
+        written(
+          dir,
+          saveConversation(dir, { ask_id: askId, goal, planner_model: model, entries: conversation.entries }),
+        );
       const ollamaUrl = config.planner.ollama_url ?? config.ollama_url;
       say(`rigmind: asking ${model} at ${ollamaUrl} to plan from the catalog ${catalogFile}`);
       const client = new OllamaClient({ baseUrl: ollamaUrl, generateTimeoutMs: config.planner.timeout_ms });
@@ -89,6 +92,20 @@ export function registerAsk(program: Command): void {
     });
 }
 
+/** The ask's files could not be written (a read-only or full home): one line naming the folder, not a stack. */
+async function written<T>(dir: string, saving: Promise<T>): Promise<T> {
+  try {
+    return await saving;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new CliError(
+      `cannot write the ask's plan and conversation in ${dir} (${code}): give a writable --home`,
+      EXIT.usage,
+      'ask_unwritable',
+    );
+  }
+}
+
 interface RunContext {
   readonly dir: string;
   readonly askId: string;
@@ -104,7 +121,7 @@ interface RunContext {
 async function approveAndRun(drafted: AskPlan, context: RunContext): Promise<void> {
   const { dir, config, flags, conversation, save } = context;
   const json = flags.json === true;
-  const planFile = await savePlan(dir, drafted.plan);
+  const planFile = await written(dir, savePlan(dir, drafted.plan));
   const simulation = await simulatePlan(planFile, profilePath(context.homeDir, config), config.scheduler.policy);
   const origin =
     drafted.origin === 'local'

@@ -38,6 +38,8 @@ export const EscalationReasonSchema = z.enum([
   'context_too_long',
   'low_confidence',
   'manual',
+  /** The brain's model read a failure the rules could not classify and chose to escalate it (docs/judge.md). */
+  'brain_judgement',
 ]);
 /** An escalation reason. */
 export type EscalationReason = z.infer<typeof EscalationReasonSchema>;

@@ -72,7 +72,7 @@ function applied(judgement: Judgement, said: Pick<JudgementNote, 'decision' | 'c
       return { note: { ...said, outcome: 'applied', fix: note }, verdict: { kind: 'fix', fix, note } };
     }
     case 'escalate':
-      return { note: { ...said, outcome: 'applied' }, verdict: { kind: 'escalate' }, escalate: 'repeated_failure' };
+      return { note: { ...said, outcome: 'applied' }, verdict: { kind: 'escalate' }, escalate: 'brain_judgement' };
     case 'give_up': {
       const reason = judgement.reason ?? judgement.reasoning;
       return { note: { ...said, outcome: 'applied', reason }, verdict: { kind: 'give_up', reason } };

@@ -118,8 +118,8 @@ describe("the brain's model judges failures no rule classifies, and the rules di
       expect(gateway.stub.received.filter((request) => request.body.includes('j_unsure'))).toHaveLength(1);
       const escalated = "SELECT json_extract(body, '$.cause') FROM events WHERE event_type = 'task_escalated'";
       expect(rig.readDb((db) => db.prepare(escalated).pluck().all()).sort()).toEqual([
+        'brain_judgement',
         'low_confidence',
-        'repeated_failure',
       ]);
 
       expect(byName['j_give_up']).toMatchObject({

@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { systemRuntime, type RigConfig } from '@rigmind/protocol';
+import { standingApproval } from '../../ask/approval.js';
 import { loadCatalog } from '../../ask/catalog-file.js';
 import { askDir, Conversation, saveConversation, savePlan, type ConversationEntry } from '../../ask/conversation.js';
 import { profilePath, renderPlan, simulatePlan } from '../../ask/plan-preview.js';
@@ -154,13 +155,15 @@ async function approveAndRun(drafted: AskPlan, context: RunContext): Promise<voi
     return;
   }
   const interactive = !json && process.stdin.isTTY === true && process.stdout.isTTY === true;
-  const preApproved = flags.yes === true && drafted.origin === 'local';
+  // The table of decisions says who may have the plan run: `--yes` covers the brain's draft, never Claude's proposal.
+  const standing = standingApproval(drafted.origin, flags.yes === true);
+  const preApproved = standing.ok;
   let approved = preApproved;
   if (!approved && interactive)
     approved = await confirm(drafted.origin === 'external' ? 'run this proposal?' : 'run it?');
   if (!approved) {
     const why =
-      drafted.origin === 'external' && flags.yes === true
+      !standing.ok && standing.code === 'not_allowed' && flags.yes === true
         ? 'a proposal from the external tier is never run on --yes: read it, then approve it yourself'
         : interactive
           ? 'not approved'

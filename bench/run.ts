@@ -19,6 +19,12 @@ const BENCHES: Record<string, (options: Options) => Promise<BenchResult>> = {
   // `--scale=N` multiplies the generated workloads' size (default 2: a few hundred tasks each).
   scheduler: async (options) =>
     (await import('./sim/scheduler-table.js')).run({ scale: Number(options['scale'] ?? 2) }),
+  // The live brain on `up --simulate` against the simulator, video-pipeline-12: `--time-scale=X`, `--policy=NAME`.
+  live: async (options) =>
+    (await import('./sim/live-video-pipeline.js')).run({
+      timeScale: Number(options['time-scale'] ?? 0.05),
+      policy: options['policy'] === 'naive' ? 'naive' : 'swap-aware',
+    }),
 };
 
 const args = process.argv.slice(2);

@@ -25,6 +25,8 @@ export interface SimulateOptions {
   readonly knobs?: SchedulerKnobs;
   readonly timings?: RigTimings;
   readonly defaultLlmModel?: string;
+  /** Limits of the live workers to simulate under (one model per card, no worker LLM on a lent brain card). */
+  readonly limits?: Pick<RigSpec, 'oneModelPerCard' | 'lendsLlm'>;
 }
 
 /** One task's outcome. */
@@ -61,7 +63,7 @@ export class SimulationError extends Error {
  * events at one instant. Deterministic: the same input gives the same trace.
  */
 export function simulate(specs: readonly SimTaskSpec[], options: SimulateOptions): SimResult {
-  const rig = rigSpecFromProfile(options.profile);
+  const rig: RigSpec = { ...rigSpecFromProfile(options.profile), ...options.limits };
   const timings = options.timings ?? profileTimings(options.profile);
   const knobs = options.knobs ?? DEFAULT_KNOBS;
   let now = 0;

@@ -26,6 +26,8 @@ export function pendingOrder(nowS: number, agingSPerPoint: number): (a: SchedTas
 export class PlanState {
   readonly free: Set<number>;
   readonly held = new Set<number>();
+  /** Held brain cards waiting for a partner, with when the last partner frees: a gap short urgent work may use. */
+  readonly gapUntil = new Map<number, number>();
   readonly models = new Map<number, string[]>();
   readonly groups = new Map<number, Record<string, readonly number[]>>();
   readonly cardOf: Map<number, CardView>;

@@ -1,6 +1,7 @@
 import { brainOutlook, lastLentTask, mayLend, type BrainOutlook } from './brain-lending.js';
 import { PlanState, type Placement } from './plan-state.js';
 import { choosePreemption } from './preemption.js';
+import { mayLoadBeside } from './rig-spec.js';
 import { WarmCards } from './warm-cards.js';
 import { drain, upcomingDemand, weightedDemand } from './demand.js';
 import type { SchedTask, SchedulerInput, SchedulerKnobs, SchedulerOutput } from './types.js';
@@ -57,8 +58,39 @@ function placeBrain(state: PlanState, brain: BrainOutlook): void {
     if (placement !== undefined) state.commit(placement, null, brain.model);
   }
   // Cards of a brain that needs them wait for their partners rather than take worker work that would delay it.
-  if ((next !== undefined || (brain.reclaim && !brain.resident)) && !allFree)
+  if ((next !== undefined || (brain.reclaim && !brain.resident)) && !allFree) {
     for (const gpu of brain.gpus) state.held.add(gpu);
+    // Until the last partner frees, a waiting card may still run urgent work that ends by then (see gapPlacement).
+    const partnersFreeAt = Math.max(...brain.gpus.map((gpu) => state.cardOf.get(gpu)?.busyUntilS ?? -Infinity));
+    for (const gpu of brain.gpus) if (state.free.has(gpu)) state.gapUntil.set(gpu, partnersFreeAt);
+  }
+}
+
+/**
+ * An urgent task on a brain card that waits for its partner, when it ends before the partner frees and leaves
+ * nothing the brain must wait to unload: the brain loses nothing, and the task may start sooner than elsewhere.
+ */
+function gapPlacement(state: PlanState, brain: BrainOutlook, task: SchedTask): Placement | undefined {
+  const { nowS, rig } = state.input;
+  let best: Placement | undefined;
+  for (const [gpu, until] of state.gapUntil) {
+    if (!state.free.has(gpu)) continue;
+    const placement = state.placementOn([gpu], task.model, task.vramMb);
+    if (placement === undefined) continue;
+    // Never evict a resident brain model for it: that would cost the brain a whole reload.
+    if (brain.resident && placement.unload.length > 0) continue;
+    // What it leaves on the card must not delay the brain: it fits beside the brain's model, or a partner must be
+    // freed of its own models anyway (both unload at once).
+    const left = placement.load === null ? [] : [placement.load];
+    const partnersUnload = brain.gpus.some((g) => g !== gpu && state.modelsOn(g).some((m) => m !== brain.model));
+    if (brain.model !== null && left.length > 0 && !partnersUnload) {
+      const card = rig.cards.find((c) => c.gpu === gpu);
+      if (card === undefined || !mayLoadBeside(rig, card.vramMb, left, brain.model)) continue;
+    }
+    if (nowS + placement.costS + task.estimateS > until) continue;
+    if (best === undefined || placement.costS < best.costS) best = placement;
+  }
+  return best;
 }
 
 /** Cheapest placement of a worker task on the available cards that the brain allows. */
@@ -113,7 +145,9 @@ function overduePass(state: PlanState, brain: BrainOutlook, warm: WarmCards, urg
     }
     const task = walk.next();
     if (task === undefined) return;
-    const placement = bestPlacement(state, brain, task);
+    const free = bestPlacement(state, brain, task);
+    const gap = urgentPass ? gapPlacement(state, brain, task) : undefined;
+    const placement = gap !== undefined && (free === undefined || gap.costS < free.costS) ? gap : free;
     // An urgent task waits for a busy card that holds its model when that card starts it sooner than a switch here.
     if (urgentPass && placement !== undefined && warm.claim(task, placement.costS)) continue;
     if (placement !== undefined) {

@@ -67,3 +67,26 @@ describe('swap-aware: spare cards and lent brain cards', () => {
     expect(swap.metrics.makespan_s).toBe(naive.metrics.makespan_s);
   });
 });
+
+describe('swap-aware: a brain card waiting for its partner', () => {
+  it('runs a short urgent task that ends before the partner frees, instead of preempting worker work', () => {
+    // Four 600 s OCR scripts fill the three worker cards and brain card 0 (the brain has nothing in sight). A brain
+    // question at 50 s holds card 3 until card 0 frees (~605 s). An urgent 30 s transcription at 60 s fits in that
+    // wait: it starts on card 3 after a 4 s load, where it used to preempt a backlog script (7.5 s unload). Card 0
+    // must be freed of OCR for the 14B anyway, so Whisper left on card 3 costs the brain nothing.
+    const backlog = [0, 1, 2, 3].map((i) => script(`bg${i}`, 600, 0, { priority: 3, model: 'easyocr' }));
+    const specs = specsOf([
+      ...backlog,
+      llm('question', 20, 50, { executor: 'brain', priority: 5 }),
+      script('note', 30, 60, { model: 'whisper-small.en', priority: 9 }),
+    ]);
+    const swap = runScenario(specs, SEED_PROFILE, 'swap-aware');
+    const note = swap.result.trace.find((entry) => entry.kind === 'run' && entry.name === 'note');
+    expect(note).toMatchObject({ gpus: [3], start_s: 64 });
+    expect(swap.result.preemptions).toBe(0);
+    const question = swap.result.tasks.find((task) => task.id === 'question');
+    const bg0 = swap.result.trace.find((entry) => entry.kind === 'run' && entry.name === 'bg0');
+    // The brain lost nothing: it starts when its other card frees, is unloaded and the 14B loads, as it would have.
+    expect(question?.startS).toBe((bg0?.end_s ?? 0) + 7.5 + 135);
+  });
+});

@@ -1,12 +1,13 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import type { Plan } from '@rigmind/protocol';
 import { describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../../gateway/gateway-harness.js';
 import { startOllamaStub, type OllamaStub } from '../../fixtures/ollama-stub/stub-server.js';
 import { closesAfterEach } from '../../helpers/closes-after-each.js';
 import { boundFor } from '../../helpers/process-start.js';
-import { REPO, RigHarness } from '../../helpers/rig-harness.js';
+import { CLI, NODE_ARGS, REPO, RigHarness } from '../../helpers/rig-harness.js';
 import { rigFor } from '../../helpers/rig-with-gateway.js';
 
 const track = closesAfterEach();
@@ -121,6 +122,38 @@ describe('rigmind ask', () => {
     expect(repair[3]?.content).toContain("plan.tasks[1].depends_on[0]: unknown dependency 'transcibe'");
     const kinds = conversationOf(document).entries.map((entry) => entry.kind);
     expect(kinds).toEqual(['goal', 'prompt', 'reply', 'invalid', 'repair', 'reply', 'plan', 'decision']);
+  });
+
+  it('asks [y/N] on a terminal: y submits the plan, anything else runs nothing', {
+    timeout: boundFor(4),
+  }, async () => {
+    const ollama = await stub([{ reply: reply(VALID) }]);
+    const rig = planning(track(new RigHarness()), ollama);
+    await rig.startBrain();
+    // util-linux `script` gives the command a pseudo-terminal, so stdin and stdout are TTYs as for a person.
+    const onTerminal = (answer: string) => {
+      const command = [process.execPath, ...NODE_ARGS, CLI, '--home', rig.home, 'ask', JSON.stringify(GOAL)];
+      return execa('script', ['-qec', command.join(' '), '/dev/null'], {
+        cwd: REPO,
+        reject: false,
+        input: `${answer}\n`,
+        env: { RIGMIND_WORK: rig.work, RIGMIND_LOG_LEVEL: 'warn' },
+      });
+    };
+    const declined = await onTerminal('n');
+    expect(declined.stdout).toContain('run it? [y/N]');
+    expect(declined.stdout).toContain('not approved');
+    expect(declined.exitCode).toBe(1);
+    const none = await rig.client.request('status_request', {});
+    expect(none.ok && none.value.kind === 'status_reply' && none.value.plans).toEqual([]);
+
+    const approved = await onTerminal('y');
+    expect(approved.stdout).toContain('run it? [y/N]');
+    expect(approved.stdout).toMatch(/submitted \S+ \(2 tasks\)/);
+    expect(approved.exitCode).toBe(0);
+    const planId = /submitted (\S+) /.exec(approved.stdout)?.[1] as string;
+    const status = await rig.status(planId);
+    expect(status.tasks?.map((task) => task.name).sort()).toEqual(['summarize', 'transcribe']);
   });
 
   it("says in one line when the ask's files cannot be written, naming the folder", {

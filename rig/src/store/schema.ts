@@ -81,6 +81,9 @@ CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks(status);
 CREATE INDEX IF NOT EXISTS tasks_by_plan_status ON tasks(plan_id, status);
 -- A plan's tasks in plan order, a page at a time (status of a plan of 100,000 tasks).
 CREATE INDEX IF NOT EXISTS tasks_by_plan_seq ON tasks(plan_id, seq);
+-- Plans with brain work ahead, asked every second by the live scheduler: the few blocked brain tasks, not every
+-- blocked task of a big plan.
+CREATE INDEX IF NOT EXISTS tasks_brain_blocked ON tasks(plan_id) WHERE status = 'blocked' AND executor = 'brain';
 
 CREATE TABLE IF NOT EXISTS deps (
   task_id TEXT NOT NULL,

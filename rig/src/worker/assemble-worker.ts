@@ -139,10 +139,12 @@ export function assembleWorker(options: WorkerPartsOptions): WorkerParts {
             options.logger.warn({ code: result.code }, `nvidia-smi: ${result.message}`);
             return;
           }
-          for (const sample of result.value.samples.filter((s) => indices.includes(s.index))) {
-            for (const event of guard.observe(sample, result.value.at)) report(event);
-          }
+          const events = result.value.samples
+            .filter((sample) => indices.includes(sample.index))
+            .flatMap((sample) => guard.observe(sample, result.value.at));
+          // Whether it takes work goes first: a brain that heard `hot` before it could still lease to the card.
           hooks.setAccepting(indices.every((index) => guard.accepting(index)));
+          for (const event of events) report(event);
         },
         onError: (error) => options.logger.error({ err: error }, 'gpu poll handler failed'),
       });

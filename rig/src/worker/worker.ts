@@ -216,6 +216,9 @@ export class Worker {
         }
         for (const result of this.#unacked.values()) this.#send(result);
         this.#welcomed = true;
+        // The register may say it takes work when the guard has held a card since (a heartbeat sent before the
+        // welcome is not heard): say so now, before the held events (a `hot` among them) that tell of it.
+        this.#send(createMessage('heartbeat', this.sender, { running: this.held(), accepting: this.#accepting }));
         for (const event of this.#heldEvents.splice(0)) this.#send(event);
         this.options.logger.info(
           { brain: message.sender.id, abandoned: message.abandon.length },

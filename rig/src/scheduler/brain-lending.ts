@@ -38,6 +38,11 @@ export function brainOutlook(state: PlanState): BrainOutlook {
   return { gpus, model, nextNeedS, leadS, reclaim: nextNeedS - nowS <= leadS, resident };
 }
 
+/** Whether a brain card may run worker work on `model` at all: not a worker LLM where the rig cannot pin one. */
+export function lendsModel(rig: RigSpec, brain: BrainOutlook, model: string | null): boolean {
+  return !(rig.lendsLlm === false && model !== null && model !== brain.model && rig.models[model]?.kind === 'llm');
+}
+
 /**
  * Whether worker work on `model` may use brain cards `gpus` for `runS` seconds after a switch of `costS`. While the
  * brain is idle its cards are lent: a script beside the brain model (co-resident) costs the brain nothing; evicting
@@ -55,8 +60,7 @@ export function mayLend(
 ): boolean {
   if (!gpus.some((gpu) => brain.gpus.includes(gpu))) return true;
   const { nowS, knobs, rig } = state.input;
-  if (rig.lendsLlm === false && model !== null && model !== brain.model && rig.models[model]?.kind === 'llm')
-    return false;
+  if (!lendsModel(rig, brain, model)) return false;
   if (state.brainPending()) return false;
   // A rig of brain cards alone: worker work has nowhere else to go, and the brain's next task may be waiting on it.
   if (rig.cards.every((card) => brain.gpus.includes(card.gpu))) return true;

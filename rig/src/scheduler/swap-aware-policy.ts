@@ -1,4 +1,4 @@
-import { brainOutlook, lastLentTask, mayLend, type BrainOutlook } from './brain-lending.js';
+import { brainOutlook, lastLentTask, lendsModel, mayLend, type BrainOutlook } from './brain-lending.js';
 import { PlanState, type Placement } from './plan-state.js';
 import { choosePreemption } from './preemption.js';
 import { mayLoadBeside } from './rig-spec.js';
@@ -72,6 +72,7 @@ function placeBrain(state: PlanState, brain: BrainOutlook): void {
  */
 function gapPlacement(state: PlanState, brain: BrainOutlook, task: SchedTask): Placement | undefined {
   const { nowS, rig } = state.input;
+  if (!lendsModel(rig, brain, task.model)) return undefined;
   let best: Placement | undefined;
   for (const [gpu, until] of state.gapUntil) {
     if (!state.free.has(gpu)) continue;

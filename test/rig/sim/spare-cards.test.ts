@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { PlanTask } from '@rigmind/protocol';
 import { resolvePlan } from '../../../rig/src/plan/resolve-plan.js';
+import { POLICIES } from '../../../rig/src/scheduler/policies.js';
 import { runScenario } from '../../../rig/src/sim/run-scenario.js';
+import { simulate } from '../../../rig/src/sim/simulator.js';
 import type { SimTaskSpec } from '../../../rig/src/sim/sim-tasks.js';
 import { SEED_PROFILE } from '../../helpers/sim-workload.js';
 
@@ -88,5 +90,23 @@ describe('swap-aware: a brain card waiting for its partner', () => {
     const bg0 = swap.result.trace.find((entry) => entry.kind === 'run' && entry.name === 'bg0');
     // The brain lost nothing: it starts when its other card frees, is unloaded and the 14B loads, as it would have.
     expect(question?.startS).toBe((bg0?.end_s ?? 0) + 7.5 + 135);
+  });
+  it('keeps a worker LLM off the waiting card where the rig cannot lend brain cards to LLMs (live workers)', () => {
+    // The same rig as above, but the urgent task is a 7B question and the brain's cards are lent to scripts only.
+    const backlog = [0, 1, 2, 3].map((i) => script(`bg${i}`, 600, 0, { priority: 3, model: 'easyocr' }));
+    const specs = specsOf([
+      ...backlog,
+      llm('question', 20, 50, { executor: 'brain', priority: 5 }),
+      llm('ask', 30, 60, { model: 'qwen2.5:7b', priority: 9 }),
+    ]);
+    const free = simulate(specs, { profile: SEED_PROFILE, policy: POLICIES['swap-aware'] });
+    const live = simulate(specs, {
+      profile: SEED_PROFILE,
+      policy: POLICIES['swap-aware'],
+      limits: { oneModelPerCard: true, lendsLlm: false },
+    });
+    const card = (trace: typeof free.trace) => trace.find((e) => e.kind === 'run' && e.name === 'ask')?.gpus;
+    expect(card(free.trace)).toEqual([3]);
+    expect(card(live.trace)).not.toContain(3);
   });
 });

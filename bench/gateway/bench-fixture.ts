@@ -1,15 +1,9 @@
 // What the escalation-latency bench sends: the gateway's config (limits and budgets out of the way, so the bench
 // measures the gateway's work, not its refusals) and one escalation of a realistic size.
+import { SONNET_LIKE_PRICE } from '../../test/gateway/sonnet-price.js';
 
-/** A model's price in the benches' configs (USD per million tokens, Sonnet-like). */
-export const BENCH_PRICE = {
-  effective_from: '2020-01-01',
-  input: 3,
-  output: 15,
-  cache_write_5m: 3.75,
-  cache_write_1h: 6,
-  cache_read: 0.3,
-};
+/** A model's price in the benches' configs: the tests' own. */
+export const BENCH_PRICE = SONNET_LIKE_PRICE;
 
 /** The gateway config for a bench run against the stand-in at `upstreamUrl`. */
 export function benchGatewayConfig(upstreamUrl: string, model: string) {

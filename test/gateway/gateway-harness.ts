@@ -19,6 +19,7 @@ import {
   type AnthropicStub,
   type AnthropicStubOptions,
 } from '../fixtures/anthropic-stub/anthropic-stub.js';
+import { SONNET_LIKE_PRICE } from './sonnet-price.js';
 
 /** The model every test config allows. */
 export const TEST_MODEL = 'claude-test-1';
@@ -37,16 +38,7 @@ export function testConfig(upstreamUrl: string, overrides: Partial<GatewayConfig
     prices: {
       version: 'test-2025-01',
       models: {
-        [TEST_MODEL]: [
-          {
-            effective_from: '2020-01-01',
-            input: 3,
-            output: 15,
-            cache_write_5m: 3.75,
-            cache_write_1h: 6,
-            cache_read: 0.3,
-          },
-        ],
+        [TEST_MODEL]: [SONNET_LIKE_PRICE],
         'claude-test-2': [
           {
             effective_from: '2020-01-01',

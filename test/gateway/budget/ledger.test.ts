@@ -2,6 +2,7 @@ import { EscalationRequestSchema } from '@rigmind/protocol';
 import { ADVICE_TOOL, buildAdvicePrompt, costMicroUsd, estimateInputTokens, microToUsd } from '@rigmind/gateway';
 import { afterEach, describe, expect, it } from 'vitest';
 import { escalationBody, startHarness, testConfig, TEST_MODEL, type Harness } from '../gateway-harness.js';
+import { SONNET_LIKE_PRICE } from '../sonnet-price.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -9,14 +10,7 @@ afterEach(async () => {
   harness = undefined;
 });
 
-const PRICE = {
-  effective_from: '2020-01-01',
-  input: 3,
-  output: 15,
-  cache_write_5m: 3.75,
-  cache_write_1h: 6,
-  cache_read: 0.3,
-};
+const PRICE = SONNET_LIKE_PRICE;
 
 /** The worst case the gateway reserves for this body: same prompt builder, same estimate. */
 function worstCase(body: Record<string, unknown>): { micro: number; inputTokens: number; maxTokens: number } {

@@ -217,6 +217,8 @@ function placeSwitches(state: PlanState, brain: BrainOutlook, warm: WarmCards): 
         null;
       const curServers = current === null ? 0 : state.servers(current);
       const curDemand = current === null ? 0 : (demand.get(current) ?? 0);
+      // A card holding a model that others also hold, with only upcoming work for it, is spare as an idle one is.
+      const spare = current === null || (curServers > 1 && state.firstWorkerTask(current) === undefined);
       for (const [model, work] of demand) {
         if (model !== null && ((rig.models[model]?.gpus ?? 1) > 1 || state.modelsOn(gpu).includes(model))) continue;
         const placement = state.placementOn([gpu], model);
@@ -242,8 +244,6 @@ function placeSwitches(state: PlanState, brain: BrainOutlook, warm: WarmCards): 
         let gain = before - after - (penalised ? placement.costS * (knobs.joinFactor - 1) : 0);
         // Ready work nobody serves, and a card with nothing to do: waiting makes the switch no cheaper, so the card
         // takes it, last among the moves that help (a small task weighs less than its switch, and waited till overdue).
-        // A card holding a model that others also hold, with only upcoming work for it, is spare in the same way.
-        const spare = current === null || (curServers > 1 && state.firstWorkerTask(current) === undefined);
         if (spare && servers === 0 && task !== undefined) gain = Math.max(gain, knobs.minGainS + IDLE_GAIN_S);
         const better =
           best === undefined ||

@@ -60,10 +60,14 @@ function decide(input: SchedulerInput, index: ReadyIndex): SchedulerOutput {
   const gpuClasses = ['script', 'llm'] as const;
 
   if (rig.brain !== null && brainGpus.every((gpu) => free.has(gpu))) {
-    const task = take(pick(gpuClasses, 'brain'));
-    if (task !== undefined) {
-      decisions.push(place(task, [...brainGpus], cardOf));
-      for (const gpu of brainGpus) free.delete(gpu);
+    const task = pick(gpuClasses, 'brain');
+    const decision = task === undefined ? undefined : place(task, [...brainGpus], cardOf);
+    // Brain cards another policy lent (before a restart or a switch) may hold part of a worker's instance whose
+    // partner is still busy: the brain task waits until that partner frees, as a worker task would.
+    if (decision?.unload.every((other) => free.has(other))) {
+      take(task);
+      decisions.push(decision);
+      for (const gpu of [...brainGpus, ...decision.unload]) free.delete(gpu);
     }
   }
 
@@ -101,7 +105,9 @@ function place(task: SchedTask, gpus: readonly number[], cardOf: ReadonlyMap<num
     const models = cardOf.get(gpu)?.models ?? [];
     return model === null ? models.length === 0 : models.length === 1 && models[0] === model;
   });
-  if (ready && (model === null || groupOf(cardOf, gpus[0] ?? -1, model).length === gpus.length)) {
+  // The same model on each card is not enough for a multi-card model: the cards must hold one instance together.
+  const group = model === null ? gpus : groupOf(cardOf, gpus[0] ?? -1, model);
+  if (ready && group.length === gpus.length && group.every((gpu) => gpus.includes(gpu))) {
     return { kind: 'start', taskId: task.id, gpus: [...gpus], unload: [], load: null };
   }
   return { kind: 'start', taskId: task.id, gpus: [...gpus], unload: freeingSet(cardOf, gpus), load: model };

@@ -215,7 +215,7 @@ function placeSwitches(state: PlanState, brain: BrainOutlook, warm: WarmCards): 
       const current =
         state.modelsOn(gpu).find((model) => (rig.models[model]?.gpus ?? 1) === 1 && (demand.get(model) ?? 0) > 0) ??
         null;
-      const curServers = current === null ? 0 : state.servers(current);
+      const curServers = current === null ? 0 : serving(state, brain, current);
       const curDemand = current === null ? 0 : (demand.get(current) ?? 0);
       // A card holding a model that others also hold, with only upcoming work for it, is spare as an idle one is.
       const spare = current === null || (curServers > 1 && state.firstWorkerTask(current) === undefined);
@@ -226,7 +226,7 @@ function placeSwitches(state: PlanState, brain: BrainOutlook, warm: WarmCards): 
         const task = state.firstWorkerTask(model);
         const evicts = placement.unload.some((g) => brain.gpus.includes(g)) && brain.resident;
         if (!mayLend(state, brain, [gpu], model, placement.costS, task?.estimateS ?? 0, evicts)) continue;
-        const servers = model === null ? 0 : state.servers(model);
+        const servers = model === null ? 0 : serving(state, brain, model);
         const losesCurrent = current !== null && placement.unload.length > 0;
         const before = Math.max(
           drain(state, current, curDemand, curServers, tails),
@@ -266,6 +266,22 @@ function placeSwitches(state: PlanState, brain: BrainOutlook, warm: WarmCards): 
     else if (best.model !== null) state.commit(best.placement, null, best.model);
     else return;
   }
+}
+
+/**
+ * The instances of `model` that can run its worker work now: a brain card holding it beside other models counts only
+ * while it may be lent for the model's next task. Counting a card the brain keeps back would leave the model's work
+ * with no card, waiting till overdue, when the brain's own next task waits on that very work.
+ */
+function serving(state: PlanState, brain: BrainOutlook, model: string): number {
+  const servers = state.servers(model);
+  if (model === brain.model || (state.input.rig.models[model]?.gpus ?? 1) > 1) return servers;
+  const task = state.firstWorkerTask(model);
+  let kept = 0;
+  for (const gpu of brain.gpus)
+    if (state.modelsOn(gpu).includes(model) && !mayLend(state, brain, [gpu], model, 0, task?.estimateS ?? 0, false))
+      kept += 1;
+  return servers - kept;
 }
 
 /** Worker tasks on models spanning several cards (a worker 14B): placed whole when enough cards are free. */

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import type { PlanTask, RigProfile } from '@rigmind/protocol';
 import { resolvePlan } from '../../rig/src/plan/resolve-plan.js';
+import type { PolicyName } from '../../rig/src/scheduler/policies.js';
 import { runScenario } from '../../rig/src/sim/run-scenario.js';
 import type { SimTaskSpec } from '../../rig/src/sim/sim-tasks.js';
 
@@ -63,7 +64,7 @@ export function randomSpecs(tasks: readonly RandomTask[], profile: RigProfile): 
   });
 }
 
-/** How swap-aware compares with naive on `count` random plans. */
+/** How swap-aware compares with naive on a set of plans. */
 export interface VersusNaive {
   readonly plans: number;
   /** Plans where swap-aware's makespan is longer than naive's. */
@@ -74,23 +75,51 @@ export interface VersusNaive {
   readonly total: number;
 }
 
+/** Swap-aware, guarded and not, against naive: on the plans as streams, and on the same plans submitted at once. */
+export interface VersusNaiveReport {
+  readonly guarded: VersusNaive;
+  readonly unguarded: VersusNaive;
+  /** Every task submitted at 0: the guard sees the whole plan at its one guard point. */
+  readonly atOnce: VersusNaive;
+}
+
 /** Both policies on `count` random plans of up to `maxTasks` tasks, drawn with `seed`. */
-export function versusNaive(profile: RigProfile, seed: number, count: number, maxTasks = 60): VersusNaive {
+export function versusNaive(profile: RigProfile, seed: number, count: number, maxTasks = 60): VersusNaiveReport {
   const arb = fc.array(randomTaskArb(profile), { minLength: 1, maxLength: maxTasks });
-  let slower = 0;
-  let worst = 1;
-  let naiveTotal = 0;
-  let swapTotal = 0;
+  const tally = { guarded: new Tally(), unguarded: new Tally(), atOnce: new Tally() };
   for (const tasks of fc.sample(arb, { numRuns: count, seed })) {
     const specs = randomSpecs(tasks, profile);
-    const naive = runScenario(specs, profile, 'naive').metrics.makespan_s;
-    const swap = runScenario(specs, profile, 'swap-aware').metrics.makespan_s;
-    naiveTotal += naive;
-    swapTotal += swap;
+    const naive = makespan(specs, profile, 'naive');
+    tally.guarded.add(naive, makespan(specs, profile, 'swap-aware'));
+    tally.unguarded.add(naive, makespan(specs, profile, 'swap-aware', false));
+    const atOnce = specs.map((spec) => ({ ...spec, submitAtS: 0 }));
+    tally.atOnce.add(makespan(atOnce, profile, 'naive'), makespan(atOnce, profile, 'swap-aware'));
+  }
+  return { guarded: tally.guarded.result(), unguarded: tally.unguarded.result(), atOnce: tally.atOnce.result() };
+}
+
+function makespan(specs: readonly SimTaskSpec[], profile: RigProfile, policy: PolicyName, guard = true): number {
+  return runScenario(specs, profile, policy, { guard }).metrics.makespan_s;
+}
+
+class Tally {
+  #plans = 0;
+  #slower = 0;
+  #worst = 1;
+  #naive = 0;
+  #swap = 0;
+
+  add(naive: number, swap: number): void {
+    this.#plans += 1;
+    this.#naive += naive;
+    this.#swap += swap;
     if (swap > naive + 1e-6) {
-      slower += 1;
-      worst = Math.max(worst, swap / naive);
+      this.#slower += 1;
+      this.#worst = Math.max(this.#worst, swap / naive);
     }
   }
-  return { plans: count, slower, worst, total: naiveTotal / swapTotal };
+
+  result(): VersusNaive {
+    return { plans: this.#plans, slower: this.#slower, worst: this.#worst, total: this.#naive / this.#swap };
+  }
 }

@@ -34,7 +34,8 @@ export async function simulatePlan(
   if (!loaded.ok) return loaded;
   const name = isPolicyName(policy) ? policy : 'swap-aware';
   try {
-    const run = runScenario(loaded.value.specs, loaded.value.profile, name);
+    // As the live brain runs it: it does not guard swap-aware with naive (docs/scheduling.md, "The guard").
+    const run = runScenario(loaded.value.specs, loaded.value.profile, name, { guard: false });
     return ok({
       makespan_s: run.metrics.makespan_s,
       lower_bound_s: run.metrics.lower_bound_s,

@@ -1,5 +1,6 @@
 import type { RigSpec } from '../scheduler/types.js';
 import type { LowerBound, LowerBoundPart } from './lower-bound.js';
+import type { GuardChoice } from './policy-guard.js';
 import type { SimResult } from './simulator.js';
 
 /** The numbers `rigmind simulate --json` prints. */
@@ -23,6 +24,11 @@ export interface SimMetrics {
   readonly serial_bound_s: number;
   readonly cpu_bound_s: number;
   readonly preemptions: number;
+  /**
+   * Swap-aware's guard, one entry per moment work was submitted: the policy that drove from then on and the two
+   * forecasts it chose by (docs/scheduling.md, "The guard"). Empty for naive and with the guard off.
+   */
+  readonly guard: { at_s: number; policy: string; swap_aware_s: number; naive_s: number }[];
 }
 
 const round = (value: number, places = 2): number => Number(value.toFixed(places));
@@ -30,7 +36,13 @@ const round = (value: number, places = 2): number => Number(value.toFixed(places
 const floor2 = (value: number): number => Math.floor(Number(value.toFixed(6)) * 100) / 100;
 
 /** Summarize a simulation. */
-export function computeMetrics(policy: string, result: SimResult, rig: RigSpec, bound: LowerBound): SimMetrics {
+export function computeMetrics(
+  policy: string,
+  result: SimResult,
+  rig: RigSpec,
+  bound: LowerBound,
+  choices: readonly GuardChoice[] = [],
+): SimMetrics {
   const loads: Record<string, number> = {};
   let swaps = 0;
   const busy = new Map<number, number>(rig.cards.map((card) => [card.gpu, 0]));
@@ -73,5 +85,11 @@ export function computeMetrics(policy: string, result: SimResult, rig: RigSpec, 
     serial_bound_s: floor2(bound.serialS),
     cpu_bound_s: floor2(bound.cpuS),
     preemptions: result.preemptions,
+    guard: choices.map((choice) => ({
+      at_s: choice.atS,
+      policy: choice.policy,
+      swap_aware_s: round(choice.swapAwareS),
+      naive_s: round(choice.naiveS),
+    })),
   };
 }

@@ -5,6 +5,7 @@ import { DEFAULT_KNOBS, type SchedulerKnobs } from '../scheduler/types.js';
 import type { CheckedTask } from './check-trace.js';
 import { lowerBound, type LowerBound } from './lower-bound.js';
 import { computeMetrics, type SimMetrics } from './metrics.js';
+import { simulateGuarded, type GuardChoice } from './policy-guard.js';
 import { profileTimings } from './rig-timings.js';
 import type { SimTaskSpec } from './sim-tasks.js';
 import { simulate, type SimResult } from './simulator.js';
@@ -14,20 +15,36 @@ export interface ScenarioRun {
   readonly result: SimResult;
   readonly metrics: SimMetrics;
   readonly checked: CheckedTask[];
+  /** Swap-aware's guard: which policy drove from each guard point (empty for naive or with the guard off). */
+  readonly choices: readonly GuardChoice[];
 }
 
-/** Simulate `specs` on `profile` with a named policy, and measure the run against the plan's lower bound. */
+/** How to run a scenario beyond the policy. */
+export interface ScenarioOptions {
+  readonly knobs?: SchedulerKnobs;
+  /** Guard swap-aware with naive (see `simulateGuarded`); on unless false. */
+  readonly guard?: boolean;
+}
+
+/**
+ * Simulate `specs` on `profile` with a named policy, and measure the run against the plan's lower bound. Swap-aware
+ * runs guarded by naive unless `guard` is false.
+ */
 export function runScenario(
   specs: readonly SimTaskSpec[],
   profile: RigProfile,
   policy: PolicyName,
-  knobs: SchedulerKnobs = DEFAULT_KNOBS,
+  options: ScenarioOptions = {},
 ): ScenarioRun {
   const rig = rigSpecFromProfile(profile);
   const timings = profileTimings(profile);
-  const result = simulate(specs, { profile, policy: POLICIES[policy], knobs, timings });
+  const knobs = options.knobs ?? DEFAULT_KNOBS;
+  const guarded = policy === 'swap-aware' && options.guard !== false;
+  const guardedRun = guarded ? simulateGuarded(specs, { profile, knobs, timings }) : undefined;
+  const result = guardedRun ?? simulate(specs, { profile, policy: POLICIES[policy], knobs, timings });
+  const choices = guardedRun?.choices ?? [];
   const { bound, checked } = planFacts(specs, profile);
-  return { result, metrics: computeMetrics(policy, result, rig, bound), checked };
+  return { result, metrics: computeMetrics(policy, result, rig, bound, choices), checked, choices };
 }
 
 /** What follows from the plan alone: its lower bound, and each task as the trace checker needs it. */

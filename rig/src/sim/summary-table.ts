@@ -20,6 +20,7 @@ export function renderSummary(metrics: SimMetrics, context: SummaryContext): str
       `${fmt(metrics.serial_bound_s)} s, cpu ${fmt(metrics.cpu_bound_s)} s)`,
     `swaps         ${metrics.swaps}`,
     `preemptions   ${metrics.preemptions}`,
+    ...guardLines(metrics),
     `loads         ${
       Object.entries(metrics.loads_by_model)
         .map(([model, count]) => `${model} x${count}`)
@@ -42,6 +43,22 @@ export function renderSummary(metrics: SimMetrics, context: SummaryContext): str
     ),
   ];
   return lines.join('\n');
+}
+
+/** Only when the guard handed the rig to naive: each change of driver, with the forecasts it was made by. */
+function guardLines(metrics: SimMetrics): string[] {
+  if (metrics.guard.every((choice) => choice.policy === 'swap-aware')) return [];
+  let driver = 'swap-aware';
+  const changes: string[] = [];
+  for (const choice of metrics.guard) {
+    if (choice.policy === driver) continue;
+    driver = choice.policy;
+    changes.push(
+      `${driver} from ${fmt(choice.at_s)} s (forecast: naive ${fmt(choice.naive_s)} s, swap-aware ` +
+        `${fmt(choice.swap_aware_s)} s)`,
+    );
+  }
+  return [`guard         ${changes.join('; ')}`];
 }
 
 function fmt(value: number): string {

@@ -81,6 +81,20 @@ describe('rigmind simulate', () => {
     expect(out).toMatch(/priority\s+tasks\s+mean wait s/);
   });
 
+  it('says when the guard handed the rig to naive, and --no-guard runs swap-aware alone', async () => {
+    // Two 7B questions: naive loads the 7B on two cards at once and ends sooner (see test/rig/sim/policy-guard).
+    const plan = join(mkdtempSync(join(tmpdir(), 'sim-')), 'two.yaml');
+    const ask = (name: string, estimate: number) =>
+      `  - { name: ${name}, type: llm, task_class: llm, prompt: answer, estimate_s: ${estimate} }`;
+    writeFileSync(plan, ['plan: two', 'tasks:', ask('a', 85), ask('b', 95)].join('\n'));
+    expect(await run(plan)).toBeUndefined();
+    expect(out).toContain('makespan      200 s');
+    expect(out).toContain('guard         naive from 0 s (forecast: naive 200 s, swap-aware 285 s)');
+    out = '';
+    expect(await run(plan, '--no-guard', '--json')).toBeUndefined();
+    expect(JSON.parse(out)).toMatchObject({ policy: 'swap-aware', makespan_s: 285, guard: [] });
+  });
+
   it('refuses an unknown policy with exit code 2', async () => {
     const error = await run(VIDEO, '--policy', 'fifo');
     expect(error?.exitCode).toBe(2);

@@ -24,12 +24,17 @@ interface SimulateFlags {
   readonly trace?: string;
   readonly svg?: string;
   readonly measured?: boolean;
+  /** Commander's `--no-guard`: false when given. */
+  readonly guard: boolean;
 }
 
 /** How many of an infeasible trace's violations the error lists. */
 const SHOWN_VIOLATIONS = 10;
 
-/** `rigmind simulate SCENARIO --policy naive|swap-aware [--rig PROFILE] [--json] [--trace FILE] [--svg FILE]`. */
+/**
+ * `rigmind simulate SCENARIO --policy naive|swap-aware [--rig PROFILE] [--json] [--trace FILE] [--svg FILE]
+ * [--measured] [--no-guard]`.
+ */
 export function registerSimulate(program: Command): void {
   program
     .command('simulate <scenario>')
@@ -42,6 +47,7 @@ export function registerSimulate(program: Command): void {
     .option('--trace <file>', 'write every run, load and unload as JSON lines')
     .option('--svg <file>', 'draw the schedule as a Gantt chart (SVG): cards as rows, runs and loads as bars')
     .option('--measured', "use the load times this rig measured (the home's event log) instead of the profile's")
+    .option('--no-guard', 'run swap-aware alone, without checking it against naive at each submission')
     .action(async (scenario: string, flags: SimulateFlags, command: Command) => {
       if (!isPolicyName(flags.policy))
         throw new CliError(`unknown policy '${flags.policy}': use ${POLICY_NAMES.join(' or ')}`, 2, 'unknown_policy');
@@ -60,7 +66,7 @@ export function registerSimulate(program: Command): void {
       }
       let run: ScenarioRun;
       try {
-        run = runScenario(loaded.value.specs, profile, flags.policy);
+        run = runScenario(loaded.value.specs, profile, flags.policy, { guard: flags.guard });
       } catch (error) {
         // A policy or simulator bug, not the user's input: still one line, with the code, not a stack.
         if (error instanceof SimulationError) throw new CliError(`simulation failed: ${error.message}`, 1, error.code);
